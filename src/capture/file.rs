@@ -1,0 +1,504 @@
+//! Capture files: classic pcap (microsecond and nanosecond, either byte
+//! order) and pcapng (any number of interfaces with different link types,
+//! any timestamp resolution), from a file or a pipe.
+//!
+//! The reader hands out frames borrowed from one large buffer, with the file
+//! offset of each, so the model can leave SIP bytes in the file. A record cut
+//! short ends the reading with [`ReadEnd::Truncated`]; everything before it
+//! has been returned.
+#![warn(clippy::indexing_slicing)]
+
+use std::io::{self, Read};
+
+use crate::decode::Frame;
+
+const CHUNK: usize = 4 << 20;
+/// Larger records are taken as corruption: no link carries such frames.
+const MAX_RECORD: usize = 1 << 20;
+
+/// Why a capture file could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    #[error("not a capture file (pcap or pcapng): it starts with {0}")]
+    NotACapture(String),
+    #[error("the file is empty")]
+    Empty,
+}
+
+/// How reading ended, when it did not end cleanly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadEnd {
+    /// The last record was cut short at this file offset.
+    Truncated { offset: u64 },
+    /// A record header made no sense at this offset (corruption).
+    Corrupt { offset: u64, what: String },
+}
+
+impl std::fmt::Display for ReadEnd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Truncated { offset } => {
+                write!(f, "the capture is cut short at byte {offset}; everything before it was read")
+            }
+            Self::Corrupt { offset, what } => write!(
+                f,
+                "the capture is corrupt at byte {offset} ({what}); everything before it was read"
+            ),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Pcap { big_endian: bool, nanos: bool, linktype: u16 },
+    PcapNg,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Interface {
+    linktype: u16,
+    /// Nanoseconds per timestamp unit, as a ratio (numerator, denominator).
+    ns_num: u64,
+    ns_den: u64,
+}
+
+/// Reads frames from a pcap or pcapng stream.
+pub struct CaptureReader<R> {
+    inner: R,
+    buf: Vec<u8>,
+    /// Start of unread bytes in `buf`.
+    pos: usize,
+    /// File offset of `buf[0]`.
+    buf_offset: u64,
+    eof: bool,
+    format: Format,
+    big_endian: bool,
+    interfaces: Vec<Interface>,
+    seekable: bool,
+    source: u16,
+    /// Set when reading ended early.
+    pub end: Option<ReadEnd>,
+}
+
+/// Describes the first bytes of a file that is not a capture, for the error.
+fn describe(head: &[u8]) -> String {
+    let hex: Vec<String> = head.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    let text: String = head
+        .iter()
+        .take(16)
+        .map(|&b| if b.is_ascii_graphic() || b == b' ' { b as char } else { '.' })
+        .collect();
+    let guess = if head.starts_with(b"\x1f\x8b") {
+        " (gzip: gunzip it first)"
+    } else if head.starts_with(b"PK") {
+        " (a zip archive)"
+    } else if head.iter().take(64).all(|b| b.is_ascii()) {
+        " (text)"
+    } else {
+        ""
+    };
+    format!("{} \"{text}\"{guess}", hex.join(" "))
+}
+
+impl<R: Read> CaptureReader<R> {
+    /// Opens a capture. `seekable` says whether file offsets are meaningful
+    /// (a regular file) or not (a pipe).
+    ///
+    /// # Errors
+    /// When the stream cannot be read or does not start like a capture.
+    pub fn new(inner: R, seekable: bool, source: u16) -> Result<Self, OpenError> {
+        let mut r = Self {
+            inner,
+            buf: Vec::with_capacity(CHUNK),
+            pos: 0,
+            buf_offset: 0,
+            eof: false,
+            format: Format::PcapNg,
+            big_endian: false,
+            interfaces: Vec::new(),
+            seekable,
+            source,
+            end: None,
+        };
+        r.fill(24)?;
+        let head = r.buf.get(..r.buf.len().min(24)).unwrap_or_default();
+        if head.is_empty() {
+            return Err(OpenError::Empty);
+        }
+        let magic = head.get(..4).map(|m| [m[0], m[1], m[2], m[3]]);
+        let (big_endian, nanos) = match magic {
+            Some([0xd4, 0xc3, 0xb2, 0xa1]) => (false, false),
+            Some([0xa1, 0xb2, 0xc3, 0xd4]) => (true, false),
+            Some([0x4d, 0x3c, 0xb2, 0xa1]) => (false, true),
+            Some([0xa1, 0xb2, 0x3c, 0x4d]) => (true, true),
+            Some([0x0a, 0x0d, 0x0d, 0x0a]) => {
+                r.format = Format::PcapNg;
+                return Ok(r);
+            }
+            _ => return Err(OpenError::NotACapture(describe(head))),
+        };
+        if head.len() < 24 {
+            return Err(OpenError::NotACapture(format!(
+                "a pcap header cut short ({} bytes)",
+                head.len()
+            )));
+        }
+        let linktype = r.u32_at(20, big_endian).unwrap_or(0) & 0xFFFF;
+        r.format = Format::Pcap {
+            big_endian,
+            nanos,
+            linktype: u16::try_from(linktype).unwrap_or(0),
+        };
+        r.big_endian = big_endian;
+        r.pos = 24;
+        Ok(r)
+    }
+
+    /// The link types seen so far (one for pcap; one per interface for pcapng).
+    #[must_use]
+    pub fn linktypes(&self) -> Vec<u16> {
+        match self.format {
+            Format::Pcap { linktype, .. } => vec![linktype],
+            Format::PcapNg => self.interfaces.iter().map(|i| i.linktype).collect(),
+        }
+    }
+
+    fn u32_at(&self, at: usize, big_endian: bool) -> Option<u32> {
+        let b = self.buf.get(at..at + 4)?;
+        let a = [b[0], b[1], b[2], b[3]];
+        Some(if big_endian {
+            u32::from_be_bytes(a)
+        } else {
+            u32::from_le_bytes(a)
+        })
+    }
+
+    fn u16_at(&self, at: usize) -> Option<u16> {
+        let b = self.buf.get(at..at + 2)?;
+        Some(if self.big_endian {
+            u16::from_be_bytes([b[0], b[1]])
+        } else {
+            u16::from_le_bytes([b[0], b[1]])
+        })
+    }
+
+    /// Makes at least `n` unread bytes available, unless the stream ends.
+    fn fill(&mut self, n: usize) -> io::Result<()> {
+        if self.buf.len() - self.pos >= n || self.eof {
+            return Ok(());
+        }
+        if self.pos > 0 {
+            self.buf.drain(..self.pos);
+            self.buf_offset += self.pos as u64;
+            self.pos = 0;
+        }
+        let want = n.max(CHUNK);
+        while self.buf.len() < want && !self.eof {
+            let old = self.buf.len();
+            self.buf.resize(want, 0);
+            let got = loop {
+                match self.inner.read(self.buf.get_mut(old..).unwrap_or_default()) {
+                    Ok(g) => break g,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        self.buf.truncate(old);
+                        return Err(e);
+                    }
+                }
+            };
+            self.buf.truncate(old + got);
+            if got == 0 {
+                self.eof = true;
+            }
+            if self.buf.len() >= n {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn offset(&self) -> u64 {
+        self.buf_offset + self.pos as u64
+    }
+
+    /// The next frame, or `None` at the end (check [`Self::end`] for why).
+    ///
+    /// # Errors
+    /// On an I/O error from the underlying stream.
+    pub fn next_frame(&mut self) -> io::Result<Option<Frame<'_>>> {
+        if self.end.is_some() {
+            return Ok(None);
+        }
+        match self.format {
+            Format::Pcap { big_endian, nanos, linktype } => {
+                self.next_pcap(big_endian, nanos, linktype)
+            }
+            Format::PcapNg => self.next_pcapng(),
+        }
+    }
+
+    fn next_pcap(
+        &mut self,
+        be: bool,
+        nanos: bool,
+        linktype: u16,
+    ) -> io::Result<Option<Frame<'_>>> {
+        self.fill(16)?;
+        let avail = self.buf.len() - self.pos;
+        if avail == 0 {
+            return Ok(None);
+        }
+        let offset = self.offset();
+        if avail < 16 {
+            self.end = Some(ReadEnd::Truncated { offset });
+            return Ok(None);
+        }
+        let p = self.pos;
+        let (Some(sec), Some(frac), Some(incl), Some(orig)) = (
+            self.u32_at(p, be),
+            self.u32_at(p + 4, be),
+            self.u32_at(p + 8, be),
+            self.u32_at(p + 12, be),
+        ) else {
+            self.end = Some(ReadEnd::Truncated { offset });
+            return Ok(None);
+        };
+        let incl = incl as usize;
+        if incl > MAX_RECORD {
+            self.end = Some(ReadEnd::Corrupt {
+                offset,
+                what: format!("a record of {incl} bytes"),
+            });
+            return Ok(None);
+        }
+        self.fill(16 + incl)?;
+        if self.buf.len() - self.pos < 16 + incl {
+            self.end = Some(ReadEnd::Truncated { offset });
+            return Ok(None);
+        }
+        let start = self.pos + 16;
+        self.pos = start + incl;
+        let frac_ns = if nanos { i64::from(frac) } else { i64::from(frac) * 1000 };
+        let ts_ns = i64::from(sec) * 1_000_000_000 + frac_ns;
+        let file_offset = self.seekable.then_some(offset + 16);
+        Ok(Some(Frame {
+            ts_ns,
+            linktype,
+            source: self.source,
+            orig_len: orig,
+            file_offset,
+            data: self.buf.get(start..start + incl).unwrap_or_default(),
+        }))
+    }
+
+    fn next_pcapng(&mut self) -> io::Result<Option<Frame<'_>>> {
+        // Each pass consumes one block; the bound guards against a loop bug.
+        loop {
+            self.fill(12)?;
+            let avail = self.buf.len() - self.pos;
+            if avail == 0 {
+                return Ok(None);
+            }
+            let offset = self.offset();
+            if avail < 12 {
+                self.end = Some(ReadEnd::Truncated { offset });
+                return Ok(None);
+            }
+            let p = self.pos;
+            let raw_type = self.buf.get(p..p + 4).map(|b| [b[0], b[1], b[2], b[3]]);
+            if raw_type == Some([0x0a, 0x0d, 0x0d, 0x0a]) {
+                // Section header: its byte-order magic decides the endianness.
+                let bom = self.buf.get(p + 8..p + 12).map(|b| [b[0], b[1], b[2], b[3]]);
+                self.big_endian = match bom {
+                    Some([0x1a, 0x2b, 0x3c, 0x4d]) => true,
+                    Some([0x4d, 0x3c, 0x2b, 0x1a]) => false,
+                    _ => {
+                        self.end = Some(ReadEnd::Corrupt {
+                            offset,
+                            what: "a section header with no byte-order magic".into(),
+                        });
+                        return Ok(None);
+                    }
+                };
+                self.interfaces.clear();
+            }
+            let be = self.big_endian;
+            let (Some(btype), Some(blen)) = (self.u32_at(p, be), self.u32_at(p + 4, be)) else {
+                self.end = Some(ReadEnd::Truncated { offset });
+                return Ok(None);
+            };
+            let blen = blen as usize;
+            if blen < 12 || blen % 4 != 0 || blen > MAX_RECORD + 64 {
+                self.end = Some(ReadEnd::Corrupt {
+                    offset,
+                    what: format!("a block of {blen} bytes"),
+                });
+                return Ok(None);
+            }
+            self.fill(blen)?;
+            if self.buf.len() - self.pos < blen {
+                self.end = Some(ReadEnd::Truncated { offset });
+                return Ok(None);
+            }
+            // `fill` may have moved the unread bytes to the front.
+            let p = self.pos;
+            self.pos = p + blen;
+            let body = p + 8;
+            let body_end = p + blen - 4;
+            match btype {
+                1 => self.interface(body, body_end),
+                6 => {
+                    // Enhanced packet block.
+                    let (Some(ifid), Some(hi), Some(lo), Some(cap), Some(orig)) = (
+                        self.u32_at(body, be),
+                        self.u32_at(body + 4, be),
+                        self.u32_at(body + 8, be),
+                        self.u32_at(body + 12, be),
+                        self.u32_at(body + 16, be),
+                    ) else {
+                        continue;
+                    };
+                    let data_start = body + 20;
+                    let data_end = data_start + cap as usize;
+                    if data_end > body_end {
+                        self.end = Some(ReadEnd::Corrupt {
+                            offset,
+                            what: "a packet longer than its block".into(),
+                        });
+                        return Ok(None);
+                    }
+                    let Some(iface) = self.interfaces.get(ifid as usize).copied() else {
+                        continue;
+                    };
+                    let units = (u64::from(hi) << 32) | u64::from(lo);
+                    let ts = u128::from(units) * u128::from(iface.ns_num) / u128::from(iface.ns_den);
+                    let file_offset = self.seekable.then_some(self.buf_offset + data_start as u64);
+                    return Ok(Some(Frame {
+                        ts_ns: i64::try_from(ts).unwrap_or(i64::MAX),
+                        linktype: iface.linktype,
+                        source: self.source,
+                        orig_len: orig,
+                        file_offset,
+                        data: self.buf.get(data_start..data_end).unwrap_or_default(),
+                    }));
+                }
+                3 => {
+                    // Simple packet block: interface 0, no timestamp.
+                    let Some(iface) = self.interfaces.first().copied() else {
+                        continue;
+                    };
+                    let orig = self.u32_at(body, be).unwrap_or(0);
+                    let data_start = body + 4;
+                    let data_end = body_end.min(data_start + orig as usize);
+                    let file_offset = self.seekable.then_some(self.buf_offset + data_start as u64);
+                    return Ok(Some(Frame {
+                        ts_ns: 0,
+                        linktype: iface.linktype,
+                        source: self.source,
+                        orig_len: orig,
+                        file_offset,
+                        data: self.buf.get(data_start..data_end).unwrap_or_default(),
+                    }));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn interface(&mut self, body: usize, body_end: usize) {
+        let linktype = self.u16_at(body).unwrap_or(0);
+        let mut iface = Interface {
+            linktype,
+            ns_num: 1000,
+            ns_den: 1,
+        };
+        // Options: code(2) len(2) value, padded to 4.
+        let mut at = body + 8;
+        while at + 4 <= body_end {
+            let (Some(code), Some(len)) = (self.u16_at(at), self.u16_at(at + 2)) else {
+                break;
+            };
+            if code == 0 {
+                break;
+            }
+            if code == 9
+                && let Some(&res) = self.buf.get(at + 4)
+            {
+                let exp = u32::from(res & 0x7F);
+                if res & 0x80 == 0 {
+                    // 10^-exp seconds per unit.
+                    if exp <= 9 {
+                        iface.ns_num = 10u64.pow(9 - exp);
+                        iface.ns_den = 1;
+                    } else if exp <= 18 {
+                        iface.ns_num = 1;
+                        iface.ns_den = 10u64.pow(exp - 9);
+                    }
+                } else if exp < 63 {
+                    // 2^-exp seconds per unit.
+                    iface.ns_num = 1_000_000_000;
+                    iface.ns_den = 1u64 << exp;
+                }
+            }
+            at += 4 + (usize::from(len) + 3) / 4 * 4;
+        }
+        self.interfaces.push(iface);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pcap_with(records: &[(&[u8], u32)]) -> Vec<u8> {
+        let mut f = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
+        f.extend_from_slice(&[0; 8]);
+        f.extend_from_slice(&65535u32.to_le_bytes());
+        f.extend_from_slice(&1u32.to_le_bytes());
+        for (i, (data, orig)) in records.iter().enumerate() {
+            f.extend_from_slice(&(u32::try_from(i).unwrap() + 100).to_le_bytes());
+            f.extend_from_slice(&7u32.to_le_bytes());
+            f.extend_from_slice(&u32::try_from(data.len()).unwrap().to_le_bytes());
+            f.extend_from_slice(&orig.to_le_bytes());
+            f.extend_from_slice(data);
+        }
+        f
+    }
+
+    #[test]
+    fn reads_pcap_records_with_offsets() {
+        let f = pcap_with(&[(b"abc", 3), (b"defg", 9)]);
+        let mut r = CaptureReader::new(&f[..], true, 0).unwrap();
+        let a = r.next_frame().unwrap().unwrap();
+        assert_eq!((a.ts_ns, a.data, a.file_offset), (100_000_007_000, &b"abc"[..], Some(40)));
+        let b = r.next_frame().unwrap().unwrap();
+        assert_eq!((b.data, b.orig_len), (&b"defg"[..], 9));
+        assert!(r.next_frame().unwrap().is_none());
+        assert_eq!(r.end, None);
+    }
+
+    #[test]
+    fn a_cut_capture_keeps_what_came_before() {
+        let f = pcap_with(&[(b"abc", 3), (b"defg", 4)]);
+        for cut in 25..f.len() {
+            let mut r = CaptureReader::new(&f[..cut], true, 0).unwrap();
+            let mut n = 0;
+            while r.next_frame().unwrap().is_some() {
+                n += 1;
+            }
+            assert_eq!(n, usize::from(cut >= 43));
+            assert!(cut == 43 || matches!(r.end, Some(ReadEnd::Truncated { .. })), "cut {cut}");
+        }
+    }
+
+    #[test]
+    fn names_what_a_non_capture_looks_like() {
+        let Err(OpenError::NotACapture(what)) = CaptureReader::new(&b"hello world, not a pcap"[..], true, 0) else {
+            panic!("accepted text");
+        };
+        assert!(what.contains("hello world"), "{what}");
+        assert!(matches!(CaptureReader::new(&b""[..], true, 0), Err(OpenError::Empty)));
+    }
+}

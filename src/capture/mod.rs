@@ -1,0 +1,310 @@
+//! The capture thread: reads frames from files or a live interface, runs the
+//! [`Pipeline`], and hands SIP messages over a bounded channel in batches.
+//!
+//! Live, it never blocks on the consumer: a full channel drops the batch and
+//! counts it. Reading a file, it waits instead (nothing is lost by waiting).
+
+pub mod file;
+pub mod live;
+pub mod privileges;
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{SyncSender, TrySendError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::decode::Frame;
+use crate::model::CaptureCounters;
+use crate::pipeline::Pipeline;
+use crate::sip::SipMessage;
+use file::CaptureReader;
+
+/// What the capture thread tells the model's thread.
+#[derive(Debug)]
+pub enum CaptureEvent {
+    Messages(Vec<SipMessage>),
+    Counters(CaptureCounters),
+    /// Something the user should know that did not stop the capture
+    /// (a file cut short).
+    Warning(String),
+    /// The source is exhausted (files) or the capture was stopped.
+    Finished,
+    /// The capture could not go on.
+    Failed(String),
+}
+
+/// Messages per batch: amortises the channel without delaying the UI.
+const BATCH: usize = 512;
+/// A live batch is sent at least this often, however small.
+const FLUSH_EVERY: Duration = Duration::from_millis(50);
+
+/// One capture file or standard input, opened.
+pub struct OpenFile {
+    pub path: Option<PathBuf>,
+    reader: CaptureReader<Box<dyn Read + Send>>,
+}
+
+impl OpenFile {
+    /// Opens `path` (`-` is standard input) as input number `source`.
+    ///
+    /// # Errors
+    /// With a message that says what is wrong and what to do.
+    pub fn open(path: &str, source: u16) -> anyhow::Result<Self> {
+        let (inner, seekable, shown): (Box<dyn Read + Send>, bool, Option<PathBuf>) = if path == "-" {
+            (Box::new(io::stdin()), false, None)
+        } else {
+            let f = File::open(path).map_err(|e| match e.kind() {
+                io::ErrorKind::NotFound => anyhow::anyhow!("{path}: no such file"),
+                io::ErrorKind::PermissionDenied => {
+                    anyhow::anyhow!("{path}: permission denied (try sudo, or check the file's mode)")
+                }
+                _ => anyhow::anyhow!("{path}: {e}"),
+            })?;
+            if f.metadata().is_ok_and(|m| m.is_dir()) {
+                anyhow::bail!("{path}: is a directory, not a capture file");
+            }
+            (Box::new(f), true, Some(PathBuf::from(path)))
+        };
+        let reader = CaptureReader::new(inner, seekable, source)
+            .map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
+        Ok(Self { path: shown, reader })
+    }
+}
+
+/// Where frames come from.
+pub enum Source {
+    Files(Vec<OpenFile>),
+    Live(live::LiveCapture),
+}
+
+/// Flags the consumer sets and the capture thread reads.
+#[derive(Debug, Default)]
+pub struct Control {
+    pub stop: AtomicBool,
+    /// While set, frames are read and dropped uncounted (the UI's pause).
+    pub paused: AtomicBool,
+}
+
+/// Starts the capture thread.
+///
+/// # Errors
+/// When the thread cannot be spawned.
+pub fn spawn(
+    source: Source,
+    tx: SyncSender<CaptureEvent>,
+    control: Arc<Control>,
+) -> io::Result<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("capture".into())
+        .spawn(move || {
+            let mut out = Sender::new(tx, matches!(source, Source::Live(_)));
+            match source {
+                Source::Files(files) => run_files(files, &mut out, &control),
+                Source::Live(cap) => cap.run(&mut out, &control),
+            }
+            out.finish();
+        })
+}
+
+/// Batches messages and sends them without ever blocking a live capture.
+pub struct Sender {
+    tx: SyncSender<CaptureEvent>,
+    live: bool,
+    batch: Vec<SipMessage>,
+    last_flush: Instant,
+    pub pipeline: Pipeline,
+    pub counters: CaptureCounters,
+    disconnected: bool,
+}
+
+impl Sender {
+    fn new(tx: SyncSender<CaptureEvent>, live: bool) -> Self {
+        Self {
+            tx,
+            live,
+            batch: Vec::with_capacity(BATCH),
+            last_flush: Instant::now(),
+            pipeline: Pipeline::new(),
+            counters: CaptureCounters::default(),
+            disconnected: false,
+        }
+    }
+
+    /// Decodes a frame; sends a batch when it is full (or old, live).
+    pub fn frame(&mut self, frame: &Frame<'_>) {
+        self.pipeline.push(frame, &mut self.batch);
+        if self.batch.len() >= BATCH || (self.live && self.last_flush.elapsed() >= FLUSH_EVERY) {
+            self.flush();
+        }
+    }
+
+    /// The consumer is gone: stop reading.
+    #[must_use]
+    pub fn disconnected(&self) -> bool {
+        self.disconnected
+    }
+
+    pub fn flush(&mut self) {
+        self.last_flush = Instant::now();
+        self.counters.decode = self.pipeline.stats();
+        if !self.batch.is_empty() {
+            let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+            let n = batch.len() as u64;
+            self.send(CaptureEvent::Messages(batch), n);
+        }
+        let counters = self.counters;
+        self.send(CaptureEvent::Counters(counters), 0);
+    }
+
+    fn send(&mut self, ev: CaptureEvent, lost_if_dropped: u64) {
+        if self.live {
+            match self.tx.try_send(ev) {
+                Ok(()) => {}
+                Err(TrySendError::Full(_)) => self.counters.dropped_channel += lost_if_dropped,
+                Err(TrySendError::Disconnected(_)) => self.disconnected = true,
+            }
+        } else if self.tx.send(ev).is_err() {
+            self.disconnected = true;
+        }
+    }
+
+    /// Sends a warning; live, a full channel drops it (the counters stay).
+    pub fn warn(&mut self, text: String) {
+        self.send(CaptureEvent::Warning(text), 0);
+    }
+
+    pub fn fail(&mut self, text: String) {
+        self.flush();
+        // Failure must arrive: wait for room even live.
+        let _ = self.tx.send(CaptureEvent::Failed(text));
+    }
+
+    fn finish(mut self) {
+        self.flush();
+        let _ = self.tx.send(CaptureEvent::Finished);
+    }
+}
+
+/// Reads every file, merging several by timestamp.
+fn run_files(mut files: Vec<OpenFile>, out: &mut Sender, control: &Control) {
+    if files.len() == 1 {
+        if let Some(f) = files.first_mut() {
+            read_one(f, out, control);
+        }
+        return;
+    }
+    // Several files: hold one owned frame per file and always take the oldest.
+    let mut heads: Vec<Option<OwnedFrame>> = files.iter_mut().map(|f| next_owned(f, out)).collect();
+    loop {
+        if control.stop.load(Ordering::Relaxed) || out.disconnected() {
+            return;
+        }
+        let Some(i) = heads
+            .iter()
+            .enumerate()
+            .filter_map(|(i, h)| h.as_ref().map(|h| (i, h.ts_ns)))
+            .min_by_key(|(_, ts)| *ts)
+            .map(|(i, _)| i)
+        else {
+            return;
+        };
+        let (Some(slot), Some(file)) = (heads.get_mut(i), files.get_mut(i)) else {
+            return;
+        };
+        if let Some(f) = slot.take() {
+            out.frame(&f.as_frame());
+        }
+        *slot = next_owned(file, out);
+    }
+}
+
+fn read_one(f: &mut OpenFile, out: &mut Sender, control: &Control) {
+    let mut n = 0u64;
+    loop {
+        n += 1;
+        if n.is_multiple_of(65_536) && (control.stop.load(Ordering::Relaxed) || out.disconnected()) {
+            return;
+        }
+        match f.reader.next_frame() {
+            Ok(Some(frame)) => out.frame(&frame),
+            Ok(None) => break,
+            Err(e) => {
+                out.fail(format!("{}: read error: {e}", shown(f)));
+                return;
+            }
+        }
+    }
+    if let Some(end) = f.reader.end.clone() {
+        out.warn(format!("{}: {end}", shown(f)));
+    }
+}
+
+fn shown(f: &OpenFile) -> String {
+    f.path
+        .as_ref()
+        .map_or_else(|| "standard input".to_owned(), |p| p.display().to_string())
+}
+
+struct OwnedFrame {
+    ts_ns: i64,
+    linktype: u16,
+    source: u16,
+    orig_len: u32,
+    file_offset: Option<u64>,
+    data: Vec<u8>,
+}
+
+impl OwnedFrame {
+    fn as_frame(&self) -> Frame<'_> {
+        Frame {
+            ts_ns: self.ts_ns,
+            linktype: self.linktype,
+            source: self.source,
+            orig_len: self.orig_len,
+            file_offset: self.file_offset,
+            data: &self.data,
+        }
+    }
+}
+
+fn next_owned(f: &mut OpenFile, out: &mut Sender) -> Option<OwnedFrame> {
+    let shown_name = shown(f);
+    match f.reader.next_frame() {
+        Ok(Some(fr)) => Some(OwnedFrame {
+            ts_ns: fr.ts_ns,
+            linktype: fr.linktype,
+            source: fr.source,
+            orig_len: fr.orig_len,
+            file_offset: fr.file_offset,
+            data: fr.data.to_vec(),
+        }),
+        Ok(None) => {
+            if let Some(end) = f.reader.end.clone() {
+                out.warn(format!("{shown_name}: {end}"));
+            }
+            None
+        }
+        Err(e) => {
+            out.warn(format!("{shown_name}: read error: {e}"));
+            None
+        }
+    }
+}
+
+/// Runs a source to its end on this thread, for tests, benches and reports:
+/// the same pipeline as the capture thread, without the channel.
+pub fn drain_files(files: Vec<OpenFile>, mut sink: impl FnMut(CaptureEvent)) {
+    let (tx, rx) = std::sync::mpsc::sync_channel(64);
+    let control = Arc::new(Control::default());
+    let handle = spawn(Source::Files(files), tx, control);
+    for ev in rx {
+        sink(ev);
+    }
+    if let Ok(h) = handle {
+        let _ = h.join();
+    }
+}

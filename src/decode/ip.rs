@@ -1,0 +1,166 @@
+//! IPv4/IPv6 (via etherparse's lax slicer, which keeps what a snap length
+//! left), IP-in-IP and GRE tunnels, and the UDP and TCP headers.
+#![warn(clippy::indexing_slicing)]
+
+use std::net::{IpAddr, SocketAddr};
+
+use etherparse::{IpNumber, Ipv6ExtensionSlice, LaxIpSlice, TcpSlice, UdpSlice};
+
+use super::link;
+
+/// Tunnels nest; real captures have one or two levels.
+const MAX_TUNNEL_DEPTH: usize = 4;
+
+/// The fragment an IP packet carries, when it is one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fragment {
+    pub id: u32,
+    /// Byte offset of this fragment's payload in the datagram.
+    pub offset: u32,
+    pub more: bool,
+}
+
+/// An IP packet's transport-layer content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpPacket<'a> {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub proto: u8,
+    pub fragment: Option<Fragment>,
+    /// The IP payload (after extension headers), as captured.
+    pub payload: &'a [u8],
+}
+
+/// Reads an IP packet, following IP-in-IP and GRE to the innermost one.
+#[must_use]
+pub fn parse(mut packet: &[u8]) -> Option<IpPacket<'_>> {
+    for _ in 0..MAX_TUNNEL_DEPTH {
+        let ip = one(packet)?;
+        if ip.fragment.is_some() {
+            return Some(ip);
+        }
+        match ip.proto {
+            4 | 41 => packet = ip.payload,
+            47 => packet = link::gre_payload(ip.payload)?,
+            _ => return Some(ip),
+        }
+    }
+    None
+}
+
+fn one(packet: &[u8]) -> Option<IpPacket<'_>> {
+    let (slice, _ext_err) = LaxIpSlice::from_slice(packet).ok()?;
+    let payload = slice.payload();
+    let mut fragment = None;
+    match &slice {
+        LaxIpSlice::Ipv4(v4) => {
+            let h = v4.header();
+            if h.more_fragments() || h.fragments_offset().value() != 0 {
+                fragment = Some(Fragment {
+                    id: u32::from(h.identification()),
+                    offset: u32::from(h.fragments_offset().value()) * 8,
+                    more: h.more_fragments(),
+                });
+            }
+        }
+        LaxIpSlice::Ipv6(v6) => {
+            for ext in v6.extensions().clone() {
+                if let Ipv6ExtensionSlice::Fragment(f) = ext
+                    && f.is_fragmenting_payload()
+                {
+                    fragment = Some(Fragment {
+                        id: f.identification(),
+                        offset: u32::from(f.fragment_offset().value()) * 8,
+                        more: f.more_fragments(),
+                    });
+                }
+            }
+        }
+    }
+    Some(IpPacket {
+        src: slice.source_addr(),
+        dst: slice.destination_addr(),
+        proto: payload.ip_number.0,
+        fragment,
+        payload: payload.payload,
+    })
+}
+
+pub const UDP: u8 = IpNumber::UDP.0;
+pub const TCP: u8 = IpNumber::TCP.0;
+
+/// A UDP datagram's endpoints and payload (cut short by a snap length, if so).
+#[must_use]
+pub fn udp(src: IpAddr, dst: IpAddr, l4: &[u8]) -> Option<(SocketAddr, SocketAddr, &[u8])> {
+    let u = UdpSlice::from_slice_lax(l4).ok()?;
+    Some((
+        SocketAddr::new(src, u.source_port()),
+        SocketAddr::new(dst, u.destination_port()),
+        u.payload(),
+    ))
+}
+
+/// The parts of a TCP segment that stream reassembly needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TcpHeader<'a> {
+    pub src: SocketAddr,
+    pub dst: SocketAddr,
+    pub seq: u32,
+    pub syn: bool,
+    pub fin: bool,
+    pub rst: bool,
+    pub payload: &'a [u8],
+}
+
+#[must_use]
+pub fn tcp(src: IpAddr, dst: IpAddr, l4: &[u8]) -> Option<TcpHeader<'_>> {
+    let t = TcpSlice::from_slice(l4).ok()?;
+    Some(TcpHeader {
+        src: SocketAddr::new(src, t.source_port()),
+        dst: SocketAddr::new(dst, t.destination_port()),
+        seq: t.sequence_number(),
+        syn: t.syn(),
+        fin: t.fin(),
+        rst: t.rst(),
+        payload: t.payload(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ipv4(proto: u8, payload: &[u8]) -> Vec<u8> {
+        let total = u16::try_from(20 + payload.len()).unwrap();
+        let mut p = vec![0x45, 0];
+        p.extend_from_slice(&total.to_be_bytes());
+        p.extend_from_slice(&[0, 1, 0, 0, 64, proto, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
+        p.extend_from_slice(payload);
+        p
+    }
+
+    #[test]
+    fn follows_ip_in_ip_and_gre() {
+        let datagram = [0x13, 0xc4, 0x13, 0xc4, 0, 9, 0, 0, b'x'];
+        let inner = ipv4(17, &datagram);
+        let ipip = ipv4(4, &inner);
+        let p = parse(&ipip).unwrap();
+        assert_eq!(p.proto, UDP);
+        let (s, d, data) = udp(p.src, p.dst, p.payload).unwrap();
+        assert_eq!((s.port(), d.port(), data), (5060, 5060, &b"x"[..]));
+        let mut gre = vec![0, 0, 0x08, 0x00];
+        gre.extend_from_slice(&inner);
+        let outer = ipv4(47, &gre);
+        assert_eq!(parse(&outer).unwrap().proto, UDP);
+    }
+
+    #[test]
+    fn garbage_is_none_and_never_panics() {
+        assert!(parse(&[]).is_none());
+        assert!(parse(&[0x45, 0, 0]).is_none());
+        let full = ipv4(17, &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+        for n in 0..full.len() {
+            let _ = parse(&full[..n]);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! The `--no-ui` loop: owns the model, drains the capture channel, stops on
+//! end of input, Ctrl-C, `--duration` or `--count`, then prints a report.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use crate::capture::{CaptureEvent, Control};
+use crate::model::Model;
+
+/// When to stop a live capture.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StopWhen {
+    pub duration: Option<Duration>,
+    pub count: Option<u64>,
+}
+
+/// How the loop ended.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub warnings: Vec<String>,
+    pub failure: Option<String>,
+}
+
+/// Feeds the model until the capture finishes.
+pub fn run(
+    model: &mut Model,
+    rx: &Receiver<CaptureEvent>,
+    control: &Control,
+    interrupted: &Arc<AtomicBool>,
+    stop: StopWhen,
+) -> Outcome {
+    let started = Instant::now();
+    let mut out = Outcome::default();
+    loop {
+        let expired = stop.duration.is_some_and(|d| started.elapsed() >= d);
+        let counted = stop.count.is_some_and(|n| model.stats().sip_messages >= n);
+        if expired || counted || interrupted.load(Ordering::Relaxed) {
+            control.stop.store(true, Ordering::Relaxed);
+        }
+        match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(CaptureEvent::Messages(batch)) => {
+                for m in batch {
+                    if stop.count.is_some_and(|n| model.stats().sip_messages >= n) {
+                        break;
+                    }
+                    model.ingest(m);
+                }
+            }
+            Ok(CaptureEvent::Counters(c)) => model.set_counters(c),
+            Ok(CaptureEvent::Warning(w)) => {
+                tracing::warn!("{w}");
+                out.warnings.push(w);
+            }
+            Ok(CaptureEvent::Failed(e)) => {
+                tracing::error!("{e}");
+                out.failure = Some(e);
+            }
+            Ok(CaptureEvent::Finished) | Err(RecvTimeoutError::Disconnected) => break,
+            Err(RecvTimeoutError::Timeout) => {}
+        }
+    }
+    out
+}

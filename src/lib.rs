@@ -1,0 +1,75 @@
+//! sipscope: a terminal SIP sniffer.
+//!
+//! Module map, in the direction data flows:
+//! - [`capture`]: the capture thread; files (pcap, pcapng, stdin) and live
+//!   interfaces (libpcap); batches [`sip::SipMessage`]s over a bounded channel.
+//! - [`decode`]: frames to transport payloads: link layers, IP with tunnels
+//!   and fragment reassembly, UDP, TCP stream reassembly, WebSocket.
+//! - [`pipeline`]: runs `decode` and SIP framing over one frame at a time.
+//! - [`sip`]: the tolerant SIP scanner, the SDP scanner, rsip's strict check.
+//! - [`model`]: the call table every view, report and export reads.
+//! - [`report`]: headless JSON and text reports.
+//! - [`cli`], [`logging`], [`headless`]: the binary's glue.
+
+pub mod capture;
+pub mod cli;
+pub mod decode;
+pub mod headless;
+pub mod logging;
+pub mod model;
+pub mod pipeline;
+pub mod report;
+pub mod sip;
+
+use std::path::Path;
+
+use capture::{CaptureEvent, OpenFile};
+use model::{Limits, Model};
+
+/// What reading a capture to its end gave: the model and any warnings.
+#[derive(Debug)]
+pub struct Replay {
+    pub model: Model,
+    pub warnings: Vec<String>,
+}
+
+/// Reads capture files to their end through the real pipeline and returns the
+/// model, as the UI would see it once the files are read.
+///
+/// # Errors
+/// When a file cannot be opened or is not a capture, or the capture failed.
+pub fn replay_with(paths: &[&Path], limits: Limits) -> anyhow::Result<Replay> {
+    let mut files = Vec::new();
+    let mut model = Model::new(limits);
+    for (i, p) in paths.iter().enumerate() {
+        let source = u16::try_from(i)?;
+        let f = OpenFile::open(&p.to_string_lossy(), source)?;
+        model.set_source(source, f.path.clone());
+        files.push(f);
+    }
+    let mut warnings = Vec::new();
+    let mut failure = None;
+    capture::drain_files(files, |ev| match ev {
+        CaptureEvent::Messages(batch) => batch.into_iter().for_each(|m| model.ingest(m)),
+        CaptureEvent::Counters(c) => model.set_counters(c),
+        CaptureEvent::Warning(w) => warnings.push(w),
+        CaptureEvent::Failed(e) => failure = Some(e),
+        CaptureEvent::Finished => {}
+    });
+    if let Some(e) = failure {
+        anyhow::bail!(e);
+    }
+    Ok(Replay { model, warnings })
+}
+
+/// [`replay_with`] one file and the default limits, without a call limit.
+///
+/// # Errors
+/// As [`replay_with`].
+pub fn replay(path: impl AsRef<Path>) -> anyhow::Result<Model> {
+    let limits = Limits {
+        max_calls: usize::MAX,
+        ..Limits::default()
+    };
+    Ok(replay_with(&[path.as_ref()], limits)?.model)
+}

@@ -1,0 +1,113 @@
+//! The `sipscope` binary: options → logging → capture → headless report.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+
+use sipscope::capture::{self, Control, OpenFile, Source, live};
+use sipscope::cli::{Cli, ReportFormat};
+use sipscope::headless::{self, StopWhen};
+use sipscope::model::{Limits, Model};
+use sipscope::{logging, report};
+
+fn main() -> ExitCode {
+    // clap exits with 2 on a usage error by itself.
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("sipscope: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
+    let log_path = cli.log_file.clone().unwrap_or_else(logging::default_path);
+    // Logging is best effort: a read-only home must not stop a capture.
+    let _guard = logging::init(&log_path).ok();
+
+    if cli.read.is_empty() && cli.interface.is_none() {
+        eprintln!("sipscope: say what to read: -r FILE, or -i IFACE for a live capture (see --help)");
+        return Ok(ExitCode::from(2));
+    }
+    if !cli.read.is_empty() && cli.bpf().is_some() {
+        eprintln!("sipscope: a capture filter applies to a live capture (-i), not to -r");
+        return Ok(ExitCode::from(2));
+    }
+
+    let limits = Limits {
+        max_calls: cli.limit.max(1),
+        max_mem_bytes: cli.mem_mb.saturating_mul(1 << 20),
+        raw_in_memory: cli.keep_raw,
+        ..Limits::default()
+    };
+    let mut model = Model::new(limits);
+    let live = cli.interface.is_some();
+    let source = if let Some(iface) = &cli.interface {
+        let cap = live::LiveCapture::open(&live::LiveOptions {
+            interface: iface.clone(),
+            filter: cli.bpf(),
+            snaplen: cli.snaplen,
+            buffer_mb: cli.buffer_mb,
+        })?;
+        if let Some(user) = capture::privileges::drop_root(cli.user.as_deref())? {
+            tracing::info!("dropped root privileges to {user}");
+        }
+        tracing::info!(interface = %iface, filter = ?cli.bpf(), "live capture started");
+        Source::Live(cap)
+    } else {
+        let mut files = Vec::new();
+        for (i, path) in cli.read.iter().enumerate() {
+            let source = u16::try_from(i).context("too many input files")?;
+            let f = OpenFile::open(path, source)?;
+            model.set_source(source, f.path.clone());
+            files.push(f);
+        }
+        Source::Files(files)
+    };
+
+    if !cli.no_ui && std::io::stdout().is_terminal() {
+        eprintln!("sipscope: the terminal UI is not built yet; printing the report instead (use --no-ui to silence this)");
+    }
+
+    let (tx, rx) = std::sync::mpsc::sync_channel(1024);
+    let control = Arc::new(Control::default());
+    let interrupted = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
+        signal_hook::flag::register(sig, Arc::clone(&interrupted)).context("signal handler")?;
+    }
+    let handle = capture::spawn(source, tx, Arc::clone(&control)).context("capture thread")?;
+    let stop = StopWhen {
+        duration: cli.duration.filter(|_| live).map(Duration::from_secs),
+        count: cli.count,
+    };
+    let outcome = headless::run(&mut model, &rx, &control, &interrupted, stop);
+    if handle.join().is_err() {
+        anyhow::bail!("the capture thread panicked; see the log at {}", log_path.display());
+    }
+    for w in &outcome.warnings {
+        eprintln!("sipscope: warning: {w}");
+    }
+
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match cli.report {
+        ReportFormat::Json => report::json::write(&model, None, &outcome.warnings, &mut out),
+        ReportFormat::Text => report::text::write(&model, &outcome.warnings, &mut out),
+    }
+    .or_else(|e| if e.kind() == std::io::ErrorKind::BrokenPipe { Ok(()) } else { Err(e) })
+    .context("writing the report")?;
+    let _ = out.flush();
+
+    if let Some(e) = outcome.failure {
+        eprintln!("sipscope: {e}");
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}

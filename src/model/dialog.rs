@@ -1,0 +1,364 @@
+//! A dialog (everything sharing one Call-ID), its state machine and timings.
+
+use serde::Serialize;
+
+use super::message::{Kind, Message, Method};
+
+/// What a dialog is for, from the method that opened it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DialogKind {
+    Call,
+    Registration,
+    Options,
+    Subscription,
+    Message,
+    Publish,
+    Info,
+    Refer,
+    Other,
+}
+
+impl DialogKind {
+    fn of(m: &Method) -> Self {
+        match m {
+            Method::Invite | Method::Ack | Method::Bye | Method::Cancel | Method::Prack | Method::Update => {
+                Self::Call
+            }
+            Method::Register => Self::Registration,
+            Method::Options => Self::Options,
+            Method::Subscribe | Method::Notify => Self::Subscription,
+            Method::Message => Self::Message,
+            Method::Publish => Self::Publish,
+            Method::Info => Self::Info,
+            Method::Refer => Self::Refer,
+            Method::Other(_) => Self::Other,
+        }
+    }
+
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Call => "call",
+            Self::Registration => "registration",
+            Self::Options => "options",
+            Self::Subscription => "subscription",
+            Self::Message => "message",
+            Self::Publish => "publish",
+            Self::Info => "info",
+            Self::Refer => "refer",
+            Self::Other => "other",
+        }
+    }
+}
+
+/// Where a dialog stands. Calls use the first group, registrations the
+/// second, and other dialogs `Pending`, `Completed`, `Rejected` or `Failed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DialogState {
+    // Calls
+    Setup,
+    Ringing,
+    EarlyMedia,
+    InCall,
+    Completed,
+    Cancelled,
+    Busy,
+    Rejected(u16),
+    /// No final response in time, or 408.
+    Failed,
+    Diverted(u16),
+    // Registrations
+    Registered,
+    Unregistered,
+    Challenged,
+    AuthFailed,
+    // Other transactions
+    Pending,
+}
+
+impl DialogState {
+    /// The name reports and the UI show.
+    #[must_use]
+    pub fn name(self) -> String {
+        match self {
+            Self::Setup => "setup".into(),
+            Self::Ringing => "ringing".into(),
+            Self::EarlyMedia => "early media".into(),
+            Self::InCall => "in call".into(),
+            Self::Completed => "completed".into(),
+            Self::Cancelled => "cancelled".into(),
+            Self::Busy => "busy".into(),
+            Self::Rejected(c) => format!("rejected {c}"),
+            Self::Failed => "failed".into(),
+            Self::Diverted(c) => format!("diverted {c}"),
+            Self::Registered => "registered".into(),
+            Self::Unregistered => "unregistered".into(),
+            Self::Challenged => "challenged".into(),
+            Self::AuthFailed => "auth failed".into(),
+            Self::Pending => "pending".into(),
+        }
+    }
+
+    /// Finished dialogs are evicted first when memory runs short.
+    #[must_use]
+    pub fn is_finished(self) -> bool {
+        !matches!(
+            self,
+            Self::Setup | Self::Ringing | Self::EarlyMedia | Self::InCall | Self::Pending | Self::Challenged
+        )
+    }
+
+    /// Still waiting for a final response (and so may time out).
+    fn is_waiting(self) -> bool {
+        matches!(self, Self::Setup | Self::Ringing | Self::EarlyMedia | Self::Pending | Self::Challenged)
+    }
+}
+
+/// Timer B / F of RFC 3261 (64 × T1): a transaction with no final response
+/// by then has failed.
+pub const TRANSACTION_TIMEOUT_NS: i64 = 32_000_000_000;
+
+/// Stable identity of a dialog in the model (arrival order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct DialogId(pub u64);
+
+/// Every message sharing one Call-ID.
+#[derive(Debug, Clone)]
+pub struct Dialog {
+    pub id: DialogId,
+    pub call_id: String,
+    pub kind: DialogKind,
+    pub from: String,
+    pub to: String,
+    pub user_agent: Option<String>,
+    /// Call-IDs this dialog names in X-Call-ID / X-CID.
+    pub x_call_ids: Vec<String>,
+    pub messages: Vec<Message>,
+    state: DialogState,
+    /// Transaction keys seen, for retransmission detection.
+    seen: Vec<u64>,
+    first_invite_ns: Option<i64>,
+    first_18x_ns: Option<i64>,
+    answer_ns: Option<i64>,
+    ack_ns: Option<i64>,
+    bye_ns: Option<i64>,
+    cancelled: bool,
+    /// Messages not kept because the dialog hit its limit.
+    pub dropped_messages: u64,
+}
+
+impl Dialog {
+    pub(crate) fn new(id: DialogId, call_id: String, first: &Message) -> Self {
+        let kind = match &first.kind {
+            Kind::Request(m) => DialogKind::of(m),
+            Kind::Response(_) => first
+                .cseq
+                .as_ref()
+                .map_or(DialogKind::Other, |(_, m)| DialogKind::of(m)),
+        };
+        let state = match kind {
+            DialogKind::Call => DialogState::Setup,
+            _ => DialogState::Pending,
+        };
+        Self {
+            id,
+            call_id,
+            kind,
+            from: String::new(),
+            to: String::new(),
+            user_agent: None,
+            x_call_ids: Vec::new(),
+            messages: Vec::new(),
+            state,
+            seen: Vec::new(),
+            first_invite_ns: None,
+            first_18x_ns: None,
+            answer_ns: None,
+            ack_ns: None,
+            bye_ns: None,
+            cancelled: false,
+            dropped_messages: 0,
+        }
+    }
+
+    /// The state at capture time `now_ns`: a dialog still waiting for a final
+    /// response past the transaction timeout has failed.
+    #[must_use]
+    pub fn state_at(&self, now_ns: i64) -> DialogState {
+        if self.state.is_waiting() && now_ns - self.last_ts() > TRANSACTION_TIMEOUT_NS {
+            return match self.state {
+                DialogState::Challenged => DialogState::AuthFailed,
+                _ => DialogState::Failed,
+            };
+        }
+        self.state
+    }
+
+    /// The state as the messages alone say (no timeout applied).
+    #[must_use]
+    pub fn state(&self) -> DialogState {
+        self.state
+    }
+
+    #[must_use]
+    pub fn first_ts(&self) -> i64 {
+        self.messages.first().map_or(0, |m| m.ts_ns)
+    }
+
+    #[must_use]
+    pub fn last_ts(&self) -> i64 {
+        self.messages.last().map_or(0, |m| m.ts_ns)
+    }
+
+    /// Post-dial delay: first INVITE to first 18x.
+    #[must_use]
+    pub fn pdd_ns(&self) -> Option<i64> {
+        Some(self.first_18x_ns? - self.first_invite_ns?)
+    }
+
+    /// First INVITE to the 2xx that answered it.
+    #[must_use]
+    pub fn answer_ns(&self) -> Option<i64> {
+        Some(self.answer_ns? - self.first_invite_ns?)
+    }
+
+    /// ACK (or the answer, when no ACK was seen) to BYE.
+    #[must_use]
+    pub fn talk_ns(&self) -> Option<i64> {
+        let start = self.ack_ns.or(self.answer_ns)?;
+        Some(self.bye_ns? - start)
+    }
+
+    #[must_use]
+    pub fn total_ns(&self) -> i64 {
+        self.last_ts() - self.first_ts()
+    }
+
+    /// Records whether `m` retransmits a message already seen, keyed by
+    /// direction, top Via branch, CSeq and status.
+    pub(crate) fn mark_retransmission(&mut self, m: &mut Message, key: u64) {
+        if self.seen.contains(&key) {
+            m.retransmission = true;
+        } else {
+            self.seen.push(key);
+        }
+    }
+
+    /// Advances the state machine with a new message (retransmissions are
+    /// listed but change nothing).
+    pub(crate) fn advance(&mut self, m: &Message, expires_zero: bool) {
+        if m.retransmission {
+            return;
+        }
+        let cseq_method = m.cseq.as_ref().map(|(_, meth)| meth);
+        match (&m.kind, self.kind) {
+            (Kind::Request(meth), DialogKind::Call) => self.call_request(meth, m.ts_ns),
+            (Kind::Response(code), DialogKind::Call) => {
+                if cseq_method == Some(&Method::Invite) {
+                    self.invite_response(*code, m);
+                }
+            }
+            (Kind::Response(code), DialogKind::Registration) => {
+                if cseq_method == Some(&Method::Register) {
+                    self.register_response(*code, expires_zero);
+                }
+            }
+            (Kind::Response(code), _) => {
+                // The dialog's own transaction decides (a NOTIFY's 200 too).
+                if *code >= 200 {
+                    self.state = if *code < 300 {
+                        DialogState::Completed
+                    } else if *code == 408 {
+                        DialogState::Failed
+                    } else {
+                        DialogState::Rejected(*code)
+                    };
+                }
+            }
+            (Kind::Request(_), _) => {}
+        }
+    }
+
+    fn call_request(&mut self, meth: &Method, ts: i64) {
+        match meth {
+            Method::Invite => {
+                if self.first_invite_ns.is_none() {
+                    self.first_invite_ns = Some(ts);
+                }
+                // A new INVITE after a challenge (or a failure) starts over.
+                if matches!(self.state, DialogState::Rejected(401 | 407)) {
+                    self.state = DialogState::Setup;
+                }
+            }
+            Method::Ack => {
+                if self.state == DialogState::InCall && self.ack_ns.is_none() {
+                    self.ack_ns = Some(ts);
+                }
+            }
+            Method::Cancel => {
+                if !matches!(self.state, DialogState::InCall | DialogState::Completed) {
+                    self.cancelled = true;
+                    self.state = DialogState::Cancelled;
+                }
+            }
+            Method::Bye => {
+                if self.bye_ns.is_none() {
+                    self.bye_ns = Some(ts);
+                }
+                self.state = DialogState::Completed;
+            }
+            _ => {}
+        }
+    }
+
+    fn invite_response(&mut self, code: u16, m: &Message) {
+        let established = matches!(self.state, DialogState::InCall | DialogState::Completed);
+        match code {
+            100..=199 => {
+                if (180..200).contains(&code) && self.first_18x_ns.is_none() {
+                    self.first_18x_ns = Some(m.ts_ns);
+                }
+                if established || self.cancelled {
+                    return;
+                }
+                if code == 183 || (code > 100 && m.sdp.is_some()) {
+                    self.state = DialogState::EarlyMedia;
+                } else if code >= 180 && self.state != DialogState::EarlyMedia {
+                    self.state = DialogState::Ringing;
+                }
+            }
+            200..=299 => {
+                if self.answer_ns.is_none() {
+                    self.answer_ns = Some(m.ts_ns);
+                }
+                if !established {
+                    self.state = DialogState::InCall;
+                }
+            }
+            _ if established => {} // a failed re-INVITE leaves the call up
+            300..=399 => self.state = DialogState::Diverted(code),
+            487 if self.cancelled => self.state = DialogState::Cancelled,
+            486 | 600 => self.state = DialogState::Busy,
+            408 => self.state = DialogState::Failed,
+            _ => {
+                if !self.cancelled {
+                    self.state = DialogState::Rejected(code);
+                }
+            }
+        }
+    }
+
+    fn register_response(&mut self, code: u16, expires_zero: bool) {
+        self.state = match code {
+            100..=199 => return,
+            200..=299 if expires_zero => DialogState::Unregistered,
+            200..=299 => DialogState::Registered,
+            401 | 407 if self.state == DialogState::Challenged => DialogState::AuthFailed,
+            401 | 407 => DialogState::Challenged,
+            403 => DialogState::AuthFailed,
+            408 => DialogState::Failed,
+            _ => DialogState::Rejected(code),
+        };
+    }
+}

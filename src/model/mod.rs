@@ -1,0 +1,401 @@
+//! The call table: every SIP dialog by Call-ID, bounded in calls and bytes.
+//!
+//! One thread owns the [`Model`] and feeds it [`SipMessage`]s; the UI, the
+//! reports and export read it through the methods here and never reach into
+//! its fields. It knows nothing of any view.
+
+pub mod dialog;
+pub mod message;
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::io;
+use std::path::PathBuf;
+
+use rustc_hash::{FxBuildHasher, FxHashMap};
+use serde::Serialize;
+
+pub use dialog::{Dialog, DialogId, DialogKind, DialogState};
+pub use message::{Kind, Message, Method, RawRef};
+
+use crate::decode::DecodeStats;
+use crate::sip::{SipMessage, sdp};
+
+/// Memory bounds. Capture never stops because of them: the oldest finished
+/// dialogs make room, and every eviction is counted.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// `-l N`: dialogs kept at once.
+    pub max_calls: usize,
+    /// Messages kept per dialog (a REGISTER refresh dialog can grow forever).
+    pub max_messages_per_call: usize,
+    /// Budget for bytes held in memory (message bytes and frames).
+    pub max_mem_bytes: usize,
+    /// Keep message bytes in memory even when they can be read back from the
+    /// capture file.
+    pub raw_in_memory: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_calls: 20_000,
+            max_messages_per_call: 5_000,
+            max_mem_bytes: 512 << 20,
+            raw_in_memory: false,
+        }
+    }
+}
+
+/// Counters that come from the capture side, not from the messages.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CaptureCounters {
+    pub decode: DecodeStats,
+    /// Events dropped because the model's channel was full (live only).
+    pub dropped_channel: u64,
+    /// Packets the kernel dropped (pcap statistics, live only).
+    pub dropped_kernel: u64,
+    /// Packets the capture filter passed (pcap statistics, live only).
+    pub received_kernel: u64,
+}
+
+/// What the model has seen and what it lost: the report's `stats`.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct Stats {
+    pub packets: u64,
+    pub sip_messages: u64,
+    pub malformed: u64,
+    pub dropped_channel: u64,
+    pub dropped_kernel: u64,
+    pub duplicates: u64,
+    pub reassembled_datagrams: u64,
+    pub evicted_calls: u64,
+    /// Messages not kept because their dialog hit its message limit.
+    pub dropped_messages: u64,
+    pub retransmissions: u64,
+    pub messages_without_call_id: u64,
+    pub fragments_dropped: u64,
+    pub tcp_retransmissions: u64,
+    pub tcp_gaps: u64,
+    pub ws_frames: u64,
+    pub calls: u64,
+    pub mem_bytes: u64,
+}
+
+/// The call table.
+#[derive(Debug, Default)]
+pub struct Model {
+    limits: Limits,
+    dialogs: BTreeMap<DialogId, Dialog>,
+    by_call_id: FxHashMap<Box<[u8]>, DialogId>,
+    /// Call-ID → dialogs that name it in X-Call-ID.
+    xref: FxHashMap<String, Vec<DialogId>>,
+    next_id: u64,
+    now_ns: i64,
+    mem_bytes: usize,
+    counters: CaptureCounters,
+    stats: Stats,
+    sources: Vec<Option<PathBuf>>,
+    generation: u64,
+}
+
+impl Model {
+    #[must_use]
+    pub fn new(limits: Limits) -> Self {
+        Self {
+            limits,
+            ..Self::default()
+        }
+    }
+
+    /// Names the file behind a source index, so bytes left there can be read.
+    pub fn set_source(&mut self, source: u16, path: Option<PathBuf>) {
+        let i = usize::from(source);
+        if self.sources.len() <= i {
+            self.sources.resize(i + 1, None);
+        }
+        if let Some(slot) = self.sources.get_mut(i) {
+            *slot = path;
+        }
+    }
+
+    /// Latest capture-side counters.
+    pub fn set_counters(&mut self, c: CaptureCounters) {
+        if c != self.counters {
+            self.counters = c;
+            self.generation += 1;
+        }
+    }
+
+    /// Changes whenever the model does: views redraw only when it moved.
+    #[must_use]
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Capture time of the newest message.
+    #[must_use]
+    pub fn now_ns(&self) -> i64 {
+        self.now_ns
+    }
+
+    /// Adds one message to its dialog, creating the dialog if needed.
+    pub fn ingest(&mut self, msg: SipMessage) {
+        self.generation += 1;
+        self.stats.sip_messages += 1;
+        self.now_ns = self.now_ns.max(msg.ts_ns);
+        let mut m = self.to_message(&msg);
+        if m.malformed() {
+            self.stats.malformed += 1;
+        }
+        let call_id = msg.call_id();
+        if call_id.is_empty() {
+            self.stats.messages_without_call_id += 1;
+        }
+        let id = match self.by_call_id.get(call_id) {
+            Some(id) => *id,
+            None => self.new_dialog(&msg, &m),
+        };
+        let key = transaction_key(&msg);
+        let expires_zero = expires_zero(&msg);
+        let max_msgs = self.limits.max_messages_per_call;
+        let Some(d) = self.dialogs.get_mut(&id) else {
+            return;
+        };
+        d.mark_retransmission(&mut m, key);
+        if m.retransmission {
+            self.stats.retransmissions += 1;
+        }
+        d.advance(&m, expires_zero);
+        if d.user_agent.is_none() {
+            let ua = if msg.head.user_agent.is_empty() {
+                msg.head.server
+            } else {
+                msg.head.user_agent
+            };
+            if !ua.is_empty() {
+                d.user_agent = Some(msg.text(ua));
+            }
+        }
+        if !msg.head.x_call_id.is_empty() {
+            let x = msg.text(msg.head.x_call_id);
+            if !d.x_call_ids.contains(&x) && d.x_call_ids.len() < 16 {
+                d.x_call_ids.push(x.clone());
+                let refs = self.xref.entry(x).or_default();
+                if refs.len() < 64 {
+                    refs.push(id);
+                }
+            }
+        }
+        if d.messages.len() >= max_msgs {
+            d.dropped_messages += 1;
+            self.stats.dropped_messages += 1;
+            return;
+        }
+        self.mem_bytes += m.mem_bytes();
+        // Keep time order even when transports interleave (TCP completes late).
+        let at = d.messages.partition_point(|x| x.ts_ns <= m.ts_ns);
+        d.messages.insert(at, m);
+        self.enforce_limits();
+    }
+
+    fn to_message(&self, msg: &SipMessage) -> Message {
+        let kind = match (msg.method(), msg.status()) {
+            (Some(meth), _) => Kind::Request(Method::from_bytes(meth)),
+            (None, Some(code)) => Kind::Response(code),
+            (None, None) => Kind::Request(Method::Other("?".into())),
+        };
+        let cseq = msg
+            .head
+            .cseq_num
+            .map(|n| (n, Method::from_bytes(msg.cseq_method())));
+        let sdp = msg.sdp_body().map(|b| Box::new(sdp::parse(b)));
+        let raw = match msg.raw_in_file {
+            Some((source, offset)) if !self.limits.raw_in_memory => RawRef::File {
+                source,
+                offset,
+                len: u32::try_from(msg.raw.len()).unwrap_or(u32::MAX),
+            },
+            _ => RawRef::Inline(msg.raw.clone()),
+        };
+        Message {
+            ts_ns: msg.ts_ns,
+            src: msg.src,
+            dst: msg.dst,
+            transport: msg.transport,
+            kind,
+            cseq,
+            retransmission: false,
+            defects: msg.head.defects,
+            sdp,
+            raw,
+            frames: msg.frames.clone(),
+        }
+    }
+
+    fn new_dialog(&mut self, msg: &SipMessage, first: &Message) -> DialogId {
+        let id = DialogId(self.next_id);
+        self.next_id += 1;
+        let call_id = String::from_utf8_lossy(msg.call_id()).into_owned();
+        let mut d = Dialog::new(id, call_id, first);
+        d.from = msg.text(msg.head.from);
+        d.to = msg.text(msg.head.to);
+        self.by_call_id.insert(msg.call_id().into(), id);
+        self.dialogs.insert(id, d);
+        self.stats.calls += 1;
+        id
+    }
+
+    fn enforce_limits(&mut self) {
+        while self.dialogs.len() > self.limits.max_calls.max(1)
+            || (self.mem_bytes > self.limits.max_mem_bytes && self.dialogs.len() > 1)
+        {
+            if !self.evict_one() {
+                break;
+            }
+        }
+    }
+
+    /// Evicts the oldest finished dialog (among the oldest few hundred), else
+    /// the oldest of all.
+    fn evict_one(&mut self) -> bool {
+        let now = self.now_ns;
+        let victim = self
+            .dialogs
+            .values()
+            .take(256)
+            .find(|d| d.state_at(now).is_finished())
+            .or_else(|| self.dialogs.values().next())
+            .map(|d| d.id);
+        let Some(id) = victim else { return false };
+        let Some(d) = self.dialogs.remove(&id) else {
+            return false;
+        };
+        self.by_call_id.remove(d.call_id.as_bytes());
+        for x in &d.x_call_ids {
+            if let Some(v) = self.xref.get_mut(x) {
+                v.retain(|r| *r != id);
+                if v.is_empty() {
+                    self.xref.remove(x);
+                }
+            }
+        }
+        let freed: usize = d.messages.iter().map(Message::mem_bytes).sum();
+        self.mem_bytes = self.mem_bytes.saturating_sub(freed);
+        self.stats.evicted_calls += 1;
+        true
+    }
+
+    /// Dialogs in order of arrival.
+    pub fn dialogs(&self) -> impl DoubleEndedIterator<Item = &Dialog> + ExactSizeIterator {
+        self.dialogs.values()
+    }
+
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.dialogs.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.dialogs.is_empty()
+    }
+
+    #[must_use]
+    pub fn dialog(&self, id: DialogId) -> Option<&Dialog> {
+        self.dialogs.get(&id)
+    }
+
+    #[must_use]
+    pub fn find(&self, call_id: &str) -> Option<&Dialog> {
+        self.dialogs.get(self.by_call_id.get(call_id.as_bytes())?)
+    }
+
+    /// Call-IDs correlated with `d` by X-Call-ID / X-CID, either way.
+    #[must_use]
+    pub fn related(&self, d: &Dialog) -> Vec<String> {
+        let mut out: Vec<String> = d.x_call_ids.clone();
+        if let Some(refs) = self.xref.get(&d.call_id) {
+            for r in refs {
+                if let Some(other) = self.dialogs.get(r)
+                    && !out.contains(&other.call_id)
+                {
+                    out.push(other.call_id.clone());
+                }
+            }
+        }
+        out
+    }
+
+    #[must_use]
+    pub fn stats(&self) -> Stats {
+        let c = &self.counters;
+        Stats {
+            packets: c.decode.packets,
+            dropped_channel: c.dropped_channel,
+            dropped_kernel: c.dropped_kernel,
+            duplicates: c.decode.duplicates,
+            reassembled_datagrams: c.decode.reassembled_datagrams,
+            fragments_dropped: c.decode.fragments_dropped,
+            tcp_retransmissions: c.decode.tcp_retransmissions,
+            tcp_gaps: c.decode.tcp_gaps,
+            ws_frames: c.decode.ws_frames,
+            mem_bytes: self.mem_bytes as u64,
+            ..self.stats
+        }
+    }
+
+    /// A message's bytes, from memory or read back from its capture file.
+    ///
+    /// # Errors
+    /// When the bytes were left in a file that can no longer be read.
+    pub fn raw<'a>(&self, m: &'a Message) -> io::Result<Cow<'a, [u8]>> {
+        match &m.raw {
+            RawRef::Inline(b) => Ok(Cow::Borrowed(b)),
+            RawRef::File { source, offset, len } => {
+                use std::os::unix::fs::FileExt;
+                let path = self
+                    .sources
+                    .get(usize::from(*source))
+                    .and_then(Option::as_ref)
+                    .ok_or_else(|| io::Error::other("the capture file of this message is unknown"))?;
+                let f = std::fs::File::open(path)?;
+                let mut buf = vec![0u8; *len as usize];
+                f.read_exact_at(&mut buf, *offset)?;
+                Ok(Cow::Owned(buf))
+            }
+        }
+    }
+}
+
+/// Direction, top Via branch, CSeq and start line: equal keys in one dialog
+/// mean a retransmission.
+fn transaction_key(msg: &SipMessage) -> u64 {
+    let mut h = FxBuildHasher.build_hasher();
+    msg.src.hash(&mut h);
+    msg.dst.hash(&mut h);
+    let branch = msg.head.via_branch.get(&msg.raw);
+    if branch.is_empty() {
+        // No branch (RFC 2543 peers): only identical bytes are a retransmission.
+        h.write(&msg.raw);
+    } else {
+        h.write(branch);
+    }
+    h.write_u32(msg.head.cseq_num.unwrap_or(0));
+    h.write(msg.cseq_method());
+    h.write(msg.method().unwrap_or_default());
+    h.write_u16(msg.status().unwrap_or(0));
+    h.finish()
+}
+
+/// Does a REGISTER response say the binding was removed (`Expires: 0`, or
+/// `expires=0` on the Contact)?
+fn expires_zero(msg: &SipMessage) -> bool {
+    if msg.head.expires.get(&msg.raw) == b"0" {
+        return true;
+    }
+    let contact = msg.head.contact.get(&msg.raw).to_ascii_lowercase();
+    memchr::memmem::find(&contact, b"expires=0")
+        .is_some_and(|i| !contact.get(i + 9).is_some_and(u8::is_ascii_digit))
+}

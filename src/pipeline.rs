@@ -1,0 +1,280 @@
+//! Frames in, SIP messages out: link → IP (dedup, defrag) → UDP / TCP
+//! (reassembly) → WebSocket → SIP framing. Owned by the capture thread, or
+//! run inline by [`crate::replay`]. No I/O and no clock: time is the frames'.
+
+use std::net::SocketAddr;
+
+use crate::decode::tcp::{FlowKey, Pushed, Reassembler, StreamMode, TcpLimits};
+use crate::decode::{
+    DecodeStats, Frame, FrameRef, Transport, dedup::Dedup, defrag, defrag::Defragmenter, ip,
+    link, ws,
+};
+use crate::sip::SipMessage;
+use crate::sip::scan::{self, Framing, Scan};
+
+/// Bytes kept from a stream that shows no SIP yet, in case a start line is
+/// split across segments.
+const RESYNC_TAIL: usize = 512;
+
+#[derive(Debug)]
+pub struct Pipeline {
+    dedup: Dedup,
+    defrag: Defragmenter,
+    tcp: Reassembler,
+    stats: DecodeStats,
+}
+
+impl Default for Pipeline {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Pipeline {
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            dedup: Dedup::default(),
+            defrag: Defragmenter::new(defrag::DefragLimits::default()),
+            tcp: Reassembler::new(TcpLimits::default()),
+            stats: DecodeStats::default(),
+        }
+    }
+
+    /// Counters so far, the stateful stages' included.
+    #[must_use]
+    pub fn stats(&self) -> DecodeStats {
+        DecodeStats {
+            fragments_dropped: self.defrag.dropped,
+            tcp_retransmissions: self.tcp.retransmissions,
+            tcp_gaps: self.tcp.gaps,
+            tcp_flows_evicted: self.tcp.evicted,
+            ..self.stats
+        }
+    }
+
+    /// Decodes one frame and appends the SIP messages it completes to `out`.
+    pub fn push(&mut self, frame: &Frame<'_>, out: &mut Vec<SipMessage>) {
+        self.stats.packets += 1;
+        let Some(packet) = link::ip_payload(frame.linktype, frame.data) else {
+            self.stats.not_ip += 1;
+            return;
+        };
+        if self.dedup.is_duplicate(frame.ts_ns, packet) {
+            self.stats.duplicates += 1;
+            return;
+        }
+        let Some(p) = ip::parse(packet) else {
+            self.stats.bad_ip += 1;
+            return;
+        };
+        if let Some(frag) = p.fragment {
+            self.stats.fragments += 1;
+            let outcome =
+                self.defrag
+                    .push(frame.ts_ns, p.src, p.dst, p.proto, frag, p.payload, frame.to_ref());
+            if let defrag::Outcome::Complete(d) = outcome {
+                self.stats.reassembled_datagrams += 1;
+                let whole = ip::IpPacket {
+                    payload: &d.payload,
+                    fragment: None,
+                    ..p
+                };
+                // A reassembled datagram's bytes are in no one frame: kept in memory.
+                self.transport(frame, &whole, None, Some(d.frames), out);
+            }
+            return;
+        }
+        self.transport(frame, &p, Some(frame.data), None, out);
+    }
+
+    fn transport(
+        &mut self,
+        frame: &Frame<'_>,
+        p: &ip::IpPacket<'_>,
+        frame_bytes: Option<&[u8]>,
+        frames: Option<Vec<FrameRef>>,
+        out: &mut Vec<SipMessage>,
+    ) {
+        match p.proto {
+            ip::UDP => {
+                let Some((src, dst, payload)) = ip::udp(p.src, p.dst, p.payload) else {
+                    self.stats.bad_ip += 1;
+                    return;
+                };
+                if !scan::looks_like_sip(payload) {
+                    return;
+                }
+                // Where the payload starts in the file, when it lies in one frame.
+                let payload_in_file = match (frame.file_offset, frame_bytes) {
+                    (Some(off), Some(bytes)) => {
+                        let delta = (payload.as_ptr() as usize).wrapping_sub(bytes.as_ptr() as usize);
+                        (delta <= bytes.len()).then(|| off + delta as u64)
+                    }
+                    _ => None,
+                };
+                let frames = frames.unwrap_or_else(|| vec![frame.to_ref()]);
+                for (at, head, len) in scan::scan_all(payload, Framing::Datagram) {
+                    let raw = payload.get(at..at + len).unwrap_or_default();
+                    out.push(SipMessage {
+                        ts_ns: frame.ts_ns,
+                        src,
+                        dst,
+                        transport: Transport::Udp,
+                        raw: raw.into(),
+                        head,
+                        frames: frames.clone(),
+                        raw_in_file: payload_in_file.map(|o| (frame.source, o + at as u64)),
+                    });
+                }
+            }
+            ip::TCP => {
+                let Some(t) = ip::tcp(p.src, p.dst, p.payload) else {
+                    self.stats.bad_ip += 1;
+                    return;
+                };
+                self.stats.tcp_segments += 1;
+                let key: FlowKey = (t.src, t.dst);
+                let pushed = self.tcp.push(
+                    key,
+                    frame.ts_ns,
+                    t.seq,
+                    t.syn,
+                    t.fin || t.rst,
+                    t.payload,
+                    || frame.to_ref(),
+                );
+                if pushed == Pushed::Data {
+                    self.frame_stream(key, frame.ts_ns, out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Frames whatever the flow's in-order bytes now complete.
+    fn frame_stream(&mut self, key: FlowKey, ts_ns: i64, out: &mut Vec<SipMessage>) {
+        let Some(flow) = self.tcp.flow_mut(&key) else {
+            return;
+        };
+        let (src, dst) = key;
+        if flow.gap {
+            flow.gap = false;
+            if flow.mode != StreamMode::WebSocket {
+                flow.mode = StreamMode::Unknown;
+            }
+        }
+        // Each pass consumes bytes or breaks, so this ends; the bound is a guard.
+        for _ in 0..10_000 {
+            match flow.mode {
+                StreamMode::Unknown | StreamMode::Other => {
+                    let data = flow.data();
+                    if data.starts_with(b"GET ") || data.starts_with(b"HTTP/") {
+                        match ws::http_head_len(data) {
+                            Some(n) if ws::is_upgrade(data.get(..n).unwrap_or_default()) => {
+                                flow.discard(n);
+                                flow.mode = StreamMode::WebSocket;
+                                continue;
+                            }
+                            None if data.len() < 8192 => return,
+                            _ => {}
+                        }
+                    }
+                    match find_sip_start(data) {
+                        Some(at) => {
+                            flow.discard(at);
+                            flow.mode = StreamMode::Sip;
+                        }
+                        None => {
+                            let keep = data.len().min(RESYNC_TAIL);
+                            let n = data.len() - keep;
+                            flow.discard(n);
+                            return;
+                        }
+                    }
+                }
+                StreamMode::Sip => {
+                    let data = flow.data();
+                    let crlf = data.iter().take_while(|b| **b == b'\r' || **b == b'\n').count();
+                    if crlf > 0 {
+                        flow.discard(crlf);
+                        continue;
+                    }
+                    if data.is_empty() {
+                        return;
+                    }
+                    match scan::scan(data, Framing::Stream) {
+                        Scan::Message { head, len } => {
+                            let raw: Box<[u8]> = data.get(..len).unwrap_or_default().into();
+                            let frames = flow.consume(len);
+                            out.push(SipMessage {
+                                ts_ns,
+                                src,
+                                dst,
+                                transport: Transport::Tcp,
+                                raw,
+                                head,
+                                frames,
+                                raw_in_file: None,
+                            });
+                        }
+                        Scan::Incomplete => return,
+                        Scan::NotSip => flow.mode = StreamMode::Unknown,
+                    }
+                    if flow.mode == StreamMode::Unknown {
+                        // Skip the bad byte so the resync search moves on.
+                        flow.discard(1);
+                    }
+                }
+                StreamMode::WsHandshake => flow.mode = StreamMode::Unknown,
+                StreamMode::WebSocket => match ws::frame(flow.data()) {
+                    ws::WsScan::Frame(f) => {
+                        self.stats.ws_frames += 1;
+                        let frames = flow.consume(f.len);
+                        // Text and binary frames carry one SIP message each (RFC 7118).
+                        if matches!(f.opcode, 0..=2) {
+                            ws_message(&f.payload, ts_ns, src, dst, frames, out);
+                        }
+                    }
+                    ws::WsScan::Incomplete => return,
+                    ws::WsScan::Invalid => {
+                        flow.discard(1);
+                        flow.mode = StreamMode::Unknown;
+                    }
+                },
+            }
+        }
+    }
+}
+
+fn ws_message(
+    payload: &[u8],
+    ts_ns: i64,
+    src: SocketAddr,
+    dst: SocketAddr,
+    frames: Vec<FrameRef>,
+    out: &mut Vec<SipMessage>,
+) {
+    for (at, head, len) in scan::scan_all(payload, Framing::Datagram) {
+        out.push(SipMessage {
+            ts_ns,
+            src,
+            dst,
+            transport: Transport::Ws,
+            raw: payload.get(at..at + len).unwrap_or_default().into(),
+            head,
+            frames: frames.clone(),
+            raw_in_file: None,
+        });
+    }
+}
+
+/// The first line start in `data` where a SIP start line begins.
+fn find_sip_start(data: &[u8]) -> Option<usize> {
+    if scan::looks_like_sip(data) {
+        return Some(0);
+    }
+    memchr::memchr_iter(b'\n', data)
+        .map(|i| i + 1)
+        .find(|&i| data.get(i..).is_some_and(scan::looks_like_sip))
+}

@@ -1,0 +1,126 @@
+//! The JSON report (schema in docs/report.md).
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::model::{Dialog, Message, Model, Stats};
+use crate::sip::sdp::Sdp;
+
+#[derive(Serialize)]
+struct Report<'a> {
+    version: u32,
+    stats: Stats,
+    calls: Vec<Call<'a>>,
+    unassociated_rtp_streams: Vec<()>,
+    warnings: &'a [String],
+}
+
+#[derive(Serialize)]
+struct Call<'a> {
+    call_id: &'a str,
+    kind: &'static str,
+    state: String,
+    from: &'a str,
+    to: &'a str,
+    user_agent: Option<&'a str>,
+    first_ts: f64,
+    last_ts: f64,
+    pdd_ms: Option<f64>,
+    answer_ms: Option<f64>,
+    talk_ms: Option<f64>,
+    total_ms: f64,
+    related: Vec<String>,
+    dropped_messages: u64,
+    messages: Vec<Msg<'a>>,
+    rtp_streams: Vec<()>,
+}
+
+#[derive(Serialize)]
+struct Msg<'a> {
+    ts: f64,
+    src: String,
+    dst: String,
+    transport: &'static str,
+    method: Option<&'a str>,
+    status: Option<u16>,
+    cseq: Option<String>,
+    retransmission: bool,
+    malformed: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    defects: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sdp: Option<&'a Sdp>,
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn secs(ns: i64) -> f64 {
+    ns as f64 / 1e9
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn ms(ns: i64) -> f64 {
+    ns as f64 / 1e6
+}
+
+fn message(m: &Message) -> Msg<'_> {
+    Msg {
+        ts: secs(m.ts_ns),
+        src: m.src.to_string(),
+        dst: m.dst.to_string(),
+        transport: m.transport.as_str(),
+        method: m.method().map(crate::model::Method::as_str),
+        status: m.status(),
+        cseq: m.cseq_text(),
+        retransmission: m.retransmission,
+        malformed: m.malformed(),
+        defects: m.defects.names(),
+        sdp: m.sdp.as_deref(),
+    }
+}
+
+fn call<'a>(model: &'a Model, d: &'a Dialog) -> Call<'a> {
+    Call {
+        call_id: &d.call_id,
+        kind: d.kind.as_str(),
+        state: d.state_at(model.now_ns()).name(),
+        from: &d.from,
+        to: &d.to,
+        user_agent: d.user_agent.as_deref(),
+        first_ts: secs(d.first_ts()),
+        last_ts: secs(d.last_ts()),
+        pdd_ms: d.pdd_ns().map(ms),
+        answer_ms: d.answer_ns().map(ms),
+        talk_ms: d.talk_ns().map(ms),
+        total_ms: ms(d.total_ns()),
+        related: model.related(d),
+        dropped_messages: d.dropped_messages,
+        messages: d.messages.iter().map(message).collect(),
+        rtp_streams: Vec::new(),
+    }
+}
+
+/// Writes the report of `dialogs` (all of them when `None`).
+///
+/// # Errors
+/// When writing fails.
+pub fn write(
+    model: &Model,
+    dialogs: Option<&[&Dialog]>,
+    warnings: &[String],
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    let calls = match dialogs {
+        Some(ds) => ds.iter().map(|d| call(model, d)).collect(),
+        None => model.dialogs().map(|d| call(model, d)).collect(),
+    };
+    let report = Report {
+        version: 1,
+        stats: model.stats(),
+        calls,
+        unassociated_rtp_streams: Vec::new(),
+        warnings,
+    };
+    serde_json::to_writer_pretty(&mut *out, &report)?;
+    writeln!(out)
+}

@@ -1,0 +1,85 @@
+//! The text report: a table a person reads, one row per dialog, then totals.
+
+use std::io::Write;
+
+use crate::model::Model;
+
+/// Shortens `s` to `n` characters, marking the cut.
+fn fit(s: &str, n: usize) -> String {
+    let clean: String = s.chars().map(|c| if c.is_control() { '?' } else { c }).collect();
+    if clean.chars().count() <= n {
+        clean
+    } else {
+        let mut t: String = clean.chars().take(n.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// `sip:alice@example.com` out of `"Alice" <sip:alice@example.com>;tag=1`.
+#[must_use]
+pub fn uri_of(header: &str) -> &str {
+    let inner = match (header.find('<'), header.find('>')) {
+        (Some(a), Some(b)) if b > a => header.get(a + 1..b).unwrap_or(header),
+        _ => header.split(';').next().unwrap_or(header),
+    };
+    inner.trim()
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn ms(ns: Option<i64>) -> String {
+    ns.map_or_else(|| "-".into(), |n| format!("{:.0}", n as f64 / 1e6))
+}
+
+/// Writes the table.
+///
+/// # Errors
+/// When writing fails.
+pub fn write(model: &Model, warnings: &[String], out: &mut impl Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{:>5}  {:<26}  {:<13}  {:<14}  {:<28}  {:<28}  {:>4}  {:>8}  {:>8}",
+        "#", "start (UTC)", "kind", "state", "from", "to", "msgs", "pdd ms", "total s"
+    )?;
+    for (i, d) in model.dialogs().enumerate() {
+        let ts = d.first_ts();
+        let secs = ts.div_euclid(1_000_000_000);
+        let micros = ts.rem_euclid(1_000_000_000) / 1000;
+        #[allow(clippy::cast_precision_loss)]
+        let total = d.total_ns() as f64 / 1e9;
+        writeln!(
+            out,
+            "{:>5}  {:<26}  {:<13}  {:<14}  {:<28}  {:<28}  {:>4}  {:>8}  {:>8.3}",
+            i + 1,
+            format!("{}.{micros:06}", crate::report::utc(secs)),
+            d.kind.as_str(),
+            d.state_at(model.now_ns()).name(),
+            fit(uri_of(&d.from), 28),
+            fit(uri_of(&d.to), 28),
+            d.messages.len(),
+            ms(d.pdd_ns()),
+            total,
+        )?;
+    }
+    let s = model.stats();
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{} dialogs, {} SIP messages in {} packets; malformed {}, retransmissions {}, duplicates {}, \
+         reassembled datagrams {}; lost: channel {}, kernel {}, evicted dialogs {}",
+        model.len(),
+        s.sip_messages,
+        s.packets,
+        s.malformed,
+        s.retransmissions,
+        s.duplicates,
+        s.reassembled_datagrams,
+        s.dropped_channel,
+        s.dropped_kernel,
+        s.evicted_calls
+    )?;
+    for w in warnings {
+        writeln!(out, "warning: {w}")?;
+    }
+    Ok(())
+}

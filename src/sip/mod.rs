@@ -1,0 +1,105 @@
+//! SIP messages: the scanner ([`scan`]), SDP ([`sdp`]), the strict RFC 3261
+//! check through rsip ([`strict`]), and [`SipMessage`], the owned value the
+//! capture thread hands to the model.
+
+pub mod scan;
+pub mod sdp;
+pub mod strict;
+
+use std::net::SocketAddr;
+
+use crate::decode::{FrameRef, Transport};
+pub use scan::{Head, StartLine};
+
+/// One SIP message as captured: its bytes, where and when it travelled, the
+/// scanner's spans into the bytes, and the frames that carried it.
+#[derive(Debug, Clone)]
+pub struct SipMessage {
+    pub ts_ns: i64,
+    pub src: SocketAddr,
+    pub dst: SocketAddr,
+    pub transport: Transport,
+    pub raw: Box<[u8]>,
+    pub head: Head,
+    pub frames: Vec<FrameRef>,
+    /// `(source, offset)` when `raw` lies whole and contiguous in a capture
+    /// file, so the model may drop it from memory and read it back later.
+    pub raw_in_file: Option<(u16, u64)>,
+}
+
+impl SipMessage {
+    fn span(&self, s: scan::Span) -> &[u8] {
+        s.get(&self.raw)
+    }
+
+    /// The method of a request.
+    #[must_use]
+    pub fn method(&self) -> Option<&[u8]> {
+        match self.head.start_line? {
+            StartLine::Request { method, .. } => Some(self.span(method)),
+            StartLine::Response { .. } => None,
+        }
+    }
+
+    /// The status code of a response.
+    #[must_use]
+    pub fn status(&self) -> Option<u16> {
+        match self.head.start_line? {
+            StartLine::Response { code, .. } => Some(code),
+            StartLine::Request { .. } => None,
+        }
+    }
+
+    #[must_use]
+    pub fn call_id(&self) -> &[u8] {
+        self.span(self.head.call_id)
+    }
+
+    #[must_use]
+    pub fn cseq_method(&self) -> &[u8] {
+        self.span(self.head.cseq_method)
+    }
+
+    #[must_use]
+    pub fn body(&self) -> &[u8] {
+        self.span(self.head.body)
+    }
+
+    /// A header value by the scanner's span, lossily as text.
+    #[must_use]
+    pub fn text(&self, s: scan::Span) -> String {
+        String::from_utf8_lossy(self.span(s)).into_owned()
+    }
+
+    /// Does the body hold SDP (by Content-Type, or by its first line)?
+    #[must_use]
+    pub fn has_sdp(&self) -> bool {
+        let body = self.body();
+        if body.is_empty() {
+            return false;
+        }
+        let ct = self.span(self.head.content_type);
+        let is_sdp_type = ct.len() >= 15
+            && ct
+                .get(..15)
+                .is_some_and(|p| p.eq_ignore_ascii_case(b"application/sdp"));
+        is_sdp_type || (ct.is_empty() && sdp::looks_like_sdp(body))
+    }
+
+    /// The SDP body, also when it is one part of a multipart body.
+    #[must_use]
+    pub fn sdp_body(&self) -> Option<&[u8]> {
+        if self.has_sdp() {
+            return Some(self.body());
+        }
+        let ct = self.span(self.head.content_type);
+        if ct.len() >= 10 && ct.get(..10).is_some_and(|p| p.eq_ignore_ascii_case(b"multipart/")) {
+            let body = self.body();
+            let at = memchr::memmem::find(body, b"\nv=0")?;
+            let rest = body.get(at + 1..)?;
+            let end = memchr::memmem::find(rest, b"\n--").map_or(rest.len(), |e| e + 1);
+            return rest.get(..end);
+        }
+        None
+    }
+}

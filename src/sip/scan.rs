@@ -1,0 +1,766 @@
+//! The tolerant, zero-copy SIP scanner: bytes in, a [`Head`] of spans out.
+//!
+//! It reads what real traffic sends, not only what RFC 3261 allows: compact
+//! header names, folded lines, LF-only line ends, odd whitespace around the
+//! colon, IPv6 hosts, unknown methods and bytes that are not UTF-8. It never
+//! allocates on the hot path and never panics: every span it returns lies
+//! inside the buffer it was given. A message it cannot fully make sense of is
+//! still returned, with [`Head::malformed`] set, so nothing is dropped silently.
+#![warn(clippy::indexing_slicing)]
+
+/// The largest message the scanner accepts (headers and body).
+pub const MAX_MESSAGE: usize = 64 * 1024;
+
+/// A byte range inside the message buffer. `u32` keeps [`Head`] small.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    fn new(start: usize, end: usize) -> Self {
+        // Messages are capped at MAX_MESSAGE, far below u32::MAX.
+        Self {
+            start: u32::try_from(start).unwrap_or(u32::MAX),
+            end: u32::try_from(end).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// The bytes this span covers, or an empty slice if it lies outside `buf`.
+    #[must_use]
+    pub fn get<'a>(&self, buf: &'a [u8]) -> &'a [u8] {
+        buf.get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.end <= self.start
+    }
+
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.end.saturating_sub(self.start) as usize
+    }
+}
+
+/// What the first line says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartLine {
+    Request { method: Span, uri: Span },
+    Response { code: u16, reason: Span },
+}
+
+/// Why a message is flagged malformed. Several may hold at once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Defects(u16);
+
+impl Defects {
+    pub const NO_CALL_ID: Self = Self(1);
+    pub const NO_CSEQ: Self = Self(1 << 1);
+    pub const BAD_CSEQ: Self = Self(1 << 2);
+    pub const NO_FROM_OR_TO: Self = Self(1 << 3);
+    pub const NO_VIA: Self = Self(1 << 4);
+    pub const BAD_CONTENT_LENGTH: Self = Self(1 << 5);
+    /// The body is shorter than Content-Length says (snap length, truncation).
+    pub const TRUNCATED_BODY: Self = Self(1 << 6);
+    /// The header section never ended (snap length, truncation).
+    pub const TRUNCATED_HEADERS: Self = Self(1 << 7);
+    pub const BAD_HEADER_LINE: Self = Self(1 << 8);
+    pub const TOO_LARGE: Self = Self(1 << 9);
+
+    #[must_use]
+    pub fn contains(self, other: Self) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    pub fn insert(&mut self, other: Self) {
+        self.0 |= other.0;
+    }
+
+    #[must_use]
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    #[must_use]
+    pub fn bits(self) -> u16 {
+        self.0
+    }
+
+    /// Human-readable names of the defects, for reports and the UI.
+    #[must_use]
+    pub fn names(self) -> Vec<&'static str> {
+        const NAMES: [(Defects, &str); 10] = [
+            (Defects::NO_CALL_ID, "no Call-ID"),
+            (Defects::NO_CSEQ, "no CSeq"),
+            (Defects::BAD_CSEQ, "bad CSeq"),
+            (Defects::NO_FROM_OR_TO, "no From or To"),
+            (Defects::NO_VIA, "no Via"),
+            (Defects::BAD_CONTENT_LENGTH, "bad Content-Length"),
+            (Defects::TRUNCATED_BODY, "body truncated"),
+            (Defects::TRUNCATED_HEADERS, "headers truncated"),
+            (Defects::BAD_HEADER_LINE, "bad header line"),
+            (Defects::TOO_LARGE, "message too large"),
+        ];
+        NAMES
+            .iter()
+            .filter(|(d, _)| self.contains(*d))
+            .map(|(_, n)| *n)
+            .collect()
+    }
+}
+
+/// The spans of one SIP message: everything the model and the views need.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Head {
+    pub start_line: Option<StartLine>,
+    pub call_id: Span,
+    pub cseq_num: Option<u32>,
+    pub cseq_method: Span,
+    pub from: Span,
+    pub from_tag: Span,
+    pub to: Span,
+    pub to_tag: Span,
+    pub via_branch: Span,
+    pub contact: Span,
+    pub content_type: Span,
+    pub content_length: Option<u32>,
+    pub user_agent: Span,
+    pub server: Span,
+    pub reason: Span,
+    pub warning: Span,
+    /// X-Call-ID / X-CID: the Call-ID of a correlated leg.
+    pub x_call_id: Span,
+    pub expires: Span,
+    pub body: Span,
+    pub defects: Defects,
+}
+
+impl Head {
+    #[must_use]
+    pub fn malformed(&self) -> bool {
+        !self.defects.is_empty()
+    }
+}
+
+/// How [`scan`] ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scan {
+    /// A message of `len` bytes (headers and body), possibly flagged malformed.
+    Message { head: Head, len: usize },
+    /// The buffer starts like SIP but more bytes are needed (stream transports).
+    Incomplete,
+    /// The buffer does not start with a SIP start line.
+    NotSip,
+}
+
+/// How to treat a message that runs past the end of the buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// A datagram: the buffer is all there is; a short message is truncated.
+    Datagram,
+    /// A stream: a short message is incomplete; wait for more bytes.
+    Stream,
+}
+
+/// Does `buf` start with a SIP request or status line?
+///
+/// Cheap enough to run on every UDP and TCP payload: RTP and most other
+/// traffic is rejected on its first byte.
+#[must_use]
+pub fn looks_like_sip(buf: &[u8]) -> bool {
+    let Some(&first) = buf.first() else {
+        return false;
+    };
+    if !first.is_ascii_alphabetic() {
+        return false;
+    }
+    let line = first_line(buf);
+    parse_start_line(line, 0).is_some()
+}
+
+fn first_line(buf: &[u8]) -> &[u8] {
+    let end = memchr(b'\n', buf).unwrap_or(buf.len());
+    buf.get(..end).unwrap_or_default()
+}
+
+fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
+    hay.iter().position(|&b| b == needle)
+}
+
+fn is_token_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&b)
+}
+
+/// Parses a start line that begins at `base` in the message buffer.
+fn parse_start_line(line: &[u8], base: usize) -> Option<StartLine> {
+    let line = trim_end(line);
+    if let Some(rest) = line.strip_prefix(b"SIP/2.0 ") {
+        let rest = trim_start(rest);
+        let digits = rest.get(..3)?;
+        if !digits.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        if rest.get(3).is_some_and(|b| !b.is_ascii_whitespace()) {
+            return None;
+        }
+        let code = digits
+            .iter()
+            .fold(0u16, |acc, d| acc * 10 + u16::from(d - b'0'));
+        let reason_start = base + (line.len() - rest.len()) + 3;
+        let reason_end = base + line.len();
+        let (s, e) = trim_span(line, reason_start - base, reason_end - base);
+        return Some(StartLine::Response {
+            code,
+            reason: Span::new(base + s, base + e),
+        });
+    }
+    // Request: METHOD SP URI SP SIP/2.0
+    let method_len = line.iter().take_while(|b| is_token_char(**b)).count();
+    if method_len == 0 || line.get(method_len) != Some(&b' ') {
+        return None;
+    }
+    let tail = line.get(line.len().checked_sub(7)?..)?;
+    if !tail.eq_ignore_ascii_case(b"SIP/2.0") {
+        return None;
+    }
+    let uri_end = line.len() - 7;
+    let (s, e) = trim_span(line, method_len + 1, uri_end);
+    if e <= s {
+        return None;
+    }
+    Some(StartLine::Request {
+        method: Span::new(base, base + method_len),
+        uri: Span::new(base + s, base + e),
+    })
+}
+
+fn trim_start(s: &[u8]) -> &[u8] {
+    let n = s.iter().take_while(|b| b.is_ascii_whitespace()).count();
+    s.get(n..).unwrap_or_default()
+}
+
+fn trim_end(s: &[u8]) -> &[u8] {
+    let n = s.iter().rev().take_while(|b| b.is_ascii_whitespace()).count();
+    s.get(..s.len() - n).unwrap_or_default()
+}
+
+/// Narrows `[start, end)` of `buf` past leading and trailing whitespace.
+fn trim_span(buf: &[u8], mut start: usize, mut end: usize) -> (usize, usize) {
+    end = end.min(buf.len());
+    while start < end && buf.get(start).is_some_and(u8::is_ascii_whitespace) {
+        start += 1;
+    }
+    while end > start && buf.get(end - 1).is_some_and(u8::is_ascii_whitespace) {
+        end -= 1;
+    }
+    (start, end)
+}
+
+/// The headers the scanner extracts, after compact forms are expanded.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Known {
+    CallId,
+    CSeq,
+    From,
+    To,
+    Via,
+    Contact,
+    ContentType,
+    ContentLength,
+    UserAgent,
+    Server,
+    Reason,
+    Warning,
+    XCallId,
+    Expires,
+}
+
+fn classify(name: &[u8]) -> Option<Known> {
+    if name.len() == 1 {
+        return match name.first()?.to_ascii_lowercase() {
+            b'i' => Some(Known::CallId),
+            b'f' => Some(Known::From),
+            b't' => Some(Known::To),
+            b'v' => Some(Known::Via),
+            b'm' => Some(Known::Contact),
+            b'l' => Some(Known::ContentLength),
+            b'c' => Some(Known::ContentType),
+            _ => None,
+        };
+    }
+    const TABLE: [(&[u8], Known); 14] = [
+        (b"expires", Known::Expires),
+        (b"call-id", Known::CallId),
+        (b"cseq", Known::CSeq),
+        (b"from", Known::From),
+        (b"to", Known::To),
+        (b"via", Known::Via),
+        (b"contact", Known::Contact),
+        (b"content-type", Known::ContentType),
+        (b"content-length", Known::ContentLength),
+        (b"user-agent", Known::UserAgent),
+        (b"server", Known::Server),
+        (b"reason", Known::Reason),
+        (b"warning", Known::Warning),
+        (b"x-call-id", Known::XCallId),
+    ];
+    if name.eq_ignore_ascii_case(b"x-cid") {
+        return Some(Known::XCallId);
+    }
+    TABLE
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, k)| *k)
+}
+
+/// Scans one SIP message at the start of `buf`.
+///
+/// With [`Framing::Stream`], a message whose headers or body are not all in
+/// `buf` yet gives [`Scan::Incomplete`]; with [`Framing::Datagram`] it is
+/// returned with what there is and flagged truncated.
+#[must_use]
+pub fn scan(buf: &[u8], framing: Framing) -> Scan {
+    let first = first_line(buf);
+    let Some(start_line) = parse_start_line(first, 0) else {
+        return Scan::NotSip;
+    };
+    let mut head = Head {
+        start_line: Some(start_line),
+        ..Head::default()
+    };
+    let limit = buf.len().min(MAX_MESSAGE);
+
+    // Walk header lines. `pos` is the start of the current line.
+    let mut pos = first.len() + 1;
+    if pos > buf.len() {
+        // Only a start line, no LF at all.
+        return match framing {
+            Framing::Stream => Scan::Incomplete,
+            Framing::Datagram => {
+                head.defects.insert(Defects::TRUNCATED_HEADERS);
+                finish_defects(&mut head);
+                Scan::Message {
+                    head,
+                    len: buf.len(),
+                }
+            }
+        };
+    }
+    let mut seen_via = false;
+    let body_start;
+    loop {
+        if pos >= limit {
+            if buf.len() > MAX_MESSAGE {
+                head.defects.insert(Defects::TOO_LARGE);
+                finish_defects(&mut head);
+                return Scan::Message { head, len: limit };
+            }
+            match framing {
+                Framing::Stream => return Scan::Incomplete,
+                Framing::Datagram => {
+                    head.defects.insert(Defects::TRUNCATED_HEADERS);
+                    finish_defects(&mut head);
+                    return Scan::Message { head, len: limit };
+                }
+            }
+        }
+        let rest = buf.get(pos..limit).unwrap_or_default();
+        let Some(nl) = memchr(b'\n', rest) else {
+            // The last line has no end.
+            if framing == Framing::Stream && buf.len() <= MAX_MESSAGE {
+                return Scan::Incomplete;
+            }
+            let defect = if buf.len() > MAX_MESSAGE {
+                Defects::TOO_LARGE
+            } else {
+                Defects::TRUNCATED_HEADERS
+            };
+            // Take what the partial line says (a Call-ID may be complete).
+            let line_end = pos + rest.len();
+            let logical_end = line_end;
+            header_line(buf, pos, logical_end, &mut head, &mut seen_via);
+            head.defects.insert(defect);
+            finish_defects(&mut head);
+            return Scan::Message { head, len: limit };
+        };
+        let line_end = pos + nl; // index of '\n'
+        let line = trim_cr(buf.get(pos..line_end).unwrap_or_default());
+        if line.is_empty() {
+            body_start = line_end + 1;
+            break;
+        }
+        // Folding: following lines that start with SP or HT continue this one.
+        let mut logical_end = line_end;
+        let mut next = line_end + 1;
+        while buf.get(next).is_some_and(|b| *b == b' ' || *b == b'\t') {
+            match memchr(b'\n', buf.get(next..limit).unwrap_or_default()) {
+                Some(n) => {
+                    logical_end = next + n;
+                    next = logical_end + 1;
+                }
+                None => break,
+            }
+        }
+        header_line(buf, pos, logical_end, &mut head, &mut seen_via);
+        pos = next;
+    }
+
+    if !seen_via {
+        head.defects.insert(Defects::NO_VIA);
+    }
+    let available = buf.len().saturating_sub(body_start);
+    let body_len = match head.content_length {
+        Some(n) => n as usize,
+        None => match framing {
+            // RFC 3261 18.3: on UDP the body runs to the end of the datagram.
+            Framing::Datagram => available,
+            Framing::Stream => 0,
+        },
+    };
+    let total = body_start + body_len;
+    if total > MAX_MESSAGE {
+        head.defects.insert(Defects::TOO_LARGE);
+        head.body = Span::new(body_start.min(limit), limit);
+        finish_defects(&mut head);
+        return Scan::Message { head, len: limit };
+    }
+    if body_len > available {
+        if framing == Framing::Stream {
+            return Scan::Incomplete;
+        }
+        head.defects.insert(Defects::TRUNCATED_BODY);
+        head.body = Span::new(body_start, buf.len());
+        finish_defects(&mut head);
+        return Scan::Message {
+            head,
+            len: buf.len(),
+        };
+    }
+    head.body = Span::new(body_start, total);
+    finish_defects(&mut head);
+    Scan::Message { head, len: total }
+}
+
+fn trim_cr(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+fn finish_defects(head: &mut Head) {
+    if head.call_id.is_empty() {
+        head.defects.insert(Defects::NO_CALL_ID);
+    }
+    if head.cseq_num.is_none() && !head.defects.contains(Defects::BAD_CSEQ) {
+        head.defects.insert(Defects::NO_CSEQ);
+    }
+    if head.from.is_empty() || head.to.is_empty() {
+        head.defects.insert(Defects::NO_FROM_OR_TO);
+    }
+}
+
+/// Reads one (unfolded) header line `[start, end)` into `head`.
+fn header_line(buf: &[u8], start: usize, end: usize, head: &mut Head, seen_via: &mut bool) {
+    let line = buf.get(start..end).unwrap_or_default();
+    let Some(colon) = memchr(b':', line) else {
+        head.defects.insert(Defects::BAD_HEADER_LINE);
+        return;
+    };
+    let name = trim_end(trim_start(line.get(..colon).unwrap_or_default()));
+    let (vs, ve) = trim_span(buf, start + colon + 1, end);
+    let value = Span::new(vs, ve);
+    let Some(known) = classify(name) else {
+        return;
+    };
+    match known {
+        Known::CallId => set_first(&mut head.call_id, value),
+        Known::CSeq => {
+            if head.cseq_num.is_none() {
+                cseq(buf, vs, ve, head);
+            }
+        }
+        Known::From => {
+            if head.from.is_empty() {
+                head.from = value;
+                head.from_tag = param(buf, vs, ve, b"tag");
+            }
+        }
+        Known::To => {
+            if head.to.is_empty() {
+                head.to = value;
+                head.to_tag = param(buf, vs, ve, b"tag");
+            }
+        }
+        Known::Via => {
+            if !*seen_via {
+                *seen_via = true;
+                // Only the first value of the first Via is the top Via.
+                let top_end = first_value_end(buf, vs, ve);
+                head.via_branch = param(buf, vs, top_end, b"branch");
+            }
+        }
+        Known::Contact => set_first(&mut head.contact, value),
+        Known::ContentType => set_first(&mut head.content_type, value),
+        Known::ContentLength => {
+            let v = value.get(buf);
+            if v.is_empty() || v.len() > 9 || !v.iter().all(u8::is_ascii_digit) {
+                head.defects.insert(Defects::BAD_CONTENT_LENGTH);
+            } else if head.content_length.is_none() {
+                head.content_length = Some(
+                    v.iter()
+                        .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0')),
+                );
+            }
+        }
+        Known::UserAgent => set_first(&mut head.user_agent, value),
+        Known::Server => set_first(&mut head.server, value),
+        Known::Reason => set_first(&mut head.reason, value),
+        Known::Warning => set_first(&mut head.warning, value),
+        Known::XCallId => set_first(&mut head.x_call_id, value),
+        Known::Expires => set_first(&mut head.expires, value),
+    }
+}
+
+fn set_first(slot: &mut Span, value: Span) {
+    if slot.is_empty() {
+        *slot = value;
+    }
+}
+
+fn cseq(buf: &[u8], vs: usize, ve: usize, head: &mut Head) {
+    let v = buf.get(vs..ve).unwrap_or_default();
+    let digits = v.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || digits > 10 {
+        head.defects.insert(Defects::BAD_CSEQ);
+        return;
+    }
+    let num = v
+        .get(..digits)
+        .unwrap_or_default()
+        .iter()
+        .fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0'));
+    let Ok(num) = u32::try_from(num) else {
+        head.defects.insert(Defects::BAD_CSEQ);
+        return;
+    };
+    let (ms, me) = trim_span(buf, vs + digits, ve);
+    let method = buf.get(ms..me).unwrap_or_default();
+    if method.is_empty() || !method.iter().all(|b| is_token_char(*b)) {
+        head.defects.insert(Defects::BAD_CSEQ);
+        return;
+    }
+    head.cseq_num = Some(num);
+    head.cseq_method = Span::new(ms, me);
+}
+
+/// End of the first comma-separated value in `[vs, ve)`, outside quotes and `<>`.
+fn first_value_end(buf: &[u8], vs: usize, ve: usize) -> usize {
+    let mut in_quotes = false;
+    let mut in_angle = false;
+    for i in vs..ve {
+        match buf.get(i) {
+            Some(b'"') => in_quotes = !in_quotes,
+            Some(b'<') if !in_quotes => in_angle = true,
+            Some(b'>') if !in_quotes => in_angle = false,
+            Some(b',') if !in_quotes && !in_angle => return i,
+            _ => {}
+        }
+    }
+    ve
+}
+
+/// Finds `;name=value` in a header value, outside quotes and `<...>` (where
+/// URI parameters live). The value ends at `;`, `,`, `>` or whitespace.
+fn param(buf: &[u8], vs: usize, ve: usize, name: &[u8]) -> Span {
+    let mut in_quotes = false;
+    let mut in_angle = false;
+    let mut i = vs;
+    while i < ve {
+        match buf.get(i) {
+            Some(b'"') => in_quotes = !in_quotes,
+            Some(b'<') if !in_quotes => in_angle = true,
+            Some(b'>') if !in_quotes => in_angle = false,
+            Some(b';') if !in_quotes && !in_angle => {
+                let (ns, _) = trim_span(buf, i + 1, ve);
+                let after = ns + name.len();
+                let matches = buf
+                    .get(ns..after)
+                    .is_some_and(|n| n.eq_ignore_ascii_case(name));
+                if matches {
+                    let (eq, _) = trim_span(buf, after, ve);
+                    if buf.get(eq) == Some(&b'=') {
+                        let (s, _) = trim_span(buf, eq + 1, ve);
+                        let mut e = s;
+                        while e < ve
+                            && buf
+                                .get(e)
+                                .is_some_and(|b| !b";,> \t\r\n".contains(b))
+                        {
+                            e += 1;
+                        }
+                        return Span::new(s, e);
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Span::default()
+}
+
+/// Splits a buffer that may hold several messages (pipelined over UDP, or a
+/// TCP segment) into the messages found, with their offsets. Stops at the
+/// first stretch that is not SIP; CRLF keep-alives between messages are skipped.
+#[must_use]
+pub fn scan_all(buf: &[u8], framing: Framing) -> Vec<(usize, Head, usize)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < buf.len() {
+        let rest = buf.get(at..).unwrap_or_default();
+        let skip = rest
+            .iter()
+            .take_while(|b| **b == b'\r' || **b == b'\n')
+            .count();
+        at += skip;
+        let rest = buf.get(at..).unwrap_or_default();
+        if rest.is_empty() {
+            break;
+        }
+        match scan(rest, framing) {
+            Scan::Message { head, len } => {
+                out.push((at, head, len));
+                at += len.max(1);
+            }
+            Scan::Incomplete | Scan::NotSip => break,
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(buf: &[u8]) -> (Head, usize) {
+        match scan(buf, Framing::Datagram) {
+            Scan::Message { head, len } => (head, len),
+            other => panic!("expected a message, got {other:?}"),
+        }
+    }
+
+    const INVITE: &[u8] = b"INVITE sip:bob@[2001:db8::1]:5060 SIP/2.0\r\n\
+Via: SIP/2.0/UDP [2001:db8::2]:5060;branch=z9hG4bK776asdhds ;rport, SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKold\r\n\
+Max-Forwards: 70\r\n\
+To: Bob <sip:bob@biloxi.com>\r\n\
+From: \"Alice; A\" <sip:alice@atlanta.com;tag=uri>;tag=1928301774\r\n\
+Call-ID: a84b4c76e66710@pc33.atlanta.com\r\n\
+CSeq: 314159 INVITE\r\n\
+Contact: <sip:alice@pc33.atlanta.com>\r\n\
+Content-Type: application/sdp\r\n\
+Content-Length: 4\r\n\
+\r\n\
+v=0\n";
+
+    #[test]
+    fn reads_every_field_of_an_rfc3261_invite() {
+        let (h, len) = one(INVITE);
+        assert_eq!(len, INVITE.len());
+        assert!(!h.malformed(), "{:?}", h.defects.names());
+        let Some(StartLine::Request { method, uri }) = h.start_line else {
+            panic!("not a request");
+        };
+        assert_eq!(method.get(INVITE), b"INVITE");
+        assert_eq!(uri.get(INVITE), b"sip:bob@[2001:db8::1]:5060");
+        assert_eq!(h.call_id.get(INVITE), b"a84b4c76e66710@pc33.atlanta.com");
+        assert_eq!(h.cseq_num, Some(314_159));
+        assert_eq!(h.cseq_method.get(INVITE), b"INVITE");
+        assert_eq!(h.from_tag.get(INVITE), b"1928301774");
+        assert!(h.to_tag.is_empty());
+        assert_eq!(h.via_branch.get(INVITE), b"z9hG4bK776asdhds");
+        assert_eq!(h.content_length, Some(4));
+        assert_eq!(h.body.get(INVITE), b"v=0\n");
+    }
+
+    #[test]
+    fn reads_compact_forms_folding_and_lf_only_lines() {
+        let msg = b"SIP/2.0 180 Ringing\n\
+v : SIP/2.0/UDP h;branch=z9hG4bKx\n\
+f: <sip:a@h>;tag=aa\n\
+t:<sip:b@h>\n ;tag=bb\n\
+i:\t abc@h \n\
+CSeq:\n 7 INVITE\n\
+l: 0\n\n";
+        let (h, _) = one(msg);
+        assert_eq!(
+            h.start_line.map(|s| match s {
+                StartLine::Response { code, .. } => code,
+                StartLine::Request { .. } => 0,
+            }),
+            Some(180)
+        );
+        assert_eq!(h.call_id.get(msg), b"abc@h");
+        assert_eq!(h.to_tag.get(msg), b"bb");
+        assert_eq!(h.from_tag.get(msg), b"aa");
+        assert_eq!(h.cseq_num, Some(7));
+        assert_eq!(h.via_branch.get(msg), b"z9hG4bKx");
+        assert!(!h.malformed(), "{:?}", h.defects.names());
+    }
+
+    #[test]
+    fn unknown_methods_and_non_utf8_bytes_are_kept() {
+        let msg = b"FOOBAR sip:x@y SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=b\r\nFrom: <sip:\xff@h>;tag=1\r\nTo: <sip:y@h>\r\nCall-ID: \xfe\xff\r\nCSeq: 1 FOOBAR\r\n\r\n";
+        let (h, _) = one(msg);
+        assert_eq!(h.call_id.get(msg), b"\xfe\xff");
+        assert!(!h.malformed());
+    }
+
+    #[test]
+    fn a_truncated_datagram_keeps_what_it_has_and_is_flagged() {
+        let cut = INVITE.get(..INVITE.len() - 40).unwrap();
+        let (h, len) = one(cut);
+        assert_eq!(len, cut.len());
+        assert_eq!(h.call_id.get(cut), b"a84b4c76e66710@pc33.atlanta.com");
+        assert!(h.defects.contains(Defects::TRUNCATED_HEADERS));
+        // Every prefix must scan without panicking.
+        for n in 0..INVITE.len() {
+            let _ = scan(INVITE.get(..n).unwrap(), Framing::Datagram);
+            let _ = scan(INVITE.get(..n).unwrap(), Framing::Stream);
+        }
+    }
+
+    #[test]
+    fn a_stream_waits_for_the_whole_body() {
+        let cut = INVITE.get(..INVITE.len() - 2).unwrap();
+        assert_eq!(scan(cut, Framing::Stream), Scan::Incomplete);
+    }
+
+    #[test]
+    fn pipelined_messages_split_by_content_length() {
+        let mut buf = INVITE.to_vec();
+        buf.extend_from_slice(b"\r\n\r\n");
+        buf.extend_from_slice(INVITE);
+        let all = scan_all(&buf, Framing::Stream);
+        assert_eq!(all.len(), 2);
+        assert_eq!(all.get(1).map(|m| m.0), Some(INVITE.len() + 4));
+    }
+
+    #[test]
+    fn rtp_and_garbage_are_not_sip() {
+        assert!(!looks_like_sip(&[0x80, 0x00, 0x01]));
+        assert!(!looks_like_sip(b"GET / HTTP/1.1\r\n"));
+        assert!(!looks_like_sip(b"SIP/2.0 abc\r\n"));
+        assert!(looks_like_sip(b"OPTIONS sip:x SIP/2.0\r\n"));
+        assert_eq!(scan(b"hello", Framing::Datagram), Scan::NotSip);
+    }
+
+    #[test]
+    fn missing_mandatory_headers_are_defects_not_errors() {
+        let msg = b"BYE sip:x SIP/2.0\r\nContent-Length: zz\r\n\r\n";
+        let (h, _) = one(msg);
+        assert!(h.defects.contains(Defects::NO_CALL_ID));
+        assert!(h.defects.contains(Defects::BAD_CONTENT_LENGTH));
+        assert!(h.defects.contains(Defects::NO_VIA));
+    }
+}

@@ -1,0 +1,310 @@
+//! A tolerant SDP scanner: what linking media to calls, and explaining a
+//! negotiation, needs. It accepts FQDNs in `c=`, LF-only lines, unknown
+//! attributes and junk lines, and never fails: an unreadable line is skipped.
+#![warn(clippy::indexing_slicing)]
+
+use serde::Serialize;
+
+/// Media direction (RFC 3264 section 5.1; `sendrecv` when none is given).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    #[default]
+    SendRecv,
+    SendOnly,
+    RecvOnly,
+    Inactive,
+}
+
+/// One `a=rtpmap` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RtpMap {
+    pub payload_type: u8,
+    pub encoding: String,
+    pub clock_rate: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channels: Option<u8>,
+}
+
+/// One `m=` section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Media {
+    pub media: String,
+    pub port: u16,
+    pub proto: String,
+    /// The format list as written (payload numbers for RTP).
+    pub formats: Vec<String>,
+    /// The connection address that applies: the media's own `c=`, else the session's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connection: Option<String>,
+    pub direction: Direction,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rtpmap: Vec<RtpMap>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fmtp: Vec<(u8, String)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ptime: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rtcp_port: Option<u16>,
+    pub rtcp_mux: bool,
+    pub crypto: bool,
+    pub fingerprint: bool,
+}
+
+impl Media {
+    /// The codec name of a payload type: from rtpmap, else the static table.
+    #[must_use]
+    pub fn codec_name(&self, pt: u8) -> Option<String> {
+        self.rtpmap
+            .iter()
+            .find(|m| m.payload_type == pt)
+            .map(|m| m.encoding.clone())
+            .or_else(|| static_payload_name(pt).map(str::to_owned))
+    }
+}
+
+/// A parsed session description.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Sdp {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    /// The session-level `c=` address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connection: Option<String>,
+    pub media: Vec<Media>,
+}
+
+/// The encoding name of a static RTP payload type (RFC 3551 table 4).
+#[must_use]
+pub fn static_payload_name(pt: u8) -> Option<&'static str> {
+    Some(match pt {
+        0 => "PCMU",
+        3 => "GSM",
+        4 => "G723",
+        5 | 6 | 16 | 17 => "DVI4",
+        7 => "LPC",
+        8 => "PCMA",
+        9 => "G722",
+        10 | 11 => "L16",
+        12 => "QCELP",
+        13 => "CN",
+        14 => "MPA",
+        15 => "G728",
+        18 => "G729",
+        25 => "CelB",
+        26 => "JPEG",
+        28 => "nv",
+        31 => "H261",
+        32 => "MPV",
+        33 => "MP2T",
+        34 => "H263",
+        _ => return None,
+    })
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).trim().to_owned()
+}
+
+fn split_ws(b: &[u8]) -> impl Iterator<Item = &[u8]> {
+    b.split(u8::is_ascii_whitespace).filter(|s| !s.is_empty())
+}
+
+fn parse_num<T: std::str::FromStr>(b: &[u8]) -> Option<T> {
+    std::str::from_utf8(b).ok()?.trim().parse().ok()
+}
+
+/// `c=IN IP4 192.0.2.1/127` gives `192.0.2.1`.
+fn connection_address(value: &[u8]) -> Option<String> {
+    let mut parts = split_ws(value);
+    let _net = parts.next()?;
+    let _addr_type = parts.next()?;
+    let addr = parts.next()?;
+    let addr = addr.split(|b| *b == b'/').next().unwrap_or(addr);
+    Some(text(addr))
+}
+
+/// Does this body look like SDP (starts with `v=`, possibly after blank lines)?
+#[must_use]
+pub fn looks_like_sdp(body: &[u8]) -> bool {
+    let start = body
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(body.len());
+    body.get(start..).is_some_and(|b| b.starts_with(b"v="))
+}
+
+/// Scans an SDP body. Lines that do not parse are skipped.
+#[must_use]
+pub fn parse(body: &[u8]) -> Sdp {
+    let mut sdp = Sdp::default();
+    let mut session_direction = Direction::SendRecv;
+    for raw in body.split(|b| *b == b'\n') {
+        let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let (Some(&kind), Some(b'=')) = (line.first(), line.get(1)) else {
+            continue;
+        };
+        let value = line.get(2..).unwrap_or_default();
+        match kind {
+            b'o' => sdp.origin = Some(text(value)),
+            b'c' => {
+                let addr = connection_address(value);
+                match sdp.media.last_mut() {
+                    Some(m) => m.connection = addr,
+                    None => sdp.connection = addr,
+                }
+            }
+            b'm' => {
+                let mut parts = split_ws(value);
+                let media = parts.next().map(text).unwrap_or_default();
+                let port = parts
+                    .next()
+                    .and_then(|p| parse_num::<u16>(p.split(|b| *b == b'/').next().unwrap_or(p)))
+                    .unwrap_or(0);
+                let proto = parts.next().map(text).unwrap_or_default();
+                let formats = parts.map(text).collect();
+                sdp.media.push(Media {
+                    media,
+                    port,
+                    proto,
+                    formats,
+                    connection: None,
+                    direction: session_direction,
+                    rtpmap: Vec::new(),
+                    fmtp: Vec::new(),
+                    ptime: None,
+                    rtcp_port: None,
+                    rtcp_mux: false,
+                    crypto: false,
+                    fingerprint: false,
+                });
+            }
+            b'a' => attribute(value, &mut sdp, &mut session_direction),
+            _ => {}
+        }
+    }
+    let session_conn = sdp.connection.clone();
+    for m in &mut sdp.media {
+        if m.connection.is_none() {
+            m.connection.clone_from(&session_conn);
+        }
+    }
+    sdp
+}
+
+fn attribute(value: &[u8], sdp: &mut Sdp, session_direction: &mut Direction) {
+    let colon = value.iter().position(|b| *b == b':');
+    let (name, arg) = match colon {
+        Some(i) => (
+            value.get(..i).unwrap_or_default(),
+            value.get(i + 1..).unwrap_or_default(),
+        ),
+        None => (value, &[][..]),
+    };
+    let name = name.trim_ascii();
+    let direction = match name {
+        b"sendrecv" => Some(Direction::SendRecv),
+        b"sendonly" => Some(Direction::SendOnly),
+        b"recvonly" => Some(Direction::RecvOnly),
+        b"inactive" => Some(Direction::Inactive),
+        _ => None,
+    };
+    let Some(m) = sdp.media.last_mut() else {
+        // Session level: only the direction and security attributes matter.
+        if let Some(d) = direction {
+            *session_direction = d;
+        }
+        return;
+    };
+    if let Some(d) = direction {
+        m.direction = d;
+        return;
+    }
+    match name {
+        b"rtpmap" => {
+            let mut parts = split_ws(arg);
+            let Some(pt) = parts.next().and_then(parse_num::<u8>) else {
+                return;
+            };
+            let Some(enc) = parts.next() else { return };
+            let mut fields = enc.split(|b| *b == b'/');
+            let encoding = fields.next().map(text).unwrap_or_default();
+            let clock_rate = fields.next().and_then(parse_num).unwrap_or(0);
+            let channels = fields.next().and_then(parse_num);
+            m.rtpmap.push(RtpMap {
+                payload_type: pt,
+                encoding,
+                clock_rate,
+                channels,
+            });
+        }
+        b"fmtp" => {
+            let arg = arg.trim_ascii();
+            let split = arg
+                .iter()
+                .position(u8::is_ascii_whitespace)
+                .unwrap_or(arg.len());
+            if let Some(pt) = parse_num::<u8>(arg.get(..split).unwrap_or_default()) {
+                m.fmtp.push((pt, text(arg.get(split..).unwrap_or_default())));
+            }
+        }
+        b"ptime" => m.ptime = parse_num(arg),
+        b"rtcp" => m.rtcp_port = split_ws(arg).next().and_then(parse_num),
+        b"rtcp-mux" => m.rtcp_mux = true,
+        b"crypto" => m.crypto = true,
+        b"fingerprint" => m.fingerprint = true,
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // RFC 3264 section 10.1, with an FQDN in c= (sdp-rs rejects this).
+    const OFFER: &[u8] = b"v=0\r\n\
+o=alice 2890844526 2890844526 IN IP4 host.atlanta.example.com\r\n\
+s=\r\n\
+c=IN IP4 host.atlanta.example.com\r\n\
+t=0 0\r\n\
+m=audio 49170 RTP/AVP 0 8 97\r\n\
+a=rtpmap:0 PCMU/8000\r\n\
+a=rtpmap:8 PCMA/8000\r\n\
+a=rtpmap:97 iLBC/8000\r\n\
+a=fmtp:97 mode=30\r\n\
+a=ptime:20\r\n\
+m=video 51372 RTP/AVP 31 32\r\n\
+c=IN IP6 2001:db8::5\r\n\
+a=rtpmap:31 H261/90000\r\n\
+a=sendonly\r\n\
+a=rtcp-mux\r\n";
+
+    #[test]
+    fn reads_media_codecs_and_connections() {
+        let sdp = parse(OFFER);
+        assert_eq!(sdp.connection.as_deref(), Some("host.atlanta.example.com"));
+        assert_eq!(sdp.media.len(), 2);
+        let audio = &sdp.media[0];
+        assert_eq!((audio.port, audio.proto.as_str()), (49170, "RTP/AVP"));
+        assert_eq!(audio.formats, ["0", "8", "97"]);
+        assert_eq!(audio.codec_name(97).as_deref(), Some("iLBC"));
+        assert_eq!(audio.fmtp, [(97, "mode=30".to_owned())]);
+        assert_eq!(audio.ptime, Some(20));
+        assert_eq!(audio.direction, Direction::SendRecv);
+        let video = &sdp.media[1];
+        assert_eq!(video.connection.as_deref(), Some("2001:db8::5"));
+        assert_eq!(video.direction, Direction::SendOnly);
+        assert!(video.rtcp_mux);
+        assert_eq!(video.codec_name(32).as_deref(), Some("MPV"));
+    }
+
+    #[test]
+    fn garbage_and_truncation_never_panic() {
+        for n in 0..OFFER.len() {
+            let _ = parse(&OFFER[..n]);
+        }
+        let sdp = parse(b"m=\na=rtpmap:\na=rtpmap:999 X\nc=IN\n=\n\xff\xfe");
+        assert_eq!(sdp.media.len(), 1);
+        assert!(sdp.media[0].rtpmap.is_empty());
+    }
+}
