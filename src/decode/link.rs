@@ -25,6 +25,7 @@ const ETHERTYPE_VLAN: u16 = 0x8100;
 const ETHERTYPE_QINQ: u16 = 0x88A8;
 const ETHERTYPE_QINQ_OLD: u16 = 0x9100;
 const ETHERTYPE_TEB: u16 = 0x6558;
+const ETHERTYPE_PPPOE_SESSION: u16 = 0x8864;
 const ETHERTYPE_ERSPAN2: u16 = 0x88BE;
 const ETHERTYPE_ERSPAN3: u16 = 0x22EB;
 
@@ -97,6 +98,11 @@ fn by_ethertype(ethertype: u16, payload: &[u8]) -> Option<&[u8]> {
         ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD => {
             by_ethertype(be16(payload, 2)?, payload.get(4..)?)
         }
+        // PPPoE session (DSL uplinks): 6-byte header, then the PPP protocol.
+        ETHERTYPE_PPPOE_SESSION => match be16(payload, 6)? {
+            0x0021 | 0x0057 => raw_ip(payload.get(8..)?),
+            _ => None,
+        },
         _ => None,
     }
 }
@@ -142,6 +148,14 @@ mod tests {
     fn strips_vlan_and_qinq_tags() {
         let mut f = vec![0u8; 12];
         f.extend_from_slice(&[0x88, 0xA8, 0, 200, 0x81, 0x00, 0, 100, 0x08, 0x00]);
+        f.extend_from_slice(&IP);
+        assert_eq!(ip_payload(linktype::ETHERNET, &f), Some(&IP[..]));
+    }
+
+    #[test]
+    fn strips_pppoe() {
+        let mut f = vec![0u8; 12];
+        f.extend_from_slice(&[0x88, 0x64, 0x11, 0, 0x18, 0xe5, 0, 0x21, 0x00, 0x21]);
         f.extend_from_slice(&IP);
         assert_eq!(ip_payload(linktype::ETHERNET, &f), Some(&IP[..]));
     }

@@ -1,0 +1,161 @@
+//! The pipeline against tshark: for every capture in tests/data with a
+//! `*.truth.json` (computed by shared/tools/truth.py with tshark 4.0), the
+//! model holds the same Call-IDs and, per Call-ID, the same sequence of
+//! (source, destination, method or status, CSeq).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+type Row = (String, String, String, String);
+
+fn captures() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let n = p.to_string_lossy();
+            (n.ends_with(".pcap") || n.ends_with(".pcapng"))
+                && Path::new(&format!("{n}.truth.json")).exists()
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn truth_rows(path: &Path) -> BTreeMap<String, Vec<Row>> {
+    let t: Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{}.truth.json", path.display())).unwrap())
+            .unwrap();
+    let mut out = BTreeMap::new();
+    for call in t["calls"].as_array().unwrap() {
+        let id = call["call_id"].as_str().unwrap_or("").to_owned();
+        let rows = call["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                let what = match m["method"].as_str() {
+                    Some(meth) => meth.to_owned(),
+                    None => m["status"].to_string(),
+                };
+                (
+                    m["src"].as_str().unwrap().to_owned(),
+                    m["dst"].as_str().unwrap().to_owned(),
+                    what,
+                    m["cseq"].as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect();
+        out.insert(id, rows);
+    }
+    out
+}
+
+fn our_rows(path: &Path) -> BTreeMap<String, Vec<Row>> {
+    let model = sipscope::replay(path).unwrap();
+    model
+        .dialogs()
+        .map(|d| {
+            let rows = d
+                .messages
+                .iter()
+                .map(|m| {
+                    (
+                        m.src.to_string(),
+                        m.dst.to_string(),
+                        m.label(),
+                        m.cseq_text().unwrap_or_default(),
+                    )
+                })
+                .collect();
+            (d.call_id.clone(), rows)
+        })
+        .collect()
+}
+
+#[test]
+fn every_shared_capture_matches_tshark() {
+    let files = captures();
+    assert!(files.len() >= 30, "captures missing from tests/data: {}", files.len());
+    let mut failures = Vec::new();
+    let mut messages = 0;
+    for f in &files {
+        let truth = truth_rows(f);
+        let ours = our_rows(f);
+        let name = f.file_name().unwrap().to_string_lossy();
+        let t_ids: Vec<&String> = truth.keys().collect();
+        let o_ids: Vec<&String> = ours.keys().collect();
+        if t_ids != o_ids {
+            failures.push(format!("{name}: Call-IDs differ: tshark {t_ids:?}, ours {o_ids:?}"));
+            continue;
+        }
+        for (id, rows) in &truth {
+            messages += rows.len();
+            let mine = &ours[id];
+            if rows != mine {
+                let first = rows
+                    .iter()
+                    .zip(mine.iter())
+                    .position(|(a, b)| a != b)
+                    .unwrap_or(rows.len().min(mine.len()));
+                failures.push(format!(
+                    "{name} {id}: {} vs {} messages; first difference at {first}: tshark {:?}, ours {:?}",
+                    rows.len(),
+                    mine.len(),
+                    rows.get(first),
+                    mine.get(first)
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(messages > 15_000, "only {messages} messages compared");
+}
+
+/// The states tshark's view of each dialog allows (truth.py's `outcome`).
+fn allowed_states(outcome: &str) -> &'static [&'static str] {
+    match outcome {
+        "completed" | "bye_no_response" | "options_200" => &["completed"],
+        "rejected_486" => &["busy"],
+        "cancelled" | "cancel_no_response" => &["cancelled"],
+        "answered_no_bye" => &["in call"],
+        "registered" => &["registered"],
+        "register_auth_challenged" => &["challenged", "auth failed"],
+        // No final response: still in setup, or failed once Timer B (32 s) passed.
+        "no_response" => &["setup", "failed"],
+        _ => &[],
+    }
+}
+
+#[test]
+fn dialog_states_agree_with_the_truth_outcomes() {
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for f in captures() {
+        let t: Value = serde_json::from_str(
+            &std::fs::read_to_string(format!("{}.truth.json", f.display())).unwrap(),
+        )
+        .unwrap();
+        let model = sipscope::replay(&f).unwrap();
+        for call in t["calls"].as_array().unwrap() {
+            let (Some(id), Some(outcome)) = (call["call_id"].as_str(), call["outcome"].as_str()) else {
+                continue;
+            };
+            let allowed = allowed_states(outcome);
+            if allowed.is_empty() {
+                continue;
+            }
+            let d = model.find(id).unwrap();
+            let state = d.state_at(model.now_ns()).name();
+            checked += 1;
+            if !allowed.contains(&state.as_str()) {
+                failures.push(format!("{}: {id}: {outcome} but {state}", f.display()));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(checked > 2500, "only {checked} dialogs checked");
+}
