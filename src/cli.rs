@@ -12,10 +12,14 @@ pub enum ReportFormat {
 
 /// A terminal SIP sniffer: calls, ladders, SDP and RTP, live or from a capture.
 #[derive(Debug, Parser)]
-#[command(name = "sipscope", version, after_help = "Examples:\n  \
+#[command(
+    name = "sipscope",
+    version,
+    after_help = "Examples:\n  \
 sipscope -r capture.pcap --no-ui --report json\n  \
 sudo sipscope -i eth0 port 5060 or portrange 10000-20000\n  \
-sudo sipscope -i any --no-ui --duration 60 --report text")]
+sudo sipscope -i any --no-ui --duration 60 --report text"
+)]
 pub struct Cli {
     /// Read a capture file (pcap or pcapng; `-` for standard input). Repeat to
     /// merge several by time.
@@ -23,7 +27,12 @@ pub struct Cli {
     pub read: Vec<String>,
 
     /// Capture live on an interface (`any` for all).
-    #[arg(short = 'i', long = "interface", value_name = "IFACE", conflicts_with = "read")]
+    #[arg(
+        short = 'i',
+        long = "interface",
+        value_name = "IFACE",
+        conflicts_with = "read"
+    )]
     pub interface: Option<String>,
 
     /// Snap length for a live capture, in bytes.
@@ -40,7 +49,12 @@ pub struct Cli {
     pub user: Option<String>,
 
     /// Keep at most N dialogs; the oldest finished ones make room.
-    #[arg(short = 'l', long = "limit", value_name = "N", default_value_t = 20_000)]
+    #[arg(
+        short = 'l',
+        long = "limit",
+        value_name = "N",
+        default_value_t = 20_000
+    )]
     pub limit: usize,
 
     /// Memory budget for message bytes and frames kept, in MiB.

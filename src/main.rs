@@ -33,7 +33,9 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     let _guard = logging::init(&log_path).ok();
 
     if cli.read.is_empty() && cli.interface.is_none() {
-        eprintln!("sipscope: say what to read: -r FILE, or -i IFACE for a live capture (see --help)");
+        eprintln!(
+            "sipscope: say what to read: -r FILE, or -i IFACE for a live capture (see --help)"
+        );
         return Ok(ExitCode::from(2));
     }
     if !cli.read.is_empty() && cli.bpf().is_some() {
@@ -73,13 +75,19 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     };
 
     if !cli.no_ui && std::io::stdout().is_terminal() {
-        eprintln!("sipscope: the terminal UI is not built yet; printing the report instead (use --no-ui to silence this)");
+        eprintln!(
+            "sipscope: the terminal UI is not built yet; printing the report instead (use --no-ui to silence this)"
+        );
     }
 
-    let (tx, rx) = std::sync::mpsc::sync_channel(1024);
+    let (tx, rx) = capture::channel();
     let control = Arc::new(Control::default());
     let interrupted = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
+    for sig in [
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+    ] {
         signal_hook::flag::register(sig, Arc::clone(&interrupted)).context("signal handler")?;
     }
     let handle = capture::spawn(source, tx, Arc::clone(&control)).context("capture thread")?;
@@ -89,7 +97,10 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     };
     let outcome = headless::run(&mut model, &rx, &control, &interrupted, stop);
     if handle.join().is_err() {
-        anyhow::bail!("the capture thread panicked; see the log at {}", log_path.display());
+        anyhow::bail!(
+            "the capture thread panicked; see the log at {}",
+            log_path.display()
+        );
     }
     for w in &outcome.warnings {
         eprintln!("sipscope: warning: {w}");
@@ -101,10 +112,19 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         ReportFormat::Json => report::json::write(&model, None, &outcome.warnings, &mut out),
         ReportFormat::Text => report::text::write(&model, &outcome.warnings, &mut out),
     }
-    .or_else(|e| if e.kind() == std::io::ErrorKind::BrokenPipe { Ok(()) } else { Err(e) })
+    .or_else(|e| {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            Ok(())
+        } else {
+            Err(e)
+        }
+    })
     .context("writing the report")?;
     let _ = out.flush();
 
+    // Tearing down millions of messages one by one takes longer than the
+    // whole read did; the process is ending, so let the OS reclaim it.
+    std::mem::forget(model);
     if let Some(e) = outcome.failure {
         eprintln!("sipscope: {e}");
         return Ok(ExitCode::from(1));

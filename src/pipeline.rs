@@ -6,8 +6,8 @@ use std::net::SocketAddr;
 
 use crate::decode::tcp::{FlowKey, Pushed, Reassembler, StreamMode, TcpLimits};
 use crate::decode::{
-    DecodeStats, Frame, FrameRef, Transport, dedup::Dedup, defrag, defrag::Defragmenter, ip,
-    link, ws,
+    DecodeStats, Frame, FrameRef, Frames, Transport, dedup::Dedup, defrag, defrag::Defragmenter,
+    ip, link, ws,
 };
 use crate::sip::SipMessage;
 use crate::sip::scan::{self, Framing, Scan};
@@ -70,9 +70,15 @@ impl Pipeline {
         };
         if let Some(frag) = p.fragment {
             self.stats.fragments += 1;
-            let outcome =
-                self.defrag
-                    .push(frame.ts_ns, p.src, p.dst, p.proto, frag, p.payload, frame.to_ref());
+            let outcome = self.defrag.push(
+                frame.ts_ns,
+                p.src,
+                p.dst,
+                p.proto,
+                frag,
+                p.payload,
+                frame.to_ref(),
+            );
             if let defrag::Outcome::Complete(d) = outcome {
                 self.stats.reassembled_datagrams += 1;
                 let whole = ip::IpPacket {
@@ -108,24 +114,26 @@ impl Pipeline {
                 // Where the payload starts in the file, when it lies in one frame.
                 let payload_in_file = match (frame.file_offset, frame_bytes) {
                     (Some(off), Some(bytes)) => {
-                        let delta = (payload.as_ptr() as usize).wrapping_sub(bytes.as_ptr() as usize);
+                        let delta =
+                            (payload.as_ptr() as usize).wrapping_sub(bytes.as_ptr() as usize);
                         (delta <= bytes.len()).then(|| off + delta as u64)
                     }
                     _ => None,
                 };
-                let frames = frames.unwrap_or_else(|| vec![frame.to_ref()]);
+                let frames: Frames = match frames {
+                    Some(v) => v.into(),
+                    None => smallvec::smallvec![frame.to_ref()],
+                };
                 for (at, head, len) in scan::scan_all(payload, Framing::Datagram) {
-                    let raw = payload.get(at..at + len).unwrap_or_default();
-                    out.push(SipMessage {
-                        ts_ns: frame.ts_ns,
-                        src,
-                        dst,
-                        transport: Transport::Udp,
-                        raw: raw.into(),
+                    out.push(SipMessage::new(
+                        frame.ts_ns,
+                        (src, dst),
+                        Transport::Udp,
+                        payload.get(at..at + len).unwrap_or_default(),
                         head,
-                        frames: frames.clone(),
-                        raw_in_file: payload_in_file.map(|o| (frame.source, o + at as u64)),
-                    });
+                        frames.clone(),
+                        payload_in_file.map(|o| (frame.source, o + at as u64)),
+                    ));
                 }
             }
             ip::TCP => {
@@ -195,7 +203,10 @@ impl Pipeline {
                 }
                 StreamMode::Sip => {
                     let data = flow.data();
-                    let crlf = data.iter().take_while(|b| **b == b'\r' || **b == b'\n').count();
+                    let crlf = data
+                        .iter()
+                        .take_while(|b| **b == b'\r' || **b == b'\n')
+                        .count();
                     if crlf > 0 {
                         flow.discard(crlf);
                         continue;
@@ -205,18 +216,17 @@ impl Pipeline {
                     }
                     match scan::scan(data, Framing::Stream) {
                         Scan::Message { head, len } => {
-                            let raw: Box<[u8]> = data.get(..len).unwrap_or_default().into();
-                            let frames = flow.consume(len);
-                            out.push(SipMessage {
+                            let msg = SipMessage::new(
                                 ts_ns,
-                                src,
-                                dst,
-                                transport: Transport::Tcp,
-                                raw,
+                                key,
+                                Transport::Tcp,
+                                data.get(..len).unwrap_or_default(),
                                 head,
-                                frames,
-                                raw_in_file: None,
-                            });
+                                Frames::new(),
+                                None,
+                            );
+                            let frames = flow.consume(len);
+                            out.push(SipMessage { frames, ..msg });
                         }
                         Scan::Incomplete => return,
                         Scan::NotSip => flow.mode = StreamMode::Unknown,
@@ -252,20 +262,19 @@ fn ws_message(
     ts_ns: i64,
     src: SocketAddr,
     dst: SocketAddr,
-    frames: Vec<FrameRef>,
+    frames: Frames,
     out: &mut Vec<SipMessage>,
 ) {
     for (at, head, len) in scan::scan_all(payload, Framing::Datagram) {
-        out.push(SipMessage {
+        out.push(SipMessage::new(
             ts_ns,
-            src,
-            dst,
-            transport: Transport::Ws,
-            raw: payload.get(at..at + len).unwrap_or_default().into(),
+            (src, dst),
+            Transport::Ws,
+            payload.get(at..at + len).unwrap_or_default(),
             head,
-            frames: frames.clone(),
-            raw_in_file: None,
-        });
+            frames.clone(),
+            None,
+        ));
     }
 }
 

@@ -18,8 +18,18 @@ fn data(name: &str) -> String {
 
 #[test]
 fn json_report_has_the_documented_schema() {
-    let out = sipscope(&["-r", &data("gen__busy_486_3calls.pcap"), "--no-ui", "--report", "json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = sipscope(&[
+        "-r",
+        &data("gen__busy_486_3calls.pcap"),
+        "--no-ui",
+        "--report",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for k in [
         "packets",
@@ -57,7 +67,13 @@ fn json_report_has_the_documented_schema() {
 
 #[test]
 fn ipv6_addresses_are_bracketed() {
-    let out = sipscope(&["-r", &data("heplify__sip_ipv6_udp.pcap"), "-N", "--report", "json"]);
+    let out = sipscope(&[
+        "-r",
+        &data("heplify__sip_ipv6_udp.pcap"),
+        "-N",
+        "--report",
+        "json",
+    ]);
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let src = r["calls"][0]["messages"][0]["src"].as_str().unwrap();
     assert!(src.starts_with('[') && src.contains("]:"), "{src}");
@@ -72,10 +88,17 @@ fn a_missing_file_is_a_clear_error() {
 
 #[test]
 fn a_file_that_is_not_a_capture_says_what_it_looks_like() {
-    let out = sipscope(&["-r", &format!("{}/Cargo.toml", env!("CARGO_MANIFEST_DIR")), "-N"]);
+    let out = sipscope(&[
+        "-r",
+        &format!("{}/Cargo.toml", env!("CARGO_MANIFEST_DIR")),
+        "-N",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("not a capture file") && err.contains("[package]"), "{err}");
+    assert!(
+        err.contains("not a capture file") && err.contains("[package]"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -138,7 +161,15 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn the_call_limit_evicts_and_counts() {
-    let out = sipscope(&["-r", &data("gen__load_udp_2000calls_200cps.pcap"), "-N", "--report", "json", "-l", "100"]);
+    let out = sipscope(&[
+        "-r",
+        &data("gen__load_udp_2000calls_200cps.pcap"),
+        "-N",
+        "--report",
+        "json",
+        "-l",
+        "100",
+    ]);
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(r["calls"].as_array().unwrap().len(), 100);
     assert_eq!(r["stats"]["evicted_calls"], 1900);

@@ -26,9 +26,10 @@ fn captures() -> Vec<PathBuf> {
 }
 
 fn truth_rows(path: &Path) -> BTreeMap<String, Vec<Row>> {
-    let t: Value =
-        serde_json::from_str(&std::fs::read_to_string(format!("{}.truth.json", path.display())).unwrap())
-            .unwrap();
+    let t: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{}.truth.json", path.display())).unwrap(),
+    )
+    .unwrap();
     let mut out = BTreeMap::new();
     for call in t["calls"].as_array().unwrap() {
         let id = call["call_id"].as_str().unwrap_or("").to_owned();
@@ -79,7 +80,11 @@ fn our_rows(path: &Path) -> BTreeMap<String, Vec<Row>> {
 #[test]
 fn every_shared_capture_matches_tshark() {
     let files = captures();
-    assert!(files.len() >= 30, "captures missing from tests/data: {}", files.len());
+    assert!(
+        files.len() >= 30,
+        "captures missing from tests/data: {}",
+        files.len()
+    );
     let mut failures = Vec::new();
     let mut messages = 0;
     for f in &files {
@@ -89,7 +94,9 @@ fn every_shared_capture_matches_tshark() {
         let t_ids: Vec<&String> = truth.keys().collect();
         let o_ids: Vec<&String> = ours.keys().collect();
         if t_ids != o_ids {
-            failures.push(format!("{name}: Call-IDs differ: tshark {t_ids:?}, ours {o_ids:?}"));
+            failures.push(format!(
+                "{name}: Call-IDs differ: tshark {t_ids:?}, ours {o_ids:?}"
+            ));
             continue;
         }
         for (id, rows) in &truth {
@@ -141,7 +148,8 @@ fn dialog_states_agree_with_the_truth_outcomes() {
         .unwrap();
         let model = sipscope::replay(&f).unwrap();
         for call in t["calls"].as_array().unwrap() {
-            let (Some(id), Some(outcome)) = (call["call_id"].as_str(), call["outcome"].as_str()) else {
+            let (Some(id), Some(outcome)) = (call["call_id"].as_str(), call["outcome"].as_str())
+            else {
                 continue;
             };
             let allowed = allowed_states(outcome);

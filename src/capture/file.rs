@@ -40,7 +40,10 @@ impl std::fmt::Display for ReadEnd {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Truncated { offset } => {
-                write!(f, "the capture is cut short at byte {offset}; everything before it was read")
+                write!(
+                    f,
+                    "the capture is cut short at byte {offset}; everything before it was read"
+                )
             }
             Self::Corrupt { offset, what } => write!(
                 f,
@@ -52,7 +55,11 @@ impl std::fmt::Display for ReadEnd {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
-    Pcap { big_endian: bool, nanos: bool, linktype: u16 },
+    Pcap {
+        big_endian: bool,
+        nanos: bool,
+        linktype: u16,
+    },
     PcapNg,
 }
 
@@ -88,7 +95,13 @@ fn describe(head: &[u8]) -> String {
     let text: String = head
         .iter()
         .take(16)
-        .map(|&b| if b.is_ascii_graphic() || b == b' ' { b as char } else { '.' })
+        .map(|&b| {
+            if b.is_ascii_graphic() || b == b' ' {
+                b as char
+            } else {
+                '.'
+            }
+        })
         .collect();
     let guess = if head.starts_with(b"\x1f\x8b") {
         " (gzip: gunzip it first)"
@@ -232,19 +245,16 @@ impl<R: Read> CaptureReader<R> {
             return Ok(None);
         }
         match self.format {
-            Format::Pcap { big_endian, nanos, linktype } => {
-                self.next_pcap(big_endian, nanos, linktype)
-            }
+            Format::Pcap {
+                big_endian,
+                nanos,
+                linktype,
+            } => self.next_pcap(big_endian, nanos, linktype),
             Format::PcapNg => self.next_pcapng(),
         }
     }
 
-    fn next_pcap(
-        &mut self,
-        be: bool,
-        nanos: bool,
-        linktype: u16,
-    ) -> io::Result<Option<Frame<'_>>> {
+    fn next_pcap(&mut self, be: bool, nanos: bool, linktype: u16) -> io::Result<Option<Frame<'_>>> {
         self.fill(16)?;
         let avail = self.buf.len() - self.pos;
         if avail == 0 {
@@ -280,7 +290,11 @@ impl<R: Read> CaptureReader<R> {
         }
         let start = self.pos + 16;
         self.pos = start + incl;
-        let frac_ns = if nanos { i64::from(frac) } else { i64::from(frac) * 1000 };
+        let frac_ns = if nanos {
+            i64::from(frac)
+        } else {
+            i64::from(frac) * 1000
+        };
         let ts_ns = i64::from(sec) * 1_000_000_000 + frac_ns;
         let file_offset = self.seekable.then_some(offset + 16);
         Ok(Some(Frame {
@@ -310,7 +324,10 @@ impl<R: Read> CaptureReader<R> {
             let raw_type = self.buf.get(p..p + 4).map(|b| [b[0], b[1], b[2], b[3]]);
             if raw_type == Some([0x0a, 0x0d, 0x0d, 0x0a]) {
                 // Section header: its byte-order magic decides the endianness.
-                let bom = self.buf.get(p + 8..p + 12).map(|b| [b[0], b[1], b[2], b[3]]);
+                let bom = self
+                    .buf
+                    .get(p + 8..p + 12)
+                    .map(|b| [b[0], b[1], b[2], b[3]]);
                 self.big_endian = match bom {
                     Some([0x1a, 0x2b, 0x3c, 0x4d]) => true,
                     Some([0x4d, 0x3c, 0x2b, 0x1a]) => false,
@@ -373,7 +390,8 @@ impl<R: Read> CaptureReader<R> {
                         continue;
                     };
                     let units = (u64::from(hi) << 32) | u64::from(lo);
-                    let ts = u128::from(units) * u128::from(iface.ns_num) / u128::from(iface.ns_den);
+                    let ts =
+                        u128::from(units) * u128::from(iface.ns_num) / u128::from(iface.ns_den);
                     let file_offset = self.seekable.then_some(self.buf_offset + data_start as u64);
                     return Ok(Some(Frame {
                         ts_ns: i64::try_from(ts).unwrap_or(i64::MAX),
@@ -472,7 +490,10 @@ mod tests {
         let f = pcap_with(&[(b"abc", 3), (b"defg", 9)]);
         let mut r = CaptureReader::new(&f[..], true, 0).unwrap();
         let a = r.next_frame().unwrap().unwrap();
-        assert_eq!((a.ts_ns, a.data, a.file_offset), (100_000_007_000, &b"abc"[..], Some(40)));
+        assert_eq!(
+            (a.ts_ns, a.data, a.file_offset),
+            (100_000_007_000, &b"abc"[..], Some(40))
+        );
         let b = r.next_frame().unwrap().unwrap();
         assert_eq!((b.data, b.orig_len), (&b"defg"[..], 9));
         assert!(r.next_frame().unwrap().is_none());
@@ -489,16 +510,24 @@ mod tests {
                 n += 1;
             }
             assert_eq!(n, usize::from(cut >= 43));
-            assert!(cut == 43 || matches!(r.end, Some(ReadEnd::Truncated { .. })), "cut {cut}");
+            assert!(
+                cut == 43 || matches!(r.end, Some(ReadEnd::Truncated { .. })),
+                "cut {cut}"
+            );
         }
     }
 
     #[test]
     fn names_what_a_non_capture_looks_like() {
-        let Err(OpenError::NotACapture(what)) = CaptureReader::new(&b"hello world, not a pcap"[..], true, 0) else {
+        let Err(OpenError::NotACapture(what)) =
+            CaptureReader::new(&b"hello world, not a pcap"[..], true, 0)
+        else {
             panic!("accepted text");
         };
         assert!(what.contains("hello world"), "{what}");
-        assert!(matches!(CaptureReader::new(&b""[..], true, 0), Err(OpenError::Empty)));
+        assert!(matches!(
+            CaptureReader::new(&b""[..], true, 0),
+            Err(OpenError::Empty)
+        ));
     }
 }

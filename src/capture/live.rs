@@ -102,13 +102,20 @@ fn open_error(iface: &str, e: &pcap::Error) -> anyhow::Error {
              Run with sudo, or once: sudo setcap cap_net_raw,cap_net_admin=eip $(command -v sipscope)"
         );
     }
-    if lower.contains("no such device") || lower.contains("doesn't exist") || lower.contains("not found") {
+    if lower.contains("no such device")
+        || lower.contains("doesn't exist")
+        || lower.contains("not found")
+    {
         let names: Vec<String> = pcap::Device::list()
             .map(|l| l.into_iter().map(|d| d.name).collect())
             .unwrap_or_default();
         return anyhow::anyhow!(
             "{iface}: no such interface. Interfaces here: {}",
-            if names.is_empty() { "(none listed)".into() } else { names.join(", ") }
+            if names.is_empty() {
+                "(none listed)".into()
+            } else {
+                names.join(", ")
+            }
         );
     }
     anyhow::anyhow!("{iface}: {text}")

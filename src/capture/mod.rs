@@ -39,6 +39,18 @@ pub enum CaptureEvent {
 
 /// Messages per batch: amortises the channel without delaying the UI.
 const BATCH: usize = 512;
+/// Batches in flight: enough to ride out a burst live (32k messages), small
+/// enough that a fast reader cannot fill memory ahead of the model.
+pub const CHANNEL_BATCHES: usize = 64;
+
+/// The bounded channel between the capture thread and the model's owner.
+#[must_use]
+pub fn channel() -> (
+    SyncSender<CaptureEvent>,
+    std::sync::mpsc::Receiver<CaptureEvent>,
+) {
+    std::sync::mpsc::sync_channel(CHANNEL_BATCHES)
+}
 /// A live batch is sent at least this often, however small.
 const FLUSH_EVERY: Duration = Duration::from_millis(50);
 
@@ -54,13 +66,16 @@ impl OpenFile {
     /// # Errors
     /// With a message that says what is wrong and what to do.
     pub fn open(path: &str, source: u16) -> anyhow::Result<Self> {
-        let (inner, seekable, shown): (Box<dyn Read + Send>, bool, Option<PathBuf>) = if path == "-" {
+        let (inner, seekable, shown): (Box<dyn Read + Send>, bool, Option<PathBuf>) = if path == "-"
+        {
             (Box::new(io::stdin()), false, None)
         } else {
             let f = File::open(path).map_err(|e| match e.kind() {
                 io::ErrorKind::NotFound => anyhow::anyhow!("{path}: no such file"),
                 io::ErrorKind::PermissionDenied => {
-                    anyhow::anyhow!("{path}: permission denied (try sudo, or check the file's mode)")
+                    anyhow::anyhow!(
+                        "{path}: permission denied (try sudo, or check the file's mode)"
+                    )
                 }
                 _ => anyhow::anyhow!("{path}: {e}"),
             })?;
@@ -71,7 +86,10 @@ impl OpenFile {
         };
         let reader = CaptureReader::new(inner, seekable, source)
             .map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
-        Ok(Self { path: shown, reader })
+        Ok(Self {
+            path: shown,
+            reader,
+        })
     }
 }
 
@@ -226,7 +244,8 @@ fn read_one(f: &mut OpenFile, out: &mut Sender, control: &Control) {
     let mut n = 0u64;
     loop {
         n += 1;
-        if n.is_multiple_of(65_536) && (control.stop.load(Ordering::Relaxed) || out.disconnected()) {
+        if n.is_multiple_of(65_536) && (control.stop.load(Ordering::Relaxed) || out.disconnected())
+        {
             return;
         }
         match f.reader.next_frame() {
@@ -298,7 +317,7 @@ fn next_owned(f: &mut OpenFile, out: &mut Sender) -> Option<OwnedFrame> {
 /// Runs a source to its end on this thread, for tests, benches and reports:
 /// the same pipeline as the capture thread, without the channel.
 pub fn drain_files(files: Vec<OpenFile>, mut sink: impl FnMut(CaptureEvent)) {
-    let (tx, rx) = std::sync::mpsc::sync_channel(64);
+    let (tx, rx) = channel();
     let control = Arc::new(Control::default());
     let handle = spawn(Source::Files(files), tx, control);
     for ev in rx {

@@ -5,7 +5,8 @@ use nix::unistd::{Gid, Uid, User, getuid, setgid, setgroups, setuid};
 /// Whom to become: `--user NAME`, else the user who ran sudo, else `nobody`.
 fn target(user: Option<&str>) -> anyhow::Result<(Uid, Gid, String)> {
     if let Some(name) = user {
-        let u = User::from_name(name)?.ok_or_else(|| anyhow::anyhow!("--user {name}: no such user"))?;
+        let u =
+            User::from_name(name)?.ok_or_else(|| anyhow::anyhow!("--user {name}: no such user"))?;
         return Ok((u.uid, u.gid, u.name));
     }
     let sudo = |var: &str| std::env::var(var).ok().and_then(|v| v.parse::<u32>().ok());
@@ -15,7 +16,8 @@ fn target(user: Option<&str>) -> anyhow::Result<(Uid, Gid, String)> {
         let name = std::env::var("SUDO_USER").unwrap_or_else(|_| uid.to_string());
         return Ok((Uid::from_raw(uid), Gid::from_raw(gid), name));
     }
-    let u = User::from_name("nobody")?.ok_or_else(|| anyhow::anyhow!("no user 'nobody' to drop to"))?;
+    let u =
+        User::from_name("nobody")?.ok_or_else(|| anyhow::anyhow!("no user 'nobody' to drop to"))?;
     Ok((u.uid, u.gid, u.name))
 }
 

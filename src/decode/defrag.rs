@@ -229,9 +229,20 @@ mod tests {
     #[test]
     fn reassembles_out_of_order_fragments() {
         let mut d = Defragmenter::new(DefragLimits::default());
-        let f2 = Fragment { id: 7, offset: 8, more: false };
-        let f1 = Fragment { id: 7, offset: 0, more: true };
-        assert!(matches!(d.push(2, A, A, 17, f2, b"world", frame(2)), Outcome::Pending));
+        let f2 = Fragment {
+            id: 7,
+            offset: 8,
+            more: false,
+        };
+        let f1 = Fragment {
+            id: 7,
+            offset: 0,
+            more: true,
+        };
+        assert!(matches!(
+            d.push(2, A, A, 17, f2, b"world", frame(2)),
+            Outcome::Pending
+        ));
         let Outcome::Complete(r) = d.push(3, A, A, 17, f1, b"hello, w", frame(3)) else {
             panic!("not complete");
         };
@@ -248,7 +259,11 @@ mod tests {
             timeout_ns: 10,
         });
         for id in 0..5 {
-            let f = Fragment { id, offset: 0, more: true };
+            let f = Fragment {
+                id,
+                offset: 0,
+                more: true,
+            };
             d.push(0, A, A, 17, f, b"x", frame(0));
         }
         assert_eq!(d.pending(), 2);

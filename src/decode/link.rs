@@ -37,7 +37,15 @@ pub fn is_supported(linktype: u16) -> bool {
     };
     matches!(
         linktype,
-        NULL | ETHERNET | RAW | RAW_OPENBSD | RAW_BSDOS | LOOP | LINUX_SLL | IPV4 | IPV6 | LINUX_SLL2
+        NULL | ETHERNET
+            | RAW
+            | RAW_OPENBSD
+            | RAW_BSDOS
+            | LOOP
+            | LINUX_SLL
+            | IPV4
+            | IPV6
+            | LINUX_SLL2
     )
 }
 
@@ -50,9 +58,11 @@ fn be16(b: &[u8], at: usize) -> Option<u16> {
 pub fn ip_payload(linktype: u16, frame: &[u8]) -> Option<&[u8]> {
     match linktype {
         linktype::ETHERNET => ethernet(frame),
-        linktype::RAW | linktype::RAW_OPENBSD | linktype::RAW_BSDOS | linktype::IPV4 | linktype::IPV6 => {
-            raw_ip(frame)
-        }
+        linktype::RAW
+        | linktype::RAW_OPENBSD
+        | linktype::RAW_BSDOS
+        | linktype::IPV4
+        | linktype::IPV6 => raw_ip(frame),
         linktype::NULL | linktype::LOOP => {
             // A 4-byte address family, host order (NULL) or network order
             // (LOOP); the writer's byte order is unknown, so accept both.
@@ -85,7 +95,10 @@ pub(crate) fn ethernet(frame: &[u8]) -> Option<&[u8]> {
     let mut ethertype = be16(frame, 12)?;
     let mut at = 14;
     // Bounded: a frame cannot hold more tags than its length allows.
-    while matches!(ethertype, ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD) {
+    while matches!(
+        ethertype,
+        ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD
+    ) {
         ethertype = be16(frame, at + 2)?;
         at += 4;
     }

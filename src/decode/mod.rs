@@ -5,8 +5,8 @@
 //! I/O, no clock. The stateful parts (fragments, TCP flows, duplicates) are
 //! bounded in memory and expire by capture time, and every drop is counted.
 
-pub mod defrag;
 pub mod dedup;
+pub mod defrag;
 pub mod ip;
 pub mod link;
 pub mod tcp;
@@ -104,6 +104,9 @@ impl FrameRef {
         }
     }
 }
+
+/// The frames that carried one message: nearly always one, kept inline.
+pub type Frames = smallvec::SmallVec<[FrameRef; 1]>;
 
 /// A transport payload between two endpoints.
 #[derive(Debug, Clone, Copy)]

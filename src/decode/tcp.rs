@@ -73,7 +73,7 @@ impl Flow {
     }
 
     /// Consumes `n` bytes and returns the frames that carried them.
-    pub fn consume(&mut self, n: usize) -> Vec<FrameRef> {
+    pub fn consume(&mut self, n: usize) -> super::Frames {
         let n = n.min(self.buf.len());
         let start = self.base;
         let end = start + n as u64;
@@ -281,7 +281,10 @@ mod tests {
     }
 
     fn key() -> FlowKey {
-        ("127.0.0.1:1".parse().unwrap(), "127.0.0.1:2".parse().unwrap())
+        (
+            "127.0.0.1:1".parse().unwrap(),
+            "127.0.0.1:2".parse().unwrap(),
+        )
     }
 
     #[test]
@@ -290,7 +293,10 @@ mod tests {
         let k = key();
         r.push(k, 1, 100, false, false, b"abc", || fr(1));
         // Out of order: "ghi" before "def".
-        assert_eq!(r.push(k, 2, 106, false, false, b"ghi", || fr(2)), Pushed::Nothing);
+        assert_eq!(
+            r.push(k, 2, 106, false, false, b"ghi", || fr(2)),
+            Pushed::Nothing
+        );
         r.push(k, 3, 103, false, false, b"def", || fr(3));
         // A full retransmission and a partial overlap.
         r.push(k, 4, 100, false, false, b"abc", || fr(4));

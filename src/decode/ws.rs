@@ -6,8 +6,7 @@
 #[must_use]
 pub fn is_upgrade(head: &[u8]) -> bool {
     let starts_http = head.starts_with(b"GET ") || head.starts_with(b"HTTP/1.1 101");
-    starts_http
-        && memchr::memmem::find(&head.to_ascii_lowercase(), b"upgrade: websocket").is_some()
+    starts_http && memchr::memmem::find(&head.to_ascii_lowercase(), b"upgrade: websocket").is_some()
 }
 
 /// Length of an HTTP header section (through the blank line), if complete.
@@ -112,7 +111,9 @@ mod tests {
         let mut f = vec![0x81, 0x80 | u8::try_from(text.len()).unwrap()];
         f.extend_from_slice(&key);
         f.extend(text.iter().zip(key.iter().cycle()).map(|(b, k)| b ^ k));
-        let WsScan::Frame(fr) = frame(&f) else { panic!() };
+        let WsScan::Frame(fr) = frame(&f) else {
+            panic!()
+        };
         assert_eq!(fr.payload, text);
         assert_eq!(fr.len, f.len());
         assert!(fr.fin);
@@ -121,7 +122,9 @@ mod tests {
 
     #[test]
     fn recognises_an_upgrade() {
-        assert!(is_upgrade(b"GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nSec-WebSocket-Protocol: sip\r\n\r\n"));
+        assert!(is_upgrade(
+            b"GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nSec-WebSocket-Protocol: sip\r\n\r\n"
+        ));
         assert!(!is_upgrade(b"GET / HTTP/1.1\r\n\r\n"));
         assert_eq!(frame(&[0x83, 0]), WsScan::Invalid);
     }

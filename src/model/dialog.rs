@@ -22,9 +22,12 @@ pub enum DialogKind {
 impl DialogKind {
     fn of(m: &Method) -> Self {
         match m {
-            Method::Invite | Method::Ack | Method::Bye | Method::Cancel | Method::Prack | Method::Update => {
-                Self::Call
-            }
+            Method::Invite
+            | Method::Ack
+            | Method::Bye
+            | Method::Cancel
+            | Method::Prack
+            | Method::Update => Self::Call,
             Method::Register => Self::Registration,
             Method::Options => Self::Options,
             Method::Subscribe | Method::Notify => Self::Subscription,
@@ -105,13 +108,21 @@ impl DialogState {
     pub fn is_finished(self) -> bool {
         !matches!(
             self,
-            Self::Setup | Self::Ringing | Self::EarlyMedia | Self::InCall | Self::Pending | Self::Challenged
+            Self::Setup
+                | Self::Ringing
+                | Self::EarlyMedia
+                | Self::InCall
+                | Self::Pending
+                | Self::Challenged
         )
     }
 
     /// Still waiting for a final response (and so may time out).
     fn is_waiting(self) -> bool {
-        matches!(self, Self::Setup | Self::Ringing | Self::EarlyMedia | Self::Pending | Self::Challenged)
+        matches!(
+            self,
+            Self::Setup | Self::Ringing | Self::EarlyMedia | Self::Pending | Self::Challenged
+        )
     }
 }
 
@@ -322,7 +333,7 @@ impl Dialog {
                 if established || self.cancelled {
                     return;
                 }
-                if code == 183 || (code > 100 && m.sdp.is_some()) {
+                if code == 183 || (code > 100 && m.has_sdp) {
                     self.state = DialogState::EarlyMedia;
                 } else if code >= 180 && self.state != DialogState::EarlyMedia {
                     self.state = DialogState::Ringing;

@@ -4,9 +4,8 @@
 use std::fmt;
 use std::net::SocketAddr;
 
-use crate::decode::{FrameRef, Transport};
+use crate::decode::{FrameRef, Frames, Transport};
 use crate::sip::scan::Defects;
-use crate::sip::sdp::Sdp;
 
 /// A SIP method. The common ones are variants; any other token is kept.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -90,7 +89,11 @@ pub enum Kind {
 pub enum RawRef {
     Inline(Box<[u8]>),
     /// Contiguous in capture file `source` at `offset`.
-    File { source: u16, offset: u64, len: u32 },
+    File {
+        source: u16,
+        offset: u64,
+        len: u32,
+    },
 }
 
 /// One SIP message in a dialog.
@@ -105,9 +108,10 @@ pub struct Message {
     pub cseq: Option<(u32, Method)>,
     pub retransmission: bool,
     pub defects: Defects,
-    pub sdp: Option<Box<Sdp>>,
+    /// The body holds SDP; [`crate::model::Model::sdp`] parses it on demand.
+    pub has_sdp: bool,
     pub(crate) raw: RawRef,
-    pub frames: Vec<FrameRef>,
+    pub frames: Frames,
 }
 
 impl Message {

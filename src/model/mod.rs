@@ -20,7 +20,8 @@ pub use dialog::{Dialog, DialogId, DialogKind, DialogState};
 pub use message::{Kind, Message, Method, RawRef};
 
 use crate::decode::DecodeStats;
-use crate::sip::{SipMessage, sdp};
+use crate::sip::SipMessage;
+use crate::sip::sdp::Sdp;
 
 /// Memory bounds. Capture never stops because of them: the oldest finished
 /// dialogs make room, and every eviction is counted.
@@ -96,7 +97,8 @@ pub struct Model {
     mem_bytes: usize,
     counters: CaptureCounters,
     stats: Stats,
-    sources: Vec<Option<PathBuf>>,
+    /// Capture files by source index, open for reading message bytes back.
+    sources: Vec<Option<SourceFile>>,
     generation: u64,
 }
 
@@ -112,12 +114,24 @@ impl Model {
     /// Names the file behind a source index, so bytes left there can be read.
     pub fn set_source(&mut self, source: u16, path: Option<PathBuf>) {
         let i = usize::from(source);
-        if self.sources.len() <= i {
-            self.sources.resize(i + 1, None);
+        while self.sources.len() <= i {
+            self.sources.push(None);
         }
         if let Some(slot) = self.sources.get_mut(i) {
-            *slot = path;
+            *slot = path.map(|path| SourceFile {
+                file: std::fs::File::open(&path).ok(),
+                path,
+            });
         }
+    }
+
+    /// The file behind a source index.
+    #[must_use]
+    pub fn source_path(&self, source: u16) -> Option<&std::path::Path> {
+        self.sources
+            .get(usize::from(source))?
+            .as_ref()
+            .map(|s| s.path.as_path())
     }
 
     /// Latest capture-side counters.
@@ -141,11 +155,11 @@ impl Model {
     }
 
     /// Adds one message to its dialog, creating the dialog if needed.
-    pub fn ingest(&mut self, msg: SipMessage) {
+    pub fn ingest(&mut self, mut msg: SipMessage) {
         self.generation += 1;
         self.stats.sip_messages += 1;
         self.now_ns = self.now_ns.max(msg.ts_ns);
-        let mut m = self.to_message(&msg);
+        let mut m = self.to_message(&mut msg);
         if m.malformed() {
             self.stats.malformed += 1;
         }
@@ -200,7 +214,7 @@ impl Model {
         self.enforce_limits();
     }
 
-    fn to_message(&self, msg: &SipMessage) -> Message {
+    fn to_message(&self, msg: &mut SipMessage) -> Message {
         let kind = match (msg.method(), msg.status()) {
             (Some(meth), _) => Kind::Request(Method::from_bytes(meth)),
             (None, Some(code)) => Kind::Response(code),
@@ -210,7 +224,7 @@ impl Model {
             .head
             .cseq_num
             .map(|n| (n, Method::from_bytes(msg.cseq_method())));
-        let sdp = msg.sdp_body().map(|b| Box::new(sdp::parse(b)));
+        let has_sdp = msg.sdp_body().is_some();
         let raw = match msg.raw_in_file {
             Some((source, offset)) if !self.limits.raw_in_memory => RawRef::File {
                 source,
@@ -228,9 +242,9 @@ impl Model {
             cseq,
             retransmission: false,
             defects: msg.head.defects,
-            sdp,
+            has_sdp,
             raw,
-            frames: msg.frames.clone(),
+            frames: std::mem::take(&mut msg.frames),
         }
     }
 
@@ -353,20 +367,48 @@ impl Model {
     pub fn raw<'a>(&self, m: &'a Message) -> io::Result<Cow<'a, [u8]>> {
         match &m.raw {
             RawRef::Inline(b) => Ok(Cow::Borrowed(b)),
-            RawRef::File { source, offset, len } => {
+            RawRef::File {
+                source,
+                offset,
+                len,
+            } => {
                 use std::os::unix::fs::FileExt;
-                let path = self
+                let f = self
                     .sources
                     .get(usize::from(*source))
                     .and_then(Option::as_ref)
-                    .ok_or_else(|| io::Error::other("the capture file of this message is unknown"))?;
-                let f = std::fs::File::open(path)?;
+                    .and_then(|s| s.file.as_ref())
+                    .ok_or_else(|| {
+                        io::Error::other("the capture file of this message cannot be read")
+                    })?;
                 let mut buf = vec![0u8; *len as usize];
                 f.read_exact_at(&mut buf, *offset)?;
                 Ok(Cow::Owned(buf))
             }
         }
     }
+
+    /// A message's SDP, parsed from its bytes (read back from the file if need be).
+    ///
+    /// # Errors
+    /// As [`Model::raw`].
+    pub fn sdp(&self, m: &Message) -> io::Result<Option<Sdp>> {
+        if !m.has_sdp {
+            return Ok(None);
+        }
+        let raw = self.raw(m)?;
+        let parsed = SipMessage::parse_one(&raw);
+        Ok(parsed
+            .as_ref()
+            .and_then(SipMessage::sdp_body)
+            .map(crate::sip::sdp::parse))
+    }
+}
+
+#[derive(Debug)]
+struct SourceFile {
+    path: PathBuf,
+    file: Option<std::fs::File>,
 }
 
 /// Direction, top Via branch, CSeq and start line: equal keys in one dialog

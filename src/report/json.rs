@@ -50,7 +50,7 @@ struct Msg<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     defects: Vec<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    sdp: Option<&'a Sdp>,
+    sdp: Option<Sdp>,
 }
 
 #[allow(clippy::cast_precision_loss)]
@@ -63,7 +63,7 @@ fn ms(ns: i64) -> f64 {
     ns as f64 / 1e6
 }
 
-fn message(m: &Message) -> Msg<'_> {
+fn message<'a>(model: &Model, m: &'a Message) -> Msg<'a> {
     Msg {
         ts: secs(m.ts_ns),
         src: m.src.to_string(),
@@ -75,7 +75,7 @@ fn message(m: &Message) -> Msg<'_> {
         retransmission: m.retransmission,
         malformed: m.malformed(),
         defects: m.defects.names(),
-        sdp: m.sdp.as_deref(),
+        sdp: model.sdp(m).ok().flatten(),
     }
 }
 
@@ -95,7 +95,7 @@ fn call<'a>(model: &'a Model, d: &'a Dialog) -> Call<'a> {
         total_ms: ms(d.total_ns()),
         related: model.related(d),
         dropped_messages: d.dropped_messages,
-        messages: d.messages.iter().map(message).collect(),
+        messages: d.messages.iter().map(|m| message(model, m)).collect(),
         rtp_streams: Vec::new(),
     }
 }

@@ -6,7 +6,10 @@ use crate::model::Model;
 
 /// Shortens `s` to `n` characters, marking the cut.
 fn fit(s: &str, n: usize) -> String {
-    let clean: String = s.chars().map(|c| if c.is_control() { '?' } else { c }).collect();
+    let clean: String = s
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
     if clean.chars().count() <= n {
         clean
     } else {

@@ -8,8 +8,11 @@ pub mod strict;
 
 use std::net::SocketAddr;
 
-use crate::decode::{FrameRef, Transport};
+use crate::decode::{Frames, Transport};
 pub use scan::{Head, StartLine};
+
+const UNSPECIFIED: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), 0);
 
 /// One SIP message as captured: its bytes, where and when it travelled, the
 /// scanner's spans into the bytes, and the frames that carried it.
@@ -21,13 +24,54 @@ pub struct SipMessage {
     pub transport: Transport,
     pub raw: Box<[u8]>,
     pub head: Head,
-    pub frames: Vec<FrameRef>,
+    pub frames: Frames,
     /// `(source, offset)` when `raw` lies whole and contiguous in a capture
     /// file, so the model may drop it from memory and read it back later.
     pub raw_in_file: Option<(u16, u64)>,
 }
 
 impl SipMessage {
+    /// Builds a message from its bytes and the scanner's spans.
+    #[must_use]
+    pub fn new(
+        ts_ns: i64,
+        (src, dst): (SocketAddr, SocketAddr),
+        transport: Transport,
+        raw: &[u8],
+        head: Head,
+        frames: Frames,
+        raw_in_file: Option<(u16, u64)>,
+    ) -> Self {
+        Self {
+            ts_ns,
+            src,
+            dst,
+            transport,
+            raw: raw.into(),
+            head,
+            frames,
+            raw_in_file,
+        }
+    }
+
+    /// Re-reads one message from its bytes (for a view, a report or export:
+    /// not the capture path). Endpoints and frames are left empty.
+    #[must_use]
+    pub fn parse_one(raw: &[u8]) -> Option<Self> {
+        match scan::scan(raw, scan::Framing::Datagram) {
+            scan::Scan::Message { head, len } => Some(Self::new(
+                0,
+                (UNSPECIFIED, UNSPECIFIED),
+                Transport::Udp,
+                raw.get(..len).unwrap_or(raw),
+                head,
+                Frames::new(),
+                None,
+            )),
+            _ => None,
+        }
+    }
+
     fn span(&self, s: scan::Span) -> &[u8] {
         s.get(&self.raw)
     }
@@ -93,7 +137,11 @@ impl SipMessage {
             return Some(self.body());
         }
         let ct = self.span(self.head.content_type);
-        if ct.len() >= 10 && ct.get(..10).is_some_and(|p| p.eq_ignore_ascii_case(b"multipart/")) {
+        if ct.len() >= 10
+            && ct
+                .get(..10)
+                .is_some_and(|p| p.eq_ignore_ascii_case(b"multipart/"))
+        {
             let body = self.body();
             let at = memchr::memmem::find(body, b"\nv=0")?;
             let rest = body.get(at + 1..)?;

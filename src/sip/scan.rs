@@ -243,7 +243,11 @@ fn trim_start(s: &[u8]) -> &[u8] {
 }
 
 fn trim_end(s: &[u8]) -> &[u8] {
-    let n = s.iter().rev().take_while(|b| b.is_ascii_whitespace()).count();
+    let n = s
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_whitespace())
+        .count();
     s.get(..s.len() - n).unwrap_or_default()
 }
 
@@ -507,10 +511,8 @@ fn header_line(buf: &[u8], start: usize, end: usize, head: &mut Head, seen_via: 
             if v.is_empty() || v.len() > 9 || !v.iter().all(u8::is_ascii_digit) {
                 head.defects.insert(Defects::BAD_CONTENT_LENGTH);
             } else if head.content_length.is_none() {
-                head.content_length = Some(
-                    v.iter()
-                        .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0')),
-                );
+                head.content_length =
+                    Some(v.iter().fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0')));
             }
         }
         Known::UserAgent => set_first(&mut head.user_agent, value),
@@ -592,11 +594,7 @@ fn param(buf: &[u8], vs: usize, ve: usize, name: &[u8]) -> Span {
                     if buf.get(eq) == Some(&b'=') {
                         let (s, _) = trim_span(buf, eq + 1, ve);
                         let mut e = s;
-                        while e < ve
-                            && buf
-                                .get(e)
-                                .is_some_and(|b| !b";,> \t\r\n".contains(b))
-                        {
+                        while e < ve && buf.get(e).is_some_and(|b| !b";,> \t\r\n".contains(b)) {
                             e += 1;
                         }
                         return Span::new(s, e);

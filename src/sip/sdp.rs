@@ -245,7 +245,8 @@ fn attribute(value: &[u8], sdp: &mut Sdp, session_direction: &mut Direction) {
                 .position(u8::is_ascii_whitespace)
                 .unwrap_or(arg.len());
             if let Some(pt) = parse_num::<u8>(arg.get(..split).unwrap_or_default()) {
-                m.fmtp.push((pt, text(arg.get(split..).unwrap_or_default())));
+                m.fmtp
+                    .push((pt, text(arg.get(split..).unwrap_or_default())));
             }
         }
         b"ptime" => m.ptime = parse_num(arg),
