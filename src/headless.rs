@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 
-use crate::capture::{CaptureEvent, Control};
+use crate::capture::{CaptureEvent, Control, Events};
 use crate::model::Model;
 
 /// When to stop a live capture.
@@ -26,7 +26,7 @@ pub struct Outcome {
 /// Feeds the model until the capture finishes.
 pub fn run(
     model: &mut Model,
-    rx: &Receiver<CaptureEvent>,
+    rx: &Events,
     control: &Control,
     interrupted: &Arc<AtomicBool>,
     stop: StopWhen,
@@ -40,13 +40,14 @@ pub fn run(
             control.stop.store(true, Ordering::Relaxed);
         }
         match rx.recv_timeout(Duration::from_millis(100)) {
-            Ok(CaptureEvent::Messages(batch)) => {
-                for m in batch {
+            Ok(CaptureEvent::Messages(mut batch)) => {
+                for m in &mut batch {
                     if stop.count.is_some_and(|n| model.stats().sip_messages >= n) {
                         break;
                     }
                     model.ingest(m);
                 }
+                rx.give_back(batch);
             }
             Ok(CaptureEvent::Counters(c)) => model.set_counters(c),
             Ok(CaptureEvent::Warning(w)) => {

@@ -50,12 +50,12 @@ pub fn replay_with(paths: &[&Path], limits: Limits) -> anyhow::Result<Replay> {
     let mut warnings = Vec::new();
     let mut failure = None;
     capture::drain_files(files, |ev| match ev {
-        CaptureEvent::Messages(batch) => batch.into_iter().for_each(|m| model.ingest(m)),
-        CaptureEvent::Counters(c) => model.set_counters(c),
-        CaptureEvent::Warning(w) => warnings.push(w),
-        CaptureEvent::Failed(e) => failure = Some(e),
+        CaptureEvent::Messages(batch) => batch.iter_mut().for_each(|m| model.ingest(m)),
+        CaptureEvent::Counters(c) => model.set_counters(*c),
+        CaptureEvent::Warning(w) => warnings.push(w.clone()),
+        CaptureEvent::Failed(e) => failure = Some(e.clone()),
         CaptureEvent::Finished => {}
-    });
+    })?;
     if let Some(e) = failure {
         anyhow::bail!(e);
     }

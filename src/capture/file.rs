@@ -209,21 +209,13 @@ impl<R: Read> CaptureReader<R> {
         }
         let want = n.max(CHUNK);
         while self.buf.len() < want && !self.eof {
-            let old = self.buf.len();
-            self.buf.resize(want, 0);
-            let got = loop {
-                match self.inner.read(self.buf.get_mut(old..).unwrap_or_default()) {
-                    Ok(g) => break g,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => {
-                        self.buf.truncate(old);
-                        return Err(e);
-                    }
-                }
-            };
-            self.buf.truncate(old + got);
-            if got == 0 {
-                self.eof = true;
+            // `take` + `read_to_end` appends without zero-filling the buffer.
+            let room = (want - self.buf.len()) as u64;
+            match (&mut self.inner).take(room).read_to_end(&mut self.buf) {
+                Ok(0) => self.eof = true,
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
             }
             if self.buf.len() >= n {
                 break;

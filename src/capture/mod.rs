@@ -38,21 +38,49 @@ pub enum CaptureEvent {
 }
 
 /// Messages per batch: amortises the channel without delaying the UI.
-const BATCH: usize = 512;
+const BATCH: usize = 128;
 /// Batches in flight: enough to ride out a burst live (32k messages), small
 /// enough that a fast reader cannot fill memory ahead of the model.
-pub const CHANNEL_BATCHES: usize = 64;
+pub const CHANNEL_BATCHES: usize = 256;
 
-/// The bounded channel between the capture thread and the model's owner.
-#[must_use]
-pub fn channel() -> (
-    SyncSender<CaptureEvent>,
-    std::sync::mpsc::Receiver<CaptureEvent>,
-) {
-    std::sync::mpsc::sync_channel(CHANNEL_BATCHES)
-}
 /// A live batch is sent at least this often, however small.
 const FLUSH_EVERY: Duration = Duration::from_millis(50);
+
+/// The consumer's end of the capture: events in, spent batches back.
+///
+/// Batches go back to the capture thread to be freed (and their buffers
+/// reused) there: the allocator then recycles message memory on the thread
+/// that allocated it, instead of returning pages to the OS and faulting them
+/// in again (a third of the run time on large files, measured).
+pub struct Events {
+    rx: std::sync::mpsc::Receiver<CaptureEvent>,
+    spent: SyncSender<Vec<SipMessage>>,
+}
+
+impl Events {
+    /// The next event, waiting at most `timeout`.
+    ///
+    /// # Errors
+    /// On time-out, or when the capture thread is gone.
+    pub fn recv_timeout(
+        &self,
+        timeout: Duration,
+    ) -> Result<CaptureEvent, std::sync::mpsc::RecvTimeoutError> {
+        self.rx.recv_timeout(timeout)
+    }
+
+    /// The next event, or `None` once the capture thread is gone.
+    #[must_use]
+    pub fn recv(&self) -> Option<CaptureEvent> {
+        self.rx.recv().ok()
+    }
+
+    /// Hands an ingested batch back to the capture thread.
+    pub fn give_back(&self, batch: Vec<SipMessage>) {
+        // If the capture thread is not taking them, dropping here is fine.
+        let _ = self.spent.try_send(batch);
+    }
+}
 
 /// One capture file or standard input, opened.
 pub struct OpenFile {
@@ -111,26 +139,30 @@ pub struct Control {
 ///
 /// # Errors
 /// When the thread cannot be spawned.
-pub fn spawn(
-    source: Source,
-    tx: SyncSender<CaptureEvent>,
-    control: Arc<Control>,
-) -> io::Result<JoinHandle<()>> {
-    std::thread::Builder::new()
+pub fn spawn(source: Source, control: Arc<Control>) -> io::Result<(JoinHandle<()>, Events)> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(CHANNEL_BATCHES);
+    let (spent_tx, spent_rx) = std::sync::mpsc::sync_channel(CHANNEL_BATCHES);
+    let events = Events {
+        rx,
+        spent: spent_tx,
+    };
+    let handle = std::thread::Builder::new()
         .name("capture".into())
         .spawn(move || {
-            let mut out = Sender::new(tx, matches!(source, Source::Live(_)));
+            let mut out = Sender::new(tx, spent_rx, matches!(source, Source::Live(_)));
             match source {
                 Source::Files(files) => run_files(files, &mut out, &control),
                 Source::Live(cap) => cap.run(&mut out, &control),
             }
             out.finish();
-        })
+        })?;
+    Ok((handle, events))
 }
 
 /// Batches messages and sends them without ever blocking a live capture.
 pub struct Sender {
     tx: SyncSender<CaptureEvent>,
+    spent: std::sync::mpsc::Receiver<Vec<SipMessage>>,
     live: bool,
     batch: Vec<SipMessage>,
     last_flush: Instant,
@@ -140,9 +172,14 @@ pub struct Sender {
 }
 
 impl Sender {
-    fn new(tx: SyncSender<CaptureEvent>, live: bool) -> Self {
+    fn new(
+        tx: SyncSender<CaptureEvent>,
+        spent: std::sync::mpsc::Receiver<Vec<SipMessage>>,
+        live: bool,
+    ) -> Self {
         Self {
             tx,
+            spent,
             live,
             batch: Vec::with_capacity(BATCH),
             last_flush: Instant::now(),
@@ -170,7 +207,14 @@ impl Sender {
         self.last_flush = Instant::now();
         self.counters.decode = self.pipeline.stats();
         if !self.batch.is_empty() {
-            let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+            let next = self.spent.try_recv().map_or_else(
+                |_| Vec::with_capacity(BATCH),
+                |mut v| {
+                    v.clear(); // the messages are freed here, where they were allocated
+                    v
+                },
+            );
+            let batch = std::mem::replace(&mut self.batch, next);
             let n = batch.len() as u64;
             self.send(CaptureEvent::Messages(batch), n);
         }
@@ -316,14 +360,20 @@ fn next_owned(f: &mut OpenFile, out: &mut Sender) -> Option<OwnedFrame> {
 
 /// Runs a source to its end on this thread, for tests, benches and reports:
 /// the same pipeline as the capture thread, without the channel.
-pub fn drain_files(files: Vec<OpenFile>, mut sink: impl FnMut(CaptureEvent)) {
-    let (tx, rx) = channel();
-    let control = Arc::new(Control::default());
-    let handle = spawn(Source::Files(files), tx, control);
-    for ev in rx {
-        sink(ev);
+///
+/// # Errors
+/// When the capture thread cannot be started.
+pub fn drain_files(
+    files: Vec<OpenFile>,
+    mut sink: impl FnMut(&mut CaptureEvent),
+) -> io::Result<()> {
+    let (handle, events) = spawn(Source::Files(files), Arc::new(Control::default()))?;
+    while let Some(mut ev) = events.recv() {
+        sink(&mut ev);
+        if let CaptureEvent::Messages(batch) = ev {
+            events.give_back(batch);
+        }
     }
-    if let Ok(h) = handle {
-        let _ = h.join();
-    }
+    let _ = handle.join();
+    Ok(())
 }

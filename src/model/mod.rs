@@ -155,11 +155,11 @@ impl Model {
     }
 
     /// Adds one message to its dialog, creating the dialog if needed.
-    pub fn ingest(&mut self, mut msg: SipMessage) {
+    pub fn ingest(&mut self, msg: &mut SipMessage) {
         self.generation += 1;
         self.stats.sip_messages += 1;
         self.now_ns = self.now_ns.max(msg.ts_ns);
-        let mut m = self.to_message(&mut msg);
+        let mut m = self.to_message(msg);
         if m.malformed() {
             self.stats.malformed += 1;
         }
@@ -169,10 +169,10 @@ impl Model {
         }
         let id = match self.by_call_id.get(call_id) {
             Some(id) => *id,
-            None => self.new_dialog(&msg, &m),
+            None => self.new_dialog(msg, &m),
         };
-        let key = transaction_key(&msg);
-        let expires_zero = expires_zero(&msg);
+        let key = transaction_key(msg);
+        let expires_zero = expires_zero(msg);
         let max_msgs = self.limits.max_messages_per_call;
         let Some(d) = self.dialogs.get_mut(&id) else {
             return;

@@ -187,7 +187,7 @@ fn first_line(buf: &[u8]) -> &[u8] {
 }
 
 fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&b| b == needle)
+    memchr::memchr(needle, hay)
 }
 
 fn is_token_char(b: u8) -> bool {
@@ -283,41 +283,34 @@ enum Known {
 }
 
 fn classify(name: &[u8]) -> Option<Known> {
-    if name.len() == 1 {
-        return match name.first()?.to_ascii_lowercase() {
-            b'i' => Some(Known::CallId),
-            b'f' => Some(Known::From),
-            b't' => Some(Known::To),
-            b'v' => Some(Known::Via),
-            b'm' => Some(Known::Contact),
-            b'l' => Some(Known::ContentLength),
-            b'c' => Some(Known::ContentType),
-            _ => None,
-        };
+    let first = name.first()?.to_ascii_lowercase();
+    let is = |full: &[u8]| name.eq_ignore_ascii_case(full);
+    // Dispatch on length and first letter: one comparison per header at most.
+    match (name.len(), first) {
+        (1, b'i') => Some(Known::CallId),
+        (1, b'f') => Some(Known::From),
+        (1, b't') => Some(Known::To),
+        (1, b'v') => Some(Known::Via),
+        (1, b'm') => Some(Known::Contact),
+        (1, b'l') => Some(Known::ContentLength),
+        (1, b'c') => Some(Known::ContentType),
+        (2, b't') if is(b"to") => Some(Known::To),
+        (3, b'v') if is(b"via") => Some(Known::Via),
+        (4, b'f') if is(b"from") => Some(Known::From),
+        (4, b'c') if is(b"cseq") => Some(Known::CSeq),
+        (5, b'x') if is(b"x-cid") => Some(Known::XCallId),
+        (6, b'r') if is(b"reason") => Some(Known::Reason),
+        (6, b's') if is(b"server") => Some(Known::Server),
+        (7, b'c') if is(b"call-id") => Some(Known::CallId),
+        (7, b'c') if is(b"contact") => Some(Known::Contact),
+        (7, b'e') if is(b"expires") => Some(Known::Expires),
+        (7, b'w') if is(b"warning") => Some(Known::Warning),
+        (9, b'x') if is(b"x-call-id") => Some(Known::XCallId),
+        (10, b'u') if is(b"user-agent") => Some(Known::UserAgent),
+        (12, b'c') if is(b"content-type") => Some(Known::ContentType),
+        (14, b'c') if is(b"content-length") => Some(Known::ContentLength),
+        _ => None,
     }
-    const TABLE: [(&[u8], Known); 14] = [
-        (b"expires", Known::Expires),
-        (b"call-id", Known::CallId),
-        (b"cseq", Known::CSeq),
-        (b"from", Known::From),
-        (b"to", Known::To),
-        (b"via", Known::Via),
-        (b"contact", Known::Contact),
-        (b"content-type", Known::ContentType),
-        (b"content-length", Known::ContentLength),
-        (b"user-agent", Known::UserAgent),
-        (b"server", Known::Server),
-        (b"reason", Known::Reason),
-        (b"warning", Known::Warning),
-        (b"x-call-id", Known::XCallId),
-    ];
-    if name.eq_ignore_ascii_case(b"x-cid") {
-        return Some(Known::XCallId);
-    }
-    TABLE
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, k)| *k)
 }
 
 /// Scans one SIP message at the start of `buf`.
@@ -558,14 +551,22 @@ fn cseq(buf: &[u8], vs: usize, ve: usize, head: &mut Head) {
 
 /// End of the first comma-separated value in `[vs, ve)`, outside quotes and `<>`.
 fn first_value_end(buf: &[u8], vs: usize, ve: usize) -> usize {
+    let value = buf.get(vs..ve).unwrap_or_default();
+    let Some(comma) = memchr(b',', value) else {
+        return ve;
+    };
+    // Quotes or angle brackets before the comma: walk it carefully.
+    if memchr::memchr2(b'"', b'<', value.get(..comma).unwrap_or_default()).is_none() {
+        return vs + comma;
+    }
     let mut in_quotes = false;
     let mut in_angle = false;
-    for i in vs..ve {
-        match buf.get(i) {
-            Some(b'"') => in_quotes = !in_quotes,
-            Some(b'<') if !in_quotes => in_angle = true,
-            Some(b'>') if !in_quotes => in_angle = false,
-            Some(b',') if !in_quotes && !in_angle => return i,
+    for (i, b) in value.iter().enumerate() {
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b'<' if !in_quotes => in_angle = true,
+            b'>' if !in_quotes => in_angle = false,
+            b',' if !in_quotes && !in_angle => return vs + i,
             _ => {}
         }
     }
@@ -575,35 +576,43 @@ fn first_value_end(buf: &[u8], vs: usize, ve: usize) -> usize {
 /// Finds `;name=value` in a header value, outside quotes and `<...>` (where
 /// URI parameters live). The value ends at `;`, `,`, `>` or whitespace.
 fn param(buf: &[u8], vs: usize, ve: usize, name: &[u8]) -> Span {
-    let mut in_quotes = false;
-    let mut in_angle = false;
-    let mut i = vs;
-    while i < ve {
-        match buf.get(i) {
-            Some(b'"') => in_quotes = !in_quotes,
-            Some(b'<') if !in_quotes => in_angle = true,
-            Some(b'>') if !in_quotes => in_angle = false,
-            Some(b';') if !in_quotes && !in_angle => {
-                let (ns, _) = trim_span(buf, i + 1, ve);
-                let after = ns + name.len();
-                let matches = buf
-                    .get(ns..after)
-                    .is_some_and(|n| n.eq_ignore_ascii_case(name));
-                if matches {
-                    let (eq, _) = trim_span(buf, after, ve);
-                    if buf.get(eq) == Some(&b'=') {
-                        let (s, _) = trim_span(buf, eq + 1, ve);
-                        let mut e = s;
-                        while e < ve && buf.get(e).is_some_and(|b| !b";,> \t\r\n".contains(b)) {
-                            e += 1;
-                        }
-                        return Span::new(s, e);
-                    }
-                }
-            }
-            _ => {}
+    let value = buf.get(vs..ve).unwrap_or_default();
+    // Header parameters follow the name-addr's closing '>', if there is one.
+    let from = match memchr::memrchr(b'>', value) {
+        Some(gt) if memchr(b'<', value).is_some() => gt + 1,
+        _ => 0,
+    };
+    let quoted = memchr(b'"', value.get(from..).unwrap_or_default()).is_some();
+    let mut i = from;
+    while let Some(semi) = memchr(b';', value.get(i..).unwrap_or_default()) {
+        let at = i + semi;
+        i = at + 1;
+        if quoted
+            && value
+                .get(from..at)
+                .is_some_and(|v| v.iter().filter(|b| **b == b'"').count() % 2 == 1)
+        {
+            continue;
         }
-        i += 1;
+        let (ns, _) = trim_span(buf, vs + at + 1, ve);
+        let after = ns + name.len();
+        if !buf
+            .get(ns..after)
+            .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        {
+            continue;
+        }
+        let (eq, _) = trim_span(buf, after, ve);
+        if buf.get(eq) != Some(&b'=') {
+            continue;
+        }
+        let (s, _) = trim_span(buf, eq + 1, ve);
+        let rest = buf.get(s..ve).unwrap_or_default();
+        let len = rest
+            .iter()
+            .position(|b| b";,> \t\r\n".contains(b))
+            .unwrap_or(rest.len());
+        return Span::new(s, s + len);
     }
     Span::default()
 }
