@@ -70,15 +70,7 @@ impl Pipeline {
         };
         if let Some(frag) = p.fragment {
             self.stats.fragments += 1;
-            let outcome = self.defrag.push(
-                frame.ts_ns,
-                p.src,
-                p.dst,
-                p.proto,
-                frag,
-                p.payload,
-                frame.to_ref(),
-            );
+            let outcome = self.defrag.push(frame.ts_ns, &p, frag, frame.to_ref());
             if let defrag::Outcome::Complete(d) = outcome {
                 self.stats.reassembled_datagrams += 1;
                 let whole = ip::IpPacket {
@@ -120,10 +112,8 @@ impl Pipeline {
                     }
                     _ => None,
                 };
-                let frames: Frames = match frames {
-                    Some(v) => v.into(),
-                    None => smallvec::smallvec![frame.to_ref()],
-                };
+                let frames: Frames =
+                    frames.map_or_else(|| smallvec::smallvec![frame.to_ref()], Frames::from);
                 for (at, head, len) in scan::scan_all(payload, Framing::Datagram) {
                     out.push(SipMessage::new(
                         frame.ts_ns,
@@ -243,7 +233,7 @@ impl Pipeline {
                         let frames = flow.consume(f.len);
                         // Text and binary frames carry one SIP message each (RFC 7118).
                         if matches!(f.opcode, 0..=2) {
-                            ws_message(&f.payload, ts_ns, src, dst, frames, out);
+                            ws_message(&f.payload, ts_ns, src, dst, &frames, out);
                         }
                     }
                     ws::WsScan::Incomplete => return,
@@ -262,7 +252,7 @@ fn ws_message(
     ts_ns: i64,
     src: SocketAddr,
     dst: SocketAddr,
-    frames: Frames,
+    frames: &Frames,
     out: &mut Vec<SipMessage>,
 ) {
     for (at, head, len) in scan::scan_all(payload, Framing::Datagram) {

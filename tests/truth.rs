@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)]
 //! The pipeline against tshark: for every capture in tests/data with a
 //! `*.truth.json` (computed by shared/tools/truth.py with tshark 4.0), the
 //! model holds the same Call-IDs and, per Call-ID, the same sequence of

@@ -107,7 +107,7 @@ fn describe(head: &[u8]) -> String {
         " (gzip: gunzip it first)"
     } else if head.starts_with(b"PK") {
         " (a zip archive)"
-    } else if head.iter().take(64).all(|b| b.is_ascii()) {
+    } else if head.iter().take(64).all(u8::is_ascii) {
         " (text)"
     } else {
         ""
@@ -140,7 +140,7 @@ impl<R: Read> CaptureReader<R> {
         if head.is_empty() {
             return Err(OpenError::Empty);
         }
-        let magic = head.get(..4).map(|m| [m[0], m[1], m[2], m[3]]);
+        let magic = head.get(..4).and_then(|m| <[u8; 4]>::try_from(m).ok());
         let (big_endian, nanos) = match magic {
             Some([0xd4, 0xc3, 0xb2, 0xa1]) => (false, false),
             Some([0xa1, 0xb2, 0xc3, 0xd4]) => (true, false),
@@ -179,8 +179,7 @@ impl<R: Read> CaptureReader<R> {
     }
 
     fn u32_at(&self, at: usize, big_endian: bool) -> Option<u32> {
-        let b = self.buf.get(at..at + 4)?;
-        let a = [b[0], b[1], b[2], b[3]];
+        let a: [u8; 4] = self.buf.get(at..at + 4)?.try_into().ok()?;
         Some(if big_endian {
             u32::from_be_bytes(a)
         } else {
@@ -189,11 +188,11 @@ impl<R: Read> CaptureReader<R> {
     }
 
     fn u16_at(&self, at: usize) -> Option<u16> {
-        let b = self.buf.get(at..at + 2)?;
+        let b: [u8; 2] = self.buf.get(at..at + 2)?.try_into().ok()?;
         Some(if self.big_endian {
-            u16::from_be_bytes([b[0], b[1]])
+            u16::from_be_bytes(b)
         } else {
-            u16::from_le_bytes([b[0], b[1]])
+            u16::from_le_bytes(b)
         })
     }
 
@@ -313,13 +312,16 @@ impl<R: Read> CaptureReader<R> {
                 return Ok(None);
             }
             let p = self.pos;
-            let raw_type = self.buf.get(p..p + 4).map(|b| [b[0], b[1], b[2], b[3]]);
+            let raw_type = self
+                .buf
+                .get(p..p + 4)
+                .and_then(|b| <[u8; 4]>::try_from(b).ok());
             if raw_type == Some([0x0a, 0x0d, 0x0d, 0x0a]) {
                 // Section header: its byte-order magic decides the endianness.
                 let bom = self
                     .buf
                     .get(p + 8..p + 12)
-                    .map(|b| [b[0], b[1], b[2], b[3]]);
+                    .and_then(|b| <[u8; 4]>::try_from(b).ok());
                 self.big_endian = match bom {
                     Some([0x1a, 0x2b, 0x3c, 0x4d]) => true,
                     Some([0x4d, 0x3c, 0x2b, 0x1a]) => false,
@@ -339,7 +341,7 @@ impl<R: Read> CaptureReader<R> {
                 return Ok(None);
             };
             let blen = blen as usize;
-            if blen < 12 || blen % 4 != 0 || blen > MAX_RECORD + 64 {
+            if blen < 12 || !blen.is_multiple_of(4) || blen > MAX_RECORD + 64 {
                 self.end = Some(ReadEnd::Corrupt {
                     offset,
                     what: format!("a block of {blen} bytes"),
@@ -452,13 +454,14 @@ impl<R: Read> CaptureReader<R> {
                     iface.ns_den = 1u64 << exp;
                 }
             }
-            at += 4 + (usize::from(len) + 3) / 4 * 4;
+            at += 4 + usize::from(len).div_ceil(4) * 4;
         }
         self.interfaces.push(iface);
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

@@ -61,8 +61,7 @@ impl LiveCapture {
                     if control.paused.load(Ordering::Relaxed) {
                         continue;
                     }
-                    let ts_ns = i64::from(p.header.ts.tv_sec) * 1_000_000_000
-                        + i64::from(p.header.ts.tv_usec) * 1000;
+                    let ts_ns = p.header.ts.tv_sec * 1_000_000_000 + p.header.ts.tv_usec * 1000;
                     out.frame(&Frame {
                         ts_ns,
                         linktype: self.linktype,

@@ -10,7 +10,7 @@ use std::net::IpAddr;
 use rustc_hash::FxHashMap;
 
 use super::FrameRef;
-use super::ip::Fragment;
+use super::ip::{Fragment, IpPacket};
 
 /// Bounds of the reassembly table.
 #[derive(Debug, Clone, Copy)]
@@ -91,13 +91,11 @@ impl Defragmenter {
     pub fn push(
         &mut self,
         ts_ns: i64,
-        src: IpAddr,
-        dst: IpAddr,
-        proto: u8,
+        packet: &IpPacket<'_>,
         frag: Fragment,
-        data: &[u8],
         frame: FrameRef,
     ) -> Outcome {
+        let data = packet.payload;
         self.expire(ts_ns);
         let end = frag
             .offset
@@ -106,10 +104,10 @@ impl Defragmenter {
             return Outcome::Dropped;
         }
         let key = Key {
-            src,
-            dst,
+            src: packet.src,
+            dst: packet.dst,
             id: frag.id,
-            proto,
+            proto: packet.proto,
         };
         if !self.table.contains_key(&key) {
             while self.table.len() >= self.limits.max_datagrams
@@ -226,6 +224,16 @@ mod tests {
 
     const A: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
+    fn pkt(data: &[u8]) -> IpPacket<'_> {
+        IpPacket {
+            src: A,
+            dst: A,
+            proto: 17,
+            fragment: None,
+            payload: data,
+        }
+    }
+
     #[test]
     fn reassembles_out_of_order_fragments() {
         let mut d = Defragmenter::new(DefragLimits::default());
@@ -240,10 +248,10 @@ mod tests {
             more: true,
         };
         assert!(matches!(
-            d.push(2, A, A, 17, f2, b"world", frame(2)),
+            d.push(2, &pkt(b"world"), f2, frame(2)),
             Outcome::Pending
         ));
-        let Outcome::Complete(r) = d.push(3, A, A, 17, f1, b"hello, w", frame(3)) else {
+        let Outcome::Complete(r) = d.push(3, &pkt(b"hello, w"), f1, frame(3)) else {
             panic!("not complete");
         };
         assert_eq!(r.payload, b"hello, wworld");
@@ -264,7 +272,7 @@ mod tests {
                 offset: 0,
                 more: true,
             };
-            d.push(0, A, A, 17, f, b"x", frame(0));
+            d.push(0, &pkt(b"x"), f, frame(0));
         }
         assert_eq!(d.pending(), 2);
         assert_eq!(d.dropped, 3);

@@ -127,6 +127,7 @@ pub fn tcp(src: IpAddr, dst: IpAddr, l4: &[u8]) -> Option<TcpHeader<'_>> {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

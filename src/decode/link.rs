@@ -66,9 +66,9 @@ pub fn ip_payload(linktype: u16, frame: &[u8]) -> Option<&[u8]> {
         linktype::NULL | linktype::LOOP => {
             // A 4-byte address family, host order (NULL) or network order
             // (LOOP); the writer's byte order is unknown, so accept both.
-            let fam = frame.get(..4)?;
-            let le = u32::from_le_bytes([fam[0], fam[1], fam[2], fam[3]]);
-            let be = u32::from_be_bytes([fam[0], fam[1], fam[2], fam[3]]);
+            let fam: [u8; 4] = frame.get(..4)?.try_into().ok()?;
+            let le = u32::from_le_bytes(fam);
+            let be = u32::from_be_bytes(fam);
             let known = |f: u32| matches!(f, 2 | 10 | 24 | 28 | 30);
             if known(le) || known(be) {
                 raw_ip(frame.get(4..)?)
@@ -152,6 +152,7 @@ pub fn gre_payload(gre: &[u8]) -> Option<&[u8]> {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

@@ -108,6 +108,11 @@ impl Flow {
     }
 }
 
+/// `a - b` in TCP sequence space (RFC 1982 serial arithmetic).
+fn seq_diff(a: u32, b: u32) -> i32 {
+    i32::from_ne_bytes(a.wrapping_sub(b).to_ne_bytes())
+}
+
 /// Key of one direction of a connection.
 pub type FlowKey = (SocketAddr, SocketAddr);
 
@@ -182,8 +187,9 @@ impl Reassembler {
             }
             return Pushed::Nothing;
         }
-        let offset = data_seq.wrapping_sub(expected) as i32;
+        let offset = seq_diff(data_seq, expected);
         let len = u32::try_from(payload.len()).unwrap_or(u32::MAX);
+        #[allow(clippy::comparison_chain)]
         if offset < 0 {
             // Starts before what we have: trim the part already seen.
             let seen = offset.unsigned_abs();
@@ -197,28 +203,26 @@ impl Reassembler {
         } else if offset == 0 {
             flow.append(payload, frame());
             flow.next_seq = Some(expected.wrapping_add(len));
-        } else {
-            if flow.out_of_order.len() >= limits.max_out_of_order {
-                // The gap is not going to fill: skip to the earliest held segment.
-                self.gaps += 1;
-                flow.gap = true;
-                if let Some((&first, _)) = flow.out_of_order.iter().next() {
-                    flow.next_seq = Some(first);
-                }
-                flow.out_of_order
-                    .insert(data_seq, (payload.to_vec(), frame()));
-            } else {
-                flow.out_of_order
-                    .insert(data_seq, (payload.to_vec(), frame()));
-                return Pushed::Nothing;
+        } else if flow.out_of_order.len() >= limits.max_out_of_order {
+            // The gap is not going to fill: skip to the earliest held segment.
+            self.gaps += 1;
+            flow.gap = true;
+            if let Some((&first, _)) = flow.out_of_order.iter().next() {
+                flow.next_seq = Some(first);
             }
+            flow.out_of_order
+                .insert(data_seq, (payload.to_vec(), frame()));
+        } else {
+            flow.out_of_order
+                .insert(data_seq, (payload.to_vec(), frame()));
+            return Pushed::Nothing;
         }
         // Drain held segments that are now in order.
         while let Some(next) = flow.next_seq {
             let Some((&s, _)) = flow.out_of_order.iter().next() else {
                 break;
             };
-            let off = s.wrapping_sub(next) as i32;
+            let off = seq_diff(s, next);
             if off > 0 {
                 break;
             }

@@ -56,16 +56,14 @@ pub fn frame(buf: &[u8]) -> WsScan {
                 return WsScan::Incomplete;
             };
             at = 4;
-            u64::from(u16::from_be_bytes([b[0], b[1]]))
+            u64::from(u16::from_be_bytes(b.try_into().unwrap_or([0xFF; 2])))
         }
         127 => {
             let Some(b) = buf.get(2..10) else {
                 return WsScan::Incomplete;
             };
             at = 10;
-            let mut a = [0u8; 8];
-            a.copy_from_slice(b);
-            u64::from_be_bytes(a)
+            u64::from_be_bytes(b.try_into().unwrap_or([0xFF; 8]))
         }
         n => u64::from(n),
     };
@@ -101,6 +99,7 @@ pub fn frame(buf: &[u8]) -> WsScan {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

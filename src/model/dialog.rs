@@ -302,16 +302,14 @@ impl Dialog {
                     self.state = DialogState::Setup;
                 }
             }
-            Method::Ack => {
-                if self.state == DialogState::InCall && self.ack_ns.is_none() {
-                    self.ack_ns = Some(ts);
-                }
+            Method::Ack if self.state == DialogState::InCall && self.ack_ns.is_none() => {
+                self.ack_ns = Some(ts);
             }
-            Method::Cancel => {
-                if !matches!(self.state, DialogState::InCall | DialogState::Completed) {
-                    self.cancelled = true;
-                    self.state = DialogState::Cancelled;
-                }
+            Method::Cancel
+                if !matches!(self.state, DialogState::InCall | DialogState::Completed) =>
+            {
+                self.cancelled = true;
+                self.state = DialogState::Cancelled;
             }
             Method::Bye => {
                 if self.bye_ns.is_none() {

@@ -302,6 +302,7 @@ impl Model {
     }
 
     /// Dialogs in order of arrival.
+    #[must_use]
     pub fn dialogs(&self) -> impl DoubleEndedIterator<Item = &Dialog> + ExactSizeIterator {
         self.dialogs.values()
     }

@@ -16,6 +16,8 @@ struct Report<'a> {
     warnings: &'a [String],
 }
 
+/// Field names are the report's schema.
+#[allow(clippy::struct_field_names)]
 #[derive(Serialize)]
 struct Call<'a> {
     call_id: &'a str,

@@ -590,7 +590,7 @@ fn param(buf: &[u8], vs: usize, ve: usize, name: &[u8]) -> Span {
         if quoted
             && value
                 .get(from..at)
-                .is_some_and(|v| v.iter().filter(|b| **b == b'"').count() % 2 == 1)
+                .is_some_and(|v| memchr::memchr_iter(b'"', v).count() % 2 == 1)
         {
             continue;
         }
@@ -647,6 +647,7 @@ pub fn scan_all(buf: &[u8], framing: Framing) -> Vec<(usize, Head, usize)> {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

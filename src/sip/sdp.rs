@@ -259,6 +259,7 @@ fn attribute(value: &[u8], sdp: &mut Sdp, session_direction: &mut Direction) {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

@@ -29,7 +29,7 @@ pub fn check(raw: &[u8], sdp: Option<&[u8]>) -> Verdict {
         Ok(_) => None,
         Err(e) => Some(e.to_string()),
     };
-    let sdp_error = sdp.and_then(|body| match std::str::from_utf8(body) {
+    let sdp_complaint = sdp.and_then(|body| match std::str::from_utf8(body) {
         Err(e) => Some(format!("not UTF-8: {e}")),
         Ok(text) => sdp_rs::SessionDescription::try_from(text.to_owned())
             .err()
@@ -37,7 +37,7 @@ pub fn check(raw: &[u8], sdp: Option<&[u8]>) -> Verdict {
     });
     Verdict {
         sip_error,
-        sdp_error,
+        sdp_error: sdp_complaint,
     }
 }
 

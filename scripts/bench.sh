@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# bench.sh: sipscope against sngrep, tshark and tcpdump on the same synthetic captures.
+#
+# Usage: scripts/bench.sh [small|medium|large|rtp-heavy|all]    (default: large)
+#
+# What it measures, per capture, under `/usr/bin/time -f '%e %M'` (wall seconds, peak RSS):
+#   sipscope  target/release/sipscope -r FILE --no-ui --report text -l 1000000   (all dialogs kept)
+#   sngrep    sngrep -N -q -l 1000000 -I FILE -O /dev/null
+#   tshark    tshark -r FILE -Y sip > /dev/null
+#   tcpdump   tcpdump -r FILE -w /dev/null          (the floor: just reading the file)
+# sipscope runs REPEAT times (default 3) and its median wall time is reported (peak RSS is the
+# largest of its runs); the others run REPEAT_OTHERS times (default 1). The page cache is warmed
+# first. SIP messages/s uses the generator's count (requests + responses from the stats JSON),
+# and sipscope's own count (last line of its text report) must equal it, else MISMATCH.
+#
+# Targets (on the large capture): at least 30x faster than sngrep, at least 20x faster than
+# tshark, and at most a quarter of sngrep's peak memory.
+#
+# Captures come from shared/tools/gen_sip_pcap.py (deterministic per seed; flags as in
+# shared/tools/README.md, "The benchmark set") and are cached in $BENCH_DIR, made only when
+# missing. large is 757 MB (~25 s to make); rtp-heavy is 1.4 GB and only made when asked for.
+#
+# Environment:
+#   BENCH_DIR       capture cache (default /tmp/sipscope-bench)
+#   SHARED          the shared directory, or the generator script itself
+#                   (default: <repo>/../shared)
+#   REPEAT          sipscope runs per capture, 1..20 (default 3)
+#   REPEAT_OTHERS   runs of each other tool, 1..20 (default 1)
+#   TIMEOUT         seconds before any single run is killed (default 1800)
+#
+# Exits 1 if a run fails or a count mismatches, 2 on bad usage, 3 if a tool is missing.
+# It never installs anything: it says which Debian package is missing.
+
+set -euo pipefail
+
+script_dir=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$script_dir/.." && pwd)
+
+bench_dir=${BENCH_DIR:-/tmp/sipscope-bench}
+shared=${SHARED:-$script_dir/../../shared}
+if [[ -d $shared ]]; then gen=$shared/tools/gen_sip_pcap.py; else gen=$shared; fi
+repeat=${REPEAT:-3}
+repeat_others=${REPEAT_OTHERS:-1}
+run_timeout=${TIMEOUT:-1800}
+
+usage() {
+    sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//'
+    echo "Environment: BENCH_DIR SHARED REPEAT REPEAT_OTHERS TIMEOUT (see the header of $0)"
+}
+
+die() {
+    echo "bench.sh: $1" >&2
+    exit "${2:-1}"
+}
+
+case ${1:-large} in
+    small | medium | large | rtp-heavy) captures=("${1:-large}") ;;
+    all) captures=(small medium large rtp-heavy) ;;
+    -h | --help) usage; exit 0 ;;
+    *) usage >&2; exit 2 ;;
+esac
+[[ $# -le 1 ]] || { usage >&2; exit 2; }
+
+for n in "$repeat" "$repeat_others"; do
+    [[ $n =~ ^[0-9]+$ && $n -ge 1 && $n -le 20 ]] || die "REPEAT and REPEAT_OTHERS must be 1..20" 2
+done
+[[ $run_timeout =~ ^[0-9]+$ && $run_timeout -ge 1 ]] || die "TIMEOUT must be a positive integer" 2
+
+# ---- tools: check and tell, never install -------------------------------------------------
+
+missing=()
+need() { # need COMMAND DEBIAN_PACKAGE
+    command -v "$1" > /dev/null 2>&1 || missing+=("$1 (apt-get install $2)")
+}
+need sngrep sngrep
+need tshark tshark
+need tcpdump tcpdump
+need /usr/bin/time time
+need timeout coreutils
+need python3 python3
+need cargo "rustup, or cargo"
+if ((${#missing[@]})); then
+    printf 'bench.sh: missing tool: %s\n' "${missing[@]}" >&2
+    echo "  e.g. sudo DEBIAN_FRONTEND=noninteractive apt-get install -y sngrep tshark tcpdump time" >&2
+    exit 3
+fi
+[[ -f $gen ]] || die "generator not found: $gen (set SHARED to the shared directory)" 3
+
+# ---- captures ------------------------------------------------------------------------------
+
+gen_flags() {
+    case $1 in
+        small) echo "--calls 1000 --rtp-seconds 2 --seed 1" ;;
+        medium) echo "--calls 20000 --registers 5000 --seed 2" ;;
+        large) echo "--calls 200000 --seed 3" ;;
+        rtp-heavy) echo "--calls 2000 --rtp-seconds 30 --cps 20 --fail-ratio 0 --seed 4" ;;
+    esac
+}
+
+ensure_capture() { # ensure_capture NAME: writes $bench_dir/NAME.pcap and NAME.json if missing
+    local name=$1 pcap=$bench_dir/$1.pcap json=$bench_dir/$1.json
+    [[ -s $pcap && -s $json ]] && return 0
+    mkdir -p "$bench_dir"
+    echo "generating $pcap ($(gen_flags "$name"))" >&2
+    # shellcheck disable=SC2046 # the flags are meant to split
+    python3 "$gen" -q -o "$pcap.tmp" --stats-json "$json.tmp" $(gen_flags "$name") ||
+        die "generator failed for $name"
+    mv "$json.tmp" "$json"
+    mv "$pcap.tmp" "$pcap"
+}
+
+expected_messages() { # requests + responses from the stats JSON (cross-checked with sip_messages)
+    python3 - "$1" << 'EOF'
+import json, sys
+s = json.load(open(sys.argv[1]))
+n = sum(s["requests"].values()) + sum(s["responses"].values())
+if "sip_messages" in s and s["sip_messages"] != n:
+    sys.exit(f"{sys.argv[1]}: requests+responses = {n} but sip_messages = {s['sip_messages']}")
+print(n)
+EOF
+}
+
+# ---- measuring -----------------------------------------------------------------------------
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# measure RUNS STDOUT_FILE CMD...: runs CMD RUNS times; sets wall (median) and rss_kb (max).
+measure() {
+    local runs=$1 out=$2 i w r
+    shift 2
+    local walls=()
+    rss_kb=0
+    for ((i = 1; i <= runs; i++)); do
+        if ! /usr/bin/time -o "$tmp/time" -f '%e %M' \
+            timeout "$run_timeout" "$@" > "$out" 2> "$tmp/stderr"; then
+            echo "bench.sh: run failed: $*" >&2
+            tail -n 5 "$tmp/stderr" | sed 's/^/  | /' >&2
+            tail -n 2 "$tmp/time" | sed 's/^/  | /' >&2
+            exit 1
+        fi
+        # GNU time puts a "Command exited..." line first on failure; the figures are last.
+        read -r w r < <(tail -n 1 "$tmp/time")
+        walls+=("$w")
+        if ((r > rss_kb)); then rss_kb=$r; fi
+    done
+    wall=$(printf '%s\n' "${walls[@]}" | sort -g | sed -n "$(((runs + 1) / 2))p")
+    # Anything a tool said on stderr other than its usual banners is worth seeing.
+    grep -v -e '^Running as user "root"' -e '^reading from file' "$tmp/stderr" |
+        head -n 5 | sed "s/^/  [$(basename "$1")] /" >&2 || true
+}
+
+bin=$repo/target/release/sipscope
+echo "building sipscope (cargo build --release)" >&2
+(cd "$repo" && cargo build --release --quiet) || die "cargo build --release failed"
+
+status=0
+for name in "${captures[@]}"; do
+    ensure_capture "$name"
+    file=$bench_dir/$name.pcap
+    expected=$(expected_messages "$bench_dir/$name.json")
+    size_mb=$(($(stat -c %s "$file") / 1048576))
+    cat "$file" > /dev/null # warm the page cache
+
+    echo "running $name: sipscope x$repeat, others x$repeat_others (timeout ${run_timeout}s each)" >&2
+    tools=(sipscope sngrep tshark tcpdump)
+    declare -A walls=() rss=()
+
+    measure "$repeat" "$tmp/report.txt" "$bin" -r "$file" --no-ui --report text -l 1000000
+    walls[sipscope]=$wall rss[sipscope]=$rss_kb
+    measure "$repeat_others" /dev/null sngrep -N -q -l 1000000 -I "$file" -O /dev/null
+    walls[sngrep]=$wall rss[sngrep]=$rss_kb
+    measure "$repeat_others" /dev/null tshark -r "$file" -Y sip
+    walls[tshark]=$wall rss[tshark]=$rss_kb
+    measure "$repeat_others" /dev/null tcpdump -r "$file" -w /dev/null
+    walls[tcpdump]=$wall rss[tcpdump]=$rss_kb
+
+    # "N dialogs, M SIP messages in ..." is the report's last line.
+    summary=$(grep -E '^[0-9]+ dialogs, [0-9]+ SIP messages in ' "$tmp/report.txt" | tail -n 1 || true)
+    got=$(sed -E 's/^[0-9]+ dialogs, ([0-9]+) SIP messages in .*/\1/' <<< "$summary")
+
+    echo
+    echo "== $name: $file ($size_mb MB, $expected SIP messages)"
+    printf '%-9s %9s %12s %9s %12s %12s\n' tool "wall s" "SIP msg/s" "peak MB" "speed x" "memory x"
+    for t in "${tools[@]}"; do
+        awk -v t="$t" -v w="${walls[$t]}" -v r="${rss[$t]}" -v n="$expected" \
+            -v ow="${walls[sipscope]}" -v orss="${rss[sipscope]}" 'BEGIN {
+            rate = (w > 0) ? sprintf("%.0f", n / w) : "inf"
+            if (t == "sipscope") { sp = "-"; mem = "-" }
+            else {
+                sp = (ow > 0) ? sprintf("%.1f", w / ow) : "inf"
+                mem = sprintf("%.3f", orss / r)
+            }
+            printf "%-9s %9.2f %12s %9.1f %12s %12s\n", t, w, rate, r / 1024, sp, mem
+        }'
+    done
+    echo "(speed x = their wall / ours; memory x = our peak / theirs; sipscope wall is the median of $repeat)"
+
+    awk -v s="${walls[sngrep]}" -v ts="${walls[tshark]}" -v o="${walls[sipscope]}" \
+        -v rs="${rss[sngrep]}" -v ro="${rss[sipscope]}" -v name="$name" 'BEGIN {
+        fast_s = (o > 0) ? s / o : 1e9; fast_t = (o > 0) ? ts / o : 1e9; mem = ro / rs
+        note = (name == "large") ? "" : " (targets are set on large)"
+        printf "targets%s: vs sngrep %.1fx (>= 30) %s; vs tshark %.1fx (>= 20) %s; memory %.3f of sngrep (<= 0.25) %s\n",
+            note, fast_s, fast_s >= 30 ? "ok" : "MISSED", fast_t, fast_t >= 20 ? "ok" : "MISSED",
+            mem, mem <= 0.25 ? "ok" : "MISSED"
+    }'
+
+    if [[ $got == "$expected" ]]; then
+        echo "count: sipscope reports $got SIP messages, as expected"
+    else
+        echo "MISMATCH: sipscope reports ${got:-no count} SIP messages, expected $expected"
+        echo "  report line: ${summary:-<none>}"
+        status=1
+    fi
+    unset walls rss
+done
+exit "$status"
