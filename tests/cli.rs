@@ -176,3 +176,71 @@ fn the_call_limit_evicts_and_counts() {
     assert_eq!(r["stats"]["evicted_calls"], 1900);
     assert_eq!(r["stats"]["sip_messages"], 12_000);
 }
+
+/// Live capture on loopback: needs root (or the capture capabilities); skipped
+/// otherwise. Sends real SIP datagrams with a UDP socket to 127.0.0.1 only.
+#[test]
+fn live_capture_on_loopback_sees_sip_and_drops_root() {
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: live capture needs root");
+        return;
+    }
+    let port = 5099;
+    let child = Command::new(env!("CARGO_BIN_EXE_sipscope"))
+        .args([
+            "-i",
+            "lo",
+            "--no-ui",
+            "--report",
+            "json",
+            "--count",
+            "3",
+            "--duration",
+            "20",
+        ])
+        .args([
+            "--log-file",
+            "/tmp/sipscope-live-test.log",
+            "udp",
+            "port",
+            "5099",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    // Bounded: at most 40 sends, 250 ms apart, until the capture has its 3 messages.
+    for i in 0..40 {
+        let msg = format!(
+            "OPTIONS sip:ping@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK{i}\r\n\
+             From: <sip:t@127.0.0.1>;tag=1\r\nTo: <sip:ping@127.0.0.1>\r\nCall-ID: live-{i}\r\n\
+             CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+        );
+        sock.send_to(msg.as_bytes(), ("127.0.0.1", port)).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        if !std::path::Path::new(&format!("/proc/{pid}")).exists()
+            || std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .is_ok_and(|s| s.contains(") Z "))
+        {
+            break;
+        }
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["stats"]["sip_messages"], 3);
+    let m = &r["calls"][0]["messages"][0];
+    assert_eq!(m["dst"], "127.0.0.1:5099");
+    assert_eq!(m["method"], "OPTIONS");
+    let log = std::fs::read_to_string("/tmp/sipscope-live-test.log").unwrap_or_default();
+    assert!(
+        log.contains("dropped root privileges to"),
+        "no privilege drop logged"
+    );
+}
