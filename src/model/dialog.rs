@@ -20,7 +20,7 @@ pub enum DialogKind {
 }
 
 impl DialogKind {
-    fn of(m: &Method) -> Self {
+    fn of(m: Method) -> Self {
         match m {
             Method::Invite
             | Method::Ack
@@ -161,11 +161,10 @@ pub struct Dialog {
 
 impl Dialog {
     pub(crate) fn new(id: DialogId, call_id: String, first: &Message) -> Self {
-        let kind = match &first.kind {
+        let kind = match first.kind {
             Kind::Request(m) => DialogKind::of(m),
             Kind::Response(_) => first
                 .cseq
-                .as_ref()
                 .map_or(DialogKind::Other, |(_, m)| DialogKind::of(m)),
         };
         let state = match kind {
@@ -262,28 +261,28 @@ impl Dialog {
         if m.retransmission {
             return;
         }
-        let cseq_method = m.cseq.as_ref().map(|(_, meth)| meth);
-        match (&m.kind, self.kind) {
+        let cseq_method = m.cseq.map(|(_, meth)| meth);
+        match (m.kind, self.kind) {
             (Kind::Request(meth), DialogKind::Call) => self.call_request(meth, m.ts_ns),
             (Kind::Response(code), DialogKind::Call) => {
-                if cseq_method == Some(&Method::Invite) {
-                    self.invite_response(*code, m);
+                if cseq_method == Some(Method::Invite) {
+                    self.invite_response(code, m);
                 }
             }
             (Kind::Response(code), DialogKind::Registration) => {
-                if cseq_method == Some(&Method::Register) {
-                    self.register_response(*code, expires_zero);
+                if cseq_method == Some(Method::Register) {
+                    self.register_response(code, expires_zero);
                 }
             }
             (Kind::Response(code), _) => {
                 // The dialog's own transaction decides (a NOTIFY's 200 too).
-                if *code >= 200 {
-                    self.state = if *code < 300 {
+                if code >= 200 {
+                    self.state = if code < 300 {
                         DialogState::Completed
-                    } else if *code == 408 {
+                    } else if code == 408 {
                         DialogState::Failed
                     } else {
-                        DialogState::Rejected(*code)
+                        DialogState::Rejected(code)
                     };
                 }
             }
@@ -291,7 +290,7 @@ impl Dialog {
         }
     }
 
-    fn call_request(&mut self, meth: &Method, ts: i64) {
+    fn call_request(&mut self, meth: Method, ts: i64) {
         match meth {
             Method::Invite => {
                 if self.first_invite_ns.is_none() {

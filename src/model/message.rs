@@ -2,13 +2,14 @@
 //! memory or left in the capture file.
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use crate::decode::{FrameRef, Frames, Transport};
 use crate::sip::scan::Defects;
 
-/// A SIP method. The common ones are variants; any other token is kept.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// A SIP method. The common ones are variants; any other token is interned
+/// (see [`Method::from_bytes`]), so a `Method` is two bytes and `Copy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Method {
     Invite,
     Ack,
@@ -24,8 +25,15 @@ pub enum Method {
     Refer,
     Prack,
     Update,
-    Other(Box<str>),
+    /// An unknown method, by its index in the interner.
+    Other(u8),
 }
+
+/// Unknown method names seen so far. Bounded: a flood of invented methods
+/// cannot grow it past [`MAX_OTHER_METHODS`]; later ones share one slot.
+static OTHER_METHODS: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+const MAX_OTHER_METHODS: usize = 255;
+const OVERFLOW: &str = "(other method)";
 
 impl Method {
     #[must_use]
@@ -45,12 +53,12 @@ impl Method {
             b"REFER" => Self::Refer,
             b"PRACK" => Self::Prack,
             b"UPDATE" => Self::Update,
-            other => Self::Other(String::from_utf8_lossy(other).into()),
+            other => Self::Other(intern(other)),
         }
     }
 
     #[must_use]
-    pub fn as_str(&self) -> &str {
+    pub fn as_str(&self) -> &'static str {
         match self {
             Self::Invite => "INVITE",
             Self::Ack => "ACK",
@@ -66,9 +74,29 @@ impl Method {
             Self::Refer => "REFER",
             Self::Prack => "PRACK",
             Self::Update => "UPDATE",
-            Self::Other(s) => s,
+            Self::Other(i) => OTHER_METHODS
+                .lock()
+                .ok()
+                .and_then(|v| v.get(usize::from(*i)).copied())
+                .unwrap_or(OVERFLOW),
         }
     }
+}
+
+fn intern(name: &[u8]) -> u8 {
+    let Ok(mut table) = OTHER_METHODS.lock() else {
+        return u8::MAX;
+    };
+    if let Some(i) = table.iter().position(|n| n.as_bytes() == name) {
+        return u8::try_from(i).unwrap_or(u8::MAX);
+    }
+    if table.len() >= MAX_OTHER_METHODS {
+        return u8::MAX;
+    }
+    // Method tokens are short; cap what one entry can hold.
+    let text = String::from_utf8_lossy(name.get(..name.len().min(32)).unwrap_or_default());
+    table.push(Box::leak(text.into_owned().into_boxed_str()));
+    u8::try_from(table.len() - 1).unwrap_or(u8::MAX)
 }
 
 impl fmt::Display for Method {
@@ -78,10 +106,63 @@ impl fmt::Display for Method {
 }
 
 /// A request or a response.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Request(Method),
     Response(u16),
+}
+
+/// An IP address and port in 20 bytes (a `SocketAddr` takes 32; there are
+/// two per message and millions of messages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Addr {
+    ip: [u8; 16],
+    port: u16,
+    v6: bool,
+}
+
+impl From<SocketAddr> for Addr {
+    fn from(a: SocketAddr) -> Self {
+        let (ip, v6) = match a.ip() {
+            IpAddr::V4(v4) => (v4.to_ipv6_mapped().octets(), false),
+            IpAddr::V6(v6) => (v6.octets(), true),
+        };
+        Self {
+            ip,
+            port: a.port(),
+            v6,
+        }
+    }
+}
+
+impl Addr {
+    #[must_use]
+    pub fn socket(&self) -> SocketAddr {
+        let v6 = Ipv6Addr::from(self.ip);
+        let ip = if self.v6 {
+            IpAddr::V6(v6)
+        } else {
+            IpAddr::V4(v6.to_ipv4_mapped().unwrap_or(Ipv4Addr::UNSPECIFIED))
+        };
+        SocketAddr::new(ip, self.port)
+    }
+
+    #[must_use]
+    pub fn ip(&self) -> IpAddr {
+        self.socket().ip()
+    }
+
+    #[must_use]
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+}
+
+impl fmt::Display for Addr {
+    /// `ip:port`, IPv6 as `[addr]:port`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.socket().fmt(f)
+    }
 }
 
 /// Where a message's bytes are.
@@ -100,8 +181,8 @@ pub enum RawRef {
 #[derive(Debug, Clone)]
 pub struct Message {
     pub ts_ns: i64,
-    pub src: SocketAddr,
-    pub dst: SocketAddr,
+    pub src: Addr,
+    pub dst: Addr,
     pub transport: Transport,
     pub kind: Kind,
     /// CSeq number and method; `None` when the header was missing or bad.
@@ -116,8 +197,8 @@ pub struct Message {
 
 impl Message {
     #[must_use]
-    pub fn method(&self) -> Option<&Method> {
-        match &self.kind {
+    pub fn method(&self) -> Option<Method> {
+        match self.kind {
             Kind::Request(m) => Some(m),
             Kind::Response(_) => None,
         }
@@ -134,7 +215,7 @@ impl Message {
     /// The CSeq header as written: `"1 INVITE"`.
     #[must_use]
     pub fn cseq_text(&self) -> Option<String> {
-        self.cseq.as_ref().map(|(n, m)| format!("{n} {m}"))
+        self.cseq.map(|(n, m)| format!("{n} {m}"))
     }
 
     #[must_use]
@@ -145,7 +226,7 @@ impl Message {
     /// The label a ladder arrow shows: the method, or the status code.
     #[must_use]
     pub fn label(&self) -> String {
-        match &self.kind {
+        match self.kind {
             Kind::Request(m) => m.to_string(),
             Kind::Response(c) => c.to_string(),
         }

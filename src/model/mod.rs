@@ -17,7 +17,7 @@ use rustc_hash::{FxBuildHasher, FxHashMap};
 use serde::Serialize;
 
 pub use dialog::{Dialog, DialogId, DialogKind, DialogState};
-pub use message::{Kind, Message, Method, RawRef};
+pub use message::{Addr, Kind, Message, Method, RawRef};
 
 use crate::decode::DecodeStats;
 use crate::sip::SipMessage;
@@ -218,7 +218,7 @@ impl Model {
         let kind = match (msg.method(), msg.status()) {
             (Some(meth), _) => Kind::Request(Method::from_bytes(meth)),
             (None, Some(code)) => Kind::Response(code),
-            (None, None) => Kind::Request(Method::Other("?".into())),
+            (None, None) => Kind::Request(Method::from_bytes(b"?")),
         };
         let cseq = msg
             .head
@@ -235,8 +235,8 @@ impl Model {
         };
         Message {
             ts_ns: msg.ts_ns,
-            src: msg.src,
-            dst: msg.dst,
+            src: msg.src.into(),
+            dst: msg.dst.into(),
             transport: msg.transport,
             kind,
             cseq,

@@ -34,17 +34,17 @@ struct Call<'a> {
     total_ms: f64,
     related: Vec<String>,
     dropped_messages: u64,
-    messages: Vec<Msg<'a>>,
+    messages: Vec<Msg>,
     rtp_streams: Vec<()>,
 }
 
 #[derive(Serialize)]
-struct Msg<'a> {
+struct Msg {
     ts: f64,
     src: String,
     dst: String,
     transport: &'static str,
-    method: Option<&'a str>,
+    method: Option<&'static str>,
     status: Option<u16>,
     cseq: Option<String>,
     retransmission: bool,
@@ -65,13 +65,13 @@ fn ms(ns: i64) -> f64 {
     ns as f64 / 1e6
 }
 
-fn message<'a>(model: &Model, m: &'a Message) -> Msg<'a> {
+fn message(model: &Model, m: &Message) -> Msg {
     Msg {
         ts: secs(m.ts_ns),
         src: m.src.to_string(),
         dst: m.dst.to_string(),
         transport: m.transport.as_str(),
-        method: m.method().map(crate::model::Method::as_str),
+        method: m.method().map(|x| x.as_str()),
         status: m.status(),
         cseq: m.cseq_text(),
         retransmission: m.retransmission,
