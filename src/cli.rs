@@ -81,6 +81,10 @@ pub struct Cli {
     #[arg(short = 'c', long, value_name = "N")]
     pub count: Option<u64>,
 
+    /// Config file (default: ~/.config/sipscope/config.toml).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
     /// Write logs here (default: sipscope.log in the cache directory).
     #[arg(long, value_name = "FILE")]
     pub log_file: Option<PathBuf>,

@@ -9,17 +9,22 @@
 //! - [`sip`]: the tolerant SIP scanner, the SDP scanner, rsip's strict check.
 //! - [`model`]: the call table every view, report and export reads.
 //! - [`report`]: headless JSON and text reports.
+//! - [`ui`]: the terminal UI (call list, ladder, message); [`keymap`] and
+//!   [`config`] feed it.
 //! - [`cli`], [`logging`], [`headless`]: the binary's glue.
 
 pub mod capture;
 pub mod cli;
+pub mod config;
 pub mod decode;
 pub mod headless;
+pub mod keymap;
 pub mod logging;
 pub mod model;
 pub mod pipeline;
 pub mod report;
 pub mod sip;
+pub mod ui;
 
 use std::path::Path;
 

@@ -11,8 +11,10 @@ use clap::Parser;
 
 use sipscope::capture::{self, Control, OpenFile, Source, live};
 use sipscope::cli::{Cli, ReportFormat};
+use sipscope::config::Config;
 use sipscope::headless::{self, StopWhen};
 use sipscope::model::{Limits, Model};
+use sipscope::ui::{self, app::AppState};
 use sipscope::{logging, report};
 
 /// mimalloc: messages are allocated on the capture thread and freed on the
@@ -79,11 +81,12 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Source::Files(files)
     };
 
-    if !cli.no_ui && std::io::stdout().is_terminal() {
-        eprintln!(
-            "sipscope: the terminal UI is not built yet; printing the report instead (use --no-ui to silence this)"
-        );
-    }
+    let use_ui = !cli.no_ui && std::io::stdout().is_terminal();
+    let config = match &cli.config {
+        Some(path) => Config::load(path, true)?,
+        None => Config::default_path()
+            .map_or_else(|| Ok(Config::default()), |p| Config::load(&p, false))?,
+    };
 
     let control = Arc::new(Control::default());
     let interrupted = Arc::new(AtomicBool::new(false));
@@ -95,6 +98,41 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         signal_hook::flag::register(sig, Arc::clone(&interrupted)).context("signal handler")?;
     }
     let (handle, rx) = capture::spawn(source, Arc::clone(&control)).context("capture thread")?;
+    if use_ui {
+        let source_text = match &cli.interface {
+            Some(i) => format!(
+                "live: {i}{}",
+                cli.bpf()
+                    .map(|f| format!("  filter: {f}"))
+                    .unwrap_or_default()
+            ),
+            None => format!("file: {}", cli.read.join(", ")),
+        };
+        let mut app = AppState::new(config, source_text, live);
+        let outcome =
+            ui::run(&mut model, &rx, &control, &interrupted, &mut app).context("terminal")?;
+        control
+            .stop
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        // Unblock a capture thread waiting on a full channel, then join it.
+        while rx.recv().is_some() {}
+        if handle.join().is_err() {
+            anyhow::bail!(
+                "the capture thread panicked; see the log at {}",
+                log_path.display()
+            );
+        }
+        for w in &outcome.warnings {
+            eprintln!("sipscope: warning: {w}");
+        }
+        std::mem::forget(model);
+        if let Some(e) = outcome.failure {
+            eprintln!("sipscope: {e}");
+            return Ok(ExitCode::from(1));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+
     let stop = StopWhen {
         duration: cli.duration.filter(|_| live).map(Duration::from_secs),
         count: cli.count,

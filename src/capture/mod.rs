@@ -69,6 +69,14 @@ impl Events {
         self.rx.recv_timeout(timeout)
     }
 
+    /// The next event if one is waiting.
+    ///
+    /// # Errors
+    /// When none is waiting, or the capture thread is gone.
+    pub fn try_recv(&self) -> Result<CaptureEvent, std::sync::mpsc::TryRecvError> {
+        self.rx.try_recv()
+    }
+
     /// The next event, or `None` once the capture thread is gone.
     #[must_use]
     pub fn recv(&self) -> Option<CaptureEvent> {

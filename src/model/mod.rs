@@ -301,6 +301,15 @@ impl Model {
         true
     }
 
+    /// Forgets every dialog (the UI's "clear"); counters stay.
+    pub fn clear(&mut self) {
+        self.dialogs.clear();
+        self.by_call_id.clear();
+        self.xref.clear();
+        self.mem_bytes = 0;
+        self.generation += 1;
+    }
+
     /// Dialogs in order of arrival.
     #[must_use]
     pub fn dialogs(&self) -> impl DoubleEndedIterator<Item = &Dialog> + ExactSizeIterator {

@@ -1,0 +1,182 @@
+//! The config file: `~/.config/sipscope/config.toml`, or `--config FILE`.
+//! Every option is documented in docs/config.md.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// A call-list column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Column {
+    Index,
+    Start,
+    Method,
+    From,
+    To,
+    Src,
+    Dst,
+    Msgs,
+    State,
+    Duration,
+    Pdd,
+    Transport,
+    CallId,
+    UserAgent,
+}
+
+impl Column {
+    pub const ALL: [Column; 14] = [
+        Column::Index,
+        Column::Start,
+        Column::Method,
+        Column::From,
+        Column::To,
+        Column::Src,
+        Column::Dst,
+        Column::Msgs,
+        Column::State,
+        Column::Duration,
+        Column::Pdd,
+        Column::Transport,
+        Column::CallId,
+        Column::UserAgent,
+    ];
+
+    /// The columns shown when the config names none (sngrep's, and more).
+    pub const DEFAULT: [Column; 12] = [
+        Column::Index,
+        Column::Start,
+        Column::Method,
+        Column::From,
+        Column::To,
+        Column::Src,
+        Column::Dst,
+        Column::Msgs,
+        Column::State,
+        Column::Duration,
+        Column::Pdd,
+        Column::Transport,
+    ];
+
+    #[must_use]
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Index => "#",
+            Self::Start => "Start",
+            Self::Method => "Method",
+            Self::From => "From",
+            Self::To => "To",
+            Self::Src => "Source",
+            Self::Dst => "Destination",
+            Self::Msgs => "Msgs",
+            Self::State => "State",
+            Self::Duration => "Duration",
+            Self::Pdd => "PDD",
+            Self::Transport => "Proto",
+            Self::CallId => "Call-ID",
+            Self::UserAgent => "User-Agent",
+        }
+    }
+
+    /// Preferred width in cells.
+    #[must_use]
+    pub fn width(self) -> u16 {
+        match self {
+            Self::Index => 5,
+            Self::Start => 12,
+            Self::Method => 9,
+            Self::From | Self::To => 26,
+            Self::Src | Self::Dst => 21,
+            Self::Msgs => 4,
+            Self::State => 13,
+            Self::Duration => 8,
+            Self::Pdd => 6,
+            Self::Transport => 5,
+            Self::CallId => 30,
+            Self::UserAgent => 24,
+        }
+    }
+}
+
+/// What the config file may say. Unknown keys are an error, so a typo is
+/// reported instead of silently ignored.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Call-list columns, in order.
+    pub columns: Option<Vec<Column>>,
+    /// Names for addresses in the ladder: `"192.0.2.10" = "pbx"` or
+    /// `"192.0.2.10:5060" = "pbx-udp"`.
+    pub aliases: BTreeMap<String, String>,
+    /// Action name → keys, replacing the defaults (see the help screen, F1).
+    pub keys: BTreeMap<String, Vec<String>>,
+    /// Start with autoscroll on (default true).
+    pub autoscroll: Option<bool>,
+}
+
+impl Config {
+    /// Where the config is read from when `--config` is not given.
+    #[must_use]
+    pub fn default_path() -> Option<PathBuf> {
+        let base = std::env::var_os("XDG_CONFIG_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+        Some(base.join("sipscope").join("config.toml"))
+    }
+
+    /// Reads `path`; a missing default file is an empty config.
+    ///
+    /// # Errors
+    /// When the file exists but cannot be read or parsed.
+    pub fn load(path: &Path, must_exist: bool) -> anyhow::Result<Self> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                toml::from_str(&text).map_err(|e| anyhow::anyhow!("config {}: {e}", path.display()))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => {
+                Ok(Self::default())
+            }
+            Err(e) => Err(anyhow::anyhow!("config {}: {e}", path.display())),
+        }
+    }
+
+    #[must_use]
+    pub fn columns(&self) -> Vec<Column> {
+        self.columns
+            .clone()
+            .unwrap_or_else(|| Column::DEFAULT.to_vec())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_columns_aliases_and_keys() {
+        let c: Config = toml::from_str(
+            r#"
+            columns = ["index", "from", "state", "call_id"]
+            autoscroll = false
+            [aliases]
+            "192.0.2.10" = "pbx"
+            [keys]
+            quit = ["x"]
+            "#,
+        )
+        .unwrap();
+        assert_eq!(
+            c.columns(),
+            [Column::Index, Column::From, Column::State, Column::CallId]
+        );
+        assert_eq!(c.aliases.get("192.0.2.10").map(String::as_str), Some("pbx"));
+        assert_eq!(c.keys.get("quit").map(Vec::len), Some(1));
+    }
+
+    #[test]
+    fn a_typo_is_an_error() {
+        assert!(toml::from_str::<Config>("colums = []").is_err());
+    }
+}

@@ -1,0 +1,758 @@
+//! UI state and what actions do to it. No drawing and no terminal here: the
+//! views read this and the model; tests drive it with actions.
+
+use std::cell::Cell;
+use std::collections::BTreeSet;
+
+use regex::{Regex, RegexBuilder};
+
+use crate::config::{Column, Config};
+use crate::keymap::{Action, KeyMap};
+use crate::model::{Dialog, DialogId, DialogKind, Message, Model};
+use crate::report::text::uri_of;
+
+/// The screens, stacked: Esc pops one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    CallList,
+    Ladder,
+    /// One message, full screen.
+    Message,
+    Help,
+    FilterForm,
+    Columns,
+}
+
+/// How the ladder shows time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeMode {
+    Absolute,
+    Delta,
+    FromStart,
+}
+
+/// How the ladder colours arrows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColourMode {
+    /// Requests one colour, responses by class.
+    Kind,
+    /// One colour per transaction (CSeq).
+    Transaction,
+    /// One colour per Call-ID (the default with several dialogs).
+    CallId,
+}
+
+/// A text field being typed into.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Input {
+    pub text: String,
+}
+
+/// The filter form's fields, in order.
+pub const FORM_FIELDS: [&str; 7] = [
+    "Methods (e.g. INVITE,REGISTER)",
+    "From (regex)",
+    "To (regex)",
+    "Source (regex)",
+    "Destination (regex)",
+    "Payload (regex)",
+    "State (regex)",
+];
+
+/// The filter form (F7).
+#[derive(Debug, Clone, Default)]
+pub struct FilterForm {
+    pub fields: [String; 7],
+    pub focus: usize,
+}
+
+#[derive(Debug, Clone, Default)]
+struct CompiledForm {
+    methods: Vec<String>,
+    regexes: [Option<Regex>; 6],
+}
+
+/// The ladder's state.
+#[derive(Debug, Clone)]
+pub struct LadderState {
+    /// The dialogs chosen in the call list.
+    pub dialogs: Vec<DialogId>,
+    /// Add legs tied by X-Call-ID (F4).
+    pub extended: bool,
+    /// The selected arrow (index in the merged, time-ordered message list).
+    pub cursor: usize,
+    pub offset: Cell<usize>,
+    pub pane_scroll: u16,
+    pub show_raw: bool,
+    pub time_mode: TimeMode,
+    pub merge_by_ip: bool,
+    pub colour_mode: ColourMode,
+}
+
+/// Everything the UI remembers; the model holds the traffic.
+#[derive(Debug)]
+pub struct AppState {
+    pub stack: Vec<Screen>,
+    pub keymap: KeyMap,
+    pub config: Config,
+    pub columns: Vec<Column>,
+    /// Describes the source: file names, or interface and filter.
+    pub source: String,
+    pub live: bool,
+    // Call list.
+    rows: Vec<DialogId>,
+    rows_generation: Option<u64>,
+    rows_dirty: bool,
+    pub cursor: usize,
+    /// First row drawn; the view keeps the cursor in sight.
+    pub offset: Cell<usize>,
+    pub selected: BTreeSet<DialogId>,
+    pub sort: Column,
+    pub ascending: bool,
+    pub autoscroll: bool,
+    pub only_calls: bool,
+    pub paused: bool,
+    /// The display filter, as typed.
+    pub filter_text: String,
+    filter: Option<Regex>,
+    /// Set while typing a display filter.
+    pub search_input: Option<Input>,
+    pub form: FilterForm,
+    compiled_form: CompiledForm,
+    pub column_cursor: usize,
+    pub ladder: Option<LadderState>,
+    pub message_scroll: u16,
+    pub help_scroll: u16,
+    /// A line for the user: an error, a warning, a result.
+    pub status: Option<String>,
+    /// Live: SIP messages per second, measured by the loop.
+    pub rate: f64,
+    /// Rows the call list showed last time (set by the view), for paging.
+    pub page: usize,
+    pub quit: bool,
+    /// Asks the loop to clear the model.
+    pub clear_requested: bool,
+}
+
+impl AppState {
+    #[must_use]
+    pub fn new(config: Config, source: String, live: bool) -> Self {
+        let (keymap, errors) = KeyMap::new(&config.keys);
+        let columns = config.columns();
+        let autoscroll = config.autoscroll.unwrap_or(true);
+        Self {
+            stack: vec![Screen::CallList],
+            keymap,
+            columns,
+            source,
+            live,
+            rows: Vec::new(),
+            rows_generation: None,
+            rows_dirty: true,
+            cursor: 0,
+            offset: Cell::new(0),
+            selected: BTreeSet::new(),
+            sort: Column::Index,
+            ascending: true,
+            autoscroll,
+            only_calls: false,
+            paused: false,
+            filter_text: String::new(),
+            filter: None,
+            search_input: None,
+            form: FilterForm::default(),
+            compiled_form: CompiledForm::default(),
+            column_cursor: 0,
+            ladder: None,
+            message_scroll: 0,
+            help_scroll: 0,
+            status: (!errors.is_empty()).then(|| errors.join("; ")),
+            rate: 0.0,
+            page: 20,
+            quit: false,
+            clear_requested: false,
+            config,
+        }
+    }
+
+    #[must_use]
+    pub fn screen(&self) -> Screen {
+        self.stack.last().copied().unwrap_or(Screen::CallList)
+    }
+
+    /// The dialogs the call list shows, filtered and sorted.
+    #[must_use]
+    pub fn rows(&self) -> &[DialogId] {
+        &self.rows
+    }
+
+    /// Recomputes the rows when the model moved or the filter or sort changed.
+    /// `force` ignores the rate limit the loop applies.
+    pub fn refresh(&mut self, model: &Model) {
+        if !self.rows_dirty && self.rows_generation == Some(model.generation()) {
+            return;
+        }
+        let cursor_id = self.rows.get(self.cursor).copied();
+        let now = model.now_ns();
+        let mut rows: Vec<&Dialog> = model
+            .dialogs()
+            .filter(|d| !self.only_calls || d.kind == DialogKind::Call)
+            .filter(|d| {
+                self.filter
+                    .as_ref()
+                    .is_none_or(|re| re.is_match(&row_text(d, now)))
+            })
+            .filter(|d| self.form_matches(model, d))
+            .collect();
+        let key = self.sort;
+        rows.sort_by(|a, b| {
+            let o = compare(key, a, b, now);
+            if self.ascending { o } else { o.reverse() }
+        });
+        self.rows = rows.iter().map(|d| d.id).collect();
+        self.rows_generation = Some(model.generation());
+        self.rows_dirty = false;
+        self.selected.retain(|id| model.dialog(*id).is_some());
+        if self.autoscroll && self.screen() == Screen::CallList && self.search_input.is_none() {
+            self.cursor = self.rows.len().saturating_sub(1);
+        } else if let Some(id) = cursor_id {
+            self.cursor = self
+                .rows
+                .iter()
+                .position(|r| *r == id)
+                .unwrap_or(self.cursor);
+        }
+        self.cursor = self.cursor.min(self.rows.len().saturating_sub(1));
+    }
+
+    fn form_matches(&self, model: &Model, d: &Dialog) -> bool {
+        let f = &self.compiled_form;
+        if !f.methods.is_empty() {
+            let first = d
+                .messages
+                .first()
+                .and_then(Message::method)
+                .map(|m| m.as_str());
+            if !first.is_some_and(|m| f.methods.iter().any(|x| x.eq_ignore_ascii_case(m))) {
+                return false;
+            }
+        }
+        let [from, to, src, dst, payload, state] = &f.regexes;
+        let first = d.messages.first();
+        let checks = [
+            (from, d.from.clone()),
+            (to, d.to.clone()),
+            (src, first.map(|m| m.src.to_string()).unwrap_or_default()),
+            (dst, first.map(|m| m.dst.to_string()).unwrap_or_default()),
+            (state, d.state_at(model.now_ns()).name()),
+        ];
+        if checks
+            .iter()
+            .any(|(re, text)| re.as_ref().is_some_and(|re| !re.is_match(text)))
+        {
+            return false;
+        }
+        if let Some(re) = payload {
+            return d.messages.iter().any(|m| {
+                model
+                    .raw(m)
+                    .is_ok_and(|raw| re.is_match(&String::from_utf8_lossy(&raw)))
+            });
+        }
+        true
+    }
+
+    /// The dialog under the cursor.
+    #[must_use]
+    pub fn current(&self) -> Option<DialogId> {
+        self.rows.get(self.cursor).copied()
+    }
+
+    fn move_cursor(&mut self, delta: isize, len: usize) -> usize {
+        let max = len.saturating_sub(1);
+        let cur = match self.screen() {
+            Screen::Ladder => self.ladder.as_ref().map_or(0, |l| l.cursor),
+            Screen::Columns => self.column_cursor,
+            _ => self.cursor,
+        };
+        cur.saturating_add_signed(delta).min(max)
+    }
+
+    /// Applies an action. `model` is read for sizes and selections only.
+    pub fn apply(&mut self, a: Action, model: &Model) {
+        self.status = None;
+        if a == Action::Quit {
+            self.quit = true;
+            return;
+        }
+        match self.screen() {
+            Screen::CallList => self.call_list_action(a, model),
+            Screen::Ladder => self.ladder_action(a, model),
+            Screen::Message => match a {
+                Action::Up | Action::PaneUp => {
+                    self.message_scroll = self.message_scroll.saturating_sub(1)
+                }
+                Action::Down | Action::PaneDown => {
+                    self.message_scroll = self.message_scroll.saturating_add(1)
+                }
+                Action::PageUp | Action::HalfPageUp => {
+                    self.message_scroll = self.message_scroll.saturating_sub(10)
+                }
+                Action::PageDown | Action::HalfPageDown => {
+                    self.message_scroll = self.message_scroll.saturating_add(10);
+                }
+                Action::Top => self.message_scroll = 0,
+                Action::Back | Action::Open | Action::Raw => {
+                    self.stack.pop();
+                }
+                Action::Help => self.stack.push(Screen::Help),
+                _ => {}
+            },
+            Screen::Help => match a {
+                Action::Down | Action::PaneDown => {
+                    self.help_scroll = self.help_scroll.saturating_add(1)
+                }
+                Action::Up | Action::PaneUp => {
+                    self.help_scroll = self.help_scroll.saturating_sub(1)
+                }
+                Action::PageDown | Action::HalfPageDown => {
+                    self.help_scroll = self.help_scroll.saturating_add(10)
+                }
+                Action::PageUp | Action::HalfPageUp => {
+                    self.help_scroll = self.help_scroll.saturating_sub(10)
+                }
+                _ => {
+                    self.stack.pop();
+                }
+            },
+            Screen::Columns => self.columns_action(a),
+            Screen::FilterForm => {
+                if a == Action::Back {
+                    self.stack.pop();
+                }
+            }
+        }
+    }
+
+    fn call_list_action(&mut self, a: Action, model: &Model) {
+        let len = self.rows.len();
+        let page = isize::try_from(self.page.max(1)).unwrap_or(20);
+        let moved = match a {
+            Action::Up => Some(self.move_cursor(-1, len)),
+            Action::Down => Some(self.move_cursor(1, len)),
+            Action::PageUp => Some(self.move_cursor(-page, len)),
+            Action::PageDown => Some(self.move_cursor(page, len)),
+            Action::HalfPageUp => Some(self.move_cursor(-page / 2, len)),
+            Action::HalfPageDown => Some(self.move_cursor(page / 2, len)),
+            Action::Top => Some(0),
+            _ => None,
+        };
+        if let Some(to) = moved {
+            // Moving by hand stops following new dialogs.
+            self.cursor = to;
+            self.autoscroll = false;
+            return;
+        }
+        match a {
+            Action::Bottom => self.cursor = len.saturating_sub(1),
+            Action::Select => {
+                if let Some(id) = self.current() {
+                    if !self.selected.remove(&id) {
+                        self.selected.insert(id);
+                    }
+                    self.cursor = self.move_cursor(1, len);
+                    self.autoscroll = false;
+                }
+            }
+            Action::Open => self.open_ladder(model),
+            Action::Back => self.quit = true,
+            Action::Help => self.stack.push(Screen::Help),
+            Action::Search => {
+                self.search_input = Some(Input {
+                    text: self.filter_text.clone(),
+                });
+            }
+            Action::FilterForm => self.stack.push(Screen::FilterForm),
+            Action::Columns => {
+                self.column_cursor = 0;
+                self.stack.push(Screen::Columns);
+            }
+            Action::Clear => {
+                self.clear_requested = true;
+                self.selected.clear();
+                self.cursor = 0;
+                self.rows_dirty = true;
+            }
+            Action::Pause => {
+                self.paused = !self.paused;
+                self.status = Some(
+                    if self.paused {
+                        "capture paused"
+                    } else {
+                        "capture resumed"
+                    }
+                    .into(),
+                );
+            }
+            Action::Autoscroll => {
+                self.autoscroll = !self.autoscroll;
+                self.rows_dirty = true;
+            }
+            Action::OnlyCalls => {
+                self.only_calls = !self.only_calls;
+                self.rows_dirty = true;
+            }
+            Action::SortNext => {
+                let i = self
+                    .columns
+                    .iter()
+                    .position(|c| *c == self.sort)
+                    .map_or(0, |i| i + 1);
+                self.sort = self
+                    .columns
+                    .get(i % self.columns.len().max(1))
+                    .copied()
+                    .unwrap_or(Column::Index);
+                self.rows_dirty = true;
+                self.status = Some(format!("sorted by {}", self.sort.title()));
+            }
+            Action::SortReverse => {
+                self.ascending = !self.ascending;
+                self.rows_dirty = true;
+            }
+            Action::Save => {
+                self.status = Some("saving is not available yet (export is being built)".into());
+            }
+            _ => {}
+        }
+    }
+
+    fn open_ladder(&mut self, model: &Model) {
+        let mut dialogs: Vec<DialogId> = self.selected.iter().copied().collect();
+        if dialogs.is_empty() {
+            dialogs.extend(self.current());
+        }
+        if dialogs.is_empty() {
+            return;
+        }
+        let several = dialogs.len() > 1;
+        self.ladder = Some(LadderState {
+            dialogs,
+            extended: false,
+            cursor: 0,
+            offset: Cell::new(0),
+            pane_scroll: 0,
+            show_raw: true,
+            time_mode: TimeMode::Absolute,
+            merge_by_ip: false,
+            colour_mode: if several {
+                ColourMode::CallId
+            } else {
+                ColourMode::Kind
+            },
+        });
+        let _ = model;
+        self.stack.push(Screen::Ladder);
+    }
+
+    fn ladder_action(&mut self, a: Action, model: &Model) {
+        let len = self.ladder_messages(model).len();
+        let page = isize::try_from(self.page.max(1)).unwrap_or(20);
+        let to = match a {
+            Action::Up => Some(self.move_cursor(-1, len)),
+            Action::Down => Some(self.move_cursor(1, len)),
+            Action::PageUp => Some(self.move_cursor(-page, len)),
+            Action::PageDown => Some(self.move_cursor(page, len)),
+            Action::HalfPageUp => Some(self.move_cursor(-page / 2, len)),
+            Action::HalfPageDown => Some(self.move_cursor(page / 2, len)),
+            Action::Top => Some(0),
+            Action::Bottom => Some(len.saturating_sub(1)),
+            _ => None,
+        };
+        let Some(l) = self.ladder.as_mut() else {
+            self.stack.pop();
+            return;
+        };
+        if let Some(to) = to {
+            l.cursor = to;
+            l.pane_scroll = 0;
+            return;
+        }
+        match a {
+            Action::Back => {
+                self.stack.pop();
+            }
+            Action::Open => {
+                self.message_scroll = 0;
+                self.stack.push(Screen::Message);
+            }
+            Action::Raw => l.show_raw = !l.show_raw,
+            Action::Extended => l.extended = !l.extended,
+            Action::TimeMode => {
+                l.time_mode = match l.time_mode {
+                    TimeMode::Absolute => TimeMode::Delta,
+                    TimeMode::Delta => TimeMode::FromStart,
+                    TimeMode::FromStart => TimeMode::Absolute,
+                };
+            }
+            Action::MergeByIp => l.merge_by_ip = !l.merge_by_ip,
+            Action::ColourMode => {
+                l.colour_mode = match l.colour_mode {
+                    ColourMode::Kind => ColourMode::Transaction,
+                    ColourMode::Transaction => ColourMode::CallId,
+                    ColourMode::CallId => ColourMode::Kind,
+                };
+            }
+            Action::PaneUp => l.pane_scroll = l.pane_scroll.saturating_sub(1),
+            Action::PaneDown => l.pane_scroll = l.pane_scroll.saturating_add(1),
+            Action::Help => self.stack.push(Screen::Help),
+            Action::Save => {
+                self.status = Some("saving is not available yet (export is being built)".into())
+            }
+            _ => {}
+        }
+    }
+
+    fn columns_action(&mut self, a: Action) {
+        let len = Column::ALL.len();
+        let cur = self.column_cursor.min(len - 1);
+        let Some(&col) = Column::ALL.get(cur) else {
+            return;
+        };
+        match a {
+            Action::Up => self.column_cursor = self.move_cursor(-1, len),
+            Action::Down => self.column_cursor = self.move_cursor(1, len),
+            Action::Select | Action::Open => {
+                if let Some(i) = self.columns.iter().position(|c| *c == col) {
+                    if self.columns.len() > 1 {
+                        self.columns.remove(i);
+                    }
+                } else {
+                    self.columns.push(col);
+                }
+            }
+            // Move the column left or right in the shown order.
+            Action::PaneUp | Action::PaneDown => {
+                if let Some(i) = self.columns.iter().position(|c| *c == col) {
+                    let j = if a == Action::PaneUp {
+                        i.checked_sub(1)
+                    } else {
+                        Some(i + 1)
+                    };
+                    if let Some(j) = j.filter(|j| *j < self.columns.len()) {
+                        self.columns.swap(i, j);
+                    }
+                }
+            }
+            Action::Back => {
+                self.stack.pop();
+            }
+            _ => {}
+        }
+    }
+
+    /// Typing into the display filter: a character, Backspace, Enter, Esc.
+    pub fn search_key(&mut self, key: SearchKey) {
+        let Some(input) = self.search_input.as_mut() else {
+            return;
+        };
+        match key {
+            SearchKey::Char(c) => input.text.push(c),
+            SearchKey::Backspace => {
+                input.text.pop();
+            }
+            SearchKey::Cancel => self.search_input = None,
+            SearchKey::Enter => {
+                let text = input.text.clone();
+                self.search_input = None;
+                self.set_filter(&text);
+            }
+            SearchKey::Tab => {}
+        }
+    }
+
+    /// Sets the display filter (a case-insensitive regex; empty clears it).
+    pub fn set_filter(&mut self, text: &str) {
+        if text.is_empty() {
+            self.filter = None;
+            self.filter_text.clear();
+        } else {
+            match RegexBuilder::new(text)
+                .case_insensitive(true)
+                .size_limit(1 << 20)
+                .build()
+            {
+                Ok(re) => {
+                    self.filter = Some(re);
+                    text.clone_into(&mut self.filter_text);
+                }
+                Err(e) => {
+                    self.status = Some(format!("bad filter: {e}"));
+                    return;
+                }
+            }
+        }
+        self.autoscroll = false;
+        self.cursor = 0;
+        self.rows_dirty = true;
+    }
+
+    /// Typing into the filter form.
+    pub fn form_key(&mut self, key: SearchKey) {
+        let focus = self.form.focus.min(FORM_FIELDS.len() - 1);
+        match key {
+            SearchKey::Char(c) => {
+                if let Some(f) = self.form.fields.get_mut(focus) {
+                    f.push(c);
+                }
+            }
+            SearchKey::Backspace => {
+                if let Some(f) = self.form.fields.get_mut(focus) {
+                    f.pop();
+                }
+            }
+            SearchKey::Tab => self.form.focus = (focus + 1) % FORM_FIELDS.len(),
+            SearchKey::Cancel => {
+                self.stack.pop();
+            }
+            SearchKey::Enter => match self.compile_form() {
+                Ok(c) => {
+                    self.compiled_form = c;
+                    self.rows_dirty = true;
+                    self.cursor = 0;
+                    self.autoscroll = false;
+                    self.stack.pop();
+                }
+                Err(e) => self.status = Some(e),
+            },
+        }
+    }
+
+    fn compile_form(&self) -> Result<CompiledForm, String> {
+        let [methods, rest @ ..] = &self.form.fields;
+        let mut out = CompiledForm {
+            methods: methods
+                .split([',', ' '])
+                .filter(|m| !m.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            regexes: Default::default(),
+        };
+        for (i, text) in rest.iter().enumerate() {
+            if text.is_empty() {
+                continue;
+            }
+            let re = RegexBuilder::new(text)
+                .case_insensitive(true)
+                .size_limit(1 << 20)
+                .build()
+                .map_err(|e| format!("{}: {e}", FORM_FIELDS.get(i + 1).unwrap_or(&"")))?;
+            if let Some(slot) = out.regexes.get_mut(i) {
+                *slot = Some(re);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The ladder's messages: every message of its dialogs (and of related
+    /// legs when extended), in time order, with the dialog each belongs to.
+    #[must_use]
+    pub fn ladder_messages<'m>(&self, model: &'m Model) -> Vec<(&'m Dialog, &'m Message)> {
+        let Some(l) = &self.ladder else {
+            return Vec::new();
+        };
+        let mut dialogs: Vec<&Dialog> = l
+            .dialogs
+            .iter()
+            .filter_map(|id| model.dialog(*id))
+            .collect();
+        if l.extended {
+            let mut extra = Vec::new();
+            for d in &dialogs {
+                for cid in model.related(d) {
+                    if let Some(r) = model.find(&cid)
+                        && !dialogs.iter().any(|x| x.id == r.id)
+                        && !extra.iter().any(|x: &&Dialog| x.id == r.id)
+                    {
+                        extra.push(r);
+                    }
+                }
+            }
+            dialogs.extend(extra);
+        }
+        let mut out: Vec<(&Dialog, &Message)> = dialogs
+            .iter()
+            .flat_map(|d| d.messages.iter().map(move |m| (*d, m)))
+            .collect();
+        out.sort_by_key(|(_, m)| m.ts_ns);
+        out
+    }
+
+    /// Tells the app the model was cleared.
+    pub fn cleared(&mut self) {
+        self.clear_requested = false;
+        self.rows.clear();
+        self.rows_dirty = true;
+        self.ladder = None;
+        self.stack.truncate(1);
+    }
+}
+
+/// Keys while typing text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchKey {
+    Char(char),
+    Backspace,
+    Enter,
+    Cancel,
+    Tab,
+}
+
+/// The text a display filter matches: what the row shows, and the Call-ID.
+#[must_use]
+pub fn row_text(d: &Dialog, now_ns: i64) -> String {
+    let first = d.messages.first();
+    format!(
+        "{} {} {} {} {} {} {} {}",
+        first.map(Message::label).unwrap_or_default(),
+        d.from,
+        d.to,
+        first.map(|m| m.src.to_string()).unwrap_or_default(),
+        first.map(|m| m.dst.to_string()).unwrap_or_default(),
+        d.state_at(now_ns).name(),
+        d.call_id,
+        d.messages
+            .iter()
+            .filter_map(Message::status)
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
+fn compare(key: Column, a: &Dialog, b: &Dialog, now: i64) -> std::cmp::Ordering {
+    let first = |d: &Dialog| {
+        d.messages
+            .first()
+            .map(|m| (m.label(), m.src.to_string(), m.dst.to_string(), m.transport))
+    };
+    match key {
+        Column::Index => a.id.cmp(&b.id),
+        Column::Start => a.first_ts().cmp(&b.first_ts()),
+        Column::Method => first(a).map(|f| f.0).cmp(&first(b).map(|f| f.0)),
+        Column::From => uri_of(&a.from).cmp(uri_of(&b.from)),
+        Column::To => uri_of(&a.to).cmp(uri_of(&b.to)),
+        Column::Src => first(a).map(|f| f.1).cmp(&first(b).map(|f| f.1)),
+        Column::Dst => first(a).map(|f| f.2).cmp(&first(b).map(|f| f.2)),
+        Column::Msgs => a.messages.len().cmp(&b.messages.len()),
+        Column::State => a.state_at(now).name().cmp(&b.state_at(now).name()),
+        Column::Duration => a.total_ns().cmp(&b.total_ns()),
+        Column::Pdd => a.pdd_ns().cmp(&b.pdd_ns()),
+        Column::Transport => first(a)
+            .map(|f| f.3.as_str())
+            .cmp(&first(b).map(|f| f.3.as_str())),
+        Column::CallId => a.call_id.cmp(&b.call_id),
+        Column::UserAgent => a.user_agent.cmp(&b.user_agent),
+    }
+    .then(a.id.cmp(&b.id))
+}

@@ -1,0 +1,194 @@
+//! The terminal UI: one loop that drains the capture channel into the model
+//! in bounded batches, reads keys and the mouse, and redraws at a bounded
+//! rate, only when something changed. No tokio: crossterm's `poll` with a
+//! short timeout and a non-blocking channel drain need no async runtime.
+
+pub mod app;
+pub mod escape;
+pub mod terminal;
+pub mod theme;
+pub mod views;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::TryRecvError;
+use std::time::{Duration, Instant};
+
+use ratatui::crossterm::event::{self, Event, KeyCode, KeyEventKind, MouseButton, MouseEventKind};
+
+use crate::capture::{CaptureEvent, Control, Events};
+use crate::keymap::Action;
+use crate::model::Model;
+use app::{AppState, Screen, SearchKey};
+
+/// Messages ingested per loop turn at most, so keys stay responsive.
+const DRAIN_BUDGET: usize = 20_000;
+/// Frames per second at most while traffic flows.
+const MIN_FRAME: Duration = Duration::from_millis(100);
+/// How long one poll for input waits.
+const TICK: Duration = Duration::from_millis(50);
+
+/// What the UI run ended with.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub warnings: Vec<String>,
+    pub failure: Option<String>,
+}
+
+/// Feeds the model from the capture events; returns whether the capture
+/// finished.
+pub fn drain(model: &mut Model, events: &Events, app: &mut AppState, out: &mut Outcome) -> bool {
+    let mut n = 0;
+    while n < DRAIN_BUDGET {
+        match events.try_recv() {
+            Ok(CaptureEvent::Messages(mut batch)) => {
+                n += batch.len();
+                for m in &mut batch {
+                    model.ingest(m);
+                }
+                events.give_back(batch);
+            }
+            Ok(CaptureEvent::Counters(c)) => model.set_counters(c),
+            Ok(CaptureEvent::Warning(w)) => {
+                tracing::warn!("{w}");
+                app.status = Some(w.clone());
+                out.warnings.push(w);
+            }
+            Ok(CaptureEvent::Failed(e)) => {
+                tracing::error!("{e}");
+                app.status = Some(format!("capture stopped: {e}"));
+                out.failure = Some(e);
+            }
+            Ok(CaptureEvent::Finished) | Err(TryRecvError::Disconnected) => return true,
+            Err(TryRecvError::Empty) => return false,
+        }
+    }
+    false
+}
+
+fn text_key(code: KeyCode) -> Option<SearchKey> {
+    Some(match code {
+        KeyCode::Char(c) => SearchKey::Char(c),
+        KeyCode::Backspace => SearchKey::Backspace,
+        KeyCode::Enter => SearchKey::Enter,
+        KeyCode::Esc => SearchKey::Cancel,
+        KeyCode::Tab => SearchKey::Tab,
+        _ => return None,
+    })
+}
+
+/// Applies one terminal event to the app.
+pub fn handle(ev: &Event, app: &mut AppState, model: &Model) {
+    match ev {
+        Event::Key(k) if k.kind != KeyEventKind::Release => {
+            if app.search_input.is_some() {
+                if let Some(t) = text_key(k.code) {
+                    app.search_key(t);
+                }
+            } else if app.screen() == Screen::FilterForm {
+                if let Some(t) = text_key(k.code) {
+                    app.form_key(t);
+                }
+            } else if let Some(a) = app.keymap.action(k) {
+                app.apply(a, model);
+            }
+        }
+        Event::Mouse(m) => match m.kind {
+            MouseEventKind::ScrollDown => app.apply(Action::Down, model),
+            MouseEventKind::ScrollUp => app.apply(Action::Up, model),
+            MouseEventKind::Down(MouseButton::Left) => {
+                let row = usize::from(m.row);
+                match app.screen() {
+                    Screen::CallList if row >= 4 => {
+                        let to = app.offset.get() + row - 4;
+                        if to < app.rows().len() {
+                            app.cursor = to;
+                            app.autoscroll = false;
+                        }
+                    }
+                    Screen::Ladder if row >= 2 => {
+                        let len = app.ladder_messages(model).len();
+                        if let Some(l) = app.ladder.as_mut() {
+                            let to = l.offset.get() + row - 2;
+                            if to < len {
+                                l.cursor = to;
+                                l.pane_scroll = 0;
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        },
+        _ => {}
+    }
+}
+
+/// Runs the UI until the user quits or a signal arrives.
+///
+/// # Errors
+/// When the terminal fails.
+pub fn run(
+    model: &mut Model,
+    events: &Events,
+    control: &Control,
+    interrupted: &AtomicBool,
+    app: &mut AppState,
+) -> std::io::Result<Outcome> {
+    let mut guard = terminal::enter()?;
+    let mut out = Outcome::default();
+    let mut finished = false;
+    let mut last_draw: Option<Instant> = None;
+    let mut drawn_generation = None;
+    let mut dirty = true;
+    let mut rate_mark = (Instant::now(), 0u64);
+    loop {
+        if !finished {
+            finished = drain(model, events, app, &mut out);
+        }
+        if app.clear_requested {
+            model.clear();
+            app.cleared();
+            dirty = true;
+        }
+        control.paused.store(app.paused, Ordering::Relaxed);
+        let size = guard.terminal.size()?;
+        app.page = usize::from(size.height.saturating_sub(6)).max(1);
+        if event::poll(if finished {
+            Duration::from_millis(250)
+        } else {
+            TICK
+        })? {
+            // Take every pending event before drawing.
+            loop {
+                let ev = event::read()?;
+                handle(&ev, app, model);
+                dirty = true;
+                if !event::poll(Duration::ZERO)? {
+                    break;
+                }
+            }
+        }
+        if app.quit || interrupted.load(Ordering::Relaxed) {
+            break;
+        }
+        let elapsed = rate_mark.0.elapsed();
+        if elapsed >= Duration::from_secs(1) {
+            let n = model.stats().sip_messages;
+            app.rate = (n - rate_mark.1) as f64 / elapsed.as_secs_f64();
+            rate_mark = (Instant::now(), n);
+        }
+        let moved = drawn_generation != Some(model.generation());
+        let due = last_draw.is_none_or(|t| t.elapsed() >= MIN_FRAME);
+        if dirty || (moved && due) {
+            app.refresh(model);
+            guard.terminal.draw(|f| views::render(f, app, model))?;
+            last_draw = Some(Instant::now());
+            drawn_generation = Some(model.generation());
+            dirty = false;
+        }
+    }
+    control.stop.store(true, Ordering::Relaxed);
+    drop(guard);
+    Ok(out)
+}

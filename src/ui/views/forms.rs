@@ -1,0 +1,99 @@
+//! The filter form (F7) and the column picker (F10), drawn over the call list.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+
+use super::put;
+use crate::config::Column;
+use crate::keymap::Action;
+use crate::ui::app::{AppState, FORM_FIELDS};
+use crate::ui::{escape, theme};
+
+fn boxed(buf: &mut Buffer, area: Rect, w: u16, h: u16, title: &str) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    let r = Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    );
+    buf.set_style(r, Style::new().bg(ratatui::style::Color::Black));
+    for y in r.y..r.bottom() {
+        buf.set_stringn(
+            r.x,
+            y,
+            " ".repeat(usize::from(w)),
+            usize::from(w),
+            Style::new(),
+        );
+    }
+    put(buf, r, r.x, r.y, &format!(" {title} "), w, theme::header());
+    r
+}
+
+pub fn draw_filter(buf: &mut Buffer, area: Rect, app: &AppState) {
+    let h = u16::try_from(FORM_FIELDS.len()).unwrap_or(7) + 4;
+    let r = boxed(
+        buf,
+        area,
+        70,
+        h,
+        "Filter   Tab next field   Enter apply   Esc cancel",
+    );
+    for (i, (label, value)) in FORM_FIELDS.iter().zip(app.form.fields.iter()).enumerate() {
+        let y = r.y + 2 + u16::try_from(i).unwrap_or(0);
+        let focus = i == app.form.focus;
+        put(
+            buf,
+            r,
+            r.x + 1,
+            y,
+            label,
+            32,
+            if focus { theme::title() } else { Style::new() },
+        );
+        let text = format!("{}{}", escape::text(value), if focus { "_" } else { "" });
+        put(
+            buf,
+            r,
+            r.x + 34,
+            y,
+            &text,
+            r.width.saturating_sub(35),
+            if focus { theme::cursor() } else { Style::new() },
+        );
+    }
+}
+
+pub fn draw_columns(buf: &mut Buffer, area: Rect, app: &AppState) {
+    let h = u16::try_from(Column::ALL.len()).unwrap_or(14) + 4;
+    let hint = format!(
+        "Columns   {} show/hide   {}/{} move   {} done",
+        app.keymap.hint(Action::Select),
+        app.keymap.hint(Action::PaneUp),
+        app.keymap.hint(Action::PaneDown),
+        app.keymap.hint(Action::Back)
+    );
+    let r = boxed(buf, area, 60, h, &hint);
+    for (i, c) in Column::ALL.iter().enumerate() {
+        let y = r.y + 2 + u16::try_from(i).unwrap_or(0);
+        let pos = app.columns.iter().position(|x| x == c);
+        let mark = pos.map_or("[ ]   ".to_owned(), |p| format!("[x] {:<2}", p + 1));
+        let style = if i == app.column_cursor {
+            theme::cursor()
+        } else {
+            Style::new()
+        };
+        put(
+            buf,
+            r,
+            r.x + 2,
+            y,
+            &format!("{mark} {}", c.title()),
+            r.width.saturating_sub(3),
+            style,
+        );
+    }
+}

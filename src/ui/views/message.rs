@@ -1,0 +1,236 @@
+//! One message's raw text with SIP colouring: start line bold, header names
+//! coloured, SDP in its own colour. Beside the ladder, or full screen.
+//! Everything from the wire is escaped (see `ui::escape`).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+
+use super::{clock, fill_row, footer, put};
+use crate::keymap::Action;
+use crate::model::{Message, Model};
+use crate::sip::SipMessage;
+use crate::ui::app::AppState;
+use crate::ui::{escape, theme};
+
+/// One drawn line: a header name (coloured) and the rest.
+struct Line {
+    name: String,
+    rest: String,
+    style: Style,
+}
+
+fn lines(raw: &[u8]) -> Vec<Line> {
+    let mut out = Vec::new();
+    let mut in_body = false;
+    for (i, l) in raw.split(|b| *b == b'\n').enumerate() {
+        let l = l.strip_suffix(b"\r").unwrap_or(l);
+        if i == 0 {
+            out.push(Line {
+                name: String::new(),
+                rest: escape::bytes(l),
+                style: theme::title(),
+            });
+            continue;
+        }
+        if l.is_empty() && !in_body {
+            in_body = true;
+            out.push(Line {
+                name: String::new(),
+                rest: String::new(),
+                style: Style::new(),
+            });
+            continue;
+        }
+        if in_body {
+            out.push(Line {
+                name: String::new(),
+                rest: escape::bytes(l),
+                style: theme::sdp_line(),
+            });
+        } else if let Some(colon) = l.iter().position(|b| *b == b':') {
+            let (n, r) = l.split_at(colon);
+            out.push(Line {
+                name: escape::bytes(n),
+                rest: escape::bytes(r),
+                style: Style::new(),
+            });
+        } else {
+            out.push(Line {
+                name: String::new(),
+                rest: escape::bytes(l),
+                style: Style::new(),
+            });
+        }
+    }
+    out
+}
+
+fn heading(m: &Message) -> String {
+    format!(
+        "{} {} → {} {}{}",
+        clock(m.ts_ns),
+        m.src,
+        m.dst,
+        m.transport.as_str().to_ascii_uppercase(),
+        if m.retransmission {
+            "  retransmission"
+        } else {
+            ""
+        }
+    )
+}
+
+fn draw_lines(buf: &mut Buffer, area: Rect, raw: &[u8], scroll: u16) {
+    for (i, line) in lines(raw).iter().skip(usize::from(scroll)).enumerate() {
+        let Ok(dy) = u16::try_from(i) else { break };
+        let y = area.y + dy;
+        if y >= area.bottom() {
+            break;
+        }
+        let name_w = u16::try_from(line.name.chars().count()).unwrap_or(u16::MAX);
+        put(
+            buf,
+            area,
+            area.x,
+            y,
+            &line.name,
+            area.width,
+            theme::sip_header_name(),
+        );
+        put(
+            buf,
+            area,
+            area.x.saturating_add(name_w),
+            y,
+            &line.rest,
+            area.width.saturating_sub(name_w),
+            line.style,
+        );
+    }
+}
+
+/// The pane beside the ladder.
+pub fn draw_pane(buf: &mut Buffer, area: Rect, model: &Model, m: &Message, scroll: u16) {
+    if area.width < 3 || area.height < 2 {
+        return;
+    }
+    let inner = Rect::new(area.x + 1, area.y, area.width - 1, area.height);
+    for y in area.y..area.bottom() {
+        put(buf, area, area.x, y, "│", 1, theme::dim());
+    }
+    put(
+        buf,
+        inner,
+        inner.x,
+        inner.y,
+        &heading(m),
+        inner.width,
+        theme::header(),
+    );
+    let mut top = inner.y + 1;
+    if m.has_sdp
+        && let Ok(Some(sdp)) = model.sdp(m)
+    {
+        put(
+            buf,
+            inner,
+            inner.x,
+            top,
+            &format!("SDP: {}", super::ladder::sdp_summary(&sdp)),
+            inner.width,
+            theme::sdp_line(),
+        );
+        top += 1;
+    }
+    if !m.defects.is_empty() {
+        put(
+            buf,
+            inner,
+            inner.x,
+            top,
+            &format!("malformed: {}", m.defects.names().join(", ")),
+            inner.width,
+            theme::warning(),
+        );
+        top += 1;
+    }
+    let body = Rect::new(
+        inner.x,
+        top,
+        inner.width,
+        inner.bottom().saturating_sub(top),
+    );
+    match model.raw(m) {
+        Ok(raw) => draw_lines(buf, body, &raw, scroll),
+        Err(e) => put(
+            buf,
+            body,
+            body.x,
+            body.y,
+            &format!("cannot read the message: {e}"),
+            body.width,
+            theme::warning(),
+        ),
+    }
+}
+
+/// The selected message, full screen, with rsip's strict verdict.
+pub fn draw_full(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
+    let msgs = app.ladder_messages(model);
+    let Some((d, m)) = app.ladder.as_ref().and_then(|l| msgs.get(l.cursor)) else {
+        return;
+    };
+    fill_row(buf, area, area.y, theme::header());
+    put(
+        buf,
+        area,
+        area.x,
+        area.y,
+        &format!(" {}   Call-ID {}", heading(m), escape::text(&d.call_id)),
+        area.width,
+        theme::header(),
+    );
+    let raw = model
+        .raw(m)
+        .map(std::borrow::Cow::into_owned)
+        .unwrap_or_default();
+    let sdp = SipMessage::parse_one(&raw).and_then(|p| p.sdp_body().map(<[u8]>::to_vec));
+    let verdict = crate::sip::strict::check(&raw, sdp.as_deref());
+    let strict = match (&verdict.sip_error, &verdict.sdp_error) {
+        (None, None) => "strict RFC 3261 parse (rsip): ok".to_owned(),
+        (Some(e), _) => format!("strict RFC 3261 parse (rsip): {e}"),
+        (None, Some(e)) => format!("strict SDP parse (sdp-rs): {e}"),
+    };
+    let style = if verdict.is_strict() {
+        theme::dim()
+    } else {
+        theme::warning()
+    };
+    put(
+        buf,
+        area,
+        area.x,
+        area.y + 1,
+        &escape::text(&strict),
+        area.width,
+        style,
+    );
+    let body = Rect::new(
+        area.x,
+        area.y + 2,
+        area.width,
+        area.height.saturating_sub(3),
+    );
+    draw_lines(buf, body, &raw, app.message_scroll);
+    footer(
+        buf,
+        area,
+        app,
+        &[
+            (Action::Back, "back"),
+            (Action::Down, "scroll"),
+            (Action::PageDown, "page"),
+        ],
+    );
+}

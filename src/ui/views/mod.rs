@@ -1,0 +1,205 @@
+//! The views. Each reads the model and the app state and draws into a
+//! buffer; none keeps state of its own or knows a key code.
+
+pub mod call_list;
+pub mod forms;
+pub mod help;
+pub mod ladder;
+pub mod message;
+
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+
+use super::app::{AppState, Screen};
+use super::theme;
+use crate::model::Model;
+
+/// Draws the whole screen for the current view.
+pub fn render(frame: &mut Frame<'_>, app: &AppState, model: &Model) {
+    let area = frame.area();
+    draw(frame.buffer_mut(), area, app, model);
+}
+
+/// Draws into any buffer (the tests and benchmarks use this directly).
+pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    match app.screen() {
+        Screen::CallList => call_list::draw(buf, area, app, model),
+        Screen::Ladder => ladder::draw(buf, area, app, model),
+        Screen::Message => message::draw_full(buf, area, app, model),
+        Screen::Help => help::draw(buf, area, app),
+        Screen::FilterForm => {
+            call_list::draw(buf, area, app, model);
+            forms::draw_filter(buf, area, app);
+        }
+        Screen::Columns => {
+            call_list::draw(buf, area, app, model);
+            forms::draw_columns(buf, area, app);
+        }
+    }
+}
+
+/// Writes `text` at (x, y), at most `width` cells, clipped to `area`.
+pub(crate) fn put(
+    buf: &mut Buffer,
+    area: Rect,
+    x: u16,
+    y: u16,
+    text: &str,
+    width: u16,
+    style: Style,
+) {
+    if y < area.y || y >= area.bottom() || x >= area.right() || x < area.x {
+        return;
+    }
+    let max = width.min(area.right() - x);
+    buf.set_stringn(x, y, text, usize::from(max), style);
+}
+
+/// Fills one row of `area` with a style.
+pub(crate) fn fill_row(buf: &mut Buffer, area: Rect, y: u16, style: Style) {
+    if y >= area.y && y < area.bottom() {
+        buf.set_style(Rect::new(area.x, y, area.width, 1), style);
+    }
+}
+
+/// The last line: the status message, or key hints.
+pub(crate) fn footer(
+    buf: &mut Buffer,
+    area: Rect,
+    app: &AppState,
+    hints: &[(crate::keymap::Action, &str)],
+) {
+    let y = area.bottom().saturating_sub(1);
+    if area.height < 2 {
+        return;
+    }
+    if let Some(s) = &app.status {
+        put(
+            buf,
+            area,
+            area.x,
+            y,
+            &super::escape::text(s),
+            area.width,
+            theme::warning(),
+        );
+        return;
+    }
+    let text: Vec<String> = hints
+        .iter()
+        .map(|(a, label)| format!("{} {label}", app.keymap.hint(*a)))
+        .collect();
+    put(
+        buf,
+        area,
+        area.x,
+        y,
+        &text.join("  "),
+        area.width,
+        theme::dim(),
+    );
+}
+
+/// `HH:MM:SS.mmm` (UTC) of a capture timestamp.
+#[must_use]
+pub fn clock(ts_ns: i64) -> String {
+    let secs = ts_ns.div_euclid(1_000_000_000);
+    let ms = ts_ns.rem_euclid(1_000_000_000) / 1_000_000;
+    let t = secs.rem_euclid(86_400);
+    format!("{:02}:{:02}:{:02}.{ms:03}", t / 3600, t % 3600 / 60, t % 60)
+}
+
+/// A duration for people: `850ms`, `12.3s`, `4:05`, `1:02:03`.
+#[must_use]
+pub fn duration(ns: i64) -> String {
+    let ms = ns / 1_000_000;
+    if ms < 1000 {
+        return format!("{ms}ms");
+    }
+    let s = ms / 1000;
+    if s < 60 {
+        return format!("{}.{}s", s, (ms % 1000) / 100);
+    }
+    if s < 3600 {
+        return format!("{}:{:02}", s / 60, s % 60);
+    }
+    format!("{}:{:02}:{:02}", s / 3600, s % 3600 / 60, s % 60)
+}
+
+/// The standard reason phrase of a status code (RFC 3261 and friends).
+#[must_use]
+pub fn reason(code: u16) -> &'static str {
+    match code {
+        100 => "Trying",
+        180 => "Ringing",
+        181 => "Call Is Being Forwarded",
+        182 => "Queued",
+        183 => "Session Progress",
+        199 => "Early Dialog Terminated",
+        200 => "OK",
+        202 => "Accepted",
+        204 => "No Notification",
+        300 => "Multiple Choices",
+        301 => "Moved Permanently",
+        302 => "Moved Temporarily",
+        305 => "Use Proxy",
+        380 => "Alternative Service",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        402 => "Payment Required",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        406 => "Not Acceptable",
+        407 => "Proxy Authentication Required",
+        408 => "Request Timeout",
+        410 => "Gone",
+        413 => "Request Entity Too Large",
+        415 => "Unsupported Media Type",
+        416 => "Unsupported URI Scheme",
+        420 => "Bad Extension",
+        421 => "Extension Required",
+        422 => "Session Interval Too Small",
+        423 => "Interval Too Brief",
+        480 => "Temporarily Unavailable",
+        481 => "Call/Transaction Does Not Exist",
+        482 => "Loop Detected",
+        483 => "Too Many Hops",
+        484 => "Address Incomplete",
+        485 => "Ambiguous",
+        486 => "Busy Here",
+        487 => "Request Terminated",
+        488 => "Not Acceptable Here",
+        489 => "Bad Event",
+        491 => "Request Pending",
+        493 => "Undecipherable",
+        500 => "Server Internal Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Server Time-out",
+        505 => "Version Not Supported",
+        513 => "Message Too Large",
+        600 => "Busy Everywhere",
+        603 => "Decline",
+        604 => "Does Not Exist Anywhere",
+        606 => "Not Acceptable",
+        _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn formats_times_and_durations() {
+        assert_eq!(super::clock(1_795_306_588_257_567_000), "00:16:28.257");
+        assert_eq!(super::duration(305_000_000), "305ms");
+        assert_eq!(super::duration(9_012_000_000), "9.0s");
+        assert_eq!(super::duration(125_000_000_000), "2:05");
+    }
+}
