@@ -50,6 +50,14 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(2));
     }
 
+    // Read before the capture opens: once root is dropped, root's home is closed.
+    let use_ui = !cli.no_ui && std::io::stdout().is_terminal();
+    let config = match &cli.config {
+        Some(path) => Config::load(path, true)?,
+        None => Config::default_path()
+            .map_or_else(|| Ok(Config::default()), |p| Config::load(&p, false))?,
+    };
+
     let limits = Limits {
         max_calls: cli.limit.max(1),
         max_mem_bytes: cli.mem_mb.saturating_mul(1 << 20),
@@ -79,13 +87,6 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             files.push(f);
         }
         Source::Files(files)
-    };
-
-    let use_ui = !cli.no_ui && std::io::stdout().is_terminal();
-    let config = match &cli.config {
-        Some(path) => Config::load(path, true)?,
-        None => Config::default_path()
-            .map_or_else(|| Ok(Config::default()), |p| Config::load(&p, false))?,
     };
 
     let control = Arc::new(Control::default());
