@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Installs what building sipscope needs on Debian/Ubuntu, only where missing:
-# libpcap-dev (the pcap crate links libpcap) and pkg-config.
+# libpcap-dev (the pcap crate links libpcap) and pkg-config. With --test, also
+# what the tests drive: tmux (the end-to-end UI test).
 set -euo pipefail
 
 missing=()
+if [ "${1:-}" = "--test" ]; then
+    command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+fi
 [ -e /usr/include/pcap.h ] || [ -e /usr/include/pcap/pcap.h ] || missing+=(libpcap-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 command -v cc >/dev/null 2>&1 || missing+=(gcc)

@@ -2,14 +2,14 @@
 //! The pipeline against tshark: for every capture in tests/data with a
 //! `*.truth.json` (computed by shared/tools/truth.py with tshark 4.0), the
 //! model holds the same Call-IDs and, per Call-ID, the same sequence of
-//! (source, destination, method or status, CSeq).
+//! (source, destination, method or status, CSeq, retransmission).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-type Row = (String, String, String, String);
+type Row = (String, String, String, String, bool);
 
 fn captures() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
@@ -48,6 +48,7 @@ fn truth_rows(path: &Path) -> BTreeMap<String, Vec<Row>> {
                     m["dst"].as_str().unwrap().to_owned(),
                     what,
                     m["cseq"].as_str().unwrap_or("").to_owned(),
+                    m["resend"].as_bool().unwrap_or(false),
                 )
             })
             .collect();
@@ -70,6 +71,7 @@ fn our_rows(path: &Path) -> BTreeMap<String, Vec<Row>> {
                         m.dst.to_string(),
                         m.label(),
                         m.cseq_text().unwrap_or_default(),
+                        m.retransmission,
                     )
                 })
                 .collect();

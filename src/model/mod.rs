@@ -421,7 +421,7 @@ struct SourceFile {
     file: Option<std::fs::File>,
 }
 
-/// Direction, top Via branch, CSeq and start line: equal keys in one dialog
+/// Direction, top Via branch, CSeq and the whole start line: equal keys in one dialog
 /// mean a retransmission.
 fn transaction_key(msg: &SipMessage) -> u64 {
     let mut h = FxBuildHasher.build_hasher();
@@ -436,8 +436,10 @@ fn transaction_key(msg: &SipMessage) -> u64 {
     }
     h.write_u32(msg.head.cseq_num.unwrap_or(0));
     h.write(msg.cseq_method());
-    h.write(msg.method().unwrap_or_default());
-    h.write_u16(msg.status().unwrap_or(0));
+    // The whole start line: two provisional responses of one transaction
+    // ("100 Trying" from a proxy, "100 Giving a try" from the next hop) differ.
+    let start_line = msg.raw.split(|b| *b == b'\n').next().unwrap_or_default();
+    h.write(start_line);
     h.finish()
 }
 

@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Writes the synthetic captures that no shared capture covers (standard library only).
+
+  synthetic_retrans_xcid.pcap  an A-leg call whose INVITE is retransmitted 500 ms later
+                               (T1), and a B-leg (a B2BUA's other side) tying itself to
+                               the A-leg with X-Call-ID.
+  synthetic_escapes.pcap       an OPTIONS whose User-Agent carries ESC[2J, whose From
+                               carries an OSC window-title sequence and a non-UTF-8 byte.
+
+Run from this directory; then `python3 ../../../shared/tools/truth.py synthetic_*.pcap`
+writes their tshark truth files. Only documentation addresses (192.0.2.0/24).
+"""
+import struct
+
+def ip_checksum(h):
+    s = sum(struct.unpack('!10H', h))
+    s = (s >> 16) + (s & 0xffff)
+    s += s >> 16
+    return (~s) & 0xffff
+
+class Pcap:
+    def __init__(self, path):
+        self.f = open(path, 'wb')
+        self.f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        self.ip_id = 1
+
+    def udp(self, ts, src, dst, payload):
+        (sip, sport), (dip, dport) = src, dst
+        udp = struct.pack('!HHHH', sport, dport, 8 + len(payload), 0) + payload
+        hdr = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(udp), self.ip_id, 0, 64, 17, 0,
+                          bytes(map(int, sip.split('.'))), bytes(map(int, dip.split('.'))))
+        self.ip_id += 1
+        hdr = hdr[:10] + struct.pack('!H', ip_checksum(hdr)) + hdr[12:]
+        frame = b'\x02\x00\x00\x00\x00\x02' + b'\x02\x00\x00\x00\x00\x01' + b'\x08\x00' + hdr + udp
+        sec = int(ts)
+        usec = int(round((ts - sec) * 1e6))
+        self.f.write(struct.pack('<IIII', sec, usec, len(frame), len(frame)) + frame)
+
+    def close(self):
+        self.f.close()
+
+def msg(start, headers, body=b''):
+    lines = [start.encode()] + [h if isinstance(h, bytes) else h.encode() for h in headers]
+    lines.append(b'Content-Length: %d' % len(body))
+    return b'\r\n'.join(lines) + b'\r\n\r\n' + body
+
+SDP_A = (b'v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n'
+         b'm=audio 40000 RTP/AVP 0 8 101\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n')
+SDP_B = (b'v=0\r\no=- 2 2 IN IP4 192.0.2.2\r\ns=-\r\nc=IN IP4 192.0.2.2\r\nt=0 0\r\n'
+         b'm=audio 50000 RTP/AVP 8 101\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n')
+
+def call(p, t, ua, sbc, callid, ftag, ttag, extra=(), retransmit=False, sdp=(SDP_A, SDP_B)):
+    """A basic call from ua to sbc: INVITE (maybe twice), 100, 180, 200, ACK, BYE, 200."""
+    via = 'Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK%s' % (ua[0], ua[1], callid[:6])
+    common = ['From: "Alice" <sip:alice@192.0.2.1>;tag=' + ftag, 'To: <sip:bob@192.0.2.2>',
+              'Call-ID: ' + callid]
+    inv = msg('INVITE sip:bob@%s:%d SIP/2.0' % sbc, [via, 'Max-Forwards: 70'] + common +
+              ['CSeq: 1 INVITE', 'Contact: <sip:alice@%s:%d>' % ua, 'Content-Type: application/sdp'] +
+              list(extra), sdp[0])
+    p.udp(t, ua, sbc, inv)
+    if retransmit:
+        p.udp(t + 0.5, ua, sbc, inv)
+        t += 0.5
+    to_t = common[1] + ';tag=' + ttag
+    def resp(code, reason, dt, cseq='1 INVITE', body=b'', ct=()):
+        p.udp(t + dt, sbc, ua, msg('SIP/2.0 %d %s' % (code, reason),
+              [via, common[0], to_t if code > 100 else common[1], common[2], 'CSeq: ' + cseq] +
+              list(ct), body))
+    resp(100, 'Trying', 0.01)
+    resp(180, 'Ringing', 0.2)
+    resp(200, 'OK', 1.5, body=sdp[1], ct=['Content-Type: application/sdp'])
+    via2 = via.replace(callid[:6], callid[:6] + 'ack')
+    p.udp(t + 1.51, ua, sbc, msg('ACK sip:bob@%s:%d SIP/2.0' % sbc, [via2] + [common[0], to_t, common[2], 'CSeq: 1 ACK']))
+    via3 = via.replace(callid[:6], callid[:6] + 'bye')
+    p.udp(t + 6.5, ua, sbc, msg('BYE sip:bob@%s:%d SIP/2.0' % sbc, [via3] + [common[0], to_t, common[2], 'CSeq: 2 BYE']))
+    p.udp(t + 6.51, sbc, ua, msg('SIP/2.0 200 OK', [via3, common[0], to_t, common[2], 'CSeq: 2 BYE']))
+
+p = Pcap('synthetic_retrans_xcid.pcap')
+T = 1795300000.0
+call(p, T, ('192.0.2.1', 5060), ('192.0.2.10', 5060), 'aleg-7f3a@192.0.2.1', 'a1', 's1', retransmit=True)
+call(p, T + 0.7, ('192.0.2.10', 5080), ('192.0.2.2', 5060), 'bleg-91c2@192.0.2.10', 's2', 'b2',
+     extra=['X-Call-ID: aleg-7f3a@192.0.2.1'])
+p.close()
+
+p = Pcap('synthetic_escapes.pcap')
+hostile = msg('OPTIONS sip:probe@192.0.2.10 SIP/2.0', [
+    'Via: SIP/2.0/UDP 192.0.2.66:5060;branch=z9hG4bKevil',
+    b'From: "\x1b]0;pwned\x07Mallory\xff" <sip:mallory@192.0.2.66>;tag=m1',
+    'To: <sip:probe@192.0.2.10>', 'Call-ID: escape-test@192.0.2.66', 'CSeq: 1 OPTIONS',
+    b'User-Agent: friendly-scanner \x1b[2J\x1b[31mred',
+])
+p.udp(T + 20, ('192.0.2.66', 5060), ('192.0.2.10', 5060), hostile)
+p.udp(T + 20.01, ('192.0.2.10', 5060), ('192.0.2.66', 5060), msg('SIP/2.0 200 OK', [
+    'Via: SIP/2.0/UDP 192.0.2.66:5060;branch=z9hG4bKevil',
+    b'From: "\x1b]0;pwned\x07Mallory\xff" <sip:mallory@192.0.2.66>;tag=m1',
+    'To: <sip:probe@192.0.2.10>;tag=p1', 'Call-ID: escape-test@192.0.2.66', 'CSeq: 1 OPTIONS']))
+p.close()

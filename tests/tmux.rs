@@ -1,0 +1,142 @@
+//! End to end, as a person uses it: the real binary in tmux on a capture,
+//! keys typed with `send-keys`, the screen read with `capture-pane -p`.
+//! scripts/test.sh installs tmux where it is missing; without it this test
+//! says so and passes (it cannot run).
+#![allow(clippy::unwrap_used)]
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Session(String);
+
+impl Session {
+    fn start(args: &str) -> Option<Self> {
+        let name = format!("sipscope-test-{}", std::process::id());
+        let cmd = format!(
+            "{} {args} --log-file {}/sipscope-tmux.log",
+            env!("CARGO_BIN_EXE_sipscope"),
+            std::env::temp_dir().display()
+        );
+        let ok = Command::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &name,
+                "-x",
+                "150",
+                "-y",
+                "30",
+                &cmd,
+            ])
+            .env("TERM", "xterm-256color")
+            .status()
+            .ok()?
+            .success();
+        ok.then_some(Self(name))
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            Command::new("tmux")
+                .args(["send-keys", "-t", &self.0, k])
+                .status()
+                .unwrap();
+            // Keys one at a time: two quick Escapes read as Alt-Esc.
+            std::thread::sleep(Duration::from_millis(120));
+        }
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.0])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits (bounded) until the screen shows `text`.
+    fn wait_for(&self, text: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(text) || start.elapsed() > Duration::from_secs(10) {
+                assert!(s.contains(text), "expected {text:?} on screen:\n{s}");
+                return s;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.0])
+            .status();
+    }
+}
+
+#[test]
+fn a_user_browses_a_capture_in_tmux() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("skipped: tmux is not installed (scripts/test.sh installs it)");
+        return;
+    }
+    let sample = format!("{}/assets/sample.pcap", env!("CARGO_MANIFEST_DIR"));
+    let s = Session::start(&format!("-r {sample}")).expect("tmux session");
+    let list = s.wait_for("Dialogs 11 (shown 11)");
+    assert!(list.contains("registered") && list.contains("busy") && list.contains("cancelled"));
+
+    // The third dialog: a registration with a digest challenge.
+    s.keys(&["g", "j", "j"]);
+    let list = s.wait_for("> 3 ");
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("> 3") && l.contains("REGISTER")),
+        "{list}"
+    );
+    s.keys(&["Enter"]);
+    let ladder = s.wait_for("Call flow");
+    assert!(ladder.contains("401 Unauthorized"), "{ladder}");
+    assert!(ladder.contains("200 OK (2 REGISTER)"), "{ladder}");
+
+    // Down to the 200 OK (the fourth arrow), then its raw message full screen.
+    s.keys(&["j", "j", "j", "Enter"]);
+    let msg = s.wait_for("strict RFC 3261 parse");
+    assert!(
+        msg.lines().any(|l| l.starts_with("SIP/2.0 200 OK")),
+        "{msg}"
+    );
+    assert!(msg.contains("CSeq: 2 REGISTER"), "{msg}");
+
+    // Back to the list, and filter on 486.
+    s.keys(&["Escape", "Escape"]);
+    s.wait_for("Dialogs 11");
+    s.keys(&["/", "4", "8", "6", "Enter"]);
+    let filtered = s.wait_for("(shown 3)");
+    let rows: Vec<&str> = filtered.lines().filter(|l| l.contains("INVITE")).collect();
+    assert_eq!(rows.len(), 3, "{filtered}");
+    assert!(rows.iter().all(|r| r.contains("busy")), "{filtered}");
+
+    // q quits and the terminal comes back.
+    s.keys(&["q"]);
+    let start = Instant::now();
+    while Command::new("tmux")
+        .args(["has-session", "-t", &s.0])
+        .status()
+        .unwrap()
+        .success()
+        && start.elapsed() < Duration::from_secs(5)
+    {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        !Command::new("tmux")
+            .args(["has-session", "-t", &s.0])
+            .status()
+            .unwrap()
+            .success(),
+        "sipscope did not quit on q"
+    );
+}

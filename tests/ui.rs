@@ -1,0 +1,169 @@
+//! The views, drawn from real captures through the real pipeline into
+//! ratatui's `TestBackend`, and compared with reviewed snapshots.
+#![allow(clippy::unwrap_used)]
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use sipscope::config::Config;
+use sipscope::keymap::Action;
+use sipscope::model::Model;
+use sipscope::ui::app::AppState;
+use sipscope::ui::views;
+
+fn model(name: &str) -> Model {
+    sipscope::replay(format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+fn app(model: &Model) -> AppState {
+    let mut a = AppState::new(Config::default(), "file: test.pcap".into(), false);
+    a.refresh(model);
+    a
+}
+
+fn draw(app: &AppState, model: &Model, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| views::render(f, app, model)).unwrap();
+    t
+}
+
+/// No cell may hold a control character: nothing from the wire reaches the
+/// terminal as an escape sequence.
+fn assert_no_control_chars(t: &Terminal<TestBackend>) {
+    for cell in t.backend().buffer().content() {
+        assert!(
+            !cell.symbol().chars().any(char::is_control),
+            "a control character reached the screen: {:?}",
+            cell.symbol()
+        );
+    }
+}
+
+#[test]
+fn call_list_of_the_sample_capture() {
+    let m = model("../../assets/sample.pcap");
+    let a = app(&m);
+    let t = draw(&a, &m, 150, 18);
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn call_list_filters_and_sorts() {
+    let m = model("../../assets/sample.pcap");
+    let mut a = app(&m);
+    a.set_filter("486");
+    a.refresh(&m);
+    assert_eq!(a.rows().len(), 3);
+    a.set_filter("");
+    a.apply(Action::OnlyCalls, &m);
+    a.refresh(&m);
+    assert_eq!(a.rows().len(), 8, "registrations hidden");
+    // Sort by the third column (Method), descending.
+    a.apply(Action::SortNext, &m);
+    a.apply(Action::SortNext, &m);
+    a.apply(Action::SortReverse, &m);
+    a.refresh(&m);
+    let t = draw(&a, &m, 150, 14);
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn ladder_marks_retransmissions() {
+    let m = model("synthetic_retrans_xcid.pcap");
+    let mut a = app(&m);
+    a.apply(Action::Top, &m);
+    a.apply(Action::Open, &m);
+    a.apply(Action::Down, &m); // the retransmitted INVITE
+    let t = draw(&a, &m, 150, 14);
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn ladder_of_legs_tied_by_x_call_id() {
+    let m = model("synthetic_retrans_xcid.pcap");
+    let mut a = app(&m);
+    // The B-leg names the A-leg in X-Call-ID: the extended flow shows both.
+    a.apply(Action::Bottom, &m);
+    a.apply(Action::Open, &m);
+    a.apply(Action::Extended, &m);
+    a.apply(Action::Raw, &m); // hide the pane: four columns need the width
+    let t = draw(&a, &m, 140, 20);
+    insta::assert_snapshot!(t.backend());
+    assert_eq!(a.ladder_messages(&m).len(), 15);
+}
+
+#[test]
+fn hostile_headers_are_shown_escaped() {
+    let m = model("synthetic_escapes.pcap");
+    let mut a = app(&m);
+    a.columns.push(sipscope::config::Column::UserAgent);
+    let t = draw(&a, &m, 200, 8);
+    assert_no_control_chars(&t);
+    insta::assert_snapshot!("hostile_call_list", t.backend());
+    a.apply(Action::Open, &m);
+    let t = draw(&a, &m, 160, 16);
+    assert_no_control_chars(&t);
+    insta::assert_snapshot!("hostile_ladder_and_message", t.backend());
+    a.apply(Action::Open, &m);
+    let t = draw(&a, &m, 120, 16);
+    assert_no_control_chars(&t);
+    insta::assert_snapshot!("hostile_full_message", t.backend());
+}
+
+#[test]
+fn a_20x6_terminal_shows_what_fits() {
+    let m = model("../../assets/sample.pcap");
+    let a = app(&m);
+    let t = draw(&a, &m, 20, 6);
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn tiny_and_odd_sizes_never_panic_on_any_screen() {
+    let m = model("synthetic_retrans_xcid.pcap");
+    let mut a = app(&m);
+    let screens: Vec<Vec<Action>> = vec![
+        vec![],
+        vec![Action::Open],
+        vec![Action::Open, Action::Extended],
+        vec![Action::Open, Action::Open],
+        vec![Action::Help],
+        vec![Action::FilterForm],
+        vec![Action::Columns],
+    ];
+    for keys in screens {
+        a = app(&m);
+        for k in keys {
+            a.apply(k, &m);
+        }
+        for (w, h) in [
+            (0, 0),
+            (1, 1),
+            (2, 2),
+            (5, 3),
+            (20, 6),
+            (40, 4),
+            (300, 2),
+            (13, 40),
+        ] {
+            let _ = draw(&a, &m, w, h);
+        }
+    }
+}
+
+#[test]
+fn help_lists_every_action_with_its_keys() {
+    let m = model("synthetic_escapes.pcap");
+    let mut a = app(&m);
+    a.apply(Action::Help, &m);
+    let t = draw(&a, &m, 110, 36);
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn empty_model_says_so() {
+    let m = Model::default();
+    let a = app(&m);
+    let t = draw(&a, &m, 60, 8);
+    let text = format!("{}", t.backend());
+    assert!(text.contains("no SIP dialogs yet"), "{text}");
+}
