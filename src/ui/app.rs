@@ -290,13 +290,13 @@ impl AppState {
             Screen::Ladder => self.ladder_action(a, model),
             Screen::Message => match a {
                 Action::Up | Action::PaneUp => {
-                    self.message_scroll = self.message_scroll.saturating_sub(1)
+                    self.message_scroll = self.message_scroll.saturating_sub(1);
                 }
                 Action::Down | Action::PaneDown => {
-                    self.message_scroll = self.message_scroll.saturating_add(1)
+                    self.message_scroll = self.message_scroll.saturating_add(1);
                 }
                 Action::PageUp | Action::HalfPageUp => {
-                    self.message_scroll = self.message_scroll.saturating_sub(10)
+                    self.message_scroll = self.message_scroll.saturating_sub(10);
                 }
                 Action::PageDown | Action::HalfPageDown => {
                     self.message_scroll = self.message_scroll.saturating_add(10);
@@ -310,16 +310,16 @@ impl AppState {
             },
             Screen::Help => match a {
                 Action::Down | Action::PaneDown => {
-                    self.help_scroll = self.help_scroll.saturating_add(1)
+                    self.help_scroll = self.help_scroll.saturating_add(1);
                 }
                 Action::Up | Action::PaneUp => {
-                    self.help_scroll = self.help_scroll.saturating_sub(1)
+                    self.help_scroll = self.help_scroll.saturating_sub(1);
                 }
                 Action::PageDown | Action::HalfPageDown => {
-                    self.help_scroll = self.help_scroll.saturating_add(10)
+                    self.help_scroll = self.help_scroll.saturating_add(10);
                 }
                 Action::PageUp | Action::HalfPageUp => {
-                    self.help_scroll = self.help_scroll.saturating_sub(10)
+                    self.help_scroll = self.help_scroll.saturating_sub(10);
                 }
                 _ => {
                     self.stack.pop();
