@@ -507,7 +507,7 @@ impl AppState {
             Action::PaneDown => l.pane_scroll = l.pane_scroll.saturating_add(1),
             Action::Help => self.stack.push(Screen::Help),
             Action::Save => {
-                self.status = Some("saving is not available yet (export is being built)".into())
+                self.status = Some("saving is not available yet (export is being built)".into());
             }
             _ => {}
         }
