@@ -120,7 +120,6 @@ fn a_20x6_terminal_shows_what_fits() {
 #[test]
 fn tiny_and_odd_sizes_never_panic_on_any_screen() {
     let m = model("synthetic_retrans_xcid.pcap");
-    let mut a = app(&m);
     let screens: Vec<Vec<Action>> = vec![
         vec![],
         vec![Action::Open],
@@ -131,7 +130,7 @@ fn tiny_and_odd_sizes_never_panic_on_any_screen() {
         vec![Action::Columns],
     ];
     for keys in screens {
-        a = app(&m);
+        let mut a = app(&m);
         for k in keys {
             a.apply(k, &m);
         }
