@@ -194,7 +194,7 @@ impl AppState {
         }
         let cursor_id = self.rows.get(self.cursor).copied();
         let now = model.now_ns();
-        let mut rows: Vec<&Dialog> = model
+        let rows: Vec<&Dialog> = model
             .dialogs()
             .filter(|d| !self.only_calls || d.kind == DialogKind::Call)
             .filter(|d| {
@@ -205,11 +205,15 @@ impl AppState {
             .filter(|d| self.form_matches(model, d))
             .collect();
         let key = self.sort;
-        rows.sort_by(|a, b| {
-            let o = compare(key, a, b, now);
-            if self.ascending { o } else { o.reverse() }
-        });
-        self.rows = rows.iter().map(|d| d.id).collect();
+        // One key per dialog (not one per comparison): sorting 100k rows by a
+        // text column must not allocate millions of strings.
+        let mut keyed: Vec<(SortKey, DialogId)> =
+            rows.iter().map(|d| (sort_key(key, d, now), d.id)).collect();
+        keyed.sort_unstable();
+        if !self.ascending {
+            keyed.reverse();
+        }
+        self.rows = keyed.into_iter().map(|(_, id)| id).collect();
         self.rows_generation = Some(model.generation());
         self.rows_dirty = false;
         self.selected.retain(|id| model.dialog(*id).is_some());
@@ -239,16 +243,19 @@ impl AppState {
         }
         let [from, to, src, dst, payload, state] = &f.regexes;
         let first = d.messages.first();
-        let checks = [
-            (from, d.from.clone()),
-            (to, d.to.clone()),
-            (src, first.map(|m| m.src.to_string()).unwrap_or_default()),
-            (dst, first.map(|m| m.dst.to_string()).unwrap_or_default()),
-            (state, d.state_at(model.now_ns()).name()),
-        ];
-        if checks
-            .iter()
-            .any(|(re, text)| re.as_ref().is_some_and(|re| !re.is_match(text)))
+        // Each text is built only when its field is set.
+        let fails = |re: &Option<Regex>, text: &dyn Fn() -> String| {
+            re.as_ref().is_some_and(|re| !re.is_match(&text()))
+        };
+        if fails(from, &|| d.from.clone())
+            || fails(to, &|| d.to.clone())
+            || fails(src, &|| {
+                first.map(|m| m.src.to_string()).unwrap_or_default()
+            })
+            || fails(dst, &|| {
+                first.map(|m| m.dst.to_string()).unwrap_or_default()
+            })
+            || fails(state, &|| d.state_at(model.now_ns()).name())
         {
             return false;
         }
@@ -730,29 +737,34 @@ pub fn row_text(d: &Dialog, now_ns: i64) -> String {
     )
 }
 
-fn compare(key: Column, a: &Dialog, b: &Dialog, now: i64) -> std::cmp::Ordering {
-    let first = |d: &Dialog| {
-        d.messages
-            .first()
-            .map(|m| (m.label(), m.src.to_string(), m.dst.to_string(), m.transport))
-    };
+/// What a row sorts by.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum SortKey {
+    Num(i64),
+    Text(String),
+}
+
+fn sort_key(key: Column, d: &Dialog, now: i64) -> SortKey {
+    let first = d.messages.first();
+    let num = |n: Option<i64>| SortKey::Num(n.unwrap_or(i64::MIN));
     match key {
-        Column::Index => a.id.cmp(&b.id),
-        Column::Start => a.first_ts().cmp(&b.first_ts()),
-        Column::Method => first(a).map(|f| f.0).cmp(&first(b).map(|f| f.0)),
-        Column::From => uri_of(&a.from).cmp(uri_of(&b.from)),
-        Column::To => uri_of(&a.to).cmp(uri_of(&b.to)),
-        Column::Src => first(a).map(|f| f.1).cmp(&first(b).map(|f| f.1)),
-        Column::Dst => first(a).map(|f| f.2).cmp(&first(b).map(|f| f.2)),
-        Column::Msgs => a.messages.len().cmp(&b.messages.len()),
-        Column::State => a.state_at(now).name().cmp(&b.state_at(now).name()),
-        Column::Duration => a.total_ns().cmp(&b.total_ns()),
-        Column::Pdd => a.pdd_ns().cmp(&b.pdd_ns()),
-        Column::Transport => first(a)
-            .map(|f| f.3.as_str())
-            .cmp(&first(b).map(|f| f.3.as_str())),
-        Column::CallId => a.call_id.cmp(&b.call_id),
-        Column::UserAgent => a.user_agent.cmp(&b.user_agent),
+        Column::Index => num(i64::try_from(d.id.0).ok()),
+        Column::Start => num(Some(d.first_ts())),
+        Column::Method => SortKey::Text(first.map(Message::label).unwrap_or_default()),
+        Column::From => SortKey::Text(uri_of(&d.from).to_owned()),
+        Column::To => SortKey::Text(uri_of(&d.to).to_owned()),
+        Column::Src => SortKey::Text(first.map(|m| m.src.to_string()).unwrap_or_default()),
+        Column::Dst => SortKey::Text(first.map(|m| m.dst.to_string()).unwrap_or_default()),
+        Column::Msgs => num(i64::try_from(d.messages.len()).ok()),
+        Column::State => SortKey::Text(d.state_at(now).name()),
+        Column::Duration => num(Some(d.total_ns())),
+        Column::Pdd => num(d.pdd_ns()),
+        Column::Transport => SortKey::Text(
+            first
+                .map(|m| m.transport.as_str().to_owned())
+                .unwrap_or_default(),
+        ),
+        Column::CallId => SortKey::Text(d.call_id.clone()),
+        Column::UserAgent => SortKey::Text(d.user_agent.clone().unwrap_or_default()),
     }
-    .then(a.id.cmp(&b.id))
 }

@@ -1,0 +1,120 @@
+//! Rendering cost: one frame of the call list with 100,000 dialogs in the
+//! model, and one frame of a 500-message ladder, into a 200x60 buffer.
+//! Target (issue 3): under 2 ms each. `cargo bench --bench render`.
+#![allow(clippy::unwrap_used)]
+
+use std::time::Instant;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use sipscope::config::Config;
+use sipscope::keymap::Action;
+use sipscope::model::{Limits, Model};
+use sipscope::sip::SipMessage;
+use sipscope::ui::app::AppState;
+use sipscope::ui::views;
+
+fn message(text: &str, ts_ns: i64, from: &str, to: &str) -> SipMessage {
+    let mut m = SipMessage::parse_one(text.as_bytes()).unwrap();
+    m.ts_ns = ts_ns;
+    m.src = from.parse().unwrap();
+    m.dst = to.parse().unwrap();
+    m
+}
+
+fn sip(start: &str, call_id: &str, cseq: &str) -> String {
+    format!(
+        "{start}\r\nVia: SIP/2.0/UDP 198.18.0.1:5060;branch=z9hG4bK{cseq}{call_id}\r\n\
+         From: \"Alice\" <sip:alice@192.0.2.10>;tag=a\r\nTo: <sip:bob@192.0.2.10>;tag=b\r\n\
+         Call-ID: {call_id}\r\nCSeq: {cseq}\r\nContent-Length: 0\r\n\r\n"
+    )
+}
+
+fn time_it(label: &str, n: u32, mut f: impl FnMut()) {
+    f();
+    let t = Instant::now();
+    for _ in 0..n {
+        f();
+    }
+    let per = t.elapsed() / n;
+    println!("{label:<52} {:>9.3} ms", per.as_secs_f64() * 1e3);
+}
+
+fn main() {
+    let (a, b) = ("198.18.0.1:5060", "192.0.2.10:5060");
+    let mut model = Model::new(Limits {
+        max_calls: usize::MAX,
+        ..Limits::default()
+    });
+    let t = Instant::now();
+    for i in 0..100_000i64 {
+        let id = format!("call-{i}@bench");
+        let ts = 1_700_000_000_000_000_000 + i * 10_000_000;
+        for (k, (start, cseq, dir)) in [
+            ("INVITE sip:bob@192.0.2.10 SIP/2.0", "1 INVITE", true),
+            ("SIP/2.0 180 Ringing", "1 INVITE", false),
+            ("SIP/2.0 200 OK", "1 INVITE", false),
+            ("ACK sip:bob@192.0.2.10 SIP/2.0", "1 ACK", true),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let (s, d) = if dir { (a, b) } else { (b, a) };
+            let mut m = message(
+                &sip(start, &id, cseq),
+                ts + i64::try_from(k).unwrap() * 1_000_000,
+                s,
+                d,
+            );
+            model.ingest(&mut m);
+        }
+    }
+    // One long dialog: 250 INFO transactions (500 messages).
+    for i in 0..250i64 {
+        let cseq = format!("{} INFO", i + 2);
+        let ts = 1_700_001_000_000_000_000 + i * 20_000_000;
+        let mut m = message(
+            &sip("INFO sip:bob@192.0.2.10 SIP/2.0", "long@bench", &cseq),
+            ts,
+            a,
+            b,
+        );
+        model.ingest(&mut m);
+        let mut m = message(
+            &sip("SIP/2.0 200 OK", "long@bench", &cseq),
+            ts + 5_000_000,
+            b,
+            a,
+        );
+        model.ingest(&mut m);
+    }
+    println!("model: {} dialogs, built in {:?}", model.len(), t.elapsed());
+
+    let mut app = AppState::new(Config::default(), "bench".into(), false);
+    let t = Instant::now();
+    app.refresh(&model);
+    println!(
+        "{:<52} {:>9.3} ms",
+        "call list rows (filter + sort of 100,001 dialogs)",
+        t.elapsed().as_secs_f64() * 1e3
+    );
+
+    let area = Rect::new(0, 0, 200, 60);
+    let mut buf = Buffer::empty(area);
+    time_it("call list frame, 100,001 dialogs, 200x60", 200, || {
+        buf.reset();
+        views::draw(&mut buf, area, &app, &model);
+    });
+
+    // The long dialog is the last row; open its ladder and go to its middle.
+    app.apply(Action::Bottom, &model);
+    app.apply(Action::Open, &model);
+    for _ in 0..250 {
+        app.apply(Action::Down, &model);
+    }
+    assert_eq!(app.ladder_messages(&model).len(), 500);
+    time_it("ladder frame, 500 messages, raw pane, 200x60", 200, || {
+        buf.reset();
+        views::draw(&mut buf, area, &app, &model);
+    });
+}
