@@ -114,7 +114,7 @@ impl Pipeline {
                 };
                 let frames: Frames =
                     frames.map_or_else(|| smallvec::smallvec![frame.to_ref()], Frames::from);
-                for (at, head, len) in scan::scan_all(payload, Framing::Datagram) {
+                for (at, head, len) in scan::messages(payload, Framing::Datagram) {
                     out.push(SipMessage::new(
                         frame.ts_ns,
                         (src, dst),
@@ -255,7 +255,7 @@ fn ws_message(
     frames: &Frames,
     out: &mut Vec<SipMessage>,
 ) {
-    for (at, head, len) in scan::scan_all(payload, Framing::Datagram) {
+    for (at, head, len) in scan::messages(payload, Framing::Datagram) {
         out.push(SipMessage::new(
             ts_ns,
             (src, dst),

@@ -11,6 +11,9 @@ use rustc_hash::{FxBuildHasher, FxHashMap};
 /// milliseconds cannot merge two real transmissions.
 pub const WINDOW_NS: i64 = 5_000_000;
 
+/// Bytes of each packet that go into its hash.
+const HASHED_PREFIX: usize = 128;
+
 /// The most packets remembered at once, whatever the rate.
 const MAX_REMEMBERED: usize = 65_536;
 
@@ -32,8 +35,15 @@ impl Dedup {
                 self.seen.remove(&h);
             }
         }
+        // The IP and transport headers (IDs, sequence numbers, checksums over
+        // the payload) and the payload's start tell packets apart; hashing
+        // the whole of every packet would cost more than the rest of decoding.
         let mut hasher = FxBuildHasher.build_hasher();
-        hasher.write(packet);
+        hasher.write(
+            packet
+                .get(..packet.len().min(HASHED_PREFIX))
+                .unwrap_or(packet),
+        );
         hasher.write_usize(packet.len());
         let h = hasher.finish();
         if let Some(&prev) = self.seen.get(&h)

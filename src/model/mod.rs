@@ -6,9 +6,9 @@
 
 pub mod dialog;
 pub mod message;
+mod table;
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::io;
 use std::path::PathBuf;
@@ -88,11 +88,10 @@ pub struct Stats {
 #[derive(Debug, Default)]
 pub struct Model {
     limits: Limits,
-    dialogs: BTreeMap<DialogId, Dialog>,
+    dialogs: table::DialogTable,
     by_call_id: FxHashMap<Box<[u8]>, DialogId>,
     /// Call-ID → dialogs that name it in X-Call-ID.
     xref: FxHashMap<String, Vec<DialogId>>,
-    next_id: u64,
     now_ns: i64,
     mem_bytes: usize,
     counters: CaptureCounters,
@@ -174,7 +173,7 @@ impl Model {
         let key = transaction_key(msg);
         let expires_zero = expires_zero(msg);
         let max_msgs = self.limits.max_messages_per_call;
-        let Some(d) = self.dialogs.get_mut(&id) else {
+        let Some(d) = self.dialogs.get_mut(id) else {
             return;
         };
         d.mark_retransmission(&mut m, key);
@@ -249,14 +248,13 @@ impl Model {
     }
 
     fn new_dialog(&mut self, msg: &SipMessage, first: &Message) -> DialogId {
-        let id = DialogId(self.next_id);
-        self.next_id += 1;
+        let id = self.dialogs.next_id();
         let call_id = String::from_utf8_lossy(msg.call_id()).into_owned();
         let mut d = Dialog::new(id, call_id, first);
         d.from = msg.text(msg.head.from);
         d.to = msg.text(msg.head.to);
         self.by_call_id.insert(msg.call_id().into(), id);
-        self.dialogs.insert(id, d);
+        self.dialogs.push(d);
         self.stats.calls += 1;
         id
     }
@@ -283,7 +281,7 @@ impl Model {
             .or_else(|| self.dialogs.values().next())
             .map(|d| d.id);
         let Some(id) = victim else { return false };
-        let Some(d) = self.dialogs.remove(&id) else {
+        let Some(d) = self.dialogs.remove(id) else {
             return false;
         };
         self.by_call_id.remove(d.call_id.as_bytes());
@@ -312,7 +310,7 @@ impl Model {
 
     /// Dialogs in order of arrival.
     #[must_use]
-    pub fn dialogs(&self) -> impl DoubleEndedIterator<Item = &Dialog> + ExactSizeIterator {
+    pub fn dialogs(&self) -> impl DoubleEndedIterator<Item = &Dialog> {
         self.dialogs.values()
     }
 
@@ -323,17 +321,17 @@ impl Model {
 
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.dialogs.is_empty()
+        self.dialogs.len() == 0
     }
 
     #[must_use]
     pub fn dialog(&self, id: DialogId) -> Option<&Dialog> {
-        self.dialogs.get(&id)
+        self.dialogs.get(id)
     }
 
     #[must_use]
     pub fn find(&self, call_id: &str) -> Option<&Dialog> {
-        self.dialogs.get(self.by_call_id.get(call_id.as_bytes())?)
+        self.dialogs.get(*self.by_call_id.get(call_id.as_bytes())?)
     }
 
     /// Call-IDs correlated with `d` by X-Call-ID / X-CID, either way.
@@ -342,7 +340,7 @@ impl Model {
         let mut out: Vec<String> = d.x_call_ids.clone();
         if let Some(refs) = self.xref.get(&d.call_id) {
             for r in refs {
-                if let Some(other) = self.dialogs.get(r)
+                if let Some(other) = self.dialogs.get(*r)
                     && !out.contains(&other.call_id)
                 {
                     out.push(other.call_id.clone());

@@ -617,33 +617,34 @@ fn param(buf: &[u8], vs: usize, ve: usize, name: &[u8]) -> Span {
     Span::default()
 }
 
-/// Splits a buffer that may hold several messages (pipelined over UDP, or a
-/// TCP segment) into the messages found, with their offsets. Stops at the
-/// first stretch that is not SIP; CRLF keep-alives between messages are skipped.
-#[must_use]
-pub fn scan_all(buf: &[u8], framing: Framing) -> Vec<(usize, Head, usize)> {
-    let mut out = Vec::new();
+/// The messages in a buffer that may hold several (pipelined over UDP, or a
+/// TCP segment), with their offsets and lengths. Stops at the first stretch
+/// that is not SIP; CRLF keep-alives between messages are skipped. Lazy: a
+/// datagram with one message costs no allocation.
+pub fn messages(buf: &[u8], framing: Framing) -> impl Iterator<Item = (usize, Head, usize)> + '_ {
     let mut at = 0;
-    while at < buf.len() {
-        let rest = buf.get(at..).unwrap_or_default();
-        let skip = rest
+    std::iter::from_fn(move || {
+        let rest = buf.get(at..)?;
+        at += rest
             .iter()
             .take_while(|b| **b == b'\r' || **b == b'\n')
             .count();
-        at += skip;
-        let rest = buf.get(at..).unwrap_or_default();
-        if rest.is_empty() {
-            break;
-        }
+        let rest = buf.get(at..).filter(|r| !r.is_empty())?;
         match scan(rest, framing) {
             Scan::Message { head, len } => {
-                out.push((at, head, len));
+                let start = at;
                 at += len.max(1);
+                Some((start, head, len))
             }
-            Scan::Incomplete | Scan::NotSip => break,
+            Scan::Incomplete | Scan::NotSip => None,
         }
-    }
-    out
+    })
+}
+
+/// [`messages`], collected.
+#[must_use]
+pub fn scan_all(buf: &[u8], framing: Framing) -> Vec<(usize, Head, usize)> {
+    messages(buf, framing).collect()
 }
 
 #[cfg(test)]

@@ -1,0 +1,67 @@
+//! Dialogs by id, in arrival order. Ids are handed out in sequence, so a
+//! dialog is found by subtraction, not by a tree or a hash; evicted dialogs
+//! leave holes that fall off the front.
+
+use std::collections::VecDeque;
+
+use super::dialog::{Dialog, DialogId};
+
+#[derive(Debug, Default)]
+pub(crate) struct DialogTable {
+    /// Slot `i` holds dialog `base + i`.
+    slots: VecDeque<Option<Box<Dialog>>>,
+    base: u64,
+    live: usize,
+}
+
+impl DialogTable {
+    /// The id the next dialog gets.
+    pub fn next_id(&self) -> DialogId {
+        DialogId(self.base + self.slots.len() as u64)
+    }
+
+    /// Adds a dialog made with [`Self::next_id`].
+    pub fn push(&mut self, d: Dialog) {
+        debug_assert_eq!(d.id, self.next_id());
+        self.slots.push_back(Some(Box::new(d)));
+        self.live += 1;
+    }
+
+    fn index(&self, id: DialogId) -> Option<usize> {
+        usize::try_from(id.0.checked_sub(self.base)?).ok()
+    }
+
+    pub fn get(&self, id: DialogId) -> Option<&Dialog> {
+        self.slots.get(self.index(id)?)?.as_deref()
+    }
+
+    pub fn get_mut(&mut self, id: DialogId) -> Option<&mut Dialog> {
+        let i = self.index(id)?;
+        self.slots.get_mut(i)?.as_deref_mut()
+    }
+
+    pub fn remove(&mut self, id: DialogId) -> Option<Box<Dialog>> {
+        let i = self.index(id)?;
+        let d = self.slots.get_mut(i)?.take()?;
+        self.live -= 1;
+        while matches!(self.slots.front(), Some(None)) {
+            self.slots.pop_front();
+            self.base += 1;
+        }
+        Some(d)
+    }
+
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &Dialog> {
+        self.slots.iter().filter_map(|s| s.as_deref())
+    }
+
+    pub fn len(&self) -> usize {
+        self.live
+    }
+
+    pub fn clear(&mut self) {
+        self.base = self.next_id().0;
+        self.slots.clear();
+        self.live = 0;
+    }
+}
