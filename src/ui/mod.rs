@@ -9,6 +9,7 @@ pub mod terminal;
 pub mod theme;
 pub mod views;
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::TryRecvError;
 use std::time::{Duration, Instant};
@@ -132,10 +133,12 @@ pub fn run(
     model: &mut Model,
     events: &Events,
     control: &Control,
-    interrupted: &AtomicBool,
+    interrupted: &Arc<AtomicBool>,
     app: &mut AppState,
 ) -> std::io::Result<Outcome> {
     let mut guard = terminal::enter()?;
+    let done = Arc::new(AtomicBool::new(false));
+    watchdog(interrupted, &done);
     let mut out = Outcome::default();
     let mut finished = false;
     let mut last_draw: Option<Instant> = None;
@@ -189,6 +192,28 @@ pub fn run(
         }
     }
     control.stop.store(true, Ordering::Relaxed);
+    done.store(true, Ordering::Relaxed);
     drop(guard);
     Ok(out)
+}
+
+/// When the terminal goes away (an SSH session dropped: SIGHUP), crossterm
+/// can spin forever inside `poll` reading the dead tty, so the loop never sees
+/// the signal; SIGTERM would then be ignored too. This thread gives the loop a
+/// second to notice a signal, then restores what it can and exits.
+fn watchdog(interrupted: &Arc<AtomicBool>, done: &Arc<AtomicBool>) {
+    let (flag, done) = (Arc::clone(interrupted), Arc::clone(done));
+    let _ = std::thread::Builder::new().name("ui-watchdog".into()).spawn(move || {
+        while !done.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(200));
+            if flag.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_secs(1));
+                if !done.load(Ordering::Relaxed) {
+                    tracing::warn!("a signal arrived and the UI loop did not stop (the terminal is gone?); exiting");
+                    terminal::restore();
+                    std::process::exit(1);
+                }
+            }
+        }
+    });
 }
