@@ -244,3 +244,22 @@ fn live_capture_on_loopback_sees_sip_and_drops_root() {
         "no privilege drop logged"
     );
 }
+
+#[test]
+fn live_errors_say_what_to_do() {
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: opening an interface needs root");
+        return;
+    }
+    let out = sipscope(&["-i", "nosuchif0", "-N"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no such interface") && err.contains("lo"),
+        "{err}"
+    );
+    let out = sipscope(&["-i", "lo", "-N", "udp", "port", "(((", "nonsense"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad capture filter"), "{err}");
+}

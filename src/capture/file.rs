@@ -512,6 +512,64 @@ mod tests {
         }
     }
 
+    /// A pcapng block: type, length, body (padded), length.
+    fn block(kind: u32, body: &[u8]) -> Vec<u8> {
+        let mut body = body.to_vec();
+        while body.len() % 4 != 0 {
+            body.push(0);
+        }
+        let len = u32::try_from(body.len() + 12).unwrap();
+        let mut b = kind.to_le_bytes().to_vec();
+        b.extend_from_slice(&len.to_le_bytes());
+        b.extend_from_slice(&body);
+        b.extend_from_slice(&len.to_le_bytes());
+        b
+    }
+
+    fn epb(iface: u32, units: u64, data: &[u8]) -> Vec<u8> {
+        let mut b = iface.to_le_bytes().to_vec();
+        b.extend_from_slice(&u32::try_from(units >> 32).unwrap().to_le_bytes());
+        b.extend_from_slice(&u32::try_from(units & 0xFFFF_FFFF).unwrap().to_le_bytes());
+        let n = u32::try_from(data.len()).unwrap();
+        b.extend_from_slice(&n.to_le_bytes());
+        b.extend_from_slice(&n.to_le_bytes());
+        b.extend_from_slice(data);
+        block(6, &b)
+    }
+
+    #[test]
+    fn pcapng_with_interfaces_of_different_link_types_and_resolutions() {
+        let mut f = block(
+            0x0A0D_0D0A,
+            &[
+                0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+            ],
+        );
+        // Interface 0: Ethernet, default microseconds.
+        f.extend(block(1, &[1, 0, 0, 0, 0, 0, 4, 0]));
+        // Interface 1: raw IP, if_tsresol = 9 (nanoseconds).
+        f.extend(block(
+            1,
+            &[101, 0, 0, 0, 0, 0, 4, 0, 9, 0, 1, 0, 9, 0, 0, 0, 0, 0, 0, 0],
+        ));
+        f.extend(epb(0, 1_700_000_000_000_001, b"eth"));
+        f.extend(epb(1, 1_700_000_000_000_000_123, b"raw-ip"));
+        let mut r = CaptureReader::new(&f[..], true, 0).unwrap();
+        let a = r.next_frame().unwrap().unwrap();
+        assert_eq!(
+            (a.linktype, a.ts_ns, a.data),
+            (1, 1_700_000_000_000_001_000, &b"eth"[..])
+        );
+        let b = r.next_frame().unwrap().unwrap();
+        assert_eq!(
+            (b.linktype, b.ts_ns, b.data),
+            (101, 1_700_000_000_000_000_123, &b"raw-ip"[..])
+        );
+        assert!(r.next_frame().unwrap().is_none());
+        assert_eq!(r.end, None);
+        assert_eq!(r.linktypes(), [1, 101]);
+    }
+
     #[test]
     fn names_what_a_non_capture_looks_like() {
         let Err(OpenError::NotACapture(what)) =
