@@ -17,6 +17,7 @@ pub mod capture;
 pub mod cli;
 pub mod config;
 pub mod decode;
+pub mod hash;
 pub mod headless;
 pub mod keymap;
 pub mod logging;

@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 use std::hash::{BuildHasher, Hasher};
 
-use rustc_hash::{FxBuildHasher, FxHashMap};
+use crate::hash::{Map, Seeded};
 
 /// A SIP retransmission comes 500 ms (T1) later at the earliest, so a few
 /// milliseconds cannot merge two real transmissions.
@@ -19,7 +19,8 @@ const MAX_REMEMBERED: usize = 65_536;
 
 #[derive(Debug, Default)]
 pub struct Dedup {
-    seen: FxHashMap<u64, i64>,
+    seen: Map<u64, i64>,
+    seed: Seeded,
     order: VecDeque<(i64, u64)>,
 }
 
@@ -38,7 +39,7 @@ impl Dedup {
         // The IP and transport headers (IDs, sequence numbers, checksums over
         // the payload) and the payload's start tell packets apart; hashing
         // the whole of every packet would cost more than the rest of decoding.
-        let mut hasher = FxBuildHasher.build_hasher();
+        let mut hasher = self.seed.build_hasher();
         hasher.write(
             packet
                 .get(..packet.len().min(HASHED_PREFIX))

@@ -7,7 +7,7 @@
 use std::collections::VecDeque;
 use std::net::IpAddr;
 
-use rustc_hash::FxHashMap;
+use crate::hash::Map;
 
 use super::FrameRef;
 use super::ip::{Fragment, IpPacket};
@@ -68,7 +68,7 @@ pub enum Outcome {
 #[derive(Debug, Default)]
 pub struct Defragmenter {
     limits: DefragLimits,
-    table: FxHashMap<Key, Partial>,
+    table: Map<Key, Partial>,
     /// Keys in arrival order, for expiry.
     order: VecDeque<(i64, Key)>,
     bytes: usize,

@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
 
-use rustc_hash::FxHashMap;
+use crate::hash::Map;
 
 use super::FrameRef;
 
@@ -119,7 +119,7 @@ pub type FlowKey = (SocketAddr, SocketAddr);
 #[derive(Debug, Default)]
 pub struct Reassembler {
     limits: TcpLimits,
-    flows: FxHashMap<FlowKey, Flow>,
+    flows: Map<FlowKey, Flow>,
     pub retransmissions: u64,
     pub gaps: u64,
     pub evicted: u64,

@@ -13,7 +13,7 @@ use std::hash::{BuildHasher, Hash, Hasher};
 use std::io;
 use std::path::PathBuf;
 
-use rustc_hash::{FxBuildHasher, FxHashMap};
+use crate::hash::{Map, Seeded};
 use serde::Serialize;
 
 pub use dialog::{Dialog, DialogId, DialogKind, DialogState};
@@ -89,9 +89,11 @@ pub struct Stats {
 pub struct Model {
     limits: Limits,
     dialogs: table::DialogTable,
-    by_call_id: FxHashMap<Box<[u8]>, DialogId>,
+    by_call_id: Map<Box<[u8]>, DialogId>,
     /// Call-ID → dialogs that name it in X-Call-ID.
-    xref: FxHashMap<String, Vec<DialogId>>,
+    xref: Map<String, Vec<DialogId>>,
+    /// Seeds transaction keys, so crafted messages cannot collide on purpose.
+    seed: Seeded,
     now_ns: i64,
     mem_bytes: usize,
     counters: CaptureCounters,
@@ -170,7 +172,7 @@ impl Model {
             Some(id) => *id,
             None => self.new_dialog(msg, &m),
         };
-        let key = transaction_key(msg);
+        let key = transaction_key(&self.seed, msg);
         let expires_zero = expires_zero(msg);
         let max_msgs = self.limits.max_messages_per_call;
         let Some(d) = self.dialogs.get_mut(id) else {
@@ -421,8 +423,8 @@ struct SourceFile {
 
 /// Direction, top Via branch, CSeq and the whole start line: equal keys in one dialog
 /// mean a retransmission.
-fn transaction_key(msg: &SipMessage) -> u64 {
-    let mut h = FxBuildHasher.build_hasher();
+fn transaction_key(seed: &Seeded, msg: &SipMessage) -> u64 {
+    let mut h = seed.build_hasher();
     msg.src.hash(&mut h);
     msg.dst.hash(&mut h);
     let branch = msg.head.via_branch.get(&msg.raw);
