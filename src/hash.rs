@@ -1,5 +1,5 @@
 //! Hash maps for keys that come off the wire (Call-IDs, addresses, packet
-//! bytes). FxHash is fast but unkeyed: an attacker who knows it can send
+//! bytes). `FxHash` is fast but unkeyed: an attacker who knows it can send
 //! Call-IDs that all collide and turn every lookup into a scan. foldhash is
 //! as fast and seeded at random per process.
 
