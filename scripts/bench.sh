@@ -125,16 +125,23 @@ EOF
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# measure RUNS STDOUT_FILE CMD...: runs CMD RUNS times; sets wall (median) and rss_kb (max).
+# measure RUNS STDOUT_FILE CMD...: runs CMD RUNS times; sets wall (median), runs_list (every
+# wall time) and rss_kb (the largest peak RSS).
 measure() {
-    local runs=$1 out=$2 i w r
+    local runs=$1 out=$2 i w r rc
     shift 2
     local walls=()
     rss_kb=0
     for ((i = 1; i <= runs; i++)); do
-        if ! /usr/bin/time -o "$tmp/time" -f '%e %M' \
-            timeout "$run_timeout" "$@" > "$out" 2> "$tmp/stderr"; then
-            echo "bench.sh: run failed: $*" >&2
+        rc=0
+        /usr/bin/time -o "$tmp/time" -f '%e %M' \
+            timeout "$run_timeout" "$@" > "$out" 2> "$tmp/stderr" || rc=$?
+        if ((rc != 0)); then
+            if ((rc == 124)); then
+                echo "bench.sh: timed out after ${run_timeout}s (TIMEOUT): $*" >&2
+            else
+                echo "bench.sh: run failed (exit $rc): $*" >&2
+            fi
             tail -n 5 "$tmp/stderr" | sed 's/^/  | /' >&2
             tail -n 2 "$tmp/time" | sed 's/^/  | /' >&2
             exit 1
@@ -145,6 +152,7 @@ measure() {
         if ((r > rss_kb)); then rss_kb=$r; fi
     done
     wall=$(printf '%s\n' "${walls[@]}" | sort -g | sed -n "$(((runs + 1) / 2))p")
+    runs_list=${walls[*]}
     # Anything a tool said on stderr other than its usual banners is worth seeing.
     grep -v -e '^Running as user "root"' -e '^reading from file' "$tmp/stderr" |
         head -n 5 | sed "s/^/  [$(basename "$1")] /" >&2 || true
@@ -159,7 +167,7 @@ for name in "${captures[@]}"; do
     ensure_capture "$name"
     file=$bench_dir/$name.pcap
     expected=$(expected_messages "$bench_dir/$name.json")
-    size_mb=$(($(stat -c %s "$file") / 1048576))
+    size_mb=$(($(stat -c %s "$file") / 1000000))
     cat "$file" > /dev/null # warm the page cache
 
     echo "running $name: sipscope x$repeat, others x$repeat_others (timeout ${run_timeout}s each)" >&2
@@ -168,6 +176,7 @@ for name in "${captures[@]}"; do
 
     measure "$repeat" "$tmp/report.txt" "$bin" -r "$file" --no-ui --report text -l 1000000
     walls[sipscope]=$wall rss[sipscope]=$rss_kb
+    sipscope_runs=$runs_list
     measure "$repeat_others" /dev/null sngrep -N -q -l 1000000 -I "$file" -O /dev/null
     walls[sngrep]=$wall rss[sngrep]=$rss_kb
     measure "$repeat_others" /dev/null tshark -r "$file" -Y sip
@@ -194,15 +203,16 @@ for name in "${captures[@]}"; do
             printf "%-9s %9.2f %12s %9.1f %12s %12s\n", t, w, rate, r / 1024, sp, mem
         }'
     done
-    echo "(speed x = their wall / ours; memory x = our peak / theirs; sipscope wall is the median of $repeat)"
+    echo "(speed x = their wall / ours; memory x = our peak / theirs; MB = MiB;"
+    echo " sipscope wall is the median of $repeat runs: $sipscope_runs s)"
 
     awk -v s="${walls[sngrep]}" -v ts="${walls[tshark]}" -v o="${walls[sipscope]}" \
         -v rs="${rss[sngrep]}" -v ro="${rss[sipscope]}" -v name="$name" 'BEGIN {
         fast_s = (o > 0) ? s / o : 1e9; fast_t = (o > 0) ? ts / o : 1e9; mem = ro / rs
-        note = (name == "large") ? "" : " (targets are set on large)"
+        note = (name == "large") ? "" : " (set for large)"
         printf "targets%s: vs sngrep %.1fx (>= 30) %s; vs tshark %.1fx (>= 20) %s; memory %.3f of sngrep (<= 0.25) %s\n",
-            note, fast_s, fast_s >= 30 ? "ok" : "MISSED", fast_t, fast_t >= 20 ? "ok" : "MISSED",
-            mem, mem <= 0.25 ? "ok" : "MISSED"
+            note, fast_s, (fast_s >= 30 ? "ok" : "MISSED"), fast_t, (fast_t >= 20 ? "ok" : "MISSED"),
+            mem, (mem <= 0.25 ? "ok" : "MISSED")
     }'
 
     if [[ $got == "$expected" ]]; then
