@@ -179,7 +179,13 @@ impl Dialog {
             to: String::new(),
             user_agent: None,
             x_call_ids: Vec::new(),
-            messages: Vec::new(),
+            // Room for a typical dialog of its kind, so millions of dialogs do
+            // not each carry a half-empty doubled buffer.
+            messages: Vec::with_capacity(match kind {
+                DialogKind::Call => 7,         // INVITE 100 180 200 ACK BYE 200
+                DialogKind::Registration => 4, // REGISTER 401 REGISTER 200
+                _ => 2,
+            }),
             state,
             seen: Vec::new(),
             first_invite_ns: None,
