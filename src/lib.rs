@@ -16,6 +16,7 @@
 pub mod capture;
 pub mod cli;
 pub mod config;
+pub mod contain;
 pub mod decode;
 pub mod hash;
 pub mod headless;

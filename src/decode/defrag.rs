@@ -161,8 +161,13 @@ impl Defragmenter {
         let mut payload = vec![0u8; total as usize];
         for (off, d) in p.pieces {
             let start = off as usize;
+            // A piece past the end (overlapping nonsense) is ignored; one that
+            // runs over it is cut (found by fuzzing).
             let end = (start + d.len()).min(payload.len());
-            if let (Some(dst), Some(src)) = (payload.get_mut(start..end), d.get(..end - start)) {
+            let Some(n) = end.checked_sub(start) else {
+                continue;
+            };
+            if let (Some(dst), Some(src)) = (payload.get_mut(start..end), d.get(..n)) {
                 dst.copy_from_slice(src);
             }
         }

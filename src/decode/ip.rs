@@ -4,7 +4,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use etherparse::{IpNumber, Ipv6ExtensionSlice, LaxIpSlice, TcpSlice, UdpSlice};
+use etherparse::{IpNumber, LaxIpSlice, TcpSlice, UdpSlice};
 
 use super::link;
 
@@ -63,19 +63,9 @@ fn one(packet: &[u8]) -> Option<IpPacket<'_>> {
                 });
             }
         }
-        LaxIpSlice::Ipv6(v6) => {
-            for ext in v6.extensions().clone() {
-                if let Ipv6ExtensionSlice::Fragment(f) = ext
-                    && f.is_fragmenting_payload()
-                {
-                    fragment = Some(Fragment {
-                        id: f.identification(),
-                        offset: u32::from(f.fragment_offset().value()) * 8,
-                        more: f.more_fragments(),
-                    });
-                }
-            }
-        }
+        // Not etherparse's extension iterator: on a chain cut short it reads
+        // past the packet (found by fuzzing, etherparse 0.21.0).
+        LaxIpSlice::Ipv6(_) => fragment = ipv6_fragment(packet),
     }
     Some(IpPacket {
         src: slice.source_addr(),
@@ -84,6 +74,40 @@ fn one(packet: &[u8]) -> Option<IpPacket<'_>> {
         fragment,
         payload: payload.payload,
     })
+}
+
+/// Walks an IPv6 extension-header chain, bounds-checked, to its fragment
+/// header, if any.
+fn ipv6_fragment(packet: &[u8]) -> Option<Fragment> {
+    let mut next = *packet.get(6)?;
+    let mut at = 40usize;
+    for _ in 0..16 {
+        match next {
+            // Hop-by-hop, routing, destination options: (len + 1) * 8 bytes.
+            0 | 43 | 60 => {
+                let len = (usize::from(*packet.get(at + 1)?) + 1) * 8;
+                next = *packet.get(at)?;
+                at += len;
+            }
+            // Authentication header: (len + 2) * 4 bytes.
+            51 => {
+                let len = (usize::from(*packet.get(at + 1)?) + 2) * 4;
+                next = *packet.get(at)?;
+                at += len;
+            }
+            44 => {
+                let h = packet.get(at..at + 8)?;
+                let off_flags = u16::from_be_bytes([*h.get(2)?, *h.get(3)?]);
+                let id = u32::from_be_bytes([*h.get(4)?, *h.get(5)?, *h.get(6)?, *h.get(7)?]);
+                let offset = u32::from(off_flags >> 3) * 8;
+                let more = off_flags & 1 == 1;
+                // An atomic fragment (offset 0, no more) is a whole datagram.
+                return (offset != 0 || more).then_some(Fragment { id, offset, more });
+            }
+            _ => return None,
+        }
+    }
+    None
 }
 
 pub const UDP: u8 = IpNumber::UDP.0;

@@ -25,15 +25,21 @@ impl Verdict {
 /// Runs rsip over the whole message and sdp-rs over `sdp` when given.
 #[must_use]
 pub fn check(raw: &[u8], sdp: Option<&[u8]>) -> Verdict {
-    let sip_error = match rsip::SipMessage::try_from(raw) {
-        Ok(_) => None,
-        Err(e) => Some(e.to_string()),
+    // Both crates run contained: sdp-rs panics on some inputs (fuzzing).
+    let sip_error = match crate::contain::run(|| rsip::SipMessage::try_from(raw).map(|_| ())) {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => Some(e.to_string()),
+        Err(panic) => Some(format!("rsip panicked: {panic}")),
     };
     let sdp_complaint = sdp.and_then(|body| match std::str::from_utf8(body) {
         Err(e) => Some(format!("not UTF-8: {e}")),
-        Ok(text) => sdp_rs::SessionDescription::try_from(text.to_owned())
-            .err()
-            .map(|e| e.to_string()),
+        Ok(text) => match crate::contain::run(|| {
+            sdp_rs::SessionDescription::try_from(text.to_owned()).map(|_| ())
+        }) {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(e.to_string()),
+            Err(panic) => Some(format!("sdp-rs panicked: {panic}")),
+        },
     });
     Verdict {
         sip_error,
@@ -50,5 +56,14 @@ mod tests {
         let ok = b"OPTIONS sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/UDP h.example.com;branch=z9hG4bK1\r\nFrom: <sip:a@example.com>;tag=1\r\nTo: <sip:bob@example.com>\r\nCall-ID: x@y\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
         assert!(check(ok, None).is_strict(), "{:?}", check(ok, None));
         assert!(!check(b"\xff\xfe garbage", None).is_strict());
+    }
+
+    #[test]
+    fn a_panic_in_sdp_rs_is_a_complaint() {
+        crate::contain::install_quiet_hook();
+        // Found by fuzzing: sdp-rs 0.2.1 panics on a huge repeat interval.
+        let sdp = b"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nr=604800 10000000000000000 0\r\nm=audio 4000 RTP/AVP 0\r\n";
+        let v = check(b"OPTIONS sip:x SIP/2.0\r\n\r\n", Some(sdp));
+        assert!(v.sdp_error.is_some_and(|e| e.contains("panicked")));
     }
 }

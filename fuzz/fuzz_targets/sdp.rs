@@ -1,0 +1,16 @@
+//! The SDP scanner on any bytes: it must never panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use sipscope::sip::sdp;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = sdp::looks_like_sdp(data);
+    let s = sdp::parse(data);
+    for m in &s.media {
+        for pt in 0..=u8::MAX {
+            let _ = m.codec_name(pt);
+        }
+    }
+    let _ = format!("{s:?}");
+});
