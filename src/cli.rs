@@ -6,8 +6,12 @@ use clap::{Parser, ValueEnum};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
+    /// Everything, for scripts (docs/report.md).
     Json,
+    /// A table, one row per dialog, then the totals.
     Text,
+    /// Only the totals line: what was read, and what was lost.
+    Stats,
 }
 
 /// A terminal SIP sniffer: calls, ladders, SDP and RTP, live or from a capture.

@@ -154,6 +154,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     match cli.report {
         ReportFormat::Json => report::json::write(&model, None, &outcome.warnings, &mut out),
         ReportFormat::Text => report::text::write(&model, &outcome.warnings, &mut out),
+        ReportFormat::Stats => report::text::write_totals(&model, &outcome.warnings, &mut out),
     }
     .or_else(|e| {
         if e.kind() == std::io::ErrorKind::BrokenPipe {

@@ -100,7 +100,9 @@ impl Pipeline {
                     self.stats.bad_ip += 1;
                     return;
                 };
-                if !scan::looks_like_sip(payload) {
+                // `scan` itself rejects non-SIP on its first byte; this only
+                // skips building frame references for traffic that is not SIP.
+                if !payload.first().is_some_and(u8::is_ascii_alphabetic) {
                     return;
                 }
                 // Where the payload starts in the file, when it lies in one frame.

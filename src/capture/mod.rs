@@ -38,10 +38,10 @@ pub enum CaptureEvent {
 }
 
 /// Messages per batch: amortises the channel without delaying the UI.
-const BATCH: usize = 128;
+const BATCH: usize = 512;
 /// Batches in flight: enough to ride out a burst live (32k messages), small
 /// enough that a fast reader cannot fill memory ahead of the model.
-pub const CHANNEL_BATCHES: usize = 256;
+pub const CHANNEL_BATCHES: usize = 64;
 
 /// A live batch is sent at least this often, however small.
 const FLUSH_EVERY: Duration = Duration::from_millis(50);

@@ -44,9 +44,15 @@ pub fn write(model: &Model, warnings: &[String], out: &mut impl Write) -> std::i
         "{:>5}  {:<26}  {:<13}  {:<14}  {:<28}  {:<28}  {:>4}  {:>8}  {:>8}",
         "#", "start (UTC)", "kind", "state", "from", "to", "msgs", "pdd ms", "total s"
     )?;
+    // Formatting a date is the dearest part of a row; dialogs arrive in time
+    // order, so most rows share the previous row's second.
+    let mut date: (i64, String) = (i64::MIN, String::new());
     for (i, d) in model.dialogs().enumerate() {
         let ts = d.first_ts();
         let secs = ts.div_euclid(1_000_000_000);
+        if date.0 != secs {
+            date = (secs, crate::report::utc(secs));
+        }
         let micros = ts.rem_euclid(1_000_000_000) / 1000;
         #[allow(clippy::cast_precision_loss)]
         let total = d.total_ns() as f64 / 1e9;
@@ -54,7 +60,7 @@ pub fn write(model: &Model, warnings: &[String], out: &mut impl Write) -> std::i
             out,
             "{:>5}  {:<26}  {:<13}  {:<14}  {:<28}  {:<28}  {:>4}  {:>8}  {:>8.3}",
             i + 1,
-            format!("{}.{micros:06}", crate::report::utc(secs)),
+            format!("{}.{micros:06}", date.1),
             d.kind.as_str(),
             d.state_at(model.now_ns()).name(),
             fit(uri_of(&d.from), 28),
@@ -64,8 +70,20 @@ pub fn write(model: &Model, warnings: &[String], out: &mut impl Write) -> std::i
             total,
         )?;
     }
-    let s = model.stats();
     writeln!(out)?;
+    write_totals(model, warnings, out)
+}
+
+/// The totals line (and any warnings): `--report stats`.
+///
+/// # Errors
+/// When writing fails.
+pub fn write_totals(
+    model: &Model,
+    warnings: &[String],
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    let s = model.stats();
     writeln!(
         out,
         "{} dialogs, {} SIP messages in {} packets; malformed {}, retransmissions {}, duplicates {}, \

@@ -320,6 +320,10 @@ fn classify(name: &[u8]) -> Option<Known> {
 /// returned with what there is and flagged truncated.
 #[must_use]
 pub fn scan(buf: &[u8], framing: Framing) -> Scan {
+    // RTP and most other traffic fail on the first byte, before any search.
+    if !buf.first().is_some_and(u8::is_ascii_alphabetic) {
+        return Scan::NotSip;
+    }
     let first = first_line(buf);
     let Some(start_line) = parse_start_line(first, 0) else {
         return Scan::NotSip;
@@ -346,64 +350,48 @@ pub fn scan(buf: &[u8], framing: Framing) -> Scan {
             }
         };
     }
+    // One SIMD pass finds every line end; a header is flushed once the next
+    // line shows it is not folded onto (a line starting with SP or HT).
     let mut seen_via = false;
-    let body_start;
-    loop {
-        if pos >= limit {
-            if buf.len() > MAX_MESSAGE {
-                head.defects.insert(Defects::TOO_LARGE);
-                finish_defects(&mut head);
-                return Scan::Message { head, len: limit };
-            }
-            match framing {
-                Framing::Stream => return Scan::Incomplete,
-                Framing::Datagram => {
-                    head.defects.insert(Defects::TRUNCATED_HEADERS);
-                    finish_defects(&mut head);
-                    return Scan::Message { head, len: limit };
-                }
-            }
-        }
-        let rest = buf.get(pos..limit).unwrap_or_default();
-        let Some(nl) = memchr(b'\n', rest) else {
-            // The last line has no end.
-            if framing == Framing::Stream && buf.len() <= MAX_MESSAGE {
-                return Scan::Incomplete;
-            }
-            let defect = if buf.len() > MAX_MESSAGE {
-                Defects::TOO_LARGE
-            } else {
-                Defects::TRUNCATED_HEADERS
-            };
-            // Take what the partial line says (a Call-ID may be complete).
-            let line_end = pos + rest.len();
-            let logical_end = line_end;
-            header_line(buf, pos, logical_end, &mut head, &mut seen_via);
-            head.defects.insert(defect);
-            finish_defects(&mut head);
-            return Scan::Message { head, len: limit };
-        };
-        let line_end = pos + nl; // index of '\n'
-        let line = trim_cr(buf.get(pos..line_end).unwrap_or_default());
+    let mut pending: Option<(usize, usize)> = None;
+    let mut line_start = pos;
+    let mut body_start = None;
+    let region = buf.get(pos..limit).unwrap_or_default();
+    for nl in memchr::memchr_iter(b'\n', region).map(|i| i + pos) {
+        let line = trim_cr(buf.get(line_start..nl).unwrap_or_default());
         if line.is_empty() {
-            body_start = line_end + 1;
+            body_start = Some(nl + 1);
             break;
         }
-        // Folding: following lines that start with SP or HT continue this one.
-        let mut logical_end = line_end;
-        let mut next = line_end + 1;
-        while buf.get(next).is_some_and(|b| *b == b' ' || *b == b'\t') {
-            match memchr(b'\n', buf.get(next..limit).unwrap_or_default()) {
-                Some(n) => {
-                    logical_end = next + n;
-                    next = logical_end + 1;
+        match pending.as_mut() {
+            Some(p) if matches!(line.first(), Some(b' ' | b'\t')) => p.1 = nl,
+            _ => {
+                if let Some((s, e)) = pending.replace((line_start, nl)) {
+                    header_line(buf, s, e, &mut head, &mut seen_via);
                 }
-                None => break,
             }
         }
-        header_line(buf, pos, logical_end, &mut head, &mut seen_via);
-        pos = next;
+        line_start = nl + 1;
     }
+    if let Some((s, e)) = pending.take() {
+        header_line(buf, s, e, &mut head, &mut seen_via);
+    }
+    let Some(body_start) = body_start else {
+        // The header section never ended within the buffer (or the limit).
+        if buf.len() > MAX_MESSAGE {
+            head.defects.insert(Defects::TOO_LARGE);
+        } else if framing == Framing::Stream {
+            return Scan::Incomplete;
+        } else {
+            head.defects.insert(Defects::TRUNCATED_HEADERS);
+        }
+        // Take what a partial last line says (a Call-ID may be complete).
+        if line_start < limit {
+            header_line(buf, line_start, limit, &mut head, &mut seen_via);
+        }
+        finish_defects(&mut head);
+        return Scan::Message { head, len: limit };
+    };
 
     if !seen_via {
         head.defects.insert(Defects::NO_VIA);
@@ -460,7 +448,8 @@ fn finish_defects(head: &mut Head) {
 /// Reads one (unfolded) header line `[start, end)` into `head`.
 fn header_line(buf: &[u8], start: usize, end: usize, head: &mut Head, seen_via: &mut bool) {
     let line = buf.get(start..end).unwrap_or_default();
-    let Some(colon) = memchr(b':', line) else {
+    // Header names are short: a plain loop beats a SIMD search's set-up.
+    let Some(colon) = line.iter().position(|b| *b == b':') else {
         head.defects.insert(Defects::BAD_HEADER_LINE);
         return;
     };
@@ -573,6 +562,28 @@ fn first_value_end(buf: &[u8], vs: usize, ve: usize) -> usize {
     ve
 }
 
+/// Ends a parameter value.
+fn is_param_end(b: u8) -> bool {
+    matches!(b, b';' | b',' | b'>' | b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// Where a parameter value starting at `s` ends: `;`, `,`, `>` or whitespace.
+fn param_value(buf: &[u8], s: usize, ve: usize) -> Span {
+    let rest = buf.get(s..ve).unwrap_or_default();
+    let len = rest
+        .iter()
+        .position(|b| is_param_end(*b))
+        .unwrap_or(rest.len());
+    Span::new(s, s + len)
+}
+
+/// `;tag=` and `;branch=` as nearly every stack writes them: found with one
+/// SIMD search before the general parameter walk.
+static TAG: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b";tag="));
+static BRANCH: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b";branch="));
+
 /// Finds `;name=value` in a header value, outside quotes and `<...>` (where
 /// URI parameters live). The value ends at `;`, `,`, `>` or whitespace.
 fn param(buf: &[u8], vs: usize, ve: usize, name: &[u8]) -> Span {
@@ -582,7 +593,16 @@ fn param(buf: &[u8], vs: usize, ve: usize, name: &[u8]) -> Span {
         Some(gt) if memchr(b'<', value).is_some() => gt + 1,
         _ => 0,
     };
-    let quoted = memchr(b'"', value.get(from..).unwrap_or_default()).is_some();
+    let tail = value.get(from..).unwrap_or_default();
+    let quoted = memchr(b'"', tail).is_some();
+    let fast = match name {
+        b"tag" => Some(&*TAG),
+        b"branch" => Some(&*BRANCH),
+        _ => None,
+    };
+    if !quoted && let Some(at) = fast.and_then(|f| f.find(tail)) {
+        return param_value(buf, vs + from + at + name.len() + 2, ve);
+    }
     let mut i = from;
     while let Some(semi) = memchr(b';', value.get(i..).unwrap_or_default()) {
         let at = i + semi;
@@ -607,12 +627,7 @@ fn param(buf: &[u8], vs: usize, ve: usize, name: &[u8]) -> Span {
             continue;
         }
         let (s, _) = trim_span(buf, eq + 1, ve);
-        let rest = buf.get(s..ve).unwrap_or_default();
-        let len = rest
-            .iter()
-            .position(|b| b";,> \t\r\n".contains(b))
-            .unwrap_or(rest.len());
-        return Span::new(s, s + len);
+        return param_value(buf, s, ve);
     }
     Span::default()
 }
@@ -737,6 +752,16 @@ l: 0\n\n";
             let _ = scan(INVITE.get(..n).unwrap(), Framing::Datagram);
             let _ = scan(INVITE.get(..n).unwrap(), Framing::Stream);
         }
+    }
+
+    #[test]
+    fn parameters_in_odd_spellings_are_found() {
+        let msg = b"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h ; BRANCH = z9hG4bKup ;rport\r\n\
+From: \"a;tag=no\" <sip:a@h;tag=uri>;Tag=yes\r\nTo: <sip:b@h>;tag=t2\r\nCall-ID: c\r\nCSeq: 1 BYE\r\n\r\n";
+        let (h, _) = one(msg);
+        assert_eq!(h.via_branch.get(msg), b"z9hG4bKup");
+        assert_eq!(h.from_tag.get(msg), b"yes");
+        assert_eq!(h.to_tag.get(msg), b"t2");
     }
 
     #[test]
