@@ -335,7 +335,7 @@ pub fn scan(buf: &[u8], framing: Framing) -> Scan {
     let limit = buf.len().min(MAX_MESSAGE);
 
     // Walk header lines. `pos` is the start of the current line.
-    let mut pos = first.len() + 1;
+    let pos = first.len() + 1;
     if pos > buf.len() {
         // Only a start line, no LF at all.
         return match framing {
