@@ -9,6 +9,13 @@ use std::time::{Duration, Instant};
 
 struct Session(String);
 
+/// tmux on a server of the test's own (`-L`), away from anyone else's sessions.
+fn tmux(name: &str) -> Command {
+    let mut c = Command::new("tmux");
+    c.args(["-L", name]);
+    c
+}
+
 impl Session {
     fn start(args: &str) -> Option<Self> {
         let name = format!("sipscope-test-{}", std::process::id());
@@ -17,8 +24,10 @@ impl Session {
             env!("CARGO_BIN_EXE_sipscope"),
             std::env::temp_dir().display()
         );
-        let ok = Command::new("tmux")
+        let ok = tmux(&name)
             .args([
+                "-f",
+                "/dev/null",
                 "new-session",
                 "-d",
                 "-s",
@@ -38,7 +47,7 @@ impl Session {
 
     fn keys(&self, keys: &[&str]) {
         for k in keys {
-            Command::new("tmux")
+            tmux(&self.0)
                 .args(["send-keys", "-t", &self.0, k])
                 .status()
                 .unwrap();
@@ -48,7 +57,7 @@ impl Session {
     }
 
     fn screen(&self) -> String {
-        let out = Command::new("tmux")
+        let out = tmux(&self.0)
             .args(["capture-pane", "-p", "-t", &self.0])
             .output()
             .unwrap();
@@ -71,9 +80,7 @@ impl Session {
 
 impl Drop for Session {
     fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.0])
-            .status();
+        let _ = tmux(&self.0).arg("kill-server").status();
     }
 }
 
@@ -122,7 +129,7 @@ fn a_user_browses_a_capture_in_tmux() {
     // q quits and the terminal comes back.
     s.keys(&["q"]);
     let start = Instant::now();
-    while Command::new("tmux")
+    while tmux(&s.0)
         .args(["has-session", "-t", &s.0])
         .status()
         .unwrap()
@@ -132,7 +139,7 @@ fn a_user_browses_a_capture_in_tmux() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert!(
-        !Command::new("tmux")
+        !tmux(&s.0)
             .args(["has-session", "-t", &s.0])
             .status()
             .unwrap()
