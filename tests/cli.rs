@@ -263,3 +263,45 @@ fn live_errors_say_what_to_do() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad capture filter"), "{err}");
 }
+
+/// On an idle link the capture must still stop on time, and the last
+/// messages must not wait for more traffic (libpcap 1.10's read timeout does
+/// not fire on an idle link: the capture is non-blocking).
+#[test]
+fn live_capture_stops_on_time_and_delivers_the_last_message_when_idle() {
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: live capture needs root");
+        return;
+    }
+    let start = std::time::Instant::now();
+    let child = Command::new(env!("CARGO_BIN_EXE_sipscope"))
+        .args(["-i", "lo", "--no-ui", "--report", "json", "--duration", "3"])
+        .args([
+            "--log-file",
+            "/tmp/sipscope-idle-test.log",
+            "udp",
+            "port",
+            "5098",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    for i in 0..2 {
+        let msg = format!(
+            "OPTIONS sip:ping@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKidle{i}\r\n\
+             From: <sip:t@127.0.0.1>;tag=1\r\nTo: <sip:ping@127.0.0.1>\r\nCall-ID: idle-{i}\r\n\
+             CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+        );
+        sock.send_to(msg.as_bytes(), ("127.0.0.1", 5098)).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    let took = start.elapsed();
+    assert!(took < std::time::Duration::from_secs(6), "took {took:?}");
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        r["stats"]["sip_messages"], 2,
+        "the last messages did not arrive"
+    );
+}

@@ -5,6 +5,11 @@ use std::sync::atomic::Ordering;
 use super::{Control, Sender};
 use crate::decode::Frame;
 
+/// How long the capture thread sleeps when no packet is waiting.
+const IDLE_NAP: std::time::Duration = std::time::Duration::from_millis(2);
+/// How often kernel counters are read while idle.
+const IDLE_STATS: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// What `-i` asks for.
 #[derive(Debug, Clone)]
 pub struct LiveOptions {
@@ -36,7 +41,14 @@ impl LiveCapture {
             // large snap length lost most of a burst in our measurements.
             .timeout(100)
             .buffer_size(o.buffer_mb.saturating_mul(1 << 20));
-        let mut cap = inactive.open().map_err(|e| open_error(&o.interface, &e))?;
+        // Non-blocking: on an idle link libpcap 1.10 (TPACKET_V3) never ends
+        // a blocking read, so the stop flag and the last batch would wait for
+        // the next packet (seen: quitting hung until traffic came).
+        let mut cap = inactive
+            .open()
+            .map_err(|e| open_error(&o.interface, &e))?
+            .setnonblock()
+            .map_err(|e| anyhow::anyhow!("{}: {e}", o.interface))?;
         if let Some(f) = &o.filter {
             cap.filter(f, true)
                 .map_err(|e| anyhow::anyhow!("bad capture filter \"{f}\": {e}"))?;
@@ -52,6 +64,7 @@ impl LiveCapture {
     }
 
     pub(super) fn run(mut self, out: &mut Sender, control: &Control) {
+        let mut last_stats = std::time::Instant::now();
         loop {
             if control.stop.load(Ordering::Relaxed) || out.disconnected() {
                 break;
@@ -59,6 +72,7 @@ impl LiveCapture {
             match self.cap.next_packet() {
                 Ok(p) => {
                     if control.paused.load(Ordering::Relaxed) {
+                        out.counters.skipped_paused += 1;
                         continue;
                     }
                     let ts_ns = p.header.ts.tv_sec * 1_000_000_000 + p.header.ts.tv_usec * 1000;
@@ -72,8 +86,14 @@ impl LiveCapture {
                     });
                 }
                 Err(pcap::Error::TimeoutExpired) => {
-                    self.kernel_stats(out);
-                    out.flush();
+                    // Nothing to read now: hand over what we have, then nap.
+                    out.flush_if_pending();
+                    if last_stats.elapsed() >= IDLE_STATS {
+                        self.kernel_stats(out);
+                        out.flush();
+                        last_stats = std::time::Instant::now();
+                    }
+                    std::thread::sleep(IDLE_NAP);
                 }
                 Err(e) => {
                     out.fail(format!("capture stopped: {e}"));

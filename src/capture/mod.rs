@@ -211,6 +211,13 @@ impl Sender {
         self.disconnected
     }
 
+    /// Sends the batch if it holds anything.
+    pub fn flush_if_pending(&mut self) {
+        if !self.batch.is_empty() {
+            self.flush();
+        }
+    }
+
     pub fn flush(&mut self) {
         self.last_flush = Instant::now();
         self.counters.decode = self.pipeline.stats();

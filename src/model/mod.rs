@@ -59,6 +59,8 @@ pub struct CaptureCounters {
     pub dropped_kernel: u64,
     /// Packets the capture filter passed (pcap statistics, live only).
     pub received_kernel: u64,
+    /// Packets read and thrown away while the user had paused the capture.
+    pub skipped_paused: u64,
 }
 
 /// What the model has seen and what it lost: the report's `stats`.
@@ -69,6 +71,8 @@ pub struct Stats {
     pub malformed: u64,
     pub dropped_channel: u64,
     pub dropped_kernel: u64,
+    /// Live: packets skipped while paused (the UI's pause).
+    pub skipped_paused: u64,
     pub duplicates: u64,
     pub reassembled_datagrams: u64,
     pub evicted_calls: u64,
@@ -359,6 +363,7 @@ impl Model {
             packets: c.decode.packets,
             dropped_channel: c.dropped_channel,
             dropped_kernel: c.dropped_kernel,
+            skipped_paused: c.skipped_paused,
             duplicates: c.decode.duplicates,
             reassembled_datagrams: c.decode.reassembled_datagrams,
             fragments_dropped: c.decode.fragments_dropped,
