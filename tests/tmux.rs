@@ -126,7 +126,9 @@ fn a_user_browses_a_capture_in_tmux() {
     assert_eq!(rows.len(), 3, "{filtered}");
     assert!(rows.iter().all(|r| r.contains("busy")), "{filtered}");
 
-    // q quits and the terminal comes back.
+    // q first takes the filter away, then quits, and the terminal comes back.
+    s.keys(&["q"]);
+    s.wait_for("(shown 11)");
     s.keys(&["q"]);
     let start = Instant::now();
     while tmux(&s.0)

@@ -82,7 +82,8 @@ pub struct LadderState {
     /// The selected arrow (index in the merged, time-ordered message list).
     pub cursor: usize,
     pub offset: Cell<usize>,
-    pub pane_scroll: u16,
+    /// Kept within the message by the view.
+    pub pane_scroll: Cell<u16>,
     pub show_raw: bool,
     pub time_mode: TimeMode,
     pub merge_by_ip: bool,
@@ -121,7 +122,8 @@ pub struct AppState {
     compiled_form: CompiledForm,
     pub column_cursor: usize,
     pub ladder: Option<LadderState>,
-    pub message_scroll: u16,
+    /// Kept within the message by the view.
+    pub message_scroll: Cell<u16>,
     pub help_scroll: u16,
     /// A line for the user: an error, a warning, a result.
     pub status: Option<String>,
@@ -130,6 +132,8 @@ pub struct AppState {
     /// Rows the call list showed last time (set by the view), for paging.
     pub page: usize,
     pub quit: bool,
+    /// An action waiting for its second press (quit live, clear).
+    pending_confirm: Option<Action>,
     /// Asks the loop to clear the model.
     pub clear_requested: bool,
 }
@@ -164,12 +168,13 @@ impl AppState {
             compiled_form: CompiledForm::default(),
             column_cursor: 0,
             ladder: None,
-            message_scroll: 0,
+            message_scroll: Cell::new(0),
             help_scroll: 0,
             status: (!errors.is_empty()).then(|| errors.join("; ")),
             rate: 0.0,
             page: 20,
             quit: false,
+            pending_confirm: None,
             clear_requested: false,
             config,
         }
@@ -269,6 +274,13 @@ impl AppState {
         true
     }
 
+    /// Is a filter from the form (F7) in force?
+    #[must_use]
+    pub fn form_active(&self) -> bool {
+        !self.compiled_form.methods.is_empty()
+            || self.compiled_form.regexes.iter().any(Option::is_some)
+    }
+
     /// The dialog under the cursor.
     #[must_use]
     pub fn current(&self) -> Option<DialogId> {
@@ -285,9 +297,24 @@ impl AppState {
         cur.saturating_add_signed(delta).min(max)
     }
 
+    /// For actions that lose data: true on the second press in a row; the
+    /// first only says what the second would do.
+    fn confirm(&mut self, a: Action, what: &str) -> bool {
+        if self.pending_confirm == Some(a) {
+            self.pending_confirm = None;
+            return true;
+        }
+        self.pending_confirm = Some(a);
+        self.status = Some(format!("press {} again to {what}", self.keymap.hint(a)));
+        false
+    }
+
     /// Applies an action. `model` is read for sizes and selections only.
     pub fn apply(&mut self, a: Action, model: &Model) {
         self.status = None;
+        if self.pending_confirm != Some(a) {
+            self.pending_confirm = None;
+        }
         if a == Action::Quit {
             self.quit = true;
             return;
@@ -297,18 +324,18 @@ impl AppState {
             Screen::Ladder => self.ladder_action(a, model),
             Screen::Message => match a {
                 Action::Up | Action::PaneUp => {
-                    self.message_scroll = self.message_scroll.saturating_sub(1);
+                    scroll(&self.message_scroll, -1);
                 }
                 Action::Down | Action::PaneDown => {
-                    self.message_scroll = self.message_scroll.saturating_add(1);
+                    scroll(&self.message_scroll, 1);
                 }
                 Action::PageUp | Action::HalfPageUp => {
-                    self.message_scroll = self.message_scroll.saturating_sub(10);
+                    scroll(&self.message_scroll, -10);
                 }
                 Action::PageDown | Action::HalfPageDown => {
-                    self.message_scroll = self.message_scroll.saturating_add(10);
+                    scroll(&self.message_scroll, 10);
                 }
-                Action::Top => self.message_scroll = 0,
+                Action::Top => self.message_scroll.set(0),
                 Action::Back | Action::Open | Action::Raw => {
                     self.stack.pop();
                 }
@@ -372,7 +399,14 @@ impl AppState {
                 }
             }
             Action::Open => self.open_ladder(model),
-            Action::Back => self.quit = true,
+            Action::Back => {
+                if !self.filter_text.is_empty() {
+                    // Back first takes the display filter away.
+                    self.set_filter("");
+                } else if !self.live || self.confirm(a, "quit and stop the capture") {
+                    self.quit = true;
+                }
+            }
             Action::Help => self.stack.push(Screen::Help),
             Action::Search => {
                 self.search_input = Some(Input {
@@ -384,7 +418,7 @@ impl AppState {
                 self.column_cursor = 0;
                 self.stack.push(Screen::Columns);
             }
-            Action::Clear => {
+            Action::Clear if self.confirm(a, "clear every dialog") => {
                 self.clear_requested = true;
                 self.selected.clear();
                 self.cursor = 0;
@@ -443,19 +477,21 @@ impl AppState {
             return;
         }
         let several = dialogs.len() > 1;
+        // The last ladder's settings carry over (time mode, merge, pane, colours).
+        let prev = self.ladder.take();
         self.ladder = Some(LadderState {
             dialogs,
-            extended: false,
+            extended: prev.as_ref().is_some_and(|p| p.extended),
             cursor: 0,
             offset: Cell::new(0),
-            pane_scroll: 0,
-            show_raw: true,
-            time_mode: TimeMode::Absolute,
-            merge_by_ip: false,
-            colour_mode: if several {
-                ColourMode::CallId
-            } else {
-                ColourMode::Kind
+            pane_scroll: Cell::new(0),
+            show_raw: prev.as_ref().is_none_or(|p| p.show_raw),
+            time_mode: prev.as_ref().map_or(TimeMode::Absolute, |p| p.time_mode),
+            merge_by_ip: prev.as_ref().is_some_and(|p| p.merge_by_ip),
+            colour_mode: match prev.as_ref().map(|p| p.colour_mode) {
+                Some(ColourMode::Transaction) => ColourMode::Transaction,
+                _ if several => ColourMode::CallId,
+                _ => ColourMode::Kind,
             },
         });
         let _ = model;
@@ -482,7 +518,7 @@ impl AppState {
         };
         if let Some(to) = to {
             l.cursor = to;
-            l.pane_scroll = 0;
+            l.pane_scroll.set(0);
             return;
         }
         match a {
@@ -490,7 +526,7 @@ impl AppState {
                 self.stack.pop();
             }
             Action::Open => {
-                self.message_scroll = 0;
+                self.message_scroll.set(0);
                 self.stack.push(Screen::Message);
             }
             Action::Raw => l.show_raw = !l.show_raw,
@@ -510,8 +546,8 @@ impl AppState {
                     ColourMode::CallId => ColourMode::Kind,
                 };
             }
-            Action::PaneUp => l.pane_scroll = l.pane_scroll.saturating_sub(1),
-            Action::PaneDown => l.pane_scroll = l.pane_scroll.saturating_add(1),
+            Action::PaneUp => scroll(&l.pane_scroll, -1),
+            Action::PaneDown => scroll(&l.pane_scroll, 1),
             Action::Help => self.stack.push(Screen::Help),
             Action::Save => {
                 self.status = Some("saving is not available yet (export is being built)".into());
@@ -520,10 +556,19 @@ impl AppState {
         }
     }
 
+    /// The column picker's rows: the shown columns in their order, then the
+    /// hidden ones.
+    #[must_use]
+    pub fn picker_rows(&self) -> Vec<Column> {
+        let mut rows = self.columns.clone();
+        rows.extend(Column::ALL.iter().filter(|c| !self.columns.contains(c)));
+        rows
+    }
+
     fn columns_action(&mut self, a: Action) {
         let len = Column::ALL.len();
         let cur = self.column_cursor.min(len - 1);
-        let Some(&col) = Column::ALL.get(cur) else {
+        let Some(&col) = self.picker_rows().get(cur) else {
             return;
         };
         match a {
@@ -537,6 +582,12 @@ impl AppState {
                 } else {
                     self.columns.push(col);
                 }
+                // The cursor stays on the column wherever it moved.
+                self.column_cursor = self
+                    .picker_rows()
+                    .iter()
+                    .position(|c| *c == col)
+                    .unwrap_or(cur);
             }
             // Move the column left or right in the shown order.
             Action::PaneUp | Action::PaneDown => {
@@ -548,6 +599,7 @@ impl AppState {
                     };
                     if let Some(j) = j.filter(|j| *j < self.columns.len()) {
                         self.columns.swap(i, j);
+                        self.column_cursor = j;
                     }
                 }
             }
@@ -703,6 +755,11 @@ impl AppState {
         self.ladder = None;
         self.stack.truncate(1);
     }
+}
+
+/// Moves a scroll position; the view clamps it to the text's length.
+fn scroll(pos: &Cell<u16>, by: i16) {
+    pos.set(pos.get().saturating_add_signed(by));
 }
 
 /// Keys while typing text.

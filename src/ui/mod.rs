@@ -112,7 +112,7 @@ pub fn handle(ev: &Event, app: &mut AppState, model: &Model) {
                             let to = l.offset.get() + row - 2;
                             if to < len {
                                 l.cursor = to;
-                                l.pane_scroll = 0;
+                                l.pane_scroll.set(0);
                             }
                         }
                     }

@@ -62,7 +62,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
 
     // Counts: the user always knows whether the picture is complete.
     let lost = s.dropped_kernel + s.dropped_channel + s.evicted_calls;
-    let counts = format!(
+    let mut counts = format!(
         "Dialogs {} (shown {})  SIP {}{}   lost: kernel {}  channel {}  evicted {}  malformed {}",
         model.len(),
         rows.len(),
@@ -77,6 +77,9 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         s.evicted_calls,
         s.malformed,
     );
+    if s.skipped_paused > 0 {
+        let _ = write!(counts, "  skipped while paused {}", s.skipped_paused);
+    }
     let style = if lost > 0 {
         theme::warning()
     } else {
@@ -92,6 +95,9 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         let _ = write!(line, "filter: {}   ", escape::text(&app.filter_text));
     }
     if app.search_input.is_none() {
+        if app.form_active() {
+            line.push_str("form filter on (F7)   ");
+        }
         if app.only_calls {
             line.push_str("only calls   ");
         }
@@ -115,19 +121,27 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         theme::dim(),
     );
 
-    // Column titles.
+    // Column titles, in widths that fit the terminal.
+    let (layout, hidden) = fit_columns(&app.columns, area.width.saturating_sub(2));
     let mut x = area.x + 2;
-    for c in &app.columns {
+    for (c, w) in &layout {
         put(
             buf,
             area,
             x,
             area.y + 3,
             c.title(),
-            c.width(),
+            *w,
             theme::column_header(),
         );
-        x = x.saturating_add(c.width() + 1);
+        x = x.saturating_add(w + 1);
+    }
+    if hidden > 0 {
+        let more = format!("+{hidden}›");
+        let mx = area
+            .right()
+            .saturating_sub(u16::try_from(more.chars().count()).unwrap_or(0));
+        put(buf, area, mx, area.y + 3, &more, 4, theme::dim());
     }
 
     // Rows: only the visible ones.
@@ -158,25 +172,33 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         };
         put(buf, area, area.x, y, mark, 2, base);
         let mut x = area.x + 2;
-        for c in &app.columns {
+        for (c, w) in &layout {
             let text = cell(*c, d, now);
             let style = if *c == Column::State {
                 theme::state(d.state_at(now))
             } else {
                 base
             };
-            put(buf, area, x, y, &text, c.width(), style);
-            x = x.saturating_add(c.width() + 1);
+            // A cut value ends in '…' so it is not taken for the whole.
+            if text.chars().count() > usize::from(*w) && *w > 1 {
+                let cut: String = text.chars().take(usize::from(*w) - 1).collect();
+                put(buf, area, x, y, &format!("{cut}…"), *w, style);
+            } else {
+                put(buf, area, x, y, &text, *w, style);
+            }
+            x = x.saturating_add(w + 1);
         }
         if is_cursor {
             fill_row(buf, area, y, theme::cursor());
         }
     }
     if rows.is_empty() && area.height > TOP + 1 {
-        let msg = if model.is_empty() {
-            "no SIP dialogs yet"
-        } else {
+        let msg = if !model.is_empty() {
             "no dialog matches the filter"
+        } else if s.sip_messages > 0 {
+            "cleared: new dialogs will show here"
+        } else {
+            "no SIP dialogs yet"
         };
         put(
             buf,
@@ -204,6 +226,80 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
             (Action::Back, "quit"),
         ],
     );
+}
+
+/// Columns that give up width first, down to `MIN_FLEX`.
+fn flexible(c: Column) -> bool {
+    matches!(
+        c,
+        Column::From | Column::To | Column::Src | Column::Dst | Column::CallId | Column::UserAgent
+    )
+}
+const MIN_FLEX: u16 = 12;
+
+/// Which columns to hide first when even shrunk ones do not fit; the index,
+/// From, To and State are never hidden.
+fn drop_rank(c: Column) -> u8 {
+    match c {
+        Column::UserAgent => 0,
+        Column::CallId => 1,
+        Column::Transport => 2,
+        Column::Src => 3,
+        Column::Dst => 4,
+        Column::Pdd => 5,
+        Column::Msgs => 6,
+        Column::Start => 7,
+        Column::Duration => 8,
+        Column::Method => 9,
+        Column::Index | Column::From | Column::To | Column::State => u8::MAX,
+    }
+}
+
+/// Widths for `cols` in `avail` cells: preferred widths, flexible columns
+/// grown into spare room or shrunk, then low-priority columns hidden.
+/// Returns the layout and how many columns were hidden.
+#[must_use]
+pub fn fit_columns(cols: &[Column], avail: u16) -> (Vec<(Column, u16)>, usize) {
+    let mut shown: Vec<(Column, u16)> = cols.iter().map(|c| (*c, c.width())).collect();
+    let total = |s: &[(Column, u16)]| s.iter().map(|(_, w)| u32::from(*w) + 1).sum::<u32>();
+    let avail32 = u32::from(avail);
+    // Spare room goes to From and To first (up to 40 cells).
+    while total(&shown) < avail32 {
+        let Some(slot) = shown
+            .iter_mut()
+            .filter(|(c, w)| matches!(c, Column::From | Column::To) && *w < 40)
+            .min_by_key(|(_, w)| *w)
+        else {
+            break;
+        };
+        slot.1 += 1;
+    }
+    // Too wide: shrink the widest flexible column, one cell at a time.
+    while total(&shown) > avail32 {
+        let Some(slot) = shown
+            .iter_mut()
+            .filter(|(c, w)| flexible(*c) && *w > MIN_FLEX)
+            .max_by_key(|(_, w)| *w)
+        else {
+            break;
+        };
+        slot.1 -= 1;
+    }
+    let mut hidden = 0;
+    while total(&shown) > avail32 {
+        let Some(i) = shown
+            .iter()
+            .enumerate()
+            .filter(|(_, (c, _))| drop_rank(*c) != u8::MAX)
+            .min_by_key(|(_, (c, _))| drop_rank(*c))
+            .map(|(i, _)| i)
+        else {
+            break;
+        };
+        shown.remove(i);
+        hidden += 1;
+    }
+    (shown, hidden)
 }
 
 fn first_request(d: &Dialog) -> Option<&Message> {

@@ -19,16 +19,8 @@ fn boxed(buf: &mut Buffer, area: Rect, w: u16, h: u16, title: &str) -> Rect {
         w,
         h,
     );
-    buf.set_style(r, Style::new().bg(ratatui::style::Color::Black));
-    for y in r.y..r.bottom() {
-        buf.set_stringn(
-            r.x,
-            y,
-            " ".repeat(usize::from(w)),
-            usize::from(w),
-            Style::new(),
-        );
-    }
+    // Clear resets every cell, so nothing of the list (its cursor) shows through.
+    ratatui::widgets::Widget::render(ratatui::widgets::Clear, r, buf);
     put(buf, r, r.x, r.y, &format!(" {title} "), w, theme::header());
     r
 }
@@ -77,7 +69,7 @@ pub fn draw_columns(buf: &mut Buffer, area: Rect, app: &AppState) {
         app.keymap.hint(Action::Back)
     );
     let r = boxed(buf, area, 60, h, &hint);
-    for (i, c) in Column::ALL.iter().enumerate() {
+    for (i, c) in app.picker_rows().iter().enumerate() {
         let y = r.y + 2 + u16::try_from(i).unwrap_or(0);
         let pos = app.columns.iter().position(|x| x == c);
         let mark = pos.map_or("[ ]   ".to_owned(), |p| format!("[x] {:<2}", p + 1));

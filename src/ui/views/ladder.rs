@@ -61,10 +61,17 @@ pub fn sdp_summary(sdp: &Sdp) -> String {
                 crate::sip::sdp::Direction::RecvOnly => " recvonly",
                 crate::sip::sdp::Direction::Inactive => " inactive",
             };
+            let addr = m.connection.as_deref().unwrap_or("?");
+            // IPv6 in brackets, so the port stands apart.
+            let addr = if addr.contains(':') {
+                format!("[{addr}]")
+            } else {
+                addr.to_owned()
+            };
             format!(
                 "{} {}:{} {}{dir}",
                 escape::text(&m.media),
-                escape::text(m.connection.as_deref().unwrap_or("?")),
+                escape::text(&addr),
                 m.port,
                 escape::text(&codecs.join(",")),
             )
@@ -154,20 +161,30 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         ids
     };
     let title = format!(
-        " Call flow  {}{}   {} messages   time: {}{}",
+        " Call flow  {}{}   {} message{}   time: {}   colours: {}{}",
         escape::text(first),
-        if legs.len() > 1 {
-            format!(" +{} legs", legs.len() - 1)
-        } else {
-            String::new()
+        match legs.len() {
+            0 | 1 => String::new(),
+            2 => " and 1 more dialog".to_owned(),
+            n => format!(" and {} more dialogs", n - 1),
         },
         msgs.len(),
+        if msgs.len() == 1 { "" } else { "s" },
         match l.time_mode {
             TimeMode::Absolute => "absolute",
             TimeMode::Delta => "delta",
             TimeMode::FromStart => "from start",
         },
-        if l.extended { "   extended" } else { "" },
+        match l.colour_mode {
+            ColourMode::Kind => "by kind",
+            ColourMode::Transaction => "by transaction",
+            ColourMode::CallId => "by Call-ID",
+        },
+        match (l.extended, legs.len() > l.dialogs.len()) {
+            (false, _) => "",
+            (true, true) => "   + X-Call-ID legs",
+            (true, false) => "   (no X-Call-ID legs found)",
+        },
     );
     fill_row(buf, area, area.y, theme::header());
     put(
@@ -318,7 +335,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         }
     }
     if show_pane && let Some((_, m)) = msgs.get(l.cursor) {
-        super::message::draw_pane(buf, pane, model, m, l.pane_scroll);
+        super::message::draw_pane(buf, pane, model, m, &l.pane_scroll);
     }
     footer(
         buf,

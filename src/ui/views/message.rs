@@ -2,6 +2,8 @@
 //! coloured, SDP in its own colour. Beside the ladder, or full screen.
 //! Everything from the wire is escaped (see `ui::escape`).
 
+use std::cell::Cell;
+
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -81,20 +83,58 @@ fn heading(m: &Message) -> String {
     )
 }
 
-fn draw_lines(buf: &mut Buffer, area: Rect, raw: &[u8], scroll: u16) {
-    for (i, line) in lines(raw).iter().skip(usize::from(scroll)).enumerate() {
+/// One screen row: a header name (only on a line's first row) and text.
+struct Row {
+    name: String,
+    text: String,
+    style: Style,
+}
+
+/// Lines wrapped to `width`: long Via, Contact and Authorization lines are
+/// read in full, not cut at the edge.
+fn wrap(lines: Vec<Line>, width: u16) -> Vec<Row> {
+    let width = usize::from(width.max(1));
+    let mut rows = Vec::new();
+    for l in lines {
+        let mut name = l.name;
+        let mut text: Vec<char> = l.rest.chars().collect();
+        let mut room = width.saturating_sub(name.chars().count()).max(1);
+        loop {
+            let take = text.len().min(room);
+            let head: String = text.drain(..take).collect();
+            rows.push(Row {
+                name: std::mem::take(&mut name),
+                text: head,
+                style: l.style,
+            });
+            if text.is_empty() {
+                break;
+            }
+            room = width;
+        }
+    }
+    rows
+}
+
+/// Draws the message from `scroll` (clamped so the last row stays in view).
+fn draw_lines(buf: &mut Buffer, area: Rect, raw: &[u8], scroll: &Cell<u16>) {
+    let rows = wrap(lines(raw), area.width);
+    let max = rows.len().saturating_sub(usize::from(area.height));
+    let from = usize::from(scroll.get()).min(max);
+    scroll.set(u16::try_from(from).unwrap_or(u16::MAX));
+    for (i, row) in rows.iter().skip(from).enumerate() {
         let Ok(dy) = u16::try_from(i) else { break };
         let y = area.y + dy;
         if y >= area.bottom() {
             break;
         }
-        let name_w = u16::try_from(line.name.chars().count()).unwrap_or(u16::MAX);
+        let name_w = u16::try_from(row.name.chars().count()).unwrap_or(u16::MAX);
         put(
             buf,
             area,
             area.x,
             y,
-            &line.name,
+            &row.name,
             area.width,
             theme::sip_header_name(),
         );
@@ -103,15 +143,15 @@ fn draw_lines(buf: &mut Buffer, area: Rect, raw: &[u8], scroll: u16) {
             area,
             area.x.saturating_add(name_w),
             y,
-            &line.rest,
+            &row.text,
             area.width.saturating_sub(name_w),
-            line.style,
+            row.style,
         );
     }
 }
 
 /// The pane beside the ladder.
-pub fn draw_pane(buf: &mut Buffer, area: Rect, model: &Model, m: &Message, scroll: u16) {
+pub fn draw_pane(buf: &mut Buffer, area: Rect, model: &Model, m: &Message, scroll: &Cell<u16>) {
     if area.width < 3 || area.height < 2 {
         return;
     }
@@ -222,7 +262,7 @@ pub fn draw_full(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         area.width,
         area.height.saturating_sub(3),
     );
-    draw_lines(buf, body, &raw, app.message_scroll);
+    draw_lines(buf, body, &raw, &app.message_scroll);
     footer(
         buf,
         area,

@@ -79,12 +79,13 @@ pub(crate) fn footer(
         return;
     }
     if let Some(s) = &app.status {
+        let one_line = s.split_whitespace().collect::<Vec<_>>().join(" ");
         put(
             buf,
             area,
             area.x,
             y,
-            &super::escape::text(s),
+            &super::escape::text(&one_line),
             area.width,
             theme::warning(),
         );
