@@ -4,7 +4,7 @@
 # Usage: scripts/bench.sh [small|medium|large|rtp-heavy|all]    (default: large)
 #
 # What it measures, per capture, under `/usr/bin/time -f '%e %M'` (wall seconds, peak RSS):
-#   sipscope  target/release/sipscope -r FILE --no-ui --report text -l 1000000   (all dialogs kept)
+#   sipscope  target/release/sipscope -r FILE --no-ui --report stats -l 1000000   (all dialogs kept)
 #   sngrep    sngrep -N -q -l 1000000 -I FILE -O /dev/null
 #   tshark    tshark -r FILE -Y sip > /dev/null
 #   tcpdump   tcpdump -r FILE -w /dev/null          (the floor: just reading the file)
@@ -174,7 +174,7 @@ for name in "${captures[@]}"; do
     tools=(sipscope sngrep tshark tcpdump)
     declare -A walls=() rss=()
 
-    measure "$repeat" "$tmp/report.txt" "$bin" -r "$file" --no-ui --report text -l 1000000
+    measure "$repeat" "$tmp/report.txt" "$bin" -r "$file" --no-ui --report stats -l 1000000
     walls[sipscope]=$wall rss[sipscope]=$rss_kb
     sipscope_runs=$runs_list
     measure "$repeat_others" /dev/null sngrep -N -q -l 1000000 -I "$file" -O /dev/null

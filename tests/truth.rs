@@ -170,3 +170,57 @@ fn dialog_states_agree_with_the_truth_outcomes() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(checked > 2500, "only {checked} dialogs checked");
 }
+
+/// From and To tags, read on demand by `sip::scan::tag`, against tshark's.
+#[test]
+fn from_and_to_tags_agree_with_tshark() {
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for f in captures() {
+        let t: Value = serde_json::from_str(
+            &std::fs::read_to_string(format!("{}.truth.json", f.display())).unwrap(),
+        )
+        .unwrap();
+        let model = sipscope::replay(&f).unwrap();
+        for call in t["calls"].as_array().unwrap() {
+            let Some(d) = call["call_id"].as_str().and_then(|id| model.find(id)) else {
+                continue;
+            };
+            for (m, truth) in d.messages.iter().zip(call["messages"].as_array().unwrap()) {
+                let raw = model.raw(m).unwrap();
+                let Some(p) = sipscope::sip::SipMessage::parse_one(&raw) else {
+                    continue;
+                };
+                let tag = |span| {
+                    let s = sipscope::sip::scan::tag(&raw, span).get(&raw).to_vec();
+                    (!s.is_empty()).then(|| String::from_utf8_lossy(&s).into_owned())
+                };
+                let ours = (tag(p.head.from), tag(p.head.to));
+                let theirs = (
+                    truth["from_tag"].as_str().map(str::to_owned),
+                    truth["to_tag"].as_str().map(str::to_owned),
+                );
+                checked += 1;
+                if ours != theirs {
+                    failures.push(format!(
+                        "{}: {:?} vs tshark {:?}",
+                        f.display(),
+                        ours,
+                        theirs
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{}",
+        failures
+            .iter()
+            .take(10)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert!(checked > 15_000, "only {checked} messages checked");
+}

@@ -5,16 +5,16 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sipscope::sip::scan::{Defects, Framing, Head, Scan, Span, StartLine, scan, scan_all};
+use sipscope::sip::scan::{Defects, Framing, Head, Scan, Span, StartLine, scan, scan_all, tag};
 
-fn spans(h: &Head) -> Vec<(&'static str, Span)> {
+fn spans(h: &Head, msg: &[u8]) -> Vec<(&'static str, Span)> {
     let mut v = vec![
         ("call_id", h.call_id),
         ("cseq_method", h.cseq_method),
         ("from", h.from),
-        ("from_tag", h.from_tag),
+        ("from_tag", tag(msg, h.from)),
         ("to", h.to),
-        ("to_tag", h.to_tag),
+        ("to_tag", tag(msg, h.to)),
         ("via_branch", h.via_branch),
         ("contact", h.contact),
         ("content_type", h.content_type),
@@ -39,7 +39,7 @@ fn spans(h: &Head) -> Vec<(&'static str, Span)> {
 
 /// `msg` is the message's bytes (the buffer cut to `len`).
 fn check_head(h: &Head, msg: &[u8], what: &str) {
-    for (name, s) in spans(h) {
+    for (name, s) in spans(h, msg) {
         assert!(
             s.start <= s.end && s.end as usize <= msg.len(),
             "{what}: span {name} {s:?} outside a message of {} bytes",

@@ -119,10 +119,10 @@ pub struct Head {
     pub call_id: Span,
     pub cseq_num: Option<u32>,
     pub cseq_method: Span,
+    /// From and To, whole; [`tag`] reads their tags when someone asks (the
+    /// model does not need them, and the hot path is faster without).
     pub from: Span,
-    pub from_tag: Span,
     pub to: Span,
-    pub to_tag: Span,
     pub via_branch: Span,
     pub contact: Span,
     pub content_type: Span,
@@ -469,13 +469,11 @@ fn header_line(buf: &[u8], start: usize, end: usize, head: &mut Head, seen_via: 
         Known::From => {
             if head.from.is_empty() {
                 head.from = value;
-                head.from_tag = param(buf, vs, ve, b"tag");
             }
         }
         Known::To => {
             if head.to.is_empty() {
                 head.to = value;
-                head.to_tag = param(buf, vs, ve, b"tag");
             }
         }
         Known::Via => {
@@ -632,6 +630,12 @@ fn param(buf: &[u8], vs: usize, ve: usize, name: &[u8]) -> Span {
     Span::default()
 }
 
+/// The `tag` parameter of a From or To header (`header` as in [`Head`]).
+#[must_use]
+pub fn tag(buf: &[u8], header: Span) -> Span {
+    param(buf, header.start as usize, header.end as usize, b"tag")
+}
+
 /// The messages in a buffer that may hold several (pipelined over UDP, or a
 /// TCP segment), with their offsets and lengths. Stops at the first stretch
 /// that is not SIP; CRLF keep-alives between messages are skipped. Lazy: a
@@ -700,8 +704,8 @@ v=0\n";
         assert_eq!(h.call_id.get(INVITE), b"a84b4c76e66710@pc33.atlanta.com");
         assert_eq!(h.cseq_num, Some(314_159));
         assert_eq!(h.cseq_method.get(INVITE), b"INVITE");
-        assert_eq!(h.from_tag.get(INVITE), b"1928301774");
-        assert!(h.to_tag.is_empty());
+        assert_eq!(tag(INVITE, h.from).get(INVITE), b"1928301774");
+        assert!(tag(INVITE, h.to).is_empty());
         assert_eq!(h.via_branch.get(INVITE), b"z9hG4bK776asdhds");
         assert_eq!(h.content_length, Some(4));
         assert_eq!(h.body.get(INVITE), b"v=0\n");
@@ -725,8 +729,8 @@ l: 0\n\n";
             Some(180)
         );
         assert_eq!(h.call_id.get(msg), b"abc@h");
-        assert_eq!(h.to_tag.get(msg), b"bb");
-        assert_eq!(h.from_tag.get(msg), b"aa");
+        assert_eq!(tag(msg, h.to).get(msg), b"bb");
+        assert_eq!(tag(msg, h.from).get(msg), b"aa");
         assert_eq!(h.cseq_num, Some(7));
         assert_eq!(h.via_branch.get(msg), b"z9hG4bKx");
         assert!(!h.malformed(), "{:?}", h.defects.names());
@@ -760,8 +764,8 @@ l: 0\n\n";
 From: \"a;tag=no\" <sip:a@h;tag=uri>;Tag=yes\r\nTo: <sip:b@h>;tag=t2\r\nCall-ID: c\r\nCSeq: 1 BYE\r\n\r\n";
         let (h, _) = one(msg);
         assert_eq!(h.via_branch.get(msg), b"z9hG4bKup");
-        assert_eq!(h.from_tag.get(msg), b"yes");
-        assert_eq!(h.to_tag.get(msg), b"t2");
+        assert_eq!(tag(msg, h.from).get(msg), b"yes");
+        assert_eq!(tag(msg, h.to).get(msg), b"t2");
     }
 
     #[test]
