@@ -7,6 +7,7 @@
 //!   and fragment reassembly, UDP, TCP stream reassembly, WebSocket.
 //! - [`pipeline`]: runs `decode` and SIP framing over one frame at a time.
 //! - [`sip`]: the tolerant SIP scanner, the SDP scanner, rsip's strict check.
+//! - [`rtp`]: RTP headers and per-stream statistics (loss, jitter).
 //! - [`model`]: the call table every view, report and export reads.
 //! - [`report`]: headless JSON and text reports.
 //! - [`ui`]: the terminal UI (call list, ladder, message); [`keymap`] and
@@ -25,6 +26,7 @@ pub mod logging;
 pub mod model;
 pub mod pipeline;
 pub mod report;
+pub mod rtp;
 pub mod sip;
 pub mod ui;
 

@@ -1,0 +1,132 @@
+//! RTP stream statistics against tshark (`-o rtp.heuristic_rtp:TRUE -z
+//! rtp,streams`, held in the `*.truth.json` files): the same streams, with the
+//! same packet and lost counts, and mean and max jitter within 0.1 ms or 5 %,
+//! whichever is larger. The packets are found here by decoding UDP and
+//! reading RTP headers, independently of SIP.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::Value;
+use sipscope::capture::file::CaptureReader;
+use sipscope::decode::{ip, link};
+use sipscope::rtp::{self, StreamStats};
+
+type Key = (String, String, u32);
+
+fn streams(path: &Path) -> BTreeMap<Key, StreamStats> {
+    let mut r = CaptureReader::new(std::fs::File::open(path).unwrap(), true, 0).unwrap();
+    let mut out: BTreeMap<Key, StreamStats> = BTreeMap::new();
+    while let Some(f) = r.next_frame().unwrap() {
+        let Some(p) = link::ip_payload(f.linktype, f.data).and_then(ip::parse) else {
+            continue;
+        };
+        if p.proto != ip::UDP || p.fragment.is_some() {
+            continue;
+        }
+        let Some((src, dst, payload)) = ip::udp(p.src, p.dst, p.payload) else {
+            continue;
+        };
+        let Some(h) = rtp::parse(payload) else {
+            continue;
+        };
+        out.entry((src.to_string(), dst.to_string(), h.ssrc))
+            .or_default()
+            .add(
+                f.ts_ns,
+                &h,
+                payload.len(),
+                rtp::static_clock_rate(h.payload_type),
+            );
+    }
+    out
+}
+
+fn close(ours: f64, theirs: f64) -> bool {
+    (ours - theirs).abs() <= 0.1_f64.max(theirs.abs() * 0.05)
+}
+
+#[test]
+fn rtp_streams_agree_with_tshark() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let mut compared = 0;
+    let mut failures = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let truth_path = entry.unwrap().path();
+        let name = truth_path.to_string_lossy().into_owned();
+        let Some(capture) = name.strip_suffix(".truth.json") else {
+            continue;
+        };
+        let t: Value =
+            serde_json::from_str(&std::fs::read_to_string(&truth_path).unwrap()).unwrap();
+        let truth = t["rtp"]["streams"].as_array().unwrap();
+        let ours = streams(Path::new(capture));
+        let short = Path::new(capture)
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        // Streams of RTP with SIP on top: every tshark stream must be ours,
+        // and ours must not invent streams of more than a handful of packets.
+        for s in truth {
+            let key = (
+                s["src"].as_str().unwrap().to_owned(),
+                s["dst"].as_str().unwrap().to_owned(),
+                u32::from_str_radix(s["ssrc"].as_str().unwrap().trim_start_matches("0x"), 16)
+                    .unwrap(),
+            );
+            compared += 1;
+            let Some(o) = ours.get(&key) else {
+                failures.push(format!("{short}: tshark stream {key:?} not found"));
+                continue;
+            };
+            let packets = s["packets"].as_u64().unwrap();
+            let lost = s["lost"].as_i64().unwrap();
+            if o.packets != packets || o.lost() != lost {
+                failures.push(format!(
+                    "{short} {key:?}: packets/lost {}/{} vs tshark {packets}/{lost}",
+                    o.packets,
+                    o.lost()
+                ));
+            }
+            // tshark reports no jitter for RFC 4733 events (their timestamps
+            // stand still within an event); ours counts it, so skip those.
+            let payload = s["payload"].as_str().unwrap_or("");
+            if payload.contains("event") || payload.contains("RTPType-101") {
+                continue;
+            }
+            let (mean, max) = (
+                s["mean_jitter_ms"].as_f64().unwrap(),
+                s["max_jitter_ms"].as_f64().unwrap(),
+            );
+            if !close(o.mean_jitter_ms(), mean) || !close(o.max_jitter_ms, max) {
+                failures.push(format!(
+                    "{short} {key:?}: jitter mean/max {:.3}/{:.3} vs tshark {mean}/{max}",
+                    o.mean_jitter_ms(),
+                    o.max_jitter_ms
+                ));
+            }
+            let max_delta = s["max_delta_ms"].as_f64().unwrap();
+            if !close(o.max_delta_ns as f64 / 1e6, max_delta) {
+                failures.push(format!(
+                    "{short} {key:?}: max delta {} vs tshark {max_delta}",
+                    o.max_delta_ns as f64 / 1e6
+                ));
+            }
+        }
+        for (key, o) in &ours {
+            let known = truth
+                .iter()
+                .any(|s| s["src"] == key.0.as_str() && s["dst"] == key.1.as_str());
+            if !known && o.packets > 5 {
+                failures.push(format!(
+                    "{short}: a stream tshark does not see: {key:?}, {} packets",
+                    o.packets
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(compared >= 20, "only {compared} streams compared");
+}
