@@ -9,6 +9,7 @@ use crate::decode::{
     DecodeStats, Frame, FrameRef, Frames, Transport, dedup::Dedup, defrag, defrag::Defragmenter,
     ip, link, ws,
 };
+use crate::rtp::{self, RtpPacket};
 use crate::sip::SipMessage;
 use crate::sip::scan::{self, Framing, Scan};
 
@@ -18,6 +19,8 @@ const RESYNC_TAIL: usize = 512;
 
 #[derive(Debug)]
 pub struct Pipeline {
+    /// RTP packets found since the last [`Pipeline::take_rtp`].
+    rtp: Vec<RtpPacket>,
     dedup: Dedup,
     defrag: Defragmenter,
     tcp: Reassembler,
@@ -34,6 +37,7 @@ impl Pipeline {
     #[must_use]
     pub fn new() -> Self {
         Self {
+            rtp: Vec::new(),
             dedup: Dedup::default(),
             defrag: Defragmenter::new(defrag::DefragLimits::default()),
             tcp: Reassembler::new(TcpLimits::default()),
@@ -53,7 +57,19 @@ impl Pipeline {
         }
     }
 
-    /// Decodes one frame and appends the SIP messages it completes to `out`.
+    /// The RTP packets found since the last call.
+    pub fn take_rtp(&mut self) -> Vec<RtpPacket> {
+        std::mem::take(&mut self.rtp)
+    }
+
+    /// How many RTP packets wait to be taken.
+    #[must_use]
+    pub fn rtp_pending(&self) -> usize {
+        self.rtp.len()
+    }
+
+    /// Decodes one frame and appends the SIP messages it completes to `out`
+    /// (RTP packets wait for [`Pipeline::take_rtp`]).
     pub fn push(&mut self, frame: &Frame<'_>, out: &mut Vec<SipMessage>) {
         self.stats.packets += 1;
         let Some(packet) = link::ip_payload(frame.linktype, frame.data) else {
@@ -100,9 +116,23 @@ impl Pipeline {
                     self.stats.bad_ip += 1;
                     return;
                 };
-                // `scan` itself rejects non-SIP on its first byte; this only
-                // skips building frame references for traffic that is not SIP.
+                // SIP starts with a letter; RTP with version 2 (0x80-0xBF).
                 if !payload.first().is_some_and(u8::is_ascii_alphabetic) {
+                    if let Some(header) = rtp::parse(payload) {
+                        let mut payload_head = [0u8; 4];
+                        let body = payload.get(header.payload_offset..).unwrap_or_default();
+                        for (d, s) in payload_head.iter_mut().zip(body) {
+                            *d = *s;
+                        }
+                        self.rtp.push(RtpPacket {
+                            ts_ns: frame.ts_ns,
+                            src,
+                            dst,
+                            header,
+                            len: u32::try_from(payload.len()).unwrap_or(u32::MAX),
+                            payload_head,
+                        });
+                    }
                     return;
                 }
                 // Where the payload starts in the file, when it lies in one frame.

@@ -130,3 +130,63 @@ fn rtp_streams_agree_with_tshark() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(compared >= 20, "only {compared} streams compared");
 }
+
+/// Through the whole pipeline: every stream tshark ties to SDP is tied to a
+/// call in our model too, with tshark's packet and loss counts; and the
+/// report shows the DTMF digit that sipp's RFC 4733 events carry.
+#[test]
+fn the_model_ties_sdp_streams_to_their_calls() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let mut tied = 0;
+    let mut failures = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let truth_path = entry.unwrap().path();
+        let name = truth_path.to_string_lossy().into_owned();
+        let Some(capture) = name.strip_suffix(".truth.json") else {
+            continue;
+        };
+        let t: Value =
+            serde_json::from_str(&std::fs::read_to_string(&truth_path).unwrap()).unwrap();
+        let model = sipscope::replay(capture).unwrap();
+        for s in t["rtp"]["streams"].as_array().unwrap() {
+            if s["setup_method"] != "SDP" {
+                continue;
+            }
+            let ssrc =
+                u32::from_str_radix(s["ssrc"].as_str().unwrap().trim_start_matches("0x"), 16)
+                    .unwrap();
+            let found = model.dialogs().find_map(|d| {
+                model.streams_of(d).find(|x| {
+                    x.ssrc == ssrc
+                        && x.src.to_string() == s["src"].as_str().unwrap()
+                        && x.dst.to_string() == s["dst"].as_str().unwrap()
+                })
+            });
+            match found {
+                Some(x)
+                    if x.stats.packets == s["packets"].as_u64().unwrap()
+                        && x.stats.lost() == s["lost"].as_i64().unwrap() =>
+                {
+                    tied += 1
+                }
+                Some(x) => failures.push(format!(
+                    "{capture}: {} packets, {} lost vs {s}",
+                    x.stats.packets,
+                    x.stats.lost()
+                )),
+                None => failures.push(format!("{capture}: stream not tied to a call: {s}")),
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(tied >= 20, "only {tied} streams tied");
+
+    let model = sipscope::replay(dir.join("gen__hold_resume_refer_rtp.pcap")).unwrap();
+    let digits: Vec<String> = model
+        .dialogs()
+        .flat_map(|d| model.streams_of(d))
+        .map(|s| s.dtmf.clone())
+        .filter(|d| !d.is_empty())
+        .collect();
+    assert_eq!(digits, ["1", "1"], "sipp sends the event both ways");
+}

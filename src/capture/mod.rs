@@ -27,6 +27,8 @@ use file::CaptureReader;
 #[derive(Debug)]
 pub enum CaptureEvent {
     Messages(Vec<SipMessage>),
+    /// RTP packets, in capture order, sent before the next `Messages`.
+    Rtp(Vec<crate::rtp::RtpPacket>),
     Counters(CaptureCounters),
     /// Something the user should know that did not stop the capture
     /// (a file cut short).
@@ -39,6 +41,8 @@ pub enum CaptureEvent {
 
 /// Messages per batch: amortises the channel without delaying the UI.
 const BATCH: usize = 512;
+/// RTP packets per batch (RTP is most of the traffic, and small).
+const RTP_BATCH: usize = 4096;
 /// Batches in flight: enough to ride out a burst live (32k messages), small
 /// enough that a fast reader cannot fill memory ahead of the model.
 pub const CHANNEL_BATCHES: usize = 64;
@@ -200,7 +204,10 @@ impl Sender {
     /// Decodes a frame; sends a batch when it is full (or old, live).
     pub fn frame(&mut self, frame: &Frame<'_>) {
         self.pipeline.push(frame, &mut self.batch);
-        if self.batch.len() >= BATCH || (self.live && self.last_flush.elapsed() >= FLUSH_EVERY) {
+        if self.batch.len() >= BATCH
+            || self.pipeline.rtp_pending() >= RTP_BATCH
+            || (self.live && self.last_flush.elapsed() >= FLUSH_EVERY)
+        {
             self.flush();
         }
     }
@@ -213,7 +220,7 @@ impl Sender {
 
     /// Sends the batch if it holds anything.
     pub fn flush_if_pending(&mut self) {
-        if !self.batch.is_empty() {
+        if !self.batch.is_empty() || self.pipeline.rtp_pending() > 0 {
             self.flush();
         }
     }
@@ -232,6 +239,13 @@ impl Sender {
             let batch = std::mem::replace(&mut self.batch, next);
             let n = batch.len() as u64;
             self.send(CaptureEvent::Messages(batch), n);
+        }
+        // After the SIP that usually set them up (the model also links a
+        // stream to SDP that arrives after its first packets).
+        if self.pipeline.rtp_pending() > 0 {
+            let rtp = self.pipeline.take_rtp();
+            let n = rtp.len() as u64;
+            self.send(CaptureEvent::Rtp(rtp), n);
         }
         let counters = self.counters;
         self.send(CaptureEvent::Counters(counters), 0);

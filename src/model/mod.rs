@@ -5,6 +5,7 @@
 //! its fields. It knows nothing of any view.
 
 pub mod dialog;
+pub mod media;
 pub mod message;
 mod table;
 
@@ -86,6 +87,10 @@ pub struct Stats {
     pub ws_frames: u64,
     pub calls: u64,
     pub mem_bytes: u64,
+    pub rtp_packets: u64,
+    pub rtp_streams: u64,
+    /// RTP packets of streams past the stream limit (counted, not tracked).
+    pub rtp_untracked_packets: u64,
 }
 
 /// The call table.
@@ -98,6 +103,7 @@ pub struct Model {
     xref: Map<String, Vec<DialogId>>,
     /// Seeds transaction keys, so crafted messages cannot collide on purpose.
     seed: Seeded,
+    media: media::Media,
     now_ns: i64,
     mem_bytes: usize,
     counters: CaptureCounters,
@@ -187,6 +193,12 @@ impl Model {
             self.stats.retransmissions += 1;
         }
         d.advance(&m, expires_zero);
+        if m.has_sdp
+            && !m.retransmission
+            && let Some(body) = msg.sdp_body()
+        {
+            self.media.expect(id, &crate::sip::sdp::parse(body));
+        }
         if d.user_agent.is_none() {
             let ua = if msg.head.user_agent.is_empty() {
                 msg.head.server
@@ -305,8 +317,30 @@ impl Model {
         true
     }
 
+    /// Adds one RTP packet to its stream.
+    pub fn ingest_rtp(&mut self, p: &crate::rtp::RtpPacket) {
+        self.media.ingest(p);
+        if self.media.packets.is_multiple_of(4096) {
+            self.generation += 1;
+        }
+    }
+
+    /// The RTP streams tied to a dialog.
+    pub fn streams_of(&self, d: &Dialog) -> impl Iterator<Item = &media::RtpStream> {
+        self.media.of_dialog(d.id)
+    }
+
+    /// RTP streams tied to no dialog that is still in the table.
+    pub fn unassociated_streams(&self) -> impl Iterator<Item = &media::RtpStream> {
+        self.media
+            .streams()
+            .iter()
+            .filter(|s| s.dialog.is_none_or(|id| self.dialogs.get(id).is_none()))
+    }
+
     /// Forgets every dialog (the UI's "clear"); counters stay.
     pub fn clear(&mut self) {
+        self.media.clear();
         self.dialogs.clear();
         self.by_call_id.clear();
         self.xref.clear();
@@ -371,6 +405,9 @@ impl Model {
             tcp_gaps: c.decode.tcp_gaps,
             ws_frames: c.decode.ws_frames,
             mem_bytes: self.mem_bytes as u64,
+            rtp_packets: self.media.packets,
+            rtp_streams: self.media.streams().len() as u64,
+            rtp_untracked_packets: self.media.untracked_packets,
             ..self.stats
         }
     }

@@ -12,7 +12,7 @@ struct Report<'a> {
     version: u32,
     stats: Stats,
     calls: Vec<Call<'a>>,
-    unassociated_rtp_streams: Vec<()>,
+    unassociated_rtp_streams: Vec<Stream>,
     warnings: &'a [String],
 }
 
@@ -35,7 +35,60 @@ struct Call<'a> {
     related: Vec<String>,
     dropped_messages: u64,
     messages: Vec<Msg>,
-    rtp_streams: Vec<()>,
+    rtp_streams: Vec<Stream>,
+}
+
+/// One RTP stream (see docs/report.md).
+#[derive(Serialize)]
+struct Stream {
+    src: String,
+    dst: String,
+    ssrc: String,
+    payload_type: Option<u8>,
+    payload_types: Vec<u8>,
+    codec: Option<String>,
+    first_ts: f64,
+    last_ts: f64,
+    packets: u64,
+    bytes: u64,
+    expected: u64,
+    lost: i64,
+    lost_pct: f64,
+    seq_errors: u64,
+    mean_jitter_ms: f64,
+    max_jitter_ms: f64,
+    max_delta_ms: f64,
+    mos: f64,
+    dtmf: String,
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+fn stream(s: &crate::model::media::RtpStream) -> Stream {
+    let st = &s.stats;
+    Stream {
+        src: s.src.to_string(),
+        dst: s.dst.to_string(),
+        ssrc: format!("0x{:08X}", s.ssrc),
+        payload_type: st.payload_types.first().copied(),
+        payload_types: st.payload_types.clone(),
+        codec: s.codec(),
+        first_ts: secs(st.first_ns),
+        last_ts: secs(st.last_ns),
+        packets: st.packets,
+        bytes: st.bytes,
+        expected: st.expected(),
+        lost: st.lost(),
+        lost_pct: round3(st.lost().max(0) as f64 * 100.0 / st.expected().max(1) as f64),
+        seq_errors: st.seq_errors,
+        mean_jitter_ms: round3(st.mean_jitter_ms()),
+        max_jitter_ms: round3(st.max_jitter_ms),
+        max_delta_ms: round3(ms(st.max_delta_ns)),
+        mos: s.mos(),
+        dtmf: s.dtmf.clone(),
+    }
 }
 
 #[derive(Serialize)]
@@ -98,7 +151,7 @@ fn call<'a>(model: &'a Model, d: &'a Dialog) -> Call<'a> {
         related: model.related(d),
         dropped_messages: d.dropped_messages,
         messages: d.messages.iter().map(|m| message(model, m)).collect(),
-        rtp_streams: Vec::new(),
+        rtp_streams: model.streams_of(d).map(stream).collect(),
     }
 }
 
@@ -120,7 +173,7 @@ pub fn write(
         version: 1,
         stats: model.stats(),
         calls,
-        unassociated_rtp_streams: Vec::new(),
+        unassociated_rtp_streams: model.unassociated_streams().map(stream).collect(),
         warnings,
     };
     serde_json::to_writer_pretty(&mut *out, &report)?;

@@ -7,6 +7,19 @@
 //! through SDP, RTCP, the views and the report build on it.
 #![warn(clippy::indexing_slicing)]
 
+/// One RTP packet as the capture thread hands it to the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RtpPacket {
+    pub ts_ns: i64,
+    pub src: std::net::SocketAddr,
+    pub dst: std::net::SocketAddr,
+    pub header: RtpHeader,
+    /// UDP payload length.
+    pub len: u32,
+    /// The first bytes of the payload (an RFC 4733 event fits in four).
+    pub payload_head: [u8; 4],
+}
+
 /// The fixed part of an RTP header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RtpHeader {

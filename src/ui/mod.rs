@@ -48,6 +48,12 @@ pub fn drain(model: &mut Model, events: &Events, app: &mut AppState, out: &mut O
                 }
                 events.give_back(batch);
             }
+            Ok(CaptureEvent::Rtp(batch)) => {
+                n += batch.len() / 8;
+                for p in &batch {
+                    model.ingest_rtp(p);
+                }
+            }
             Ok(CaptureEvent::Counters(c)) => model.set_counters(c),
             Ok(CaptureEvent::Warning(w)) => {
                 tracing::warn!("{w}");

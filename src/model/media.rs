@@ -1,0 +1,267 @@
+//! RTP streams and how they tie to dialogs.
+//!
+//! Every SDP offer or answer says where its side expects media. A stream is
+//! tied to a dialog when its destination (or, for symmetric RTP, its source)
+//! is such an address; failing that, by the destination port alone (NAT
+//! rewrites addresses, rarely ports). A stream that arrives before the SDP
+//! that explains it is tied when the SDP comes. Streams with no SDP at all
+//! are kept as unassociated, never dropped. Finding a packet's stream is one
+//! hash lookup.
+
+use std::collections::VecDeque;
+use std::net::{IpAddr, SocketAddr};
+
+use super::dialog::DialogId;
+use super::message::Addr;
+use crate::hash::Map;
+use crate::rtp::{RtpPacket, StreamStats};
+use crate::sip::sdp::Sdp;
+
+/// Streams kept at most; more are counted and not tracked.
+const MAX_STREAMS: usize = 200_000;
+/// Expected media addresses kept at most.
+const MAX_EXPECTED: usize = 100_000;
+/// Seconds of packet-rate history kept per stream (for the graphs).
+const RATE_HISTORY: usize = 3600;
+
+/// What an SDP said about one media address.
+#[derive(Debug, Clone)]
+struct Expected {
+    dialog: DialogId,
+    /// Payload type → (encoding, clock rate), from `a=rtpmap`.
+    rtpmap: Vec<(u8, String, u32)>,
+}
+
+/// One RTP stream: one SSRC from one source to one destination.
+#[derive(Debug, Clone)]
+pub struct RtpStream {
+    pub src: Addr,
+    pub dst: Addr,
+    pub ssrc: u32,
+    pub stats: StreamStats,
+    pub dialog: Option<DialogId>,
+    /// Payload type → encoding, from the SDP that set the stream up.
+    rtpmap: Vec<(u8, String, u32)>,
+    /// RFC 4733 digits, in order.
+    pub dtmf: String,
+    last_event_ts: Option<u32>,
+    /// Packets per second: (second since the epoch, count), oldest first.
+    pub rate: VecDeque<(i64, u32)>,
+}
+
+impl RtpStream {
+    /// The codec name of the stream's first payload type.
+    #[must_use]
+    pub fn codec(&self) -> Option<String> {
+        let pt = *self.stats.payload_types.first()?;
+        self.rtpmap
+            .iter()
+            .find(|(p, _, _)| *p == pt)
+            .map(|(_, name, _)| name.clone())
+            .or_else(|| crate::sip::sdp::static_payload_name(pt).map(str::to_owned))
+    }
+
+    fn clock_rate(&self, pt: u8) -> u32 {
+        self.rtpmap
+            .iter()
+            .find(|(p, _, _)| *p == pt)
+            .map_or_else(|| crate::rtp::static_clock_rate(pt), |(_, _, r)| *r)
+    }
+
+    fn is_event(&self, pt: u8) -> bool {
+        self.rtpmap
+            .iter()
+            .any(|(p, name, _)| *p == pt && name.eq_ignore_ascii_case("telephone-event"))
+    }
+
+    /// A simplified ITU-T G.107 E-model MOS from loss and jitter (see
+    /// docs/media.md for the formula).
+    #[must_use]
+    pub fn mos(&self) -> f64 {
+        let (ie, bpl) = match self
+            .codec()
+            .as_deref()
+            .map(str::to_ascii_uppercase)
+            .as_deref()
+        {
+            Some("PCMU" | "PCMA") => (0.0, 25.1),
+            Some("G729") => (11.0, 19.0),
+            Some("G722") => (0.0, 20.0),
+            Some("GSM") => (20.0, 10.0),
+            _ => (0.0, 10.0),
+        };
+        let expected = self.stats.expected().max(1) as f64;
+        let ppl = (self.stats.lost().max(0) as f64 / expected * 100.0).min(100.0);
+        let ie_eff = ie + (95.0 - ie) * ppl / (ppl + bpl);
+        // One-way delay: a 2x jitter buffer and 20 ms of codec framing.
+        let delay = self.stats.mean_jitter_ms() * 2.0 + 20.0;
+        let id = 0.024 * delay
+            + if delay > 177.3 {
+                0.11 * (delay - 177.3)
+            } else {
+                0.0
+            };
+        let r_factor = (93.2 - id - ie_eff).clamp(0.0, 100.0);
+        let mos =
+            1.0 + 0.035 * r_factor + 7.0e-6 * r_factor * (r_factor - 60.0) * (100.0 - r_factor);
+        (mos.clamp(1.0, 4.5) * 100.0).round() / 100.0
+    }
+}
+
+/// All streams, and the addresses SDP announced.
+#[derive(Debug, Default)]
+pub struct Media {
+    streams: Vec<RtpStream>,
+    by_key: Map<(Addr, Addr, u32), usize>,
+    expected: Map<SocketAddr, Expected>,
+    /// Insertion order of `expected`, to forget the oldest when full.
+    expected_order: VecDeque<SocketAddr>,
+    expected_port: Map<u16, Expected>,
+    /// Streams not tied yet, by their source and destination addresses.
+    pending: Map<SocketAddr, Vec<usize>>,
+    pub packets: u64,
+    /// Packets of streams past the stream limit.
+    pub untracked_packets: u64,
+}
+
+impl Media {
+    /// Records where an SDP expects media, and ties any stream already seen
+    /// there to the dialog.
+    pub fn expect(&mut self, dialog: DialogId, sdp: &Sdp) {
+        for m in &sdp.media {
+            let Some(ip) = m
+                .connection
+                .as_deref()
+                .and_then(|c| c.parse::<IpAddr>().ok())
+            else {
+                continue;
+            };
+            if m.port == 0 || ip.is_unspecified() {
+                continue; // rejected stream, or hold by 0.0.0.0
+            }
+            let rtpmap: Vec<(u8, String, u32)> = m
+                .rtpmap
+                .iter()
+                .map(|r| (r.payload_type, r.encoding.clone(), r.clock_rate))
+                .collect();
+            let e = Expected { dialog, rtpmap };
+            let addr = SocketAddr::new(ip, m.port);
+            if self.expected.insert(addr, e.clone()).is_none() {
+                self.expected_order.push_back(addr);
+                while self.expected_order.len() > MAX_EXPECTED {
+                    if let Some(old) = self.expected_order.pop_front() {
+                        self.expected.remove(&old);
+                    }
+                }
+            }
+            self.expected_port.insert(m.port, e.clone());
+            // Streams that came before this SDP.
+            for i in self.pending.remove(&addr).unwrap_or_default() {
+                if let Some(s) = self.streams.get_mut(i)
+                    && s.dialog.is_none()
+                {
+                    s.dialog = Some(dialog);
+                    s.rtpmap.clone_from(&e.rtpmap);
+                }
+            }
+        }
+    }
+
+    fn lookup(&self, src: SocketAddr, dst: SocketAddr) -> Option<&Expected> {
+        self.expected
+            .get(&dst)
+            .or_else(|| self.expected.get(&src))
+            .or_else(|| self.expected_port.get(&dst.port()))
+    }
+
+    /// Adds one packet to its stream.
+    pub fn ingest(&mut self, pkt: &RtpPacket) {
+        self.packets += 1;
+        let key = (Addr::from(pkt.src), Addr::from(pkt.dst), pkt.header.ssrc);
+        let idx = if let Some(found) = self.by_key.get(&key) {
+            *found
+        } else {
+            if self.streams.len() >= MAX_STREAMS {
+                self.untracked_packets += 1;
+                return;
+            }
+            let expected = self.lookup(pkt.src, pkt.dst).cloned();
+            if expected.is_none() {
+                let next = self.streams.len();
+                self.pending.entry(pkt.src).or_default().push(next);
+                self.pending.entry(pkt.dst).or_default().push(next);
+            }
+            self.streams.push(RtpStream {
+                src: key.0,
+                dst: key.1,
+                ssrc: key.2,
+                stats: StreamStats::default(),
+                dialog: expected.as_ref().map(|x| x.dialog),
+                rtpmap: expected.map(|x| x.rtpmap).unwrap_or_default(),
+                dtmf: String::new(),
+                last_event_ts: None,
+                rate: VecDeque::new(),
+            });
+            let new = self.streams.len() - 1;
+            self.by_key.insert(key, new);
+            new
+        };
+        let Some(stream) = self.streams.get_mut(idx) else {
+            return;
+        };
+        let pt = pkt.header.payload_type;
+        let rate = stream.clock_rate(pt);
+        stream
+            .stats
+            .add(pkt.ts_ns, &pkt.header, pkt.len as usize, rate);
+        if stream.is_event(pt) && stream.last_event_ts != Some(pkt.header.timestamp) {
+            stream.last_event_ts = Some(pkt.header.timestamp);
+            if let Some(d) = dtmf_digit(pkt.payload_head[0]) {
+                stream.dtmf.push(d);
+            }
+        }
+        let sec = pkt.ts_ns.div_euclid(1_000_000_000);
+        match stream.rate.back_mut() {
+            Some((t, n)) if *t == sec => *n += 1,
+            _ => {
+                stream.rate.push_back((sec, 1));
+                if stream.rate.len() > RATE_HISTORY {
+                    stream.rate.pop_front();
+                }
+            }
+        }
+    }
+
+    /// Streams tied to `dialog`.
+    pub fn of_dialog(&self, dialog: DialogId) -> impl Iterator<Item = &RtpStream> {
+        self.streams
+            .iter()
+            .filter(move |s| s.dialog == Some(dialog))
+    }
+
+    /// Streams tied to no dialog.
+    pub fn unassociated(&self) -> impl Iterator<Item = &RtpStream> {
+        self.streams.iter().filter(|s| s.dialog.is_none())
+    }
+
+    /// Every stream.
+    #[must_use]
+    pub fn streams(&self) -> &[RtpStream] {
+        &self.streams
+    }
+
+    pub fn clear(&mut self) {
+        *self = Self::default();
+    }
+}
+
+/// RFC 4733 event codes 0-15 as the keypad shows them.
+fn dtmf_digit(event: u8) -> Option<char> {
+    match event {
+        0..=9 => Some(char::from(b'0' + event)),
+        10 => Some('*'),
+        11 => Some('#'),
+        12..=15 => Some(char::from(b'A' + event - 12)),
+        _ => None,
+    }
+}
