@@ -265,3 +265,75 @@ fn dtmf_digit(event: u8) -> Option<char> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rtp::RtpHeader;
+
+    fn pkt(seq: u16, ms: i64, pt: u8, head: u8) -> RtpPacket {
+        RtpPacket {
+            ts_ns: ms * 1_000_000,
+            src: "192.0.2.1:4000".parse().unwrap(),
+            dst: "192.0.2.2:5000".parse().unwrap(),
+            header: RtpHeader {
+                marker: false,
+                payload_type: pt,
+                seq,
+                timestamp: u32::from(seq) * 160,
+                ssrc: 7,
+                payload_offset: 12,
+            },
+            len: 172,
+            payload_head: [head, 0, 0, 0],
+        }
+    }
+
+    fn sdp(port: u16) -> Sdp {
+        crate::sip::sdp::parse(
+            format!("v=0\r\nc=IN IP4 192.0.2.2\r\nm=audio {port} RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n").as_bytes(),
+        )
+    }
+
+    #[test]
+    fn mos_of_a_clean_and_a_lossy_g711_stream() {
+        let mut m = Media::default();
+        m.expect(DialogId(1), &sdp(5000));
+        for i in 0..100u16 {
+            m.ingest(&pkt(i, i64::from(i) * 20, 0, 0));
+        }
+        assert!(
+            (m.streams()[0].mos() - 4.4).abs() < 0.01,
+            "{}",
+            m.streams()[0].mos()
+        );
+        // Every 20th packet lost: 5 %.
+        let mut lossy = Media::default();
+        for i in (0..200u16).filter(|i| i % 20 != 0) {
+            lossy.ingest(&pkt(i, i64::from(i) * 20, 0, 0));
+        }
+        assert!(
+            (lossy.streams()[0].mos() - 3.95).abs() < 0.03,
+            "{}",
+            lossy.streams()[0].mos()
+        );
+    }
+
+    #[test]
+    fn late_sdp_ties_a_stream_and_events_become_digits() {
+        let mut m = Media::default();
+        m.ingest(&pkt(1, 0, 0, 0));
+        assert!(m.streams()[0].dialog.is_none());
+        m.expect(DialogId(3), &sdp(5000));
+        assert_eq!(m.streams()[0].dialog, Some(DialogId(3)));
+        // Digit 5, three packets of one event (one timestamp), then '#'.
+        let mut e = pkt(2, 40, 101, 5);
+        m.ingest(&e);
+        e.header.seq = 3;
+        m.ingest(&e);
+        let mut hash = pkt(10, 400, 101, 11);
+        hash.header.timestamp = 99_999;
+        m.ingest(&hash);
+        assert_eq!(m.streams()[0].dtmf, "5#");
+    }
+}
