@@ -167,7 +167,7 @@ fn the_model_ties_sdp_streams_to_their_calls() {
                     if x.stats.packets == s["packets"].as_u64().unwrap()
                         && x.stats.lost() == s["lost"].as_i64().unwrap() =>
                 {
-                    tied += 1
+                    tied += 1;
                 }
                 Some(x) => failures.push(format!(
                     "{capture}: {} packets, {} lost vs {s}",
