@@ -117,15 +117,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             .store(true, std::sync::atomic::Ordering::Relaxed);
         // Unblock a capture thread waiting on a full channel, then join it.
         while rx.recv().is_some() {}
-        if handle.join().is_err() {
-            anyhow::bail!(
-                "the capture thread panicked; see the log at {}",
-                log_path.display()
-            );
-        }
-        for w in &outcome.warnings {
-            eprintln!("sipscope: warning: {w}");
-        }
+        join_capture(handle, &log_path, &outcome.warnings)?;
         std::mem::forget(model);
         if let Some(e) = outcome.failure {
             eprintln!("sipscope: {e}");
@@ -139,15 +131,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         count: cli.count,
     };
     let outcome = headless::run(&mut model, &rx, &control, &interrupted, stop);
-    if handle.join().is_err() {
-        anyhow::bail!(
-            "the capture thread panicked; see the log at {}",
-            log_path.display()
-        );
-    }
-    for w in &outcome.warnings {
-        eprintln!("sipscope: warning: {w}");
-    }
+    join_capture(handle, &log_path, &outcome.warnings)?;
 
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -174,4 +158,23 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Joins the capture thread (a panic there becomes an error) and prints the
+/// warnings the capture sent.
+fn join_capture(
+    handle: std::thread::JoinHandle<()>,
+    log_path: &std::path::Path,
+    warnings: &[String],
+) -> anyhow::Result<()> {
+    if handle.join().is_err() {
+        anyhow::bail!(
+            "the capture thread panicked; see the log at {}",
+            log_path.display()
+        );
+    }
+    for w in warnings {
+        eprintln!("sipscope: warning: {w}");
+    }
+    Ok(())
 }

@@ -287,7 +287,7 @@ impl AppState {
         self.rows.get(self.cursor).copied()
     }
 
-    fn move_cursor(&mut self, delta: isize, len: usize) -> usize {
+    fn move_cursor(&self, delta: isize, len: usize) -> usize {
         let max = len.saturating_sub(1);
         let cur = match self.screen() {
             Screen::Ladder => self.ladder.as_ref().map_or(0, |l| l.cursor),
@@ -307,6 +307,23 @@ impl AppState {
         self.pending_confirm = Some(a);
         self.status = Some(format!("press {} again to {what}", self.keymap.hint(a)));
         false
+    }
+
+    /// Where a movement action takes the cursor in a list of `len` rows.
+    fn movement(&self, a: Action, len: usize) -> Option<usize> {
+        let page = isize::try_from(self.page.max(1)).unwrap_or(20);
+        let delta = match a {
+            Action::Up => -1,
+            Action::Down => 1,
+            Action::PageUp => -page,
+            Action::PageDown => page,
+            Action::HalfPageUp => -page / 2,
+            Action::HalfPageDown => page / 2,
+            Action::Top => return Some(0),
+            Action::Bottom => return Some(len.saturating_sub(1)),
+            _ => return None,
+        };
+        Some(self.move_cursor(delta, len))
     }
 
     /// Applies an action. `model` is read for sizes and selections only.
@@ -370,16 +387,9 @@ impl AppState {
 
     fn call_list_action(&mut self, a: Action, model: &Model) {
         let len = self.rows.len();
-        let page = isize::try_from(self.page.max(1)).unwrap_or(20);
         let moved = match a {
-            Action::Up => Some(self.move_cursor(-1, len)),
-            Action::Down => Some(self.move_cursor(1, len)),
-            Action::PageUp => Some(self.move_cursor(-page, len)),
-            Action::PageDown => Some(self.move_cursor(page, len)),
-            Action::HalfPageUp => Some(self.move_cursor(-page / 2, len)),
-            Action::HalfPageDown => Some(self.move_cursor(page / 2, len)),
-            Action::Top => Some(0),
-            _ => None,
+            Action::Bottom => None, // Bottom re-enables following, below
+            _ => self.movement(a, len),
         };
         if let Some(to) = moved {
             // Moving by hand stops following new dialogs.
@@ -500,18 +510,7 @@ impl AppState {
 
     fn ladder_action(&mut self, a: Action, model: &Model) {
         let len = self.ladder_messages(model).len();
-        let page = isize::try_from(self.page.max(1)).unwrap_or(20);
-        let to = match a {
-            Action::Up => Some(self.move_cursor(-1, len)),
-            Action::Down => Some(self.move_cursor(1, len)),
-            Action::PageUp => Some(self.move_cursor(-page, len)),
-            Action::PageDown => Some(self.move_cursor(page, len)),
-            Action::HalfPageUp => Some(self.move_cursor(-page / 2, len)),
-            Action::HalfPageDown => Some(self.move_cursor(page / 2, len)),
-            Action::Top => Some(0),
-            Action::Bottom => Some(len.saturating_sub(1)),
-            _ => None,
-        };
+        let to = self.movement(a, len);
         let Some(l) = self.ladder.as_mut() else {
             self.stack.pop();
             return;
