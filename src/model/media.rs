@@ -9,13 +9,12 @@
 //! hash lookup.
 
 use std::collections::VecDeque;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 use super::dialog::DialogId;
 use super::message::Addr;
 use crate::hash::Map;
 use crate::rtp::{RtpPacket, StreamStats};
-use crate::sip::sdp::Sdp;
 
 /// Streams kept at most; more are counted and not tracked.
 const MAX_STREAMS: usize = 200_000;
@@ -23,14 +22,6 @@ const MAX_STREAMS: usize = 200_000;
 const MAX_EXPECTED: usize = 100_000;
 /// Seconds of packet-rate history kept per stream (for the graphs).
 const RATE_HISTORY: usize = 3600;
-
-/// What an SDP said about one media address.
-#[derive(Debug, Clone)]
-struct Expected {
-    dialog: DialogId,
-    /// Payload type → (encoding, clock rate), from `a=rtpmap`.
-    rtpmap: Vec<(u8, String, u32)>,
-}
 
 /// One RTP stream: one SSRC from one source to one destination.
 #[derive(Debug, Clone)]
@@ -113,10 +104,11 @@ impl RtpStream {
 pub struct Media {
     streams: Vec<RtpStream>,
     by_key: Map<(Addr, Addr, u32), usize>,
-    expected: Map<SocketAddr, Expected>,
+    /// Media addresses SDP announced, and whose they are.
+    expected: Map<SocketAddr, DialogId>,
     /// Insertion order of `expected`, to forget the oldest when full.
     expected_order: VecDeque<SocketAddr>,
-    expected_port: Map<u16, Expected>,
+    expected_port: Map<u16, DialogId>,
     /// Streams not tied yet, by their source and destination addresses.
     pending: Map<SocketAddr, Vec<usize>>,
     pub packets: u64,
@@ -125,57 +117,53 @@ pub struct Media {
 }
 
 impl Media {
-    /// Records where an SDP expects media, and ties any stream already seen
-    /// there to the dialog.
-    pub fn expect(&mut self, dialog: DialogId, sdp: &Sdp) {
-        for m in &sdp.media {
-            let Some(ip) = m
-                .connection
-                .as_deref()
-                .and_then(|c| c.parse::<IpAddr>().ok())
-            else {
-                continue;
-            };
-            if m.port == 0 || ip.is_unspecified() {
-                continue; // rejected stream, or hold by 0.0.0.0
-            }
-            let rtpmap: Vec<(u8, String, u32)> = m
-                .rtpmap
-                .iter()
-                .map(|r| (r.payload_type, r.encoding.clone(), r.clock_rate))
-                .collect();
-            let e = Expected { dialog, rtpmap };
-            let addr = SocketAddr::new(ip, m.port);
-            if self.expected.insert(addr, e.clone()).is_none() {
-                self.expected_order.push_back(addr);
+    /// Records where an SDP expects media (see `sdp::media_addresses`), and
+    /// ties any stream already seen there to the dialog. Returns the streams
+    /// it tied, whose codecs the caller then fills in from the SDP.
+    pub fn expect(&mut self, dialog: DialogId, addrs: &[SocketAddr]) -> Vec<usize> {
+        let mut tied = Vec::new();
+        for addr in addrs {
+            if self.expected.insert(*addr, dialog).is_none() {
+                self.expected_order.push_back(*addr);
                 while self.expected_order.len() > MAX_EXPECTED {
                     if let Some(old) = self.expected_order.pop_front() {
                         self.expected.remove(&old);
                     }
                 }
             }
-            self.expected_port.insert(m.port, e.clone());
+            self.expected_port.insert(addr.port(), dialog);
             // Streams that came before this SDP.
-            for i in self.pending.remove(&addr).unwrap_or_default() {
+            for i in self.pending.remove(addr).unwrap_or_default() {
                 if let Some(s) = self.streams.get_mut(i)
                     && s.dialog.is_none()
                 {
                     s.dialog = Some(dialog);
-                    s.rtpmap.clone_from(&e.rtpmap);
+                    tied.push(i);
                 }
             }
         }
+        tied
     }
 
-    fn lookup(&self, src: SocketAddr, dst: SocketAddr) -> Option<&Expected> {
+    /// Sets a stream's payload-type map (from the SDP that set it up).
+    pub fn set_rtpmap(&mut self, stream: usize, rtpmap: Vec<(u8, String, u32)>) {
+        if let Some(s) = self.streams.get_mut(stream) {
+            s.rtpmap = rtpmap;
+        }
+    }
+
+    fn lookup(&self, src: SocketAddr, dst: SocketAddr) -> Option<DialogId> {
         self.expected
             .get(&dst)
             .or_else(|| self.expected.get(&src))
             .or_else(|| self.expected_port.get(&dst.port()))
+            .copied()
     }
 
-    /// Adds one packet to its stream.
-    pub fn ingest(&mut self, pkt: &RtpPacket) {
+    /// Adds one packet to its stream. Returns a new stream's index when it
+    /// was tied to a dialog at once (its codecs are then to be filled in).
+    pub fn ingest(&mut self, pkt: &RtpPacket) -> Option<usize> {
+        let mut tied_new = None;
         self.packets += 1;
         let key = (Addr::from(pkt.src), Addr::from(pkt.dst), pkt.header.ssrc);
         let idx = if let Some(found) = self.by_key.get(&key) {
@@ -183,9 +171,9 @@ impl Media {
         } else {
             if self.streams.len() >= MAX_STREAMS {
                 self.untracked_packets += 1;
-                return;
+                return None;
             }
-            let expected = self.lookup(pkt.src, pkt.dst).cloned();
+            let expected = self.lookup(pkt.src, pkt.dst);
             if expected.is_none() {
                 let next = self.streams.len();
                 self.pending.entry(pkt.src).or_default().push(next);
@@ -196,19 +184,20 @@ impl Media {
                 dst: key.1,
                 ssrc: key.2,
                 stats: StreamStats::default(),
-                dialog: expected.as_ref().map(|x| x.dialog),
-                rtpmap: expected.map(|x| x.rtpmap).unwrap_or_default(),
+                dialog: expected,
+                rtpmap: Vec::new(),
                 dtmf: String::new(),
                 last_event_ts: None,
                 rate: VecDeque::new(),
             });
             let new = self.streams.len() - 1;
             self.by_key.insert(key, new);
+            if expected.is_some() {
+                tied_new = Some(new);
+            }
             new
         };
-        let Some(stream) = self.streams.get_mut(idx) else {
-            return;
-        };
+        let stream = self.streams.get_mut(idx)?;
         let pt = pkt.header.payload_type;
         let rate = stream.clock_rate(pt);
         stream
@@ -230,6 +219,7 @@ impl Media {
                 }
             }
         }
+        tied_new
     }
 
     /// Streams tied to `dialog`.
@@ -289,16 +279,18 @@ mod tests {
         }
     }
 
-    fn sdp(port: u16) -> Sdp {
-        crate::sip::sdp::parse(
-            format!("v=0\r\nc=IN IP4 192.0.2.2\r\nm=audio {port} RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n").as_bytes(),
-        )
+    fn sdp(port: u16) -> Vec<SocketAddr> {
+        vec![SocketAddr::from(([192, 0, 2, 2], port))]
+    }
+
+    fn events(m: &mut Media) {
+        m.set_rtpmap(0, vec![(101, "telephone-event".to_owned(), 8000)]);
     }
 
     #[test]
     fn mos_of_a_clean_and_a_lossy_g711_stream() {
         let mut m = Media::default();
-        m.expect(DialogId(1), &sdp(5000));
+        let _ = m.expect(DialogId(1), &sdp(5000));
         for i in 0..100u16 {
             m.ingest(&pkt(i, i64::from(i) * 20, 0, 0));
         }
@@ -324,8 +316,9 @@ mod tests {
         let mut m = Media::default();
         m.ingest(&pkt(1, 0, 0, 0));
         assert!(m.streams()[0].dialog.is_none());
-        m.expect(DialogId(3), &sdp(5000));
+        assert_eq!(m.expect(DialogId(3), &sdp(5000)), [0]);
         assert_eq!(m.streams()[0].dialog, Some(DialogId(3)));
+        events(&mut m);
         // Digit 5, three packets of one event (one timestamp), then '#'.
         let mut e = pkt(2, 40, 101, 5);
         m.ingest(&e);

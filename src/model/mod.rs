@@ -185,6 +185,9 @@ impl Model {
         let key = transaction_key(&self.seed, msg);
         let expires_zero = expires_zero(msg);
         let max_msgs = self.limits.max_messages_per_call;
+        // Streams this message's SDP ties, to be given their codecs once the
+        // message is stored.
+        let mut tied = Vec::new();
         let Some(d) = self.dialogs.get_mut(id) else {
             return;
         };
@@ -197,7 +200,8 @@ impl Model {
             && !m.retransmission
             && let Some(body) = msg.sdp_body()
         {
-            self.media.expect(id, &crate::sip::sdp::parse(body));
+            let addrs = crate::sip::sdp::media_addresses(body);
+            tied.extend(self.media.expect(id, &addrs));
         }
         if d.user_agent.is_none() {
             let ua = if msg.head.user_agent.is_empty() {
@@ -228,6 +232,9 @@ impl Model {
         // Keep time order even when transports interleave (TCP completes late).
         let at = d.messages.partition_point(|x| x.ts_ns <= m.ts_ns);
         d.messages.insert(at, m);
+        for stream in tied {
+            self.fill_rtpmap(stream);
+        }
         self.enforce_limits();
     }
 
@@ -319,9 +326,37 @@ impl Model {
 
     /// Adds one RTP packet to its stream.
     pub fn ingest_rtp(&mut self, p: &crate::rtp::RtpPacket) {
-        self.media.ingest(p);
+        if let Some(stream) = self.media.ingest(p) {
+            self.fill_rtpmap(stream);
+        }
         if self.media.packets.is_multiple_of(4096) {
             self.generation += 1;
+        }
+    }
+
+    /// A new stream's payload-type map, from the newest SDP of its dialog
+    /// that names its port (parsed once per stream, not per SDP seen).
+    fn fill_rtpmap(&mut self, stream: usize) {
+        let Some(s) = self.media.streams().get(stream) else {
+            return;
+        };
+        let ports = [s.dst.port(), s.src.port()];
+        let Some(d) = s.dialog.and_then(|id| self.dialogs.get(id)) else {
+            return;
+        };
+        let rtpmap = d.messages.iter().rev().filter(|m| m.has_sdp).find_map(|m| {
+            let sdp = self.sdp(m).ok().flatten()?;
+            let media = sdp.media.into_iter().find(|x| ports.contains(&x.port))?;
+            Some(
+                media
+                    .rtpmap
+                    .into_iter()
+                    .map(|r| (r.payload_type, r.encoding, r.clock_rate))
+                    .collect::<Vec<_>>(),
+            )
+        });
+        if let Some(rtpmap) = rtpmap {
+            self.media.set_rtpmap(stream, rtpmap);
         }
     }
 

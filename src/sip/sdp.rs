@@ -134,6 +134,57 @@ pub fn looks_like_sdp(body: &[u8]) -> bool {
     body.get(start..).is_some_and(|b| b.starts_with(b"v="))
 }
 
+/// Where an SDP expects media: each `m=` line's port at its connection
+/// address (the media's `c=`, else the session's). A light scan, without
+/// allocating, for every SDP the capture sees; rejected streams (port 0)
+/// and hold by `0.0.0.0` are left out.
+#[must_use]
+pub fn media_addresses(body: &[u8]) -> smallvec::SmallVec<[std::net::SocketAddr; 4]> {
+    fn addr(value: &[u8]) -> Option<std::net::IpAddr> {
+        let mut parts = split_ws(value).skip(2);
+        let a = parts.next()?;
+        let a = a.split(|b| *b == b'/').next()?;
+        std::str::from_utf8(a).ok()?.parse().ok()
+    }
+    let mut out = smallvec::SmallVec::new();
+    let mut session: Option<std::net::IpAddr> = None;
+    // The current m= line: its port and its own c= address, if any yet.
+    let mut current: Option<(u16, Option<std::net::IpAddr>)> = None;
+    let flush = |m: Option<(u16, Option<std::net::IpAddr>)>,
+                 session: Option<std::net::IpAddr>,
+                 out: &mut smallvec::SmallVec<[std::net::SocketAddr; 4]>| {
+        if let Some((port, own)) = m
+            && let Some(ip) = own.or(session)
+            && port != 0
+            && !ip.is_unspecified()
+        {
+            out.push(std::net::SocketAddr::new(ip, port));
+        }
+    };
+    for raw in body.split(|b| *b == b'\n') {
+        let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+        match (line.first(), line.get(1)) {
+            (Some(b'm'), Some(b'=')) => {
+                flush(current.take(), session, &mut out);
+                let port = split_ws(line.get(2..).unwrap_or_default())
+                    .nth(1)
+                    .and_then(|p| parse_num::<u16>(p.split(|b| *b == b'/').next().unwrap_or(p)));
+                current = port.map(|p| (p, None));
+            }
+            (Some(b'c'), Some(b'=')) => {
+                let a = addr(line.get(2..).unwrap_or_default());
+                match current.as_mut() {
+                    Some((_, own)) => *own = a,
+                    None => session = a,
+                }
+            }
+            _ => {}
+        }
+    }
+    flush(current, session, &mut out);
+    out
+}
+
 /// Scans an SDP body. Lines that do not parse are skipped.
 #[must_use]
 pub fn parse(body: &[u8]) -> Sdp {
@@ -308,5 +359,19 @@ a=rtcp-mux\r\n";
         let sdp = parse(b"m=\na=rtpmap:\na=rtpmap:999 X\nc=IN\n=\n\xff\xfe");
         assert_eq!(sdp.media.len(), 1);
         assert!(sdp.media[0].rtpmap.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod address_tests {
+    #[test]
+    fn media_addresses_follow_session_and_media_connections() {
+        let sdp = b"v=0\r\nc=IN IP4 192.0.2.1\r\nm=audio 4000 RTP/AVP 0\r\nm=video 0 RTP/AVP 31\r\nm=audio 5000 RTP/AVP 8\r\nc=IN IP6 2001:db8::5\r\nm=audio 6000 RTP/AVP 0\r\nc=IN IP4 0.0.0.0\r\n";
+        let got: Vec<String> = super::media_addresses(sdp)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(got, ["192.0.2.1:4000", "[2001:db8::5]:5000"]);
+        assert!(super::media_addresses(b"m=audio\r\nc=IN").is_empty());
     }
 }
