@@ -40,11 +40,12 @@ pub enum Action {
     ColourMode,
     PaneUp,
     PaneDown,
+    Streams,
 }
 
 impl Action {
     /// Every action, in the order the help screen lists them.
-    pub const ALL: [Action; 30] = [
+    pub const ALL: [Action; 31] = [
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -75,6 +76,7 @@ impl Action {
         Action::ColourMode,
         Action::PaneUp,
         Action::PaneDown,
+        Action::Streams,
     ];
 
     /// The name used in the config file's `[keys]` table.
@@ -111,6 +113,7 @@ impl Action {
             Self::ColourMode => "colour_mode",
             Self::PaneUp => "pane_up",
             Self::PaneDown => "pane_down",
+            Self::Streams => "streams",
         }
     }
 
@@ -148,6 +151,7 @@ impl Action {
             Self::ColourMode => "ladder colours: by request/response, by transaction, by Call-ID",
             Self::PaneUp => "scroll the message pane up",
             Self::PaneDown => "scroll the message pane down",
+            Self::Streams => "RTP streams of the dialog(s): quality figures and packet rate",
         }
     }
 }
@@ -316,6 +320,7 @@ fn defaults(a: Action) -> &'static [&'static str] {
         Action::ColourMode => &["l"],
         Action::PaneUp => &["K", "ctrl-p"],
         Action::PaneDown => &["J", "ctrl-n"],
+        Action::Streams => &["r", "F8"],
     }
 }
 

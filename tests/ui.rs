@@ -166,3 +166,18 @@ fn empty_model_says_so() {
     let text = format!("{}", t.backend());
     assert!(text.contains("no SIP dialogs yet"), "{text}");
 }
+
+#[test]
+fn streams_view_shows_quality_figures_and_the_packet_rate() {
+    let m = model("gen__hold_resume_refer_rtp.pcap");
+    let mut a = app(&m);
+    a.apply(Action::Top, &m);
+    a.apply(Action::Open, &m);
+    a.apply(Action::Streams, &m);
+    assert_eq!(a.ladder_streams(&m).len(), 4);
+    let t = draw(&a, &m, 150, 24);
+    let text = format!("{}", t.backend());
+    // tshark: 217 packets, 0 lost, mean jitter 0.369 ms (tests/rtp.rs holds the comparison).
+    assert!(text.contains("217") && text.contains("PCMA"), "{text}");
+    insta::assert_snapshot!(t.backend());
+}

@@ -21,6 +21,8 @@ pub enum Screen {
     Help,
     FilterForm,
     Columns,
+    /// The RTP streams of the ladder's dialogs.
+    Streams,
 }
 
 /// How the ladder shows time.
@@ -121,6 +123,8 @@ pub struct AppState {
     pub form: FilterForm,
     compiled_form: CompiledForm,
     pub column_cursor: usize,
+    /// The selected row of the streams view.
+    pub stream_cursor: usize,
     pub ladder: Option<LadderState>,
     /// Kept within the message by the view.
     pub message_scroll: Cell<u16>,
@@ -167,6 +171,7 @@ impl AppState {
             form: FilterForm::default(),
             compiled_form: CompiledForm::default(),
             column_cursor: 0,
+            stream_cursor: 0,
             ladder: None,
             message_scroll: Cell::new(0),
             help_scroll: 0,
@@ -377,6 +382,16 @@ impl AppState {
                 }
             },
             Screen::Columns => self.columns_action(a),
+            Screen::Streams => {
+                let len = self.ladder_streams(model).len();
+                if let Some(to) = self.movement(a, len) {
+                    self.stream_cursor = to;
+                } else if matches!(a, Action::Back | Action::Streams) {
+                    self.stack.pop();
+                } else if a == Action::Help {
+                    self.stack.push(Screen::Help);
+                }
+            }
             Screen::FilterForm => {
                 if a == Action::Back {
                     self.stack.pop();
@@ -409,6 +424,13 @@ impl AppState {
                 }
             }
             Action::Open => self.open_ladder(model),
+            Action::Streams => {
+                self.open_ladder(model);
+                if self.screen() == Screen::Ladder {
+                    self.stream_cursor = 0;
+                    self.stack.push(Screen::Streams);
+                }
+            }
             Action::Back => {
                 if !self.filter_text.is_empty() {
                     // Back first takes the display filter away.
@@ -529,6 +551,10 @@ impl AppState {
                 self.stack.push(Screen::Message);
             }
             Action::Raw => l.show_raw = !l.show_raw,
+            Action::Streams => {
+                self.stream_cursor = 0;
+                self.stack.push(Screen::Streams);
+            }
             Action::Extended => l.extended = !l.extended,
             Action::TimeMode => {
                 l.time_mode = match l.time_mode {
@@ -743,6 +769,23 @@ impl AppState {
             .flat_map(|d| d.messages.iter().map(move |m| (*d, m)))
             .collect();
         out.sort_by_key(|(_, m)| m.ts_ns);
+        out
+    }
+
+    /// The RTP streams of the ladder's dialogs (and legs, when extended),
+    /// in order of their first packet.
+    #[must_use]
+    pub fn ladder_streams<'m>(&self, model: &'m Model) -> Vec<&'m crate::model::media::RtpStream> {
+        let msgs = self.ladder_messages(model);
+        let mut ids: Vec<DialogId> = msgs.iter().map(|(d, _)| d.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut out: Vec<_> = ids
+            .iter()
+            .filter_map(|id| model.dialog(*id))
+            .flat_map(|d| model.streams_of(d))
+            .collect();
+        out.sort_by_key(|s| s.stats.first_ns);
         out
     }
 

@@ -349,6 +349,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
             (Action::MergeByIp, "merge IPs"),
             (Action::ColourMode, "colours"),
             (Action::Extended, "legs"),
+            (Action::Streams, "RTP"),
             (Action::PaneDown, "scroll pane"),
         ],
     );

@@ -1,0 +1,208 @@
+//! The RTP streams of the dialogs in the ladder: one row per stream with its
+//! quality figures, and for the selected stream its packets per second over
+//! time, with the opposite direction overlaid.
+//!
+//! ```text
+//! RTP streams  3 streams
+//!   Source → Destination                  SSRC        Codec  Pkts  Lost    Seq  Jitter ms  Max Δ  MOS  DTMF
+//! > 127.0.0.10:6000 → 127.0.0.20:6000     0xDEE0EE8F  PCMA    236  0 0.0%    0  0.35/0.83   34.8  4.40
+//! [packet-rate chart]
+//! ```
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Style};
+use ratatui::symbols::Marker;
+use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Widget};
+
+use super::{fill_row, footer, put};
+use crate::keymap::Action;
+use crate::model::Model;
+use crate::model::media::RtpStream;
+use crate::ui::app::AppState;
+use crate::ui::{escape, theme};
+
+fn row(s: &RtpStream) -> String {
+    let st = &s.stats;
+    let expected = st.expected().max(1);
+    format!(
+        "{:<45} 0x{:08X}  {:<15} {:>6} {:>5} {:>5.1}% {:>4}  {:>5.2}/{:<6.2} {:>7.1} {:>4.2}  {}",
+        format!("{} → {}", s.src, s.dst),
+        s.ssrc,
+        escape::text(&s.codec().unwrap_or_else(|| "?".into())),
+        st.packets,
+        st.lost(),
+        st.lost().max(0) as f64 * 100.0 / expected as f64,
+        st.seq_errors,
+        st.mean_jitter_ms(),
+        st.max_jitter_ms,
+        st.max_delta_ns as f64 / 1e6,
+        s.mos(),
+        s.dtmf,
+    )
+}
+
+/// Points of a stream's packets per second, seconds from `t0`.
+fn points(s: &RtpStream, t0: i64) -> Vec<(f64, f64)> {
+    s.rate
+        .iter()
+        .map(|(sec, n)| ((sec - t0) as f64, f64::from(*n)))
+        .collect()
+}
+
+pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
+    let streams = app.ladder_streams(model);
+    fill_row(buf, area, area.y, theme::header());
+    let title = format!(
+        " RTP streams  {} stream{}",
+        streams.len(),
+        if streams.len() == 1 { "" } else { "s" }
+    );
+    put(
+        buf,
+        area,
+        area.x,
+        area.y,
+        &title,
+        area.width,
+        theme::header(),
+    );
+    let header = format!(
+        "  {:<45} {:<10}  {:<15} {:>6} {:>5} {:>6} {:>4}  {:<12} {:>7} {:>4}  {}",
+        "Source → Destination",
+        "SSRC",
+        "Codec",
+        "Pkts",
+        "Lost",
+        "Lost%",
+        "Seq",
+        "Jitter mean/max",
+        "Max Δms",
+        "MOS",
+        "DTMF"
+    );
+    put(
+        buf,
+        area,
+        area.x,
+        area.y + 1,
+        &header,
+        area.width,
+        theme::column_header(),
+    );
+    if streams.is_empty() {
+        put(
+            buf,
+            area,
+            area.x + 2,
+            area.y + 2,
+            "no RTP seen for these dialogs",
+            area.width,
+            theme::dim(),
+        );
+    }
+    // The table takes what it needs, up to half the screen; the chart the rest.
+    let table_rows = u16::try_from(streams.len())
+        .unwrap_or(u16::MAX)
+        .min(area.height / 2);
+    let cursor = app.stream_cursor.min(streams.len().saturating_sub(1));
+    let first = cursor.saturating_sub(usize::from(table_rows.saturating_sub(1)));
+    for (i, s) in streams
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(usize::from(table_rows))
+    {
+        let y = area.y + 2 + u16::try_from(i - first).unwrap_or(0);
+        let style = if s.stats.lost() > 0 || s.mos() < 3.6 {
+            theme::warning()
+        } else {
+            Style::new()
+        };
+        put(
+            buf,
+            area,
+            area.x,
+            y,
+            if i == cursor { ">" } else { " " },
+            2,
+            style,
+        );
+        put(
+            buf,
+            area,
+            area.x + 2,
+            y,
+            &row(s),
+            area.width.saturating_sub(2),
+            style,
+        );
+        if i == cursor {
+            fill_row(buf, area, y, theme::cursor());
+        }
+    }
+    let chart_top = area.y + 3 + table_rows;
+    let chart = Rect::new(
+        area.x,
+        chart_top,
+        area.width,
+        area.bottom().saturating_sub(chart_top + 1),
+    );
+    if let Some(s) = streams.get(cursor)
+        && chart.height >= 4
+        && chart.width >= 20
+    {
+        let reverse = streams.iter().find(|r| r.src == s.dst && r.dst == s.src);
+        let t0 = s.rate.front().map_or(0, |(t, _)| *t).min(
+            reverse
+                .and_then(|r| r.rate.front())
+                .map_or(i64::MAX, |(t, _)| *t),
+        );
+        let fwd = points(s, t0);
+        let rev = reverse.map(|r| points(r, t0)).unwrap_or_default();
+        let max_x = fwd.iter().chain(&rev).map(|p| p.0).fold(1.0, f64::max);
+        let max_y = fwd.iter().chain(&rev).map(|p| p.1).fold(1.0, f64::max) * 1.1;
+        let mut sets = vec![
+            Dataset::default()
+                .name(format!("{} → {}", s.src, s.dst))
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(Style::new().fg(Color::LightGreen))
+                .data(&fwd),
+        ];
+        if reverse.is_some() {
+            sets.push(
+                Dataset::default()
+                    .name("reverse")
+                    .marker(Marker::Braille)
+                    .graph_type(GraphType::Line)
+                    .style(Style::new().fg(Color::LightCyan))
+                    .data(&rev),
+            );
+        }
+        Chart::new(sets)
+            .x_axis(
+                Axis::default()
+                    .title("s")
+                    .bounds([0.0, max_x])
+                    .labels(["0".to_owned(), format!("{max_x:.0}")]),
+            )
+            .y_axis(
+                Axis::default()
+                    .title("pkt/s")
+                    .bounds([0.0, max_y])
+                    .labels(["0".to_owned(), format!("{max_y:.0}")]),
+            )
+            .render(chart, buf);
+    }
+    footer(
+        buf,
+        area,
+        app,
+        &[
+            (Action::Back, "back"),
+            (Action::Down, "next stream"),
+            (Action::Help, "help"),
+        ],
+    );
+}
