@@ -24,25 +24,33 @@ impl Session {
             env!("CARGO_BIN_EXE_sipscope"),
             std::env::temp_dir().display()
         );
-        let ok = tmux(&name)
-            .args([
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-s",
-                &name,
-                "-x",
-                "150",
-                "-y",
-                "30",
-                &cmd,
-            ])
-            .env("TERM", "xterm-256color")
-            .status()
-            .ok()?
-            .success();
-        ok.then_some(Self(name))
+        // A server starting up under load can refuse the first attempt.
+        for _ in 0..5 {
+            let out = tmux(&name)
+                .args([
+                    "-f",
+                    "/dev/null",
+                    "new-session",
+                    "-d",
+                    "-s",
+                    &name,
+                    "-x",
+                    "150",
+                    "-y",
+                    "30",
+                    &cmd,
+                ])
+                .env("TERM", "xterm-256color")
+                .env_remove("TMUX")
+                .output()
+                .ok()?;
+            if out.status.success() {
+                return Some(Self(name));
+            }
+            eprintln!("tmux new-session: {}", String::from_utf8_lossy(&out.stderr));
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        None
     }
 
     fn keys(&self, keys: &[&str]) {
