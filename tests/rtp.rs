@@ -190,3 +190,24 @@ fn the_model_ties_sdp_streams_to_their_calls() {
         .collect();
     assert_eq!(digits, ["1", "1"], "sipp sends the event both ways");
 }
+
+/// The hold/resume capture: tshark shows the re-INVITE at frame 339 with
+/// `a=sendonly`, its 200 OK with `a=recvonly`, and the re-INVITE at frame 442
+/// back to `a=sendrecv` (`tshark -Y sdp -e sdp.media_attr`). The report must
+/// say so in words.
+#[test]
+fn sdp_changes_show_hold_and_resume() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let model = sipscope::replay(dir.join("gen__hold_resume_refer_rtp.pcap")).unwrap();
+    let d = model.dialogs().next().unwrap();
+    let summaries: Vec<Vec<String>> = model
+        .sdp_changes(d)
+        .into_iter()
+        .map(|c| c.summary)
+        .collect();
+    assert_eq!(summaries.len(), 6, "{summaries:?}");
+    assert_eq!(summaries[2], ["audio: hold (sendonly)"]);
+    assert_eq!(summaries[3][0], "audio: direction sendonly → recvonly");
+    assert_eq!(summaries[4], ["audio: resume (sendrecv)"]);
+    assert!(summaries[1].contains(&"audio: codec PCMA".to_owned()));
+}

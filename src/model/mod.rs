@@ -7,6 +7,7 @@
 pub mod dialog;
 pub mod media;
 pub mod message;
+pub mod sdp_diff;
 mod table;
 
 use std::borrow::Cow;
@@ -358,6 +359,26 @@ impl Model {
         if let Some(rtpmap) = rtpmap {
             self.media.set_rtpmap(stream, rtpmap);
         }
+    }
+
+    /// What each SDP of a dialog changed (parsed from the messages' bytes).
+    #[must_use]
+    pub fn sdp_changes(&self, d: &Dialog) -> Vec<sdp_diff::SdpChange> {
+        let sdps: Vec<sdp_diff::SdpAt> = d
+            .messages
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.has_sdp && !m.retransmission)
+            .filter_map(|(i, m)| {
+                Some(sdp_diff::SdpAt {
+                    message: i,
+                    ts_ns: m.ts_ns,
+                    from: m.src,
+                    sdp: self.sdp(m).ok().flatten()?,
+                })
+            })
+            .collect();
+        sdp_diff::changes(&sdps)
     }
 
     /// The RTP streams tied to a dialog.

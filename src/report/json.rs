@@ -36,6 +36,7 @@ struct Call<'a> {
     dropped_messages: u64,
     messages: Vec<Msg>,
     rtp_streams: Vec<Stream>,
+    sdp_changes: Vec<crate::model::sdp_diff::SdpChange>,
 }
 
 /// One RTP stream (see docs/report.md).
@@ -152,6 +153,7 @@ fn call<'a>(model: &'a Model, d: &'a Dialog) -> Call<'a> {
         dropped_messages: d.dropped_messages,
         messages: d.messages.iter().map(|m| message(model, m)).collect(),
         rtp_streams: model.streams_of(d).map(stream).collect(),
+        sdp_changes: model.sdp_changes(d),
     }
 }
 

@@ -1,0 +1,398 @@
+//! What an SDP changed, by meaning: an answer against its offer (codecs
+//! accepted and dropped, the codec that will be used, "no common codec"), and
+//! an offer against the same side's previous SDP (hold and resume, a new
+//! address or port, codecs, ptime, telephone-event, rtcp-mux, crypto).
+
+use serde::Serialize;
+
+use super::message::Addr;
+use crate::sip::sdp::{Direction, Media, Sdp};
+
+/// One SDP in a dialog: which message, when, who sent it, what it says.
+#[derive(Debug, Clone)]
+pub struct SdpAt {
+    pub message: usize,
+    pub ts_ns: i64,
+    pub from: Addr,
+    pub sdp: Sdp,
+}
+
+/// What one m-line changed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MediaChange {
+    pub media: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub offered: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub accepted: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dropped: Vec<String>,
+    /// The codec that will be used (the answer's first common one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub codec: Option<String>,
+    /// Human-readable changes, e.g. "hold (sendonly)", "address 10.0.0.1:4000 → 10.0.0.2:4002".
+    pub notes: Vec<String>,
+}
+
+/// What one SDP changed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SdpChange {
+    /// Index of the message in its dialog.
+    pub message: usize,
+    pub ts: f64,
+    /// `answer` (against the offer it answers) or `offer` (against the same
+    /// side's previous SDP; none for the first offer).
+    pub kind: &'static str,
+    /// Index of the message it is compared with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub against: Option<usize>,
+    pub media: Vec<MediaChange>,
+    /// One line per change, for people.
+    pub summary: Vec<String>,
+}
+
+/// Codec names of an m-line, without telephone-event and comfort noise
+/// (they are not what the call speaks).
+fn codecs(m: &Media) -> Vec<String> {
+    m.formats
+        .iter()
+        .filter_map(|f| f.parse::<u8>().ok())
+        .filter_map(|pt| m.codec_name(pt))
+        .filter(|n| !n.eq_ignore_ascii_case("telephone-event") && !n.eq_ignore_ascii_case("CN"))
+        .collect()
+}
+
+fn has_event(m: &Media) -> bool {
+    m.formats
+        .iter()
+        .filter_map(|f| f.parse::<u8>().ok())
+        .filter_map(|pt| m.codec_name(pt))
+        .any(|n| n.eq_ignore_ascii_case("telephone-event"))
+}
+
+fn address(m: &Media) -> String {
+    let c = m.connection.as_deref().unwrap_or("?");
+    if c.contains(':') {
+        format!("[{c}]:{}", m.port)
+    } else {
+        format!("{c}:{}", m.port)
+    }
+}
+
+/// Is this m-line on hold (RFC 3264 8.4, and the old `c=0.0.0.0` way)?
+fn held(m: &Media) -> bool {
+    matches!(m.direction, Direction::SendOnly | Direction::Inactive)
+        || m.connection.as_deref() == Some("0.0.0.0")
+}
+
+fn direction_name(d: Direction) -> &'static str {
+    match d {
+        Direction::SendRecv => "sendrecv",
+        Direction::SendOnly => "sendonly",
+        Direction::RecvOnly => "recvonly",
+        Direction::Inactive => "inactive",
+    }
+}
+
+/// An answer against its offer, m-line by m-line (RFC 3264: same order).
+fn answer(offer: &Sdp, ans: &Sdp) -> Vec<MediaChange> {
+    offer
+        .media
+        .iter()
+        .zip(&ans.media)
+        .map(|(o, a)| {
+            let offered = codecs(o);
+            let answered = codecs(a);
+            let accepted: Vec<String> = answered
+                .iter()
+                .filter(|c| offered.iter().any(|x| x.eq_ignore_ascii_case(c)))
+                .cloned()
+                .collect();
+            let dropped: Vec<String> = offered
+                .iter()
+                .filter(|c| !answered.iter().any(|x| x.eq_ignore_ascii_case(c)))
+                .cloned()
+                .collect();
+            let mut notes = Vec::new();
+            if a.port == 0 {
+                notes.push(format!("{} rejected (port 0)", o.media));
+            } else if accepted.is_empty() && !offered.is_empty() {
+                notes.push(format!(
+                    "no common codec: offer {}; answer {}",
+                    offered.join(", "),
+                    if answered.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        answered.join(", ")
+                    }
+                ));
+            }
+            if a.direction != o.direction {
+                notes.push(format!(
+                    "direction {} → {}",
+                    direction_name(o.direction),
+                    direction_name(a.direction)
+                ));
+            }
+            if has_event(o) && !has_event(a) {
+                notes.push("telephone-event dropped: no RFC 4733 DTMF".to_owned());
+            }
+            if o.rtcp_mux && !a.rtcp_mux {
+                notes.push("rtcp-mux refused".to_owned());
+            }
+            if (o.crypto || o.fingerprint) && !(a.crypto || a.fingerprint) && a.port != 0 {
+                notes.push("encryption offered, answered without".to_owned());
+            }
+            MediaChange {
+                media: o.media.clone(),
+                codec: accepted.first().cloned(),
+                offered,
+                accepted,
+                dropped,
+                notes,
+            }
+        })
+        .collect()
+}
+
+/// An offer against the same side's previous SDP (a re-INVITE or UPDATE).
+fn reoffer(prev: &Sdp, now: &Sdp) -> Vec<MediaChange> {
+    now.media
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let mut notes = Vec::new();
+            let offered = codecs(n);
+            if let Some(p) = prev.media.get(i) {
+                match (held(p), held(n)) {
+                    (false, true) => notes.push(format!(
+                        "hold ({})",
+                        if n.connection.as_deref() == Some("0.0.0.0") {
+                            "c=0.0.0.0"
+                        } else {
+                            direction_name(n.direction)
+                        }
+                    )),
+                    (true, false) => {
+                        notes.push(format!("resume ({})", direction_name(n.direction)))
+                    }
+                    _ if p.direction != n.direction => {
+                        notes.push(format!(
+                            "direction {} → {}",
+                            direction_name(p.direction),
+                            direction_name(n.direction)
+                        ));
+                    }
+                    _ => {}
+                }
+                if address(p) != address(n) && n.connection.as_deref() != Some("0.0.0.0") {
+                    notes.push(format!("address {} → {}", address(p), address(n)));
+                }
+                let before = codecs(p);
+                if before != offered {
+                    notes.push(format!(
+                        "codecs {} → {}",
+                        before.join(", "),
+                        offered.join(", ")
+                    ));
+                }
+                if p.ptime != n.ptime {
+                    notes.push(format!(
+                        "ptime {} → {}",
+                        p.ptime.map_or("-".to_owned(), |v| v.to_string()),
+                        n.ptime.map_or("-".to_owned(), |v| v.to_string())
+                    ));
+                }
+                if has_event(p) != has_event(n) {
+                    notes.push(format!(
+                        "telephone-event {}",
+                        if has_event(n) { "added" } else { "removed" }
+                    ));
+                }
+                if p.rtcp_mux != n.rtcp_mux {
+                    notes.push(format!(
+                        "rtcp-mux {}",
+                        if n.rtcp_mux { "added" } else { "removed" }
+                    ));
+                }
+                if (p.crypto || p.fingerprint) != (n.crypto || n.fingerprint) {
+                    notes.push(format!(
+                        "encryption {}",
+                        if n.crypto || n.fingerprint {
+                            "added"
+                        } else {
+                            "removed"
+                        }
+                    ));
+                }
+            } else {
+                notes.push(format!("{} stream added", n.media));
+            }
+            MediaChange {
+                media: n.media.clone(),
+                offered,
+                accepted: Vec::new(),
+                dropped: Vec::new(),
+                codec: None,
+                notes,
+            }
+        })
+        .collect()
+}
+
+/// The changes along a dialog's SDPs, in order. An SDP answers the pending
+/// offer when it comes from the other side; otherwise it is an offer.
+#[must_use]
+pub fn changes(sdps: &[SdpAt]) -> Vec<SdpChange> {
+    let mut out = Vec::new();
+    let mut pending: Option<&SdpAt> = None;
+    let mut last_by_side: Vec<(Addr, &SdpAt)> = Vec::new();
+    for s in sdps {
+        let previous_same_side = last_by_side
+            .iter()
+            .find(|(a, _)| *a == s.from)
+            .map(|(_, p)| *p);
+        let (kind, against, media) = match pending {
+            Some(offer) if offer.from != s.from => {
+                pending = None;
+                ("answer", Some(offer.message), answer(&offer.sdp, &s.sdp))
+            }
+            _ => {
+                pending = Some(s);
+                match previous_same_side {
+                    Some(p) => ("offer", Some(p.message), reoffer(&p.sdp, &s.sdp)),
+                    None => ("offer", None, reoffer(&s.sdp, &s.sdp)),
+                }
+            }
+        };
+        let summary = media
+            .iter()
+            .flat_map(|m| m.notes.iter().map(move |n| format!("{}: {n}", m.media)))
+            .chain(media.iter().filter_map(|m| {
+                m.codec.as_ref().map(|c| {
+                    format!(
+                        "{}: codec {c}{}",
+                        m.media,
+                        if m.dropped.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" (dropped {})", m.dropped.join(", "))
+                        }
+                    )
+                })
+            }))
+            .collect();
+        out.push(SdpChange {
+            message: s.message,
+            ts: s.ts_ns as f64 / 1e9,
+            kind,
+            against,
+            media,
+            summary,
+        });
+        match last_by_side.iter_mut().find(|(a, _)| *a == s.from) {
+            Some(slot) => slot.1 = s,
+            None => last_by_side.push((s.from, s)),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(message: usize, from: &str, body: &str) -> SdpAt {
+        SdpAt {
+            message,
+            ts_ns: 0,
+            from: from.parse::<std::net::SocketAddr>().unwrap().into(),
+            sdp: crate::sip::sdp::parse(body.as_bytes()),
+        }
+    }
+
+    const A: &str = "192.0.2.1:5060";
+    const B: &str = "192.0.2.2:5060";
+
+    #[test]
+    fn no_common_codec_is_said_in_words() {
+        let offer = at(
+            0,
+            A,
+            "v=0\r\nc=IN IP4 192.0.2.1\r\nm=audio 4000 RTP/AVP 0 8 101\r\na=rtpmap:101 telephone-event/8000\r\n",
+        );
+        let ans = at(
+            2,
+            B,
+            "v=0\r\nc=IN IP4 192.0.2.2\r\nm=audio 5000 RTP/AVP 18\r\n",
+        );
+        let c = changes(&[offer, ans]);
+        assert_eq!(c[1].kind, "answer");
+        assert_eq!(c[1].against, Some(0));
+        assert!(
+            c[1].summary
+                .iter()
+                .any(|s| s == "audio: no common codec: offer PCMU, PCMA; answer G729"),
+            "{:?}",
+            c[1].summary
+        );
+    }
+
+    #[test]
+    fn answer_keeps_and_drops_codecs() {
+        let offer = at(
+            0,
+            A,
+            "v=0\r\nc=IN IP4 192.0.2.1\r\nm=audio 4000 RTP/AVP 0 8 18\r\n",
+        );
+        let ans = at(
+            1,
+            B,
+            "v=0\r\nc=IN IP4 192.0.2.2\r\nm=audio 5000 RTP/AVP 8\r\n",
+        );
+        let m = &changes(&[offer, ans])[1].media[0];
+        assert_eq!(m.accepted, ["PCMA"]);
+        assert_eq!(m.dropped, ["PCMU", "G729"]);
+        assert_eq!(m.codec.as_deref(), Some("PCMA"));
+    }
+
+    #[test]
+    fn reinvite_hold_and_resume() {
+        let first = at(
+            0,
+            A,
+            "v=0\r\nc=IN IP4 192.0.2.1\r\nm=audio 4000 RTP/AVP 8\r\n",
+        );
+        let answer = at(
+            1,
+            B,
+            "v=0\r\nc=IN IP4 192.0.2.2\r\nm=audio 5000 RTP/AVP 8\r\n",
+        );
+        let hold = at(
+            5,
+            A,
+            "v=0\r\nc=IN IP4 192.0.2.1\r\nm=audio 4000 RTP/AVP 8\r\na=sendonly\r\n",
+        );
+        let hold_ans = at(
+            6,
+            B,
+            "v=0\r\nc=IN IP4 192.0.2.2\r\nm=audio 5000 RTP/AVP 8\r\na=recvonly\r\n",
+        );
+        let resume = at(
+            9,
+            A,
+            "v=0\r\nc=IN IP4 192.0.2.9\r\nm=audio 4002 RTP/AVP 8\r\n",
+        );
+        let c = changes(&[first, answer, hold, hold_ans, resume]);
+        assert_eq!(c[2].summary, ["audio: hold (sendonly)"]);
+        assert_eq!(c[2].against, Some(0));
+        assert_eq!(c[3].media[0].notes, ["direction sendonly → recvonly"]);
+        assert_eq!(
+            c[4].summary,
+            [
+                "audio: resume (sendrecv)",
+                "audio: address 192.0.2.1:4000 → 192.0.2.9:4002"
+            ]
+        );
+    }
+}
