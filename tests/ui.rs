@@ -181,3 +181,17 @@ fn streams_view_shows_quality_figures_and_the_packet_rate() {
     assert!(text.contains("217") && text.contains("PCMA"), "{text}");
     insta::assert_snapshot!(t.backend());
 }
+
+#[test]
+fn ladder_shows_media_lanes_beside_the_arrows() {
+    let m = model("gen__hold_resume_refer_rtp.pcap");
+    let mut a = app(&m);
+    a.apply(Action::Top, &m);
+    a.apply(Action::Open, &m);
+    a.apply(Action::Raw, &m); // the lanes are easier to see without the pane
+    let t = draw(&a, &m, 120, 24);
+    let text = format!("{}", t.backend());
+    // Four streams: PCMA both ways and RFC 4733 events both ways.
+    assert!(text.contains('┃'), "{text}");
+    insta::assert_snapshot!(t.backend());
+}

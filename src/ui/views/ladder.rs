@@ -115,6 +115,53 @@ fn arrow_style(
     }
 }
 
+/// Media lanes drawn at most (more streams: the streams view, `r`).
+const MAX_LANES: usize = 6;
+
+/// One media lane per stream beside the arrows, on the arrows' time axis:
+/// `┃` while packets flow between this row's time and the next's, `┊` for a
+/// gap inside the stream, nothing before it starts or after it ends. The
+/// header names the lane (`1→`, `1←`: a stream and its reverse); a lane whose
+/// reverse never came is marked `!` (one-way audio).
+#[allow(clippy::too_many_arguments)]
+fn draw_lanes(
+    buf: &mut Buffer,
+    area: Rect,
+    x0: u16,
+    lanes: &[&&crate::model::media::RtpStream],
+    all: &[&crate::model::media::RtpStream],
+    msgs: &[(&Dialog, &Message)],
+    offset: usize,
+    visible: usize,
+) {
+    for (k, s) in lanes.iter().enumerate() {
+        let x = x0 + u16::try_from(k * 2).unwrap_or(0);
+        let one_way = !all.iter().any(|r| r.src == s.dst && r.dst == s.src);
+        let name = format!("{}{}", k + 1, if one_way { "!" } else { "" });
+        let style = if one_way {
+            theme::warning()
+        } else {
+            theme::palette(k)
+        };
+        put(buf, area, x, area.y + 1, &name, 2, style);
+        let (first, last) = (s.stats.first_ns, s.stats.last_ns);
+        for (i, (_, m)) in msgs.iter().enumerate().skip(offset).take(visible) {
+            let y = area.y + TOP + u16::try_from(i - offset).unwrap_or(0);
+            let from = m.ts_ns;
+            let to = msgs.get(i + 1).map_or(last, |(_, n)| n.ts_ns).max(from);
+            if to < first || from > last {
+                continue;
+            }
+            let (a, b) = (from.div_euclid(1_000_000_000), to.div_euclid(1_000_000_000));
+            let flowing = s
+                .rate
+                .iter()
+                .any(|(sec, n)| *sec >= a && *sec <= b && *n > 0);
+            put(buf, area, x, y, if flowing { "┃" } else { "┊" }, 1, style);
+        }
+    }
+}
+
 /// The x position of each column, evenly spread over `width`.
 fn column_positions(n: usize, left: u16, width: u16) -> Vec<u16> {
     if n <= 1 {
@@ -207,11 +254,19 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
             }
         }
     }
+    // Media lanes on the right of the arrows: one per RTP stream (at most 6).
+    let streams = app.ladder_streams(model);
+    let lanes: Vec<_> = streams.iter().take(MAX_LANES).collect();
+    let lanes_w = if lanes.is_empty() || ladder.width < 60 {
+        0
+    } else {
+        u16::try_from(lanes.len()).unwrap_or(0) * 2 + 1
+    };
     let left = ladder.x + TIME_WIDTH;
     let xs = column_positions(
         cols.len(),
         left,
-        ladder.width.saturating_sub(TIME_WIDTH + 1),
+        ladder.width.saturating_sub(TIME_WIDTH + 1 + lanes_w),
     );
     let spacing = xs
         .windows(2)
@@ -225,7 +280,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
             .min(spacing.saturating_sub(1).max(6));
         let start = x
             .saturating_sub(w / 2)
-            .min(ladder.right().saturating_sub(w))
+            .min(ladder.right().saturating_sub(w + lanes_w))
             .max(ladder.x);
         put(buf, ladder, start, area.y + 1, &name, w, theme::title());
     }
@@ -333,6 +388,10 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
                 theme::cursor(),
             );
         }
+    }
+    if lanes_w > 0 {
+        let lx = ladder.right().saturating_sub(lanes_w) + 1;
+        draw_lanes(buf, ladder, lx, &lanes, &streams, &msgs, offset, visible);
     }
     if show_pane && let Some((_, m)) = msgs.get(l.cursor) {
         super::message::draw_pane(buf, pane, model, m, &l.pane_scroll);
