@@ -174,7 +174,7 @@ fn reoffer(prev: &Sdp, now: &Sdp) -> Vec<MediaChange> {
                         }
                     )),
                     (true, false) => {
-                        notes.push(format!("resume ({})", direction_name(n.direction)))
+                        notes.push(format!("resume ({})", direction_name(n.direction)));
                     }
                     _ if p.direction != n.direction => {
                         notes.push(format!(
