@@ -203,7 +203,18 @@ impl Sender {
 
     /// Decodes a frame; sends a batch when it is full (or old, live).
     pub fn frame(&mut self, frame: &Frame<'_>) {
+        let (sip_before, rtp_before) = (self.batch.len(), self.pipeline.rtp_pending());
         self.pipeline.push(frame, &mut self.batch);
+        // SIP and RTP keep their order across the two kinds of batch: an RTP
+        // packet must reach the model after the SDP that came before it, and
+        // before a later SDP that reuses its address (as a second call may).
+        if self.pipeline.rtp_pending() > rtp_before && sip_before > 0 {
+            self.send_sip();
+        } else if self.batch.len() > sip_before && rtp_before > 0 {
+            let rtp = self.pipeline.take_rtp();
+            let n = rtp.len() as u64;
+            self.send(CaptureEvent::Rtp(rtp), n);
+        }
         if self.batch.len() >= BATCH
             || self.pipeline.rtp_pending() >= RTP_BATCH
             || (self.live && self.last_flush.elapsed() >= FLUSH_EVERY)
@@ -228,6 +239,20 @@ impl Sender {
     pub fn flush(&mut self) {
         self.last_flush = Instant::now();
         self.counters.decode = self.pipeline.stats();
+        self.send_sip();
+        // After the SIP that usually set them up (the model also links a
+        // stream to SDP that arrives after its first packets).
+        if self.pipeline.rtp_pending() > 0 {
+            let rtp = self.pipeline.take_rtp();
+            let n = rtp.len() as u64;
+            self.send(CaptureEvent::Rtp(rtp), n);
+        }
+        let counters = self.counters;
+        self.send(CaptureEvent::Counters(counters), 0);
+    }
+
+    /// Sends the SIP batch, if it holds anything.
+    fn send_sip(&mut self) {
         if !self.batch.is_empty() {
             let next = self.spent.try_recv().map_or_else(
                 |_| Vec::with_capacity(BATCH),
@@ -240,15 +265,6 @@ impl Sender {
             let n = batch.len() as u64;
             self.send(CaptureEvent::Messages(batch), n);
         }
-        // After the SIP that usually set them up (the model also links a
-        // stream to SDP that arrives after its first packets).
-        if self.pipeline.rtp_pending() > 0 {
-            let rtp = self.pipeline.take_rtp();
-            let n = rtp.len() as u64;
-            self.send(CaptureEvent::Rtp(rtp), n);
-        }
-        let counters = self.counters;
-        self.send(CaptureEvent::Counters(counters), 0);
     }
 
     fn send(&mut self, ev: CaptureEvent, lost_if_dropped: u64) {

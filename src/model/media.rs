@@ -59,6 +59,18 @@ impl RtpStream {
             .map_or_else(|| crate::rtp::static_clock_rate(pt), |(_, _, r)| *r)
     }
 
+    /// The clock to measure jitter with: none for RFC 4733 events, nor for a
+    /// dynamic payload type no SDP maps (its clock is unknown; tshark does
+    /// the same).
+    fn jitter_clock(&self, pt: u8) -> Option<u32> {
+        let mapped = self.rtpmap.iter().any(|(p, _, _)| *p == pt);
+        if self.is_event(pt) || (pt >= 96 && !mapped) {
+            None
+        } else {
+            Some(self.clock_rate(pt))
+        }
+    }
+
     fn is_event(&self, pt: u8) -> bool {
         self.rtpmap
             .iter()
@@ -199,7 +211,7 @@ impl Media {
         };
         let stream = self.streams.get_mut(idx)?;
         let pt = pkt.header.payload_type;
-        let rate = stream.clock_rate(pt);
+        let rate = stream.jitter_clock(pt);
         stream
             .stats
             .add(pkt.ts_ns, &pkt.header, pkt.len as usize, rate);

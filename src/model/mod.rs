@@ -345,18 +345,23 @@ impl Model {
         let Some(d) = s.dialog.and_then(|id| self.dialogs.get(id)) else {
             return;
         };
-        let rtpmap = d.messages.iter().rev().filter(|m| m.has_sdp).find_map(|m| {
-            let sdp = self.sdp(m).ok().flatten()?;
-            let media = sdp.media.into_iter().find(|x| ports.contains(&x.port))?;
-            Some(
-                media
-                    .rtpmap
-                    .into_iter()
-                    .map(|r| (r.payload_type, r.encoding, r.clock_rate))
-                    .collect::<Vec<_>>(),
-            )
-        });
-        if let Some(rtpmap) = rtpmap {
+        // Offer and answer may map different types (an answer that leaves
+        // telephone-event out, while the offerer still sends it): merge every
+        // SDP of the dialog that names one of the stream's ports, newest first.
+        let mut rtpmap: Vec<(u8, String, u32)> = Vec::new();
+        for m in d.messages.iter().rev().filter(|m| m.has_sdp) {
+            let Some(sdp) = self.sdp(m).ok().flatten() else {
+                continue;
+            };
+            for media in sdp.media.into_iter().filter(|x| ports.contains(&x.port)) {
+                for r in media.rtpmap {
+                    if !rtpmap.iter().any(|(pt, _, _)| *pt == r.payload_type) {
+                        rtpmap.push((r.payload_type, r.encoding, r.clock_rate));
+                    }
+                }
+            }
+        }
+        if !rtpmap.is_empty() {
             self.media.set_rtpmap(stream, rtpmap);
         }
     }

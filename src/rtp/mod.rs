@@ -111,8 +111,10 @@ pub struct StreamStats {
 
 impl StreamStats {
     /// Adds a packet that arrived at `arrival_ns`; `clock_rate` is the
-    /// payload type's RTP clock in Hz.
-    pub fn add(&mut self, arrival_ns: i64, h: &RtpHeader, len: usize, clock_rate: u32) {
+    /// payload type's RTP clock in Hz, or `None` for packets that take no
+    /// part in jitter (RFC 4733 events: their timestamp stands still for a
+    /// whole event, so Wireshark reports no jitter for them, nor do we).
+    pub fn add(&mut self, arrival_ns: i64, h: &RtpHeader, len: usize, clock_rate: Option<u32>) {
         self.bytes += len as u64;
         if self.packets == 0 {
             self.first_ns = arrival_ns;
@@ -132,13 +134,15 @@ impl StreamStats {
                 self.max_delta_ns = self.max_delta_ns.max(delta);
             }
             // D(i-1, i) = (Rj - Ri) - (Sj - Si), in timestamp units.
-            let rate = f64::from(clock_rate.max(1));
-            let transit_delta = delta as f64 * rate / 1e9
-                - f64::from(h.timestamp.wrapping_sub(self.prev_timestamp).cast_signed());
-            self.jitter += (transit_delta.abs() - self.jitter) / 16.0;
-            let ms = self.jitter / rate * 1000.0;
-            self.jitter_sum_ms += ms;
-            self.max_jitter_ms = self.max_jitter_ms.max(ms);
+            if let Some(clock_rate) = clock_rate {
+                let rate = f64::from(clock_rate.max(1));
+                let transit_delta = delta as f64 * rate / 1e9
+                    - f64::from(h.timestamp.wrapping_sub(self.prev_timestamp).cast_signed());
+                self.jitter += (transit_delta.abs() - self.jitter) / 16.0;
+                let ms = self.jitter / rate * 1000.0;
+                self.jitter_sum_ms += ms;
+                self.max_jitter_ms = self.max_jitter_ms.max(ms);
+            }
             if self.payload_types.last() != Some(&h.payload_type) {
                 self.payload_type_changes += 1;
                 if !self.payload_types.contains(&h.payload_type) && self.payload_types.len() < 16 {
@@ -244,7 +248,7 @@ mod tests {
                 ms * 1_000_000,
                 &parse(&packet(seq, ts, 0)).unwrap(),
                 172,
-                8000,
+                Some(8000),
             );
         }
         assert_eq!(s.packets, 6);
@@ -273,7 +277,7 @@ mod tests {
                 t * 20_000_000,
                 &parse(&packet(seq, u32::from(seq) * 160, 0)).unwrap(),
                 172,
-                8000,
+                Some(8000),
             );
         }
         assert_eq!((s.expected(), s.lost(), s.seq_errors), (4, 0, 0));
