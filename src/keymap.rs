@@ -41,11 +41,12 @@ pub enum Action {
     PaneUp,
     PaneDown,
     Streams,
+    SdpDiff,
 }
 
 impl Action {
     /// Every action, in the order the help screen lists them.
-    pub const ALL: [Action; 31] = [
+    pub const ALL: [Action; 32] = [
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -77,6 +78,7 @@ impl Action {
         Action::PaneUp,
         Action::PaneDown,
         Action::Streams,
+        Action::SdpDiff,
     ];
 
     /// The name used in the config file's `[keys]` table.
@@ -114,6 +116,7 @@ impl Action {
             Self::PaneUp => "pane_up",
             Self::PaneDown => "pane_down",
             Self::Streams => "streams",
+            Self::SdpDiff => "sdp_diff",
         }
     }
 
@@ -152,6 +155,9 @@ impl Action {
             Self::PaneUp => "scroll the message pane up",
             Self::PaneDown => "scroll the message pane down",
             Self::Streams => "RTP streams of the dialog(s): quality figures and packet rate",
+            Self::SdpDiff => {
+                "SDP diff: this SDP beside the one it answers or replaces, and what changed"
+            }
         }
     }
 }
@@ -321,6 +327,7 @@ fn defaults(a: Action) -> &'static [&'static str] {
         Action::PaneUp => &["K", "ctrl-p"],
         Action::PaneDown => &["J", "ctrl-n"],
         Action::Streams => &["r", "F8"],
+        Action::SdpDiff => &["d"],
     }
 }
 

@@ -195,3 +195,24 @@ fn ladder_shows_media_lanes_beside_the_arrows() {
     assert!(text.contains('┃'), "{text}");
     insta::assert_snapshot!(t.backend());
 }
+
+#[test]
+fn sdp_diff_shows_the_hold_in_words_and_side_by_side() {
+    let m = model("gen__hold_resume_refer_rtp.pcap");
+    let mut a = app(&m);
+    a.apply(Action::Top, &m);
+    a.apply(Action::Open, &m);
+    // The re-INVITE that puts the call on hold (a=sendonly) is the fifth arrow.
+    for _ in 0..4 {
+        a.apply(Action::Down, &m);
+    }
+    a.apply(Action::SdpDiff, &m);
+    let t = draw(&a, &m, 140, 22);
+    let text = format!("{}", t.backend());
+    assert!(text.contains("audio: hold (sendonly)"), "{text}");
+    assert!(
+        text.contains("a=sendonly") && text.contains("a=sendrecv"),
+        "{text}"
+    );
+    insta::assert_snapshot!(t.backend());
+}

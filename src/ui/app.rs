@@ -23,6 +23,8 @@ pub enum Screen {
     Columns,
     /// The RTP streams of the ladder's dialogs.
     Streams,
+    /// The selected message's SDP beside the one it answers or replaces.
+    SdpDiff,
 }
 
 /// How the ladder shows time.
@@ -382,6 +384,11 @@ impl AppState {
                 }
             },
             Screen::Columns => self.columns_action(a),
+            Screen::SdpDiff => {
+                if matches!(a, Action::Back | Action::SdpDiff | Action::Open) {
+                    self.stack.pop();
+                }
+            }
             Screen::Streams => {
                 let len = self.ladder_streams(model).len();
                 if let Some(to) = self.movement(a, len) {
@@ -554,6 +561,18 @@ impl AppState {
             Action::Streams => {
                 self.stream_cursor = 0;
                 self.stack.push(Screen::Streams);
+            }
+            Action::SdpDiff => {
+                let cursor = l.cursor;
+                let has_sdp = self
+                    .ladder_messages(model)
+                    .get(cursor)
+                    .is_some_and(|(_, m)| m.has_sdp);
+                if has_sdp {
+                    self.stack.push(Screen::SdpDiff);
+                } else {
+                    self.status = Some("this message carries no SDP".into());
+                }
             }
             Action::Extended => l.extended = !l.extended,
             Action::TimeMode => {

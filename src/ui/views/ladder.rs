@@ -409,6 +409,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
             (Action::ColourMode, "colours"),
             (Action::Extended, "legs"),
             (Action::Streams, "RTP"),
+            (Action::SdpDiff, "SDP diff"),
             (Action::PaneDown, "scroll pane"),
         ],
     );

@@ -6,6 +6,7 @@ pub mod forms;
 pub mod help;
 pub mod ladder;
 pub mod message;
+pub mod sdp_diff;
 pub mod streams;
 
 use ratatui::Frame;
@@ -34,6 +35,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         Screen::Message => message::draw_full(buf, area, app, model),
         Screen::Help => help::draw(buf, area, app),
         Screen::Streams => streams::draw(buf, area, app, model),
+        Screen::SdpDiff => sdp_diff::draw(buf, area, app, model),
         Screen::FilterForm => {
             call_list::draw(buf, area, app, model);
             forms::draw_filter(buf, area, app);
