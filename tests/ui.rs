@@ -216,3 +216,24 @@ fn sdp_diff_shows_the_hold_in_words_and_side_by_side() {
     );
     insta::assert_snapshot!(t.backend());
 }
+
+#[test]
+fn two_marked_arrows_compare_side_by_side() {
+    let m = model("gen__busy_486_3calls.pcap");
+    let mut a = app(&m);
+    a.apply(Action::Top, &m);
+    a.apply(Action::Open, &m);
+    a.apply(Action::Select, &m); // INVITE
+    a.apply(Action::Down, &m);
+    a.apply(Action::Down, &m);
+    a.apply(Action::Select, &m); // 180 Ringing: the diff opens
+    let t = draw(&a, &m, 140, 16);
+    let text = format!("{}", t.backend());
+    assert!(
+        text.contains("Message diff") && text.contains("SIP/2.0 180 Ringing"),
+        "{text}"
+    );
+    insta::assert_snapshot!(t.backend());
+    a.apply(Action::Back, &m);
+    assert!(a.ladder.as_ref().unwrap().marked.is_empty());
+}

@@ -25,6 +25,8 @@ pub enum Screen {
     Streams,
     /// The selected message's SDP beside the one it answers or replaces.
     SdpDiff,
+    /// Two messages marked with Space, side by side.
+    MessageDiff,
 }
 
 /// How the ladder shows time.
@@ -92,6 +94,8 @@ pub struct LadderState {
     pub time_mode: TimeMode,
     pub merge_by_ip: bool,
     pub colour_mode: ColourMode,
+    /// Arrows marked with Space for the message diff (two at most).
+    pub marked: Vec<usize>,
 }
 
 /// Everything the UI remembers; the model holds the traffic.
@@ -384,9 +388,16 @@ impl AppState {
                 }
             },
             Screen::Columns => self.columns_action(a),
-            Screen::SdpDiff => {
-                if matches!(a, Action::Back | Action::SdpDiff | Action::Open) {
-                    self.stack.pop();
+            Screen::SdpDiff | Screen::MessageDiff => {
+                if matches!(
+                    a,
+                    Action::Back | Action::SdpDiff | Action::Open | Action::Select
+                ) {
+                    if self.stack.pop() == Some(Screen::MessageDiff)
+                        && let Some(l) = self.ladder.as_mut()
+                    {
+                        l.marked.clear();
+                    }
                 }
             }
             Screen::Streams => {
@@ -527,6 +538,7 @@ impl AppState {
             show_raw: prev.as_ref().is_none_or(|p| p.show_raw),
             time_mode: prev.as_ref().map_or(TimeMode::Absolute, |p| p.time_mode),
             merge_by_ip: prev.as_ref().is_some_and(|p| p.merge_by_ip),
+            marked: Vec::new(),
             colour_mode: match prev.as_ref().map(|p| p.colour_mode) {
                 Some(ColourMode::Transaction) => ColourMode::Transaction,
                 _ if several => ColourMode::CallId,
@@ -561,6 +573,21 @@ impl AppState {
             Action::Streams => {
                 self.stream_cursor = 0;
                 self.stack.push(Screen::Streams);
+            }
+            Action::Select => {
+                // Mark arrows; the second mark opens the two side by side.
+                let c = l.cursor;
+                if let Some(i) = l.marked.iter().position(|x| *x == c) {
+                    l.marked.remove(i);
+                } else {
+                    l.marked.push(c);
+                    if l.marked.len() == 2 {
+                        self.stack.push(Screen::MessageDiff);
+                    } else {
+                        self.status =
+                            Some("marked: Space on another arrow compares the two".into());
+                    }
+                }
             }
             Action::SdpDiff => {
                 let cursor = l.cursor;

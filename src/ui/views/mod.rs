@@ -6,6 +6,7 @@ pub mod forms;
 pub mod help;
 pub mod ladder;
 pub mod message;
+pub mod message_diff;
 pub mod sdp_diff;
 pub mod streams;
 
@@ -36,6 +37,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         Screen::Help => help::draw(buf, area, app),
         Screen::Streams => streams::draw(buf, area, app, model),
         Screen::SdpDiff => sdp_diff::draw(buf, area, app, model),
+        Screen::MessageDiff => message_diff::draw(buf, area, app, model),
         Screen::FilterForm => {
             call_list::draw(buf, area, app, model);
             forms::draw_filter(buf, area, app);
