@@ -135,7 +135,9 @@ impl Action {
             Self::Open => "open: the ladder of the selection, or the message full screen",
             Self::Back => "back to the previous screen (quit from the call list)",
             Self::Quit => "quit",
-            Self::Select => "select dialogs (several make one ladder); in the ladder, mark two arrows to compare",
+            Self::Select => {
+                "select dialogs (several make one ladder); in the ladder, mark two arrows to compare"
+            }
             Self::Help => "this help",
             Self::Search => "display filter: a regex over each row's text",
             Self::FilterForm => "filter form: methods, From/To/source/destination, payload, state",

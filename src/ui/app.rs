@@ -392,12 +392,10 @@ impl AppState {
                 if matches!(
                     a,
                     Action::Back | Action::SdpDiff | Action::Open | Action::Select
-                ) {
-                    if self.stack.pop() == Some(Screen::MessageDiff)
-                        && let Some(l) = self.ladder.as_mut()
-                    {
-                        l.marked.clear();
-                    }
+                ) && self.stack.pop() == Some(Screen::MessageDiff)
+                    && let Some(l) = self.ladder.as_mut()
+                {
+                    l.marked.clear();
                 }
             }
             Screen::Streams => {
