@@ -237,3 +237,35 @@ fn two_marked_arrows_compare_side_by_side() {
     a.apply(Action::Back, &m);
     assert!(a.ladder.as_ref().unwrap().marked.is_empty());
 }
+
+#[test]
+fn no_common_codec_and_a_488_are_explained() {
+    let m = model("synthetic_no_common_codec.pcap");
+    let mut a = app(&m);
+    a.apply(Action::Top, &m);
+    a.apply(Action::Open, &m);
+    a.apply(Action::Down, &m);
+    a.apply(Action::Down, &m); // the 200 OK answering with G729 only
+    a.apply(Action::SdpDiff, &m);
+    let t = draw(&a, &m, 130, 16);
+    let text = format!("{}", t.backend());
+    assert!(
+        text.contains("audio: no common codec: offer PCMU, PCMA; answer G729"),
+        "{text}"
+    );
+    insta::assert_snapshot!("no_common_codec", t.backend());
+
+    let mut a = app(&m);
+    a.apply(Action::Bottom, &m);
+    a.apply(Action::Open, &m);
+    a.apply(Action::Down, &m); // the 488
+    a.apply(Action::SdpDiff, &m);
+    let t = draw(&a, &m, 130, 14);
+    let text = format!("{}", t.backend());
+    assert!(
+        text.contains("offer refused with 488: offered PCMU")
+            && text.contains("Incompatible media format"),
+        "{text}"
+    );
+    insta::assert_snapshot!("refused_488", t.backend());
+}

@@ -383,7 +383,39 @@ impl Model {
                 })
             })
             .collect();
-        sdp_diff::changes(&sdps)
+        let mut out = sdp_diff::changes(&sdps);
+        // An offer refused outright (488, 606) has no answer SDP to compare:
+        // say what was offered and why it was refused.
+        for (i, m) in d.messages.iter().enumerate() {
+            let Some(code @ (488 | 606)) = m.status() else {
+                continue;
+            };
+            if m.retransmission {
+                continue;
+            }
+            let Some(offer) = sdps.iter().rev().find(|s| s.message < i) else {
+                continue;
+            };
+            let answered = out
+                .iter()
+                .any(|c| c.kind == "answer" && c.against == Some(offer.message));
+            if answered {
+                continue;
+            }
+            let warning = self
+                .raw(m)
+                .ok()
+                .and_then(|raw| {
+                    let p = crate::sip::SipMessage::parse_one(&raw)?;
+                    let w = p.head.warning;
+                    (!w.is_empty()).then(|| p.text(w))
+                })
+                .map(|w| format!(" (Warning: {w})"))
+                .unwrap_or_default();
+            out.push(sdp_diff::refused(offer, i, m.ts_ns, code, &warning));
+        }
+        out.sort_by_key(|c| c.message);
+        out
     }
 
     /// The RTP streams tied to a dialog.

@@ -40,8 +40,9 @@ pub struct SdpChange {
     /// Index of the message in its dialog.
     pub message: usize,
     pub ts: f64,
-    /// `answer` (against the offer it answers) or `offer` (against the same
-    /// side's previous SDP; none for the first offer).
+    /// `answer` (against the offer it answers), `offer` (against the same
+    /// side's previous SDP; none for the first offer), or `refused` (a 488 or
+    /// 606 to the offer).
     pub kind: &'static str,
     /// Index of the message it is compared with.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -238,6 +239,40 @@ fn reoffer(prev: &Sdp, now: &Sdp) -> Vec<MediaChange> {
             }
         })
         .collect()
+}
+
+/// An offer refused without an answer (488 or 606): what was offered, and
+/// the response's Warning, if any.
+#[must_use]
+pub fn refused(offer: &SdpAt, message: usize, ts_ns: i64, code: u16, warning: &str) -> SdpChange {
+    let media: Vec<MediaChange> = offer
+        .sdp
+        .media
+        .iter()
+        .map(|m| MediaChange {
+            media: m.media.clone(),
+            offered: codecs(m),
+            accepted: Vec::new(),
+            dropped: codecs(m),
+            codec: None,
+            notes: vec![format!(
+                "offer refused with {code}: offered {}{warning}",
+                codecs(m).join(", ")
+            )],
+        })
+        .collect();
+    let summary = media
+        .iter()
+        .flat_map(|m| m.notes.iter().map(move |n| format!("{}: {n}", m.media)))
+        .collect();
+    SdpChange {
+        message,
+        ts: ts_ns as f64 / 1e9,
+        kind: "refused",
+        against: Some(offer.message),
+        media,
+        summary,
+    }
 }
 
 /// The changes along a dialog's SDPs, in order. An SDP answers the pending

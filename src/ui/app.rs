@@ -592,7 +592,7 @@ impl AppState {
                 let has_sdp = self
                     .ladder_messages(model)
                     .get(cursor)
-                    .is_some_and(|(_, m)| m.has_sdp);
+                    .is_some_and(|(_, m)| m.has_sdp || matches!(m.status(), Some(488 | 606)));
                 if has_sdp {
                     self.stack.push(Screen::SdpDiff);
                 } else {

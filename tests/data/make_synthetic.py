@@ -95,3 +95,31 @@ p.udp(T + 20.01, ('192.0.2.10', 5060), ('192.0.2.66', 5060), msg('SIP/2.0 200 OK
     b'From: "\x1b]0;pwned\x07Mallory\xff" <sip:mallory@192.0.2.66>;tag=m1',
     'To: <sip:probe@192.0.2.10>;tag=p1', 'Call-ID: escape-test@192.0.2.66', 'CSeq: 1 OPTIONS']))
 p.close()
+
+# synthetic_no_common_codec.pcap: two calls where negotiation fails.
+#   1. The offer has PCMU and PCMA; the answer (200 OK) offers only G729.
+#   2. The offer has PCMU; the callee answers 488 Not Acceptable Here with a
+#      Warning 305 (incompatible media format), then the ACK.
+p = Pcap('synthetic_no_common_codec.pcap')
+A, B = ('192.0.2.1', 5060), ('192.0.2.2', 5060)
+offer = (b'v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n'
+         b'm=audio 40000 RTP/AVP 0 8\r\na=sendrecv\r\n')
+g729 = (b'v=0\r\no=- 2 2 IN IP4 192.0.2.2\r\ns=-\r\nc=IN IP4 192.0.2.2\r\nt=0 0\r\n'
+        b'm=audio 50000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\na=sendrecv\r\n')
+def hdrs(cid, branch, cseq, totag=None):
+    return ['Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK' + branch,
+            'From: <sip:alice@192.0.2.1>;tag=a', 'To: <sip:bob@192.0.2.2>' + (';tag=' + totag if totag else ''),
+            'Call-ID: ' + cid, 'CSeq: ' + cseq]
+t = T + 40
+p.udp(t, A, B, msg('INVITE sip:bob@192.0.2.2 SIP/2.0', hdrs('nocodec-1@192.0.2.1', 'n1', '1 INVITE') + ['Content-Type: application/sdp'], offer))
+p.udp(t + 0.01, B, A, msg('SIP/2.0 100 Trying', hdrs('nocodec-1@192.0.2.1', 'n1', '1 INVITE')))
+p.udp(t + 0.5, B, A, msg('SIP/2.0 200 OK', hdrs('nocodec-1@192.0.2.1', 'n1', '1 INVITE', 'b') + ['Content-Type: application/sdp'], g729))
+p.udp(t + 0.51, A, B, msg('ACK sip:bob@192.0.2.2 SIP/2.0', hdrs('nocodec-1@192.0.2.1', 'n1a', '1 ACK', 'b')))
+p.udp(t + 0.52, A, B, msg('BYE sip:bob@192.0.2.2 SIP/2.0', hdrs('nocodec-1@192.0.2.1', 'n1b', '2 BYE', 'b') + ['Reason: Q.850;cause=65;text="bearer capability not implemented"']))
+p.udp(t + 0.53, B, A, msg('SIP/2.0 200 OK', hdrs('nocodec-1@192.0.2.1', 'n1b', '2 BYE', 'b')))
+t += 2
+offer_pcmu = offer.replace(b'RTP/AVP 0 8', b'RTP/AVP 0')
+p.udp(t, A, B, msg('INVITE sip:bob@192.0.2.2 SIP/2.0', hdrs('nocodec-2@192.0.2.1', 'n2', '1 INVITE') + ['Content-Type: application/sdp'], offer_pcmu))
+p.udp(t + 0.01, B, A, msg('SIP/2.0 488 Not Acceptable Here', hdrs('nocodec-2@192.0.2.1', 'n2', '1 INVITE', 'c') + ['Warning: 305 192.0.2.2 "Incompatible media format"']))
+p.udp(t + 0.02, A, B, msg('ACK sip:bob@192.0.2.2 SIP/2.0', hdrs('nocodec-2@192.0.2.1', 'n2', '1 ACK', 'c')))
+p.close()

@@ -52,6 +52,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
     let relation = match (change.map(|c| c.kind), other) {
         (Some("answer"), Some(o)) => format!("answers {}", crate::ui::views::ladder::label(o)),
         (Some("offer"), Some(o)) => format!("replaces {}", crate::ui::views::ladder::label(o)),
+        (Some("refused"), Some(o)) => format!("refuses {}", crate::ui::views::ladder::label(o)),
         _ => "the first offer".to_owned(),
     };
     fill_row(buf, area, area.y, theme::header());
