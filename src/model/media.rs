@@ -36,8 +36,9 @@ pub struct RtpStream {
     /// RFC 4733 digits, in order.
     pub dtmf: String,
     last_event_ts: Option<u32>,
-    /// Packets per second: (second since the epoch, count), oldest first.
-    pub rate: VecDeque<(i64, u32)>,
+    /// Per second (since the epoch), oldest first: packets, and the running
+    /// jitter in ms at the second's last packet.
+    pub rate: VecDeque<(i64, u32, f32)>,
 }
 
 impl RtpStream {
@@ -222,10 +223,15 @@ impl Media {
             }
         }
         let sec = pkt.ts_ns.div_euclid(1_000_000_000);
+        #[allow(clippy::cast_possible_truncation)]
+        let jitter = stream.stats.jitter_ms as f32;
         match stream.rate.back_mut() {
-            Some((t, n)) if *t == sec => *n += 1,
+            Some((t, n, j)) if *t == sec => {
+                *n += 1;
+                *j = jitter;
+            }
             _ => {
-                stream.rate.push_back((sec, 1));
+                stream.rate.push_back((sec, 1, jitter));
                 if stream.rate.len() > RATE_HISTORY {
                     stream.rate.pop_front();
                 }

@@ -101,6 +101,8 @@ pub struct StreamStats {
     jitter: f64,
     jitter_sum_ms: f64,
     pub max_jitter_ms: f64,
+    /// The running jitter after the latest packet, in ms.
+    pub jitter_ms: f64,
     pub max_delta_ns: i64,
     prev_arrival_ns: i64,
     prev_timestamp: u32,
@@ -140,6 +142,7 @@ impl StreamStats {
                     - f64::from(h.timestamp.wrapping_sub(self.prev_timestamp).cast_signed());
                 self.jitter += (transit_delta.abs() - self.jitter) / 16.0;
                 let ms = self.jitter / rate * 1000.0;
+                self.jitter_ms = ms;
                 self.jitter_sum_ms += ms;
                 self.max_jitter_ms = self.max_jitter_ms.max(ms);
             }

@@ -156,7 +156,7 @@ fn draw_lanes(
             let flowing = s
                 .rate
                 .iter()
-                .any(|(sec, n)| *sec >= a && *sec <= b && *n > 0);
+                .any(|(sec, n, _)| *sec >= a && *sec <= b && *n > 0);
             put(buf, area, x, y, if flowing { "┃" } else { "┊" }, 1, style);
         }
     }

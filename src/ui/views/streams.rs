@@ -46,8 +46,61 @@ fn row(s: &RtpStream) -> String {
 fn points(s: &RtpStream, t0: i64) -> Vec<(f64, f64)> {
     s.rate
         .iter()
-        .map(|(sec, n)| ((sec - t0) as f64, f64::from(*n)))
+        .map(|(sec, n, _)| ((sec - t0) as f64, f64::from(*n)))
         .collect()
+}
+
+/// Points of a stream's jitter (ms) over time, seconds from `t0`.
+fn jitter_points(s: &RtpStream, t0: i64) -> Vec<(f64, f64)> {
+    s.rate
+        .iter()
+        .map(|(sec, _, j)| ((sec - t0) as f64, f64::from(*j)))
+        .collect()
+}
+
+/// One chart of a stream and its reverse direction.
+fn draw_chart(
+    buf: &mut Buffer,
+    area: Rect,
+    title: &str,
+    fwd: &[(f64, f64)],
+    rev: Option<&[(f64, f64)]>,
+) {
+    let all = || fwd.iter().chain(rev.unwrap_or_default());
+    let max_x = all().map(|p| p.0).fold(1.0, f64::max);
+    let max_y = all().map(|p| p.1).fold(0.1, f64::max) * 1.1;
+    let mut sets = vec![
+        Dataset::default()
+            .name("→")
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Line)
+            .style(Style::new().fg(Color::LightGreen))
+            .data(fwd),
+    ];
+    if let Some(rev) = rev {
+        sets.push(
+            Dataset::default()
+                .name("←")
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(Style::new().fg(Color::LightCyan))
+                .data(rev),
+        );
+    }
+    Chart::new(sets)
+        .x_axis(
+            Axis::default()
+                .title("s")
+                .bounds([0.0, max_x])
+                .labels(["0".to_owned(), format!("{max_x:.0}")]),
+        )
+        .y_axis(
+            Axis::default()
+                .title(title.to_owned())
+                .bounds([0.0, max_y])
+                .labels(["0".to_owned(), format!("{max_y:.1}")]),
+        )
+        .render(area, buf);
 }
 
 pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
@@ -153,47 +206,31 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         && chart.width >= 20
     {
         let reverse = streams.iter().find(|r| r.src == s.dst && r.dst == s.src);
-        let t0 = s.rate.front().map_or(0, |(t, _)| *t).min(
-            reverse
-                .and_then(|r| r.rate.front())
-                .map_or(i64::MAX, |(t, _)| *t),
+        let starts = [s.rate.front(), reverse.and_then(|r| r.rate.front())];
+        let t0 = starts
+            .iter()
+            .flatten()
+            .map(|(t, _, _)| *t)
+            .min()
+            .unwrap_or(0);
+        // Packets per second above, jitter below; both directions overlaid.
+        let top = Rect::new(chart.x, chart.y, chart.width, chart.height / 2);
+        let bottom = Rect::new(
+            chart.x,
+            chart.y + top.height,
+            chart.width,
+            chart.height - top.height,
         );
-        let fwd = points(s, t0);
-        let rev = reverse.map(|r| points(r, t0)).unwrap_or_default();
-        let max_x = fwd.iter().chain(&rev).map(|p| p.0).fold(1.0, f64::max);
-        let max_y = fwd.iter().chain(&rev).map(|p| p.1).fold(1.0, f64::max) * 1.1;
-        let mut sets = vec![
-            Dataset::default()
-                .name(format!("{} → {}", s.src, s.dst))
-                .marker(Marker::Braille)
-                .graph_type(GraphType::Line)
-                .style(Style::new().fg(Color::LightGreen))
-                .data(&fwd),
-        ];
-        if reverse.is_some() {
-            sets.push(
-                Dataset::default()
-                    .name("reverse")
-                    .marker(Marker::Braille)
-                    .graph_type(GraphType::Line)
-                    .style(Style::new().fg(Color::LightCyan))
-                    .data(&rev),
-            );
-        }
-        Chart::new(sets)
-            .x_axis(
-                Axis::default()
-                    .title("s")
-                    .bounds([0.0, max_x])
-                    .labels(["0".to_owned(), format!("{max_x:.0}")]),
-            )
-            .y_axis(
-                Axis::default()
-                    .title("pkt/s")
-                    .bounds([0.0, max_y])
-                    .labels(["0".to_owned(), format!("{max_y:.0}")]),
-            )
-            .render(chart, buf);
+        let rev = reverse.map(|r| points(r, t0));
+        draw_chart(buf, top, "pkt/s", &points(s, t0), rev.as_deref());
+        let rev_j = reverse.map(|r| jitter_points(r, t0));
+        draw_chart(
+            buf,
+            bottom,
+            "jitter ms",
+            &jitter_points(s, t0),
+            rev_j.as_deref(),
+        );
     }
     footer(
         buf,
