@@ -49,7 +49,7 @@ pub fn run(
                 }
                 rx.give_back(batch);
             }
-            Ok(CaptureEvent::Rtp(batch)) => batch.iter().for_each(|p| model.ingest_rtp(p)),
+            Ok(CaptureEvent::Rtp(batch)) => batch.iter().for_each(|p| model.ingest_media(p)),
             Ok(CaptureEvent::Counters(c)) => model.set_counters(c),
             Ok(CaptureEvent::Warning(w)) => {
                 tracing::warn!("{w}");

@@ -60,7 +60,7 @@ pub fn replay_with(paths: &[&Path], limits: Limits) -> anyhow::Result<Replay> {
     let mut failure = None;
     capture::drain_files(files, |ev| match ev {
         CaptureEvent::Messages(batch) => batch.iter_mut().for_each(|m| model.ingest(m)),
-        CaptureEvent::Rtp(batch) => batch.iter().for_each(|p| model.ingest_rtp(p)),
+        CaptureEvent::Rtp(batch) => batch.iter().for_each(|p| model.ingest_media(p)),
         CaptureEvent::Counters(c) => model.set_counters(*c),
         CaptureEvent::Warning(w) => warnings.push(w.clone()),
         CaptureEvent::Failed(e) => failure = Some(e.clone()),

@@ -9,7 +9,7 @@ use crate::decode::{
     DecodeStats, Frame, FrameRef, Frames, Transport, dedup::Dedup, defrag, defrag::Defragmenter,
     ip, link, ws,
 };
-use crate::rtp::{self, RtpPacket};
+use crate::rtp::{self, MediaPacket, RtpPacket};
 use crate::sip::SipMessage;
 use crate::sip::scan::{self, Framing, Scan};
 
@@ -19,8 +19,8 @@ const RESYNC_TAIL: usize = 512;
 
 #[derive(Debug)]
 pub struct Pipeline {
-    /// RTP packets found since the last [`Pipeline::take_rtp`].
-    rtp: Vec<RtpPacket>,
+    /// RTP and RTCP packets found since the last [`Pipeline::take_rtp`].
+    rtp: Vec<MediaPacket>,
     dedup: Dedup,
     defrag: Defragmenter,
     tcp: Reassembler,
@@ -58,7 +58,7 @@ impl Pipeline {
     }
 
     /// The RTP packets found since the last call.
-    pub fn take_rtp(&mut self) -> Vec<RtpPacket> {
+    pub fn take_rtp(&mut self) -> Vec<MediaPacket> {
         std::mem::take(&mut self.rtp)
     }
 
@@ -124,13 +124,20 @@ impl Pipeline {
                         for (d, s) in payload_head.iter_mut().zip(body) {
                             *d = *s;
                         }
-                        self.rtp.push(RtpPacket {
+                        self.rtp.push(MediaPacket::Rtp(RtpPacket {
                             ts_ns: frame.ts_ns,
                             src,
                             dst,
                             header,
                             len: u32::try_from(payload.len()).unwrap_or(u32::MAX),
                             payload_head,
+                        }));
+                    } else if let Some(rtcp) = rtp::rtcp::parse(payload) {
+                        self.rtp.push(MediaPacket::Rtcp {
+                            ts_ns: frame.ts_ns,
+                            src,
+                            dst,
+                            rtcp,
                         });
                     }
                     return;

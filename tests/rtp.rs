@@ -217,3 +217,52 @@ fn sdp_changes_show_hold_and_resume() {
     assert_eq!(summaries[4], ["audio: resume (sendrecv)"]);
     assert!(summaries[1].contains(&"audio: codec PCMA".to_owned()));
 }
+
+/// RTCP: per (source, destination) flow, the packets and the packet types
+/// (each part of a compound packet) that tshark counts.
+#[test]
+fn rtcp_flows_agree_with_tshark() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let mut flows = 0;
+    let mut failures = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let truth_path = entry.unwrap().path();
+        let name = truth_path.to_string_lossy().into_owned();
+        let Some(capture) = name.strip_suffix(".truth.json") else {
+            continue;
+        };
+        let t: Value =
+            serde_json::from_str(&std::fs::read_to_string(&truth_path).unwrap()).unwrap();
+        let model = sipscope::replay(capture).unwrap();
+        for f in t["rtcp"]["flows"].as_array().unwrap() {
+            flows += 1;
+            let (src, dst) = (f["src"].as_str().unwrap(), f["dst"].as_str().unwrap());
+            let Some((_, ours)) = model
+                .rtcp_flows()
+                .find(|((s, d), _)| s.to_string() == src && d.to_string() == dst)
+            else {
+                failures.push(format!("{capture}: RTCP flow {src} → {dst} not found"));
+                continue;
+            };
+            let types: std::collections::BTreeMap<String, u64> = ours
+                .types
+                .iter()
+                .map(|(k, v)| (k.to_string(), *v))
+                .collect();
+            let theirs: std::collections::BTreeMap<String, u64> = f["rtcp_types"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_u64().unwrap()))
+                .collect();
+            if ours.packets != f["packets"].as_u64().unwrap() || types != theirs {
+                failures.push(format!(
+                    "{capture}: {src} → {dst}: {} packets {types:?} vs tshark {f}",
+                    ours.packets
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(flows >= 10, "only {flows} flows compared");
+}

@@ -28,7 +28,7 @@ use file::CaptureReader;
 pub enum CaptureEvent {
     Messages(Vec<SipMessage>),
     /// RTP packets, in capture order, sent before the next `Messages`.
-    Rtp(Vec<crate::rtp::RtpPacket>),
+    Rtp(Vec<crate::rtp::MediaPacket>),
     Counters(CaptureCounters),
     /// Something the user should know that did not stop the capture
     /// (a file cut short).

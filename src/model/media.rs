@@ -14,6 +14,8 @@ use std::net::SocketAddr;
 use super::dialog::DialogId;
 use super::message::Addr;
 use crate::hash::Map;
+use smallvec::SmallVec;
+
 use crate::rtp::{RtpPacket, StreamStats};
 
 /// Streams kept at most; more are counted and not tracked.
@@ -22,6 +24,28 @@ const MAX_STREAMS: usize = 200_000;
 const MAX_EXPECTED: usize = 100_000;
 /// Seconds of packet-rate history kept per stream (for the graphs).
 const RATE_HISTORY: usize = 3600;
+
+/// What the latest RTCP report block said of a stream.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct RtcpView {
+    /// Fraction lost since the previous report, in %.
+    pub fraction_lost_pct: f64,
+    pub cumulative_lost: i32,
+    pub jitter_ms: f64,
+    /// Round-trip time as the report's timestamps give it, at the capture point.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rtt_ms: Option<f64>,
+    pub reports: u64,
+}
+
+/// RTCP between two addresses.
+#[derive(Debug, Clone, Default)]
+pub struct RtcpFlow {
+    pub packets: u64,
+    /// Packets of each type (200 SR, 201 RR, 202 SDES, 203 BYE...), counting
+    /// each part of a compound packet.
+    pub types: std::collections::BTreeMap<u8, u64>,
+}
 
 /// One RTP stream: one SSRC from one source to one destination.
 #[derive(Debug, Clone)]
@@ -36,6 +60,8 @@ pub struct RtpStream {
     /// RFC 4733 digits, in order.
     pub dtmf: String,
     last_event_ts: Option<u32>,
+    /// What the other side's RTCP says of this stream, when it reports.
+    pub rtcp: Option<RtcpView>,
     /// Per second (since the epoch), oldest first: packets, and the running
     /// jitter in ms at the second's last packet.
     pub rate: VecDeque<(i64, u32, f32)>,
@@ -125,6 +151,11 @@ pub struct Media {
     /// Streams not tied yet, by their source and destination addresses.
     pending: Map<SocketAddr, Vec<usize>>,
     pub packets: u64,
+    pub rtcp_packets: u64,
+    /// Stream indices by SSRC, for RTCP report blocks.
+    by_ssrc: Map<u32, SmallVec<[usize; 2]>>,
+    /// RTCP flows by (source, destination), at most `MAX_STREAMS`.
+    rtcp_flows: Map<(Addr, Addr), RtcpFlow>,
     /// Packets of streams past the stream limit.
     pub untracked_packets: u64,
 }
@@ -202,9 +233,11 @@ impl Media {
                 dtmf: String::new(),
                 last_event_ts: None,
                 rate: VecDeque::new(),
+                rtcp: None,
             });
             let new = self.streams.len() - 1;
             self.by_key.insert(key, new);
+            self.by_ssrc.entry(key.2).or_default().push(new);
             if expected.is_some() {
                 tied_new = Some(new);
             }
@@ -238,6 +271,60 @@ impl Media {
             }
         }
         tied_new
+    }
+
+    /// Adds an RTCP packet: counts it on its flow, and hands each report
+    /// block to the stream it reports on (the SSRC sent towards the reporter).
+    pub fn ingest_rtcp(
+        &mut self,
+        ts_ns: i64,
+        src: SocketAddr,
+        dst: SocketAddr,
+        rtcp: &crate::rtp::rtcp::Rtcp,
+    ) {
+        self.rtcp_packets += 1;
+        let key = (Addr::from(src), Addr::from(dst));
+        if self.rtcp_flows.len() < MAX_STREAMS || self.rtcp_flows.contains_key(&key) {
+            let flow = self.rtcp_flows.entry(key).or_default();
+            flow.packets += 1;
+            for t in &rtcp.types {
+                *flow.types.entry(*t).or_default() += 1;
+            }
+        }
+        for b in &rtcp.blocks {
+            // The stream reported on flows towards the reporter, from the
+            // address it sends RTCP to (RTCP port - 1, or the same port with rtcp-mux).
+            let candidates = self.by_ssrc.get(&b.ssrc).cloned().unwrap_or_default();
+            let Some(stream) = candidates
+                .iter()
+                .find(|i| {
+                    self.streams
+                        .get(**i)
+                        .is_some_and(|s| s.dst.ip() == src.ip() && s.src.ip() == dst.ip())
+                })
+                .and_then(|i| self.streams.get_mut(*i))
+            else {
+                continue;
+            };
+            let rate = stream
+                .stats
+                .payload_types
+                .first()
+                .map_or(8000, |pt| stream.clock_rate(*pt));
+            let reports = stream.rtcp.map_or(0, |r| r.reports) + 1;
+            stream.rtcp = Some(RtcpView {
+                fraction_lost_pct: f64::from(b.fraction_lost) * 100.0 / 256.0,
+                cumulative_lost: b.cumulative_lost,
+                jitter_ms: f64::from(b.jitter) * 1000.0 / f64::from(rate.max(1)),
+                rtt_ms: crate::rtp::rtcp::rtt_ms(b, ts_ns).map(|t| (t * 1000.0).round() / 1000.0),
+                reports,
+            });
+        }
+    }
+
+    /// RTCP flows: (source, destination) and what came.
+    pub fn rtcp_flows(&self) -> impl Iterator<Item = (&(Addr, Addr), &RtcpFlow)> {
+        self.rtcp_flows.iter()
     }
 
     /// Streams tied to `dialog`.

@@ -89,6 +89,7 @@ pub struct Stats {
     pub calls: u64,
     pub mem_bytes: u64,
     pub rtp_packets: u64,
+    pub rtcp_packets: u64,
     pub rtp_streams: u64,
     /// RTP packets of streams past the stream limit (counted, not tracked).
     pub rtp_untracked_packets: u64,
@@ -326,9 +327,21 @@ impl Model {
     }
 
     /// Adds one RTP packet to its stream.
-    pub fn ingest_rtp(&mut self, p: &crate::rtp::RtpPacket) {
-        if let Some(stream) = self.media.ingest(p) {
-            self.fill_rtpmap(stream);
+    pub fn ingest_media(&mut self, p: &crate::rtp::MediaPacket) {
+        match p {
+            crate::rtp::MediaPacket::Rtp(rtp) => {
+                if let Some(stream) = self.media.ingest(rtp) {
+                    self.fill_rtpmap(stream);
+                }
+            }
+            crate::rtp::MediaPacket::Rtcp {
+                ts_ns,
+                src,
+                dst,
+                rtcp,
+            } => {
+                self.media.ingest_rtcp(*ts_ns, *src, *dst, rtcp);
+            }
         }
         if self.media.packets.is_multiple_of(4096) {
             self.generation += 1;
@@ -423,6 +436,11 @@ impl Model {
         self.media.of_dialog(d.id)
     }
 
+    /// RTCP flows: (source, destination) and the packets and types seen.
+    pub fn rtcp_flows(&self) -> impl Iterator<Item = (&(Addr, Addr), &media::RtcpFlow)> {
+        self.media.rtcp_flows()
+    }
+
     /// RTP streams tied to no dialog that is still in the table.
     pub fn unassociated_streams(&self) -> impl Iterator<Item = &media::RtpStream> {
         self.media
@@ -499,6 +517,7 @@ impl Model {
             ws_frames: c.decode.ws_frames,
             mem_bytes: self.mem_bytes as u64,
             rtp_packets: self.media.packets,
+            rtcp_packets: self.media.rtcp_packets,
             rtp_streams: self.media.streams().len() as u64,
             rtp_untracked_packets: self.media.untracked_packets,
             ..self.stats

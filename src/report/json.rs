@@ -61,6 +61,9 @@ struct Stream {
     max_delta_ms: f64,
     mos: f64,
     dtmf: String,
+    /// What the other side's RTCP reports said of this stream.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rtcp: Option<crate::model::media::RtcpView>,
 }
 
 fn round3(x: f64) -> f64 {
@@ -89,6 +92,7 @@ fn stream(s: &crate::model::media::RtpStream) -> Stream {
         max_delta_ms: round3(ms(st.max_delta_ns)),
         mos: s.mos(),
         dtmf: s.dtmf.clone(),
+        rtcp: s.rtcp,
     }
 }
 

@@ -7,6 +7,8 @@
 //! through SDP, RTCP, the views and the report build on it.
 #![warn(clippy::indexing_slicing)]
 
+pub mod rtcp;
+
 /// One RTP packet as the capture thread hands it to the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RtpPacket {
@@ -18,6 +20,18 @@ pub struct RtpPacket {
     pub len: u32,
     /// The first bytes of the payload (an RFC 4733 event fits in four).
     pub payload_head: [u8; 4],
+}
+
+/// An RTP or RTCP packet as the capture thread hands it to the model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MediaPacket {
+    Rtp(RtpPacket),
+    Rtcp {
+        ts_ns: i64,
+        src: std::net::SocketAddr,
+        dst: std::net::SocketAddr,
+        rtcp: rtcp::Rtcp,
+    },
 }
 
 /// The fixed part of an RTP header.

@@ -51,7 +51,7 @@ pub fn drain(model: &mut Model, events: &Events, app: &mut AppState, out: &mut O
             Ok(CaptureEvent::Rtp(batch)) => {
                 n += batch.len() / 8;
                 for p in &batch {
-                    model.ingest_rtp(p);
+                    model.ingest_media(p);
                 }
             }
             Ok(CaptureEvent::Counters(c)) => model.set_counters(c),

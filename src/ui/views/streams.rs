@@ -194,6 +194,27 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
             fill_row(buf, area, y, theme::cursor());
         }
     }
+    // What the far end's RTCP says of the selected stream.
+    if let Some(r) = streams.get(cursor).and_then(|s| s.rtcp) {
+        let line = format!(
+            "RTCP from the receiver: {:.1}% lost lately, {} lost in all, jitter {:.2} ms{}  ({} reports)",
+            r.fraction_lost_pct,
+            r.cumulative_lost,
+            r.jitter_ms,
+            r.rtt_ms
+                .map_or(String::new(), |t| format!(", round trip {t:.1} ms")),
+            r.reports
+        );
+        put(
+            buf,
+            area,
+            area.x + 2,
+            area.y + 2 + table_rows,
+            &line,
+            area.width.saturating_sub(2),
+            theme::dim(),
+        );
+    }
     let chart_top = area.y + 3 + table_rows;
     let chart = Rect::new(
         area.x,
