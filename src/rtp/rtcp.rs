@@ -113,7 +113,8 @@ pub fn rtt_ms(block: &ReportBlock, arrival_ns: i64) -> Option<f64> {
         return None;
     }
     let ntp_secs = arrival_ns.div_euclid(1_000_000_000) + 2_208_988_800;
-    let frac = (arrival_ns.rem_euclid(1_000_000_000) as f64 / 1e9 * 65536.0) as i64;
+    // The fraction of a second in 1/65536 units, in integers.
+    let frac = arrival_ns.rem_euclid(1_000_000_000) * 65536 / 1_000_000_000;
     let arrival = u32::try_from(((ntp_secs & 0xFFFF) << 16) | (frac & 0xFFFF)).ok()?;
     let rtt = arrival.wrapping_sub(block.lsr).wrapping_sub(block.dlsr);
     // More than a minute is a clock mismatch, not a round trip.
