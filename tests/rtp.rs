@@ -43,23 +43,33 @@ fn streams(path: &Path) -> BTreeMap<Key, StreamStats> {
     out
 }
 
+/// Every capture in tests/data with its tshark truth.
+fn truth_files() -> Vec<(String, Value)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let mut out: Vec<(String, Value)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| {
+            let path = e.unwrap().path();
+            let name = path.to_string_lossy().into_owned();
+            let capture = name.strip_suffix(".truth.json")?.to_owned();
+            let t = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            Some((capture, t))
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
 fn close(ours: f64, theirs: f64) -> bool {
     (ours - theirs).abs() <= 0.1_f64.max(theirs.abs() * 0.05)
 }
 
 #[test]
 fn rtp_streams_agree_with_tshark() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
     let mut compared = 0;
     let mut failures = Vec::new();
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let truth_path = entry.unwrap().path();
-        let name = truth_path.to_string_lossy().into_owned();
-        let Some(capture) = name.strip_suffix(".truth.json") else {
-            continue;
-        };
-        let t: Value =
-            serde_json::from_str(&std::fs::read_to_string(&truth_path).unwrap()).unwrap();
+    for (capture, t) in truth_files() {
+        let capture = capture.as_str();
         let truth = t["rtp"]["streams"].as_array().unwrap();
         let ours = streams(Path::new(capture));
         let short = Path::new(capture)
@@ -133,17 +143,10 @@ fn rtp_streams_agree_with_tshark() {
 /// report shows the DTMF digit that sipp's RFC 4733 events carry.
 #[test]
 fn the_model_ties_sdp_streams_to_their_calls() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
     let mut tied = 0;
     let mut failures = Vec::new();
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let truth_path = entry.unwrap().path();
-        let name = truth_path.to_string_lossy().into_owned();
-        let Some(capture) = name.strip_suffix(".truth.json") else {
-            continue;
-        };
-        let t: Value =
-            serde_json::from_str(&std::fs::read_to_string(&truth_path).unwrap()).unwrap();
+    for (capture, t) in truth_files() {
+        let capture = capture.as_str();
         let model = sipscope::replay(capture).unwrap();
         for s in t["rtp"]["streams"].as_array().unwrap() {
             if s["setup_method"] != "SDP" {
@@ -187,7 +190,10 @@ fn the_model_ties_sdp_streams_to_their_calls() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(tied >= 20, "only {tied} streams tied");
 
-    let model = sipscope::replay(dir.join("gen__hold_resume_refer_rtp.pcap")).unwrap();
+    let model = sipscope::replay(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/gen__hold_resume_refer_rtp.pcap"),
+    )
+    .unwrap();
     let digits: Vec<String> = model
         .dialogs()
         .flat_map(|d| model.streams_of(d))
@@ -222,17 +228,10 @@ fn sdp_changes_show_hold_and_resume() {
 /// (each part of a compound packet) that tshark counts.
 #[test]
 fn rtcp_flows_agree_with_tshark() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
     let mut flows = 0;
     let mut failures = Vec::new();
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let truth_path = entry.unwrap().path();
-        let name = truth_path.to_string_lossy().into_owned();
-        let Some(capture) = name.strip_suffix(".truth.json") else {
-            continue;
-        };
-        let t: Value =
-            serde_json::from_str(&std::fs::read_to_string(&truth_path).unwrap()).unwrap();
+    for (capture, t) in truth_files() {
+        let capture = capture.as_str();
         let model = sipscope::replay(capture).unwrap();
         for f in t["rtcp"]["flows"].as_array().unwrap() {
             flows += 1;

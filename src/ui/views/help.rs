@@ -3,10 +3,9 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::{fill_row, put};
+use super::{put, title_bar};
 use crate::keymap::Action;
 use crate::ui::app::AppState;
-use crate::ui::theme;
 
 /// The help text, one line per action (also used by the docs test).
 #[must_use]
@@ -29,16 +28,7 @@ pub fn lines(app: &AppState) -> Vec<String> {
 }
 
 pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState) {
-    fill_row(buf, area, area.y, theme::header());
-    put(
-        buf,
-        area,
-        area.x,
-        area.y,
-        " sipscope help   (any key closes)",
-        area.width,
-        theme::header(),
-    );
+    title_bar(buf, area, " sipscope help   (any key closes)");
     for (i, line) in lines(app)
         .iter()
         .skip(usize::from(app.help_scroll))

@@ -14,7 +14,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 
-use super::{clock, fill_row, footer, put, reason};
+use super::{clock, footer, put, reason, title_bar};
 use crate::keymap::Action;
 use crate::model::{Addr, Dialog, Kind, Message, Model};
 use crate::sip::sdp::Sdp;
@@ -233,16 +233,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
             (true, false) => "   (no X-Call-ID legs found)",
         },
     );
-    fill_row(buf, area, area.y, theme::header());
-    put(
-        buf,
-        area,
-        area.x,
-        area.y,
-        &title,
-        area.width,
-        theme::header(),
-    );
+    title_bar(buf, area, &title);
 
     // Columns, in order of first appearance.
     let mut cols: Vec<(String, Addr)> = Vec::new();

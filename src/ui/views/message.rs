@@ -8,7 +8,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 
-use super::{clock, fill_row, footer, put};
+use super::{clock, footer, put, title_bar};
 use crate::keymap::Action;
 use crate::model::{Message, Model};
 use crate::sip::SipMessage;
@@ -221,15 +221,10 @@ pub fn draw_full(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
     let Some((d, m)) = app.ladder.as_ref().and_then(|l| msgs.get(l.cursor)) else {
         return;
     };
-    fill_row(buf, area, area.y, theme::header());
-    put(
+    title_bar(
         buf,
         area,
-        area.x,
-        area.y,
         &format!(" {}   Call-ID {}", heading(m), escape::text(&d.call_id)),
-        area.width,
-        theme::header(),
     );
     let raw = model
         .raw(m)

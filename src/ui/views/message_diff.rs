@@ -5,7 +5,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 
-use super::{clock, fill_row, footer, put};
+use super::{clock, footer, put, title_bar};
 use crate::keymap::Action;
 use crate::model::{Message, Model};
 use crate::ui::app::AppState;
@@ -31,15 +31,10 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         .map(|(_, m)| *m)
         .collect();
     let [a, b] = picked.as_slice() else { return };
-    fill_row(buf, area, area.y, theme::header());
-    put(
+    title_bar(
         buf,
         area,
-        area.x,
-        area.y,
         " Message diff   lines in one message only are highlighted",
-        area.width,
-        theme::header(),
     );
     let half = area.width / 2;
     let (left, right) = (lines(model, a), lines(model, b));

@@ -66,6 +66,12 @@ pub(crate) fn put(
     buf.set_stringn(x, y, text, usize::from(max), style);
 }
 
+/// The first row: a title on the header colour across the whole width.
+pub(crate) fn title_bar(buf: &mut Buffer, area: Rect, text: &str) {
+    fill_row(buf, area, area.y, theme::header());
+    put(buf, area, area.x, area.y, text, area.width, theme::header());
+}
+
 /// Fills one row of `area` with a style.
 pub(crate) fn fill_row(buf: &mut Buffer, area: Rect, y: u16, style: Style) {
     if y >= area.y && y < area.bottom() {

@@ -12,7 +12,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::{clock, fill_row, footer, put};
+use super::{clock, footer, put, title_bar};
 use crate::keymap::Action;
 use crate::model::{Message, Model};
 use crate::sip::SipMessage;
@@ -55,18 +55,13 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         (Some("refused"), Some(o)) => format!("refuses {}", crate::ui::views::ladder::label(o)),
         _ => "the first offer".to_owned(),
     };
-    fill_row(buf, area, area.y, theme::header());
-    put(
+    title_bar(
         buf,
         area,
-        area.x,
-        area.y,
         &format!(
             " SDP diff  {} {relation}",
             crate::ui::views::ladder::label(m)
         ),
-        area.width,
-        theme::header(),
     );
     let summary = change.map(|c| c.summary.clone()).unwrap_or_default();
     let mut y = area.y + 1;
