@@ -26,11 +26,16 @@ fn captures() -> Vec<PathBuf> {
     v
 }
 
-fn truth_rows(path: &Path) -> BTreeMap<String, Vec<Row>> {
-    let t: Value = serde_json::from_str(
+/// The tshark truth beside a capture.
+fn truth_of(path: &Path) -> Value {
+    serde_json::from_str(
         &std::fs::read_to_string(format!("{}.truth.json", path.display())).unwrap(),
     )
-    .unwrap();
+    .unwrap()
+}
+
+fn truth_rows(path: &Path) -> BTreeMap<String, Vec<Row>> {
+    let t = truth_of(path);
     let mut out = BTreeMap::new();
     for call in t["calls"].as_array().unwrap() {
         let id = call["call_id"].as_str().unwrap_or("").to_owned();
@@ -145,10 +150,7 @@ fn dialog_states_agree_with_the_truth_outcomes() {
     let mut checked = 0;
     let mut failures = Vec::new();
     for f in captures() {
-        let t: Value = serde_json::from_str(
-            &std::fs::read_to_string(format!("{}.truth.json", f.display())).unwrap(),
-        )
-        .unwrap();
+        let t = truth_of(&f);
         let model = sipscope::replay(&f).unwrap();
         for call in t["calls"].as_array().unwrap() {
             let (Some(id), Some(outcome)) = (call["call_id"].as_str(), call["outcome"].as_str())
@@ -177,10 +179,7 @@ fn from_and_to_tags_agree_with_tshark() {
     let mut checked = 0;
     let mut failures = Vec::new();
     for f in captures() {
-        let t: Value = serde_json::from_str(
-            &std::fs::read_to_string(format!("{}.truth.json", f.display())).unwrap(),
-        )
-        .unwrap();
+        let t = truth_of(&f);
         let model = sipscope::replay(&f).unwrap();
         for call in t["calls"].as_array().unwrap() {
             let Some(d) = call["call_id"].as_str().and_then(|id| model.find(id)) else {

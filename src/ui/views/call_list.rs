@@ -16,7 +16,7 @@ use std::fmt::Write;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::{clock, duration, fill_row, footer, put};
+use super::{clock, duration, fill_row, footer, put, title_bar};
 use crate::config::Column;
 use crate::keymap::Action;
 use crate::model::{Dialog, Message, Model};
@@ -31,17 +31,8 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
     let s = model.stats();
     let rows = app.rows();
     // Title.
-    fill_row(buf, area, area.y, theme::header());
     let title = format!(" sipscope  {}", escape::text(&app.source));
-    put(
-        buf,
-        area,
-        area.x,
-        area.y,
-        &title,
-        area.width,
-        theme::header(),
-    );
+    title_bar(buf, area, &title);
     let flags = format!(
         "{}{} ",
         if app.paused { "[PAUSED] " } else { "" },

@@ -15,7 +15,7 @@ use ratatui::style::{Color, Style};
 use ratatui::symbols::Marker;
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Widget};
 
-use super::{fill_row, footer, put};
+use super::{fill_row, footer, put, title_bar};
 use crate::keymap::Action;
 use crate::model::Model;
 use crate::model::media::RtpStream;
@@ -105,21 +105,12 @@ fn draw_chart(
 
 pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
     let streams = app.ladder_streams(model);
-    fill_row(buf, area, area.y, theme::header());
     let title = format!(
         " RTP streams  {} stream{}",
         streams.len(),
         if streams.len() == 1 { "" } else { "s" }
     );
-    put(
-        buf,
-        area,
-        area.x,
-        area.y,
-        &title,
-        area.width,
-        theme::header(),
-    );
+    title_bar(buf, area, &title);
     let header = format!(
         "  {:<45} {:<10}  {:<15} {:>6} {:>5} {:>6} {:>4}  {:<12} {:>7} {:>4}  {}",
         "Source → Destination",
