@@ -22,7 +22,9 @@ pub enum ReportFormat {
     after_help = "Examples:\n  \
 sipscope -r capture.pcap --no-ui --report json\n  \
 sudo sipscope -i eth0 port 5060 or portrange 10000-20000\n  \
-sudo sipscope -i any --no-ui --duration 60 --report text"
+sudo sipscope -i any --no-ui --duration 60 --report text\n  \
+sipscope -r capture.pcap --no-ui -w call.pcap --call-id 'a84b4c76e66710' --with-rtp\n  \
+sudo sipscope -i eth0 --no-ui -w sip.pcap --rotate-seconds 3600 --rotate-keep 48"
 )]
 pub struct Cli {
     /// Read a capture file (pcap or pcapng; `-` for standard input). Repeat to
@@ -73,9 +75,50 @@ pub struct Cli {
     #[arg(short = 'N', long)]
     pub no_ui: bool,
 
-    /// Report format for --no-ui.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-    pub report: ReportFormat,
+    /// Report format for --no-ui (default: text; none when writing with -w).
+    #[arg(long, value_enum)]
+    pub report: Option<ReportFormat>,
+
+    /// --no-ui: write the chosen calls (all, or --call-id / --filter) to FILE;
+    /// the format follows the extension (.pcap, .pcapng, .txt, .flow.txt,
+    /// .json) or --format. Live, packets are written as they arrive.
+    #[arg(short = 'w', long = "write", value_name = "FILE", requires = "no_ui")]
+    pub write: Option<PathBuf>,
+
+    /// With -w: the format, whatever the file's extension.
+    #[arg(long, value_enum, requires = "write")]
+    pub format: Option<crate::export::Format>,
+
+    /// With -w: export this Call-ID (repeat for several).
+    #[arg(long = "call-id", value_name = "ID", requires = "write")]
+    pub call_ids: Vec<String>,
+
+    /// With -w: export the calls whose call-list row matches this regex
+    /// (case-insensitive; as `/` in the UI: methods, From, To, addresses,
+    /// state, Call-ID, status codes).
+    #[arg(long = "filter", value_name = "REGEX", requires = "write")]
+    pub call_filter: Option<String>,
+
+    /// With -w: include the calls' RTP and RTCP (pcap and pcapng).
+    #[arg(long, requires = "write")]
+    pub with_rtp: bool,
+
+    /// Live -w: start a new file after this many MB.
+    #[arg(long, value_name = "MB", requires = "write")]
+    pub rotate_size: Option<u64>,
+
+    /// Live -w: start a new file after this many seconds.
+    #[arg(long, value_name = "SECS", requires = "write")]
+    pub rotate_seconds: Option<u64>,
+
+    /// Live -w with rotation: keep only the newest N files.
+    #[arg(long, value_name = "N", requires = "write")]
+    pub rotate_keep: Option<usize>,
+
+    /// RTP frames kept per call for export, newest first: MB, or `all`
+    /// (--mem still bounds the whole).
+    #[arg(long, value_name = "MB|all", default_value = "16", value_parser = parse_keep)]
+    pub rtp_keep: RtpKeep,
 
     /// Live, --no-ui: stop after this many seconds.
     #[arg(long, value_name = "SECS")]
@@ -96,6 +139,33 @@ pub struct Cli {
     /// Capture filter (BPF, as for tcpdump), for a live capture.
     #[arg(trailing_var_arg = true, value_name = "FILTER")]
     pub filter: Vec<String>,
+}
+
+/// `--rtp-keep`: a budget per call in MB, or everything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RtpKeep {
+    Mb(usize),
+    All,
+}
+
+impl RtpKeep {
+    /// The budget in bytes (`None`: keep all).
+    #[must_use]
+    pub fn bytes(self) -> Option<usize> {
+        match self {
+            Self::Mb(mb) => Some(mb.saturating_mul(1 << 20)),
+            Self::All => None,
+        }
+    }
+}
+
+fn parse_keep(s: &str) -> Result<RtpKeep, String> {
+    if s.eq_ignore_ascii_case("all") {
+        return Ok(RtpKeep::All);
+    }
+    s.parse()
+        .map(RtpKeep::Mb)
+        .map_err(|_| format!("`{s}`: a number of MB, or `all`"))
 }
 
 impl Cli {

@@ -30,6 +30,7 @@ pub fn run(
     control: &Control,
     interrupted: &Arc<AtomicBool>,
     stop: StopWhen,
+    mut record: Option<&mut crate::export::live::LiveExport>,
 ) -> Outcome {
     let started = Instant::now();
     let mut out = Outcome::default();
@@ -45,11 +46,33 @@ pub fn run(
                     if stop.count.is_some_and(|n| model.stats().sip_messages >= n) {
                         break;
                     }
-                    model.ingest(m);
+                    if let Some(r) = record.as_deref_mut() {
+                        let (frames, call_id) = (m.frames.clone(), m.call_id().to_vec());
+                        model.ingest(m);
+                        r.sip(model, &call_id, &frames);
+                    } else {
+                        model.ingest(m);
+                    }
                 }
                 rx.give_back(batch);
+                if let Some(r) = record.as_deref_mut() {
+                    r.recorder.flush();
+                }
             }
-            Ok(CaptureEvent::Rtp(batch)) => batch.iter().for_each(|p| model.ingest_media(p)),
+            Ok(CaptureEvent::Rtp(batch)) => {
+                for p in batch {
+                    if let Some(r) = record.as_deref_mut() {
+                        let (body, frames) = (p.body.clone(), p.frames.clone());
+                        model.ingest_media(p);
+                        r.media(model, &body, &frames);
+                    } else {
+                        model.ingest_media(p);
+                    }
+                }
+                if let Some(r) = record.as_deref_mut() {
+                    r.recorder.flush();
+                }
+            }
             Ok(CaptureEvent::Counters(c)) => model.set_counters(c),
             Ok(CaptureEvent::Warning(w)) => {
                 tracing::warn!("{w}");

@@ -19,6 +19,7 @@ pub mod cli;
 pub mod config;
 pub mod contain;
 pub mod decode;
+pub mod export;
 pub mod hash;
 pub mod headless;
 pub mod keymap;
@@ -60,7 +61,9 @@ pub fn replay_with(paths: &[&Path], limits: Limits) -> anyhow::Result<Replay> {
     let mut failure = None;
     capture::drain_files(files, |ev| match ev {
         CaptureEvent::Messages(batch) => batch.iter_mut().for_each(|m| model.ingest(m)),
-        CaptureEvent::Rtp(batch) => batch.iter().for_each(|p| model.ingest_media(p)),
+        CaptureEvent::Rtp(batch) => std::mem::take(batch)
+            .into_iter()
+            .for_each(|p| model.ingest_media(p)),
         CaptureEvent::Counters(c) => model.set_counters(*c),
         CaptureEvent::Warning(w) => warnings.push(w.clone()),
         CaptureEvent::Failed(e) => failure = Some(e.clone()),

@@ -12,6 +12,9 @@ use clap::Parser;
 use sipscope::capture::{self, Control, OpenFile, Source, live};
 use sipscope::cli::{Cli, ReportFormat};
 use sipscope::config::Config;
+use sipscope::export::capture::CaptureFormat;
+use sipscope::export::live::{LiveExport, Recorder, Rotation};
+use sipscope::export::{Format, Selection};
 use sipscope::headless::{self, StopWhen};
 use sipscope::model::{Limits, Model};
 use sipscope::ui::{self, app::AppState};
@@ -62,6 +65,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         max_calls: cli.limit.max(1),
         max_mem_bytes: cli.mem_mb.saturating_mul(1 << 20),
         raw_in_memory: cli.keep_raw,
+        rtp_keep_per_call: cli.rtp_keep.bytes(),
         ..Limits::default()
     };
     let mut model = Model::new(limits);
@@ -130,15 +134,84 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         duration: cli.duration.filter(|_| live).map(Duration::from_secs),
         count: cli.count,
     };
-    let outcome = headless::run(&mut model, &rx, &control, &interrupted, stop);
+    let export = match &cli.write {
+        Some(path) => Some(ExportPlan::new(cli, path)?),
+        None => None,
+    };
+    let mut recording = match &export {
+        Some(e) if live => Some(e.live(cli)),
+        _ => None,
+    };
+    let outcome = headless::run(
+        &mut model,
+        &rx,
+        &control,
+        &interrupted,
+        stop,
+        recording.as_mut(),
+    );
     join_capture(handle, &log_path, &outcome.warnings)?;
 
+    let mut failed = outcome.failure.clone();
+    if let Some(r) = &recording {
+        let files: Vec<String> = r
+            .recorder
+            .files()
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        eprintln!(
+            "sipscope: wrote {} packets to {}",
+            r.recorder.frames,
+            if files.is_empty() {
+                "no file (nothing matched)".to_owned()
+            } else {
+                files.join(", ")
+            }
+        );
+        if r.recorder.skipped > 0 {
+            eprintln!(
+                "sipscope: warning: {} packets of another link type left out (use .pcapng)",
+                r.recorder.skipped
+            );
+        }
+        if let Some(e) = &r.recorder.failed {
+            failed.get_or_insert_with(|| e.clone());
+        }
+    } else if let Some(e) = &export {
+        let dialogs = e.selection.dialogs(&model);
+        match sipscope::export::export(
+            &model,
+            &dialogs,
+            e.format,
+            cli.with_rtp,
+            &e.path,
+            true,
+            |_| {},
+        ) {
+            Ok(w) => eprintln!("sipscope: {w}"),
+            Err(err) => {
+                eprintln!("sipscope: {err}");
+                std::mem::forget(model);
+                return Ok(ExitCode::from(1));
+            }
+        }
+    }
+
+    let report_format = match (cli.report, &cli.write) {
+        (Some(f), _) => Some(f),
+        (None, None) => Some(ReportFormat::Text),
+        (None, Some(_)) => None,
+    };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    match cli.report {
-        ReportFormat::Json => report::json::write(&model, None, &outcome.warnings, &mut out),
-        ReportFormat::Text => report::text::write(&model, &outcome.warnings, &mut out),
-        ReportFormat::Stats => report::text::write_totals(&model, &outcome.warnings, &mut out),
+    match report_format {
+        Some(ReportFormat::Json) => report::json::write(&model, None, &outcome.warnings, &mut out),
+        Some(ReportFormat::Text) => report::text::write(&model, &outcome.warnings, &mut out),
+        Some(ReportFormat::Stats) => {
+            report::text::write_totals(&model, &outcome.warnings, &mut out)
+        }
+        None => Ok(()),
     }
     .or_else(|e| {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
@@ -153,11 +226,69 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     // Tearing down millions of messages one by one takes longer than the
     // whole read did; the process is ending, so let the OS reclaim it.
     std::mem::forget(model);
-    if let Some(e) = outcome.failure {
+    if let Some(e) = failed {
         eprintln!("sipscope: {e}");
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `-w` and what goes with it, checked before the capture starts.
+struct ExportPlan {
+    path: std::path::PathBuf,
+    format: Format,
+    selection: Selection,
+}
+
+impl ExportPlan {
+    fn new(cli: &Cli, path: &std::path::Path) -> anyhow::Result<Self> {
+        let format = cli
+            .format
+            .or_else(|| Format::from_path(path))
+            .with_context(|| {
+                format!(
+                    "{}: say the format with --format, or name the file .pcap, .pcapng, .txt, .flow.txt or .json",
+                    path.display()
+                )
+            })?;
+        let filter = cli
+            .call_filter
+            .as_deref()
+            .map(|f| regex::RegexBuilder::new(f).case_insensitive(true).build())
+            .transpose()
+            .context("--filter")?;
+        if cli.interface.is_some() && !format.holds_frames() {
+            anyhow::bail!(
+                "live, -w writes pcap or pcapng (the other formats are written from a file, -r)"
+            );
+        }
+        Ok(Self {
+            path: path.to_path_buf(),
+            format,
+            selection: Selection {
+                call_ids: cli.call_ids.clone(),
+                filter,
+            },
+        })
+    }
+
+    fn live(&self, cli: &Cli) -> LiveExport {
+        let format = if self.format == Format::Pcapng {
+            CaptureFormat::Pcapng
+        } else {
+            CaptureFormat::Pcap
+        };
+        let rotation = Rotation {
+            max_bytes: cli.rotate_size.map(|mb| mb.saturating_mul(1 << 20)),
+            max_secs: cli.rotate_seconds,
+            keep: cli.rotate_keep,
+        };
+        LiveExport {
+            recorder: Recorder::new(self.path.clone(), format, rotation),
+            selection: self.selection.clone(),
+            with_rtp: cli.with_rtp,
+        }
+    }
 }
 
 /// Joins the capture thread (a panic there becomes an error) and prints the

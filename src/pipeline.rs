@@ -9,7 +9,7 @@ use crate::decode::{
     DecodeStats, Frame, FrameRef, Frames, Transport, dedup::Dedup, defrag, defrag::Defragmenter,
     ip, link, ws,
 };
-use crate::rtp::{self, MediaPacket, RtpPacket};
+use crate::rtp::{self, MediaBody, MediaPacket, RtpPacket};
 use crate::sip::SipMessage;
 use crate::sip::scan::{self, Framing, Scan};
 
@@ -68,6 +68,14 @@ impl Pipeline {
         self.rtp.len()
     }
 
+    /// End of input: frames what TCP flows held behind gaps that will not
+    /// fill now.
+    pub fn finish(&mut self, out: &mut Vec<SipMessage>) {
+        for (key, ts) in self.tcp.skip_gaps() {
+            self.frame_stream(key, ts, out);
+        }
+    }
+
     /// Decodes one frame and appends the SIP messages it completes to `out`
     /// (RTP packets wait for [`Pipeline::take_rtp`]).
     pub fn push(&mut self, frame: &Frame<'_>, out: &mut Vec<SipMessage>) {
@@ -124,20 +132,28 @@ impl Pipeline {
                         for (d, s) in payload_head.iter_mut().zip(body) {
                             *d = *s;
                         }
-                        self.rtp.push(MediaPacket::Rtp(RtpPacket {
+                        let body = MediaBody::Rtp(RtpPacket {
                             ts_ns: frame.ts_ns,
                             src,
                             dst,
                             header,
                             len: u32::try_from(payload.len()).unwrap_or(u32::MAX),
                             payload_head,
-                        }));
+                        });
+                        self.rtp.push(MediaPacket {
+                            body,
+                            frames: frames_of(frame, frames),
+                        });
                     } else if let Some(rtcp) = rtp::rtcp::parse(payload) {
-                        self.rtp.push(MediaPacket::Rtcp {
+                        let body = MediaBody::Rtcp {
                             ts_ns: frame.ts_ns,
                             src,
                             dst,
                             rtcp,
+                        };
+                        self.rtp.push(MediaPacket {
+                            body,
+                            frames: frames_of(frame, frames),
                         });
                     }
                     return;
@@ -151,8 +167,7 @@ impl Pipeline {
                     }
                     _ => None,
                 };
-                let frames: Frames =
-                    frames.map_or_else(|| smallvec::smallvec![frame.to_ref()], Frames::from);
+                let frames = frames_of(frame, frames);
                 for (at, head, len) in scan::messages(payload, Framing::Datagram) {
                     out.push(SipMessage::new(
                         frame.ts_ns,
@@ -315,4 +330,10 @@ fn find_sip_start(data: &[u8]) -> Option<usize> {
     memchr::memchr_iter(b'\n', data)
         .map(|i| i + 1)
         .find(|&i| data.get(i..).is_some_and(scan::looks_like_sip))
+}
+
+/// The frames that carried a datagram: its fragments when it was
+/// reassembled, else the one frame.
+fn frames_of(frame: &Frame<'_>, fragments: Option<Vec<FrameRef>>) -> Frames {
+    fragments.map_or_else(|| smallvec::smallvec![frame.to_ref()], Frames::from)
 }

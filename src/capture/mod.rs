@@ -291,6 +291,7 @@ impl Sender {
     }
 
     fn finish(mut self) {
+        self.pipeline.finish(&mut self.batch);
         self.flush();
         let _ = self.tx.send(CaptureEvent::Finished);
     }

@@ -24,6 +24,38 @@ pub struct TcpLimits {
     pub idle_ns: i64,
 }
 
+/// A gap whose next segment has waited this long (capture time) is not
+/// going to fill (a retransmission would have come): it is skipped.
+const GAP_WAIT_NS: i64 = 1_000_000_000;
+
+/// Appends the held segments that are now in order; returns how many turned
+/// out to be retransmissions.
+fn drain_held(flow: &mut Flow) -> u64 {
+    let mut retransmissions = 0;
+    while let Some(next) = flow.next_seq {
+        let Some((&s, _)) = flow.out_of_order.iter().next() else {
+            break;
+        };
+        let off = seq_diff(s, next);
+        if off > 0 {
+            break;
+        }
+        let Some((data, fr)) = flow.out_of_order.remove(&s) else {
+            break;
+        };
+        let seen = off.unsigned_abs() as usize;
+        if seen >= data.len() {
+            retransmissions += 1;
+            continue;
+        }
+        let fresh = data.get(seen..).unwrap_or_default();
+        let n = u32::try_from(fresh.len()).unwrap_or(0);
+        flow.append(fresh, fr);
+        flow.next_seq = Some(next.wrapping_add(n));
+    }
+    retransmissions
+}
+
 impl Default for TcpLimits {
     fn default() -> Self {
         Self {
@@ -203,7 +235,13 @@ impl Reassembler {
         } else if offset == 0 {
             flow.append(payload, frame());
             flow.next_seq = Some(expected.wrapping_add(len));
-        } else if flow.out_of_order.len() >= limits.max_out_of_order {
+        } else if flow.out_of_order.len() >= limits.max_out_of_order
+            || flow
+                .out_of_order
+                .values()
+                .next()
+                .is_some_and(|(_, f)| ts_ns - f.ts_ns > GAP_WAIT_NS)
+        {
             // The gap is not going to fill: skip to the earliest held segment.
             self.gaps += 1;
             flow.gap = true;
@@ -217,28 +255,7 @@ impl Reassembler {
                 .insert(data_seq, (payload.to_vec(), frame()));
             return Pushed::Nothing;
         }
-        // Drain held segments that are now in order.
-        while let Some(next) = flow.next_seq {
-            let Some((&s, _)) = flow.out_of_order.iter().next() else {
-                break;
-            };
-            let off = seq_diff(s, next);
-            if off > 0 {
-                break;
-            }
-            let Some((data, fr)) = flow.out_of_order.remove(&s) else {
-                break;
-            };
-            let seen = off.unsigned_abs() as usize;
-            if seen >= data.len() {
-                self.retransmissions += 1;
-                continue;
-            }
-            let fresh = data.get(seen..).unwrap_or_default();
-            let n = u32::try_from(fresh.len()).unwrap_or(0);
-            flow.append(fresh, fr);
-            flow.next_seq = Some(next.wrapping_add(n));
-        }
+        self.retransmissions += drain_held(flow);
         if flow.buf.len() > limits.max_buffered {
             // Nobody could frame this much: drop it and resynchronise.
             let n = flow.buf.len();
@@ -247,6 +264,25 @@ impl Reassembler {
             self.gaps += 1;
         }
         Pushed::Data
+    }
+
+    /// End of input: no gap will fill now. Skips every flow's gaps and
+    /// returns the flows that got bytes to frame, with the time of the
+    /// first segment after the gap.
+    pub fn skip_gaps(&mut self) -> Vec<(FlowKey, i64)> {
+        let mut keys = Vec::new();
+        for (key, flow) in &mut self.flows {
+            let Some((&first, (_, frame))) = flow.out_of_order.iter().next() else {
+                continue;
+            };
+            let ts = frame.ts_ns;
+            self.gaps += 1;
+            flow.gap = true;
+            flow.next_seq = Some(first);
+            self.retransmissions += drain_held(flow);
+            keys.push((*key, ts));
+        }
+        keys
     }
 
     fn evict_one(&mut self) {

@@ -198,6 +198,29 @@ impl Dialog {
         }
     }
 
+    /// The text a display filter (`/`, `--filter`) matches: what the call
+    /// list's row shows, the Call-ID and every status code.
+    #[must_use]
+    pub fn filter_text(&self, now_ns: i64) -> String {
+        let first = self.messages.first();
+        format!(
+            "{} {} {} {} {} {} {} {}",
+            first.map(Message::label).unwrap_or_default(),
+            self.from,
+            self.to,
+            first.map(|m| m.src.to_string()).unwrap_or_default(),
+            first.map(|m| m.dst.to_string()).unwrap_or_default(),
+            self.state_at(now_ns).name(),
+            self.call_id,
+            self.messages
+                .iter()
+                .filter_map(Message::status)
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join(" "),
+        )
+    }
+
     /// The state at capture time `now_ns`: a dialog still waiting for a final
     /// response past the transaction timeout has failed.
     #[must_use]

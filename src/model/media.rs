@@ -16,6 +16,7 @@ use super::message::Addr;
 use crate::hash::Map;
 use smallvec::SmallVec;
 
+use crate::decode::{FrameRef, Frames};
 use crate::rtp::{RtpPacket, StreamStats};
 
 /// Streams kept at most; more are counted and not tracked.
@@ -24,6 +25,10 @@ const MAX_STREAMS: usize = 200_000;
 const MAX_EXPECTED: usize = 100_000;
 /// Seconds of packet-rate history kept per stream (for the graphs).
 const RATE_HISTORY: usize = 3600;
+/// RTCP frames kept per flow for export (one every few seconds: hours).
+const RTCP_FRAMES_PER_FLOW: usize = 4096;
+/// What keeping one frame reference costs, beside bytes it holds in memory.
+const FRAME_COST: usize = std::mem::size_of::<FrameRef>();
 
 /// What the latest RTCP report block said of a stream.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
@@ -45,6 +50,8 @@ pub struct RtcpFlow {
     /// Packets of each type (200 SR, 201 RR, 202 SDES, 203 BYE...), counting
     /// each part of a compound packet.
     pub types: std::collections::BTreeMap<u8, u64>,
+    /// The newest frames of the flow, for export.
+    pub frames: VecDeque<FrameRef>,
 }
 
 /// One RTP stream: one SSRC from one source to one destination.
@@ -65,6 +72,12 @@ pub struct RtpStream {
     /// Per second (since the epoch), oldest first: packets, and the running
     /// jitter in ms at the second's last packet.
     pub rate: VecDeque<(i64, u32, f32)>,
+    /// The frames that carried the stream's newest packets, oldest first,
+    /// kept for export within the media budget.
+    pub frames: VecDeque<FrameRef>,
+    /// Frames let go (or never kept) to stay within the budget.
+    pub frames_not_kept: u64,
+    kept_bytes: usize,
 }
 
 impl RtpStream {
@@ -158,9 +171,146 @@ pub struct Media {
     rtcp_flows: Map<(Addr, Addr), RtcpFlow>,
     /// Packets of streams past the stream limit.
     pub untracked_packets: u64,
+    /// Streams of each dialog, and the bytes their kept frames cost.
+    by_dialog: Map<DialogId, DialogMedia>,
+    /// Budget for the frames kept per dialog (`None`: keep all).
+    keep_per_call: Option<usize>,
+    /// Ceiling for all kept frames together, whatever `keep_per_call` says.
+    keep_total: usize,
+    /// What all kept frames cost.
+    kept_bytes: usize,
+}
+
+#[derive(Debug, Default)]
+struct DialogMedia {
+    streams: SmallVec<[usize; 4]>,
+    kept_bytes: usize,
 }
 
 impl Media {
+    /// Media that keeps at most `per_call` bytes of frames per dialog
+    /// (`None`: all of them), and never more than `total` in all.
+    #[must_use]
+    pub fn new(per_call: Option<usize>, total: usize) -> Self {
+        Self {
+            keep_per_call: per_call,
+            keep_total: total,
+            ..Self::default()
+        }
+    }
+
+    /// What the kept frames cost, in bytes.
+    #[must_use]
+    pub fn kept_bytes(&self) -> usize {
+        self.kept_bytes
+    }
+
+    /// The per-dialog budget for kept frames (`None`: unlimited).
+    #[must_use]
+    pub fn keep_per_call(&self) -> Option<usize> {
+        self.keep_per_call
+    }
+
+    /// Ties a stream to a dialog.
+    fn tie(&mut self, stream: usize, dialog: DialogId) {
+        let Some(s) = self.streams.get_mut(stream) else {
+            return;
+        };
+        s.dialog = Some(dialog);
+        let e = self.by_dialog.entry(dialog).or_default();
+        let at = e.streams.partition_point(|x| *x < stream);
+        e.streams.insert(at, stream);
+        e.kept_bytes += s.kept_bytes;
+    }
+
+    /// Keeps a packet's frames on its stream, then lets the dialog's (or the
+    /// lone stream's) oldest frames go while over budget.
+    fn keep(&mut self, idx: usize, frames: Frames) {
+        let cost: usize = frames.iter().map(|f| FRAME_COST + f.mem_bytes()).sum();
+        let Some(s) = self.streams.get_mut(idx) else {
+            return;
+        };
+        if self.kept_bytes + cost > self.keep_total {
+            s.frames_not_kept += frames.len() as u64;
+            return;
+        }
+        s.frames.extend(frames);
+        s.kept_bytes += cost;
+        self.kept_bytes += cost;
+        let Some(limit) = self.keep_per_call else {
+            if let Some(d) = s.dialog.and_then(|d| self.by_dialog.get_mut(&d)) {
+                d.kept_bytes += cost;
+            }
+            return;
+        };
+        let Some(dialog) = s.dialog.and_then(|d| self.by_dialog.get_mut(&d)) else {
+            while s.kept_bytes > limit {
+                let Some(f) = s.frames.pop_front() else { break };
+                let freed = FRAME_COST + f.mem_bytes();
+                s.kept_bytes -= freed;
+                self.kept_bytes -= freed;
+                s.frames_not_kept += 1;
+            }
+            return;
+        };
+        dialog.kept_bytes += cost;
+        while dialog.kept_bytes > limit {
+            // The dialog's stream whose oldest kept frame is the oldest.
+            let Some(oldest) = dialog
+                .streams
+                .iter()
+                .filter_map(|i| Some((*i, self.streams.get(*i)?.frames.front()?.ts_ns)))
+                .min_by_key(|(_, ts)| *ts)
+                .map(|(i, _)| i)
+            else {
+                break;
+            };
+            let Some(o) = self.streams.get_mut(oldest) else {
+                break;
+            };
+            let Some(f) = o.frames.pop_front() else { break };
+            let freed = FRAME_COST + f.mem_bytes();
+            o.kept_bytes -= freed;
+            o.frames_not_kept += 1;
+            dialog.kept_bytes -= freed;
+            self.kept_bytes -= freed;
+        }
+    }
+
+    /// Lets go of the frames kept for a dialog's streams (it was evicted).
+    /// Returns the bytes freed.
+    pub fn forget_dialog(&mut self, dialog: DialogId) -> usize {
+        let Some(d) = self.by_dialog.remove(&dialog) else {
+            return 0;
+        };
+        let mut freed = 0;
+        for i in d.streams {
+            if let Some(s) = self.streams.get_mut(i) {
+                freed += s.kept_bytes;
+                s.kept_bytes = 0;
+                s.frames = VecDeque::new();
+            }
+        }
+        self.kept_bytes -= freed.min(self.kept_bytes);
+        freed
+    }
+
+    /// The RTCP flows that report on a dialog's streams: between the same
+    /// hosts, on the streams' ports (rtcp-mux) or the ports above them.
+    pub fn rtcp_of(&self, dialog: DialogId) -> impl Iterator<Item = &RtcpFlow> {
+        let mut keys: Vec<(Addr, Addr)> = Vec::new();
+        for s in self.of_dialog(dialog) {
+            let (src, dst) = (s.src.socket(), s.dst.socket());
+            for (a, b) in [(src, dst), (dst, src)] {
+                keys.push((Addr::from(a), Addr::from(b)));
+                let up = |x: SocketAddr| SocketAddr::new(x.ip(), x.port().wrapping_add(1));
+                keys.push((Addr::from(up(a)), Addr::from(up(b))));
+            }
+        }
+        keys.sort_unstable_by_key(|(a, b)| (a.socket(), b.socket()));
+        keys.dedup();
+        keys.into_iter().filter_map(|k| self.rtcp_flows.get(&k))
+    }
     /// Records where an SDP expects media (see `sdp::media_addresses`), and
     /// ties any stream already seen there to the dialog. Returns the streams
     /// it tied, whose codecs the caller then fills in from the SDP.
@@ -178,10 +328,8 @@ impl Media {
             self.expected_port.insert(addr.port(), dialog);
             // Streams that came before this SDP.
             for i in self.pending.remove(addr).unwrap_or_default() {
-                if let Some(s) = self.streams.get_mut(i)
-                    && s.dialog.is_none()
-                {
-                    s.dialog = Some(dialog);
+                if self.streams.get(i).is_some_and(|s| s.dialog.is_none()) {
+                    self.tie(i, dialog);
                     tied.push(i);
                 }
             }
@@ -204,9 +352,25 @@ impl Media {
             .copied()
     }
 
+    /// The dialog of the stream `(src, dst, ssrc)`, when it has one.
+    #[must_use]
+    pub fn dialog_of_stream(&self, from: SocketAddr, to: SocketAddr, id: u32) -> Option<DialogId> {
+        let i = self.by_key.get(&(Addr::from(from), Addr::from(to), id))?;
+        self.streams.get(*i)?.dialog
+    }
+
+    /// The dialog whose media an RTCP flow reports on: its addresses, or
+    /// the RTP ports below them, as SDP announced them.
+    #[must_use]
+    pub fn dialog_of_rtcp(&self, src: SocketAddr, dst: SocketAddr) -> Option<DialogId> {
+        let down = |a: SocketAddr| SocketAddr::new(a.ip(), a.port().wrapping_sub(1));
+        self.lookup(src, dst)
+            .or_else(|| self.lookup(down(src), down(dst)))
+    }
+
     /// Adds one packet to its stream. Returns a new stream's index when it
     /// was tied to a dialog at once (its codecs are then to be filled in).
-    pub fn ingest(&mut self, pkt: &RtpPacket) -> Option<usize> {
+    pub fn ingest(&mut self, pkt: &RtpPacket, frames: Frames) -> Option<usize> {
         let mut tied_new = None;
         self.packets += 1;
         let key = (Addr::from(pkt.src), Addr::from(pkt.dst), pkt.header.ssrc);
@@ -228,21 +392,26 @@ impl Media {
                 dst: key.1,
                 ssrc: key.2,
                 stats: StreamStats::default(),
-                dialog: expected,
+                dialog: None,
                 rtpmap: Vec::new(),
                 dtmf: String::new(),
                 last_event_ts: None,
                 rate: VecDeque::new(),
                 rtcp: None,
+                frames: VecDeque::new(),
+                frames_not_kept: 0,
+                kept_bytes: 0,
             });
             let new = self.streams.len() - 1;
             self.by_key.insert(key, new);
             self.by_ssrc.entry(key.2).or_default().push(new);
-            if expected.is_some() {
+            if let Some(d) = expected {
+                self.tie(new, d);
                 tied_new = Some(new);
             }
             new
         };
+        self.keep(idx, frames);
         let stream = self.streams.get_mut(idx)?;
         let pt = pkt.header.payload_type;
         let rate = stream.jitter_clock(pt);
@@ -281,6 +450,7 @@ impl Media {
         src: SocketAddr,
         dst: SocketAddr,
         rtcp: &crate::rtp::rtcp::Rtcp,
+        frames: Frames,
     ) {
         self.rtcp_packets += 1;
         let key = (Addr::from(src), Addr::from(dst));
@@ -289,6 +459,16 @@ impl Media {
             flow.packets += 1;
             for t in &rtcp.types {
                 *flow.types.entry(*t).or_default() += 1;
+            }
+            let cost: usize = frames.iter().map(|f| FRAME_COST + f.mem_bytes()).sum();
+            if self.kept_bytes + cost <= self.keep_total {
+                self.kept_bytes += cost;
+                flow.frames.extend(frames);
+                while flow.frames.len() > RTCP_FRAMES_PER_FLOW {
+                    if let Some(f) = flow.frames.pop_front() {
+                        self.kept_bytes -= FRAME_COST + f.mem_bytes();
+                    }
+                }
             }
         }
         for b in &rtcp.blocks {
@@ -329,9 +509,11 @@ impl Media {
 
     /// Streams tied to `dialog`.
     pub fn of_dialog(&self, dialog: DialogId) -> impl Iterator<Item = &RtpStream> {
-        self.streams
-            .iter()
-            .filter(move |s| s.dialog == Some(dialog))
+        self.by_dialog
+            .get(&dialog)
+            .into_iter()
+            .flat_map(|d| d.streams.iter())
+            .filter_map(|i| self.streams.get(*i))
     }
 
     /// Streams tied to no dialog.
@@ -346,7 +528,7 @@ impl Media {
     }
 
     pub fn clear(&mut self) {
-        *self = Self::default();
+        *self = Self::new(self.keep_per_call, self.keep_total);
     }
 }
 
@@ -397,7 +579,7 @@ mod tests {
         let mut m = Media::default();
         let _ = m.expect(DialogId(1), &sdp(5000));
         for i in 0..100u16 {
-            m.ingest(&pkt(i, i64::from(i) * 20, 0, 0));
+            m.ingest(&pkt(i, i64::from(i) * 20, 0, 0), Frames::new());
         }
         assert!(
             (m.streams()[0].mos() - 4.4).abs() < 0.01,
@@ -407,7 +589,7 @@ mod tests {
         // Every 20th packet lost: 5 %.
         let mut lossy = Media::default();
         for i in (0..200u16).filter(|i| i % 20 != 0) {
-            lossy.ingest(&pkt(i, i64::from(i) * 20, 0, 0));
+            lossy.ingest(&pkt(i, i64::from(i) * 20, 0, 0), Frames::new());
         }
         assert!(
             (lossy.streams()[0].mos() - 3.95).abs() < 0.03,
@@ -419,19 +601,19 @@ mod tests {
     #[test]
     fn late_sdp_ties_a_stream_and_events_become_digits() {
         let mut m = Media::default();
-        m.ingest(&pkt(1, 0, 0, 0));
+        m.ingest(&pkt(1, 0, 0, 0), Frames::new());
         assert!(m.streams()[0].dialog.is_none());
         assert_eq!(m.expect(DialogId(3), &sdp(5000)), [0]);
         assert_eq!(m.streams()[0].dialog, Some(DialogId(3)));
         events(&mut m);
         // Digit 5, three packets of one event (one timestamp), then '#'.
         let mut e = pkt(2, 40, 101, 5);
-        m.ingest(&e);
+        m.ingest(&e, Frames::new());
         e.header.seq = 3;
-        m.ingest(&e);
+        m.ingest(&e, Frames::new());
         let mut hash = pkt(10, 400, 101, 11);
         hash.header.timestamp = 99_999;
-        m.ingest(&hash);
+        m.ingest(&hash, Frames::new());
         assert_eq!(m.streams()[0].dtmf, "5#");
     }
 }

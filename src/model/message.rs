@@ -232,6 +232,25 @@ impl Message {
         }
     }
 
+    /// What a ladder arrow says: `INVITE (1)`, `180 Ringing (1 INVITE)`,
+    /// with `⟳` before a retransmission.
+    #[must_use]
+    pub fn arrow_label(&self) -> String {
+        let cseq = match (&self.kind, self.cseq) {
+            (Kind::Request(_), Some((n, _))) => format!(" ({n})"),
+            (Kind::Response(_), Some((n, meth))) => format!(" ({n} {meth})"),
+            _ => String::new(),
+        };
+        let text = match self.kind {
+            Kind::Request(meth) => meth.as_str().to_owned(),
+            Kind::Response(code) => format!("{code} {}", crate::sip::reason(code))
+                .trim_end()
+                .to_owned(),
+        };
+        let again = if self.retransmission { "⟳ " } else { "" };
+        format!("{again}{text}{cseq}")
+    }
+
     /// Bytes held in memory by this message (raw bytes and frames).
     #[must_use]
     pub fn mem_bytes(&self) -> usize {

@@ -38,7 +38,13 @@ pub struct Limits {
     /// Keep message bytes in memory even when they can be read back from the
     /// capture file.
     pub raw_in_memory: bool,
+    /// Bytes of RTP frames kept per call for export, newest first (`None`:
+    /// all of them). `max_mem_bytes` bounds them all the same.
+    pub rtp_keep_per_call: Option<usize>,
 }
+
+/// Default `--rtp-keep`: MB of RTP frames kept per call.
+pub const DEFAULT_RTP_KEEP_MB: usize = 16;
 
 impl Default for Limits {
     fn default() -> Self {
@@ -47,6 +53,7 @@ impl Default for Limits {
             max_messages_per_call: 5_000,
             max_mem_bytes: 512 << 20,
             raw_in_memory: false,
+            rtp_keep_per_call: Some(DEFAULT_RTP_KEEP_MB << 20),
         }
     }
 }
@@ -120,6 +127,7 @@ impl Model {
     pub fn new(limits: Limits) -> Self {
         Self {
             limits,
+            media: media::Media::new(limits.rtp_keep_per_call, limits.max_mem_bytes),
             ..Self::default()
         }
     }
@@ -288,7 +296,8 @@ impl Model {
 
     fn enforce_limits(&mut self) {
         while self.dialogs.len() > self.limits.max_calls.max(1)
-            || (self.mem_bytes > self.limits.max_mem_bytes && self.dialogs.len() > 1)
+            || (self.mem_bytes + self.media.kept_bytes() > self.limits.max_mem_bytes
+                && self.dialogs.len() > 1)
         {
             if !self.evict_one() {
                 break;
@@ -322,26 +331,30 @@ impl Model {
         }
         let freed: usize = d.messages.iter().map(Message::mem_bytes).sum();
         self.mem_bytes = self.mem_bytes.saturating_sub(freed);
+        self.media.forget_dialog(id);
         self.stats.evicted_calls += 1;
         true
     }
 
     /// Adds one RTP packet to its stream.
-    pub fn ingest_media(&mut self, p: &crate::rtp::MediaPacket) {
-        match p {
-            crate::rtp::MediaPacket::Rtp(rtp) => {
-                if let Some(stream) = self.media.ingest(rtp) {
+    pub fn ingest_media(&mut self, p: crate::rtp::MediaPacket) {
+        match p.body {
+            crate::rtp::MediaBody::Rtp(rtp) => {
+                if let Some(stream) = self.media.ingest(&rtp, p.frames) {
                     self.fill_rtpmap(stream);
                 }
             }
-            crate::rtp::MediaPacket::Rtcp {
+            crate::rtp::MediaBody::Rtcp {
                 ts_ns,
                 src,
                 dst,
                 rtcp,
             } => {
-                self.media.ingest_rtcp(*ts_ns, *src, *dst, rtcp);
+                self.media.ingest_rtcp(ts_ns, src, dst, &rtcp, p.frames);
             }
+        }
+        if self.mem_bytes + self.media.kept_bytes() > self.limits.max_mem_bytes {
+            self.enforce_limits();
         }
         if self.media.packets.is_multiple_of(4096) {
             self.generation += 1;
@@ -434,6 +447,35 @@ impl Model {
     /// The RTP streams tied to a dialog.
     pub fn streams_of(&self, d: &Dialog) -> impl Iterator<Item = &media::RtpStream> {
         self.media.of_dialog(d.id)
+    }
+
+    /// The RTCP flows that report on a dialog's streams.
+    pub fn rtcp_of(&self, d: &Dialog) -> impl Iterator<Item = &media::RtcpFlow> {
+        self.media.rtcp_of(d.id)
+    }
+
+    /// The dialog an RTP or RTCP packet belongs to, once taken in.
+    #[must_use]
+    pub fn media_dialog(&self, p: &crate::rtp::MediaBody) -> Option<&Dialog> {
+        let id = match p {
+            crate::rtp::MediaBody::Rtp(r) => {
+                self.media.dialog_of_stream(r.src, r.dst, r.header.ssrc)
+            }
+            crate::rtp::MediaBody::Rtcp { src, dst, .. } => self.media.dialog_of_rtcp(*src, *dst),
+        }?;
+        self.dialogs.get(id)
+    }
+
+    /// How many sources (capture files) were named.
+    #[must_use]
+    pub fn source_count(&self) -> usize {
+        self.sources.len()
+    }
+
+    /// The per-call budget for kept RTP frames, in bytes (`None`: all kept).
+    #[must_use]
+    pub fn rtp_keep_per_call(&self) -> Option<usize> {
+        self.media.keep_per_call()
     }
 
     /// RTCP flows: (source, destination) and the packets and types seen.

@@ -22,9 +22,17 @@ pub struct RtpPacket {
     pub payload_head: [u8; 4],
 }
 
-/// An RTP or RTCP packet as the capture thread hands it to the model.
+/// An RTP or RTCP packet as the capture thread hands it to the model, with
+/// the frames that carried it (kept for export within a budget).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MediaPacket {
+pub struct MediaPacket {
+    pub body: MediaBody,
+    pub frames: crate::decode::Frames,
+}
+
+/// What a media packet is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MediaBody {
     Rtp(RtpPacket),
     Rtcp {
         ts_ns: i64,

@@ -216,7 +216,7 @@ impl AppState {
             .filter(|d| {
                 self.filter
                     .as_ref()
-                    .is_none_or(|re| re.is_match(&row_text(d, now)))
+                    .is_none_or(|re| re.is_match(&d.filter_text(now)))
             })
             .filter(|d| self.form_matches(model, d))
             .collect();
@@ -856,28 +856,6 @@ pub enum SearchKey {
     Enter,
     Cancel,
     Tab,
-}
-
-/// The text a display filter matches: what the row shows, and the Call-ID.
-#[must_use]
-pub fn row_text(d: &Dialog, now_ns: i64) -> String {
-    let first = d.messages.first();
-    format!(
-        "{} {} {} {} {} {} {} {}",
-        first.map(Message::label).unwrap_or_default(),
-        d.from,
-        d.to,
-        first.map(|m| m.src.to_string()).unwrap_or_default(),
-        first.map(|m| m.dst.to_string()).unwrap_or_default(),
-        d.state_at(now_ns).name(),
-        d.call_id,
-        d.messages
-            .iter()
-            .filter_map(Message::status)
-            .map(|s| s.to_string())
-            .collect::<Vec<_>>()
-            .join(" "),
-    )
 }
 
 /// What a row sorts by.

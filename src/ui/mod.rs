@@ -50,7 +50,7 @@ pub fn drain(model: &mut Model, events: &Events, app: &mut AppState, out: &mut O
             }
             Ok(CaptureEvent::Rtp(batch)) => {
                 n += batch.len() / 8;
-                for p in &batch {
+                for p in batch {
                     model.ingest_media(p);
                 }
             }

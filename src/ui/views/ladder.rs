@@ -14,7 +14,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 
-use super::{clock, footer, put, reason, title_bar};
+use super::{clock, footer, put, title_bar};
 use crate::keymap::Action;
 use crate::model::{Addr, Dialog, Kind, Message, Model};
 use crate::sip::sdp::Sdp;
@@ -78,21 +78,6 @@ pub fn sdp_summary(sdp: &Sdp) -> String {
         })
         .collect::<Vec<_>>()
         .join("; ")
-}
-
-/// The label on an arrow: `INVITE (1)`, `200 OK (1 INVITE)`.
-#[must_use]
-pub fn label(m: &Message) -> String {
-    let cseq = match (&m.kind, m.cseq) {
-        (Kind::Request(_), Some((n, _))) => format!(" ({n})"),
-        (Kind::Response(_), Some((n, meth))) => format!(" ({n} {meth})"),
-        _ => String::new(),
-    };
-    let text = match m.kind {
-        Kind::Request(meth) => meth.as_str().to_owned(),
-        Kind::Response(code) => format!("{code} {}", reason(code)).trim_end().to_owned(),
-    };
-    format!("{}{text}{cseq}", if m.retransmission { "⟳ " } else { "" })
 }
 
 fn arrow_style(
@@ -327,7 +312,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         let (Some(&xs_s), Some(&xs_e)) = (xs.get(from_col), xs.get(to_col)) else {
             continue;
         };
-        let mut text = label(m);
+        let mut text = m.arrow_label();
         if m.has_sdp
             && let Ok(Some(sdp)) = model.sdp(m)
         {

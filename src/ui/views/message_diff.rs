@@ -41,7 +41,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
     let head = |m: &Message| {
         format!(
             "── {} {} {} → {}",
-            crate::ui::views::ladder::label(m),
+            m.arrow_label(),
             clock(m.ts_ns),
             m.src,
             m.dst

@@ -50,18 +50,15 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         .and_then(|c| c.against)
         .and_then(|i| d.messages.get(i));
     let relation = match (change.map(|c| c.kind), other) {
-        (Some("answer"), Some(o)) => format!("answers {}", crate::ui::views::ladder::label(o)),
-        (Some("offer"), Some(o)) => format!("replaces {}", crate::ui::views::ladder::label(o)),
-        (Some("refused"), Some(o)) => format!("refuses {}", crate::ui::views::ladder::label(o)),
+        (Some("answer"), Some(o)) => format!("answers {}", o.arrow_label()),
+        (Some("offer"), Some(o)) => format!("replaces {}", o.arrow_label()),
+        (Some("refused"), Some(o)) => format!("refuses {}", o.arrow_label()),
         _ => "the first offer".to_owned(),
     };
     title_bar(
         buf,
         area,
-        &format!(
-            " SDP diff  {} {relation}",
-            crate::ui::views::ladder::label(m)
-        ),
+        &format!(" SDP diff  {} {relation}", m.arrow_label()),
     );
     let summary = change.map(|c| c.summary.clone()).unwrap_or_default();
     let mut y = area.y + 1;
@@ -101,13 +98,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
     let head = |msg: Option<&Message>| {
         msg.map_or_else(
             || "(none)".to_owned(),
-            |x| {
-                format!(
-                    "── {} {} ",
-                    crate::ui::views::ladder::label(x),
-                    clock(x.ts_ns)
-                )
-            },
+            |x| format!("── {} {} ", x.arrow_label(), clock(x.ts_ns)),
         )
     };
     put(buf, area, area.x, y, &head(other), half, theme::dim());

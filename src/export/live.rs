@@ -1,0 +1,337 @@
+//! Writing frames as they arrive (`-i IFACE --no-ui -w FILE`), as sngrep's
+//! `-O` does, with rotation by size or capture time so a capture can run
+//! for days: with rotation on, files are numbered (`out-00001.pcap`...),
+//! and `--rotate-keep N` deletes all but the newest N.
+//!
+//! A write error (a full disk) stops the recording, not the capture: it is
+//! logged, counted and reported once.
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::decode::FrameRef;
+
+use super::capture::{CaptureFormat, FrameBytes};
+
+/// A live recording: the recorder, and which calls' packets go to it.
+#[derive(Debug)]
+pub struct LiveExport {
+    pub recorder: Recorder,
+    pub selection: super::Selection,
+    pub with_rtp: bool,
+}
+
+impl LiveExport {
+    /// Records a message's frames if its dialog (after the model took the
+    /// message in) passes the selection, as it stands now.
+    pub fn sip(&mut self, model: &crate::model::Model, call_id: &[u8], frames: &[FrameRef]) {
+        let Some(d) = model.find(&String::from_utf8_lossy(call_id)) else {
+            return;
+        };
+        if self.selection.matches(d, model.now_ns()) {
+            self.recorder.write(frames);
+        }
+    }
+
+    /// Records an RTP or RTCP packet's frames if it belongs to a chosen dialog.
+    pub fn media(
+        &mut self,
+        model: &crate::model::Model,
+        p: &crate::rtp::MediaBody,
+        frames: &[FrameRef],
+    ) {
+        if !self.with_rtp {
+            return;
+        }
+        if let Some(d) = model.media_dialog(p)
+            && self.selection.matches(d, model.now_ns())
+        {
+            self.recorder.write(frames);
+        }
+    }
+}
+
+/// When to start a new file.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Rotation {
+    pub max_bytes: Option<u64>,
+    pub max_secs: Option<u64>,
+    /// Files kept; older ones this recorder wrote are deleted.
+    pub keep: Option<usize>,
+}
+
+impl Rotation {
+    fn on(&self) -> bool {
+        self.max_bytes.is_some() || self.max_secs.is_some()
+    }
+}
+
+/// Writes frames to a file (or a numbered series of files) as they come.
+#[derive(Debug)]
+pub struct Recorder {
+    base: PathBuf,
+    format: CaptureFormat,
+    rotation: Rotation,
+    out: Option<BufWriter<File>>,
+    /// Link types whose interface block this pcapng file has (pcap: its one type).
+    linktypes: Vec<u16>,
+    file_bytes: u64,
+    file_start_ns: i64,
+    index: u32,
+    files: VecDeque<PathBuf>,
+    bytes: FrameBytes,
+    scratch: Vec<u8>,
+    pub frames: u64,
+    /// Frames a pcap file could not hold (another link type).
+    pub skipped: u64,
+    /// The write error that stopped the recording, if one did.
+    pub failed: Option<String>,
+}
+
+impl Recorder {
+    #[must_use]
+    pub fn new(base: PathBuf, format: CaptureFormat, rotation: Rotation) -> Self {
+        Self {
+            base,
+            format,
+            rotation,
+            out: None,
+            linktypes: Vec::new(),
+            file_bytes: 0,
+            file_start_ns: 0,
+            index: 0,
+            files: VecDeque::new(),
+            bytes: FrameBytes::default(),
+            scratch: Vec::new(),
+            frames: 0,
+            skipped: 0,
+            failed: None,
+        }
+    }
+
+    /// The files written so far (those not deleted by `keep`).
+    #[must_use]
+    pub fn files(&self) -> Vec<PathBuf> {
+        self.files.iter().cloned().collect()
+    }
+
+    /// Writes frames (in memory, as a live capture keeps them).
+    pub fn write(&mut self, frames: &[FrameRef]) {
+        for f in frames {
+            if self.failed.is_some() {
+                return;
+            }
+            if let Err(e) = self.write_one(f) {
+                let text = format!("writing {} stopped: {e}", self.current().display());
+                tracing::error!("{text}");
+                self.failed = Some(text);
+                self.out = None;
+            }
+        }
+    }
+
+    /// Flushes what was written (after each batch, so the file is whole).
+    pub fn flush(&mut self) {
+        if let Some(out) = &mut self.out
+            && let Err(e) = out.flush()
+        {
+            self.failed = Some(format!("writing {} stopped: {e}", self.current().display()));
+            self.out = None;
+        }
+    }
+
+    fn current(&self) -> PathBuf {
+        self.files
+            .back()
+            .cloned()
+            .unwrap_or_else(|| self.base.clone())
+    }
+
+    fn name(&self, index: u32) -> PathBuf {
+        if !self.rotation.on() {
+            return self.base.clone();
+        }
+        let stem = self
+            .base
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let ext = self
+            .base
+            .extension()
+            .map(|e| format!(".{}", e.to_string_lossy()))
+            .unwrap_or_default();
+        self.base.with_file_name(format!("{stem}-{index:05}{ext}"))
+    }
+
+    fn write_one(&mut self, f: &FrameRef) -> io::Result<()> {
+        let due = self.out.is_some()
+            && (self
+                .rotation
+                .max_bytes
+                .is_some_and(|b| self.file_bytes >= b)
+                || self.rotation.max_secs.is_some_and(|s| {
+                    f.ts_ns - self.file_start_ns
+                        >= i64::try_from(s)
+                            .unwrap_or(i64::MAX)
+                            .saturating_mul(1_000_000_000)
+                }));
+        if due || self.out.is_none() {
+            self.open_next(f)?;
+        }
+        let data = self.bytes.read(f, &mut self.scratch)?.to_vec();
+        let Some(out) = self.out.as_mut() else {
+            return Ok(());
+        };
+        match self.format {
+            CaptureFormat::Pcap => {
+                if self.linktypes.first() != Some(&f.linktype) {
+                    self.skipped += 1;
+                    return Ok(());
+                }
+                let secs = f.ts_ns.div_euclid(1_000_000_000);
+                let nanos = f.ts_ns.rem_euclid(1_000_000_000);
+                let mut rec = Vec::with_capacity(16 + data.len());
+                rec.extend_from_slice(&u32::try_from(secs).unwrap_or(0).to_le_bytes());
+                rec.extend_from_slice(&u32::try_from(nanos).unwrap_or(0).to_le_bytes());
+                let len = u32::try_from(data.len()).unwrap_or(u32::MAX);
+                rec.extend_from_slice(&len.to_le_bytes());
+                rec.extend_from_slice(&f.orig_len.max(len).to_le_bytes());
+                rec.extend_from_slice(&data);
+                out.write_all(&rec)?;
+                self.file_bytes += rec.len() as u64;
+            }
+            CaptureFormat::Pcapng => {
+                let iface = if let Some(i) = self.linktypes.iter().position(|t| *t == f.linktype) {
+                    i
+                } else {
+                    let mut head = Vec::new();
+                    super::capture::write_interface(&mut head, f.linktype)?;
+                    out.write_all(&head)?;
+                    self.file_bytes += head.len() as u64;
+                    self.linktypes.push(f.linktype);
+                    self.linktypes.len() - 1
+                };
+                let mut rec = Vec::new();
+                super::capture::write_packet(&mut rec, iface, f, &data)?;
+                out.write_all(&rec)?;
+                self.file_bytes += rec.len() as u64;
+            }
+        }
+        self.frames += 1;
+        Ok(())
+    }
+
+    /// Closes the current file and starts the next, with its header.
+    fn open_next(&mut self, first: &FrameRef) -> io::Result<()> {
+        if let Some(mut out) = self.out.take() {
+            out.flush()?;
+        }
+        self.index += 1;
+        let path = self.name(self.index);
+        let mut out = BufWriter::with_capacity(1 << 16, File::create(&path)?);
+        let mut head = Vec::new();
+        self.linktypes.clear();
+        match self.format {
+            CaptureFormat::Pcap => {
+                super::capture::write_pcap_header(&mut head, first.linktype, true)?;
+                self.linktypes.push(first.linktype);
+            }
+            CaptureFormat::Pcapng => super::capture::write_section(&mut head)?,
+        }
+        out.write_all(&head)?;
+        self.file_bytes = head.len() as u64;
+        self.file_start_ns = first.ts_ns;
+        self.out = Some(out);
+        self.files.push_back(path);
+        if let Some(keep) = self.rotation.keep {
+            while self.files.len() > keep.max(1) {
+                if let Some(old) = self.files.pop_front() {
+                    remove_quietly(&old);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn remove_quietly(path: &Path) {
+    if let Err(e) = std::fs::remove_file(path) {
+        tracing::warn!("could not delete {}: {e}", path.display());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::FrameLoc;
+    use std::sync::Arc;
+
+    fn frame(ts_s: i64) -> FrameRef {
+        FrameRef {
+            ts_ns: ts_s * 1_000_000_000,
+            linktype: 1,
+            source: 0,
+            orig_len: 60,
+            loc: FrameLoc::Mem(Arc::from(&[7u8; 60][..])),
+        }
+    }
+
+    fn frames_in(path: &Path) -> usize {
+        let f = File::open(path).unwrap();
+        let mut r = crate::capture::file::CaptureReader::new(f, true, 0).unwrap();
+        let mut n = 0;
+        while r.next_frame().unwrap().is_some() {
+            n += 1;
+        }
+        n
+    }
+
+    #[test]
+    fn rotates_by_time_and_keeps_the_newest_files() {
+        let dir = std::env::temp_dir().join(format!("sipscope-rec-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for format in [CaptureFormat::Pcap, CaptureFormat::Pcapng] {
+            let base = dir.join(if format == CaptureFormat::Pcap {
+                "r.pcap"
+            } else {
+                "r.pcapng"
+            });
+            let rotation = Rotation {
+                max_secs: Some(10),
+                keep: Some(2),
+                ..Rotation::default()
+            };
+            let mut rec = Recorder::new(base, format, rotation);
+            // 0..35 s, one frame a second: files of 10 s, 4 of them, 2 kept.
+            let frames: Vec<FrameRef> = (0..35).map(frame).collect();
+            rec.write(&frames);
+            rec.flush();
+            assert_eq!(rec.frames, 35);
+            let files = rec.files();
+            assert_eq!(files.len(), 2, "{files:?}");
+            assert!(
+                files[1].to_string_lossy().ends_with("-00004.pcap")
+                    || files[1].to_string_lossy().ends_with("-00004.pcapng")
+            );
+            assert!(!dir.join("r-00001.pcap").exists());
+            assert_eq!(frames_in(&files[0]), 10);
+            assert_eq!(frames_in(&files[1]), 5);
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_write_error_stops_the_recording_not_the_caller() {
+        let mut rec = Recorder::new(
+            PathBuf::from("/nonexistent-dir/x.pcap"),
+            CaptureFormat::Pcap,
+            Rotation::default(),
+        );
+        rec.write(&[frame(1), frame(2)]);
+        assert!(rec.failed.as_deref().unwrap().contains("No such file"));
+        assert_eq!(rec.frames, 0);
+    }
+}

@@ -1,0 +1,195 @@
+//! Text exports: the messages as sngrep saves them, and the ladder as the
+//! flow a person pastes into a ticket.
+//!
+//! Text from the wire is written with control characters escaped (`\e`,
+//! `\xNN`): a file that is later `cat` to a terminal must not drive it.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use crate::model::{Dialog, Message, Model};
+
+/// Every message of `dialogs` in time order: a header line (date and time,
+/// source -> destination, transport), then the message, then a blank line.
+///
+/// # Errors
+/// When writing fails (a message whose bytes cannot be read back is
+/// written as a note instead).
+pub fn write_messages(model: &Model, dialogs: &[&Dialog], out: &mut impl Write) -> io::Result<()> {
+    for m in in_time_order(dialogs) {
+        writeln!(
+            out,
+            "{} {} -> {} ({}){}",
+            timestamp(m.ts_ns),
+            m.src,
+            m.dst,
+            m.transport.as_str().to_ascii_uppercase(),
+            if m.retransmission {
+                " retransmission"
+            } else {
+                ""
+            }
+        )?;
+        match model.raw(m) {
+            Ok(raw) => {
+                for line in raw.split(|b| *b == b'\n') {
+                    let line = line.strip_suffix(b"\r").unwrap_or(line);
+                    writeln!(out, "{}", crate::ui::escape::bytes(line))?;
+                }
+            }
+            Err(e) => writeln!(out, "(message bytes unavailable: {e})")?,
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// Width of one column of the flow, between two hosts' lines.
+const COLUMN: usize = 34;
+
+/// The ladder as text: a header naming the hosts (one column each, in order
+/// of appearance), then one line per message: time, delta, and an arrow
+/// from its source column to its destination column carrying its label.
+///
+/// ```text
+/// 2026-11-29 14:12:03.120  +0.000  A ────── INVITE (1) SDP ──────> B
+/// ```
+///
+/// # Errors
+/// When writing fails.
+pub fn write_flow(model: &Model, dialogs: &[&Dialog], out: &mut impl Write) -> io::Result<()> {
+    let msgs = in_time_order(dialogs);
+    let mut hosts: Vec<String> = Vec::new();
+    for m in &msgs {
+        for a in [m.src.to_string(), m.dst.to_string()] {
+            if !hosts.contains(&a) {
+                hosts.push(a);
+            }
+        }
+    }
+    for d in dialogs {
+        writeln!(
+            out,
+            "Call-ID {}  {} -> {}  {}",
+            crate::ui::escape::text(&d.call_id),
+            crate::ui::escape::text(crate::report::text::uri_of(&d.from)),
+            crate::ui::escape::text(crate::report::text::uri_of(&d.to)),
+            d.state_at(model.now_ns()).name()
+        )?;
+    }
+    writeln!(out)?;
+    let lead = " ".repeat(23 + 2 + 8 + 2);
+    let mut header = lead.clone();
+    for (i, h) in hosts.iter().enumerate() {
+        let name = format!("{}={h}", column_name(i));
+        let _ = write!(header, "{name:<COLUMN$}");
+    }
+    writeln!(out, "{}", header.trim_end())?;
+    let mut axis = lead;
+    for i in 0..hosts.len() {
+        let _ = write!(axis, "{:<COLUMN$}", column_name(i));
+    }
+    writeln!(out, "{}", axis.trim_end())?;
+    let first = msgs.first().map_or(0, |m| m.ts_ns);
+    let mut prev = first;
+    for m in &msgs {
+        let from = hosts
+            .iter()
+            .position(|h| *h == m.src.to_string())
+            .unwrap_or(0);
+        let to = hosts
+            .iter()
+            .position(|h| *h == m.dst.to_string())
+            .unwrap_or(0);
+        let mut label = m.arrow_label();
+        if m.has_sdp {
+            label.push_str(" SDP");
+        }
+        let delta = (m.ts_ns - prev) as f64 / 1e9;
+        prev = m.ts_ns;
+        let line = arrow_line(hosts.len(), from, to, &crate::ui::escape::text(&label));
+        writeln!(
+            out,
+            "{}  +{delta:<7.3}  {}",
+            timestamp(m.ts_ns).get(..23).unwrap_or_default(),
+            line.trim_end()
+        )?;
+    }
+    Ok(())
+}
+
+/// `A`, `B`, ... `Z`, `AA`...
+fn column_name(i: usize) -> String {
+    let letter = |n: usize| char::from(b'A' + u8::try_from(n % 26).unwrap_or(0));
+    if i < 26 {
+        letter(i).to_string()
+    } else {
+        format!("{}{}", letter(i / 26 - 1), letter(i))
+    }
+}
+
+/// One row of the flow: every host's line `|`, and an arrow with the label
+/// in its middle between `from` and `to`.
+fn arrow_line(columns: usize, from: usize, to: usize, label: &str) -> String {
+    let mut cells: Vec<char> = Vec::new();
+    for i in 0..columns {
+        cells.push('|');
+        if i + 1 < columns {
+            cells.extend(std::iter::repeat_n(' ', COLUMN - 1));
+        }
+    }
+    let (lo, hi) = (from.min(to) * COLUMN, from.max(to) * COLUMN);
+    if lo == hi {
+        // To itself: a note beside the line.
+        let mut s: String = cells.iter().collect();
+        s.insert_str((lo + 1).min(s.len()), &format!(" <> {label}"));
+        return s;
+    }
+    for c in cells.iter_mut().take(hi).skip(lo + 1) {
+        *c = '-';
+    }
+    if to > from {
+        cells[hi - 1] = '>';
+    } else {
+        cells[lo + 1] = '<';
+    }
+    let text: Vec<char> = format!(" {label} ").chars().collect();
+    let span = hi - lo - 3;
+    let shown = text.len().min(span);
+    let start = lo + 2 + (span - shown) / 2;
+    for (k, ch) in text.iter().take(shown).enumerate() {
+        cells[start + k] = *ch;
+    }
+    cells.into_iter().collect()
+}
+
+fn in_time_order<'a>(dialogs: &[&'a Dialog]) -> Vec<&'a Message> {
+    let mut msgs: Vec<&Message> = dialogs.iter().flat_map(|d| d.messages.iter()).collect();
+    msgs.sort_by_key(|m| m.ts_ns);
+    msgs
+}
+
+/// `YYYY-MM-DD HH:MM:SS.uuuuuu` (UTC).
+fn timestamp(ts_ns: i64) -> String {
+    let secs = ts_ns.div_euclid(1_000_000_000);
+    let micros = ts_ns.rem_euclid(1_000_000_000) / 1000;
+    format!("{}.{micros:06}", crate::report::utc(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arrows_point_between_their_columns_with_the_label_inside() {
+        let right = arrow_line(3, 0, 1, "INVITE (1)");
+        assert!(right.starts_with("|---"), "{right}");
+        assert_eq!(right.find('>'), Some(COLUMN - 1));
+        assert!(right.contains(" INVITE (1) "));
+        let left = arrow_line(3, 2, 1, "200 OK (1 INVITE)");
+        assert_eq!(left.find('<'), Some(COLUMN + 1));
+        assert!(left.starts_with('|'));
+        assert!(left.contains("200 OK (1 INVITE)"));
+        assert_eq!(column_name(27), "AB");
+    }
+}

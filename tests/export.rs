@@ -1,0 +1,243 @@
+#![allow(clippy::unwrap_used)]
+//! Export against the source and tshark's truth: for every capture in
+//! tests/data with a `*.truth.json`, every call exported alone (with its RTP)
+//! to pcap and to pcapng holds only frames byte-identical (bytes and
+//! timestamp) to frames of the source; read back, it holds exactly the
+//! truth's messages for that Call-ID and the truth's packet count for each
+//! RTP stream the call's SDP set up; and tshark reads it without a warning
+//! and finds the truth's number of SIP messages of that Call-ID.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+use sipscope::capture::file::CaptureReader;
+use sipscope::export::{self, Format};
+
+fn captures() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let n = p.to_string_lossy();
+            (n.ends_with(".pcap") || n.ends_with(".pcapng"))
+                && Path::new(&format!("{n}.truth.json")).exists()
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn truth_of(path: &Path) -> Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(format!("{}.truth.json", path.display())).unwrap(),
+    )
+    .unwrap()
+}
+
+/// Every frame of a capture file: (timestamp, bytes).
+fn frames_of(path: &Path) -> Vec<(i64, Vec<u8>)> {
+    let f = std::fs::File::open(path).unwrap();
+    let mut r = CaptureReader::new(std::io::BufReader::new(f), false, 0).unwrap();
+    let mut out = Vec::new();
+    while let Ok(Some(fr)) = r.next_frame() {
+        out.push((fr.ts_ns, fr.data.to_vec()));
+    }
+    out
+}
+
+type Row = (String, String, String, String, bool);
+
+/// The truth's messages of one call.
+fn truth_rows(call: &Value) -> Vec<Row> {
+    call["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            let what = match m["method"].as_str() {
+                Some(meth) => meth.to_owned(),
+                None => m["status"].to_string(),
+            };
+            (
+                m["src"].as_str().unwrap().to_owned(),
+                m["dst"].as_str().unwrap().to_owned(),
+                what,
+                m["cseq"].as_str().unwrap_or("").to_owned(),
+                m["resend"].as_bool().unwrap_or(false),
+            )
+        })
+        .collect()
+}
+
+fn rows_of(model: &sipscope::model::Model, call_id: &str) -> Vec<Row> {
+    model.find(call_id).map_or_else(Vec::new, |d| {
+        d.messages
+            .iter()
+            .map(|m| {
+                (
+                    m.src.to_string(),
+                    m.dst.to_string(),
+                    m.label(),
+                    m.cseq_text().unwrap_or_default(),
+                    m.retransmission,
+                )
+            })
+            .collect()
+    })
+}
+
+/// The truth's RTP streams set up by one call's SDP: (src, dst, ssrc) → packets.
+fn truth_streams(truth: &Value, call: &Value) -> BTreeMap<(String, String, u32), u64> {
+    let frames: HashSet<u64> = call["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["frame"].as_u64())
+        .collect();
+    let mut out = BTreeMap::new();
+    for s in truth["rtp"]["streams"].as_array().into_iter().flatten() {
+        let setup = s["sdp_setup_frame"]
+            .as_u64()
+            .or_else(|| s["setup_frame"].as_u64());
+        if !setup.is_some_and(|f| frames.contains(&f)) {
+            continue;
+        }
+        let ssrc =
+            u32::from_str_radix(s["ssrc"].as_str().unwrap().trim_start_matches("0x"), 16).unwrap();
+        out.insert(
+            (
+                s["src"].as_str().unwrap().to_owned(),
+                s["dst"].as_str().unwrap().to_owned(),
+                ssrc,
+            ),
+            s["packets"].as_u64().unwrap(),
+        );
+    }
+    out
+}
+
+fn tshark() -> bool {
+    let here = Command::new("tshark").arg("--version").output().is_ok();
+    assert!(
+        here || std::env::var("CI").is_err(),
+        "tshark is missing (scripts/deps.sh --test installs it)"
+    );
+    here
+}
+
+/// tshark reads `path` without a word on stderr; returns the SIP messages
+/// of `call_id` it finds.
+fn tshark_sip_messages(path: &Path, call_id: &str) -> usize {
+    let out = Command::new("tshark")
+        .args(["-n", "-r"])
+        .arg(path)
+        .args(["-Y", "sip", "-T", "fields", "-e", "sip.Call-ID"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr: Vec<&str> = stderr
+        .lines()
+        .filter(|l| !l.starts_with("Running as user"))
+        .collect();
+    assert!(
+        out.status.success() && stderr.is_empty(),
+        "{}: {stderr:?}",
+        path.display()
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .flat_map(|l| l.split(','))
+        .filter(|c| *c == call_id)
+        .count()
+}
+
+#[test]
+fn every_call_exports_its_own_frames_messages_and_rtp() {
+    let dir = std::env::temp_dir().join(format!("sipscope-export-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let with_tshark = tshark();
+    let (mut calls_checked, mut tshark_checked, mut streams_checked) = (0, 0, 0);
+    for path in captures() {
+        let truth = truth_of(&path);
+        let model = sipscope::replay(&path).unwrap();
+        let source: HashSet<(i64, Vec<u8>)> = frames_of(&path).into_iter().collect();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let calls = truth["calls"].as_array().unwrap();
+        // Large captures: a hundred calls spread over the file.
+        let step = (calls.len() / 100).max(1);
+        for (n, call) in calls.iter().enumerate().step_by(step) {
+            let call_id = call["call_id"].as_str().unwrap_or("");
+            let Some(d) = model.find(call_id) else {
+                panic!("{name}: no dialog {call_id}");
+            };
+            for format in [Format::Pcap, Format::Pcapng] {
+                let out = dir.join(format!("call.{}", format.extension()));
+                let written = match export::export(&model, &[d], format, true, &out, true, |_| {}) {
+                    Ok(w) => w,
+                    // One link type per pcap: the UI then offers pcapng.
+                    Err(export::ExportError::Write(export::WriteError::MixedLinkTypes(_)))
+                        if format == Format::Pcap =>
+                    {
+                        continue;
+                    }
+                    Err(e) => panic!("{name} {call_id}: {e}"),
+                };
+                let got = frames_of(&out);
+                assert_eq!(got.len(), written.packets, "{name} {call_id}");
+                assert!(
+                    got.windows(2).all(|w| w[0].0 <= w[1].0),
+                    "{name}: not in time order"
+                );
+                for f in &got {
+                    assert!(
+                        source.contains(f),
+                        "{name} {call_id}: a frame not in the source"
+                    );
+                }
+                let back = sipscope::replay(&out).unwrap();
+                assert_eq!(
+                    rows_of(&back, call_id),
+                    truth_rows(call),
+                    "{name} {call_id} ({format:?}): messages differ from the truth"
+                );
+                for ((src, dst, ssrc), packets) in truth_streams(&truth, call) {
+                    let ours = back
+                        .streams_of(back.find(call_id).unwrap())
+                        .chain(back.unassociated_streams())
+                        .find(|s| {
+                            s.src.to_string() == src && s.dst.to_string() == dst && s.ssrc == ssrc
+                        })
+                        .map(|s| s.stats.packets);
+                    assert_eq!(
+                        ours,
+                        Some(packets),
+                        "{name} {call_id}: stream {src} -> {dst} {ssrc:#x}"
+                    );
+                    streams_checked += 1;
+                }
+                if with_tshark && n == 0 {
+                    // As many as tshark finds in the source (a snap length can
+                    // cut the Call-ID off, for tshark and for the truth file alike).
+                    let expected = tshark_sip_messages(&path, call_id);
+                    assert!(expected > 0, "{name}");
+                    assert_eq!(
+                        tshark_sip_messages(&out, call_id),
+                        expected,
+                        "{name} {format:?}"
+                    );
+                    tshark_checked += 1;
+                }
+            }
+            calls_checked += 1;
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+    eprintln!("{calls_checked} calls, {streams_checked} streams, {tshark_checked} tshark reads");
+    assert!(
+        calls_checked > 250 && streams_checked >= 40,
+        "{calls_checked} {streams_checked}"
+    );
+}
