@@ -145,7 +145,7 @@ impl Action {
             Self::Raw => "show or hide the raw message beside the ladder",
             Self::Extended => "extended flow: add legs tied by X-Call-ID",
             Self::Clear => "clear all dialogs",
-            Self::Save => "save the selected dialogs (export)",
+            Self::Save => "save calls: pcap, pcapng (with RTP), text, ladder, JSON",
             Self::Pause => "pause or resume the capture",
             Self::Autoscroll => "autoscroll: follow new dialogs",
             Self::OnlyCalls => "show only INVITE dialogs",

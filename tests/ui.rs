@@ -269,3 +269,109 @@ fn no_common_codec_and_a_488_are_explained() {
     );
     insta::assert_snapshot!("refused_488", t.backend());
 }
+
+/// Keys into the save dialog, as the loop hands them over.
+fn save_keys(a: &mut AppState, m: &Model, keys: &[sipscope::ui::app::SearchKey]) {
+    for k in keys {
+        a.save_key(*k, m);
+    }
+}
+
+#[test]
+fn save_dialog_writes_the_call_in_view_and_asks_before_replacing() {
+    use sipscope::ui::app::{Screen, SearchKey};
+    let m = model("gen__hold_resume_refer_rtp.pcap");
+    let mut a = app(&m);
+    a.apply(Action::Open, &m);
+    a.apply(Action::Save, &m);
+    assert_eq!(a.screen(), Screen::Save);
+    let dir = std::env::temp_dir().join(format!("sipscope-ui-save-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("call.pcap");
+    // The path field: clear the default name, type ours.
+    let form = a.save.as_mut().unwrap();
+    form.focus = 3;
+    form.path.clear();
+    for c in path.display().to_string().chars() {
+        a.save_key(SearchKey::Char(c), &m);
+    }
+    let t = draw(&a, &m, 110, 24);
+    let screen = format!("{:?}", t.backend());
+    assert!(screen.contains("the call in view (1)"), "{screen}");
+    assert!(screen.contains("[x] with RTP and RTCP"), "{screen}");
+    insta::assert_snapshot!(
+        t.backend()
+            .to_string()
+            .replace(&dir.display().to_string(), "DIR")
+    );
+    save_keys(&mut a, &m, &[SearchKey::Enter]);
+    a.wait_save();
+    assert_eq!(a.screen(), Screen::Ladder, "the dialog closes on success");
+    let status = a.status.clone().unwrap();
+    assert!(
+        status.starts_with("wrote 472 packets (18 SIP, 454 RTP) to "),
+        "{status}"
+    );
+    assert_eq!(sipscope::replay(&path).unwrap().stats().rtp_packets, 454);
+    // Again: the file exists, so the dialog asks; a second Enter replaces it.
+    a.apply(Action::Save, &m);
+    let form = a.save.as_mut().unwrap();
+    form.named = true;
+    form.path = path.display().to_string();
+    form.focus = 2;
+    save_keys(&mut a, &m, &[SearchKey::Char(' '), SearchKey::Enter]); // SIP only
+    assert!(
+        a.save
+            .as_ref()
+            .unwrap()
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("exists"),
+        "asks first"
+    );
+    save_keys(&mut a, &m, &[SearchKey::Enter]);
+    a.wait_save();
+    assert!(
+        a.status
+            .clone()
+            .unwrap()
+            .starts_with("wrote 18 packets (18 SIP, 0 RTP)")
+    );
+    // An error stays in the dialog, and nothing is written.
+    a.apply(Action::Save, &m);
+    let form = a.save.as_mut().unwrap();
+    form.path = dir.join("no/such/dir/x.pcap").display().to_string();
+    form.named = true;
+    save_keys(&mut a, &m, &[SearchKey::Enter]);
+    a.wait_save();
+    assert_eq!(a.screen(), Screen::Save);
+    let msg = a.save.as_ref().unwrap().message.clone().unwrap();
+    assert!(msg.contains("No such file or directory"), "{msg}");
+    // Text formats follow the extension.
+    let form = a.save.as_mut().unwrap();
+    form.path = dir.join("flow").display().to_string();
+    form.focus = 3;
+    save_keys(
+        &mut a,
+        &m,
+        &"..flow.txt"
+            .chars()
+            .skip(1)
+            .map(SearchKey::Char)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(
+        a.save.as_ref().unwrap().format,
+        sipscope::export::Format::Flow
+    );
+    save_keys(&mut a, &m, &[SearchKey::Enter]);
+    let flow = std::fs::read_to_string(dir.join("flow.flow.txt")).unwrap();
+    assert!(flow.contains("INVITE (1) SDP"), "{flow}");
+    assert_eq!(
+        flow.lines().filter(|l| l.contains("--")).count(),
+        18,
+        "{flow}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -321,6 +321,95 @@ pub fn save_atomically<T>(
     result
 }
 
+/// Frames ready to be written, apart from the model: a pcap or pcapng export
+/// can then run on another thread while the UI goes on.
+#[derive(Debug)]
+pub struct CaptureJob {
+    plan: Plan,
+    bytes: FrameBytes,
+    format: CaptureFormat,
+    calls: usize,
+    messages: usize,
+    with_rtp: bool,
+}
+
+impl CaptureJob {
+    /// Collects the frames of `dialogs` and opens the files they are in.
+    ///
+    /// # Errors
+    /// [`ExportError::Nothing`] for no dialogs; `MixedLinkTypes` for pcap
+    /// with several link types; I/O errors opening the capture files.
+    pub fn new(
+        model: &Model,
+        dialogs: &[&Dialog],
+        format: CaptureFormat,
+        with_rtp: bool,
+    ) -> Result<Self, ExportError> {
+        if dialogs.is_empty() {
+            return Err(ExportError::Nothing);
+        }
+        let plan = Plan::new(model, dialogs, with_rtp);
+        if format == CaptureFormat::Pcap {
+            let types = capture::linktypes(&plan.frames);
+            if types.len() > 1 {
+                return Err(WriteError::MixedLinkTypes(types).into());
+            }
+        }
+        let paths: Vec<Option<PathBuf>> = (0..=u16::MAX)
+            .take(model.source_count())
+            .map(|s| model.source_path(s).map(Path::to_path_buf))
+            .collect();
+        let bytes = FrameBytes::open(&paths)?;
+        Ok(Self {
+            plan,
+            bytes,
+            format,
+            calls: dialogs.len(),
+            messages: dialogs.iter().map(|d| d.messages.len()).sum(),
+            with_rtp,
+        })
+    }
+
+    /// How many packets the job writes.
+    #[must_use]
+    pub fn packets(&self) -> usize {
+        self.plan.frames.len()
+    }
+
+    /// Writes the file. `progress` is told how many packets are written.
+    ///
+    /// # Errors
+    /// As [`save_atomically`].
+    pub fn run(
+        &self,
+        path: &Path,
+        overwrite: bool,
+        progress: impl FnMut(usize),
+    ) -> Result<Written, ExportError> {
+        save_atomically(path, overwrite, |out| {
+            capture::write(&self.plan.frames, &self.bytes, self.format, out, progress)?;
+            Ok(())
+        })?;
+        Ok(Written {
+            path: path.to_path_buf(),
+            format: match self.format {
+                CaptureFormat::Pcap => Format::Pcap,
+                CaptureFormat::Pcapng => Format::Pcapng,
+            },
+            calls: self.calls,
+            packets: self.plan.frames.len(),
+            sip: self.plan.sip_frames,
+            media: self.plan.frames.len() - self.plan.sip_frames,
+            messages: self.messages,
+            rtp_not_kept: if self.with_rtp {
+                self.plan.rtp_not_kept
+            } else {
+                0
+            },
+        })
+    }
+}
+
 /// Exports `dialogs` to `path` in `format`. `progress` is told how many
 /// packets were written, as they are (for the frame formats).
 ///
@@ -338,56 +427,34 @@ pub fn export(
     if dialogs.is_empty() {
         return Err(ExportError::Nothing);
     }
-    let messages = dialogs.iter().map(|d| d.messages.len()).sum();
-    let mut written = Written {
+    let written = Written {
         path: path.to_path_buf(),
         format,
         calls: dialogs.len(),
         packets: 0,
         sip: 0,
         media: 0,
-        messages,
+        messages: dialogs.iter().map(|d| d.messages.len()).sum(),
         rtp_not_kept: 0,
     };
     match format {
-        Format::Pcap | Format::Pcapng => {
-            let plan = Plan::new(model, dialogs, with_rtp);
-            let cf = if format == Format::Pcap {
-                CaptureFormat::Pcap
-            } else {
-                CaptureFormat::Pcapng
-            };
-            let paths: Vec<Option<PathBuf>> = (0..=u16::MAX)
-                .take(model.source_count())
-                .map(|s| model.source_path(s).map(Path::to_path_buf))
-                .collect();
-            let bytes = FrameBytes::open(&paths).map_err(|e| ExportError::Io(path.into(), e))?;
-            if cf == CaptureFormat::Pcap {
-                let types = capture::linktypes(&plan.frames);
-                if types.len() > 1 {
-                    return Err(WriteError::MixedLinkTypes(types).into());
-                }
-            }
-            save_atomically(path, overwrite, |out| {
-                capture::write(&plan.frames, &bytes, cf, out, progress)?;
-                Ok(())
-            })?;
-            written.packets = plan.frames.len();
-            written.sip = plan.sip_frames;
-            written.media = plan.frames.len() - plan.sip_frames;
-            written.rtp_not_kept = if with_rtp { plan.rtp_not_kept } else { 0 };
-        }
+        Format::Pcap => CaptureJob::new(model, dialogs, CaptureFormat::Pcap, with_rtp)?
+            .run(path, overwrite, progress),
+        Format::Pcapng => CaptureJob::new(model, dialogs, CaptureFormat::Pcapng, with_rtp)?
+            .run(path, overwrite, progress),
         Format::Text => save_atomically(path, overwrite, |out| {
             text::write_messages(model, dialogs, out).map_err(ExportError::from)
-        })?,
+        })
+        .map(|()| written),
         Format::Flow => save_atomically(path, overwrite, |out| {
             text::write_flow(model, dialogs, out).map_err(ExportError::from)
-        })?,
+        })
+        .map(|()| written),
         Format::Json => save_atomically(path, overwrite, |out| {
             crate::report::json::write(model, Some(dialogs), &[], out).map_err(ExportError::from)
-        })?,
+        })
+        .map(|()| written),
     }
-    Ok(written)
 }
 
 /// A file name for an export of `dialogs`: from the first call's From and

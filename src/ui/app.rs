@@ -27,6 +27,8 @@ pub enum Screen {
     SdpDiff,
     /// Two messages marked with Space, side by side.
     MessageDiff,
+    /// The save dialog (F2), over the screen below.
+    Save,
 }
 
 /// How the ladder shows time.
@@ -146,6 +148,10 @@ pub struct AppState {
     pending_confirm: Option<Action>,
     /// Asks the loop to clear the model.
     pub clear_requested: bool,
+    /// The save dialog, while open.
+    pub save: Option<super::save::SaveForm>,
+    /// A pcap or pcapng save running on its thread.
+    pub saving: Option<super::save::Saving>,
 }
 
 impl AppState {
@@ -187,6 +193,8 @@ impl AppState {
             quit: false,
             pending_confirm: None,
             clear_requested: false,
+            save: None,
+            saving: None,
             config,
         }
     }
@@ -347,6 +355,15 @@ impl AppState {
             self.quit = true;
             return;
         }
+        if a == Action::Save
+            && matches!(
+                self.screen(),
+                Screen::CallList | Screen::Ladder | Screen::Streams | Screen::SdpDiff
+            )
+        {
+            self.open_save(model);
+            return;
+        }
         match self.screen() {
             Screen::CallList => self.call_list_action(a, model),
             Screen::Ladder => self.ladder_action(a, model),
@@ -408,9 +425,10 @@ impl AppState {
                     self.stack.push(Screen::Help);
                 }
             }
-            Screen::FilterForm => {
+            Screen::FilterForm | Screen::Save => {
                 if a == Action::Back {
                     self.stack.pop();
+                    self.save = None;
                 }
             }
         }
@@ -508,9 +526,6 @@ impl AppState {
             Action::SortReverse => {
                 self.ascending = !self.ascending;
                 self.rows_dirty = true;
-            }
-            Action::Save => {
-                self.status = Some("saving is not available yet (export is being built)".into());
             }
             _ => {}
         }
@@ -618,9 +633,6 @@ impl AppState {
             Action::PaneUp => scroll(&l.pane_scroll, -1),
             Action::PaneDown => scroll(&l.pane_scroll, 1),
             Action::Help => self.stack.push(Screen::Help),
-            Action::Save => {
-                self.status = Some("saving is not available yet (export is being built)".into());
-            }
             _ => {}
         }
     }
@@ -695,7 +707,11 @@ impl AppState {
                 self.search_input = None;
                 self.set_filter(&text);
             }
-            SearchKey::Tab => {}
+            SearchKey::Tab
+            | SearchKey::Up
+            | SearchKey::Down
+            | SearchKey::Left
+            | SearchKey::Right => {}
         }
     }
 
@@ -739,7 +755,11 @@ impl AppState {
                     f.pop();
                 }
             }
-            SearchKey::Tab => self.form.focus = (focus + 1) % FORM_FIELDS.len(),
+            SearchKey::Tab | SearchKey::Down => self.form.focus = (focus + 1) % FORM_FIELDS.len(),
+            SearchKey::Up => {
+                self.form.focus = (focus + FORM_FIELDS.len() - 1) % FORM_FIELDS.len();
+            }
+            SearchKey::Left | SearchKey::Right => {}
             SearchKey::Cancel => {
                 self.stack.pop();
             }
@@ -856,6 +876,10 @@ pub enum SearchKey {
     Enter,
     Cancel,
     Tab,
+    Up,
+    Down,
+    Left,
+    Right,
 }
 
 /// What a row sorts by.

@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod escape;
+pub mod save;
 pub mod terminal;
 pub mod theme;
 pub mod views;
@@ -79,6 +80,10 @@ fn text_key(code: KeyCode) -> Option<SearchKey> {
         KeyCode::Enter => SearchKey::Enter,
         KeyCode::Esc => SearchKey::Cancel,
         KeyCode::Tab => SearchKey::Tab,
+        KeyCode::Up | KeyCode::BackTab => SearchKey::Up,
+        KeyCode::Down => SearchKey::Down,
+        KeyCode::Left => SearchKey::Left,
+        KeyCode::Right => SearchKey::Right,
         _ => return None,
     })
 }
@@ -94,6 +99,10 @@ pub fn handle(ev: &Event, app: &mut AppState, model: &Model) {
             } else if app.screen() == Screen::FilterForm {
                 if let Some(t) = text_key(k.code) {
                     app.form_key(t);
+                }
+            } else if app.screen() == Screen::Save {
+                if let Some(t) = text_key(k.code) {
+                    app.save_key(t, model);
                 }
             } else if let Some(a) = app.keymap.action(k) {
                 app.apply(a, model);
@@ -178,7 +187,11 @@ pub fn run(
                 }
             }
         }
+        if app.poll_save() || app.saving.is_some() {
+            dirty = true; // the result, or progress
+        }
         if app.quit || interrupted.load(Ordering::Relaxed) {
+            app.wait_save();
             break;
         }
         let elapsed = rate_mark.0.elapsed();

@@ -213,6 +213,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
             (Action::FilterForm, "form"),
             (Action::SortNext, "sort"),
             (Action::Columns, "columns"),
+            (Action::Save, "save"),
             (Action::Pause, "pause"),
             (Action::Back, "quit"),
         ],

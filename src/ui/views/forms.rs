@@ -8,6 +8,7 @@ use super::put;
 use crate::config::Column;
 use crate::keymap::Action;
 use crate::ui::app::{AppState, FORM_FIELDS};
+use crate::ui::save::SAVE_FIELDS;
 use crate::ui::{escape, theme};
 
 fn boxed(buf: &mut Buffer, area: Rect, w: u16, h: u16, title: &str) -> Rect {
@@ -57,6 +58,85 @@ pub fn draw_filter(buf: &mut Buffer, area: Rect, app: &AppState) {
             if focus { theme::cursor() } else { Style::new() },
         );
     }
+}
+
+/// The save dialog: four fields, a line for errors or progress, and keys.
+pub fn draw_save(buf: &mut Buffer, area: Rect, app: &AppState) {
+    let Some(form) = &app.save else {
+        return;
+    };
+    let r = boxed(
+        buf,
+        area,
+        76,
+        10,
+        "Save   Tab/↑↓ field   ←→ Space change   Enter save   Esc cancel",
+    );
+    let what = form
+        .choices
+        .get(form.what)
+        .map_or_else(String::new, |(w, ids)| {
+            crate::ui::save::SaveForm::label(*w, ids.len())
+        });
+    let rtp = if !form.format.holds_frames() {
+        "(pcap and pcapng only)".to_owned()
+    } else if form.with_rtp {
+        "[x] with RTP and RTCP".to_owned()
+    } else {
+        "[ ] SIP only".to_owned()
+    };
+    let values = [
+        format!("‹ {what} ›"),
+        format!("‹ {} ›", form.format.name()),
+        rtp,
+        format!(
+            "{}{}",
+            escape::text(&form.path),
+            if form.focus == 3 { "_" } else { "" }
+        ),
+    ];
+    for (i, (label, value)) in SAVE_FIELDS.iter().zip(values.iter()).enumerate() {
+        let y = r.y + 2 + u16::try_from(i).unwrap_or(0);
+        let focus = i == form.focus;
+        put(
+            buf,
+            r,
+            r.x + 2,
+            y,
+            label,
+            8,
+            if focus { theme::title() } else { Style::new() },
+        );
+        put(
+            buf,
+            r,
+            r.x + 11,
+            y,
+            value,
+            r.width.saturating_sub(12),
+            if focus { theme::cursor() } else { Style::new() },
+        );
+    }
+    let note = if let Some(s) = &app.saving {
+        let done = s.done.load(std::sync::atomic::Ordering::Relaxed);
+        let pct = (done * 100).checked_div(s.total).unwrap_or(100);
+        format!(
+            "writing {} … {done} of {} packets ({pct}%)",
+            s.path.display(),
+            s.total
+        )
+    } else {
+        form.message.clone().unwrap_or_default()
+    };
+    put(
+        buf,
+        r,
+        r.x + 2,
+        r.y + 7,
+        &escape::text(&note),
+        r.width.saturating_sub(4),
+        theme::title(),
+    );
 }
 
 pub fn draw_columns(buf: &mut Buffer, area: Rect, app: &AppState) {

@@ -386,6 +386,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
             (Action::Extended, "legs"),
             (Action::Streams, "RTP"),
             (Action::SdpDiff, "SDP diff"),
+            (Action::Save, "save"),
             (Action::PaneDown, "scroll pane"),
         ],
     );

@@ -30,7 +30,11 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
     if area.width == 0 || area.height == 0 {
         return;
     }
-    match app.screen() {
+    draw_screen(buf, area, app, model, app.screen());
+}
+
+fn draw_screen(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model, screen: Screen) {
+    match screen {
         Screen::CallList => call_list::draw(buf, area, app, model),
         Screen::Ladder => ladder::draw(buf, area, app, model),
         Screen::Message => message::draw_full(buf, area, app, model),
@@ -45,6 +49,18 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         Screen::Columns => {
             call_list::draw(buf, area, app, model);
             forms::draw_columns(buf, area, app);
+        }
+        Screen::Save => {
+            let below = app
+                .stack
+                .iter()
+                .rev()
+                .nth(1)
+                .copied()
+                .filter(|s| *s != Screen::Save)
+                .unwrap_or(Screen::CallList);
+            draw_screen(buf, area, app, model, below);
+            forms::draw_save(buf, area, app);
         }
     }
 }

@@ -105,10 +105,21 @@ fn draw_chart(
 
 pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
     let streams = app.ladder_streams(model);
+    let not_kept: u64 = streams.iter().map(|s| s.frames_not_kept).sum();
+    let budget = model
+        .rtp_keep_per_call()
+        .map_or_else(|| "all".to_owned(), |b| format!("{} MB per call", b >> 20));
     let title = format!(
-        " RTP streams  {} stream{}",
+        " RTP streams  {} stream{}{}",
         streams.len(),
-        if streams.len() == 1 { "" } else { "s" }
+        if streams.len() == 1 { "" } else { "s" },
+        if not_kept > 0 {
+            format!(
+                "   media not kept for export: {not_kept} packets (budget {budget}, --rtp-keep)"
+            )
+        } else {
+            String::new()
+        }
     );
     title_bar(buf, area, &title);
     let header = format!(
