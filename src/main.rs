@@ -70,6 +70,22 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     };
     let mut model = Model::new(limits);
     let live = cli.interface.is_some();
+    let export = match &cli.write {
+        Some(path) => Some(ExportPlan::new(cli, path)?),
+        None => None,
+    };
+    let mut recording = match &export {
+        Some(e) if live => {
+            let mut r = e.live(cli);
+            // Before root is dropped: the file may be where only root writes.
+            r.recorder
+                .prepare()
+                .with_context(|| format!("cannot write {}", e.path.display()))?;
+            capture::privileges::give_to_target(&r.recorder.first_file(), cli.user.as_deref())?;
+            Some(r)
+        }
+        _ => None,
+    };
     let source = if let Some(iface) = &cli.interface {
         let cap = live::LiveCapture::open(&live::LiveOptions {
             interface: iface.clone(),
@@ -134,14 +150,6 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         duration: cli.duration.filter(|_| live).map(Duration::from_secs),
         count: cli.count,
     };
-    let export = match &cli.write {
-        Some(path) => Some(ExportPlan::new(cli, path)?),
-        None => None,
-    };
-    let mut recording = match &export {
-        Some(e) if live => Some(e.live(cli)),
-        _ => None,
-    };
     let outcome = headless::run(
         &mut model,
         &rx,
@@ -153,7 +161,8 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     join_capture(handle, &log_path, &outcome.warnings)?;
 
     let mut failed = outcome.failure.clone();
-    if let Some(r) = &recording {
+    if let Some(r) = &mut recording {
+        r.recorder.finish();
         let files: Vec<String> = r
             .recorder
             .files()

@@ -305,3 +305,255 @@ fn live_capture_stops_on_time_and_delivers_the_last_message_when_idle() {
         "the last messages did not arrive"
     );
 }
+
+/// The Call-IDs of a capture, from its tshark truth file, with their message counts.
+fn truth_calls(name: &str) -> Vec<(String, u64)> {
+    let t: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{}.truth.json", data(name))).unwrap(),
+    )
+    .unwrap();
+    t["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["call_id"].as_str().unwrap().to_owned(),
+                c["message_count"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("sipscope-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn write_exports_the_chosen_calls_in_the_format_the_name_asks() {
+    let dir = temp_dir("write");
+    let input = data("gen__busy_486_3calls.pcap");
+    let calls = truth_calls("gen__busy_486_3calls.pcap");
+    let (id, count) = &calls[1];
+    let out_pcap = dir.join("one.pcap");
+    let out = sipscope(&[
+        "-r",
+        &input,
+        "--no-ui",
+        "-w",
+        out_pcap.to_str().unwrap(),
+        "--call-id",
+        id,
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains(&format!("wrote {count} packets ({count} SIP, 0 RTP)")),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty(), "no report unless asked");
+    let back = sipscope::replay(&out_pcap).unwrap();
+    assert_eq!(back.len(), 1);
+    assert_eq!(back.find(id).unwrap().messages.len() as u64, *count);
+
+    // --filter as the call list's `/`: all three calls are busy.
+    let all = dir.join("busy.pcapng");
+    let out = sipscope(&[
+        "-r",
+        &input,
+        "-N",
+        "-w",
+        all.to_str().unwrap(),
+        "--filter",
+        "486",
+    ]);
+    assert!(out.status.success());
+    assert_eq!(
+        &std::fs::read(&all).unwrap()[..4],
+        &[0x0A, 0x0D, 0x0D, 0x0A]
+    );
+    assert_eq!(sipscope::replay(&all).unwrap().len(), 3);
+    let none = dir.join("none.pcap");
+    let out = sipscope(&[
+        "-r",
+        &input,
+        "-N",
+        "-w",
+        none.to_str().unwrap(),
+        "--filter",
+        "^nomatch$",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to export"));
+    assert!(!none.exists());
+
+    // Text, ladder text and JSON follow the extension; --format overrides.
+    let txt = dir.join("calls.txt");
+    assert!(
+        sipscope(&[
+            "-r",
+            &input,
+            "-N",
+            "-w",
+            txt.to_str().unwrap(),
+            "--call-id",
+            id
+        ])
+        .status
+        .success()
+    );
+    let saved = std::fs::read_to_string(&txt).unwrap();
+    assert_eq!(saved.matches(" -> ").count() as u64, *count, "{saved}");
+    assert!(saved.contains("SIP/2.0 486 Busy Here"), "{saved}");
+    let json = dir.join("calls.json");
+    assert!(
+        sipscope(&["-r", &input, "-N", "-w", json.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let j: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(j["calls"].as_array().unwrap().len(), 3);
+    let raw = dir.join("calls.bin");
+    let out = sipscope(&["-r", &input, "-N", "-w", raw.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--format"));
+    let out = sipscope(&[
+        "-r",
+        &input,
+        "-N",
+        "-w",
+        raw.to_str().unwrap(),
+        "--format",
+        "flow",
+    ]);
+    assert!(out.status.success());
+    let flow = std::fs::read_to_string(&raw).unwrap();
+    assert_eq!(
+        flow.lines().filter(|l| l.contains("--")).count(),
+        calls.iter().map(|c| usize::try_from(c.1).unwrap()).sum::<usize>()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn pcap_cannot_hold_two_link_types_and_pcapng_can() {
+    let dir = temp_dir("linktypes");
+    // Two different captures (the SLL copy of the busy calls would be
+    // dropped as duplicates of the Ethernet one).
+    let (eth, sll) = (
+        data("gen__cancel_487_3calls.pcap"),
+        data("gen__sll_busy_486_3calls.pcap"),
+    );
+    let pcap = dir.join("both.pcap");
+    let out = sipscope(&["-r", &eth, "-r", &sll, "-N", "-w", pcap.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("save as pcapng"));
+    assert!(!pcap.exists());
+    let ng = dir.join("both.pcapng");
+    let out = sipscope(&["-r", &eth, "-r", &sll, "-N", "-w", ng.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if let Ok(t) = Command::new("tshark")
+        .args([
+            "-r",
+            ng.to_str().unwrap(),
+            "-T",
+            "fields",
+            "-e",
+            "frame.encap_type",
+        ])
+        .output()
+    {
+        let enc = String::from_utf8_lossy(&t.stdout);
+        let mut kinds: Vec<&str> = enc.lines().collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        assert_eq!(
+            kinds.len(),
+            2,
+            "two interfaces, one per link type: {kinds:?}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn live_write_rotates_by_time_and_keeps_the_newest_files() {
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: live capture needs root");
+        return;
+    }
+    let dir = temp_dir("rotate");
+    // sipscope drops root after opening the capture and the first file: the
+    // files after it are made by the unprivileged user, as with tcpdump -Z.
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o1777)).unwrap();
+    let base = dir.join("live.pcap");
+    let child = Command::new(env!("CARGO_BIN_EXE_sipscope"))
+        .args([
+            "-i",
+            "lo",
+            "--no-ui",
+            "--duration",
+            "4",
+            "-w",
+            base.to_str().unwrap(),
+        ])
+        .args(["--rotate-seconds", "1", "--rotate-keep", "2"])
+        .args([
+            "--log-file",
+            "/tmp/sipscope-rotate-test.log",
+            "udp",
+            "port",
+            "5097",
+        ])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    // Bounded: 20 messages, 130 ms apart (2.6 s).
+    for i in 0..20 {
+        let msg = format!(
+            "OPTIONS sip:ping@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKrot{i}\r\n\
+             From: <sip:t@127.0.0.1>;tag=1\r\nTo: <sip:ping@127.0.0.1>\r\nCall-ID: rotate-{i}\r\n\
+             CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+        );
+        sock.send_to(msg.as_bytes(), ("127.0.0.1", 5097)).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(130));
+    }
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("wrote 20 packets to"), "{err}");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    // 2.5 s of messages in 1 s files: three files, the newest two kept.
+    assert_eq!(files.len(), 2, "{files:?}");
+    assert!(
+        files[0].to_string_lossy().ends_with("live-00002.pcap"),
+        "{files:?}"
+    );
+    assert!(
+        files[1].to_string_lossy().ends_with("live-00003.pcap"),
+        "{files:?}"
+    );
+    let kept: Vec<u64> = files
+        .iter()
+        .map(|f| sipscope::replay(f).unwrap().stats().sip_messages)
+        .collect();
+    // 1 s of messages 130 ms apart: 7 or 8 in a whole file.
+    assert!(
+        (7..=8).contains(&kept[0]) && kept[1] > 0 && kept.iter().sum::<u64>() < 20,
+        "{kept:?}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -21,6 +21,20 @@ fn target(user: Option<&str>) -> anyhow::Result<(Uid, Gid, String)> {
     Ok((u.uid, u.gid, u.name))
 }
 
+/// Gives a file made as root to the user root will be dropped to, so that
+/// user can go on with it (delete it when rotating). Nothing when not root.
+///
+/// # Errors
+/// When the user is unknown or the file cannot be given away.
+pub fn give_to_target(path: &std::path::Path, user: Option<&str>) -> anyhow::Result<()> {
+    if !nix::unistd::geteuid().is_root() {
+        return Ok(());
+    }
+    let (uid, gid, _) = target(user)?;
+    std::os::unix::fs::chown(path, Some(uid.as_raw()), Some(gid.as_raw()))?;
+    Ok(())
+}
+
 /// Drops root if we have it. Returns the user we became, or `None` when we
 /// were not root.
 ///

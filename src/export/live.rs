@@ -83,6 +83,8 @@ pub struct Recorder {
     files: VecDeque<PathBuf>,
     bytes: FrameBytes,
     scratch: Vec<u8>,
+    /// The first file, made before root was dropped.
+    prepared: Option<File>,
     pub frames: u64,
     /// Frames a pcap file could not hold (another link type).
     pub skipped: u64,
@@ -105,9 +107,35 @@ impl Recorder {
             files: VecDeque::new(),
             bytes: FrameBytes::default(),
             scratch: Vec::new(),
+            prepared: None,
             frames: 0,
             skipped: 0,
             failed: None,
+        }
+    }
+
+    /// Creates the first file now (while still root, before the capture
+    /// drops privileges; the header follows with the first frame).
+    ///
+    /// # Errors
+    /// When the file cannot be created.
+    pub fn prepare(&mut self) -> io::Result<()> {
+        self.prepared = Some(File::create(self.name(1))?);
+        Ok(())
+    }
+
+    /// The name of the first file.
+    #[must_use]
+    pub fn first_file(&self) -> PathBuf {
+        self.name(1)
+    }
+
+    /// Ends the recording: flushes, and removes a prepared file that got
+    /// nothing.
+    pub fn finish(&mut self) {
+        self.flush();
+        if self.prepared.take().is_some() {
+            let _ = std::fs::remove_file(self.name(1));
         }
     }
 
@@ -231,7 +259,11 @@ impl Recorder {
         }
         self.index += 1;
         let path = self.name(self.index);
-        let mut out = BufWriter::with_capacity(1 << 16, File::create(&path)?);
+        let file = match self.prepared.take() {
+            Some(f) if self.index == 1 => f,
+            _ => File::create(&path)?,
+        };
+        let mut out = BufWriter::with_capacity(1 << 16, file);
         let mut head = Vec::new();
         self.linktypes.clear();
         match self.format {

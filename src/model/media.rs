@@ -616,4 +616,63 @@ mod tests {
         m.ingest(&hash, Frames::new());
         assert_eq!(m.streams()[0].dtmf, "5#");
     }
+
+    fn one_frame(ms: i64) -> Frames {
+        smallvec::smallvec![FrameRef {
+            ts_ns: ms * 1_000_000,
+            linktype: 1,
+            source: 0,
+            orig_len: 214,
+            loc: crate::decode::FrameLoc::File {
+                offset: 0,
+                len: 214
+            },
+        }]
+    }
+
+    #[test]
+    fn frames_are_kept_newest_first_within_the_call_budget() {
+        // Room for 10 frames per call.
+        let mut m = Media::new(Some(10 * FRAME_COST), 1 << 20);
+        let _ = m.expect(DialogId(1), &sdp(5000));
+        let _ = m.expect(DialogId(1), &[SocketAddr::from(([192, 0, 2, 1], 4000))]);
+        for i in 0..8u16 {
+            m.ingest(
+                &pkt(i, i64::from(i) * 20, 0, 0),
+                one_frame(i64::from(i) * 20),
+            );
+            // The other direction, same call.
+            let mut back = pkt(i, i64::from(i) * 20 + 1, 0, 0);
+            std::mem::swap(&mut back.src, &mut back.dst);
+            m.ingest(&back, one_frame(i64::from(i) * 20 + 1));
+        }
+        let streams: Vec<&RtpStream> = m.of_dialog(DialogId(1)).collect();
+        assert_eq!(streams.len(), 2);
+        let kept: usize = streams.iter().map(|s| s.frames.len()).sum();
+        let dropped: u64 = streams.iter().map(|s| s.frames_not_kept).sum();
+        assert_eq!((kept, dropped), (10, 6));
+        // The newest: from 60 ms on, in both directions.
+        assert!(
+            streams
+                .iter()
+                .all(|s| s.frames.front().unwrap().ts_ns >= 60_000_000)
+        );
+        assert_eq!(m.kept_bytes(), 10 * FRAME_COST);
+        assert_eq!(m.forget_dialog(DialogId(1)), 10 * FRAME_COST);
+        assert_eq!(m.kept_bytes(), 0);
+    }
+
+    #[test]
+    fn the_total_ceiling_holds_whatever_the_per_call_budget() {
+        let mut m = Media::new(None, 5 * FRAME_COST);
+        for i in 0..9u16 {
+            m.ingest(
+                &pkt(i, i64::from(i) * 20, 0, 0),
+                one_frame(i64::from(i) * 20),
+            );
+        }
+        let s = &m.streams()[0];
+        assert_eq!((s.frames.len(), s.frames_not_kept), (5, 4));
+        assert!(m.kept_bytes() <= 5 * FRAME_COST);
+    }
 }

@@ -61,6 +61,9 @@ struct Stream {
     max_delta_ms: f64,
     mos: f64,
     dtmf: String,
+    /// Frames kept for export, and frames let go to stay within the budget.
+    frames_kept: usize,
+    frames_not_kept: u64,
     /// What the other side's RTCP reports said of this stream.
     #[serde(skip_serializing_if = "Option::is_none")]
     rtcp: Option<crate::model::media::RtcpView>,
@@ -92,6 +95,8 @@ fn stream(s: &crate::model::media::RtpStream) -> Stream {
         max_delta_ms: round3(ms(st.max_delta_ns)),
         mos: s.mos(),
         dtmf: s.dtmf.clone(),
+        frames_kept: s.frames.len(),
+        frames_not_kept: s.frames_not_kept,
         rtcp: s.rtcp,
     }
 }
