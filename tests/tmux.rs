@@ -18,7 +18,13 @@ fn tmux(name: &str) -> Command {
 
 impl Session {
     fn start(args: &str) -> Option<Self> {
-        let name = format!("sipscope-test-{}", std::process::id());
+        Self::start_in(&std::env::temp_dir(), "main", args)
+    }
+
+    /// Starts sipscope in `dir` (its working directory) on a server named
+    /// after the test `tag`.
+    fn start_in(dir: &std::path::Path, tag: &str, args: &str) -> Option<Self> {
+        let name = format!("sipscope-test-{tag}-{}", std::process::id());
         let cmd = format!(
             "{} {args} --log-file {}/sipscope-tmux.log",
             env!("CARGO_BIN_EXE_sipscope"),
@@ -38,6 +44,8 @@ impl Session {
                     "150",
                     "-y",
                     "30",
+                    "-c",
+                    &dir.display().to_string(),
                     &cmd,
                 ])
                 .env("TERM", "xterm-256color")
@@ -156,4 +164,46 @@ fn a_user_browses_a_capture_in_tmux() {
             .success(),
         "sipscope did not quit on q"
     );
+}
+
+/// Select a call, F2, Enter: the file lands in the working directory under
+/// the default name, and tshark reads it back, RTP included.
+#[test]
+fn a_user_saves_a_call_with_its_rtp_and_tshark_reads_it() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("skipped: tmux is not installed (scripts/test.sh installs it)");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("sipscope-tmux-save-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let capture = format!(
+        "{}/tests/data/gen__hold_resume_refer_rtp.pcap",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let s = Session::start_in(&dir, "save", &format!("-r {capture}")).expect("tmux session");
+    s.wait_for("Dialogs 1 (shown 1)");
+    s.keys(&["Enter"]);
+    s.wait_for("Call flow");
+    s.keys(&["F2"]);
+    let dialog = s.wait_for("Enter save");
+    assert!(dialog.contains("the call in view (1)"), "{dialog}");
+    assert!(dialog.contains("[x] with RTP and RTCP"), "{dialog}");
+    assert!(dialog.contains("calls-alice-bob-0016.pcap"), "{dialog}");
+    s.keys(&["Enter"]);
+    let done = s.wait_for("wrote 472 packets (18 SIP, 454 RTP) to calls-alice-bob-0016.pcap");
+    assert!(done.contains("Call flow"), "back on the ladder: {done}");
+    let saved = dir.join("calls-alice-bob-0016.pcap");
+    assert!(saved.exists());
+    if let Ok(out) = Command::new("tshark").arg("-r").arg(&saved).output() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() && !stderr.lines().any(|l| !l.starts_with("Running as user")),
+            "{stderr}"
+        );
+        assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 472);
+    }
+    s.keys(&["q"]);
+    drop(s);
+    std::fs::remove_dir_all(&dir).unwrap();
 }
