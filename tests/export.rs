@@ -128,6 +128,30 @@ fn tshark() -> bool {
     here
 }
 
+/// Wireshark's file library (capinfos) reads `path` to the end without a
+/// word on stderr, and counts `frames` packets.
+fn capinfos_reads(path: &Path, frames: usize) {
+    let out = Command::new("capinfos")
+        .args(["-c", "-M"])
+        .arg(path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stderr.trim().is_empty(),
+        "{}: {stderr}",
+        path.display()
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("Number of packets:")
+                && l.trim().ends_with(&format!(" {frames}"))),
+        "{}: {text}",
+        path.display()
+    );
+}
+
 /// tshark reads `path` without a word on stderr; returns the SIP messages
 /// of `call_id` it finds.
 fn tshark_sip_messages(path: &Path, call_id: &str) -> usize {
@@ -160,6 +184,7 @@ fn every_call_exports_its_own_frames_messages_and_rtp() {
     std::fs::create_dir_all(&dir).unwrap();
     let with_tshark = tshark();
     let (mut calls_checked, mut tshark_checked, mut streams_checked) = (0, 0, 0);
+    let mut capinfos_checked = 0;
     for path in captures() {
         let truth = truth_of(&path);
         let model = sipscope::replay(&path).unwrap();
@@ -218,6 +243,10 @@ fn every_call_exports_its_own_frames_messages_and_rtp() {
                     );
                     streams_checked += 1;
                 }
+                if with_tshark {
+                    capinfos_reads(&out, written.packets);
+                    capinfos_checked += 1;
+                }
                 if with_tshark && n == 0 {
                     // As many as tshark finds in the source (a snap length can
                     // cut the Call-ID off, for tshark and for the truth file alike).
@@ -235,7 +264,9 @@ fn every_call_exports_its_own_frames_messages_and_rtp() {
         }
     }
     std::fs::remove_dir_all(&dir).unwrap();
-    eprintln!("{calls_checked} calls, {streams_checked} streams, {tshark_checked} tshark reads");
+    eprintln!(
+        "{calls_checked} calls, {streams_checked} streams, {capinfos_checked} files read by capinfos, {tshark_checked} by tshark"
+    );
     assert!(
         calls_checked > 250 && streams_checked >= 40,
         "{calls_checked} {streams_checked}"
