@@ -27,6 +27,8 @@ const MAX_EXPECTED: usize = 100_000;
 const RATE_HISTORY: usize = 3600;
 /// RTCP frames kept per flow for export (one every few seconds: hours).
 const RTCP_FRAMES_PER_FLOW: usize = 4096;
+/// Streams of a dialog looked at for its oldest kept frame.
+const MAX_STREAMS_SCANNED: usize = 16;
 /// What keeping one frame reference costs, beside bytes it holds in memory.
 const FRAME_COST: usize = std::mem::size_of::<FrameRef>();
 
@@ -256,9 +258,13 @@ impl Media {
         dialog.kept_bytes += cost;
         while dialog.kept_bytes > limit {
             // The dialog's stream whose oldest kept frame is the oldest.
+            // A dialog has a few streams; one flooded with SSRCs may have
+            // thousands, so only the first few and this one are looked at.
             let Some(oldest) = dialog
                 .streams
                 .iter()
+                .take(MAX_STREAMS_SCANNED)
+                .chain(std::iter::once(&idx))
                 .filter_map(|i| Some((*i, self.streams.get(*i)?.frames.front()?.ts_ns)))
                 .min_by_key(|(_, ts)| *ts)
                 .map(|(i, _)| i)
@@ -674,5 +680,18 @@ mod tests {
         let s = &m.streams()[0];
         assert_eq!((s.frames.len(), s.frames_not_kept), (5, 4));
         assert!(m.kept_bytes() <= 5 * FRAME_COST);
+    }
+
+    #[test]
+    fn an_ssrc_flood_on_a_call_stays_within_its_budget_and_linear() {
+        let mut m = Media::new(Some(10 * FRAME_COST), 1 << 30);
+        let _ = m.expect(DialogId(1), &sdp(5000));
+        for i in 0..50_000u32 {
+            let mut p = pkt(1, i64::from(i), 0, 0);
+            p.header.ssrc = i;
+            m.ingest(&p, one_frame(i64::from(i)));
+        }
+        assert_eq!(m.of_dialog(DialogId(1)).count(), 50_000);
+        assert!(m.kept_bytes() <= 10 * FRAME_COST, "{}", m.kept_bytes());
     }
 }
