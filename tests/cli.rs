@@ -433,7 +433,10 @@ fn write_exports_the_chosen_calls_in_the_format_the_name_asks() {
     let flow = std::fs::read_to_string(&raw).unwrap();
     assert_eq!(
         flow.lines().filter(|l| l.contains("--")).count(),
-        calls.iter().map(|c| usize::try_from(c.1).unwrap()).sum::<usize>()
+        calls
+            .iter()
+            .map(|c| usize::try_from(c.1).unwrap())
+            .sum::<usize>()
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
