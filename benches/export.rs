@@ -41,7 +41,7 @@ fn time_it<T>(label: &str, runs: usize, mut f: impl FnMut() -> T) -> (Duration, 
     let median = times[times.len() / 2];
     let max = times[times.len() - 1];
     println!(
-        "{label:<58} median {:>9.3} ms   max {:>9.3} ms   ({runs} runs)",
+        "{label:<58} median {:>10.4} ms   max {:>10.4} ms   ({runs} runs)",
         ms(median),
         ms(max)
     );
@@ -91,7 +91,7 @@ fn main() {
         model.stats().sip_messages,
         load.as_secs_f64()
     );
-    assert!(model.len() > 0, "no dialog in {}", path.display());
+    assert!(!model.is_empty(), "no dialog in {}", path.display());
 
     let dir = std::env::temp_dir().join(format!("sipscope-export-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -100,10 +100,7 @@ fn main() {
     // One call from the middle of the file, found as `-w --call-id` finds it.
     let middle = model.dialogs().nth(model.len() / 2).unwrap();
     let call_id = middle.call_id.clone();
-    println!(
-        "one call: {call_id} ({} messages)",
-        middle.messages.len()
-    );
+    println!("one call: {call_id} ({} messages)", middle.messages.len());
     let selection = Selection {
         call_ids: vec![call_id.clone()],
         filter: None,
@@ -159,7 +156,7 @@ fn main() {
     let w = export_to(model, &all, Format::Pcap, false, &out("all.pcap"));
     let first = t.elapsed();
     println!(
-        "{:<58} first  {:>9.3} ms",
+        "{:<58} first  {:>10.4} ms",
         format!("export all {} calls to pcap", all.len()),
         ms(first)
     );
@@ -174,7 +171,7 @@ fn main() {
             .collect();
         times.sort();
         println!(
-            "{:<58} median {:>9.3} ms   max {:>9.3} ms   (3 more runs)",
+            "{:<58} median {:>10.4} ms   max {:>10.4} ms   (3 more runs)",
             format!("export all {} calls to pcap", all.len()),
             ms(times[1]),
             ms(times[2])
