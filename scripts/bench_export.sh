@@ -5,14 +5,13 @@
 # Usage: scripts/bench_export.sh [CALL_ID]   (default: the first Call-ID after the middle byte)
 #
 # What it measures, under `/usr/bin/time -v` (wall clock, maximum resident set size):
-#   sipscope  target/release/sipscope -r FILE --no-ui -w OUT.pcap --call-id ID -l 1000000
+#   sipscope  target/release/sipscope -r FILE --no-ui -w OUT.pcap --call-id ID
 #   tshark    tshark -r FILE -Y 'sip.Call-ID == "ID"' -F pcap -w OUT.pcap
 #   sngrep    sngrep -N -q -I FILE -O OUT.pcap 'Call-ID: ID'   (the match expression, a regex
 #             on the payload of a dialog's first message, is what selects the call headless)
 # sipscope runs REPEAT times (default 3; median wall, largest peak), the others REPEAT_OTHERS
-# times (default 1). The page cache is warmed first. `-l 1000000` keeps every dialog, as in
-# scripts/bench.sh: with the default `-l 20000` a call from the middle of this file has been
-# let go by the end of the read; the script runs that default command once and says what it did.
+# times (default 1). The page cache is warmed first. With --call-id, sipscope keeps only the
+# chosen calls (so no dialog limit can let the call go before the end of the read).
 #
 # Checks: sipscope's file has as many frames as tshark's own selection (`tshark -r OUT | wc -l`),
 # more than none, and the same frames byte for byte (tcpdump -xx of both); sngrep's file is
@@ -167,7 +166,7 @@ echo "exporting Call-ID $call_id from $file ($size_mb MB):" \
     "sipscope x$repeat, tshark and sngrep x$repeat_others (timeout ${run_timeout}s each)" >&2
 
 declare -A walls=() rss=()
-measure "$repeat" "$bin" -r "$file" --no-ui -w "$tmp/x.pcap" --call-id "$call_id" -l 1000000
+measure "$repeat" "$bin" -r "$file" --no-ui -w "$tmp/x.pcap" --call-id "$call_id"
 walls[sipscope]=$wall rss[sipscope]=$rss_kb
 sipscope_runs=$runs_list
 sipscope_said=$(grep '^sipscope: wrote' "$tmp/stderr" || true)
@@ -177,14 +176,6 @@ walls[tshark]=$wall rss[tshark]=$rss_kb
 
 measure "$repeat_others" sngrep -N -q -I "$file" -O "$tmp/z.pcap" "Call-ID: $call_re"
 walls[sngrep]=$wall rss[sngrep]=$rss_kb
-
-# The same command with the default dialog limit (-l 20000), once.
-rc=0
-/usr/bin/time -f '%e %M' -o "$tmp/time" timeout "$run_timeout" \
-    "$bin" -r "$file" --no-ui -w "$tmp/d.pcap" --call-id "$call_id" > /dev/null 2> "$tmp/stderr" ||
-    rc=$?
-default_said=$(grep '^sipscope: ' "$tmp/stderr" | head -n 1 || true)
-read -r default_wall _ < <(tail -n 1 "$tmp/time")
 
 # ---- checks and the table --------------------------------------------------------------------
 
@@ -215,12 +206,6 @@ else
     echo "sngrep did not select the call headless (it wrote $sngrep_frames frames," \
         "tshark selects $want): left out of the ratios"
     tools=(sipscope tshark)
-fi
-if ((rc == 0)); then
-    echo "default -l 20000 (${default_wall} s): ${default_said:-<said nothing>}"
-else
-    echo "default -l 20000 (${default_wall} s, exit $rc): ${default_said:-<said nothing>}" \
-        "(the call was let go before the end of the read)"
 fi
 
 echo

@@ -54,14 +54,10 @@ pub struct Cli {
     #[arg(long, value_name = "NAME")]
     pub user: Option<String>,
 
-    /// Keep at most N dialogs; the oldest finished ones make room.
-    #[arg(
-        short = 'l',
-        long = "limit",
-        value_name = "N",
-        default_value_t = 20_000
-    )]
-    pub limit: usize,
+    /// Keep at most N dialogs; the oldest finished ones make room (default
+    /// 20000; no limit when -w exports from a file, --mem still applies).
+    #[arg(short = 'l', long = "limit", value_name = "N")]
+    pub limit: Option<usize>,
 
     /// Memory budget for message bytes and frames kept, in MiB.
     #[arg(long = "mem", value_name = "MB", default_value_t = 512)]

@@ -8,3 +8,6 @@ pub type Seeded = foldhash::fast::RandomState;
 
 /// A `HashMap` with a seeded hasher.
 pub type Map<K, V> = std::collections::HashMap<K, V, Seeded>;
+
+/// A set keyed by wire data, seeded like [`Map`].
+pub type Set<K> = std::collections::HashSet<K, Seeded>;

@@ -62,13 +62,25 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     };
 
     let limits = Limits {
-        max_calls: cli.limit.max(1),
+        // Exporting from a file must not lose the calls it is asked for.
+        max_calls: cli
+            .limit
+            .unwrap_or(if cli.write.is_some() && cli.interface.is_none() {
+                usize::MAX
+            } else {
+                20_000
+            })
+            .max(1),
         max_mem_bytes: cli.mem_mb.saturating_mul(1 << 20),
         raw_in_memory: cli.keep_raw,
         rtp_keep_per_call: cli.rtp_keep.bytes(),
         ..Limits::default()
     };
     let mut model = Model::new(limits);
+    if cli.write.is_some() && !cli.call_ids.is_empty() {
+        // Only the chosen calls are kept: less memory, none evicted.
+        model.keep_only(&cli.call_ids);
+    }
     let live = cli.interface.is_some();
     let export = match &cli.write {
         Some(path) => Some(ExportPlan::new(cli, path)?),
@@ -189,6 +201,12 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         }
     } else if let Some(e) = &export {
         let dialogs = e.selection.dialogs(&model);
+        let evicted = model.stats().evicted_calls;
+        if evicted > 0 {
+            eprintln!(
+                "sipscope: warning: {evicted} dialogs were evicted to stay within -l/--mem and are not in the export: raise them"
+            );
+        }
         match sipscope::export::export(
             &model,
             &dialogs,

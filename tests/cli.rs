@@ -359,6 +359,45 @@ fn write_exports_the_chosen_calls_in_the_format_the_name_asks() {
     assert_eq!(back.len(), 1);
     assert_eq!(back.find(id).unwrap().messages.len() as u64, *count);
 
+    // Only the chosen Call-ID is kept: a dialog limit cannot evict it.
+    let out = sipscope(&[
+        "-r",
+        &input,
+        "--no-ui",
+        "-l",
+        "1",
+        "-w",
+        out_pcap.to_str().unwrap(),
+        "--call-id",
+        &calls[2].0,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        sipscope::replay(&out_pcap)
+            .unwrap()
+            .find(&calls[2].0)
+            .is_some()
+    );
+    // A limit that evicts what would be exported says so.
+    let out = sipscope(&[
+        "-r",
+        &input,
+        "-N",
+        "-l",
+        "1",
+        "-w",
+        out_pcap.to_str().unwrap(),
+    ]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("2 dialogs were evicted"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
     // --filter as the call list's `/`: all three calls are busy.
     let all = dir.join("busy.pcapng");
     let out = sipscope(&[

@@ -141,6 +141,13 @@ impl Selection {
     #[must_use]
     pub fn dialogs<'m>(&self, model: &'m Model) -> Vec<&'m Dialog> {
         let now = model.now_ns();
+        if self.filter.is_none() && !self.call_ids.is_empty() {
+            let mut found: Vec<&Dialog> =
+                self.call_ids.iter().filter_map(|c| model.find(c)).collect();
+            found.sort_by_key(|d| d.id);
+            found.dedup_by_key(|d| d.id);
+            return found;
+        }
         model.dialogs().filter(|d| self.matches(d, now)).collect()
     }
 }

@@ -120,6 +120,8 @@ pub struct Model {
     /// Capture files by source index, open for reading message bytes back.
     sources: Vec<Option<SourceFile>>,
     generation: u64,
+    /// When set, only these Call-IDs are taken in (`-w --call-id`).
+    only: Option<crate::hash::Set<Box<[u8]>>>,
 }
 
 impl Model {
@@ -175,8 +177,20 @@ impl Model {
         self.now_ns
     }
 
+    /// From now on, takes in only the messages of these Call-IDs.
+    pub fn keep_only(&mut self, call_ids: &[String]) {
+        self.only = Some(call_ids.iter().map(|c| Box::from(c.as_bytes())).collect());
+    }
+
     /// Adds one message to its dialog, creating the dialog if needed.
     pub fn ingest(&mut self, msg: &mut SipMessage) {
+        if self
+            .only
+            .as_ref()
+            .is_some_and(|only| !only.contains(msg.call_id()))
+        {
+            return;
+        }
         self.generation += 1;
         self.stats.sip_messages += 1;
         self.now_ns = self.now_ns.max(msg.ts_ns);
