@@ -33,24 +33,13 @@
 
 set -euo pipefail
 
-script_dir=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$script_dir/.." && pwd)
-
-bench_dir=${BENCH_DIR:-/tmp/sipscope-bench}
-shared=${SHARED:-$script_dir/../../shared}
-if [[ -d $shared ]]; then gen=$shared/tools/gen_sip_pcap.py; else gen=$shared; fi
-repeat=${REPEAT:-3}
-repeat_others=${REPEAT_OTHERS:-1}
+# shellcheck source=scripts/bench_lib.sh
+source "$(dirname "$0")/bench_lib.sh"
 run_timeout=${TIMEOUT:-1800}
 
 usage() {
     sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//'
     echo "Environment: BENCH_DIR SHARED REPEAT REPEAT_OTHERS TIMEOUT (see the header of $0)"
-}
-
-die() {
-    echo "bench.sh: $1" >&2
-    exit "${2:-1}"
 }
 
 case ${1:-large} in
@@ -61,17 +50,10 @@ case ${1:-large} in
 esac
 [[ $# -le 1 ]] || { usage >&2; exit 2; }
 
-for n in "$repeat" "$repeat_others"; do
-    [[ $n =~ ^[0-9]+$ && $n -ge 1 && $n -le 20 ]] || die "REPEAT and REPEAT_OTHERS must be 1..20" 2
-done
-[[ $run_timeout =~ ^[0-9]+$ && $run_timeout -ge 1 ]] || die "TIMEOUT must be a positive integer" 2
+check_settings
 
 # ---- tools: check and tell, never install -------------------------------------------------
 
-missing=()
-need() { # need COMMAND DEBIAN_PACKAGE
-    command -v "$1" > /dev/null 2>&1 || missing+=("$1 (apt-get install $2)")
-}
 need sngrep sngrep
 need tshark tshark
 need tcpdump tcpdump
@@ -87,27 +69,6 @@ fi
 [[ -f $gen ]] || die "generator not found: $gen (set SHARED to the shared directory)" 3
 
 # ---- captures ------------------------------------------------------------------------------
-
-gen_flags() {
-    case $1 in
-        small) echo "--calls 1000 --rtp-seconds 2 --seed 1" ;;
-        medium) echo "--calls 20000 --registers 5000 --seed 2" ;;
-        large) echo "--calls 200000 --seed 3" ;;
-        rtp-heavy) echo "--calls 2000 --rtp-seconds 30 --cps 20 --fail-ratio 0 --seed 4" ;;
-    esac
-}
-
-ensure_capture() { # ensure_capture NAME: writes $bench_dir/NAME.pcap and NAME.json if missing
-    local name=$1 pcap=$bench_dir/$1.pcap json=$bench_dir/$1.json
-    [[ -s $pcap && -s $json ]] && return 0
-    mkdir -p "$bench_dir"
-    echo "generating $pcap ($(gen_flags "$name"))" >&2
-    # shellcheck disable=SC2046 # the flags are meant to split
-    python3 "$gen" -q -o "$pcap.tmp" --stats-json "$json.tmp" $(gen_flags "$name") ||
-        die "generator failed for $name"
-    mv "$json.tmp" "$json"
-    mv "$pcap.tmp" "$pcap"
-}
 
 expected_messages() { # requests + responses from the stats JSON (cross-checked with sip_messages)
     python3 - "$1" << 'EOF'
@@ -125,38 +86,6 @@ EOF
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# measure RUNS STDOUT_FILE CMD...: runs CMD RUNS times; sets wall (median), runs_list (every
-# wall time) and rss_kb (the largest peak RSS).
-measure() {
-    local runs=$1 out=$2 i w r rc
-    shift 2
-    local walls=()
-    rss_kb=0
-    for ((i = 1; i <= runs; i++)); do
-        rc=0
-        /usr/bin/time -o "$tmp/time" -f '%e %M' \
-            timeout "$run_timeout" "$@" > "$out" 2> "$tmp/stderr" || rc=$?
-        if ((rc != 0)); then
-            if ((rc == 124)); then
-                echo "bench.sh: timed out after ${run_timeout}s (TIMEOUT): $*" >&2
-            else
-                echo "bench.sh: run failed (exit $rc): $*" >&2
-            fi
-            tail -n 5 "$tmp/stderr" | sed 's/^/  | /' >&2
-            tail -n 2 "$tmp/time" | sed 's/^/  | /' >&2
-            exit 1
-        fi
-        # GNU time puts a "Command exited..." line first on failure; the figures are last.
-        read -r w r < <(tail -n 1 "$tmp/time")
-        walls+=("$w")
-        if ((r > rss_kb)); then rss_kb=$r; fi
-    done
-    wall=$(printf '%s\n' "${walls[@]}" | sort -g | sed -n "$(((runs + 1) / 2))p")
-    runs_list=${walls[*]}
-    # Anything a tool said on stderr other than its usual banners is worth seeing.
-    grep -v -e '^Running as user "root"' -e '^reading from file' "$tmp/stderr" |
-        head -n 5 | sed "s/^/  [$(basename "$1")] /" >&2 || true
-}
 
 bin=$repo/target/release/sipscope
 echo "building sipscope (cargo build --release)" >&2

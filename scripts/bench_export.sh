@@ -4,7 +4,7 @@
 #
 # Usage: scripts/bench_export.sh [CALL_ID]   (default: the first Call-ID after the middle byte)
 #
-# What it measures, under `/usr/bin/time -v` (wall clock, maximum resident set size):
+# What it measures, under `/usr/bin/time -f '%e %M'` (wall seconds, peak RSS):
 #   sipscope  target/release/sipscope -r FILE --no-ui -w OUT.pcap --call-id ID
 #   tshark    tshark -r FILE -Y 'sip.Call-ID == "ID"' -F pcap -w OUT.pcap
 #   sngrep    sngrep -N -q -I FILE -O OUT.pcap 'Call-ID: ID'   (the match expression, a regex
@@ -32,20 +32,9 @@
 
 set -euo pipefail
 
-script_dir=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$script_dir/.." && pwd)
-
-bench_dir=${BENCH_DIR:-/tmp/sipscope-bench}
-shared=${SHARED:-$script_dir/../../shared}
-if [[ -d $shared ]]; then gen=$shared/tools/gen_sip_pcap.py; else gen=$shared; fi
-repeat=${REPEAT:-3}
-repeat_others=${REPEAT_OTHERS:-1}
+# shellcheck source=scripts/bench_lib.sh
+source "$(dirname "$0")/bench_lib.sh"
 run_timeout=${TIMEOUT:-600}
-
-die() {
-    echo "bench_export.sh: $1" >&2
-    exit "${2:-1}"
-}
 
 case ${1:-} in
     -h | --help)
@@ -55,24 +44,17 @@ case ${1:-} in
         ;;
 esac
 [[ $# -le 1 ]] || die "usage: $0 [CALL_ID]" 2
-for n in "$repeat" "$repeat_others"; do
-    [[ $n =~ ^[0-9]+$ && $n -ge 1 && $n -le 20 ]] || die "REPEAT and REPEAT_OTHERS must be 1..20" 2
-done
-[[ $run_timeout =~ ^[0-9]+$ && $run_timeout -ge 1 ]] || die "TIMEOUT must be a positive integer" 2
+check_settings
 
 # ---- tools -----------------------------------------------------------------------------------
 
 if [[ ! -x /usr/bin/time ]]; then
-    echo "installing the Debian package time (for /usr/bin/time -v)" >&2
+    echo "installing the Debian package time (for /usr/bin/time)" >&2
     sudo_=()
     ((EUID == 0)) || sudo_=(sudo)
     "${sudo_[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q time > /dev/null ||
         die "could not install time (apt-get install time)" 3
 fi
-missing=()
-need() { # need COMMAND DEBIAN_PACKAGE
-    command -v "$1" > /dev/null 2>&1 || missing+=("$1 (apt-get install $2)")
-}
 need sngrep sngrep
 need tshark tshark
 need tcpdump tcpdump
@@ -86,17 +68,8 @@ fi
 
 # ---- the capture (as scripts/bench.sh large makes it) ----------------------------------------
 
+ensure_capture large
 file=$bench_dir/large.pcap
-json=$bench_dir/large.json
-if [[ ! -s $file || ! -s $json ]]; then
-    [[ -f $gen ]] || die "generator not found: $gen (set SHARED to the shared directory)" 3
-    mkdir -p "$bench_dir"
-    echo "generating $file (--calls 200000 --seed 3, ~25 s)" >&2
-    python3 "$gen" -q -o "$file.tmp" --stats-json "$json.tmp" --calls 200000 --seed 3 ||
-        die "generator failed"
-    mv "$json.tmp" "$json"
-    mv "$file.tmp" "$file"
-fi
 size_mb=$(($(stat -c %s "$file") / 1000000))
 
 bin=$repo/target/release/sipscope
@@ -121,40 +94,6 @@ call_re=$(sed 's/[][\.*^$+?(){}|/]/\\&/g' <<< "$call_id")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# measure RUNS CMD...: runs CMD RUNS times under /usr/bin/time -v; sets wall (median seconds),
-# runs_list (every wall time) and rss_kb (the largest peak RSS); fails the script on failure.
-measure() {
-    local runs=$1 i rc w r
-    shift
-    local walls=()
-    rss_kb=0
-    for ((i = 1; i <= runs; i++)); do
-        rc=0
-        /usr/bin/time -v -o "$tmp/time" timeout "$run_timeout" "$@" \
-            > "$tmp/stdout" 2> "$tmp/stderr" || rc=$?
-        if ((rc != 0)); then
-            if ((rc == 124)); then
-                echo "bench_export.sh: timed out after ${run_timeout}s (TIMEOUT): $*" >&2
-            else
-                echo "bench_export.sh: run failed (exit $rc): $*" >&2
-            fi
-            tail -n 5 "$tmp/stderr" | sed 's/^/  | /' >&2
-            exit 1
-        fi
-        # "Elapsed (wall clock) time (h:mm:ss or m:ss): 0:01.30"
-        w=$(awk -F': ' '/Elapsed \(wall clock\)/ {
-                n = split($2, p, ":"); s = 0
-                for (i = 1; i <= n; i++) s = s * 60 + p[i]
-                print s }' "$tmp/time")
-        r=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$tmp/time")
-        walls+=("$w")
-        if ((r > rss_kb)); then rss_kb=$r; fi
-    done
-    wall=$(printf '%s\n' "${walls[@]}" | sort -g | sed -n "$(((runs + 1) / 2))p")
-    runs_list=${walls[*]}
-    grep -v -e '^Running as user "root"' -e '^reading from file' "$tmp/stderr" |
-        head -n 3 | sed "s/^/  [$(basename "$1")] /" >&2 || true
-}
 
 # frames FILE: the number of frames tshark reads in FILE.
 frames() { { tshark -r "$1" 2> /dev/null || true; } | wc -l; }
@@ -166,15 +105,15 @@ echo "exporting Call-ID $call_id from $file ($size_mb MB):" \
     "sipscope x$repeat, tshark and sngrep x$repeat_others (timeout ${run_timeout}s each)" >&2
 
 declare -A walls=() rss=()
-measure "$repeat" "$bin" -r "$file" --no-ui -w "$tmp/x.pcap" --call-id "$call_id"
+measure "$repeat" "$tmp/stdout" "$bin" -r "$file" --no-ui -w "$tmp/x.pcap" --call-id "$call_id"
 walls[sipscope]=$wall rss[sipscope]=$rss_kb
 sipscope_runs=$runs_list
 sipscope_said=$(grep '^sipscope: wrote' "$tmp/stderr" || true)
 
-measure "$repeat_others" tshark -r "$file" -Y "sip.Call-ID == \"$call_id\"" -F pcap -w "$tmp/y.pcap"
+measure "$repeat_others" "$tmp/stdout" tshark -r "$file" -Y "sip.Call-ID == \"$call_id\"" -F pcap -w "$tmp/y.pcap"
 walls[tshark]=$wall rss[tshark]=$rss_kb
 
-measure "$repeat_others" sngrep -N -q -I "$file" -O "$tmp/z.pcap" "Call-ID: $call_re"
+measure "$repeat_others" "$tmp/stdout" sngrep -N -q -I "$file" -O "$tmp/z.pcap" "Call-ID: $call_re"
 walls[sngrep]=$wall rss[sngrep]=$rss_kb
 
 # ---- checks and the table --------------------------------------------------------------------
