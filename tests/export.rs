@@ -8,34 +8,15 @@
 //! and finds the truth's number of SIP messages of that Call-ID.
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
 use sipscope::capture::file::CaptureReader;
 use sipscope::export::{self, Format};
 
-fn captures() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
-    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            let n = p.to_string_lossy();
-            (n.ends_with(".pcap") || n.ends_with(".pcapng"))
-                && Path::new(&format!("{n}.truth.json")).exists()
-        })
-        .collect();
-    v.sort();
-    v
-}
-
-fn truth_of(path: &Path) -> Value {
-    serde_json::from_str(
-        &std::fs::read_to_string(format!("{}.truth.json", path.display())).unwrap(),
-    )
-    .unwrap()
-}
+mod common;
+use common::{call_rows, captures, dialog_rows, truth_of};
 
 /// Every frame of a capture file: (timestamp, bytes).
 fn frames_of(path: &Path) -> Vec<(i64, Vec<u8>)> {
@@ -46,47 +27,6 @@ fn frames_of(path: &Path) -> Vec<(i64, Vec<u8>)> {
         out.push((fr.ts_ns, fr.data.to_vec()));
     }
     out
-}
-
-type Row = (String, String, String, String, bool);
-
-/// The truth's messages of one call.
-fn truth_rows(call: &Value) -> Vec<Row> {
-    call["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| {
-            let what = match m["method"].as_str() {
-                Some(meth) => meth.to_owned(),
-                None => m["status"].to_string(),
-            };
-            (
-                m["src"].as_str().unwrap().to_owned(),
-                m["dst"].as_str().unwrap().to_owned(),
-                what,
-                m["cseq"].as_str().unwrap_or("").to_owned(),
-                m["resend"].as_bool().unwrap_or(false),
-            )
-        })
-        .collect()
-}
-
-fn rows_of(model: &sipscope::model::Model, call_id: &str) -> Vec<Row> {
-    model.find(call_id).map_or_else(Vec::new, |d| {
-        d.messages
-            .iter()
-            .map(|m| {
-                (
-                    m.src.to_string(),
-                    m.dst.to_string(),
-                    m.label(),
-                    m.cseq_text().unwrap_or_default(),
-                    m.retransmission,
-                )
-            })
-            .collect()
-    })
 }
 
 /// The truth's RTP streams set up by one call's SDP: (src, dst, ssrc) → packets.
@@ -224,8 +164,8 @@ fn every_call_exports_its_own_frames_messages_and_rtp() {
                 }
                 let back = sipscope::replay(&out).unwrap();
                 assert_eq!(
-                    rows_of(&back, call_id),
-                    truth_rows(call),
+                    back.find(call_id).map(dialog_rows).unwrap_or_default(),
+                    call_rows(call),
                     "{name} {call_id} ({format:?}): messages differ from the truth"
                 );
                 for ((src, dst, ssrc), packets) in truth_streams(&truth, call) {

@@ -8,10 +8,12 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde_json::Value;
 use sipscope::capture::file::CaptureReader;
 use sipscope::decode::{ip, link};
 use sipscope::rtp::{self, StreamStats};
+
+mod common;
+use common::truth_files;
 
 type Key = (String, String, u32);
 
@@ -40,23 +42,6 @@ fn streams(path: &Path) -> BTreeMap<Key, StreamStats> {
                 (h.payload_type < 96).then(|| rtp::static_clock_rate(h.payload_type)),
             );
     }
-    out
-}
-
-/// Every capture in tests/data with its tshark truth.
-fn truth_files() -> Vec<(String, Value)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
-    let mut out: Vec<(String, Value)> = std::fs::read_dir(&dir)
-        .unwrap()
-        .filter_map(|e| {
-            let path = e.unwrap().path();
-            let name = path.to_string_lossy().into_owned();
-            let capture = name.strip_suffix(".truth.json")?.to_owned();
-            let t = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-            Some((capture, t))
-        })
-        .collect();
-    out.sort_by(|a, b| a.0.cmp(&b.0));
     out
 }
 

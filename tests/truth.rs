@@ -5,83 +5,29 @@
 //! (source, destination, method or status, CSeq, retransmission).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use serde_json::Value;
-
-type Row = (String, String, String, String, bool);
-
-fn captures() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
-    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            let n = p.to_string_lossy();
-            (n.ends_with(".pcap") || n.ends_with(".pcapng"))
-                && Path::new(&format!("{n}.truth.json")).exists()
-        })
-        .collect();
-    v.sort();
-    v
-}
-
-/// The tshark truth beside a capture.
-fn truth_of(path: &Path) -> Value {
-    serde_json::from_str(
-        &std::fs::read_to_string(format!("{}.truth.json", path.display())).unwrap(),
-    )
-    .unwrap()
-}
+mod common;
+use common::{Row, call_rows, captures, dialog_rows, truth_of};
 
 fn truth_rows(path: &Path) -> BTreeMap<String, Vec<Row>> {
     let t = truth_of(path);
-    let mut out = BTreeMap::new();
-    for call in t["calls"].as_array().unwrap() {
-        let id = call["call_id"].as_str().unwrap_or("").to_owned();
-        let rows = call["messages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| {
-                let what = match m["method"].as_str() {
-                    Some(meth) => meth.to_owned(),
-                    None => m["status"].to_string(),
-                };
-                (
-                    m["src"].as_str().unwrap().to_owned(),
-                    m["dst"].as_str().unwrap().to_owned(),
-                    what,
-                    m["cseq"].as_str().unwrap_or("").to_owned(),
-                    m["resend"].as_bool().unwrap_or(false),
-                )
-            })
-            .collect();
-        out.insert(id, rows);
-    }
-    out
+    t["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|call| {
+            let id = call["call_id"].as_str().unwrap_or("").to_owned();
+            (id, call_rows(call))
+        })
+        .collect()
 }
 
 fn our_rows(path: &Path) -> BTreeMap<String, Vec<Row>> {
     let model = sipscope::replay(path).unwrap();
     model
         .dialogs()
-        .map(|d| {
-            let rows = d
-                .messages
-                .iter()
-                .map(|m| {
-                    (
-                        m.src.to_string(),
-                        m.dst.to_string(),
-                        m.label(),
-                        m.cseq_text().unwrap_or_default(),
-                        m.retransmission,
-                    )
-                })
-                .collect();
-            (d.call_id.clone(), rows)
-        })
+        .map(|d| (d.call_id.clone(), dialog_rows(d)))
         .collect()
 }
 

@@ -17,19 +17,7 @@ use crate::model::{Dialog, Message, Model};
 /// written as a note instead).
 pub fn write_messages(model: &Model, dialogs: &[&Dialog], out: &mut impl Write) -> io::Result<()> {
     for m in in_time_order(dialogs) {
-        writeln!(
-            out,
-            "{} {} -> {} ({}){}",
-            timestamp(m.ts_ns),
-            m.src,
-            m.dst,
-            m.transport.as_str().to_ascii_uppercase(),
-            if m.retransmission {
-                " retransmission"
-            } else {
-                ""
-            }
-        )?;
+        writeln!(out, "{} {}", timestamp(m.ts_ns), m.route("->"))?;
         match model.raw(m) {
             Ok(raw) => {
                 for line in raw.split(|b| *b == b'\n') {

@@ -232,6 +232,23 @@ impl Message {
         }
     }
 
+    /// `10.0.0.1:5060 → 10.0.0.2:5060 UDP` with the `arrow` given, and
+    /// `  retransmission` after one.
+    #[must_use]
+    pub fn route(&self, arrow: &str) -> String {
+        format!(
+            "{} {arrow} {} {}{}",
+            self.src,
+            self.dst,
+            self.transport.as_str().to_ascii_uppercase(),
+            if self.retransmission {
+                "  retransmission"
+            } else {
+                ""
+            }
+        )
+    }
+
     /// What a ladder arrow says: `INVITE (1)`, `180 Ringing (1 INVITE)`,
     /// with `⟳` before a retransmission.
     #[must_use]

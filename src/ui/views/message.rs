@@ -69,18 +69,7 @@ fn lines(raw: &[u8]) -> Vec<Line> {
 }
 
 fn heading(m: &Message) -> String {
-    format!(
-        "{} {} → {} {}{}",
-        clock(m.ts_ns),
-        m.src,
-        m.dst,
-        m.transport.as_str().to_ascii_uppercase(),
-        if m.retransmission {
-            "  retransmission"
-        } else {
-            ""
-        }
-    )
+    format!("{} {}", clock(m.ts_ns), m.route("→"))
 }
 
 /// One screen row: a header name (only on a line's first row) and text.
