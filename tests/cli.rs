@@ -13,6 +13,15 @@ fn sipscope(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// An OPTIONS request with Call-ID `{tag}-{i}` (and a branch of its own).
+fn options(tag: &str, i: usize) -> String {
+    format!(
+        "OPTIONS sip:ping@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK{tag}{i}\r\n\
+         From: <sip:t@127.0.0.1>;tag=1\r\nTo: <sip:ping@127.0.0.1>\r\nCall-ID: {tag}-{i}\r\n\
+         CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+    )
+}
+
 fn data(name: &str) -> String {
     format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))
 }
@@ -213,11 +222,7 @@ fn live_capture_on_loopback_sees_sip_and_drops_root() {
     let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     // Bounded: at most 40 sends, 250 ms apart, until the capture has its 3 messages.
     for i in 0..40 {
-        let msg = format!(
-            "OPTIONS sip:ping@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK{i}\r\n\
-             From: <sip:t@127.0.0.1>;tag=1\r\nTo: <sip:ping@127.0.0.1>\r\nCall-ID: live-{i}\r\n\
-             CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
-        );
+        let msg = options("live", i);
         sock.send_to(msg.as_bytes(), ("127.0.0.1", port)).unwrap();
         std::thread::sleep(std::time::Duration::from_millis(250));
         if !std::path::Path::new(&format!("/proc/{pid}")).exists()
@@ -289,11 +294,7 @@ fn live_capture_stops_on_time_and_delivers_the_last_message_when_idle() {
     std::thread::sleep(std::time::Duration::from_millis(1200));
     let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     for i in 0..2 {
-        let msg = format!(
-            "OPTIONS sip:ping@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKidle{i}\r\n\
-             From: <sip:t@127.0.0.1>;tag=1\r\nTo: <sip:ping@127.0.0.1>\r\nCall-ID: idle-{i}\r\n\
-             CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
-        );
+        let msg = options("idle", i);
         sock.send_to(msg.as_bytes(), ("127.0.0.1", 5098)).unwrap();
     }
     let out = child.wait_with_output().unwrap();
@@ -561,11 +562,7 @@ fn live_write_rotates_by_time_and_keeps_the_newest_files() {
     let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     // Bounded: 20 messages, 130 ms apart (2.6 s).
     for i in 0..20 {
-        let msg = format!(
-            "OPTIONS sip:ping@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKrot{i}\r\n\
-             From: <sip:t@127.0.0.1>;tag=1\r\nTo: <sip:ping@127.0.0.1>\r\nCall-ID: rotate-{i}\r\n\
-             CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
-        );
+        let msg = options("rotate", i);
         sock.send_to(msg.as_bytes(), ("127.0.0.1", 5097)).unwrap();
         std::thread::sleep(std::time::Duration::from_millis(130));
     }
