@@ -16,7 +16,7 @@ use sipscope::capture::file::CaptureReader;
 use sipscope::export::{self, Format};
 
 mod common;
-use common::{call_rows, captures, dialog_rows, truth_of};
+use common::{call_rows, captures, dialog_rows, stream_owner, truth_of};
 
 /// Every frame of a capture file: (timestamp, bytes).
 fn frames_of(path: &Path) -> Vec<(i64, Vec<u8>)> {
@@ -29,20 +29,16 @@ fn frames_of(path: &Path) -> Vec<(i64, Vec<u8>)> {
     out
 }
 
-/// The truth's RTP streams set up by one call's SDP: (src, dst, ssrc) → packets.
-fn truth_streams(truth: &Value, call: &Value) -> BTreeMap<(String, String, u32), u64> {
-    let frames: HashSet<u64> = call["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|m| m["frame"].as_u64())
-        .collect();
+/// The truth's RTP streams of one call (see `common::stream_owner`):
+/// (src, dst, ssrc) → packets.
+fn truth_streams(
+    sdp: Option<&BTreeMap<String, Vec<String>>>,
+    truth: &Value,
+    call_id: &str,
+) -> BTreeMap<(String, String, u32), u64> {
     let mut out = BTreeMap::new();
     for s in truth["rtp"]["streams"].as_array().into_iter().flatten() {
-        let setup = s["sdp_setup_frame"]
-            .as_u64()
-            .or_else(|| s["setup_frame"].as_u64());
-        if !setup.is_some_and(|f| frames.contains(&f)) {
+        if stream_owner(sdp, truth, s).as_deref() != Some(call_id) {
             continue;
         }
         let ssrc =
@@ -127,6 +123,7 @@ fn every_call_exports_its_own_frames_messages_and_rtp() {
     let mut capinfos_checked = 0;
     for path in captures() {
         let truth = truth_of(&path);
+        let sdp = common::sdp_addresses_by_call(&path, &truth);
         let model = sipscope::replay(&path).unwrap();
         let source: HashSet<(i64, Vec<u8>)> = frames_of(&path).into_iter().collect();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -168,7 +165,7 @@ fn every_call_exports_its_own_frames_messages_and_rtp() {
                     call_rows(call),
                     "{name} {call_id} ({format:?}): messages differ from the truth"
                 );
-                for ((src, dst, ssrc), packets) in truth_streams(&truth, call) {
+                for ((src, dst, ssrc), packets) in truth_streams(sdp.as_ref(), &truth, call_id) {
                     let ours = back
                         .streams_of(back.find(call_id).unwrap())
                         .chain(back.unassociated_streams())

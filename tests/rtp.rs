@@ -13,7 +13,7 @@ use sipscope::decode::{ip, link};
 use sipscope::rtp::{self, StreamStats};
 
 mod common;
-use common::truth_files;
+use common::{sdp_addresses_by_call, stream_owner, truth_files};
 
 type Key = (String, String, u32);
 
@@ -122,8 +122,8 @@ fn rtp_streams_agree_with_tshark() {
     assert!(compared >= 20, "only {compared} streams compared");
 }
 
-/// Through the whole pipeline: every stream tshark ties to SDP is tied to a
-/// call in our model too, with tshark's packet and loss counts and jitter
+/// Through the whole pipeline: every stream tshark ties to SDP is tied in our
+/// model to the call whose message carried that SDP, with tshark's packet and loss counts and jitter
 /// (RFC 4733 event streams included: none, as tshark says); and the
 /// report shows the DTMF digit that sipp's RFC 4733 events carry.
 #[test]
@@ -133,6 +133,7 @@ fn the_model_ties_sdp_streams_to_their_calls() {
     for (capture, t) in truth_files() {
         let capture = capture.as_str();
         let model = sipscope::replay(capture).unwrap();
+        let sdp = sdp_addresses_by_call(Path::new(capture), &t);
         for s in t["rtp"]["streams"].as_array().unwrap() {
             if s["setup_method"] != "SDP" {
                 continue;
@@ -140,12 +141,16 @@ fn the_model_ties_sdp_streams_to_their_calls() {
             let ssrc =
                 u32::from_str_radix(s["ssrc"].as_str().unwrap().trim_start_matches("0x"), 16)
                     .unwrap();
-            let found = model.dialogs().find_map(|d| {
-                model.streams_of(d).find(|x| {
-                    x.ssrc == ssrc
-                        && x.src.to_string() == s["src"].as_str().unwrap()
-                        && x.dst.to_string() == s["dst"].as_str().unwrap()
-                })
+            // The call whose SDP set the stream up (see common::stream_owner).
+            let owner = stream_owner(sdp.as_ref(), &t, s);
+            let Some(owner) = owner.as_deref().and_then(|id| model.find(id)) else {
+                failures.push(format!("{capture}: no call holds the setup frame of {s}"));
+                continue;
+            };
+            let found = model.streams_of(owner).find(|x| {
+                x.ssrc == ssrc
+                    && x.src.to_string() == s["src"].as_str().unwrap()
+                    && x.dst.to_string() == s["dst"].as_str().unwrap()
             });
             match found {
                 // Here codecs come from the SDP, so RFC 4733 event streams are

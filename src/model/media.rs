@@ -21,6 +21,8 @@ use crate::rtp::{RtpPacket, StreamStats};
 
 /// Streams kept at most; more are counted and not tracked.
 const MAX_STREAMS: usize = 200_000;
+/// Dialogs remembered per announced media address.
+const OWNERS_PER_ADDRESS: usize = 4;
 /// Expected media addresses kept at most.
 const MAX_EXPECTED: usize = 100_000;
 /// Seconds of packet-rate history kept per stream (for the graphs).
@@ -158,8 +160,9 @@ impl RtpStream {
 pub struct Media {
     streams: Vec<RtpStream>,
     by_key: Map<(Addr, Addr, u32), usize>,
-    /// Media addresses SDP announced, and whose they are.
-    expected: Map<SocketAddr, DialogId>,
+    /// Media addresses SDP announced, and whose they are (the newest last:
+    /// endpoints reuse ports, so one address may serve several calls).
+    expected: Map<SocketAddr, SmallVec<[DialogId; 2]>>,
     /// Insertion order of `expected`, to forget the oldest when full.
     expected_order: VecDeque<SocketAddr>,
     expected_port: Map<u16, DialogId>,
@@ -323,7 +326,14 @@ impl Media {
     pub fn expect(&mut self, dialog: DialogId, addrs: &[SocketAddr]) -> Vec<usize> {
         let mut tied = Vec::new();
         for addr in addrs {
-            if self.expected.insert(*addr, dialog).is_none() {
+            let owners = self.expected.entry(*addr).or_default();
+            let new = owners.is_empty();
+            owners.retain(|d| *d != dialog);
+            owners.push(dialog);
+            if owners.len() > OWNERS_PER_ADDRESS {
+                owners.remove(0);
+            }
+            if new {
                 self.expected_order.push_back(*addr);
                 while self.expected_order.len() > MAX_EXPECTED {
                     if let Some(old) = self.expected_order.pop_front() {
@@ -350,10 +360,20 @@ impl Media {
         }
     }
 
+    /// Whose stream `src -> dst` is: the newest dialog whose SDP announced
+    /// both ends (two calls between the same hosts may share one end's
+    /// port); else the newest that announced the destination, or the source
+    /// (symmetric RTP); else the destination port (NAT).
     fn lookup(&self, src: SocketAddr, dst: SocketAddr) -> Option<DialogId> {
-        self.expected
-            .get(&dst)
-            .or_else(|| self.expected.get(&src))
+        let to = self.expected.get(&dst);
+        let from = self.expected.get(&src);
+        if let (Some(to), Some(from)) = (to, from)
+            && let Some(both) = to.iter().rev().find(|d| from.contains(d))
+        {
+            return Some(*both);
+        }
+        to.and_then(|v| v.last())
+            .or_else(|| from.and_then(|v| v.last()))
             .or_else(|| self.expected_port.get(&dst.port()))
             .copied()
     }
@@ -693,5 +713,22 @@ mod tests {
         }
         assert_eq!(m.of_dialog(DialogId(1)).count(), 50_000);
         assert!(m.kept_bytes() <= 10 * FRAME_COST, "{}", m.kept_bytes());
+    }
+
+    #[test]
+    fn a_stream_goes_to_the_call_that_announced_both_its_ends() {
+        // Two calls answer on the same address; the second offers another port.
+        let mut m = Media::default();
+        let a = |port| SocketAddr::from(([192, 0, 2, 1], port));
+        let b = |port| SocketAddr::from(([192, 0, 2, 2], port));
+        let _ = m.expect(DialogId(1), &[a(4000), b(5000)]);
+        let _ = m.expect(DialogId(2), &[a(4004), b(5000)]);
+        // pkt() runs 192.0.2.1:4000 -> 192.0.2.2:5000: call 1's pair.
+        m.ingest(&pkt(1, 0, 0, 0), Frames::new());
+        assert_eq!(m.streams()[0].dialog, Some(DialogId(1)));
+        let mut second = pkt(1, 0, 0, 0);
+        second.src = a(4004);
+        m.ingest(&second, Frames::new());
+        assert_eq!(m.streams()[1].dialog, Some(DialogId(2)));
     }
 }

@@ -3,6 +3,7 @@
 //! per-message rows both sides are compared by.
 #![allow(dead_code, clippy::unwrap_used)]
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -79,4 +80,89 @@ pub fn dialog_rows(d: &Dialog) -> Vec<Row> {
             )
         })
         .collect()
+}
+
+/// The media addresses each call's SDP announced, read by tshark
+/// (`sdp.connection_info.address` × `sdp.media.port` per message). `None`
+/// when tshark is not installed, or the truth has no RTP (nothing to own).
+pub fn sdp_addresses_by_call(
+    capture: &Path,
+    truth: &Value,
+) -> Option<BTreeMap<String, Vec<String>>> {
+    if truth["rtp"]["streams"].as_array().is_none_or(Vec::is_empty) {
+        return None;
+    }
+    let out = std::process::Command::new("tshark")
+        .args(["-n", "-r"])
+        .arg(capture)
+        .args(["-Y", "sdp", "-T", "fields", "-E", "separator=;"])
+        .args([
+            "-e",
+            "sip.Call-ID",
+            "-e",
+            "sdp.connection_info.address",
+            "-e",
+            "sdp.media.port",
+        ])
+        .output()
+        .ok()?;
+    let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let mut f = line.split(';');
+        let (Some(id), Some(ips), Some(ports)) = (f.next(), f.next(), f.next()) else {
+            continue;
+        };
+        let v = map.entry(id.to_owned()).or_default();
+        for ip in ips.split(',') {
+            for port in ports.split(',') {
+                let a = if ip.contains(':') {
+                    format!("[{ip}]:{port}")
+                } else {
+                    format!("{ip}:{port}")
+                };
+                v.push(a);
+            }
+        }
+    }
+    Some(map)
+}
+
+/// The Call-ID an RTP stream of the truth file belongs to. tshark gives it
+/// to the call whose SDP last announced its destination (its setup frame).
+/// Where two calls share a port at one end, that can be the other call: when
+/// tshark's call did not announce both ends and another call did (tshark's
+/// own SDP fields say so), the stream is that other call's, as sipscope
+/// ties it. `sdp` is [`sdp_addresses_by_call`]'s (without it, tshark's call).
+pub fn stream_owner(
+    sdp: Option<&BTreeMap<String, Vec<String>>>,
+    truth: &Value,
+    stream: &Value,
+) -> Option<String> {
+    let setup = stream["sdp_setup_frame"]
+        .as_u64()
+        .or_else(|| stream["setup_frame"].as_u64())?;
+    let calls = truth["calls"].as_array()?;
+    let tshark_owner = calls.iter().find(|c| {
+        c["messages"]
+            .as_array()
+            .is_some_and(|ms| ms.iter().any(|m| m["frame"].as_u64() == Some(setup)))
+    })?["call_id"]
+        .as_str()?
+        .to_owned();
+    let ends = [stream["src"].as_str()?, stream["dst"].as_str()?];
+    let Some(sdp) = sdp else {
+        return Some(tshark_owner);
+    };
+    let both = |id: &str| {
+        sdp.get(id)
+            .is_some_and(|a| ends.iter().all(|e| a.iter().any(|x| x == e)))
+    };
+    if both(&tshark_owner) {
+        return Some(tshark_owner);
+    }
+    let others: Vec<&String> = sdp.keys().filter(|id| both(id)).collect();
+    match others.as_slice() {
+        [one] => Some((*one).clone()),
+        _ => Some(tshark_owner),
+    }
 }
