@@ -17,6 +17,7 @@ pub enum ReportFormat {
 /// A terminal SIP sniffer: calls, ladders, SDP and RTP, live or from a capture.
 #[derive(Debug, Parser)]
 #[command(
+    group = clap::ArgGroup::new("rotation").multiple(true),
     name = "sipscope",
     version,
     after_help = "Examples:\n  \
@@ -100,16 +101,19 @@ pub struct Cli {
     pub with_rtp: bool,
 
     /// Live -w: start a new file after this many MB.
-    #[arg(long, value_name = "MB", requires = "write")]
+    #[arg(long, value_name = "MB", requires = "write", group = "rotation",
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub rotate_size: Option<u64>,
 
     /// Live -w: start a new file after this many seconds.
-    #[arg(long, value_name = "SECS", requires = "write")]
+    #[arg(long, value_name = "SECS", requires = "write", group = "rotation",
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub rotate_seconds: Option<u64>,
 
     /// Live -w with rotation: keep only the newest N files.
-    #[arg(long, value_name = "N", requires = "write")]
-    pub rotate_keep: Option<usize>,
+    #[arg(long, value_name = "N", requires = "rotation",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub rotate_keep: Option<u64>,
 
     /// RTP frames kept per call for export, newest first: MB, or `all`
     /// (--mem still bounds the whole).

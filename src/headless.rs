@@ -57,6 +57,7 @@ pub fn run(
                 rx.give_back(batch);
                 if let Some(r) = record.as_deref_mut() {
                     r.recorder.flush();
+                    tell_failure(r);
                 }
             }
             Ok(CaptureEvent::Rtp(batch)) => {
@@ -71,6 +72,7 @@ pub fn run(
                 }
                 if let Some(r) = record.as_deref_mut() {
                     r.recorder.flush();
+                    tell_failure(r);
                 }
             }
             Ok(CaptureEvent::Counters(c)) => model.set_counters(c),
@@ -87,4 +89,12 @@ pub fn run(
         }
     }
     out
+}
+
+/// A recording that just stopped is said at once, on stderr (the capture
+/// goes on; the summary at the end says it again).
+fn tell_failure(r: &mut crate::export::live::LiveExport) {
+    if let Some(e) = r.new_failure() {
+        eprintln!("sipscope: {e}");
+    }
 }

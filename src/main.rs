@@ -79,11 +79,18 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     let mut model = Model::new(limits);
     if cli.write.is_some() && !cli.call_ids.is_empty() {
         // Only the chosen calls are kept: less memory, none evicted.
-        model.keep_only(&cli.call_ids);
+        let ids: Vec<String> = cli.call_ids.iter().map(|c| c.trim().to_owned()).collect();
+        model.keep_only(&ids);
     }
     let live = cli.interface.is_some();
     let export = match &cli.write {
-        Some(path) => Some(ExportPlan::new(cli, path)?),
+        Some(path) => match ExportPlan::new(cli, path) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                eprintln!("sipscope: {e}");
+                return Ok(ExitCode::from(2));
+            }
+        },
         None => None,
     };
     let mut recording = match &export {
@@ -175,21 +182,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     let mut failed = outcome.failure.clone();
     if let Some(r) = &mut recording {
         r.recorder.finish();
-        let files: Vec<String> = r
-            .recorder
-            .files()
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect();
-        eprintln!(
-            "sipscope: wrote {} packets to {}",
-            r.recorder.frames,
-            if files.is_empty() {
-                "no file (nothing matched)".to_owned()
-            } else {
-                files.join(", ")
-            }
-        );
+        eprintln!("sipscope: {}", r.summary());
         if r.recorder.skipped > 0 {
             eprintln!(
                 "sipscope: warning: {} packets of another link type left out (use .pcapng)",
@@ -201,6 +194,11 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         }
     } else if let Some(e) = &export {
         let dialogs = e.selection.dialogs(&model);
+        for id in &e.selection.call_ids {
+            if model.find(id).is_none() && !dialogs.is_empty() {
+                eprintln!("sipscope: warning: no call with Call-ID '{id}'");
+            }
+        }
         let evicted = model.stats().evicted_calls;
         if evicted > 0 {
             eprintln!(
@@ -217,6 +215,11 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             |_| {},
         ) {
             Ok(w) => eprintln!("sipscope: {w}"),
+            Err(sipscope::export::ExportError::Nothing) => {
+                eprintln!("sipscope: {}", e.why_nothing(&model, cli));
+                std::mem::forget(model);
+                return Ok(ExitCode::from(1));
+            }
             Err(err) => {
                 eprintln!("sipscope: {err}");
                 std::mem::forget(model);
@@ -268,35 +271,86 @@ struct ExportPlan {
 }
 
 impl ExportPlan {
-    fn new(cli: &Cli, path: &std::path::Path) -> anyhow::Result<Self> {
-        let format = cli
-            .format
-            .or_else(|| Format::from_path(path))
-            .with_context(|| {
-                format!(
-                    "{}: say the format with --format, or name the file .pcap, .pcapng, .txt, .flow.txt or .json",
-                    path.display()
-                )
-            })?;
+    /// The plan, or what is wrong with the command line (a usage error).
+    fn new(cli: &Cli, path: &std::path::Path) -> Result<Self, String> {
+        // Standard output is pcap unless said otherwise (`| tshark -r -`).
+        let stdout = path == std::path::Path::new("-");
+        let by_name = if stdout {
+            Some(Format::Pcap)
+        } else {
+            Format::from_path(path)
+        };
+        let format = cli.format.or(by_name).ok_or_else(|| {
+            format!(
+                "{}: say the format with --format, or name the file .pcap, .pcapng, .txt, .flow.txt or .json",
+                path.display()
+            )
+        })?;
         let filter = cli
             .call_filter
             .as_deref()
             .map(|f| regex::RegexBuilder::new(f).case_insensitive(true).build())
             .transpose()
-            .context("--filter")?;
-        if cli.interface.is_some() && !format.holds_frames() {
-            anyhow::bail!(
+            .map_err(|e| format!("--filter: {e}"))?;
+        let live = cli.interface.is_some();
+        if live && !format.holds_frames() {
+            return Err(
                 "live, -w writes pcap or pcapng (the other formats are written from a file, -r)"
+                    .into(),
             );
+        }
+        if live && path == std::path::Path::new("-") {
+            return Err("live, -w needs a file name (standard output is for -r)".into());
+        }
+        if !live && (cli.rotate_size.is_some() || cli.rotate_seconds.is_some()) {
+            return Err("--rotate-size and --rotate-seconds are for a live capture (-i)".into());
+        }
+        if path == std::path::Path::new("-") && cli.report.is_some() {
+            return Err("-w - writes to standard output: it cannot carry a --report too".into());
+        }
+        let target = std::fs::canonicalize(path).ok();
+        if target.is_some()
+            && cli
+                .read
+                .iter()
+                .any(|r| std::fs::canonicalize(r).ok() == target)
+        {
+            return Err(format!(
+                "{}: that is an input (-r): write elsewhere",
+                path.display()
+            ));
         }
         Ok(Self {
             path: path.to_path_buf(),
             format,
             selection: Selection {
-                call_ids: cli.call_ids.clone(),
+                call_ids: cli.call_ids.iter().map(|c| c.trim().to_owned()).collect(),
                 filter,
             },
         })
+    }
+
+    /// Why nothing was chosen, in words.
+    fn why_nothing(&self, model: &Model, cli: &Cli) -> String {
+        let ids = &self.selection.call_ids;
+        if model.is_empty() && ids.is_empty() {
+            return "nothing to export: the capture has no SIP dialogs".into();
+        }
+        let found = ids.iter().filter(|c| model.find(c).is_some()).count();
+        match (&cli.call_filter, ids.is_empty()) {
+            (None, false) => format!(
+                "nothing to export: no call with Call-ID {}",
+                ids.iter()
+                    .map(|c| format!("'{c}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            (Some(f), true) => format!("nothing to export: no call matches --filter '{f}'"),
+            (Some(f), false) => format!(
+                "nothing to export: of the {found} calls with those Call-IDs, none matches --filter '{f}' (both must match)"
+            ),
+            (None, true) => "nothing to export".into(),
+        }
     }
 
     fn live(&self, cli: &Cli) -> LiveExport {
@@ -308,13 +362,13 @@ impl ExportPlan {
         let rotation = Rotation {
             max_bytes: cli.rotate_size.map(|mb| mb.saturating_mul(1 << 20)),
             max_secs: cli.rotate_seconds,
-            keep: cli.rotate_keep,
+            keep: cli.rotate_keep.and_then(|k| usize::try_from(k).ok()),
         };
-        LiveExport {
-            recorder: Recorder::new(self.path.clone(), format, rotation),
-            selection: self.selection.clone(),
-            with_rtp: cli.with_rtp,
-        }
+        LiveExport::new(
+            Recorder::new(self.path.clone(), format, rotation),
+            self.selection.clone(),
+            cli.with_rtp,
+        )
     }
 }
 

@@ -458,8 +458,37 @@ fn write_exports_the_chosen_calls_in_the_format_the_name_asks() {
     assert_eq!(j["calls"].as_array().unwrap().len(), 3);
     let raw = dir.join("calls.bin");
     let out = sipscope(&["-r", &input, "-N", "-w", raw.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2), "a usage error");
     assert!(String::from_utf8_lossy(&out.stderr).contains("--format"));
+    // Never over an input; `-` is standard output (pcap unless said).
+    let out = sipscope(&["-r", &input, "-N", "-w", &input]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("that is an input"));
+    let out = sipscope(&[
+        "-r",
+        &input,
+        "-N",
+        "-w",
+        "-",
+        "--call-id",
+        &format!(" {id} "),
+    ]);
+    assert!(out.status.success());
+    assert_eq!(&out.stdout[..4], &0xA1B2_C3D4u32.to_le_bytes());
+    let piped = dir.join("piped.pcap");
+    std::fs::write(&piped, &out.stdout).unwrap();
+    let back = sipscope::replay(&piped).unwrap();
+    assert_eq!(back.find(id).unwrap().messages.len() as u64, *count);
+    let out = sipscope(&[
+        "-r",
+        &input,
+        "-N",
+        "-w",
+        none.to_str().unwrap(),
+        "--call-id",
+        "nosuch",
+    ]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no call with Call-ID 'nosuch'"));
     let out = sipscope(&[
         "-r",
         &input,
@@ -569,7 +598,12 @@ fn live_write_rotates_by_time_and_keeps_the_newest_files() {
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
-    assert!(err.contains("wrote 20 packets to"), "{err}");
+    assert!(
+        err.contains(
+            "wrote 20 packets (20 SIP, 0 RTP) in 3 files (1 deleted by --rotate-keep); kept: "
+        ),
+        "{err}"
+    );
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -26,11 +26,26 @@ pub enum WriteError {
     #[error(
         "pcap holds one link type and these frames have {} ({}): save as pcapng",
         .0.len(),
-        .0.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
+        .0.iter().map(|t| linktype_name(*t)).collect::<Vec<_>>().join(", ")
     )]
     MixedLinkTypes(Vec<u16>),
     #[error(transparent)]
     Io(#[from] io::Error),
+}
+
+/// A link type as people know it.
+#[must_use]
+pub fn linktype_name(t: u16) -> String {
+    match t {
+        0 => "BSD loopback".into(),
+        1 => "Ethernet".into(),
+        12 | 101 => "raw IP".into(),
+        113 => "Linux cooked (SLL)".into(),
+        276 => "Linux cooked v2 (SLL2)".into(),
+        228 => "raw IPv4".into(),
+        229 => "raw IPv6".into(),
+        t => format!("link type {t}"),
+    }
 }
 
 /// Reads frames' bytes back: from their capture files, or from memory.

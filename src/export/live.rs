@@ -21,9 +21,75 @@ pub struct LiveExport {
     pub recorder: Recorder,
     pub selection: super::Selection,
     pub with_rtp: bool,
+    /// Frames written of SIP, and of RTP and RTCP.
+    pub sip_frames: u64,
+    pub media_frames: u64,
+    failure_told: bool,
 }
 
 impl LiveExport {
+    #[must_use]
+    pub fn new(recorder: Recorder, selection: super::Selection, with_rtp: bool) -> Self {
+        Self {
+            recorder,
+            selection,
+            with_rtp,
+            sip_frames: 0,
+            media_frames: 0,
+            failure_told: false,
+        }
+    }
+
+    /// The error that stopped the recording, the first time it is asked
+    /// for (to tell the user at once, not at the end of a two-day capture).
+    pub fn new_failure(&mut self) -> Option<&str> {
+        if self.failure_told {
+            return None;
+        }
+        let f = self.recorder.failed.as_deref()?;
+        self.failure_told = true;
+        Some(f)
+    }
+
+    /// One line on what was written: packets, files, what rotation deleted.
+    #[must_use]
+    pub fn summary(&self) -> String {
+        let r = &self.recorder;
+        let kept = r.files();
+        let names: Vec<String> = kept.iter().map(|p| p.display().to_string()).collect();
+        let total = self.sip_frames + self.media_frames;
+        if r.created() == 0 {
+            return "wrote 0 packets: no call matched, no file".to_owned();
+        }
+        let deleted = r.created() - u32::try_from(kept.len()).unwrap_or(0);
+        let files = format!(
+            "wrote {total} packets ({} SIP, {} RTP) in {} file{}",
+            self.sip_frames,
+            self.media_frames,
+            r.created(),
+            if r.created() == 1 { "" } else { "s" }
+        );
+        if deleted > 0 {
+            format!(
+                "{files} ({deleted} deleted by --rotate-keep); kept: {}",
+                names.join(", ")
+            )
+        } else {
+            format!("{files}: {}", names.join(", "))
+        }
+    }
+
+    fn record(&mut self, frames: &[FrameRef], sip: bool) {
+        let before = self.recorder.frames;
+        self.recorder.write(frames);
+        let n = self.recorder.frames - before;
+        if sip {
+            self.sip_frames += n;
+        } else {
+            self.media_frames += n;
+        }
+    }
+
     /// Records a message's frames if its dialog (after the model took the
     /// message in) passes the selection, as it stands now.
     pub fn sip(&mut self, model: &crate::model::Model, call_id: &[u8], frames: &[FrameRef]) {
@@ -31,7 +97,7 @@ impl LiveExport {
             return;
         };
         if self.selection.matches(d, model.now_ns()) {
-            self.recorder.write(frames);
+            self.record(frames, true);
         }
     }
 
@@ -48,7 +114,7 @@ impl LiveExport {
         if let Some(d) = model.media_dialog(p)
             && self.selection.matches(d, model.now_ns())
         {
-            self.recorder.write(frames);
+            self.record(frames, false);
         }
     }
 }
@@ -152,10 +218,7 @@ impl Recorder {
                 return;
             }
             if let Err(e) = self.write_one(f) {
-                let text = format!("writing {} stopped: {e}", self.current().display());
-                tracing::error!("{text}");
-                self.failed = Some(text);
-                self.out = None;
+                self.fail(&e);
             }
         }
     }
@@ -165,16 +228,29 @@ impl Recorder {
         if let Some(out) = &mut self.out
             && let Err(e) = out.flush()
         {
-            self.failed = Some(format!("writing {} stopped: {e}", self.current().display()));
-            self.out = None;
+            self.fail(&e);
         }
     }
 
-    fn current(&self) -> PathBuf {
-        self.files
-            .back()
-            .cloned()
-            .unwrap_or_else(|| self.base.clone())
+    /// How many files were started (some may have been deleted since).
+    #[must_use]
+    pub fn created(&self) -> u32 {
+        self.index
+    }
+
+    /// Stops the recording on an error, saying which file and, when the
+    /// system refused, as whom sipscope runs now.
+    fn fail(&mut self, e: &io::Error) {
+        let mut text = format!(
+            "recording stopped: {}: {e}",
+            self.name(self.index.max(1)).display()
+        );
+        if e.kind() == io::ErrorKind::PermissionDenied {
+            text.push_str(&super::who_am_i_hint());
+        }
+        tracing::error!("{text}");
+        self.failed = Some(text);
+        self.out = None;
     }
 
     fn name(&self, index: u32) -> PathBuf {
@@ -363,7 +439,12 @@ mod tests {
             Rotation::default(),
         );
         rec.write(&[frame(1), frame(2)]);
-        assert!(rec.failed.as_deref().unwrap().contains("No such file"));
+        assert!(
+            rec.failed
+                .as_deref()
+                .unwrap()
+                .contains("/nonexistent-dir/x.pcap: No such file")
+        );
         assert_eq!(rec.frames, 0);
     }
 }

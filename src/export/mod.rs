@@ -12,14 +12,13 @@ pub mod capture;
 pub mod live;
 pub mod text;
 
-use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::decode::FrameRef;
 use crate::model::{Dialog, Model};
 
-pub use capture::{CaptureFormat, FrameBytes, WriteError};
+pub use capture::{CaptureFormat, FrameBytes, WriteError, linktype_name};
 
 /// What a file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -226,7 +225,11 @@ pub struct Written {
 
 impl std::fmt::Display for Written {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let name = self.path.display();
+        let name = if self.path == Path::new("-") {
+            "standard output".to_owned()
+        } else {
+            self.path.display().to_string()
+        };
         if self.format.holds_frames() {
             write!(
                 f,
@@ -254,6 +257,23 @@ impl std::fmt::Display for Written {
     }
 }
 
+/// For a refused write: as whom sipscope runs, when that is not root (it
+/// dropped root after opening a live capture).
+#[must_use]
+pub fn who_am_i_hint() -> String {
+    let uid = nix::unistd::geteuid();
+    if uid.is_root() {
+        return String::new();
+    }
+    let name = nix::unistd::User::from_uid(uid)
+        .ok()
+        .flatten()
+        .map_or_else(|| uid.to_string(), |u| u.name);
+    format!(
+        " (sipscope runs as {name} here: choose a directory {name} can write, or start it with --user)"
+    )
+}
+
 /// Why an export failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
@@ -276,6 +296,7 @@ impl From<io::Error> for ExportError {
 /// Writes a file through a temporary name in the same directory, then
 /// gives it its name: replacing an existing file only with `overwrite`.
 /// On any error the temporary file is removed and `path` is untouched.
+/// `-` is standard output.
 ///
 /// # Errors
 /// [`ExportError::Exists`] when `path` exists and `overwrite` is off; what
@@ -283,9 +304,17 @@ impl From<io::Error> for ExportError {
 pub fn save_atomically<T>(
     path: &Path,
     overwrite: bool,
-    write: impl FnOnce(&mut BufWriter<File>) -> Result<T, ExportError>,
+    write: impl FnOnce(&mut dyn Write) -> Result<T, ExportError>,
 ) -> Result<T, ExportError> {
     let io_err = |e: io::Error| ExportError::Io(path.to_path_buf(), e);
+    if path == Path::new("-") {
+        // Standard output: for a pipe (`| tshark -r -`), written as it goes.
+        let stdout = io::stdout();
+        let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+        let value = write(&mut out)?;
+        out.flush().map_err(io_err)?;
+        return Ok(value);
+    }
     if !overwrite && path.exists() {
         return Err(ExportError::Exists(path.to_path_buf()));
     }
@@ -393,8 +422,14 @@ impl CaptureJob {
         overwrite: bool,
         progress: impl FnMut(usize),
     ) -> Result<Written, ExportError> {
-        save_atomically(path, overwrite, |out| {
-            capture::write(&self.plan.frames, &self.bytes, self.format, out, progress)?;
+        save_atomically(path, overwrite, |mut out| {
+            capture::write(
+                &self.plan.frames,
+                &self.bytes,
+                self.format,
+                &mut out,
+                progress,
+            )?;
             Ok(())
         })?;
         Ok(Written {
@@ -449,16 +484,17 @@ pub fn export(
             .run(path, overwrite, progress),
         Format::Pcapng => CaptureJob::new(model, dialogs, CaptureFormat::Pcapng, with_rtp)?
             .run(path, overwrite, progress),
-        Format::Text => save_atomically(path, overwrite, |out| {
-            text::write_messages(model, dialogs, out).map_err(ExportError::from)
+        Format::Text => save_atomically(path, overwrite, |mut out| {
+            text::write_messages(model, dialogs, &mut out).map_err(ExportError::from)
         })
         .map(|()| written),
-        Format::Flow => save_atomically(path, overwrite, |out| {
-            text::write_flow(model, dialogs, out).map_err(ExportError::from)
+        Format::Flow => save_atomically(path, overwrite, |mut out| {
+            text::write_flow(model, dialogs, &mut out).map_err(ExportError::from)
         })
         .map(|()| written),
-        Format::Json => save_atomically(path, overwrite, |out| {
-            crate::report::json::write(model, Some(dialogs), &[], out).map_err(ExportError::from)
+        Format::Json => save_atomically(path, overwrite, |mut out| {
+            crate::report::json::write(model, Some(dialogs), &[], &mut out)
+                .map_err(ExportError::from)
         })
         .map(|()| written),
     }
@@ -473,12 +509,14 @@ pub fn default_name(dialogs: &[&Dialog], format: Format) -> String {
     };
     let user = |h: &str| {
         let uri = crate::report::text::uri_of(h);
-        let user = uri
-            .split_once(':')
-            .map_or(uri, |(_, rest)| rest)
-            .split(['@', ';', '>'])
-            .next()
-            .unwrap_or_default();
+        let rest = uri.split_once(':').map_or(uri, |(_, rest)| rest);
+        let rest = rest.split([';', '>', '?']).next().unwrap_or_default();
+        // The user part; a URI without one names a host (and maybe a port).
+        let user = match rest.split_once('@') {
+            Some((user, _)) => user,
+            None if rest.starts_with('[') => rest.split(']').next().unwrap_or_default(),
+            None => rest.split(':').next().unwrap_or_default(),
+        };
         let clean: String = user
             .chars()
             .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '_' | '.'))
@@ -524,6 +562,24 @@ mod tests {
         );
         assert_eq!(Format::Pcap.with_extension("calls.flow.txt"), "calls.pcap");
         assert_eq!(Format::Json.with_extension("calls"), "calls.json");
+    }
+
+    #[test]
+    fn user_parts_name_the_file() {
+        let m = crate::replay(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/gen__busy_486_3calls.pcap"
+        ))
+        .unwrap();
+        let d: Vec<&Dialog> = m.dialogs().collect();
+        assert_eq!(
+            default_name(&d[..1], Format::Pcap),
+            "calls-alice-bob-0016.pcap"
+        );
+        assert_eq!(
+            default_name(&d, Format::Flow),
+            "calls-alice-bob-0016-and-2-more.flow.txt"
+        );
     }
 
     #[test]

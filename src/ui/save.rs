@@ -51,7 +51,8 @@ impl SaveForm {
     pub fn label(what: SaveWhat, n: usize) -> String {
         let name = match what {
             SaveWhat::Selected => "selected calls",
-            SaveWhat::InView => "the call in view",
+            SaveWhat::InView if n == 1 => "the call in view",
+            SaveWhat::InView => "the calls in view",
             SaveWhat::Shown => "calls shown by the filter",
             SaveWhat::All => "all calls",
         };
