@@ -288,10 +288,14 @@ fn save_dialog_writes_the_call_in_view_and_asks_before_replacing() {
     let dir = std::env::temp_dir().join(format!("sipscope-ui-save-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("call.pcap");
-    // The path field: clear the default name, type ours.
-    let form = a.save.as_mut().unwrap();
-    form.focus = 3;
-    form.path.clear();
+    // The path field (the fourth): Ctrl-U clears the default name, then ours.
+    save_keys(
+        &mut a,
+        &m,
+        &[SearchKey::Down, SearchKey::Down, SearchKey::Down],
+    );
+    save_keys(&mut a, &m, &[SearchKey::ClearLine]);
+    assert!(a.save.as_ref().unwrap().path.is_empty());
     for c in path.display().to_string().chars() {
         a.save_key(SearchKey::Char(c), &m);
     }
@@ -365,6 +369,16 @@ fn save_dialog_writes_the_call_in_view_and_asks_before_replacing() {
         a.save.as_ref().unwrap().format,
         sipscope::export::Format::Flow
     );
+    // Edited away and back, the format follows every edit.
+    let typed = |t: &str| t.chars().map(SearchKey::Char).collect::<Vec<_>>();
+    save_keys(&mut a, &m, &[SearchKey::Backspace; 9]);
+    save_keys(&mut a, &m, &typed(".json"));
+    assert_eq!(
+        a.save.as_ref().unwrap().format,
+        sipscope::export::Format::Json
+    );
+    save_keys(&mut a, &m, &[SearchKey::Backspace; 5]);
+    save_keys(&mut a, &m, &typed(".flow.txt"));
     save_keys(&mut a, &m, &[SearchKey::Enter]);
     let flow = std::fs::read_to_string(dir.join("flow.flow.txt")).unwrap();
     assert!(flow.contains("INVITE (1) SDP"), "{flow}");

@@ -106,8 +106,9 @@ pub fn linktypes(frames: &[FrameRef]) -> Vec<u16> {
 /// Snap length written in headers: large enough for any frame we keep.
 const SNAPLEN: u32 = 262_144;
 
-/// Writes `frames` (in the order given) to `out`. `done` is called after
-/// each frame, for progress.
+/// Writes `frames` (in the order given) to `out`. `done` is told how many
+/// frames are written, after each; when it says false, writing stops
+/// (cancelled, an `Interrupted` error).
 ///
 /// # Errors
 /// [`WriteError::MixedLinkTypes`] for pcap with several link types; I/O
@@ -117,7 +118,7 @@ pub fn write(
     bytes: &FrameBytes,
     format: CaptureFormat,
     out: &mut impl Write,
-    mut done: impl FnMut(usize),
+    mut done: impl FnMut(usize) -> bool,
 ) -> Result<(), WriteError> {
     let types = linktypes(frames);
     let mut buf = Vec::new();
@@ -140,7 +141,9 @@ pub fn write(
                 rec[12..16].copy_from_slice(&f.orig_len.max(len32(data.len())).to_le_bytes());
                 out.write_all(&rec)?;
                 out.write_all(data)?;
-                done(i + 1);
+                if !done(i + 1) {
+                    return Err(cancelled());
+                }
             }
         }
         CaptureFormat::Pcapng => {
@@ -152,7 +155,9 @@ pub fn write(
                 let data = bytes.read(f, &mut buf)?;
                 let iface = types.iter().position(|t| *t == f.linktype).unwrap_or(0);
                 write_packet(out, iface, f, data)?;
-                done(i + 1);
+                if !done(i + 1) {
+                    return Err(cancelled());
+                }
             }
         }
     }
@@ -228,6 +233,10 @@ pub fn write_packet(
     block(out, 6, &epb)
 }
 
+fn cancelled() -> WriteError {
+    WriteError::Io(io::Error::new(io::ErrorKind::Interrupted, "cancelled"))
+}
+
 fn len32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
@@ -292,7 +301,7 @@ mod tests {
         ];
         for format in [CaptureFormat::Pcap, CaptureFormat::Pcapng] {
             let mut out = Vec::new();
-            write(&frames, &FrameBytes::default(), format, &mut out, |_| {}).unwrap();
+            write(&frames, &FrameBytes::default(), format, &mut out, |_| true).unwrap();
             let back = read_back(&out);
             assert_eq!(
                 back,
@@ -314,7 +323,7 @@ mod tests {
             &FrameBytes::default(),
             CaptureFormat::Pcap,
             &mut out,
-            |_| {},
+            |_| true,
         )
         .unwrap();
         assert_eq!(out[..4], 0xA1B2_C3D4u32.to_le_bytes());
@@ -330,7 +339,7 @@ mod tests {
             &FrameBytes::default(),
             CaptureFormat::Pcap,
             &mut out,
-            |_| {},
+            |_| true,
         );
         assert!(matches!(err, Err(WriteError::MixedLinkTypes(ref t)) if t == &[1, 113]));
         out.clear();
@@ -339,7 +348,7 @@ mod tests {
             &FrameBytes::default(),
             CaptureFormat::Pcapng,
             &mut out,
-            |_| {},
+            |_| true,
         )
         .unwrap();
         let back = read_back(&out);

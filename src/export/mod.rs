@@ -412,7 +412,8 @@ impl CaptureJob {
         self.plan.frames.len()
     }
 
-    /// Writes the file. `progress` is told how many packets are written.
+    /// Writes the file. `progress` is told how many packets are written;
+    /// when it says false, the save is cancelled (and nothing is left).
     ///
     /// # Errors
     /// As [`save_atomically`].
@@ -420,7 +421,7 @@ impl CaptureJob {
         &self,
         path: &Path,
         overwrite: bool,
-        progress: impl FnMut(usize),
+        progress: impl FnMut(usize) -> bool,
     ) -> Result<Written, ExportError> {
         save_atomically(path, overwrite, |mut out| {
             capture::write(
@@ -464,7 +465,7 @@ pub fn export(
     with_rtp: bool,
     path: &Path,
     overwrite: bool,
-    progress: impl FnMut(usize),
+    mut progress: impl FnMut(usize),
 ) -> Result<Written, ExportError> {
     if dialogs.is_empty() {
         return Err(ExportError::Nothing);
@@ -480,10 +481,22 @@ pub fn export(
         rtp_not_kept: 0,
     };
     match format {
-        Format::Pcap => CaptureJob::new(model, dialogs, CaptureFormat::Pcap, with_rtp)?
-            .run(path, overwrite, progress),
-        Format::Pcapng => CaptureJob::new(model, dialogs, CaptureFormat::Pcapng, with_rtp)?
-            .run(path, overwrite, progress),
+        Format::Pcap => CaptureJob::new(model, dialogs, CaptureFormat::Pcap, with_rtp)?.run(
+            path,
+            overwrite,
+            |n| {
+                progress(n);
+                true
+            },
+        ),
+        Format::Pcapng => CaptureJob::new(model, dialogs, CaptureFormat::Pcapng, with_rtp)?.run(
+            path,
+            overwrite,
+            |n| {
+                progress(n);
+                true
+            },
+        ),
         Format::Text => save_atomically(path, overwrite, |mut out| {
             text::write_messages(model, dialogs, &mut out).map_err(ExportError::from)
         })
@@ -562,6 +575,27 @@ mod tests {
         );
         assert_eq!(Format::Pcap.with_extension("calls.flow.txt"), "calls.pcap");
         assert_eq!(Format::Json.with_extension("calls"), "calls.json");
+    }
+
+    #[test]
+    fn a_cancelled_save_leaves_nothing() {
+        let m = crate::replay(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/gen__hold_resume_refer_rtp.pcap"
+        ))
+        .unwrap();
+        let d: Vec<&Dialog> = m.dialogs().collect();
+        let job = CaptureJob::new(&m, &d, CaptureFormat::Pcap, true).unwrap();
+        let dir = std::env::temp_dir().join(format!("sipscope-cancel-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("x.pcap");
+        // Esc after 100 of the 472 packets.
+        let r = job.run(&path, false, |n| n < 100);
+        assert!(
+            matches!(r, Err(ExportError::Write(WriteError::Io(ref e))) if e.kind() == io::ErrorKind::Interrupted)
+        );
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -152,6 +152,8 @@ pub struct AppState {
     pub save: Option<super::save::SaveForm>,
     /// A pcap or pcapng save running on its thread.
     pub saving: Option<super::save::Saving>,
+    /// Where and how the last save went: the next one starts from there.
+    pub last_save: Option<super::save::LastSave>,
 }
 
 impl AppState {
@@ -195,6 +197,7 @@ impl AppState {
             clear_requested: false,
             save: None,
             saving: None,
+            last_save: None,
             config,
         }
     }
@@ -707,6 +710,12 @@ impl AppState {
                 self.search_input = None;
                 self.set_filter(&text);
             }
+            SearchKey::ClearLine => input.text.clear(),
+            SearchKey::DeleteWord => {
+                let t = input.text.trim_end();
+                let cut = t.rfind(' ').map_or(0, |i| i + 1);
+                input.text.truncate(cut);
+            }
             SearchKey::Tab
             | SearchKey::Up
             | SearchKey::Down
@@ -759,7 +768,12 @@ impl AppState {
             SearchKey::Up => {
                 self.form.focus = (focus + FORM_FIELDS.len() - 1) % FORM_FIELDS.len();
             }
-            SearchKey::Left | SearchKey::Right => {}
+            SearchKey::ClearLine => {
+                if let Some(f) = self.form.fields.get_mut(focus) {
+                    f.clear();
+                }
+            }
+            SearchKey::Left | SearchKey::Right | SearchKey::DeleteWord => {}
             SearchKey::Cancel => {
                 self.stack.pop();
             }
@@ -876,6 +890,10 @@ pub enum SearchKey {
     Enter,
     Cancel,
     Tab,
+    /// Ctrl-U: the whole field.
+    ClearLine,
+    /// Ctrl-W: the last word (a path component in the save dialog).
+    DeleteWord,
     Up,
     Down,
     Left,

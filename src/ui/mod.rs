@@ -73,8 +73,18 @@ pub fn drain(model: &mut Model, events: &Events, app: &mut AppState, out: &mut O
     false
 }
 
-fn text_key(code: KeyCode) -> Option<SearchKey> {
-    Some(match code {
+fn text_key(k: &crossterm::event::KeyEvent) -> Option<SearchKey> {
+    if k.modifiers
+        .contains(crossterm::event::KeyModifiers::CONTROL)
+    {
+        // Ctrl-U and Ctrl-W edit as in a shell; other control keys type nothing.
+        return match k.code {
+            KeyCode::Char('u') => Some(SearchKey::ClearLine),
+            KeyCode::Char('w') => Some(SearchKey::DeleteWord),
+            _ => None,
+        };
+    }
+    Some(match k.code {
         KeyCode::Char(c) => SearchKey::Char(c),
         KeyCode::Backspace => SearchKey::Backspace,
         KeyCode::Enter => SearchKey::Enter,
@@ -93,15 +103,15 @@ pub fn handle(ev: &Event, app: &mut AppState, model: &Model) {
     match ev {
         Event::Key(k) if k.kind != KeyEventKind::Release => {
             if app.search_input.is_some() {
-                if let Some(t) = text_key(k.code) {
+                if let Some(t) = text_key(k) {
                     app.search_key(t);
                 }
             } else if app.screen() == Screen::FilterForm {
-                if let Some(t) = text_key(k.code) {
+                if let Some(t) = text_key(k) {
                     app.form_key(t);
                 }
             } else if app.screen() == Screen::Save {
-                if let Some(t) = text_key(k.code) {
+                if let Some(t) = text_key(k) {
                     app.save_key(t, model);
                 }
             } else if let Some(a) = app.keymap.action(k) {

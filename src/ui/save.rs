@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 
 use crate::export::{self, CaptureJob, ExportError, Format, WriteError};
@@ -66,12 +66,22 @@ impl SaveForm {
     }
 }
 
+/// The directory, format and RTP choice of the last save.
+#[derive(Debug, Clone)]
+pub struct LastSave {
+    pub dir: PathBuf,
+    pub format: Format,
+    pub with_rtp: bool,
+}
+
 /// A pcap or pcapng export running on its thread.
 #[derive(Debug)]
 pub struct Saving {
     pub done: Arc<AtomicUsize>,
     pub total: usize,
     pub path: PathBuf,
+    /// Set by Esc: the writer stops and removes its temporary file.
+    pub cancel: Arc<AtomicBool>,
     handle: JoinHandle<Result<export::Written, ExportError>>,
 }
 
@@ -112,19 +122,22 @@ impl AppState {
             self.status = Some("nothing to save: no calls yet".into());
             return;
         }
-        let format = Format::Pcap;
+        let (format, with_rtp) = self
+            .last_save
+            .as_ref()
+            .map_or((Format::Pcap, true), |l| (l.format, l.with_rtp));
         let mut form = SaveForm {
             choices,
             what: 0,
             format,
-            with_rtp: true,
+            with_rtp,
             path: String::new(),
             focus: 0,
             message: None,
             overwrite: false,
             named: false,
         };
-        form.path = default_path(model, form.dialogs(), format);
+        form.path = self.default_path(model, form.dialogs(), format);
         self.save = Some(form);
         self.stack.push(Screen::Save);
     }
@@ -135,8 +148,12 @@ impl AppState {
             self.stack.pop();
             return;
         };
-        if self.saving.is_some() {
-            return; // the dialog shows progress; keys wait
+        if let Some(saving) = &self.saving {
+            // The dialog shows progress; Esc cancels, other keys wait.
+            if key == SearchKey::Cancel {
+                saving.cancel.store(true, Ordering::Relaxed);
+            }
+            return;
         }
         let fields = SAVE_FIELDS.len();
         let step = |form: &mut SaveForm, forward: bool, model: &Model| match form.focus {
@@ -148,7 +165,12 @@ impl AppState {
                     (form.what + n - 1) % n
                 };
                 if !form.named {
-                    form.path = default_path(model, form.dialogs(), form.format);
+                    let name =
+                        export::default_name(&dialogs_of(model, form.dialogs()), form.format);
+                    form.path = Path::new(&form.path)
+                        .with_file_name(name)
+                        .display()
+                        .to_string();
                 }
             }
             1 => {
@@ -176,18 +198,30 @@ impl AppState {
             SearchKey::Left => step(form, false, model),
             SearchKey::Right => step(form, true, model),
             SearchKey::Char(' ') if form.focus < 3 => step(form, true, model),
-            SearchKey::Char(c) if form.focus == 3 => {
-                form.path.push(c);
+            SearchKey::Char(_)
+            | SearchKey::Backspace
+            | SearchKey::ClearLine
+            | SearchKey::DeleteWord
+                if form.focus == 3 =>
+            {
+                match key {
+                    SearchKey::Char(c) => form.path.push(c),
+                    SearchKey::Backspace => {
+                        form.path.pop();
+                    }
+                    SearchKey::ClearLine => form.path.clear(),
+                    _ => {
+                        // Back to the last `/` (or the start): a path component.
+                        let trimmed = form.path.trim_end_matches('/').len();
+                        let cut = form.path[..trimmed].rfind('/').map_or(0, |i| i + 1);
+                        form.path.truncate(cut);
+                    }
+                }
                 form.overwrite = false;
                 form.named = true;
                 if let Some(f) = Format::from_path(Path::new(&form.path)) {
                     form.format = f;
                 }
-            }
-            SearchKey::Backspace if form.focus == 3 => {
-                form.path.pop();
-                form.overwrite = false;
-                form.named = true;
             }
             SearchKey::Enter => self.start_save(model),
             _ => {}
@@ -227,20 +261,24 @@ impl AppState {
         let Some(cf) = capture else {
             match export::export(model, &dialogs, format, with_rtp, &path, overwrite, |_| {}) {
                 Ok(w) => self.saved(&w),
-                Err(e) => form.message = Some(e.to_string()),
+                Err(e) => form.message = Some(explain(&e)),
             }
             return;
         };
         match CaptureJob::new(model, &dialogs, cf, with_rtp) {
             Ok(job) => {
                 let done = Arc::new(AtomicUsize::new(0));
+                let cancel = Arc::new(AtomicBool::new(false));
                 let total = job.packets();
-                let counter = Arc::clone(&done);
+                let (counter, stop) = (Arc::clone(&done), Arc::clone(&cancel));
                 let target = path.clone();
                 let spawned = std::thread::Builder::new()
                     .name("export".into())
                     .spawn(move || {
-                        job.run(&target, overwrite, |n| counter.store(n, Ordering::Relaxed))
+                        job.run(&target, overwrite, |n| {
+                            counter.store(n, Ordering::Relaxed);
+                            !stop.load(Ordering::Relaxed)
+                        })
                     });
                 match spawned {
                     Ok(handle) => {
@@ -248,6 +286,7 @@ impl AppState {
                             done,
                             total,
                             path,
+                            cancel,
                             handle,
                         });
                     }
@@ -264,16 +303,32 @@ impl AppState {
                     types.len()
                 ));
             }
-            Err(e) => form.message = Some(e.to_string()),
+            Err(e) => form.message = Some(explain(&e)),
         }
     }
 
     fn saved(&mut self, w: &export::Written) {
         tracing::info!("{w}");
+        if let Some(form) = &self.save {
+            self.last_save = Some(LastSave {
+                dir: w.path.parent().map(Path::to_path_buf).unwrap_or_default(),
+                format: form.format,
+                with_rtp: form.with_rtp,
+            });
+        }
         self.status = Some(w.to_string());
         self.save = None;
         if self.screen() == Screen::Save {
             self.stack.pop();
+        }
+    }
+
+    /// The last save's directory (else the current one) and a name from the calls.
+    fn default_path(&self, model: &Model, ids: &[DialogId], format: Format) -> String {
+        let name = export::default_name(&dialogs_of(model, ids), format);
+        match &self.last_save {
+            Some(l) if !l.dir.as_os_str().is_empty() => l.dir.join(name).display().to_string(),
+            _ => name,
         }
     }
 
@@ -289,7 +344,7 @@ impl AppState {
             Ok(Ok(w)) => self.saved(&w),
             Ok(Err(e)) => {
                 if let Some(form) = self.save.as_mut() {
-                    form.message = Some(e.to_string());
+                    form.message = Some(explain(&e));
                 }
             }
             Err(_) => {
@@ -312,11 +367,20 @@ impl AppState {
     }
 }
 
-fn dialogs_of<'m>(model: &'m Model, ids: &[DialogId]) -> Vec<&'m Dialog> {
-    ids.iter().filter_map(|id| model.dialog(*id)).collect()
+/// An export error for the dialog: a cancel in words, and, when the system
+/// refused, as whom sipscope runs (it dropped root after a live capture opened).
+fn explain(e: &ExportError) -> String {
+    match e {
+        ExportError::Write(WriteError::Io(io)) if io.kind() == std::io::ErrorKind::Interrupted => {
+            "cancelled: nothing was written".into()
+        }
+        ExportError::Io(_, io) if io.kind() == std::io::ErrorKind::PermissionDenied => {
+            format!("{e}{}", export::who_am_i_hint())
+        }
+        _ => e.to_string(),
+    }
 }
 
-/// The current directory and a name from the calls.
-fn default_path(model: &Model, ids: &[DialogId], format: Format) -> String {
-    export::default_name(&dialogs_of(model, ids), format)
+fn dialogs_of<'m>(model: &'m Model, ids: &[DialogId]) -> Vec<&'m Dialog> {
+    ids.iter().filter_map(|id| model.dialog(*id)).collect()
 }

@@ -20,9 +20,23 @@ fn boxed(buf: &mut Buffer, area: Rect, w: u16, h: u16, title: &str) -> Rect {
         w,
         h,
     );
-    // Clear resets every cell, so nothing of the list (its cursor) shows through.
+    // Clear resets every cell, so nothing of the list (its cursor) shows through;
+    // the border keeps what is around from reading as part of the box.
     ratatui::widgets::Widget::render(ratatui::widgets::Clear, r, buf);
-    put(buf, r, r.x, r.y, &format!(" {title} "), w, theme::header());
+    ratatui::widgets::Widget::render(
+        ratatui::widgets::Block::bordered().border_style(theme::dim()),
+        r,
+        buf,
+    );
+    put(
+        buf,
+        r,
+        r.x + 1,
+        r.y,
+        &format!(" {title} "),
+        w.saturating_sub(2),
+        theme::header(),
+    );
     r
 }
 
@@ -65,13 +79,16 @@ pub fn draw_save(buf: &mut Buffer, area: Rect, app: &AppState) {
     let Some(form) = &app.save else {
         return;
     };
+    // As wide as the screen allows (paths and messages are long), up to 120.
+    let w = area.width.saturating_sub(4).clamp(40, 120);
     let r = boxed(
         buf,
         area,
-        76,
-        10,
+        w,
+        12,
         "Save   Tab/↑↓ field   ←→ Space change   Enter save   Esc cancel",
     );
+    let inner = r.width.saturating_sub(13);
     let what = form
         .choices
         .get(form.what)
@@ -85,15 +102,22 @@ pub fn draw_save(buf: &mut Buffer, area: Rect, app: &AppState) {
     } else {
         "[ ] SIP only".to_owned()
     };
+    // The end of a long path stays in view, where one types.
+    let path = escape::text(&form.path);
+    let room = usize::from(inner).saturating_sub(2);
+    let chars = path.chars().count();
+    let shown: String = if chars > room {
+        std::iter::once('…')
+            .chain(path.chars().skip(chars - room.saturating_sub(1)))
+            .collect()
+    } else {
+        path.into_owned()
+    };
     let values = [
         format!("‹ {what} ›"),
         format!("‹ {} ›", form.format.name()),
         rtp,
-        format!(
-            "{}{}",
-            escape::text(&form.path),
-            if form.focus == 3 { "_" } else { "" }
-        ),
+        format!("{shown}{}", if form.focus == 3 { "_" } else { "" }),
     ];
     for (i, (label, value)) in SAVE_FIELDS.iter().zip(values.iter()).enumerate() {
         let y = r.y + 2 + u16::try_from(i).unwrap_or(0);
@@ -113,7 +137,7 @@ pub fn draw_save(buf: &mut Buffer, area: Rect, app: &AppState) {
             r.x + 11,
             y,
             value,
-            r.width.saturating_sub(12),
+            inner,
             if focus { theme::cursor() } else { Style::new() },
         );
     }
@@ -121,22 +145,28 @@ pub fn draw_save(buf: &mut Buffer, area: Rect, app: &AppState) {
         let done = s.done.load(std::sync::atomic::Ordering::Relaxed);
         let pct = (done * 100).checked_div(s.total).unwrap_or(100);
         format!(
-            "writing {} … {done} of {} packets ({pct}%)",
+            "writing {} … {done} of {} packets ({pct}%)   Esc cancels",
             s.path.display(),
             s.total
         )
     } else {
         form.message.clone().unwrap_or_default()
     };
-    put(
-        buf,
-        r,
-        r.x + 2,
-        r.y + 7,
-        &escape::text(&note),
-        r.width.saturating_sub(4),
-        theme::title(),
-    );
+    // Messages wrap over up to four lines inside the box.
+    let width = usize::from(r.width.saturating_sub(4)).max(1);
+    let note: Vec<char> = escape::text(&note).chars().collect();
+    for (i, line) in note.chunks(width).take(4).enumerate() {
+        let text: String = line.iter().collect();
+        put(
+            buf,
+            r,
+            r.x + 2,
+            r.y + 7 + u16::try_from(i).unwrap_or(0),
+            &text,
+            r.width.saturating_sub(4),
+            theme::title(),
+        );
+    }
 }
 
 pub fn draw_columns(buf: &mut Buffer, area: Rect, app: &AppState) {
