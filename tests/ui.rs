@@ -285,7 +285,7 @@ fn save_dialog_writes_the_call_in_view_and_asks_before_replacing() {
     a.apply(Action::Open, &m);
     a.apply(Action::Save, &m);
     assert_eq!(a.screen(), Screen::Save);
-    let dir = std::env::temp_dir().join(format!("sipscope-ui-save-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("sipscope-ui-save-{:010}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("call.pcap");
     // The path field (the fourth): Ctrl-U clears the default name, then ours.

@@ -32,33 +32,46 @@ pub fn write_messages(model: &Model, dialogs: &[&Dialog], out: &mut impl Write) 
     Ok(())
 }
 
-/// Width of one column of the flow, between two hosts' lines.
-const COLUMN: usize = 34;
+/// Narrowest distance between two hosts' lines.
+const MIN_COLUMN: usize = 24;
 
-/// The ladder as text: a header naming the hosts (one column each, in order
-/// of appearance), then one line per message: time, delta, and an arrow
-/// from its source column to its destination column carrying its label.
+/// The ladder as text: the calls (numbered when there are several), a
+/// header naming the hosts (one column each, in order of appearance), then
+/// one line per message: date and time, delta, the call's number, an arrow
+/// from its source column to its destination column carrying its label, and
+/// after the last column what its SDP says.
 ///
 /// ```text
-/// 2026-11-29 14:12:03.120  +0.000  A ────── INVITE (1) SDP ──────> B
+/// 2026-11-29 14:12:03.120     +0.000  |------ INVITE (1) SDP ----->|  audio 10.0.0.1:4000 PCMU
 /// ```
 ///
 /// # Errors
 /// When writing fails.
 pub fn write_flow(model: &Model, dialogs: &[&Dialog], out: &mut impl Write) -> io::Result<()> {
-    let msgs = in_time_order(dialogs);
+    let mut msgs: Vec<(usize, &Message)> = dialogs
+        .iter()
+        .enumerate()
+        .flat_map(|(i, d)| d.messages.iter().map(move |m| (i, m)))
+        .collect();
+    msgs.sort_by_key(|(_, m)| m.ts_ns);
     let mut hosts: Vec<String> = Vec::new();
-    for m in &msgs {
+    for (_, m) in &msgs {
         for a in [m.src.to_string(), m.dst.to_string()] {
             if !hosts.contains(&a) {
                 hosts.push(a);
             }
         }
     }
-    for d in dialogs {
+    let several = dialogs.len() > 1;
+    for (i, d) in dialogs.iter().enumerate() {
+        let tag = if several {
+            format!("[{}] ", i + 1)
+        } else {
+            String::new()
+        };
         writeln!(
             out,
-            "Call-ID {}  {} -> {}  {}",
+            "{tag}Call-ID {}  {} -> {}  {}",
             crate::ui::escape::text(&d.call_id),
             crate::ui::escape::text(crate::report::text::uri_of(&d.from)),
             crate::ui::escape::text(crate::report::text::uri_of(&d.to)),
@@ -66,21 +79,39 @@ pub fn write_flow(model: &Model, dialogs: &[&Dialog], out: &mut impl Write) -> i
         )?;
     }
     writeln!(out)?;
-    let lead = " ".repeat(23 + 2 + 8 + 2);
+    let labels: Vec<String> = msgs
+        .iter()
+        .map(|(_, m)| {
+            let mut l = crate::ui::escape::text(&m.arrow_label()).into_owned();
+            if m.has_sdp {
+                l.push_str(" SDP");
+            }
+            l
+        })
+        .collect();
+    // Wide enough for the longest label between two neighbouring columns.
+    let column = labels
+        .iter()
+        .map(|l| l.chars().count() + 6)
+        .max()
+        .unwrap_or(0)
+        .max(MIN_COLUMN);
+    let call_width = if several {
+        format!("[{}]", dialogs.len()).len() + 1
+    } else {
+        0
+    };
+    let lead = " ".repeat(23 + 2 + 11 + 2 + call_width);
     let mut header = lead.clone();
+    let mut axis = lead;
     for (i, h) in hosts.iter().enumerate() {
-        let name = format!("{}={h}", column_name(i));
-        let _ = write!(header, "{name:<COLUMN$}");
+        let _ = write!(header, "{:<column$}", format!("{}={h}", column_name(i)));
+        let _ = write!(axis, "{:<column$}", column_name(i));
     }
     writeln!(out, "{}", header.trim_end())?;
-    let mut axis = lead;
-    for i in 0..hosts.len() {
-        let _ = write!(axis, "{:<COLUMN$}", column_name(i));
-    }
     writeln!(out, "{}", axis.trim_end())?;
-    let first = msgs.first().map_or(0, |m| m.ts_ns);
-    let mut prev = first;
-    for m in &msgs {
+    let mut prev = msgs.first().map_or(0, |(_, m)| m.ts_ns);
+    for ((call, m), label) in msgs.iter().zip(&labels) {
         let from = hosts
             .iter()
             .position(|h| *h == m.src.to_string())
@@ -89,17 +120,24 @@ pub fn write_flow(model: &Model, dialogs: &[&Dialog], out: &mut impl Write) -> i
             .iter()
             .position(|h| *h == m.dst.to_string())
             .unwrap_or(0);
-        let mut label = m.arrow_label();
-        if m.has_sdp {
-            label.push_str(" SDP");
-        }
         let delta = (m.ts_ns - prev) as f64 / 1e9;
         prev = m.ts_ns;
-        let line = arrow_line(hosts.len(), from, to, &crate::ui::escape::text(&label));
+        let tag = if several {
+            format!("{:<call_width$}", format!("[{}]", call + 1))
+        } else {
+            String::new()
+        };
+        let mut line = arrow_line(hosts.len(), column, from, to, label);
+        if m.has_sdp
+            && let Some(sdp) = model.sdp(m).ok().flatten()
+        {
+            let _ = write!(line, "  {}", crate::ui::escape::text(&sdp.summary()));
+        }
         writeln!(
             out,
-            "{}  +{delta:<7.3}  {}",
+            "{}  {:>+11.3}  {tag}{}",
             timestamp(m.ts_ns).get(..23).unwrap_or_default(),
+            delta,
             line.trim_end()
         )?;
     }
@@ -118,15 +156,15 @@ fn column_name(i: usize) -> String {
 
 /// One row of the flow: every host's line `|`, and an arrow with the label
 /// in its middle between `from` and `to`.
-fn arrow_line(columns: usize, from: usize, to: usize, label: &str) -> String {
+fn arrow_line(columns: usize, column: usize, from: usize, to: usize, label: &str) -> String {
     let mut cells: Vec<char> = Vec::new();
     for i in 0..columns {
         cells.push('|');
         if i + 1 < columns {
-            cells.extend(std::iter::repeat_n(' ', COLUMN - 1));
+            cells.extend(std::iter::repeat_n(' ', column - 1));
         }
     }
-    let (lo, hi) = (from.min(to) * COLUMN, from.max(to) * COLUMN);
+    let (lo, hi) = (from.min(to) * column, from.max(to) * column);
     if lo == hi {
         // To itself: a note beside the line.
         let mut s: String = cells.iter().collect();
@@ -151,7 +189,7 @@ fn arrow_line(columns: usize, from: usize, to: usize, label: &str) -> String {
     cells.into_iter().collect()
 }
 
-fn in_time_order<'a>(dialogs: &[&'a Dialog]) -> Vec<&'a Message> {
+pub(crate) fn in_time_order<'a>(dialogs: &[&'a Dialog]) -> Vec<&'a Message> {
     let mut msgs: Vec<&Message> = dialogs.iter().flat_map(|d| d.messages.iter()).collect();
     msgs.sort_by_key(|m| m.ts_ns);
     msgs
@@ -170,12 +208,12 @@ mod tests {
 
     #[test]
     fn arrows_point_between_their_columns_with_the_label_inside() {
-        let right = arrow_line(3, 0, 1, "INVITE (1)");
+        let right = arrow_line(3, 30, 0, 1, "INVITE (1)");
         assert!(right.starts_with("|---"), "{right}");
-        assert_eq!(right.find('>'), Some(COLUMN - 1));
+        assert_eq!(right.find('>'), Some(29));
         assert!(right.contains(" INVITE (1) "));
-        let left = arrow_line(3, 2, 1, "200 OK (1 INVITE)");
-        assert_eq!(left.find('<'), Some(COLUMN + 1));
+        let left = arrow_line(3, 30, 2, 1, "200 OK (1 INVITE)");
+        assert_eq!(left.find('<'), Some(31));
         assert!(left.starts_with('|'));
         assert!(left.contains("200 OK (1 INVITE)"));
         assert_eq!(column_name(27), "AB");

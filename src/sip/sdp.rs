@@ -74,6 +74,40 @@ pub struct Sdp {
     pub media: Vec<Media>,
 }
 
+impl Sdp {
+    /// One line: `audio 10.0.0.1:4000 PCMU,PCMA sendonly` per m-line, `; `
+    /// between them. Text from the wire, not escaped.
+    #[must_use]
+    pub fn summary(&self) -> String {
+        self.media
+            .iter()
+            .map(|m| {
+                let codecs: Vec<String> = m
+                    .formats
+                    .iter()
+                    .filter_map(|f| f.parse::<u8>().ok())
+                    .filter_map(|pt| m.codec_name(pt))
+                    .collect();
+                let dir = match m.direction {
+                    Direction::SendRecv => "",
+                    Direction::SendOnly => " sendonly",
+                    Direction::RecvOnly => " recvonly",
+                    Direction::Inactive => " inactive",
+                };
+                let addr = m.connection.as_deref().unwrap_or("?");
+                // IPv6 in brackets, so the port stands apart.
+                let addr = if addr.contains(':') {
+                    format!("[{addr}]")
+                } else {
+                    addr.to_owned()
+                };
+                format!("{} {addr}:{} {}{dir}", m.media, m.port, codecs.join(","))
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
 /// The encoding name of a static RTP payload type (RFC 3551 table 4).
 #[must_use]
 pub fn static_payload_name(pt: u8) -> Option<&'static str> {

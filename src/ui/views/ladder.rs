@@ -17,7 +17,6 @@ use ratatui::style::Style;
 use super::{clock, footer, put, title_bar};
 use crate::keymap::Action;
 use crate::model::{Addr, Dialog, Kind, Message, Model};
-use crate::sip::sdp::Sdp;
 use crate::ui::app::{AppState, ColourMode, LadderState, TimeMode};
 use crate::ui::{escape, theme};
 
@@ -41,43 +40,6 @@ fn endpoint_name(app: &AppState, key: &str, addr: Addr) -> String {
         .get(key)
         .or_else(|| aliases.get(&addr.ip().to_string()))
         .map_or_else(|| key.to_owned(), |a| escape::text(a).into_owned())
-}
-
-/// A one-line SDP summary: `audio 10.0.0.1:4000 PCMU,PCMA sendonly`.
-#[must_use]
-pub fn sdp_summary(sdp: &Sdp) -> String {
-    sdp.media
-        .iter()
-        .map(|m| {
-            let codecs: Vec<String> = m
-                .formats
-                .iter()
-                .filter_map(|f| f.parse::<u8>().ok())
-                .filter_map(|pt| m.codec_name(pt))
-                .collect();
-            let dir = match m.direction {
-                crate::sip::sdp::Direction::SendRecv => "",
-                crate::sip::sdp::Direction::SendOnly => " sendonly",
-                crate::sip::sdp::Direction::RecvOnly => " recvonly",
-                crate::sip::sdp::Direction::Inactive => " inactive",
-            };
-            let addr = m.connection.as_deref().unwrap_or("?");
-            // IPv6 in brackets, so the port stands apart.
-            let addr = if addr.contains(':') {
-                format!("[{addr}]")
-            } else {
-                addr.to_owned()
-            };
-            format!(
-                "{} {}:{} {}{dir}",
-                escape::text(&m.media),
-                escape::text(&addr),
-                m.port,
-                escape::text(&codecs.join(",")),
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 fn arrow_style(
@@ -317,7 +279,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
             && let Ok(Some(sdp)) = model.sdp(m)
         {
             text.push_str(" SDP ");
-            text.push_str(&sdp_summary(&sdp));
+            text.push_str(&escape::text(&sdp.summary()));
         }
         if from_col == to_col {
             put(

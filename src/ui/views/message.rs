@@ -166,7 +166,7 @@ pub fn draw_pane(buf: &mut Buffer, area: Rect, model: &Model, m: &Message, scrol
             inner,
             inner.x,
             top,
-            &format!("SDP: {}", super::ladder::sdp_summary(&sdp)),
+            &format!("SDP: {}", crate::ui::escape::text(&sdp.summary())),
             inner.width,
             theme::sdp_line(),
         );
