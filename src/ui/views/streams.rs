@@ -262,6 +262,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         &[
             (Action::Back, "back"),
             (Action::Down, "next stream"),
+            (Action::Save, "save"),
             (Action::Help, "help"),
         ],
     );
