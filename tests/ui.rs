@@ -389,3 +389,30 @@ fn save_dialog_writes_the_call_in_view_and_asks_before_replacing() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn the_display_filter_follows_typing_and_esc_puts_the_old_one_back() {
+    use sipscope::ui::app::SearchKey;
+    let m = model("../../assets/sample.pcap");
+    let mut a = app(&m);
+    a.apply(Action::Search, &m);
+    for c in "486".chars() {
+        a.search_key(SearchKey::Char(c));
+    }
+    a.refresh(&m);
+    assert_eq!(a.rows().len(), 3, "filtered while typing: the three 486s");
+    // An unfinished regex keeps the last good one.
+    a.search_key(SearchKey::Char('('));
+    a.refresh(&m);
+    assert_eq!(a.rows().len(), 3);
+    a.search_key(SearchKey::Cancel);
+    a.refresh(&m);
+    assert_eq!(a.rows().len(), 11, "Esc: the filter from before");
+    // Esc in the list clears a selection before it quits.
+    a.apply(Action::Select, &m);
+    assert_eq!(a.selected.len(), 1);
+    a.apply(Action::Back, &m);
+    assert!(a.selected.is_empty() && !a.quit);
+    a.apply(Action::Back, &m);
+    assert!(a.quit);
+}

@@ -54,6 +54,8 @@ pub enum ColourMode {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Input {
     pub text: String,
+    /// The filter before typing began: Esc puts it back.
+    pub before: String,
 }
 
 /// The filter form's fields, in order.
@@ -470,8 +472,11 @@ impl AppState {
             }
             Action::Back => {
                 if !self.filter_text.is_empty() {
-                    // Back first takes the display filter away.
+                    // Back first takes the display filter away, then the selection.
                     self.set_filter("");
+                } else if !self.selected.is_empty() {
+                    self.selected.clear();
+                    self.status = Some("selection cleared".into());
                 } else if !self.live || self.confirm(a, "quit and stop the capture") {
                     self.quit = true;
                 }
@@ -480,6 +485,7 @@ impl AppState {
             Action::Search => {
                 self.search_input = Some(Input {
                     text: self.filter_text.clone(),
+                    before: self.filter_text.clone(),
                 });
             }
             Action::FilterForm => self.stack.push(Screen::FilterForm),
@@ -704,23 +710,35 @@ impl AppState {
             SearchKey::Backspace => {
                 input.text.pop();
             }
-            SearchKey::Cancel => self.search_input = None,
-            SearchKey::Enter => {
-                let text = input.text.clone();
-                self.search_input = None;
-                self.set_filter(&text);
-            }
             SearchKey::ClearLine => input.text.clear(),
             SearchKey::DeleteWord => {
                 let t = input.text.trim_end();
                 let cut = t.rfind(' ').map_or(0, |i| i + 1);
                 input.text.truncate(cut);
             }
+            SearchKey::Cancel => {
+                let before = input.before.clone();
+                self.search_input = None;
+                self.set_filter(&before);
+                return;
+            }
+            SearchKey::Enter => {
+                let text = input.text.clone();
+                self.search_input = None;
+                self.set_filter(&text);
+                return;
+            }
             SearchKey::Tab
             | SearchKey::Up
             | SearchKey::Down
             | SearchKey::Left
-            | SearchKey::Right => {}
+            | SearchKey::Right => return,
+        }
+        // As sngrep does: the list follows as you type (a regex not yet
+        // complete leaves the last one that was in force).
+        let text = input.text.clone();
+        if text.is_empty() || compile_filter(&text).is_ok() {
+            self.set_filter(&text);
         }
     }
 
@@ -730,11 +748,7 @@ impl AppState {
             self.filter = None;
             self.filter_text.clear();
         } else {
-            match RegexBuilder::new(text)
-                .case_insensitive(true)
-                .size_limit(1 << 20)
-                .build()
-            {
+            match compile_filter(text) {
                 Ok(re) => {
                     self.filter = Some(re);
                     text.clone_into(&mut self.filter_text);
@@ -875,6 +889,14 @@ impl AppState {
         self.ladder = None;
         self.stack.truncate(1);
     }
+}
+
+/// A display filter: a case-insensitive regex, bounded in size.
+fn compile_filter(text: &str) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(text)
+        .case_insensitive(true)
+        .size_limit(1 << 20)
+        .build()
 }
 
 /// Moves a scroll position; the view clamps it to the text's length.
