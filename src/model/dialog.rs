@@ -274,6 +274,18 @@ impl Dialog {
         self.last_ts() - self.first_ts()
     }
 
+    /// How long the dialog has lasted at capture time `now_ns`: to its last
+    /// message once it is over, to `now_ns` while it goes on (a call in
+    /// progress ticks, as in sngrep).
+    #[must_use]
+    pub fn duration_at(&self, now_ns: i64) -> i64 {
+        if self.state_at(now_ns).is_finished() {
+            self.total_ns()
+        } else {
+            now_ns.max(self.last_ts()) - self.first_ts()
+        }
+    }
+
     /// Records whether `m` retransmits a message already seen, keyed by
     /// direction, top Via branch, CSeq and status.
     pub(crate) fn mark_retransmission(&mut self, m: &mut Message, key: u64) {

@@ -352,6 +352,10 @@ impl Model {
 
     /// Adds one RTP packet to its stream.
     pub fn ingest_media(&mut self, p: crate::rtp::MediaPacket) {
+        // Media moves the clock too: a call in progress ticks while it talks.
+        if let Some(f) = p.frames.last() {
+            self.now_ns = self.now_ns.max(f.ts_ns);
+        }
         match p.body {
             crate::rtp::MediaBody::Rtp(rtp) => {
                 if let Some(stream) = self.media.ingest(&rtp, p.frames) {

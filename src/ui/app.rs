@@ -942,7 +942,7 @@ fn sort_key(key: Column, d: &Dialog, now: i64) -> SortKey {
         Column::Dst => SortKey::Text(first.map(|m| m.dst.to_string()).unwrap_or_default()),
         Column::Msgs => num(i64::try_from(d.messages.len()).ok()),
         Column::State => SortKey::Text(d.state_at(now).name()),
-        Column::Duration => num(Some(d.total_ns())),
+        Column::Duration => num(Some(d.duration_at(now))),
         Column::Pdd => num(d.pdd_ns()),
         Column::Transport => SortKey::Text(
             first

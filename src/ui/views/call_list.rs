@@ -326,7 +326,7 @@ pub fn cell(c: Column, d: &Dialog, now: i64) -> String {
         Column::Dst => first.map(|m| m.dst.to_string()).unwrap_or_default(),
         Column::Msgs => d.messages.len().to_string(),
         Column::State => d.state_at(now).name(),
-        Column::Duration => duration(d.total_ns()),
+        Column::Duration => duration(d.duration_at(now)),
         Column::Pdd => d
             .pdd_ns()
             .map_or_else(|| "-".into(), |n| format!("{}", n / 1_000_000)),
