@@ -80,7 +80,7 @@ def pipeline_seeds(path):
         seed += struct.pack("<Q", chunk[0][0] << 1)
         prev = chunk[0][0]
         for ts, data in chunk:
-            dt = ts - prev
+            dt = max(ts - prev, 0)  # captures are not always in time order
             prev = ts
             step = min(dt // 100_000, 127) if dt < 1_000_000_000 else 128 + min(dt // 10**9, 127)
             seed += bytes([step]) + struct.pack(">H", min(len(data), 0xFFFF)) + data[:0xFFFF]
