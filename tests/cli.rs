@@ -22,6 +22,18 @@ fn options(tag: &str, i: usize) -> String {
     )
 }
 
+/// sipscope capturing on lo, UDP `port` only, with `args` and its log at `log`.
+fn live_on_lo(args: &[&str], log: &str, port: u16) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_sipscope"))
+        .args(["-i", "lo", "--no-ui"])
+        .args(args)
+        .args(["--log-file", log, "udp", "port", &port.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 fn data(name: &str) -> String {
     format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))
 }
@@ -195,29 +207,11 @@ fn live_capture_on_loopback_sees_sip_and_drops_root() {
         return;
     }
     let port = 5099;
-    let child = Command::new(env!("CARGO_BIN_EXE_sipscope"))
-        .args([
-            "-i",
-            "lo",
-            "--no-ui",
-            "--report",
-            "json",
-            "--count",
-            "3",
-            "--duration",
-            "20",
-        ])
-        .args([
-            "--log-file",
-            "/tmp/sipscope-live-test.log",
-            "udp",
-            "port",
-            "5099",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = live_on_lo(
+        &["--report", "json", "--count", "3", "--duration", "20"],
+        "/tmp/sipscope-live-test.log",
+        port,
+    );
     let pid = child.id();
     let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     // Bounded: at most 40 sends, 250 ms apart, until the capture has its 3 messages.
@@ -279,18 +273,11 @@ fn live_capture_stops_on_time_and_delivers_the_last_message_when_idle() {
         return;
     }
     let start = std::time::Instant::now();
-    let child = Command::new(env!("CARGO_BIN_EXE_sipscope"))
-        .args(["-i", "lo", "--no-ui", "--report", "json", "--duration", "3"])
-        .args([
-            "--log-file",
-            "/tmp/sipscope-idle-test.log",
-            "udp",
-            "port",
-            "5098",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = live_on_lo(
+        &["--report", "json", "--duration", "3"],
+        "/tmp/sipscope-idle-test.log",
+        5098,
+    );
     std::thread::sleep(std::time::Duration::from_millis(1200));
     let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     for i in 0..2 {
@@ -566,27 +553,20 @@ fn live_write_rotates_by_time_and_keeps_the_newest_files() {
     // files after it are made by the unprivileged user, as with tcpdump -Z.
     std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o1777)).unwrap();
     let base = dir.join("live.pcap");
-    let child = Command::new(env!("CARGO_BIN_EXE_sipscope"))
-        .args([
-            "-i",
-            "lo",
-            "--no-ui",
+    let child = live_on_lo(
+        &[
             "--duration",
             "4",
             "-w",
             base.to_str().unwrap(),
-        ])
-        .args(["--rotate-seconds", "1", "--rotate-keep", "2"])
-        .args([
-            "--log-file",
-            "/tmp/sipscope-rotate-test.log",
-            "udp",
-            "port",
-            "5097",
-        ])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+            "--rotate-seconds",
+            "1",
+            "--rotate-keep",
+            "2",
+        ],
+        "/tmp/sipscope-rotate-test.log",
+        5097,
+    );
     std::thread::sleep(std::time::Duration::from_millis(800));
     let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     // Bounded: 20 messages, 130 ms apart (2.6 s).
