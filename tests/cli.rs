@@ -22,6 +22,13 @@ fn options(tag: &str, i: usize) -> String {
     )
 }
 
+/// `sipscope -r input --no-ui -w out` and more options.
+fn write_calls(input: &str, out: &str, more: &[&str]) -> Output {
+    let mut args = vec!["-r", input, "--no-ui", "-w", out];
+    args.extend_from_slice(more);
+    sipscope(&args)
+}
+
 /// sipscope capturing on lo, UDP `port` only, with `args` and its log at `log`.
 fn live_on_lo(args: &[&str], log: &str, port: u16) -> std::process::Child {
     Command::new(env!("CARGO_BIN_EXE_sipscope"))
@@ -327,15 +334,7 @@ fn write_exports_the_chosen_calls_in_the_format_the_name_asks() {
     let calls = truth_calls("gen__busy_486_3calls.pcap");
     let (id, count) = &calls[1];
     let out_pcap = dir.join("one.pcap");
-    let out = sipscope(&[
-        "-r",
-        &input,
-        "--no-ui",
-        "-w",
-        out_pcap.to_str().unwrap(),
-        "--call-id",
-        id,
-    ]);
+    let out = write_calls(&input, out_pcap.to_str().unwrap(), &["--call-id", id]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(
@@ -388,15 +387,7 @@ fn write_exports_the_chosen_calls_in_the_format_the_name_asks() {
 
     // --filter as the call list's `/`: all three calls are busy.
     let all = dir.join("busy.pcapng");
-    let out = sipscope(&[
-        "-r",
-        &input,
-        "-N",
-        "-w",
-        all.to_str().unwrap(),
-        "--filter",
-        "486",
-    ]);
+    let out = write_calls(&input, all.to_str().unwrap(), &["--filter", "486"]);
     assert!(out.status.success());
     assert_eq!(
         &std::fs::read(&all).unwrap()[..4],
@@ -404,15 +395,7 @@ fn write_exports_the_chosen_calls_in_the_format_the_name_asks() {
     );
     assert_eq!(sipscope::replay(&all).unwrap().len(), 3);
     let none = dir.join("none.pcap");
-    let out = sipscope(&[
-        "-r",
-        &input,
-        "-N",
-        "-w",
-        none.to_str().unwrap(),
-        "--filter",
-        "^nomatch$",
-    ]);
+    let out = write_calls(&input, none.to_str().unwrap(), &["--filter", "^nomatch$"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to export"));
     assert!(!none.exists());
@@ -420,17 +403,9 @@ fn write_exports_the_chosen_calls_in_the_format_the_name_asks() {
     // Text, ladder text and JSON follow the extension; --format overrides.
     let txt = dir.join("calls.txt");
     assert!(
-        sipscope(&[
-            "-r",
-            &input,
-            "-N",
-            "-w",
-            txt.to_str().unwrap(),
-            "--call-id",
-            id
-        ])
-        .status
-        .success()
+        write_calls(&input, txt.to_str().unwrap(), &["--call-id", id])
+            .status
+            .success()
     );
     let saved = std::fs::read_to_string(&txt).unwrap();
     assert_eq!(saved.matches(" -> ").count() as u64, *count, "{saved}");
@@ -451,40 +426,16 @@ fn write_exports_the_chosen_calls_in_the_format_the_name_asks() {
     let out = sipscope(&["-r", &input, "-N", "-w", &input]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("that is an input"));
-    let out = sipscope(&[
-        "-r",
-        &input,
-        "-N",
-        "-w",
-        "-",
-        "--call-id",
-        &format!(" {id} "),
-    ]);
+    let out = write_calls(&input, "-", &["--call-id", &format!(" {id} ")]);
     assert!(out.status.success());
     assert_eq!(&out.stdout[..4], &0xA1B2_C3D4u32.to_le_bytes());
     let piped = dir.join("piped.pcap");
     std::fs::write(&piped, &out.stdout).unwrap();
     let back = sipscope::replay(&piped).unwrap();
     assert_eq!(back.find(id).unwrap().messages.len() as u64, *count);
-    let out = sipscope(&[
-        "-r",
-        &input,
-        "-N",
-        "-w",
-        none.to_str().unwrap(),
-        "--call-id",
-        "nosuch",
-    ]);
+    let out = write_calls(&input, none.to_str().unwrap(), &["--call-id", "nosuch"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("no call with Call-ID 'nosuch'"));
-    let out = sipscope(&[
-        "-r",
-        &input,
-        "-N",
-        "-w",
-        raw.to_str().unwrap(),
-        "--format",
-        "flow",
-    ]);
+    let out = write_calls(&input, raw.to_str().unwrap(), &["--format", "flow"]);
     assert!(out.status.success());
     let flow = std::fs::read_to_string(&raw).unwrap();
     assert_eq!(
