@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use sipscope::export::{self, Format, Plan, Selection};
-use sipscope::model::{Dialog, Limits, Model};
+use sipscope::model::{Dialog, Model};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -73,16 +73,9 @@ fn main() {
     let bytes = std::fs::metadata(&path).unwrap().len();
 
     let t = Instant::now();
-    let r = sipscope::replay_with(
-        &[path.as_path()],
-        Limits {
-            max_calls: usize::MAX,
-            ..Limits::default()
-        },
-    )
-    .unwrap();
+    let owned = sipscope::replay(path.as_path()).unwrap();
     let load = t.elapsed();
-    let model: &Model = &r.model;
+    let model: &Model = &owned;
     println!(
         "load {} ({:.0} MB): {} dialogs, {} SIP messages in {:.2} s",
         path.display(),
@@ -181,5 +174,5 @@ fn main() {
 
     std::fs::remove_dir_all(&dir).unwrap();
     // Tearing down millions of messages takes longer than the read; skip it.
-    std::mem::forget(r);
+    std::mem::forget(owned);
 }

@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use sipscope::capture::file::CaptureReader;
-use sipscope::model::{Limits, Model};
+use sipscope::model::Model;
 use sipscope::pipeline::Pipeline;
 
 #[global_allocator]
@@ -43,21 +43,14 @@ fn main() {
     );
 
     let t = Instant::now();
-    let r = sipscope::replay_with(
-        &[std::path::Path::new(&path)],
-        Limits {
-            max_calls: usize::MAX,
-            ..Limits::default()
-        },
-    )
-    .unwrap();
+    let owned = sipscope::replay(std::path::Path::new(&path)).unwrap();
     let whole = t.elapsed();
-    let model: &Model = &r.model;
+    let model: &Model = &owned;
     println!(
         "whole pipeline into the model (2 threads): {} dialogs, {} messages in {whole:?}: {:.0} msg/s",
         model.len(),
         model.stats().sip_messages,
         model.stats().sip_messages as f64 / whole.as_secs_f64()
     );
-    std::mem::forget(r);
+    std::mem::forget(owned);
 }
