@@ -165,9 +165,16 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         msgs.len(),
         if msgs.len() == 1 { "" } else { "s" },
         match l.time_mode {
-            TimeMode::Absolute => "absolute",
-            TimeMode::Delta => "delta",
-            TimeMode::FromStart => "from start",
+            // The clock column has no date: the title gives it (UTC).
+            TimeMode::Absolute => msgs.first().map_or_else(
+                || "absolute".to_owned(),
+                |(_, m)| {
+                    let day = crate::report::utc(m.ts_ns.div_euclid(1_000_000_000));
+                    format!("absolute, {} UTC", day.get(..10).unwrap_or_default())
+                },
+            ),
+            TimeMode::Delta => "delta".to_owned(),
+            TimeMode::FromStart => "from start".to_owned(),
         },
         match l.colour_mode {
             ColourMode::Kind => "by kind",
