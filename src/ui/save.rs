@@ -233,7 +233,7 @@ impl AppState {
         let Some(form) = self.save.as_mut() else {
             return;
         };
-        let mut path = PathBuf::from(form.path.trim());
+        let mut path = expand_home(form.path.trim());
         if form.path.trim().is_empty() || path.is_dir() {
             path = path.join(export::default_name(
                 &dialogs_of(model, form.dialogs()),
@@ -378,6 +378,17 @@ fn explain(e: &ExportError) -> String {
             format!("{e}{}", export::who_am_i_hint())
         }
         _ => e.to_string(),
+    }
+}
+
+/// `~/x` as the shell reads it (from `HOME`); anything else as typed.
+fn expand_home(typed: &str) -> PathBuf {
+    match (typed.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ if typed == "~" => {
+            std::env::var_os("HOME").map_or_else(|| PathBuf::from("~"), PathBuf::from)
+        }
+        _ => PathBuf::from(typed),
     }
 }
 
