@@ -209,3 +209,55 @@ fn every_call_exports_its_own_frames_messages_and_rtp() {
         "{calls_checked} {streams_checked}"
     );
 }
+
+/// `--call-id` reads only the chosen calls, yet the other calls' SDP still
+/// says whose media is where: two sipp calls answering on one address each
+/// get their own RTP, the truth's streams and no other.
+#[test]
+fn call_id_exports_carry_their_own_rtp_only() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/gen__uac_pcap_rtp_2calls.pcap");
+    let truth = truth_of(&path);
+    let sdp = common::sdp_addresses_by_call(&path, &truth);
+    let dir = std::env::temp_dir().join(format!("sipscope-callid-rtp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut checked = 0;
+    for call in truth["calls"].as_array().unwrap() {
+        let call_id = call["call_id"].as_str().unwrap();
+        let out = dir.join("call.pcap");
+        let run = Command::new(env!("CARGO_BIN_EXE_sipscope"))
+            .arg("-r")
+            .arg(&path)
+            .args(["--no-ui", "--with-rtp", "--call-id", call_id, "-w"])
+            .arg(&out)
+            .args(["--log-file", "/tmp/sipscope-export-test.log"])
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let back = sipscope::replay(&out).unwrap();
+        let mut ours: BTreeMap<(String, String, u32), u64> = back
+            .dialogs()
+            .flat_map(|d| back.streams_of(d))
+            .chain(back.unassociated_streams())
+            .map(|s| {
+                (
+                    (s.src.to_string(), s.dst.to_string(), s.ssrc),
+                    s.stats.packets,
+                )
+            })
+            .collect();
+        ours.retain(|_, n| *n > 0);
+        assert_eq!(
+            ours,
+            truth_streams(sdp.as_ref(), &truth, call_id),
+            "{call_id}"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 2);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

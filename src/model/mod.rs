@@ -43,6 +43,10 @@ pub struct Limits {
     pub rtp_keep_per_call: Option<usize>,
 }
 
+/// Whose media the calls not kept (`keep_only`) announce: no dialog of the
+/// table, so their streams are listed as unassociated.
+const OTHER_CALLS: DialogId = DialogId(u64::MAX);
+
 /// Default `--rtp-keep`: MB of RTP frames kept per call.
 pub const DEFAULT_RTP_KEEP_MB: usize = 16;
 
@@ -184,16 +188,22 @@ impl Model {
 
     /// Adds one message to its dialog, creating the dialog if needed.
     pub fn ingest(&mut self, msg: &mut SipMessage) {
+        self.stats.sip_messages += 1;
+        self.now_ns = self.now_ns.max(msg.ts_ns);
         if self
             .only
             .as_ref()
             .is_some_and(|only| !only.contains(msg.call_id()))
         {
+            // Not kept, but its SDP still says whose media is where: the
+            // chosen calls must not be given another call's streams.
+            if let Some(body) = msg.sdp_body() {
+                let addrs = crate::sip::sdp::media_addresses(body);
+                let _ = self.media.expect(OTHER_CALLS, &addrs);
+            }
             return;
         }
         self.generation += 1;
-        self.stats.sip_messages += 1;
-        self.now_ns = self.now_ns.max(msg.ts_ns);
         let mut m = self.to_message(msg);
         if m.malformed() {
             self.stats.malformed += 1;
