@@ -179,7 +179,8 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     );
     join_capture(handle, &log_path, &outcome.warnings)?;
 
-    let mut failed = outcome.failure.clone();
+    let failed = outcome.failure.clone();
+    let mut recording_failed = false;
     if let Some(r) = &mut recording {
         r.recorder.finish();
         eprintln!("sipscope: {}", r.summary());
@@ -189,8 +190,9 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                 r.recorder.skipped
             );
         }
-        if let Some(e) = &r.recorder.failed {
-            failed.get_or_insert_with(|| e.clone());
+        if r.recorder.failed.is_some() {
+            // Said when it happened (headless::tell_failure): exit 1, quietly.
+            recording_failed = true;
         }
     } else if let Some(e) = &export {
         let dialogs = e.selection.dialogs(&model);
@@ -258,6 +260,9 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     std::mem::forget(model);
     if let Some(e) = failed {
         eprintln!("sipscope: {e}");
+        return Ok(ExitCode::from(1));
+    }
+    if recording_failed {
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)

@@ -61,7 +61,7 @@ impl LiveExport {
         if r.created() == 0 {
             return "wrote 0 packets: no call matched, no file".to_owned();
         }
-        let deleted = r.created() - u32::try_from(kept.len()).unwrap_or(0);
+        let deleted = r.deleted;
         let files = format!(
             "wrote {total} packets ({} SIP, {} RTP) in {} file{}",
             self.sip_frames,
@@ -151,6 +151,8 @@ pub struct Recorder {
     scratch: Vec<u8>,
     /// The first file, made before root was dropped.
     prepared: Option<File>,
+    /// Files deleted to keep the newest `keep`.
+    deleted: u32,
     pub frames: u64,
     /// Frames a pcap file could not hold (another link type).
     pub skipped: u64,
@@ -174,6 +176,7 @@ impl Recorder {
             bytes: FrameBytes::default(),
             scratch: Vec::new(),
             prepared: None,
+            deleted: 0,
             frames: 0,
             skipped: 0,
             failed: None,
@@ -232,10 +235,10 @@ impl Recorder {
         }
     }
 
-    /// How many files were started (some may have been deleted since).
+    /// How many files were made (some may have been deleted since).
     #[must_use]
     pub fn created(&self) -> u32 {
-        self.index
+        u32::try_from(self.files.len()).unwrap_or(u32::MAX) + self.deleted
     }
 
     /// Stops the recording on an error, saying which file and, when the
@@ -358,6 +361,7 @@ impl Recorder {
             while self.files.len() > keep.max(1) {
                 if let Some(old) = self.files.pop_front() {
                     remove_quietly(&old);
+                    self.deleted += 1;
                 }
             }
         }

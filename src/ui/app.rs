@@ -209,6 +209,26 @@ impl AppState {
         self.stack.last().copied().unwrap_or(Screen::CallList)
     }
 
+    /// "Now" for states and durations: capture time of the newest packet;
+    /// live, the clock too, so a call in progress ticks on a quiet link
+    /// (and a call left unanswered fails on time).
+    #[must_use]
+    pub fn now(&self, model: &Model) -> i64 {
+        let captured = model.now_ns();
+        if !self.live {
+            return captured;
+        }
+        let wall = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+        captured.max(wall)
+    }
+
+    /// The clock moved (live): states, durations and their order may have too.
+    pub fn refresh_now(&mut self) {
+        self.rows_dirty = true;
+    }
+
     /// The dialogs the call list shows, filtered and sorted.
     #[must_use]
     pub fn rows(&self) -> &[DialogId] {
@@ -222,7 +242,7 @@ impl AppState {
             return;
         }
         let cursor_id = self.rows.get(self.cursor).copied();
-        let now = model.now_ns();
+        let now = self.now(model);
         let rows: Vec<&Dialog> = model
             .dialogs()
             .filter(|d| !self.only_calls || d.kind == DialogKind::Call)
@@ -284,7 +304,7 @@ impl AppState {
             || fails(dst, &|| {
                 first.map(|m| m.dst.to_string()).unwrap_or_default()
             })
-            || fails(state, &|| d.state_at(model.now_ns()).name())
+            || fails(state, &|| d.state_at(self.now(model)).name())
         {
             return false;
         }

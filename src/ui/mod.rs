@@ -212,7 +212,12 @@ pub fn run(
         }
         let moved = drawn_generation != Some(model.generation());
         let due = last_draw.is_none_or(|t| t.elapsed() >= MIN_FRAME);
-        if dirty || (moved && due) {
+        // Live, the clock moves durations and states even on a quiet link.
+        let tick = app.live && last_draw.is_none_or(|t| t.elapsed() >= Duration::from_secs(1));
+        if tick {
+            app.refresh_now();
+        }
+        if dirty || (moved && due) || tick {
             app.refresh(model);
             guard.terminal.draw(|f| views::render(f, app, model))?;
             last_draw = Some(Instant::now());

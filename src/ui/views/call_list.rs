@@ -145,7 +145,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
     }
     offset = offset.min(rows.len().saturating_sub(visible.max(1)));
     app.offset.set(offset);
-    let now = model.now_ns();
+    let now = app.now(model);
     for (i, id) in rows.iter().enumerate().skip(offset).take(visible) {
         let Some(d) = model.dialog(*id) else { continue };
         let y = area.y + TOP + u16::try_from(i - offset).unwrap_or(0);
