@@ -352,7 +352,8 @@ impl ExportPlan {
             ),
             (Some(f), true) => format!("nothing to export: no call matches --filter '{f}'"),
             (Some(f), false) => format!(
-                "nothing to export: of the {found} calls with those Call-IDs, none matches --filter '{f}' (both must match)"
+                "nothing to export: {found} of those Call-IDs {} in the capture, and none matches --filter '{f}' (both must match)",
+                if found == 1 { "is" } else { "are" }
             ),
             (None, true) => "nothing to export".into(),
         }

@@ -152,21 +152,45 @@ pub fn draw_save(buf: &mut Buffer, area: Rect, app: &AppState) {
     } else {
         form.message.clone().unwrap_or_default()
     };
-    // Messages wrap over up to four lines inside the box.
+    // Messages wrap at spaces over up to four lines inside the box.
     let width = usize::from(r.width.saturating_sub(4)).max(1);
-    let note: Vec<char> = escape::text(&note).chars().collect();
-    for (i, line) in note.chunks(width).take(4).enumerate() {
-        let text: String = line.iter().collect();
+    for (i, text) in wrap(&escape::text(&note), width).iter().take(4).enumerate() {
         put(
             buf,
             r,
             r.x + 2,
             r.y + 7 + u16::try_from(i).unwrap_or(0),
-            &text,
+            text,
             r.width.saturating_sub(4),
             theme::title(),
         );
     }
+}
+
+/// Lines of at most `width` characters, broken at spaces where one is near
+/// (a word longer than the line is cut).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let needed = line.chars().count() + usize::from(!line.is_empty()) + word.chars().count();
+        if needed > width && !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+        while line.chars().count() > width {
+            let head: String = line.chars().take(width).collect();
+            line = line.chars().skip(width).collect();
+            lines.push(head);
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 pub fn draw_columns(buf: &mut Buffer, area: Rect, app: &AppState) {
@@ -197,5 +221,23 @@ pub fn draw_columns(buf: &mut Buffer, area: Rect, app: &AppState) {
             r.width.saturating_sub(3),
             style,
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wraps_at_spaces_and_cuts_only_what_cannot_fit() {
+        assert_eq!(
+            wrap("sipscope runs as nobody here: choose a directory", 20),
+            ["sipscope runs as", "nobody here: choose", "a directory"]
+        );
+        assert_eq!(
+            wrap("/a/very/long/path/name x", 10),
+            ["/a/very/lo", "ng/path/na", "me x"]
+        );
+        assert!(wrap("", 10).is_empty());
     }
 }
