@@ -309,7 +309,7 @@ fn save_dialog_writes_the_call_in_view_and_asks_before_replacing() {
             .replace(&dir.display().to_string(), "DIR")
     );
     save_keys(&mut a, &m, &[SearchKey::Enter]);
-    a.wait_save();
+    a.wait_save(&m);
     assert_eq!(a.screen(), Screen::Ladder, "the dialog closes on success");
     let status = a.status.clone().unwrap();
     assert!(
@@ -335,7 +335,7 @@ fn save_dialog_writes_the_call_in_view_and_asks_before_replacing() {
         "asks first"
     );
     save_keys(&mut a, &m, &[SearchKey::Enter]);
-    a.wait_save();
+    a.wait_save(&m);
     assert!(
         a.status
             .clone()
@@ -348,7 +348,7 @@ fn save_dialog_writes_the_call_in_view_and_asks_before_replacing() {
     form.path = dir.join("no/such/dir/x.pcap").display().to_string();
     form.named = true;
     save_keys(&mut a, &m, &[SearchKey::Enter]);
-    a.wait_save();
+    a.wait_save(&m);
     assert_eq!(a.screen(), Screen::Save);
     let msg = a.save.as_ref().unwrap().message.clone().unwrap();
     assert!(msg.contains("No such file or directory"), "{msg}");
@@ -415,4 +415,28 @@ fn the_display_filter_follows_typing_and_esc_puts_the_old_one_back() {
     assert!(a.selected.is_empty() && !a.quit);
     a.apply(Action::Back, &m);
     assert!(a.quit);
+}
+
+#[test]
+fn the_path_field_edits_at_its_cursor() {
+    use sipscope::ui::app::SearchKey as K;
+    let m = model("gen__busy_486_3calls.pcap");
+    let mut a = app(&m);
+    a.apply(Action::Save, &m);
+    save_keys(&mut a, &m, &[K::Up, K::ClearLine]); // Up from the first field: the last
+    let typed = |t: &str| t.chars().map(K::Char).collect::<Vec<_>>();
+    save_keys(&mut a, &m, &typed("dir/abc.pcap"));
+    save_keys(&mut a, &m, &[K::Left; 5]);
+    save_keys(&mut a, &m, &typed("X"));
+    assert_eq!(a.save.as_ref().unwrap().path, "dir/abcX.pcap");
+    save_keys(
+        &mut a,
+        &m,
+        &[K::Home, K::Char('/'), K::End, K::Backspace, K::Backspace],
+    );
+    assert_eq!(a.save.as_ref().unwrap().path, "/dir/abcX.pc");
+    save_keys(&mut a, &m, &[K::DeleteWord]);
+    assert_eq!(a.save.as_ref().unwrap().path, "/dir/");
+    let t = draw(&a, &m, 100, 20);
+    assert!(format!("{:?}", t.backend()).contains("/dir/"));
 }

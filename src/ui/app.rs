@@ -752,7 +752,9 @@ impl AppState {
             | SearchKey::Up
             | SearchKey::Down
             | SearchKey::Left
-            | SearchKey::Right => return,
+            | SearchKey::Right
+            | SearchKey::Home
+            | SearchKey::End => return,
         }
         // As sngrep does: the list follows as you type (a regex not yet
         // complete leaves the last one that was in force).
@@ -807,7 +809,11 @@ impl AppState {
                     f.clear();
                 }
             }
-            SearchKey::Left | SearchKey::Right | SearchKey::DeleteWord => {}
+            SearchKey::Left
+            | SearchKey::Right
+            | SearchKey::Home
+            | SearchKey::End
+            | SearchKey::DeleteWord => {}
             SearchKey::Cancel => {
                 self.stack.pop();
             }
@@ -936,6 +942,9 @@ pub enum SearchKey {
     ClearLine,
     /// Ctrl-W: the last word (a path component in the save dialog).
     DeleteWord,
+    /// Home or Ctrl-A, End or Ctrl-E.
+    Home,
+    End,
     Up,
     Down,
     Left,

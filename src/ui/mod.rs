@@ -81,6 +81,8 @@ fn text_key(k: &crossterm::event::KeyEvent) -> Option<SearchKey> {
         return match k.code {
             KeyCode::Char('u') => Some(SearchKey::ClearLine),
             KeyCode::Char('w') => Some(SearchKey::DeleteWord),
+            KeyCode::Char('a') => Some(SearchKey::Home),
+            KeyCode::Char('e') => Some(SearchKey::End),
             _ => None,
         };
     }
@@ -94,6 +96,8 @@ fn text_key(k: &crossterm::event::KeyEvent) -> Option<SearchKey> {
         KeyCode::Down => SearchKey::Down,
         KeyCode::Left => SearchKey::Left,
         KeyCode::Right => SearchKey::Right,
+        KeyCode::Home => SearchKey::Home,
+        KeyCode::End => SearchKey::End,
         _ => return None,
     })
 }
@@ -201,7 +205,7 @@ pub fn run(
             dirty = true; // the result, or progress
         }
         if app.quit || interrupted.load(Ordering::Relaxed) {
-            app.wait_save();
+            app.wait_save(model);
             break;
         }
         let elapsed = rate_mark.0.elapsed();
@@ -223,6 +227,10 @@ pub fn run(
             last_draw = Some(Instant::now());
             drawn_generation = Some(model.generation());
             dirty = false;
+        }
+        // After the draw, so "collecting the frames…" is on screen meanwhile.
+        if app.start_pending_save(model) {
+            dirty = true;
         }
     }
     control.stop.store(true, Ordering::Relaxed);

@@ -43,6 +43,10 @@ pub struct SaveForm {
     pub overwrite: bool,
     /// The user typed the name: changing the calls keeps it.
     pub named: bool,
+    /// Where typing goes in the path, in characters (`None`: the end).
+    pub cursor: Option<usize>,
+    /// Enter was pressed: the path and overwrite flag of the save to start.
+    pub pending: Option<(PathBuf, bool)>,
 }
 
 impl SaveForm {
@@ -136,6 +140,8 @@ impl AppState {
             message: None,
             overwrite: false,
             named: false,
+            cursor: None,
+            pending: None,
         };
         form.path = self.default_path(model, form.dialogs(), format);
         self.save = Some(form);
@@ -171,6 +177,7 @@ impl AppState {
                         .with_file_name(name)
                         .display()
                         .to_string();
+                    form.cursor = None;
                 }
             }
             1 => {
@@ -183,6 +190,7 @@ impl AppState {
                     (i + n - 1) % n
                 }];
                 form.path = form.format.with_extension(&form.path);
+                form.cursor = None;
             }
             2 => form.with_rtp = !form.with_rtp,
             _ => {}
@@ -195,6 +203,18 @@ impl AppState {
             }
             SearchKey::Tab | SearchKey::Down => form.focus = (form.focus + 1) % fields,
             SearchKey::Up => form.focus = (form.focus + fields - 1) % fields,
+            SearchKey::Left | SearchKey::Right | SearchKey::Home | SearchKey::End
+                if form.focus == 3 =>
+            {
+                let len = form.path.chars().count();
+                let pos = form.cursor.unwrap_or(len);
+                form.cursor = match key {
+                    SearchKey::Left => Some(pos.saturating_sub(1)),
+                    SearchKey::Right if pos + 1 < len => Some(pos + 1),
+                    SearchKey::Home => Some(0),
+                    _ => None,
+                };
+            }
             SearchKey::Left => step(form, false, model),
             SearchKey::Right => step(form, true, model),
             SearchKey::Char(' ') if form.focus < 3 => step(form, true, model),
@@ -204,19 +224,7 @@ impl AppState {
             | SearchKey::DeleteWord
                 if form.focus == 3 =>
             {
-                match key {
-                    SearchKey::Char(c) => form.path.push(c),
-                    SearchKey::Backspace => {
-                        form.path.pop();
-                    }
-                    SearchKey::ClearLine => form.path.clear(),
-                    _ => {
-                        // Back to the last `/` (or the start): a path component.
-                        let trimmed = form.path.trim_end_matches('/').len();
-                        let cut = form.path[..trimmed].rfind('/').map_or(0, |i| i + 1);
-                        form.path.truncate(cut);
-                    }
-                }
+                edit_path(form, key);
                 form.overwrite = false;
                 form.named = true;
                 if let Some(f) = Format::from_path(Path::new(&form.path)) {
@@ -240,6 +248,7 @@ impl AppState {
                 form.format,
             ));
             form.path = path.display().to_string();
+            form.cursor = None;
         }
         if path.exists() && !form.overwrite {
             form.message = Some(format!(
@@ -250,20 +259,41 @@ impl AppState {
             form.focus = 3;
             return;
         }
-        let dialogs = dialogs_of(model, form.dialogs());
         let overwrite = form.overwrite;
         let (format, with_rtp) = (form.format, form.with_rtp);
-        let capture = match format {
-            Format::Pcap => Some(export::CaptureFormat::Pcap),
-            Format::Pcapng => Some(export::CaptureFormat::Pcapng),
-            _ => None,
-        };
-        let Some(cf) = capture else {
+        if !format.holds_frames() {
+            let dialogs = dialogs_of(model, form.dialogs());
             match export::export(model, &dialogs, format, with_rtp, &path, overwrite, |_| {}) {
                 Ok(w) => self.saved(&w),
                 Err(e) => form.message = Some(explain(&e)),
             }
             return;
+        }
+        // Collecting the frames of many calls takes a moment: say so first;
+        // the loop starts the job once this is on screen.
+        form.message = Some(format!(
+            "collecting the frames of {} call{}…",
+            form.dialogs().len(),
+            if form.dialogs().len() == 1 { "" } else { "s" }
+        ));
+        form.pending = Some((path, overwrite));
+    }
+
+    /// Starts a save that Enter asked for (see `start_save`); true if it did.
+    pub fn start_pending_save(&mut self, model: &Model) -> bool {
+        let Some(form) = self.save.as_mut() else {
+            return false;
+        };
+        let Some((path, overwrite)) = form.pending.take() else {
+            return false;
+        };
+        form.message = None;
+        let dialogs = dialogs_of(model, form.dialogs());
+        let with_rtp = form.with_rtp;
+        let cf = if form.format == Format::Pcapng {
+            export::CaptureFormat::Pcapng
+        } else {
+            export::CaptureFormat::Pcap
         };
         match CaptureJob::new(model, &dialogs, cf, with_rtp) {
             Ok(job) => {
@@ -297,6 +327,7 @@ impl AppState {
                 // pcap cannot hold them: offer pcapng, one Enter away.
                 form.format = Format::Pcapng;
                 form.path = Format::Pcapng.with_extension(&form.path);
+                form.cursor = None;
                 form.overwrite = false;
                 form.message = Some(format!(
                     "pcap holds one link type and these calls have {}: switched to pcapng, Enter saves",
@@ -305,6 +336,7 @@ impl AppState {
             }
             Err(e) => form.message = Some(explain(&e)),
         }
+        true
     }
 
     fn saved(&mut self, w: &export::Written) {
@@ -357,8 +389,9 @@ impl AppState {
         true
     }
 
-    /// Waits for a running save (tests, and quitting).
-    pub fn wait_save(&mut self) {
+    /// Starts a pending save and waits for it (tests, and quitting).
+    pub fn wait_save(&mut self, model: &Model) {
+        self.start_pending_save(model);
         while self.saving.is_some() {
             if !self.poll_save() {
                 std::thread::sleep(std::time::Duration::from_millis(5));
@@ -379,6 +412,37 @@ fn explain(e: &ExportError) -> String {
         }
         _ => e.to_string(),
     }
+}
+
+/// An edit of the path field at its cursor (`None`: the end).
+fn edit_path(form: &mut SaveForm, key: SearchKey) {
+    let chars: Vec<char> = form.path.chars().collect();
+    let pos = form.cursor.unwrap_or(chars.len()).min(chars.len());
+    let (before, after) = chars.split_at(pos);
+    let mut before: Vec<char> = before.to_vec();
+    match key {
+        SearchKey::Char(c) => before.push(c),
+        SearchKey::Backspace => {
+            before.pop();
+        }
+        SearchKey::ClearLine => {
+            form.path.clear();
+            form.cursor = None;
+            return;
+        }
+        SearchKey::DeleteWord => {
+            // Back to the previous `/` (or the start): a path component.
+            while before.last() == Some(&'/') {
+                before.pop();
+            }
+            while before.last().is_some_and(|c| *c != '/') {
+                before.pop();
+            }
+        }
+        _ => return,
+    }
+    form.cursor = form.cursor.map(|_| before.len());
+    form.path = before.iter().chain(after).collect();
 }
 
 /// `~/x` as the shell reads it (from `HOME`); anything else as typed.

@@ -102,22 +102,26 @@ pub fn draw_save(buf: &mut Buffer, area: Rect, app: &AppState) {
     } else {
         "[ ] SIP only".to_owned()
     };
-    // The end of a long path stays in view, where one types.
-    let path = escape::text(&form.path);
-    let room = usize::from(inner).saturating_sub(2);
-    let chars = path.chars().count();
-    let shown: String = if chars > room {
-        std::iter::once('…')
-            .chain(path.chars().skip(chars - room.saturating_sub(1)))
-            .collect()
-    } else {
-        path.into_owned()
-    };
+    // The path scrolls so the cursor stays in view (typed text: a control
+    // character shows as `?`, one cell for one character).
+    let chars: Vec<char> = form
+        .path
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    let pos = form.cursor.unwrap_or(chars.len()).min(chars.len());
+    let room = usize::from(inner).saturating_sub(2).max(1);
+    let start = (pos + 1).saturating_sub(room);
+    let end = chars.len().min(start + room);
+    let shown: String = (if start > 0 { "…" } else { "" })
+        .chars()
+        .chain(chars.get(start..end).unwrap_or_default().iter().copied())
+        .collect();
     let values = [
         format!("‹ {what} ›"),
         format!("‹ {} ›", form.format.name()),
         rtp,
-        format!("{shown}{}", if form.focus == 3 { "_" } else { "" }),
+        shown,
     ];
     for (i, (label, value)) in SAVE_FIELDS.iter().zip(values.iter()).enumerate() {
         let y = r.y + 2 + u16::try_from(i).unwrap_or(0);
@@ -131,6 +135,7 @@ pub fn draw_save(buf: &mut Buffer, area: Rect, app: &AppState) {
             8,
             if focus { theme::title() } else { Style::new() },
         );
+        let path_field = i == 3;
         put(
             buf,
             r,
@@ -138,8 +143,22 @@ pub fn draw_save(buf: &mut Buffer, area: Rect, app: &AppState) {
             y,
             value,
             inner,
-            if focus { theme::cursor() } else { Style::new() },
+            match (focus, path_field) {
+                (true, false) => theme::cursor(),
+                (true, true) => theme::title(),
+                _ => Style::new(),
+            },
         );
+        if focus && path_field {
+            // The cursor: the cell where the next character goes.
+            let col = u16::try_from(pos - start + usize::from(start > 0)).unwrap_or(0);
+            let x = r.x + 11 + col;
+            if x < r.right().saturating_sub(1)
+                && let Some(cell) = buf.cell_mut((x, y))
+            {
+                cell.set_style(theme::cursor());
+            }
+        }
     }
     let note = if let Some(s) = &app.saving {
         let done = s.done.load(std::sync::atomic::Ordering::Relaxed);
