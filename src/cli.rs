@@ -102,17 +102,17 @@ pub struct Cli {
 
     /// Live -w: start a new file after this many MB.
     #[arg(long, value_name = "MB", requires = "write", group = "rotation",
-          value_parser = clap::value_parser!(u64).range(1..))]
+          value_parser = positive)]
     pub rotate_size: Option<u64>,
 
     /// Live -w: start a new file after this many seconds.
     #[arg(long, value_name = "SECS", requires = "write", group = "rotation",
-          value_parser = clap::value_parser!(u64).range(1..))]
+          value_parser = positive)]
     pub rotate_seconds: Option<u64>,
 
     /// Live -w with rotation: keep only the newest N files.
     #[arg(long, value_name = "N", requires = "rotation",
-          value_parser = clap::value_parser!(u64).range(1..))]
+          value_parser = positive)]
     pub rotate_keep: Option<u64>,
 
     /// RTP frames kept per call for export, newest first: MB, or `all`
@@ -156,6 +156,14 @@ impl RtpKeep {
             Self::Mb(mb) => Some(mb.saturating_mul(1 << 20)),
             Self::All => None,
         }
+    }
+}
+
+/// A whole number of at least 1.
+fn positive(s: &str) -> Result<u64, String> {
+    match s.parse::<u64>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("`{s}`: a whole number, at least 1")),
     }
 }
 
