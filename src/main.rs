@@ -313,12 +313,17 @@ impl ExportPlan {
         if path == std::path::Path::new("-") && cli.report.is_some() {
             return Err("-w - writes to standard output: it cannot carry a --report too".into());
         }
-        let target = std::fs::canonicalize(path).ok();
+        // The same file, by any name (a symbolic or a hard link too).
+        let inode = |p: &std::path::Path| {
+            use std::os::unix::fs::MetadataExt;
+            std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino()))
+        };
+        let target = inode(path);
         if target.is_some()
             && cli
                 .read
                 .iter()
-                .any(|r| std::fs::canonicalize(r).ok() == target)
+                .any(|r| inode(std::path::Path::new(r)) == target)
         {
             return Err(format!(
                 "{}: that is an input (-r): write elsewhere",
