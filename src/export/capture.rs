@@ -131,16 +131,7 @@ pub fn write(
             write_pcap_header(out, types.first().copied().unwrap_or(1), nanos)?;
             for (i, f) in frames.iter().enumerate() {
                 let data = bytes.read(f, &mut buf)?;
-                let secs = f.ts_ns.div_euclid(1_000_000_000);
-                let frac = f.ts_ns.rem_euclid(1_000_000_000);
-                let frac = if nanos { frac } else { frac / 1000 };
-                let mut rec = [0u8; 16];
-                rec[0..4].copy_from_slice(&u32::try_from(secs).unwrap_or(0).to_le_bytes());
-                rec[4..8].copy_from_slice(&u32::try_from(frac).unwrap_or(0).to_le_bytes());
-                rec[8..12].copy_from_slice(&len32(data.len()).to_le_bytes());
-                rec[12..16].copy_from_slice(&f.orig_len.max(len32(data.len())).to_le_bytes());
-                out.write_all(&rec)?;
-                out.write_all(data)?;
+                write_pcap_record(out, f, data, nanos)?;
                 if !done(i + 1) {
                     return Err(cancelled());
                 }
@@ -182,6 +173,30 @@ pub fn write_pcap_header(out: &mut impl Write, linktype: u16, nanos: bool) -> io
     out.write_all(&header)
 }
 
+/// A pcap record: the frame's time (ns or µs, as the header said), its
+/// lengths and bytes. Returns the bytes written.
+///
+/// # Errors
+/// When writing fails.
+pub fn write_pcap_record(
+    out: &mut impl Write,
+    f: &FrameRef,
+    data: &[u8],
+    nanos: bool,
+) -> io::Result<u64> {
+    let secs = f.ts_ns.div_euclid(1_000_000_000);
+    let frac = f.ts_ns.rem_euclid(1_000_000_000);
+    let frac = if nanos { frac } else { frac / 1000 };
+    let mut rec = [0u8; 16];
+    rec[0..4].copy_from_slice(&u32::try_from(secs).unwrap_or(0).to_le_bytes());
+    rec[4..8].copy_from_slice(&u32::try_from(frac).unwrap_or(0).to_le_bytes());
+    rec[8..12].copy_from_slice(&len32(data.len()).to_le_bytes());
+    rec[12..16].copy_from_slice(&f.orig_len.max(len32(data.len())).to_le_bytes());
+    out.write_all(&rec)?;
+    out.write_all(data)?;
+    Ok(16 + data.len() as u64)
+}
+
 /// A pcapng section header block.
 ///
 /// # Errors
@@ -194,14 +209,15 @@ pub fn write_section(out: &mut impl Write) -> io::Result<()> {
     shb.extend_from_slice(&(-1i64).to_le_bytes());
     option(&mut shb, 4, b"sipscope"); // shb_userappl
     option_end(&mut shb);
-    block(out, 0x0A0D_0D0A, &shb)
+    block(out, 0x0A0D_0D0A, &shb).map(|_| ())
 }
 
 /// A pcapng interface description block, with nanosecond timestamps.
+/// Returns the bytes written.
 ///
 /// # Errors
 /// When writing fails.
-pub fn write_interface(out: &mut impl Write, linktype: u16) -> io::Result<()> {
+pub fn write_interface(out: &mut impl Write, linktype: u16) -> io::Result<u64> {
     let mut idb = Vec::new();
     idb.extend_from_slice(&linktype.to_le_bytes());
     idb.extend_from_slice(&0u16.to_le_bytes());
@@ -211,7 +227,8 @@ pub fn write_interface(out: &mut impl Write, linktype: u16) -> io::Result<()> {
     block(out, 1, &idb)
 }
 
-/// A pcapng enhanced packet block on interface `iface`.
+/// A pcapng enhanced packet block on interface `iface`. Returns the bytes
+/// written.
 ///
 /// # Errors
 /// When writing fails.
@@ -220,7 +237,7 @@ pub fn write_packet(
     iface: usize,
     f: &FrameRef,
     data: &[u8],
-) -> io::Result<()> {
+) -> io::Result<u64> {
     let ts = u64::try_from(f.ts_ns).unwrap_or(0);
     let mut epb = Vec::with_capacity(20 + data.len() + 3);
     epb.extend_from_slice(&len32(iface).to_le_bytes());
@@ -258,13 +275,15 @@ fn option_end(v: &mut Vec<u8>) {
     v.extend_from_slice(&[0, 0, 0, 0]);
 }
 
-/// A pcapng block: type, total length, body, total length.
-fn block(out: &mut impl Write, kind: u32, body: &[u8]) -> io::Result<()> {
+/// A pcapng block: type, total length, body, total length. Returns the
+/// bytes written.
+fn block(out: &mut impl Write, kind: u32, body: &[u8]) -> io::Result<u64> {
     let total = len32(body.len() + 12);
     out.write_all(&kind.to_le_bytes())?;
     out.write_all(&total.to_le_bytes())?;
     out.write_all(body)?;
-    out.write_all(&total.to_le_bytes())
+    out.write_all(&total.to_le_bytes())?;
+    Ok(u64::from(total))
 }
 
 #[cfg(test)]

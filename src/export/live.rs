@@ -288,7 +288,7 @@ impl Recorder {
         if due || self.out.is_none() {
             self.open_next(f)?;
         }
-        let data = self.bytes.read(f, &mut self.scratch)?.to_vec();
+        let data = self.bytes.read(f, &mut self.scratch)?;
         let Some(out) = self.out.as_mut() else {
             return Ok(());
         };
@@ -298,33 +298,17 @@ impl Recorder {
                     self.skipped += 1;
                     return Ok(());
                 }
-                let secs = f.ts_ns.div_euclid(1_000_000_000);
-                let nanos = f.ts_ns.rem_euclid(1_000_000_000);
-                let mut rec = Vec::with_capacity(16 + data.len());
-                rec.extend_from_slice(&u32::try_from(secs).unwrap_or(0).to_le_bytes());
-                rec.extend_from_slice(&u32::try_from(nanos).unwrap_or(0).to_le_bytes());
-                let len = u32::try_from(data.len()).unwrap_or(u32::MAX);
-                rec.extend_from_slice(&len.to_le_bytes());
-                rec.extend_from_slice(&f.orig_len.max(len).to_le_bytes());
-                rec.extend_from_slice(&data);
-                out.write_all(&rec)?;
-                self.file_bytes += rec.len() as u64;
+                self.file_bytes += super::capture::write_pcap_record(out, f, data, true)?;
             }
             CaptureFormat::Pcapng => {
                 let iface = if let Some(i) = self.linktypes.iter().position(|t| *t == f.linktype) {
                     i
                 } else {
-                    let mut head = Vec::new();
-                    super::capture::write_interface(&mut head, f.linktype)?;
-                    out.write_all(&head)?;
-                    self.file_bytes += head.len() as u64;
+                    self.file_bytes += super::capture::write_interface(out, f.linktype)?;
                     self.linktypes.push(f.linktype);
                     self.linktypes.len() - 1
                 };
-                let mut rec = Vec::new();
-                super::capture::write_packet(&mut rec, iface, f, &data)?;
-                out.write_all(&rec)?;
-                self.file_bytes += rec.len() as u64;
+                self.file_bytes += super::capture::write_packet(out, iface, f, data)?;
             }
         }
         self.frames += 1;
