@@ -140,9 +140,7 @@ fn usage_error(cli: &Cli, use_ui: bool) -> Option<&'static str> {
         return Some("a capture filter applies to a live capture (-i), not to -r");
     }
     if cli.write.is_some() && cli.interface.is_none() && use_ui {
-        return Some(
-            "from a file, -w writes with --no-ui (in the UI, F2 saves the calls in view)",
-        );
+        return Some("from a file, -w writes with --no-ui (in the UI, F2 saves the calls in view)");
     }
     None
 }
@@ -280,7 +278,15 @@ fn write_export(cli: &Cli, model: &Model, e: &WriteRequest) -> bool {
             "sipscope: warning: {evicted} dialogs were evicted to stay within -l/--mem and are not in the export: raise them"
         );
     }
-    match sipscope::export::export(model, &dialogs, e.format, cli.with_rtp, &e.path, true, |_| {}) {
+    match sipscope::export::export(
+        model,
+        &dialogs,
+        e.format,
+        cli.with_rtp,
+        &e.path,
+        true,
+        |_| {},
+    ) {
         Ok(w) => {
             eprintln!("sipscope: {w}");
             true

@@ -17,8 +17,8 @@ use std::sync::mpsc::{SyncSender, TrySendError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::decode::Frame;
 use crate::decode::DecodeStats;
+use crate::decode::Frame;
 use crate::model::Lost;
 use crate::pipeline::Pipeline;
 use crate::sip::SipMessage;

@@ -8,9 +8,9 @@
 //! under a temporary name in its directory and renamed when complete, so no
 //! half-written file ever carries the final name.
 
+pub mod live;
 pub mod pcap;
 pub mod request;
-pub mod live;
 pub mod text;
 
 use std::io::{self, BufWriter, Write};
