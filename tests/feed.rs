@@ -16,9 +16,9 @@ use sipscope::rtp::MediaBody;
 use sipscope::sink::{Sink, SinkSummary};
 use sipscope::sip::SipMessage;
 
-/// Counts what it is handed; shares its counts with the test.
-#[derive(Default)]
-struct Counting {
+/// What the sink was handed.
+#[derive(Debug, Default, Clone, Copy)]
+struct Counts {
     sip: u64,
     sip_frames: u64,
     /// Messages whose dialog the model did not know when the sink saw them.
@@ -26,52 +26,48 @@ struct Counting {
     rtp: u64,
     rtcp: u64,
     ticks: u64,
-    out: Arc<std::sync::Mutex<(u64, u64, u64, u64, u64, u64)>>,
+}
+
+/// Counts what it is handed; gives the counts to the test when finished.
+#[derive(Default)]
+struct Counting {
+    n: Counts,
+    out: Arc<std::sync::Mutex<Counts>>,
 }
 
 impl Sink for Counting {
     fn sip(&mut self, model: &Model, msg: &SipMessage, frames: &Frames) {
-        self.sip += 1;
-        self.sip_frames += frames.len() as u64;
+        self.n.sip += 1;
+        self.n.sip_frames += frames.len() as u64;
         if model
             .find(&String::from_utf8_lossy(msg.call_id()))
             .is_none()
         {
-            self.unknown_dialog += 1;
+            self.n.unknown_dialog += 1;
         }
     }
     fn media(&mut self, _model: &Model, body: &MediaBody, _frames: &Frames) {
         match body {
-            MediaBody::Rtp(_) => self.rtp += 1,
-            MediaBody::Rtcp { .. } => self.rtcp += 1,
+            MediaBody::Rtp(_) => self.n.rtp += 1,
+            MediaBody::Rtcp { .. } => self.n.rtcp += 1,
         }
     }
     fn tick(&mut self) -> Option<String> {
-        self.ticks += 1;
+        self.n.ticks += 1;
         None
     }
     fn finish(&mut self) -> SinkSummary {
-        *self.out.lock().unwrap() = (
-            self.sip,
-            self.sip_frames,
-            self.unknown_dialog,
-            self.rtp,
-            self.rtcp,
-            self.ticks,
-        );
+        *self.out.lock().unwrap() = self.n;
         SinkSummary {
-            lines: vec![format!("{} messages", self.sip)],
+            lines: vec![format!("{} messages", self.n.sip)],
             failed: false,
         }
     }
 }
 
 /// Runs `path` through the capture thread and a feed with one counting sink.
-fn feed_file(
-    path: &Path,
-    limit: Option<u64>,
-) -> (Model, SinkSummary, (u64, u64, u64, u64, u64, u64)) {
-    let shared = Arc::new(std::sync::Mutex::new((0, 0, 0, 0, 0, 0)));
+fn feed_file(path: &Path, limit: Option<u64>) -> (Model, SinkSummary, Counts) {
+    let shared = Arc::new(std::sync::Mutex::new(Counts::default()));
     let sink = Counting {
         out: Arc::clone(&shared),
         ..Counting::default()
@@ -102,26 +98,29 @@ fn a_sink_sees_every_message_and_media_packet_tshark_sees() {
     let path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/gen__hold_resume_refer_rtp.pcap");
     let truth = common::truth_of(&path);
-    let (model, summary, (sip, frames, unknown, rtp, rtcp, ticks)) = feed_file(&path, None);
-    assert_eq!(sip, truth["sip"]["messages"].as_u64().unwrap());
-    assert_eq!(frames, truth["sip"]["frames"].as_u64().unwrap());
-    assert_eq!(unknown, 0, "a sink saw a message before its dialog");
-    assert_eq!(rtp, truth["rtp"]["packets"].as_u64().unwrap());
-    assert_eq!(rtcp, truth["rtcp"]["packets"].as_u64().unwrap());
-    assert!(ticks > 0, "the sink was never ticked");
+    let (model, summary, n) = feed_file(&path, None);
+    assert_eq!(n.sip, truth["sip"]["messages"].as_u64().unwrap());
+    assert_eq!(n.sip_frames, truth["sip"]["frames"].as_u64().unwrap());
+    assert_eq!(
+        n.unknown_dialog, 0,
+        "a sink saw a message before its dialog"
+    );
+    assert_eq!(n.rtp, truth["rtp"]["packets"].as_u64().unwrap());
+    assert_eq!(n.rtcp, truth["rtcp"]["packets"].as_u64().unwrap());
+    assert!(n.ticks > 0, "the sink was never ticked");
     // The model got the same traffic as without a sink.
     let plain = sipscope::replay(&path).unwrap();
     assert_eq!(model.stats(), plain.stats());
-    assert_eq!(summary.lines, vec![format!("{sip} messages")]);
+    assert_eq!(summary.lines, vec![format!("{} messages", n.sip)]);
 }
 
 #[test]
 fn a_count_limit_stops_the_model_and_the_sinks_at_the_same_message() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data/gen__load_udp_2000calls_200cps.pcap");
-    let (model, _, (sip, ..)) = feed_file(&path, Some(1000));
+    let (model, _, n) = feed_file(&path, Some(1000));
     assert_eq!(model.stats().sip_messages, 1000);
-    assert_eq!(sip, 1000);
+    assert_eq!(n.sip, 1000);
     // The rest was still read: the capture counted every packet.
     let truth = common::truth_of(&path);
     assert_eq!(
