@@ -121,6 +121,20 @@ pub struct Cli {
     #[arg(long, value_name = "MB|all", default_value = "16", value_parser = parse_keep)]
     pub rtp_keep: RtpKeep,
 
+    /// Send every SIP message as HEP v3 to a collector (HOMER,
+    /// heplify-server, sngrep -L): udp:HOST:PORT or tcp:HOST:PORT. Live, or
+    /// from files (-r) to replay a capture into HOMER.
+    #[arg(short = 'H', long = "hep-send", value_name = "URL")]
+    pub hep_send: Option<String>,
+
+    /// HEP: the capture agent id sent with each packet (chunk 12).
+    #[arg(long = "hep-id", value_name = "N")]
+    pub hep_id: Option<u32>,
+
+    /// HEP: the collector's password, sent with each packet (chunk 14).
+    #[arg(long = "hep-password", value_name = "PASSWORD")]
+    pub hep_password: Option<String>,
+
     /// Live, --no-ui: stop after this many seconds.
     #[arg(long, value_name = "SECS")]
     pub duration: Option<u64>,

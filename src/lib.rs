@@ -23,6 +23,7 @@ pub mod export;
 pub mod feed;
 pub mod hash;
 pub mod headless;
+pub mod hep;
 pub mod keymap;
 pub mod logging;
 pub mod model;

@@ -17,6 +17,7 @@ use sipscope::export::live::LiveExport;
 use sipscope::export::request::WriteRequest;
 use sipscope::feed::Feed;
 use sipscope::headless::{self, StopWhen};
+use sipscope::hep::send::{HepOptions, HepSender, Target};
 use sipscope::model::{Limits, Model};
 use sipscope::sink::Sink;
 use sipscope::ui::{self, app::AppState};
@@ -78,6 +79,18 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
     if let Some(r) = request.as_ref().filter(|_| live) {
         sinks.push(Box::new(prepare_recording(cli, r)?));
+    }
+    if let Some(hep) = hep_options(cli, live) {
+        let hep = match hep {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("sipscope: -H {e}");
+                return Ok(ExitCode::from(2));
+            }
+        };
+        sinks.push(Box::new(
+            HepSender::start(hep).context("starting the HEP sender")?,
+        ));
     }
     let mut feed = Feed::new(sinks).with_limit(cli.count);
     let source = open_source(cli, &mut model)?;
@@ -173,6 +186,18 @@ fn prepare_recording(cli: &Cli, request: &WriteRequest) -> anyhow::Result<LiveEx
         .with_context(|| format!("cannot write {}", request.path.display()))?;
     capture::privileges::give_to_target(&r.recorder.first_file(), cli.user.as_deref())?;
     Ok(r)
+}
+
+/// What `-H` asks for, if given: the collector's address is resolved now,
+/// so a name that does not resolve is said at start.
+fn hep_options(cli: &Cli, live: bool) -> Option<Result<HepOptions, String>> {
+    let url = cli.hep_send.as_deref()?;
+    Some(Target::parse(url).map(|target| HepOptions {
+        target,
+        agent_id: cli.hep_id,
+        password: cli.hep_password.clone(),
+        lossless: !live,
+    }))
 }
 
 /// Opens the interface (then drops root) or the files.
