@@ -15,7 +15,8 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 
-use super::app::{AppState, Screen};
+use super::app::AppState;
+use super::screens::Screen;
 use super::theme;
 use crate::model::Model;
 
