@@ -437,3 +437,30 @@ fn the_path_field_edits_at_its_cursor() {
     let t = draw(&a, &m, 100, 20);
     assert!(format!("{:?}", t.backend()).contains("/dir/"));
 }
+
+#[test]
+fn a_click_selects_the_row_the_view_drew_there() {
+    use ratatui::crossterm::event::{Event, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    let click = |row: u16| {
+        Event::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: 10,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    let m = model("../../assets/sample.pcap");
+    let mut a = app(&m);
+    a.apply(Action::Top, &m);
+    let _ = draw(&a, &m, 150, 18);
+    // Four lines above the rows: the third row is on line 6.
+    sipscope::ui::handle(&click(6), &mut a, &m);
+    assert_eq!(a.call_list.cursor, 2);
+    sipscope::ui::handle(&click(1), &mut a, &m);
+    assert_eq!(a.call_list.cursor, 2, "the counts line is no row");
+    // The ladder: two lines above the arrows.
+    a.apply(Action::Open, &m);
+    let _ = draw(&a, &m, 150, 18);
+    sipscope::ui::handle(&click(4), &mut a, &m);
+    assert_eq!(a.ladder.as_ref().unwrap().cursor, 2);
+}

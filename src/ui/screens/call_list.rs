@@ -221,3 +221,35 @@ fn sort_key(key: Column, d: &Dialog, now: i64) -> SortKey {
         Column::UserAgent => SortKey::Text(d.user_agent.clone().unwrap_or_default()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::DialogState;
+
+    #[test]
+    fn states_sort_in_the_order_of_their_names() {
+        let mut states = vec![
+            DialogState::Setup,
+            DialogState::Ringing,
+            DialogState::EarlyMedia,
+            DialogState::InCall,
+            DialogState::Completed,
+            DialogState::Cancelled,
+            DialogState::Busy,
+            DialogState::Rejected(603),
+            DialogState::Rejected(403),
+            DialogState::Failed,
+            DialogState::Diverted(302),
+            DialogState::Diverted(301),
+            DialogState::Registered,
+            DialogState::Unregistered,
+            DialogState::Challenged,
+            DialogState::AuthFailed,
+            DialogState::Pending,
+        ];
+        let mut by_name = states.clone();
+        by_name.sort_by_key(|s| s.name());
+        states.sort_by_key(|s| s.sort_rank());
+        assert_eq!(states, by_name);
+    }
+}

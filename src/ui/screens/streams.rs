@@ -24,3 +24,18 @@ impl StreamsState {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cursor_moves_from_where_it_is() {
+        let mut s = StreamsState { cursor: 2 };
+        assert_eq!(s.apply(Action::Down, 4, 20), Step::Done);
+        assert_eq!(s.cursor, 3);
+        s.apply(Action::Down, 4, 20);
+        assert_eq!(s.cursor, 3, "stays on the last stream");
+        assert_eq!(s.apply(Action::Streams, 4, 20), Step::Pop);
+    }
+}
