@@ -44,15 +44,24 @@ impl FilterFormState {
         self.values.get_mut(self.focus.index())
     }
 
+    /// A key typed into the focused field.
     pub fn key(&mut self, key: TextKey) -> FormStep {
         match key {
-            TextKey::Char(c) => self.focused().into_iter().for_each(|f| f.push(c)),
+            TextKey::Char(c) => {
+                if let Some(f) = self.focused() {
+                    f.push(c);
+                }
+            }
             TextKey::Backspace => {
                 if let Some(f) = self.focused() {
                     f.pop();
                 }
             }
-            TextKey::ClearLine => self.focused().into_iter().for_each(String::clear),
+            TextKey::ClearLine => {
+                if let Some(f) = self.focused() {
+                    f.clear();
+                }
+            }
             TextKey::Tab | TextKey::Down => self.focus = self.focus.next(),
             TextKey::Up => self.focus = self.focus.prev(),
             TextKey::Left | TextKey::Right | TextKey::Home | TextKey::End | TextKey::DeleteWord => {
