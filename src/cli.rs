@@ -76,10 +76,11 @@ pub struct Cli {
     #[arg(long, value_enum)]
     pub report: Option<ReportFormat>,
 
-    /// --no-ui: write the chosen calls (all, or --call-id / --filter) to FILE;
-    /// the format follows the extension (.pcap, .pcapng, .txt, .flow.txt,
-    /// .json) or --format. Live, packets are written as they arrive.
-    #[arg(short = 'w', long = "write", value_name = "FILE", requires = "no_ui")]
+    /// Write the chosen calls (all, or --call-id / --filter) to FILE; the
+    /// format follows the extension (.pcap, .pcapng, .txt, .flow.txt, .json)
+    /// or --format. From a file (-r) with --no-ui; live (-i), packets are
+    /// written as they arrive, with the UI or without.
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub write: Option<PathBuf>,
 
     /// With -w: the format, whatever the file's extension.

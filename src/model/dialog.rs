@@ -2,6 +2,19 @@
 
 use serde::Serialize;
 
+/// Compiles a filter over [`Dialog::filter_text`] (`/` in the UI,
+/// `--filter` on the command line, the filter form's fields): a
+/// case-insensitive regex, bounded in size, as typed by anyone.
+///
+/// # Errors
+/// When the text is not a regex, or compiles too large.
+pub fn row_filter(text: &str) -> Result<regex::Regex, regex::Error> {
+    regex::RegexBuilder::new(text)
+        .case_insensitive(true)
+        .size_limit(1 << 20)
+        .build()
+}
+
 use super::message::{Kind, Message, Method};
 
 /// What a dialog is for, from the method that opened it.

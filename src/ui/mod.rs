@@ -20,7 +20,8 @@ use std::time::{Duration, Instant};
 
 use ratatui::crossterm::event::{self, Event, KeyCode, KeyEventKind, MouseButton, MouseEventKind};
 
-use crate::capture::{CaptureEvent, Control, Events};
+use crate::capture::{Control, Events};
+use crate::feed::{Feed, Notice};
 use crate::keymap::Action;
 use crate::model::Model;
 use app::AppState;
@@ -34,45 +35,24 @@ const MIN_FRAME: Duration = Duration::from_millis(100);
 /// How long one poll for input waits.
 const TICK: Duration = Duration::from_millis(50);
 
-/// What the UI run ended with.
-#[derive(Debug, Default)]
-pub struct Outcome {
-    pub warnings: Vec<String>,
-    pub failure: Option<String>,
-}
-
 /// Feeds the model from the capture events; returns whether the capture
 /// finished.
-pub fn drain(model: &mut Model, events: &Events, app: &mut AppState, out: &mut Outcome) -> bool {
+pub fn drain(model: &mut Model, events: &Events, app: &mut AppState, feed: &mut Feed) -> bool {
     let mut n = 0;
     while n < DRAIN_BUDGET {
-        match events.try_recv() {
-            Ok(CaptureEvent::Messages(mut batch)) => {
-                n += batch.len();
-                for m in &mut batch {
-                    model.ingest(m);
-                }
-                events.give_back(batch);
-            }
-            Ok(CaptureEvent::Rtp(batch)) => {
-                n += batch.len() / 8;
-                for p in batch {
-                    model.ingest_media(p);
-                }
-            }
-            Ok(CaptureEvent::Counters(c)) => model.set_counters(c),
-            Ok(CaptureEvent::Warning(w)) => {
-                tracing::warn!("{w}");
-                app.status = Some(w.clone());
-                out.warnings.push(w);
-            }
-            Ok(CaptureEvent::Failed(e)) => {
-                tracing::error!("{e}");
-                app.status = Some(format!("capture stopped: {e}"));
-                out.failure = Some(e);
-            }
-            Ok(CaptureEvent::Finished) | Err(TryRecvError::Disconnected) => return true,
+        let step = match events.try_recv() {
+            Ok(ev) => feed.apply(model, ev, events),
+            Err(TryRecvError::Disconnected) => return true,
             Err(TryRecvError::Empty) => return false,
+        };
+        n += step.took;
+        match step.notice {
+            Some(Notice::Warning(w) | Notice::SinkFailed(w)) => app.status = Some(w),
+            Some(Notice::CaptureFailed(e)) => app.status = Some(format!("capture stopped: {e}")),
+            None => {}
+        }
+        if step.finished {
+            return true;
         }
     }
     false
@@ -147,11 +127,11 @@ pub fn run(
     control: &Control,
     interrupted: &Arc<AtomicBool>,
     app: &mut AppState,
-) -> std::io::Result<Outcome> {
+    feed: &mut Feed,
+) -> std::io::Result<()> {
     let mut guard = terminal::enter()?;
     let done = Arc::new(AtomicBool::new(false));
     watchdog(interrupted, &done);
-    let mut out = Outcome::default();
     let mut finished = false;
     let mut last_draw: Option<Instant> = None;
     let mut drawn_generation = None;
@@ -159,7 +139,7 @@ pub fn run(
     let mut rate_mark = (Instant::now(), 0u64);
     loop {
         if !finished {
-            finished = drain(model, events, app, &mut out);
+            finished = drain(model, events, app, feed);
         }
         if app.clear_requested {
             model.clear();
@@ -183,6 +163,11 @@ pub fn run(
                     break;
                 }
             }
+        }
+        if let Some(e) = feed.tick() {
+            // Sinks are ticked on the clock too (a quiet link).
+            app.status = Some(e);
+            dirty = true;
         }
         if app.poll_save() || app.saving.is_some() {
             dirty = true; // the result, or progress
@@ -219,7 +204,7 @@ pub fn run(
     control.stop.store(true, Ordering::Relaxed);
     done.store(true, Ordering::Relaxed);
     drop(guard);
-    Ok(out)
+    Ok(())
 }
 
 /// When the terminal goes away (an SSH session dropped: SIGHUP), crossterm
