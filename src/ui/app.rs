@@ -7,9 +7,10 @@ use std::collections::BTreeSet;
 
 use crate::config::{Column, Config};
 use crate::keymap::{Action, KeyMap};
+use crate::model::dialog::row_filter;
 use crate::model::{Dialog, DialogId, Message, Model};
 
-use super::filter::{RowFilter, compile_filter};
+use super::filter::RowFilter;
 use super::input::{Input, TextKey};
 use super::save::{LastSave, SaveDialog, SaveStep, SaveWhat, Saving};
 use super::screens::{
@@ -370,7 +371,7 @@ impl AppState {
         // As sngrep does: the list follows as you type (a regex not yet
         // complete leaves the last one that was in force).
         let text = input.text.clone();
-        if text.is_empty() || compile_filter(&text).is_ok() {
+        if text.is_empty() || row_filter(&text).is_ok() {
             self.set_filter(&text);
         }
     }

@@ -1,25 +1,11 @@
 //! Which dialogs the call list shows: the display filter (a regex over each
-//! row's text) and the filter form (F7), field by field. One rule compiles
-//! every filter regex, here and on the command line.
+//! row's text) and the filter form (F7), field by field. Every filter regex
+//! compiles by one rule, `model::dialog::row_filter` (shared with `--filter`).
 
-use regex::{Regex, RegexBuilder};
+use regex::Regex;
 
+use crate::model::dialog::row_filter;
 use crate::model::{Dialog, Message, Model};
-
-/// The most memory one compiled filter may take (a typed regex must not
-/// exhaust it).
-pub const SIZE_LIMIT: usize = 1 << 20;
-
-/// A filter regex: case-insensitive, bounded in size.
-///
-/// # Errors
-/// When `text` is not a regex, or compiles beyond [`SIZE_LIMIT`].
-pub fn compile_filter(text: &str) -> Result<Regex, regex::Error> {
-    RegexBuilder::new(text)
-        .case_insensitive(true)
-        .size_limit(SIZE_LIMIT)
-        .build()
-}
 
 /// The filter form's fields, in the order it shows them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,7 +91,7 @@ impl CompiledForm {
             if t.is_empty() {
                 return Ok(None);
             }
-            compile_filter(t)
+            row_filter(t)
                 .map(Some)
                 .map_err(|e| format!("{}: {e}", f.label()))
         };
@@ -203,7 +189,7 @@ impl RowFilter {
             self.regex = None;
             self.text.clear();
         } else {
-            self.regex = Some(compile_filter(text)?);
+            self.regex = Some(row_filter(text)?);
             text.clone_into(&mut self.text);
         }
         Ok(())
@@ -268,7 +254,7 @@ mod tests {
 
     #[test]
     fn filters_are_case_insensitive_and_bounded() {
-        assert!(compile_filter("invite").unwrap().is_match("INVITE"));
-        assert!(compile_filter("a{1000}{1000}").is_err());
+        assert!(row_filter("invite").unwrap().is_match("INVITE"));
+        assert!(row_filter("a{1000}{1000}").is_err());
     }
 }
