@@ -116,6 +116,30 @@ impl DialogState {
         }
     }
 
+    /// The call list's sort order for states: the order of their names
+    /// (`auth failed` < `busy` < ... < `unregistered`), codes in numeric
+    /// order, without building the names.
+    #[must_use]
+    pub fn sort_rank(self) -> (u8, u16) {
+        match self {
+            Self::AuthFailed => (0, 0),
+            Self::Busy => (1, 0),
+            Self::Cancelled => (2, 0),
+            Self::Challenged => (3, 0),
+            Self::Completed => (4, 0),
+            Self::Diverted(c) => (5, c),
+            Self::EarlyMedia => (6, 0),
+            Self::Failed => (7, 0),
+            Self::InCall => (8, 0),
+            Self::Pending => (9, 0),
+            Self::Registered => (10, 0),
+            Self::Rejected(c) => (11, c),
+            Self::Ringing => (12, 0),
+            Self::Setup => (13, 0),
+            Self::Unregistered => (14, 0),
+        }
+    }
+
     /// Finished dialogs are evicted first when memory runs short.
     #[must_use]
     pub fn is_finished(self) -> bool {
@@ -209,6 +233,17 @@ impl Dialog {
             cancelled: false,
             dropped_messages: 0,
         }
+    }
+
+    /// The message a dialog is known by (its method, source and
+    /// destination): the first request, else (a capture that began with a
+    /// response) the first message.
+    #[must_use]
+    pub fn first_request(&self) -> Option<&Message> {
+        self.messages
+            .iter()
+            .find(|m| m.method().is_some())
+            .or(self.messages.first())
     }
 
     /// The text a display filter (`/`, `--filter`) matches: what the call

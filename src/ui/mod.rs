@@ -5,7 +5,10 @@
 
 pub mod app;
 pub mod escape;
+pub mod filter;
+pub mod input;
 pub mod save;
+pub mod screens;
 pub mod terminal;
 pub mod theme;
 pub mod views;
@@ -21,7 +24,9 @@ use crate::capture::{Control, Events};
 use crate::feed::{Feed, Notice};
 use crate::keymap::Action;
 use crate::model::Model;
-use app::{AppState, Screen, SearchKey};
+use app::AppState;
+use input::TextKey;
+use screens::Screen;
 
 /// Messages ingested per loop turn at most, so keys stay responsive.
 const DRAIN_BUDGET: usize = 20_000;
@@ -53,31 +58,31 @@ pub fn drain(model: &mut Model, events: &Events, app: &mut AppState, feed: &mut 
     false
 }
 
-fn text_key(k: &crossterm::event::KeyEvent) -> Option<SearchKey> {
+fn text_key(k: &crossterm::event::KeyEvent) -> Option<TextKey> {
     if k.modifiers
         .contains(crossterm::event::KeyModifiers::CONTROL)
     {
         // Ctrl-U and Ctrl-W edit as in a shell; other control keys type nothing.
         return match k.code {
-            KeyCode::Char('u') => Some(SearchKey::ClearLine),
-            KeyCode::Char('w') => Some(SearchKey::DeleteWord),
-            KeyCode::Char('a') => Some(SearchKey::Home),
-            KeyCode::Char('e') => Some(SearchKey::End),
+            KeyCode::Char('u') => Some(TextKey::ClearLine),
+            KeyCode::Char('w') => Some(TextKey::DeleteWord),
+            KeyCode::Char('a') => Some(TextKey::Home),
+            KeyCode::Char('e') => Some(TextKey::End),
             _ => None,
         };
     }
     Some(match k.code {
-        KeyCode::Char(c) => SearchKey::Char(c),
-        KeyCode::Backspace => SearchKey::Backspace,
-        KeyCode::Enter => SearchKey::Enter,
-        KeyCode::Esc => SearchKey::Cancel,
-        KeyCode::Tab => SearchKey::Tab,
-        KeyCode::Up | KeyCode::BackTab => SearchKey::Up,
-        KeyCode::Down => SearchKey::Down,
-        KeyCode::Left => SearchKey::Left,
-        KeyCode::Right => SearchKey::Right,
-        KeyCode::Home => SearchKey::Home,
-        KeyCode::End => SearchKey::End,
+        KeyCode::Char(c) => TextKey::Char(c),
+        KeyCode::Backspace => TextKey::Backspace,
+        KeyCode::Enter => TextKey::Enter,
+        KeyCode::Esc => TextKey::Cancel,
+        KeyCode::Tab => TextKey::Tab,
+        KeyCode::Up | KeyCode::BackTab => TextKey::Up,
+        KeyCode::Down => TextKey::Down,
+        KeyCode::Left => TextKey::Left,
+        KeyCode::Right => TextKey::Right,
+        KeyCode::Home => TextKey::Home,
+        KeyCode::End => TextKey::End,
         _ => return None,
     })
 }
@@ -105,29 +110,7 @@ pub fn handle(ev: &Event, app: &mut AppState, model: &Model) {
         Event::Mouse(m) => match m.kind {
             MouseEventKind::ScrollDown => app.apply(Action::Down, model),
             MouseEventKind::ScrollUp => app.apply(Action::Up, model),
-            MouseEventKind::Down(MouseButton::Left) => {
-                let row = usize::from(m.row);
-                match app.screen() {
-                    Screen::CallList if row >= 4 => {
-                        let to = app.offset.get() + row - 4;
-                        if to < app.rows().len() {
-                            app.cursor = to;
-                            app.autoscroll = false;
-                        }
-                    }
-                    Screen::Ladder if row >= 2 => {
-                        let len = app.ladder_messages(model).len();
-                        if let Some(l) = app.ladder.as_mut() {
-                            let to = l.offset.get() + row - 2;
-                            if to < len {
-                                l.cursor = to;
-                                l.pane_scroll.set(0);
-                            }
-                        }
-                    }
-                    _ => {}
-                }
-            }
+            MouseEventKind::Down(MouseButton::Left) => app.click(m.row, model),
             _ => {}
         },
         _ => {}

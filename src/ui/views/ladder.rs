@@ -17,7 +17,8 @@ use ratatui::style::Style;
 use super::{clock, footer, put, title_bar};
 use crate::keymap::Action;
 use crate::model::{Addr, Dialog, Kind, Message, Model};
-use crate::ui::app::{AppState, ColourMode, LadderState, TimeMode};
+use crate::ui::app::AppState;
+use crate::ui::screens::{ColourMode, LadderState, TimeMode};
 use crate::ui::{escape, theme};
 
 /// Rows above the arrows: title and endpoint names.
@@ -232,13 +233,20 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
 
     // Arrows in view.
     let visible = usize::from(ladder.height.saturating_sub(TOP));
-    let mut offset = l.offset.get();
+    let mut offset = l.drawn.first();
     if l.cursor < offset {
         offset = l.cursor;
     } else if visible > 0 && l.cursor >= offset + visible {
         offset = l.cursor + 1 - visible;
     }
-    l.offset.set(offset);
+    l.drawn.record(
+        Rect {
+            y: ladder.y + TOP,
+            height: ladder.height.saturating_sub(TOP),
+            ..ladder
+        },
+        offset,
+    );
     let ids: HashMap<u64, usize> = legs.iter().enumerate().map(|(i, id)| (*id, i)).collect();
     let mut txns: HashMap<(u64, u32), usize> = HashMap::new();
     for (d, m) in &msgs {

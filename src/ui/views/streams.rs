@@ -160,7 +160,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
     let table_rows = u16::try_from(streams.len())
         .unwrap_or(u16::MAX)
         .min(area.height / 2);
-    let cursor = app.stream_cursor.min(streams.len().saturating_sub(1));
+    let cursor = app.streams.cursor.min(streams.len().saturating_sub(1));
     let first = cursor.saturating_sub(usize::from(table_rows.saturating_sub(1)));
     for (i, s) in streams
         .iter()
