@@ -250,7 +250,7 @@ impl Dialog {
     /// list's row shows, the Call-ID and every status code.
     #[must_use]
     pub fn filter_text(&self, now_ns: i64) -> String {
-        let first = self.messages.first();
+        let first = self.first_request();
         format!(
             "{} {} {} {} {} {} {} {}",
             first.map(Message::label).unwrap_or_default(),
