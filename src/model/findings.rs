@@ -245,3 +245,93 @@ impl Model {
         RULES.iter().flat_map(|rule| rule(&cx)).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn findings_of(capture: &str) -> Vec<Vec<Finding>> {
+        let model = crate::replay(format!("tests/data/{capture}")).unwrap();
+        model.dialogs().map(|d| model.findings(d)).collect()
+    }
+
+    fn rules(f: &[Finding]) -> Vec<&'static str> {
+        f.iter().map(|f| f.rule).collect()
+    }
+
+    /// tshark (`-q -z rtp,streams`) lists one stream in this capture,
+    /// 10.0.2.15:28120 → 10.0.2.20:6000, and none back.
+    #[test]
+    fn one_way_media_is_found_where_nothing_came_back() {
+        let calls = findings_of("lundgrel-sipp-scenarios__sip-rtp-g729a.pcap");
+        let f: Vec<&Finding> = calls.iter().flatten().collect();
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].rule, "one-way-media");
+        assert_eq!(f[0].kind, FindingKind::OneWayMedia);
+        assert_eq!(f[0].severity, Severity::Warning);
+        assert_eq!(f[0].streams, [0]);
+        assert!(f[0].text.contains("10.0.2.15:28120 → 10.0.2.20:6000"));
+    }
+
+    #[test]
+    fn media_both_ways_without_loss_is_no_finding() {
+        for capture in [
+            "michalcab-isa__real_sip_call.pcap",
+            "michalcab-isa__i_was_called_by_another_pc.pcap",
+        ] {
+            for f in findings_of(capture) {
+                assert!(f.is_empty(), "{capture}: {f:?}");
+            }
+        }
+    }
+
+    /// The G729 stream scores MOS 4.09 without loss (above the threshold);
+    /// the same stream missing 20 of its 425 packets sounds poor.
+    #[test]
+    fn quality_is_poor_from_the_first_lost_packet_or_below_the_mos_threshold() {
+        let model =
+            crate::replay("tests/data/lundgrel-sipp-scenarios__sip-rtp-g729a.pcap").unwrap();
+        let d = model.dialogs().next().unwrap();
+        let s = model.streams_of(d).next().unwrap();
+        assert!(s.mos() > POOR_MOS && s.stats.lost() == 0);
+        assert!(!poor_media_quality_of(s));
+        assert!(!rules(&model.findings(d)).contains(&"poor-media-quality"));
+
+        let mut lossy = s.clone();
+        lossy.stats.packets -= 1;
+        assert!(poor_media_quality_of(&lossy), "one packet lost");
+        lossy.stats.packets -= 19;
+        assert!(lossy.mos() < POOR_MOS, "{}", lossy.mos());
+        let cx = Context {
+            model: &model,
+            dialog: d,
+            streams: vec![&lossy],
+            sdp_changes: Vec::new(),
+        };
+        let f = poor_media_quality(&cx);
+        assert_eq!(rules(&f), ["poor-media-quality"]);
+        assert_eq!(f[0].streams, [0]);
+        assert!(matches!(
+            f[0].kind,
+            FindingKind::PoorMediaQuality { lost: 20, .. }
+        ));
+        assert!(f[0].text.contains("20 lost (4.7%)"), "{}", f[0].text);
+    }
+
+    #[test]
+    fn sdp_findings_point_at_offer_and_answer() {
+        let calls = findings_of("synthetic_no_common_codec.pcap");
+        assert_eq!(rules(&calls[0]), ["no-common-codec"]);
+        assert_eq!(calls[0][0].messages, [0, 2]);
+        assert_eq!(calls[0][0].severity, Severity::Error);
+        assert_eq!(rules(&calls[1]), ["codec-mismatch-488"]);
+        assert_eq!(calls[1][0].kind, FindingKind::OfferRefused { code: 488 });
+        assert_eq!(calls[1][0].messages, [0, 1]);
+
+        let calls = findings_of("gen__hold_resume_refer_rtp.pcap");
+        assert_eq!(rules(&calls[0]), ["hold"]);
+        assert_eq!(calls[0][0].severity, Severity::Info);
+        assert_eq!(calls[0][0].text, "audio: hold (sendonly)");
+        assert_eq!(calls[0][0].messages, [0, 4]);
+    }
+}
