@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs what building sipscope needs on Debian/Ubuntu, only where missing:
 # libpcap-dev (the pcap crate links libpcap) and pkg-config. With --test, also
-# what the tests drive: tmux (the end-to-end UI test) and tshark (it checks
-# exported files).
+# what the tests drive: tmux (the end-to-end UI test), tshark (it checks
+# exported files) and sngrep (the HEP peer).
 set -euo pipefail
 
 missing=()
 if [ "${1:-}" = "--test" ]; then
     command -v tmux >/dev/null 2>&1 || missing+=(tmux)
     command -v tshark >/dev/null 2>&1 || missing+=(tshark)
+    command -v sngrep >/dev/null 2>&1 || missing+=(sngrep)
 fi
 [ -e /usr/include/pcap.h ] || [ -e /usr/include/pcap/pcap.h ] || missing+=(libpcap-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)

@@ -76,10 +76,11 @@ pub struct Cli {
     #[arg(long, value_enum)]
     pub report: Option<ReportFormat>,
 
-    /// --no-ui: write the chosen calls (all, or --call-id / --filter) to FILE;
-    /// the format follows the extension (.pcap, .pcapng, .txt, .flow.txt,
-    /// .json) or --format. Live, packets are written as they arrive.
-    #[arg(short = 'w', long = "write", value_name = "FILE", requires = "no_ui")]
+    /// Write the chosen calls (all, or --call-id / --filter) to FILE; the
+    /// format follows the extension (.pcap, .pcapng, .txt, .flow.txt, .json)
+    /// or --format. From a file (-r) with --no-ui; live (-i), packets are
+    /// written as they arrive, with the UI or without.
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub write: Option<PathBuf>,
 
     /// With -w: the format, whatever the file's extension.
@@ -119,6 +120,20 @@ pub struct Cli {
     /// (--mem still bounds the whole).
     #[arg(long, value_name = "MB|all", default_value = "16", value_parser = parse_keep)]
     pub rtp_keep: RtpKeep,
+
+    /// Send every SIP message as HEP v3 to a collector (HOMER,
+    /// heplify-server, sngrep -L): udp:HOST:PORT or tcp:HOST:PORT. Live, or
+    /// from files (-r) to replay a capture into HOMER.
+    #[arg(short = 'H', long = "hep-send", value_name = "URL")]
+    pub hep_send: Option<String>,
+
+    /// HEP: the capture agent id sent with each packet (chunk 12).
+    #[arg(long = "hep-id", value_name = "N")]
+    pub hep_id: Option<u32>,
+
+    /// HEP: the collector's password, sent with each packet (chunk 14).
+    #[arg(long = "hep-password", value_name = "PASSWORD")]
+    pub hep_password: Option<String>,
 
     /// Live, --no-ui: stop after this many seconds.
     #[arg(long, value_name = "SECS")]

@@ -1,100 +1,55 @@
-//! The `--no-ui` loop: owns the model, drains the capture channel, stops on
-//! end of input, Ctrl-C, `--duration` or `--count`, then prints a report.
+//! The `--no-ui` loop: owns the model, drains the capture channel through
+//! the [`Feed`], stops on end of input, Ctrl-C, `--duration` or `--count`;
+//! the binary then prints a report.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 
-use crate::capture::{CaptureEvent, Control, Events};
+use crate::capture::{Control, Events};
+use crate::feed::{Feed, Notice};
 use crate::model::Model;
 
-/// When to stop a live capture.
+/// When to stop a live capture (`--count` is the feed's limit).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StopWhen {
     pub duration: Option<Duration>,
-    pub count: Option<u64>,
 }
 
-/// How the loop ended.
-#[derive(Debug, Default)]
-pub struct Outcome {
-    pub warnings: Vec<String>,
-    pub failure: Option<String>,
-}
+/// How often the sinks are ticked on a quiet link.
+const TICK: Duration = Duration::from_millis(100);
 
-/// Feeds the model until the capture finishes.
+/// Feeds the model until the capture finishes. Warnings and a failure are
+/// left in the feed; a sink that stops is said at once on stderr (the
+/// capture goes on; its summary at the end says it again).
 pub fn run(
     model: &mut Model,
     rx: &Events,
     control: &Control,
     interrupted: &Arc<AtomicBool>,
-    stop: StopWhen,
-    mut record: Option<&mut crate::export::live::LiveExport>,
-) -> Outcome {
+    until: StopWhen,
+    feed: &mut Feed,
+) {
     let started = Instant::now();
-    let mut out = Outcome::default();
     loop {
-        let expired = stop.duration.is_some_and(|d| started.elapsed() >= d);
-        let counted = stop.count.is_some_and(|n| model.stats().sip_messages >= n);
-        if expired || counted || interrupted.load(Ordering::Relaxed) {
+        let expired = until.duration.is_some_and(|d| started.elapsed() >= d);
+        if expired || feed.limit_reached(model) || interrupted.load(Ordering::Relaxed) {
             control.stop.store(true, Ordering::Relaxed);
         }
-        match rx.recv_timeout(Duration::from_millis(100)) {
-            Ok(CaptureEvent::Messages(mut batch)) => {
-                for m in &mut batch {
-                    if stop.count.is_some_and(|n| model.stats().sip_messages >= n) {
-                        break;
-                    }
-                    if let Some(r) = record.as_deref_mut() {
-                        let (frames, call_id) = (m.frames.clone(), m.call_id().to_vec());
-                        model.ingest(m);
-                        r.sip(model, &call_id, &frames);
-                    } else {
-                        model.ingest(m);
-                    }
+        let notice = match rx.recv_timeout(TICK) {
+            Ok(ev) => {
+                let step = feed.apply(model, ev, rx);
+                if step.finished {
+                    break;
                 }
-                rx.give_back(batch);
-                if let Some(r) = record.as_deref_mut() {
-                    r.recorder.flush();
-                    tell_failure(r);
-                }
+                step.notice
             }
-            Ok(CaptureEvent::Rtp(batch)) => {
-                for p in batch {
-                    if let Some(r) = record.as_deref_mut() {
-                        let (body, frames) = (p.body.clone(), p.frames.clone());
-                        model.ingest_media(p);
-                        r.media(model, &body, &frames);
-                    } else {
-                        model.ingest_media(p);
-                    }
-                }
-                if let Some(r) = record.as_deref_mut() {
-                    r.recorder.flush();
-                    tell_failure(r);
-                }
-            }
-            Ok(CaptureEvent::Counters(c)) => model.set_counters(c),
-            Ok(CaptureEvent::Warning(w)) => {
-                tracing::warn!("{w}");
-                out.warnings.push(w);
-            }
-            Ok(CaptureEvent::Failed(e)) => {
-                tracing::error!("{e}");
-                out.failure = Some(e);
-            }
-            Ok(CaptureEvent::Finished) | Err(RecvTimeoutError::Disconnected) => break,
-            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+            Err(RecvTimeoutError::Timeout) => feed.tick().map(Notice::SinkFailed),
+        };
+        if let Some(Notice::SinkFailed(e)) = notice {
+            eprintln!("sipscope: {e}");
         }
-    }
-    out
-}
-
-/// A recording that just stopped is said at once, on stderr (the capture
-/// goes on; the summary at the end says it again).
-fn tell_failure(r: &mut crate::export::live::LiveExport) {
-    if let Some(e) = r.new_failure() {
-        eprintln!("sipscope: {e}");
     }
 }

@@ -20,20 +20,26 @@ pub mod config;
 pub mod contain;
 pub mod decode;
 pub mod export;
+pub mod feed;
 pub mod hash;
 pub mod headless;
+pub mod hep;
 pub mod keymap;
 pub mod logging;
 pub mod model;
 pub mod pipeline;
 pub mod report;
 pub mod rtp;
+pub mod sink;
 pub mod sip;
 pub mod ui;
 
 use std::path::Path;
 
-use capture::{CaptureEvent, OpenFile};
+use std::sync::Arc;
+
+use capture::{Control, OpenFile, Source};
+use feed::Feed;
 use model::{Limits, Model};
 
 /// What reading a capture to its end gave: the model and any warnings.
@@ -57,22 +63,21 @@ pub fn replay_with(paths: &[&Path], limits: Limits) -> anyhow::Result<Replay> {
         model.set_source(source, f.path.clone());
         files.push(f);
     }
-    let mut warnings = Vec::new();
-    let mut failure = None;
-    capture::drain_files(files, |ev| match ev {
-        CaptureEvent::Messages(batch) => batch.iter_mut().for_each(|m| model.ingest(m)),
-        CaptureEvent::Rtp(batch) => std::mem::take(batch)
-            .into_iter()
-            .for_each(|p| model.ingest_media(p)),
-        CaptureEvent::Counters(c) => model.set_counters(*c),
-        CaptureEvent::Warning(w) => warnings.push(w.clone()),
-        CaptureEvent::Failed(e) => failure = Some(e.clone()),
-        CaptureEvent::Finished => {}
-    })?;
-    if let Some(e) = failure {
+    let (handle, events) = capture::spawn(Source::Files(files), Arc::new(Control::default()))?;
+    let mut feed = Feed::default();
+    while let Some(ev) = events.recv() {
+        feed.apply(&mut model, ev, &events);
+    }
+    if handle.join().is_err() {
+        anyhow::bail!("the capture thread panicked");
+    }
+    if let Some(e) = feed.failure {
         anyhow::bail!(e);
     }
-    Ok(Replay { model, warnings })
+    Ok(Replay {
+        model,
+        warnings: feed.warnings,
+    })
 }
 
 /// [`replay_with`] one file and the default limits, without a call limit.

@@ -1,4 +1,5 @@
-//! The `sipscope` binary: options → logging → capture → headless report.
+//! The `sipscope` binary: options → logging → capture → the UI, or the
+//! headless loop and its report.
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -12,11 +13,13 @@ use clap::Parser;
 use sipscope::capture::{self, Control, OpenFile, Source, live};
 use sipscope::cli::{Cli, ReportFormat};
 use sipscope::config::Config;
-use sipscope::export::capture::CaptureFormat;
-use sipscope::export::live::{LiveExport, Recorder, Rotation};
-use sipscope::export::{Format, Selection};
+use sipscope::export::live::LiveExport;
+use sipscope::export::request::WriteRequest;
+use sipscope::feed::Feed;
 use sipscope::headless::{self, StopWhen};
+use sipscope::hep::send::{HepOptions, HepSender, Target};
 use sipscope::model::{Limits, Model};
+use sipscope::sink::Sink;
 use sipscope::ui::{self, app::AppState};
 use sipscope::{logging, report};
 
@@ -42,26 +45,122 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     // Logging is best effort: a read-only home must not stop a capture.
     let _guard = logging::init(&log_path).ok();
 
-    if cli.read.is_empty() && cli.interface.is_none() {
-        eprintln!(
-            "sipscope: say what to read: -r FILE, or -i IFACE for a live capture (see --help)"
-        );
-        return Ok(ExitCode::from(2));
-    }
-    if !cli.read.is_empty() && cli.bpf().is_some() {
-        eprintln!("sipscope: a capture filter applies to a live capture (-i), not to -r");
-        return Ok(ExitCode::from(2));
-    }
-
-    // Read before the capture opens: once root is dropped, root's home is closed.
+    // ---- the command line, checked before anything opens ----
     let use_ui = !cli.no_ui && std::io::stdout().is_terminal();
+    if let Some(usage) = usage_error(cli, use_ui) {
+        eprintln!("sipscope: {usage}");
+        return Ok(ExitCode::from(2));
+    }
+    let request = match &cli.write {
+        Some(path) => match WriteRequest::new(cli, path) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                eprintln!("sipscope: {e}");
+                return Ok(ExitCode::from(2));
+            }
+        },
+        None => None,
+    };
+    // Read before the capture opens: once root is dropped, root's home is closed.
     let config = match &cli.config {
         Some(path) => Config::load(path, true)?,
         None => Config::default_path()
             .map_or_else(|| Ok(Config::default()), |p| Config::load(&p, false))?,
     };
 
-    let limits = Limits {
+    // ---- the model, the sinks and the source ----
+    let mut model = Model::new(limits(cli));
+    if cli.write.is_some() && !cli.call_ids.is_empty() {
+        // Only the chosen calls are kept: less memory, none evicted.
+        let ids: Vec<String> = cli.call_ids.iter().map(|c| c.trim().to_owned()).collect();
+        model.keep_only(&ids);
+    }
+    let live = cli.interface.is_some();
+    let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
+    if let Some(r) = request.as_ref().filter(|_| live) {
+        sinks.push(Box::new(prepare_recording(cli, r)?));
+    }
+    if let Some(hep) = hep_options(cli, live) {
+        let hep = match hep {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("sipscope: -H {e}");
+                return Ok(ExitCode::from(2));
+            }
+        };
+        sinks.push(Box::new(
+            HepSender::start(hep).context("starting the HEP sender")?,
+        ));
+    }
+    let mut feed = Feed::new(sinks).with_limit(cli.count);
+    let source = open_source(cli, &mut model)?;
+
+    // ---- the capture, and the loop that feeds the model ----
+    let control = Arc::new(Control::default());
+    let interrupted = Arc::new(AtomicBool::new(false));
+    for sig in [
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+    ] {
+        signal_hook::flag::register(sig, Arc::clone(&interrupted)).context("signal handler")?;
+    }
+    let (handle, rx) = capture::spawn(source, Arc::clone(&control)).context("capture thread")?;
+    if use_ui {
+        let mut app = AppState::new(config, source_text(cli), live);
+        ui::run(&mut model, &rx, &control, &interrupted, &mut app, &mut feed)
+            .context("terminal")?;
+        control
+            .stop
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        // Unblock a capture thread waiting on a full channel, then join it.
+        while rx.recv().is_some() {}
+    } else {
+        let stop = StopWhen {
+            duration: cli.duration.filter(|_| live).map(Duration::from_secs),
+        };
+        headless::run(&mut model, &rx, &control, &interrupted, stop, &mut feed);
+    }
+    join_capture(handle, &log_path, &feed.warnings)?;
+
+    // ---- what the sinks did, the export, the report ----
+    let sinks_failed = finish_sinks(&mut feed);
+    let code = if use_ui {
+        ExitCode::SUCCESS
+    } else {
+        finish_headless(cli, &model, request.as_ref().filter(|_| !live), &feed)?
+    };
+    // Tearing down millions of messages one by one takes longer than the
+    // whole read did; the process is ending, so let the OS reclaim it.
+    std::mem::forget(model);
+    if let Some(e) = &feed.failure {
+        eprintln!("sipscope: {e}");
+        return Ok(ExitCode::from(1));
+    }
+    if sinks_failed {
+        // Said when it happened: exit 1, quietly.
+        return Ok(ExitCode::from(1));
+    }
+    Ok(code)
+}
+
+/// What is wrong with the command line as a whole, if anything.
+fn usage_error(cli: &Cli, use_ui: bool) -> Option<&'static str> {
+    if cli.read.is_empty() && cli.interface.is_none() {
+        return Some("say what to read: -r FILE, or -i IFACE for a live capture (see --help)");
+    }
+    if !cli.read.is_empty() && cli.bpf().is_some() {
+        return Some("a capture filter applies to a live capture (-i), not to -r");
+    }
+    if cli.write.is_some() && cli.interface.is_none() && use_ui {
+        return Some("from a file, -w writes with --no-ui (in the UI, F2 saves the calls in view)");
+    }
+    None
+}
+
+/// The memory bounds the command line asks for.
+fn limits(cli: &Cli) -> Limits {
+    Limits {
         // Exporting from a file must not lose the calls it is asked for.
         max_calls: cli
             .limit
@@ -75,37 +174,35 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         raw_in_memory: cli.keep_raw,
         rtp_keep_per_call: cli.rtp_keep.bytes(),
         ..Limits::default()
-    };
-    let mut model = Model::new(limits);
-    if cli.write.is_some() && !cli.call_ids.is_empty() {
-        // Only the chosen calls are kept: less memory, none evicted.
-        let ids: Vec<String> = cli.call_ids.iter().map(|c| c.trim().to_owned()).collect();
-        model.keep_only(&ids);
     }
-    let live = cli.interface.is_some();
-    let export = match &cli.write {
-        Some(path) => match ExportPlan::new(cli, path) {
-            Ok(p) => Some(p),
-            Err(e) => {
-                eprintln!("sipscope: {e}");
-                return Ok(ExitCode::from(2));
-            }
-        },
-        None => None,
-    };
-    let mut recording = match &export {
-        Some(e) if live => {
-            let mut r = e.live(cli);
-            // Before root is dropped: the file may be where only root writes.
-            r.recorder
-                .prepare()
-                .with_context(|| format!("cannot write {}", e.path.display()))?;
-            capture::privileges::give_to_target(&r.recorder.first_file(), cli.user.as_deref())?;
-            Some(r)
-        }
-        _ => None,
-    };
-    let source = if let Some(iface) = &cli.interface {
+}
+
+/// The live recording of `-i ... -w FILE`, its first file made now: before
+/// root is dropped, as the file may be where only root writes.
+fn prepare_recording(cli: &Cli, request: &WriteRequest) -> anyhow::Result<LiveExport> {
+    let mut r = request.recording(cli);
+    r.recorder
+        .prepare()
+        .with_context(|| format!("cannot write {}", request.path.display()))?;
+    capture::privileges::give_to_target(&r.recorder.first_file(), cli.user.as_deref())?;
+    Ok(r)
+}
+
+/// What `-H` asks for, if given: the collector's address is resolved now,
+/// so a name that does not resolve is said at start.
+fn hep_options(cli: &Cli, live: bool) -> Option<Result<HepOptions, String>> {
+    let url = cli.hep_send.as_deref()?;
+    Some(Target::parse(url).map(|target| HepOptions {
+        target,
+        agent_id: cli.hep_id,
+        password: cli.hep_password.clone(),
+        lossless: !live,
+    }))
+}
+
+/// Opens the interface (then drops root) or the files.
+fn open_source(cli: &Cli, model: &mut Model) -> anyhow::Result<Source> {
+    if let Some(iface) = &cli.interface {
         let cap = live::LiveCapture::open(&live::LiveOptions {
             interface: iface.clone(),
             filter: cli.bpf(),
@@ -116,120 +213,56 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             tracing::info!("dropped root privileges to {user}");
         }
         tracing::info!(interface = %iface, filter = ?cli.bpf(), "live capture started");
-        Source::Live(cap)
-    } else {
-        let mut files = Vec::new();
-        for (i, path) in cli.read.iter().enumerate() {
-            let source = u16::try_from(i).context("too many input files")?;
-            let f = OpenFile::open(path, source)?;
-            model.set_source(source, f.path.clone());
-            files.push(f);
-        }
-        Source::Files(files)
-    };
-
-    let control = Arc::new(Control::default());
-    let interrupted = Arc::new(AtomicBool::new(false));
-    for sig in [
-        signal_hook::consts::SIGINT,
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGHUP,
-    ] {
-        signal_hook::flag::register(sig, Arc::clone(&interrupted)).context("signal handler")?;
+        return Ok(Source::Live(cap));
     }
-    let (handle, rx) = capture::spawn(source, Arc::clone(&control)).context("capture thread")?;
-    if use_ui {
-        let source_text = match &cli.interface {
-            Some(i) => format!(
-                "live: {i}{}",
-                cli.bpf()
-                    .map(|f| format!("  filter: {f}"))
-                    .unwrap_or_default()
-            ),
-            None => format!("file: {}", cli.read.join(", ")),
-        };
-        let mut app = AppState::new(config, source_text, live);
-        let outcome =
-            ui::run(&mut model, &rx, &control, &interrupted, &mut app).context("terminal")?;
-        control
-            .stop
-            .store(true, std::sync::atomic::Ordering::Relaxed);
-        // Unblock a capture thread waiting on a full channel, then join it.
-        while rx.recv().is_some() {}
-        join_capture(handle, &log_path, &outcome.warnings)?;
-        std::mem::forget(model);
-        if let Some(e) = outcome.failure {
-            eprintln!("sipscope: {e}");
-            return Ok(ExitCode::from(1));
-        }
-        return Ok(ExitCode::SUCCESS);
+    let mut files = Vec::new();
+    for (i, path) in cli.read.iter().enumerate() {
+        let source = u16::try_from(i).context("too many input files")?;
+        let f = OpenFile::open(path, source)?;
+        model.set_source(source, f.path.clone());
+        files.push(f);
     }
+    Ok(Source::Files(files))
+}
 
-    let stop = StopWhen {
-        duration: cli.duration.filter(|_| live).map(Duration::from_secs),
-        count: cli.count,
-    };
-    let outcome = headless::run(
-        &mut model,
-        &rx,
-        &control,
-        &interrupted,
-        stop,
-        recording.as_mut(),
-    );
-    join_capture(handle, &log_path, &outcome.warnings)?;
-
-    let failed = outcome.failure.clone();
-    let mut recording_failed = false;
-    if let Some(r) = &mut recording {
-        r.recorder.finish();
-        eprintln!("sipscope: {}", r.summary());
-        if r.recorder.skipped > 0 {
-            eprintln!(
-                "sipscope: warning: {} packets of another link type left out (use .pcapng)",
-                r.recorder.skipped
-            );
-        }
-        if r.recorder.failed.is_some() {
-            // Said when it happened (headless::tell_failure): exit 1, quietly.
-            recording_failed = true;
-        }
-    } else if let Some(e) = &export {
-        let dialogs = e.selection.dialogs(&model);
-        for id in &e.selection.call_ids {
-            if model.find(id).is_none() && !dialogs.is_empty() {
-                eprintln!("sipscope: warning: no call with Call-ID '{id}'");
-            }
-        }
-        let evicted = model.stats().evicted_calls;
-        if evicted > 0 {
-            eprintln!(
-                "sipscope: warning: {evicted} dialogs were evicted to stay within -l/--mem and are not in the export: raise them"
-            );
-        }
-        match sipscope::export::export(
-            &model,
-            &dialogs,
-            e.format,
-            cli.with_rtp,
-            &e.path,
-            true,
-            |_| {},
-        ) {
-            Ok(w) => eprintln!("sipscope: {w}"),
-            Err(sipscope::export::ExportError::Nothing) => {
-                eprintln!("sipscope: {}", e.why_nothing(&model, cli));
-                std::mem::forget(model);
-                return Ok(ExitCode::from(1));
-            }
-            Err(err) => {
-                eprintln!("sipscope: {err}");
-                std::mem::forget(model);
-                return Ok(ExitCode::from(1));
-            }
-        }
+/// The UI's header line for the source.
+fn source_text(cli: &Cli) -> String {
+    match &cli.interface {
+        Some(i) => format!(
+            "live: {i}{}",
+            cli.bpf()
+                .map(|f| format!("  filter: {f}"))
+                .unwrap_or_default()
+        ),
+        None => format!("file: {}", cli.read.join(", ")),
     }
+}
 
+/// Says on stderr what each sink did; true when one stopped on an error.
+fn finish_sinks(feed: &mut Feed) -> bool {
+    let mut failed = false;
+    for summary in feed.finish() {
+        for line in &summary.lines {
+            eprintln!("sipscope: {line}");
+        }
+        failed |= summary.failed;
+    }
+    failed
+}
+
+/// Headless, once the capture ended: the export from a file (`-r ... -w`),
+/// then the report.
+fn finish_headless(
+    cli: &Cli,
+    model: &Model,
+    export: Option<&WriteRequest>,
+    feed: &Feed,
+) -> anyhow::Result<ExitCode> {
+    if let Some(e) = export
+        && !write_export(cli, model, e)
+    {
+        return Ok(ExitCode::from(1));
+    }
     let report_format = match (cli.report, &cli.write) {
         (Some(f), _) => Some(f),
         (None, None) => Some(ReportFormat::Text),
@@ -238,11 +271,9 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match report_format {
-        Some(ReportFormat::Json) => report::json::write(&model, None, &outcome.warnings, &mut out),
-        Some(ReportFormat::Text) => report::text::write(&model, &outcome.warnings, &mut out),
-        Some(ReportFormat::Stats) => {
-            report::text::write_totals(&model, &outcome.warnings, &mut out)
-        }
+        Some(ReportFormat::Json) => report::json::write(model, None, &feed.warnings, &mut out),
+        Some(ReportFormat::Text) => report::text::write(model, &feed.warnings, &mut out),
+        Some(ReportFormat::Stats) => report::text::write_totals(model, &feed.warnings, &mut out),
         None => Ok(()),
     }
     .or_else(|e| {
@@ -254,132 +285,45 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     })
     .context("writing the report")?;
     let _ = out.flush();
-
-    // Tearing down millions of messages one by one takes longer than the
-    // whole read did; the process is ending, so let the OS reclaim it.
-    std::mem::forget(model);
-    if let Some(e) = failed {
-        eprintln!("sipscope: {e}");
-        return Ok(ExitCode::from(1));
-    }
-    if recording_failed {
-        return Ok(ExitCode::from(1));
-    }
     Ok(ExitCode::SUCCESS)
 }
 
-/// `-w` and what goes with it, checked before the capture starts.
-struct ExportPlan {
-    path: std::path::PathBuf,
-    format: Format,
-    selection: Selection,
-}
-
-impl ExportPlan {
-    /// The plan, or what is wrong with the command line (a usage error).
-    fn new(cli: &Cli, path: &std::path::Path) -> Result<Self, String> {
-        // Standard output is pcap unless said otherwise (`| tshark -r -`).
-        let stdout = path == std::path::Path::new("-");
-        let by_name = if stdout {
-            Some(Format::Pcap)
-        } else {
-            Format::from_path(path)
-        };
-        let format = cli.format.or(by_name).ok_or_else(|| {
-            format!(
-                "{}: say the format with --format, or name the file .pcap, .pcapng, .txt, .flow.txt or .json",
-                path.display()
-            )
-        })?;
-        let filter = cli
-            .call_filter
-            .as_deref()
-            .map(|f| regex::RegexBuilder::new(f).case_insensitive(true).build())
-            .transpose()
-            .map_err(|e| format!("--filter: {e}"))?;
-        let live = cli.interface.is_some();
-        if live && !format.holds_frames() {
-            return Err(
-                "live, -w writes pcap or pcapng (the other formats are written from a file, -r)"
-                    .into(),
-            );
-        }
-        if live && path == std::path::Path::new("-") {
-            return Err("live, -w needs a file name (standard output is for -r)".into());
-        }
-        if !live && (cli.rotate_size.is_some() || cli.rotate_seconds.is_some()) {
-            return Err("--rotate-size and --rotate-seconds are for a live capture (-i)".into());
-        }
-        if path == std::path::Path::new("-") && cli.report.is_some() {
-            return Err("-w - writes to standard output: it cannot carry a --report too".into());
-        }
-        // The same file, by any name (a symbolic or a hard link too).
-        let inode = |p: &std::path::Path| {
-            use std::os::unix::fs::MetadataExt;
-            std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino()))
-        };
-        let target = inode(path);
-        if target.is_some()
-            && cli
-                .read
-                .iter()
-                .any(|r| inode(std::path::Path::new(r)) == target)
-        {
-            return Err(format!(
-                "{}: that is an input (-r): write elsewhere",
-                path.display()
-            ));
-        }
-        Ok(Self {
-            path: path.to_path_buf(),
-            format,
-            selection: Selection {
-                call_ids: cli.call_ids.iter().map(|c| c.trim().to_owned()).collect(),
-                filter,
-            },
-        })
-    }
-
-    /// Why nothing was chosen, in words.
-    fn why_nothing(&self, model: &Model, cli: &Cli) -> String {
-        let ids = &self.selection.call_ids;
-        if model.is_empty() && ids.is_empty() {
-            return "nothing to export: the capture has no SIP dialogs".into();
-        }
-        let found = ids.iter().filter(|c| model.find(c).is_some()).count();
-        match (&cli.call_filter, ids.is_empty()) {
-            (None, false) => format!(
-                "nothing to export: no call with Call-ID {}",
-                ids.iter()
-                    .map(|c| format!("'{c}'"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            (Some(f), true) => format!("nothing to export: no call matches --filter '{f}'"),
-            (Some(f), false) => format!(
-                "nothing to export: {found} of those Call-IDs {} in the capture, and none matches --filter '{f}' (both must match)",
-                if found == 1 { "is" } else { "are" }
-            ),
-            (None, true) => "nothing to export".into(),
+/// Writes the chosen calls of a file to `-w`; says what it did, or why
+/// nothing was written (false).
+fn write_export(cli: &Cli, model: &Model, e: &WriteRequest) -> bool {
+    let dialogs = e.selection.dialogs(model);
+    for id in &e.selection.call_ids {
+        if model.find(id).is_none() && !dialogs.is_empty() {
+            eprintln!("sipscope: warning: no call with Call-ID '{id}'");
         }
     }
-
-    fn live(&self, cli: &Cli) -> LiveExport {
-        let format = if self.format == Format::Pcapng {
-            CaptureFormat::Pcapng
-        } else {
-            CaptureFormat::Pcap
-        };
-        let rotation = Rotation {
-            max_bytes: cli.rotate_size.map(|mb| mb.saturating_mul(1 << 20)),
-            max_secs: cli.rotate_seconds,
-            keep: cli.rotate_keep.and_then(|k| usize::try_from(k).ok()),
-        };
-        LiveExport::new(
-            Recorder::new(self.path.clone(), format, rotation),
-            self.selection.clone(),
-            cli.with_rtp,
-        )
+    let evicted = model.stats().evicted_calls;
+    if evicted > 0 {
+        eprintln!(
+            "sipscope: warning: {evicted} dialogs were evicted to stay within -l/--mem and are not in the export: raise them"
+        );
+    }
+    match sipscope::export::export(
+        model,
+        &dialogs,
+        e.format,
+        cli.with_rtp,
+        &e.path,
+        true,
+        |_| {},
+    ) {
+        Ok(w) => {
+            eprintln!("sipscope: {w}");
+            true
+        }
+        Err(sipscope::export::ExportError::Nothing) => {
+            eprintln!("sipscope: {}", e.why_nothing(model, cli));
+            false
+        }
+        Err(err) => {
+            eprintln!("sipscope: {err}");
+            false
+        }
     }
 }
 

@@ -26,7 +26,7 @@ impl Session {
     fn start_in(dir: &std::path::Path, tag: &str, args: &str) -> Option<Self> {
         let name = format!("sipscope-test-{tag}-{}", std::process::id());
         let cmd = format!(
-            "{} {args} --log-file {}/sipscope-tmux.log",
+            "{} --log-file {}/sipscope-tmux.log {args}",
             env!("CARGO_BIN_EXE_sipscope"),
             std::env::temp_dir().display()
         );
@@ -205,5 +205,71 @@ fn a_user_saves_a_call_with_its_rtp_and_tshark_reads_it() {
     }
     s.keys(&["q"]);
     drop(s);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Live with the UI and `-w`: the recorder is a sink the UI loop drives as
+/// the headless one does, so what the user watches is also written.
+#[test]
+fn a_live_capture_in_the_ui_records_with_w() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("skipped: tmux is not installed (scripts/test.sh installs it)");
+        return;
+    }
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: live capture needs root");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("sipscope-tmux-live-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("live.pcap");
+    let port = 5096;
+    let s = Session::start_in(
+        &dir,
+        "live",
+        &format!("-i lo -w {} udp port {port}", out.display()),
+    )
+    .expect("tmux session");
+    s.wait_for("live: lo");
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    for i in 0..3 {
+        let msg = format!(
+            "OPTIONS sip:ping@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKui{i}\r\n\
+             From: <sip:t@127.0.0.1>;tag=1\r\nTo: <sip:ping@127.0.0.1>\r\nCall-ID: ui-{i}\r\n\
+             CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+        );
+        sock.send_to(msg.as_bytes(), ("127.0.0.1", port)).unwrap();
+    }
+    s.wait_for("Dialogs 3 (shown 3)");
+    // Live, quitting asks to be confirmed.
+    s.keys(&["q", "q"]);
+    let start = Instant::now();
+    while tmux(&s.0)
+        .args(["has-session", "-t", &s.0])
+        .status()
+        .unwrap()
+        .success()
+        && start.elapsed() < Duration::from_secs(5)
+    {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    drop(s);
+    let bytes = std::fs::read(&out).expect("the recording exists");
+    if let Ok(t) = Command::new("tshark")
+        .args([
+            "-r",
+            &out.display().to_string(),
+            "-Y",
+            "sip.Method == \"OPTIONS\"",
+        ])
+        .output()
+    {
+        let listed = String::from_utf8_lossy(&t.stdout);
+        assert_eq!(listed.lines().count(), 3, "{listed}");
+    } else {
+        // pcap header (24) + 3 records of at least 16 + 200 bytes.
+        assert!(bytes.len() > 24 + 3 * 216, "{} bytes", bytes.len());
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -271,7 +271,7 @@ fn no_common_codec_and_a_488_are_explained() {
 }
 
 /// Keys into the save dialog, as the loop hands them over.
-fn save_keys(a: &mut AppState, m: &Model, keys: &[sipscope::ui::app::SearchKey]) {
+fn save_keys(a: &mut AppState, m: &Model, keys: &[sipscope::ui::input::TextKey]) {
     for k in keys {
         a.save_key(*k, m);
     }
@@ -279,7 +279,8 @@ fn save_keys(a: &mut AppState, m: &Model, keys: &[sipscope::ui::app::SearchKey])
 
 #[test]
 fn save_dialog_writes_the_call_in_view_and_asks_before_replacing() {
-    use sipscope::ui::app::{Screen, SearchKey};
+    use sipscope::ui::input::TextKey;
+    use sipscope::ui::screens::Screen;
     let m = model("gen__hold_resume_refer_rtp.pcap");
     let mut a = app(&m);
     a.apply(Action::Open, &m);
@@ -289,15 +290,11 @@ fn save_dialog_writes_the_call_in_view_and_asks_before_replacing() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("call.pcap");
     // The path field (the fourth): Ctrl-U clears the default name, then ours.
-    save_keys(
-        &mut a,
-        &m,
-        &[SearchKey::Down, SearchKey::Down, SearchKey::Down],
-    );
-    save_keys(&mut a, &m, &[SearchKey::ClearLine]);
+    save_keys(&mut a, &m, &[TextKey::Down, TextKey::Down, TextKey::Down]);
+    save_keys(&mut a, &m, &[TextKey::ClearLine]);
     assert!(a.save.as_ref().unwrap().path.is_empty());
     for c in path.display().to_string().chars() {
-        a.save_key(SearchKey::Char(c), &m);
+        a.save_key(TextKey::Char(c), &m);
     }
     let t = draw(&a, &m, 110, 24);
     let screen = format!("{:?}", t.backend());
@@ -308,7 +305,7 @@ fn save_dialog_writes_the_call_in_view_and_asks_before_replacing() {
             .to_string()
             .replace(&dir.display().to_string(), "DIR")
     );
-    save_keys(&mut a, &m, &[SearchKey::Enter]);
+    save_keys(&mut a, &m, &[TextKey::Enter]);
     a.wait_save(&m);
     assert_eq!(a.screen(), Screen::Ladder, "the dialog closes on success");
     let status = a.status.clone().unwrap();
@@ -323,7 +320,7 @@ fn save_dialog_writes_the_call_in_view_and_asks_before_replacing() {
     form.named = true;
     form.path = path.display().to_string();
     form.focus = 2;
-    save_keys(&mut a, &m, &[SearchKey::Char(' '), SearchKey::Enter]); // SIP only
+    save_keys(&mut a, &m, &[TextKey::Char(' '), TextKey::Enter]); // SIP only
     assert!(
         a.save
             .as_ref()
@@ -334,7 +331,7 @@ fn save_dialog_writes_the_call_in_view_and_asks_before_replacing() {
             .contains("exists"),
         "asks first"
     );
-    save_keys(&mut a, &m, &[SearchKey::Enter]);
+    save_keys(&mut a, &m, &[TextKey::Enter]);
     a.wait_save(&m);
     assert!(
         a.status
@@ -347,7 +344,7 @@ fn save_dialog_writes_the_call_in_view_and_asks_before_replacing() {
     let form = a.save.as_mut().unwrap();
     form.path = dir.join("no/such/dir/x.pcap").display().to_string();
     form.named = true;
-    save_keys(&mut a, &m, &[SearchKey::Enter]);
+    save_keys(&mut a, &m, &[TextKey::Enter]);
     a.wait_save(&m);
     assert_eq!(a.screen(), Screen::Save);
     let msg = a.save.as_ref().unwrap().message.clone().unwrap();
@@ -362,7 +359,7 @@ fn save_dialog_writes_the_call_in_view_and_asks_before_replacing() {
         &"..flow.txt"
             .chars()
             .skip(1)
-            .map(SearchKey::Char)
+            .map(TextKey::Char)
             .collect::<Vec<_>>(),
     );
     assert_eq!(
@@ -370,16 +367,16 @@ fn save_dialog_writes_the_call_in_view_and_asks_before_replacing() {
         sipscope::export::Format::Flow
     );
     // Edited away and back, the format follows every edit.
-    let typed = |t: &str| t.chars().map(SearchKey::Char).collect::<Vec<_>>();
-    save_keys(&mut a, &m, &[SearchKey::Backspace; 9]);
+    let typed = |t: &str| t.chars().map(TextKey::Char).collect::<Vec<_>>();
+    save_keys(&mut a, &m, &[TextKey::Backspace; 9]);
     save_keys(&mut a, &m, &typed(".json"));
     assert_eq!(
         a.save.as_ref().unwrap().format,
         sipscope::export::Format::Json
     );
-    save_keys(&mut a, &m, &[SearchKey::Backspace; 5]);
+    save_keys(&mut a, &m, &[TextKey::Backspace; 5]);
     save_keys(&mut a, &m, &typed(".flow.txt"));
-    save_keys(&mut a, &m, &[SearchKey::Enter]);
+    save_keys(&mut a, &m, &[TextKey::Enter]);
     let flow = std::fs::read_to_string(dir.join("flow.flow.txt")).unwrap();
     assert!(flow.contains("INVITE (1) SDP"), "{flow}");
     assert_eq!(
@@ -392,20 +389,20 @@ fn save_dialog_writes_the_call_in_view_and_asks_before_replacing() {
 
 #[test]
 fn the_display_filter_follows_typing_and_esc_puts_the_old_one_back() {
-    use sipscope::ui::app::SearchKey;
+    use sipscope::ui::input::TextKey;
     let m = model("../../assets/sample.pcap");
     let mut a = app(&m);
     a.apply(Action::Search, &m);
     for c in "486".chars() {
-        a.search_key(SearchKey::Char(c));
+        a.search_key(TextKey::Char(c));
     }
     a.refresh(&m);
     assert_eq!(a.rows().len(), 3, "filtered while typing: the three 486s");
     // An unfinished regex keeps the last good one.
-    a.search_key(SearchKey::Char('('));
+    a.search_key(TextKey::Char('('));
     a.refresh(&m);
     assert_eq!(a.rows().len(), 3);
-    a.search_key(SearchKey::Cancel);
+    a.search_key(TextKey::Cancel);
     a.refresh(&m);
     assert_eq!(a.rows().len(), 11, "Esc: the filter from before");
     // Esc in the list clears a selection before it quits.
@@ -419,7 +416,7 @@ fn the_display_filter_follows_typing_and_esc_puts_the_old_one_back() {
 
 #[test]
 fn the_path_field_edits_at_its_cursor() {
-    use sipscope::ui::app::SearchKey as K;
+    use sipscope::ui::input::TextKey as K;
     let m = model("gen__busy_486_3calls.pcap");
     let mut a = app(&m);
     a.apply(Action::Save, &m);
@@ -439,4 +436,31 @@ fn the_path_field_edits_at_its_cursor() {
     assert_eq!(a.save.as_ref().unwrap().path, "/dir/");
     let t = draw(&a, &m, 100, 20);
     assert!(format!("{:?}", t.backend()).contains("/dir/"));
+}
+
+#[test]
+fn a_click_selects_the_row_the_view_drew_there() {
+    use ratatui::crossterm::event::{Event, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    let click = |row: u16| {
+        Event::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: 10,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    let m = model("../../assets/sample.pcap");
+    let mut a = app(&m);
+    a.apply(Action::Top, &m);
+    let _ = draw(&a, &m, 150, 18);
+    // Four lines above the rows: the third row is on line 6.
+    sipscope::ui::handle(&click(6), &mut a, &m);
+    assert_eq!(a.call_list.cursor, 2);
+    sipscope::ui::handle(&click(1), &mut a, &m);
+    assert_eq!(a.call_list.cursor, 2, "the counts line is no row");
+    // The ladder: two lines above the arrows.
+    a.apply(Action::Open, &m);
+    let _ = draw(&a, &m, 150, 18);
+    sipscope::ui::handle(&click(4), &mut a, &m);
+    assert_eq!(a.ladder.as_ref().unwrap().cursor, 2);
 }

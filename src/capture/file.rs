@@ -299,124 +299,155 @@ impl<R: Read> CaptureReader<R> {
     }
 
     fn next_pcapng(&mut self) -> io::Result<Option<Frame<'_>>> {
-        // Each pass consumes one block; the bound guards against a loop bug.
+        // Each pass consumes one block, until one holds a packet.
         loop {
-            self.fill(12)?;
-            let avail = self.buf.len() - self.pos;
-            if avail == 0 {
-                return Ok(None);
-            }
-            let offset = self.offset();
-            if avail < 12 {
-                self.end = Some(ReadEnd::Truncated { offset });
-                return Ok(None);
-            }
-            let p = self.pos;
-            let raw_type = self
-                .buf
-                .get(p..p + 4)
-                .and_then(|b| <[u8; 4]>::try_from(b).ok());
-            if raw_type == Some([0x0a, 0x0d, 0x0d, 0x0a]) {
-                // Section header: its byte-order magic decides the endianness.
-                let bom = self
-                    .buf
-                    .get(p + 8..p + 12)
-                    .and_then(|b| <[u8; 4]>::try_from(b).ok());
-                self.big_endian = match bom {
-                    Some([0x1a, 0x2b, 0x3c, 0x4d]) => true,
-                    Some([0x4d, 0x3c, 0x2b, 0x1a]) => false,
-                    _ => {
-                        self.end = Some(ReadEnd::Corrupt {
-                            offset,
-                            what: "a section header with no byte-order magic".into(),
-                        });
-                        return Ok(None);
-                    }
-                };
-                self.interfaces.clear();
-            }
-            let be = self.big_endian;
-            let (Some(btype), Some(blen)) = (self.u32_at(p, be), self.u32_at(p + 4, be)) else {
-                self.end = Some(ReadEnd::Truncated { offset });
+            let Some(block) = self.next_block()? else {
                 return Ok(None);
             };
-            let blen = blen as usize;
-            if blen < 12 || !blen.is_multiple_of(4) || blen > MAX_RECORD + 64 {
-                self.end = Some(ReadEnd::Corrupt {
-                    offset,
-                    what: format!("a block of {blen} bytes"),
-                });
-                return Ok(None);
-            }
-            self.fill(blen)?;
-            if self.buf.len() - self.pos < blen {
-                self.end = Some(ReadEnd::Truncated { offset });
-                return Ok(None);
-            }
-            // `fill` may have moved the unread bytes to the front.
-            let p = self.pos;
-            self.pos = p + blen;
-            let body = p + 8;
-            let body_end = p + blen - 4;
-            match btype {
-                1 => self.interface(body, body_end),
-                6 => {
-                    // Enhanced packet block.
-                    let (Some(ifid), Some(hi), Some(lo), Some(cap), Some(orig)) = (
-                        self.u32_at(body, be),
-                        self.u32_at(body + 4, be),
-                        self.u32_at(body + 8, be),
-                        self.u32_at(body + 12, be),
-                        self.u32_at(body + 16, be),
-                    ) else {
-                        continue;
-                    };
-                    let data_start = body + 20;
-                    let data_end = data_start + cap as usize;
-                    if data_end > body_end {
-                        self.end = Some(ReadEnd::Corrupt {
-                            offset,
-                            what: "a packet longer than its block".into(),
-                        });
-                        return Ok(None);
-                    }
-                    let Some(iface) = self.interfaces.get(ifid as usize).copied() else {
-                        continue;
-                    };
-                    let units = (u64::from(hi) << 32) | u64::from(lo);
-                    let ts =
-                        u128::from(units) * u128::from(iface.ns_num) / u128::from(iface.ns_den);
-                    let file_offset = self.seekable.then_some(self.buf_offset + data_start as u64);
+            let found = match block.kind {
+                1 => {
+                    self.interface(block.body, block.body_end);
+                    Found::Skip
+                }
+                6 => self.enhanced_packet(&block),
+                3 => self.simple_packet(&block),
+                _ => Found::Skip,
+            };
+            match found {
+                Found::Skip => {}
+                Found::End => return Ok(None),
+                Found::Packet(at) => {
+                    let file_offset = self
+                        .seekable
+                        .then_some(self.buf_offset + at.data.start as u64);
                     return Ok(Some(Frame {
-                        ts_ns: i64::try_from(ts).unwrap_or(i64::MAX),
-                        linktype: iface.linktype,
+                        ts_ns: at.ts_ns,
+                        linktype: at.linktype,
                         source: self.source,
-                        orig_len: orig,
+                        orig_len: at.orig_len,
                         file_offset,
-                        data: self.buf.get(data_start..data_end).unwrap_or_default(),
+                        data: self.buf.get(at.data).unwrap_or_default(),
                     }));
                 }
-                3 => {
-                    // Simple packet block: interface 0, no timestamp.
-                    let Some(iface) = self.interfaces.first().copied() else {
-                        continue;
-                    };
-                    let orig = self.u32_at(body, be).unwrap_or(0);
-                    let data_start = body + 4;
-                    let data_end = body_end.min(data_start + orig as usize);
-                    let file_offset = self.seekable.then_some(self.buf_offset + data_start as u64);
-                    return Ok(Some(Frame {
-                        ts_ns: 0,
-                        linktype: iface.linktype,
-                        source: self.source,
-                        orig_len: orig,
-                        file_offset,
-                        data: self.buf.get(data_start..data_end).unwrap_or_default(),
-                    }));
-                }
-                _ => {}
             }
         }
+    }
+
+    /// The next pcapng block, whole in the buffer (consumed), or `None` at
+    /// the end of the input (`self.end` says why when it was cut or
+    /// corrupt). A section header sets the byte order and forgets the
+    /// interfaces of the section before.
+    fn next_block(&mut self) -> io::Result<Option<Block>> {
+        self.fill(12)?;
+        let avail = self.buf.len() - self.pos;
+        if avail == 0 {
+            return Ok(None);
+        }
+        let offset = self.offset();
+        if avail < 12 {
+            self.end = Some(ReadEnd::Truncated { offset });
+            return Ok(None);
+        }
+        let p = self.pos;
+        let raw_type = self
+            .buf
+            .get(p..p + 4)
+            .and_then(|b| <[u8; 4]>::try_from(b).ok());
+        if raw_type == Some([0x0a, 0x0d, 0x0d, 0x0a]) {
+            // Section header: its byte-order magic decides the endianness.
+            let bom = self
+                .buf
+                .get(p + 8..p + 12)
+                .and_then(|b| <[u8; 4]>::try_from(b).ok());
+            self.big_endian = match bom {
+                Some([0x1a, 0x2b, 0x3c, 0x4d]) => true,
+                Some([0x4d, 0x3c, 0x2b, 0x1a]) => false,
+                _ => {
+                    self.end = Some(ReadEnd::Corrupt {
+                        offset,
+                        what: "a section header with no byte-order magic".into(),
+                    });
+                    return Ok(None);
+                }
+            };
+            self.interfaces.clear();
+        }
+        let be = self.big_endian;
+        let (Some(kind), Some(blen)) = (self.u32_at(p, be), self.u32_at(p + 4, be)) else {
+            self.end = Some(ReadEnd::Truncated { offset });
+            return Ok(None);
+        };
+        let blen = blen as usize;
+        if blen < 12 || !blen.is_multiple_of(4) || blen > MAX_RECORD + 64 {
+            self.end = Some(ReadEnd::Corrupt {
+                offset,
+                what: format!("a block of {blen} bytes"),
+            });
+            return Ok(None);
+        }
+        self.fill(blen)?;
+        if self.buf.len() - self.pos < blen {
+            self.end = Some(ReadEnd::Truncated { offset });
+            return Ok(None);
+        }
+        // `fill` may have moved the unread bytes to the front.
+        let p = self.pos;
+        self.pos = p + blen;
+        Ok(Some(Block {
+            kind,
+            offset,
+            body: p + 8,
+            body_end: p + blen - 4,
+        }))
+    }
+
+    /// An enhanced packet block: interface, 64-bit timestamp, lengths.
+    fn enhanced_packet(&mut self, block: &Block) -> Found {
+        let (body, be) = (block.body, self.big_endian);
+        let (Some(ifid), Some(hi), Some(lo), Some(cap), Some(orig)) = (
+            self.u32_at(body, be),
+            self.u32_at(body + 4, be),
+            self.u32_at(body + 8, be),
+            self.u32_at(body + 12, be),
+            self.u32_at(body + 16, be),
+        ) else {
+            return Found::Skip;
+        };
+        let data_start = body + 20;
+        let data_end = data_start + cap as usize;
+        if data_end > block.body_end {
+            self.end = Some(ReadEnd::Corrupt {
+                offset: block.offset,
+                what: "a packet longer than its block".into(),
+            });
+            return Found::End;
+        }
+        let Some(iface) = self.interfaces.get(ifid as usize).copied() else {
+            return Found::Skip;
+        };
+        let units = (u64::from(hi) << 32) | u64::from(lo);
+        let ts = u128::from(units) * u128::from(iface.ns_num) / u128::from(iface.ns_den);
+        Found::Packet(PacketAt {
+            ts_ns: i64::try_from(ts).unwrap_or(i64::MAX),
+            linktype: iface.linktype,
+            orig_len: orig,
+            data: data_start..data_end,
+        })
+    }
+
+    /// A simple packet block: interface 0, no timestamp.
+    fn simple_packet(&self, block: &Block) -> Found {
+        let Some(iface) = self.interfaces.first().copied() else {
+            return Found::Skip;
+        };
+        let orig = self.u32_at(block.body, self.big_endian).unwrap_or(0);
+        let data_start = block.body + 4;
+        Found::Packet(PacketAt {
+            ts_ns: 0,
+            linktype: iface.linktype,
+            orig_len: orig,
+            data: data_start..block.body_end.min(data_start + orig as usize),
+        })
     }
 
     fn interface(&mut self, body: usize, body_end: usize) {
@@ -458,6 +489,32 @@ impl<R: Read> CaptureReader<R> {
         }
         self.interfaces.push(iface);
     }
+}
+
+/// A pcapng block in the buffer: its type, where it began in the file,
+/// and its body (between the length fields) as buffer positions.
+struct Block {
+    kind: u32,
+    offset: u64,
+    body: usize,
+    body_end: usize,
+}
+
+/// What a block gave.
+enum Found {
+    Packet(PacketAt),
+    /// Not a packet (or one of an unknown interface): read on.
+    Skip,
+    /// The input is corrupt here (`end` says how).
+    End,
+}
+
+/// A packet found in the buffer, before it is lent out as a [`Frame`].
+struct PacketAt {
+    ts_ns: i64,
+    linktype: u16,
+    orig_len: u32,
+    data: std::ops::Range<usize>,
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use std::sync::atomic::Ordering;
 
-use super::{Control, Sender};
+use super::{Control, Processor};
 use crate::decode::Frame;
 
 /// How long the capture thread sleeps when no packet is waiting.
@@ -63,7 +63,7 @@ impl LiveCapture {
         Ok(Self { cap, linktype })
     }
 
-    pub(super) fn run(mut self, out: &mut Sender, control: &Control) {
+    pub(super) fn run(mut self, out: &mut Processor, control: &Control) {
         let mut last_stats = std::time::Instant::now();
         loop {
             if control.stop.load(Ordering::Relaxed) || out.disconnected() {
@@ -72,7 +72,7 @@ impl LiveCapture {
             match self.cap.next_packet() {
                 Ok(p) => {
                     if control.paused.load(Ordering::Relaxed) {
-                        out.counters.skipped_paused += 1;
+                        out.counters.lost.paused += 1;
                         continue;
                     }
                     let ts_ns = p.header.ts.tv_sec * 1_000_000_000 + p.header.ts.tv_usec * 1000;
@@ -104,9 +104,9 @@ impl LiveCapture {
         self.kernel_stats(out);
     }
 
-    fn kernel_stats(&mut self, out: &mut Sender) {
+    fn kernel_stats(&mut self, out: &mut Processor) {
         if let Ok(s) = self.cap.stats() {
-            out.counters.dropped_kernel = u64::from(s.dropped) + u64::from(s.if_dropped);
+            out.counters.lost.kernel = u64::from(s.dropped) + u64::from(s.if_dropped);
             out.counters.received_kernel = u64::from(s.received);
         }
     }

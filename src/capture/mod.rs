@@ -17,8 +17,9 @@ use std::sync::mpsc::{SyncSender, TrySendError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crate::decode::DecodeStats;
 use crate::decode::Frame;
-use crate::model::CaptureCounters;
+use crate::model::Lost;
 use crate::pipeline::Pipeline;
 use crate::sip::SipMessage;
 use file::CaptureReader;
@@ -37,6 +38,17 @@ pub enum CaptureEvent {
     Finished,
     /// The capture could not go on.
     Failed(String),
+}
+
+/// What the capture side counts, apart from the messages it sends: the
+/// decoder's figures and the packets lost before the model saw them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CaptureCounters {
+    pub decode: DecodeStats,
+    /// Packets lost on the way (channel full, kernel drops, paused).
+    pub lost: Lost,
+    /// Packets the capture filter passed (pcap statistics, live only).
+    pub received_kernel: u64,
 }
 
 /// Messages per batch: amortises the channel without delaying the UI.
@@ -161,7 +173,7 @@ pub fn spawn(source: Source, control: Arc<Control>) -> io::Result<(JoinHandle<()
     let handle = std::thread::Builder::new()
         .name("capture".into())
         .spawn(move || {
-            let mut out = Sender::new(tx, spent_rx, matches!(source, Source::Live(_)));
+            let mut out = Processor::new(tx, spent_rx, matches!(source, Source::Live(_)));
             match source {
                 Source::Files(files) => run_files(files, &mut out, &control),
                 Source::Live(cap) => cap.run(&mut out, &control),
@@ -171,8 +183,9 @@ pub fn spawn(source: Source, control: Arc<Control>) -> io::Result<(JoinHandle<()
     Ok((handle, events))
 }
 
-/// Batches messages and sends them without ever blocking a live capture.
-pub struct Sender {
+/// Runs the [`Pipeline`] over each frame and sends what it yields in batches,
+/// without ever blocking a live capture.
+pub struct Processor {
     tx: SyncSender<CaptureEvent>,
     spent: std::sync::mpsc::Receiver<Vec<SipMessage>>,
     live: bool,
@@ -183,7 +196,7 @@ pub struct Sender {
     disconnected: bool,
 }
 
-impl Sender {
+impl Processor {
     fn new(
         tx: SyncSender<CaptureEvent>,
         spent: std::sync::mpsc::Receiver<Vec<SipMessage>>,
@@ -271,7 +284,7 @@ impl Sender {
         if self.live {
             match self.tx.try_send(ev) {
                 Ok(()) => {}
-                Err(TrySendError::Full(_)) => self.counters.dropped_channel += lost_if_dropped,
+                Err(TrySendError::Full(_)) => self.counters.lost.channel += lost_if_dropped,
                 Err(TrySendError::Disconnected(_)) => self.disconnected = true,
             }
         } else if self.tx.send(ev).is_err() {
@@ -298,7 +311,7 @@ impl Sender {
 }
 
 /// Reads every file, merging several by timestamp.
-fn run_files(mut files: Vec<OpenFile>, out: &mut Sender, control: &Control) {
+fn run_files(mut files: Vec<OpenFile>, out: &mut Processor, control: &Control) {
     if files.len() == 1 {
         if let Some(f) = files.first_mut() {
             read_one(f, out, control);
@@ -330,7 +343,7 @@ fn run_files(mut files: Vec<OpenFile>, out: &mut Sender, control: &Control) {
     }
 }
 
-fn read_one(f: &mut OpenFile, out: &mut Sender, control: &Control) {
+fn read_one(f: &mut OpenFile, out: &mut Processor, control: &Control) {
     let mut n = 0u64;
     loop {
         n += 1;
@@ -380,7 +393,7 @@ impl OwnedFrame {
     }
 }
 
-fn next_owned(f: &mut OpenFile, out: &mut Sender) -> Option<OwnedFrame> {
+fn next_owned(f: &mut OpenFile, out: &mut Processor) -> Option<OwnedFrame> {
     let shown_name = shown(f);
     match f.reader.next_frame() {
         Ok(Some(fr)) => Some(OwnedFrame {
@@ -402,24 +415,4 @@ fn next_owned(f: &mut OpenFile, out: &mut Sender) -> Option<OwnedFrame> {
             None
         }
     }
-}
-
-/// Runs a source to its end on this thread, for tests, benches and reports:
-/// the same pipeline as the capture thread, without the channel.
-///
-/// # Errors
-/// When the capture thread cannot be started.
-pub fn drain_files(
-    files: Vec<OpenFile>,
-    mut sink: impl FnMut(&mut CaptureEvent),
-) -> io::Result<()> {
-    let (handle, events) = spawn(Source::Files(files), Arc::new(Control::default()))?;
-    while let Some(mut ev) = events.recv() {
-        sink(&mut ev);
-        if let CaptureEvent::Messages(batch) = ev {
-            events.give_back(batch);
-        }
-    }
-    let _ = handle.join();
-    Ok(())
 }

@@ -11,9 +11,9 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use crate::decode::FrameRef;
+use crate::decode::{FrameRef, Frames};
 
-use super::capture::{CaptureFormat, FrameBytes};
+use super::pcap::{CaptureFormat, FrameBytes};
 
 /// A live recording: the recorder, and which calls' packets go to it.
 #[derive(Debug)]
@@ -38,17 +38,6 @@ impl LiveExport {
             media_frames: 0,
             failure_told: false,
         }
-    }
-
-    /// The error that stopped the recording, the first time it is asked
-    /// for (to tell the user at once, not at the end of a two-day capture).
-    pub fn new_failure(&mut self) -> Option<&str> {
-        if self.failure_told {
-            return None;
-        }
-        let f = self.recorder.failed.as_deref()?;
-        self.failure_told = true;
-        Some(f)
     }
 
     /// One line on what was written: packets, files, what rotation deleted.
@@ -89,11 +78,13 @@ impl LiveExport {
             self.media_frames += n;
         }
     }
+}
 
+impl crate::sink::Sink for LiveExport {
     /// Records a message's frames if its dialog (after the model took the
     /// message in) passes the selection, as it stands now.
-    pub fn sip(&mut self, model: &crate::model::Model, call_id: &[u8], frames: &[FrameRef]) {
-        let Some(d) = model.find(&String::from_utf8_lossy(call_id)) else {
+    fn sip(&mut self, model: &crate::model::Model, msg: &crate::sip::SipMessage, frames: &Frames) {
+        let Some(d) = model.find(&String::from_utf8_lossy(msg.call_id())) else {
             return;
         };
         if self.selection.matches(d, model.now_ns()) {
@@ -102,12 +93,7 @@ impl LiveExport {
     }
 
     /// Records an RTP or RTCP packet's frames if it belongs to a chosen dialog.
-    pub fn media(
-        &mut self,
-        model: &crate::model::Model,
-        p: &crate::rtp::MediaBody,
-        frames: &[FrameRef],
-    ) {
+    fn media(&mut self, model: &crate::model::Model, p: &crate::rtp::MediaBody, frames: &Frames) {
         if !self.with_rtp {
             return;
         }
@@ -115,6 +101,34 @@ impl LiveExport {
             && self.selection.matches(d, model.now_ns())
         {
             self.record(frames, false);
+        }
+    }
+
+    /// Flushes after each batch, so the file is whole; the error that
+    /// stopped the recording is told once (at once, not at the end of a
+    /// two-day capture).
+    fn tick(&mut self) -> Option<String> {
+        self.recorder.flush();
+        if self.failure_told {
+            return None;
+        }
+        let f = self.recorder.failed.clone()?;
+        self.failure_told = true;
+        Some(f)
+    }
+
+    fn finish(&mut self) -> crate::sink::SinkSummary {
+        self.recorder.finish();
+        let mut lines = vec![self.summary()];
+        if self.recorder.skipped > 0 {
+            lines.push(format!(
+                "warning: {} packets of another link type left out (use .pcapng)",
+                self.recorder.skipped
+            ));
+        }
+        crate::sink::SinkSummary {
+            lines,
+            failed: self.recorder.failed.is_some(),
         }
     }
 }
@@ -298,17 +312,17 @@ impl Recorder {
                     self.skipped += 1;
                     return Ok(());
                 }
-                self.file_bytes += super::capture::write_pcap_record(out, f, data, true)?;
+                self.file_bytes += super::pcap::write_pcap_record(out, f, data, true)?;
             }
             CaptureFormat::Pcapng => {
                 let iface = if let Some(i) = self.linktypes.iter().position(|t| *t == f.linktype) {
                     i
                 } else {
-                    self.file_bytes += super::capture::write_interface(out, f.linktype)?;
+                    self.file_bytes += super::pcap::write_interface(out, f.linktype)?;
                     self.linktypes.push(f.linktype);
                     self.linktypes.len() - 1
                 };
-                self.file_bytes += super::capture::write_packet(out, iface, f, data)?;
+                self.file_bytes += super::pcap::write_packet(out, iface, f, data)?;
             }
         }
         self.frames += 1;
@@ -331,10 +345,10 @@ impl Recorder {
         self.linktypes.clear();
         match self.format {
             CaptureFormat::Pcap => {
-                super::capture::write_pcap_header(&mut head, first.linktype, true)?;
+                super::pcap::write_pcap_header(&mut head, first.linktype, true)?;
                 self.linktypes.push(first.linktype);
             }
-            CaptureFormat::Pcapng => super::capture::write_section(&mut head)?,
+            CaptureFormat::Pcapng => super::pcap::write_section(&mut head)?,
         }
         out.write_all(&head)?;
         self.file_bytes = head.len() as u64;

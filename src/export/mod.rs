@@ -8,8 +8,9 @@
 //! under a temporary name in its directory and renamed when complete, so no
 //! half-written file ever carries the final name.
 
-pub mod capture;
 pub mod live;
+pub mod pcap;
+pub mod request;
 pub mod text;
 
 use std::io::{self, BufWriter, Write};
@@ -18,7 +19,7 @@ use std::path::{Path, PathBuf};
 use crate::decode::FrameRef;
 use crate::model::{Dialog, Model};
 
-pub use capture::{CaptureFormat, FrameBytes, WriteError, linktype_name};
+pub use pcap::{CaptureFormat, FrameBytes, WriteError, linktype_name};
 
 /// What a file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -386,7 +387,7 @@ impl CaptureJob {
         }
         let plan = Plan::new(model, dialogs, with_rtp);
         if format == CaptureFormat::Pcap {
-            let types = capture::linktypes(&plan.frames);
+            let types = pcap::linktypes(&plan.frames);
             if types.len() > 1 {
                 return Err(WriteError::MixedLinkTypes(types).into());
             }
@@ -424,7 +425,7 @@ impl CaptureJob {
         progress: impl FnMut(usize) -> bool,
     ) -> Result<Written, ExportError> {
         save_atomically(path, overwrite, |mut out| {
-            capture::write(
+            pcap::write(
                 &self.plan.frames,
                 &self.bytes,
                 self.format,

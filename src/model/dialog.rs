@@ -2,6 +2,19 @@
 
 use serde::Serialize;
 
+/// Compiles a filter over [`Dialog::filter_text`] (`/` in the UI,
+/// `--filter` on the command line, the filter form's fields): a
+/// case-insensitive regex, bounded in size, as typed by anyone.
+///
+/// # Errors
+/// When the text is not a regex, or compiles too large.
+pub fn row_filter(text: &str) -> Result<regex::Regex, regex::Error> {
+    regex::RegexBuilder::new(text)
+        .case_insensitive(true)
+        .size_limit(1 << 20)
+        .build()
+}
+
 use super::message::{Kind, Message, Method};
 
 /// What a dialog is for, from the method that opened it.
@@ -103,6 +116,30 @@ impl DialogState {
         }
     }
 
+    /// The call list's sort order for states: the order of their names
+    /// (`auth failed` < `busy` < ... < `unregistered`), codes in numeric
+    /// order, without building the names.
+    #[must_use]
+    pub fn sort_rank(self) -> (u8, u16) {
+        match self {
+            Self::AuthFailed => (0, 0),
+            Self::Busy => (1, 0),
+            Self::Cancelled => (2, 0),
+            Self::Challenged => (3, 0),
+            Self::Completed => (4, 0),
+            Self::Diverted(c) => (5, c),
+            Self::EarlyMedia => (6, 0),
+            Self::Failed => (7, 0),
+            Self::InCall => (8, 0),
+            Self::Pending => (9, 0),
+            Self::Registered => (10, 0),
+            Self::Rejected(c) => (11, c),
+            Self::Ringing => (12, 0),
+            Self::Setup => (13, 0),
+            Self::Unregistered => (14, 0),
+        }
+    }
+
     /// Finished dialogs are evicted first when memory runs short.
     #[must_use]
     pub fn is_finished(self) -> bool {
@@ -196,6 +233,17 @@ impl Dialog {
             cancelled: false,
             dropped_messages: 0,
         }
+    }
+
+    /// The message a dialog is known by (its method, source and
+    /// destination): the first request, else (a capture that began with a
+    /// response) the first message.
+    #[must_use]
+    pub fn first_request(&self) -> Option<&Message> {
+        self.messages
+            .iter()
+            .find(|m| m.method().is_some())
+            .or(self.messages.first())
     }
 
     /// The text a display filter (`/`, `--filter`) matches: what the call

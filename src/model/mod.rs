@@ -66,18 +66,15 @@ impl Default for Limits {
     }
 }
 
-/// Counters that come from the capture side, not from the messages.
+/// Packets lost before the model saw them, as the capture side counts them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct CaptureCounters {
-    pub decode: DecodeStats,
+pub struct Lost {
     /// Events dropped because the model's channel was full (live only).
-    pub dropped_channel: u64,
+    pub channel: u64,
     /// Packets the kernel dropped (pcap statistics, live only).
-    pub dropped_kernel: u64,
-    /// Packets the capture filter passed (pcap statistics, live only).
-    pub received_kernel: u64,
+    pub kernel: u64,
     /// Packets read and thrown away while the user had paused the capture.
-    pub skipped_paused: u64,
+    pub paused: u64,
 }
 
 /// What the model has seen and what it lost: the report's `stats`.
@@ -123,7 +120,9 @@ pub struct Model {
     media: media::Media,
     now_ns: i64,
     mem_bytes: usize,
-    counters: CaptureCounters,
+    /// What the decoder counted, and what was lost before the model.
+    decoded: DecodeStats,
+    lost: Lost,
     stats: Stats,
     /// Capture files by source index, open for reading message bytes back.
     sources: Vec<Option<SourceFile>>,
@@ -167,10 +166,11 @@ impl Model {
             .map(|s| s.path.as_path())
     }
 
-    /// Latest capture-side counters.
-    pub fn set_counters(&mut self, c: CaptureCounters) {
-        if c != self.counters {
-            self.counters = c;
+    /// The latest capture-side counts: the decoder's and the losses.
+    pub fn set_capture_counts(&mut self, decoded: DecodeStats, lost: Lost) {
+        if (decoded, lost) != (self.decoded, self.lost) {
+            self.decoded = decoded;
+            self.lost = lost;
             self.generation += 1;
         }
     }
@@ -527,18 +527,18 @@ impl Model {
 
     #[must_use]
     pub fn stats(&self) -> Stats {
-        let c = &self.counters;
+        let (d, lost) = (&self.decoded, &self.lost);
         Stats {
-            packets: c.decode.packets,
-            dropped_channel: c.dropped_channel,
-            dropped_kernel: c.dropped_kernel,
-            skipped_paused: c.skipped_paused,
-            duplicates: c.decode.duplicates,
-            reassembled_datagrams: c.decode.reassembled_datagrams,
-            fragments_dropped: c.decode.fragments_dropped,
-            tcp_retransmissions: c.decode.tcp_retransmissions,
-            tcp_gaps: c.decode.tcp_gaps,
-            ws_frames: c.decode.ws_frames,
+            packets: d.packets,
+            dropped_channel: lost.channel,
+            dropped_kernel: lost.kernel,
+            skipped_paused: lost.paused,
+            duplicates: d.duplicates,
+            reassembled_datagrams: d.reassembled_datagrams,
+            fragments_dropped: d.fragments_dropped,
+            tcp_retransmissions: d.tcp_retransmissions,
+            tcp_gaps: d.tcp_gaps,
+            ws_frames: d.ws_frames,
             mem_bytes: self.mem_bytes as u64,
             rtp_packets: self.media.packets,
             rtcp_packets: self.media.rtcp_packets,

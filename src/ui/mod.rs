@@ -5,7 +5,10 @@
 
 pub mod app;
 pub mod escape;
+pub mod filter;
+pub mod input;
 pub mod save;
+pub mod screens;
 pub mod terminal;
 pub mod theme;
 pub mod views;
@@ -17,10 +20,13 @@ use std::time::{Duration, Instant};
 
 use ratatui::crossterm::event::{self, Event, KeyCode, KeyEventKind, MouseButton, MouseEventKind};
 
-use crate::capture::{CaptureEvent, Control, Events};
+use crate::capture::{Control, Events};
+use crate::feed::{Feed, Notice};
 use crate::keymap::Action;
 use crate::model::Model;
-use app::{AppState, Screen, SearchKey};
+use app::AppState;
+use input::TextKey;
+use screens::Screen;
 
 /// Messages ingested per loop turn at most, so keys stay responsive.
 const DRAIN_BUDGET: usize = 20_000;
@@ -29,75 +35,54 @@ const MIN_FRAME: Duration = Duration::from_millis(100);
 /// How long one poll for input waits.
 const TICK: Duration = Duration::from_millis(50);
 
-/// What the UI run ended with.
-#[derive(Debug, Default)]
-pub struct Outcome {
-    pub warnings: Vec<String>,
-    pub failure: Option<String>,
-}
-
 /// Feeds the model from the capture events; returns whether the capture
 /// finished.
-pub fn drain(model: &mut Model, events: &Events, app: &mut AppState, out: &mut Outcome) -> bool {
+pub fn drain(model: &mut Model, events: &Events, app: &mut AppState, feed: &mut Feed) -> bool {
     let mut n = 0;
     while n < DRAIN_BUDGET {
-        match events.try_recv() {
-            Ok(CaptureEvent::Messages(mut batch)) => {
-                n += batch.len();
-                for m in &mut batch {
-                    model.ingest(m);
-                }
-                events.give_back(batch);
-            }
-            Ok(CaptureEvent::Rtp(batch)) => {
-                n += batch.len() / 8;
-                for p in batch {
-                    model.ingest_media(p);
-                }
-            }
-            Ok(CaptureEvent::Counters(c)) => model.set_counters(c),
-            Ok(CaptureEvent::Warning(w)) => {
-                tracing::warn!("{w}");
-                app.status = Some(w.clone());
-                out.warnings.push(w);
-            }
-            Ok(CaptureEvent::Failed(e)) => {
-                tracing::error!("{e}");
-                app.status = Some(format!("capture stopped: {e}"));
-                out.failure = Some(e);
-            }
-            Ok(CaptureEvent::Finished) | Err(TryRecvError::Disconnected) => return true,
+        let step = match events.try_recv() {
+            Ok(ev) => feed.apply(model, ev, events),
+            Err(TryRecvError::Disconnected) => return true,
             Err(TryRecvError::Empty) => return false,
+        };
+        n += step.took;
+        match step.notice {
+            Some(Notice::Warning(w) | Notice::SinkFailed(w)) => app.status = Some(w),
+            Some(Notice::CaptureFailed(e)) => app.status = Some(format!("capture stopped: {e}")),
+            None => {}
+        }
+        if step.finished {
+            return true;
         }
     }
     false
 }
 
-fn text_key(k: &crossterm::event::KeyEvent) -> Option<SearchKey> {
+fn text_key(k: &crossterm::event::KeyEvent) -> Option<TextKey> {
     if k.modifiers
         .contains(crossterm::event::KeyModifiers::CONTROL)
     {
         // Ctrl-U and Ctrl-W edit as in a shell; other control keys type nothing.
         return match k.code {
-            KeyCode::Char('u') => Some(SearchKey::ClearLine),
-            KeyCode::Char('w') => Some(SearchKey::DeleteWord),
-            KeyCode::Char('a') => Some(SearchKey::Home),
-            KeyCode::Char('e') => Some(SearchKey::End),
+            KeyCode::Char('u') => Some(TextKey::ClearLine),
+            KeyCode::Char('w') => Some(TextKey::DeleteWord),
+            KeyCode::Char('a') => Some(TextKey::Home),
+            KeyCode::Char('e') => Some(TextKey::End),
             _ => None,
         };
     }
     Some(match k.code {
-        KeyCode::Char(c) => SearchKey::Char(c),
-        KeyCode::Backspace => SearchKey::Backspace,
-        KeyCode::Enter => SearchKey::Enter,
-        KeyCode::Esc => SearchKey::Cancel,
-        KeyCode::Tab => SearchKey::Tab,
-        KeyCode::Up | KeyCode::BackTab => SearchKey::Up,
-        KeyCode::Down => SearchKey::Down,
-        KeyCode::Left => SearchKey::Left,
-        KeyCode::Right => SearchKey::Right,
-        KeyCode::Home => SearchKey::Home,
-        KeyCode::End => SearchKey::End,
+        KeyCode::Char(c) => TextKey::Char(c),
+        KeyCode::Backspace => TextKey::Backspace,
+        KeyCode::Enter => TextKey::Enter,
+        KeyCode::Esc => TextKey::Cancel,
+        KeyCode::Tab => TextKey::Tab,
+        KeyCode::Up | KeyCode::BackTab => TextKey::Up,
+        KeyCode::Down => TextKey::Down,
+        KeyCode::Left => TextKey::Left,
+        KeyCode::Right => TextKey::Right,
+        KeyCode::Home => TextKey::Home,
+        KeyCode::End => TextKey::End,
         _ => return None,
     })
 }
@@ -125,29 +110,7 @@ pub fn handle(ev: &Event, app: &mut AppState, model: &Model) {
         Event::Mouse(m) => match m.kind {
             MouseEventKind::ScrollDown => app.apply(Action::Down, model),
             MouseEventKind::ScrollUp => app.apply(Action::Up, model),
-            MouseEventKind::Down(MouseButton::Left) => {
-                let row = usize::from(m.row);
-                match app.screen() {
-                    Screen::CallList if row >= 4 => {
-                        let to = app.offset.get() + row - 4;
-                        if to < app.rows().len() {
-                            app.cursor = to;
-                            app.autoscroll = false;
-                        }
-                    }
-                    Screen::Ladder if row >= 2 => {
-                        let len = app.ladder_messages(model).len();
-                        if let Some(l) = app.ladder.as_mut() {
-                            let to = l.offset.get() + row - 2;
-                            if to < len {
-                                l.cursor = to;
-                                l.pane_scroll.set(0);
-                            }
-                        }
-                    }
-                    _ => {}
-                }
-            }
+            MouseEventKind::Down(MouseButton::Left) => app.click(m.row, model),
             _ => {}
         },
         _ => {}
@@ -164,11 +127,11 @@ pub fn run(
     control: &Control,
     interrupted: &Arc<AtomicBool>,
     app: &mut AppState,
-) -> std::io::Result<Outcome> {
+    feed: &mut Feed,
+) -> std::io::Result<()> {
     let mut guard = terminal::enter()?;
     let done = Arc::new(AtomicBool::new(false));
     watchdog(interrupted, &done);
-    let mut out = Outcome::default();
     let mut finished = false;
     let mut last_draw: Option<Instant> = None;
     let mut drawn_generation = None;
@@ -176,7 +139,7 @@ pub fn run(
     let mut rate_mark = (Instant::now(), 0u64);
     loop {
         if !finished {
-            finished = drain(model, events, app, &mut out);
+            finished = drain(model, events, app, feed);
         }
         if app.clear_requested {
             model.clear();
@@ -200,6 +163,11 @@ pub fn run(
                     break;
                 }
             }
+        }
+        if let Some(e) = feed.tick() {
+            // Sinks are ticked on the clock too (a quiet link).
+            app.status = Some(e);
+            dirty = true;
         }
         if app.poll_save() || app.saving.is_some() {
             dirty = true; // the result, or progress
@@ -236,7 +204,7 @@ pub fn run(
     control.stop.store(true, Ordering::Relaxed);
     done.store(true, Ordering::Relaxed);
     drop(guard);
-    Ok(out)
+    Ok(())
 }
 
 /// When the terminal goes away (an SSH session dropped: SIGHUP), crossterm

@@ -10,7 +10,7 @@ use std::thread::JoinHandle;
 use crate::export::{self, CaptureJob, ExportError, Format, WriteError};
 use crate::model::{Dialog, DialogId, Model};
 
-use super::app::{AppState, Screen, SearchKey};
+use super::input::TextKey;
 
 /// Which calls to save.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,7 +29,7 @@ pub const SAVE_FIELDS: [&str; 4] = ["Calls", "Format", "RTP", "File"];
 
 /// The save dialog's state.
 #[derive(Debug, Clone)]
-pub struct SaveForm {
+pub struct SaveDialog {
     /// The choices that apply, with their dialogs.
     pub choices: Vec<(SaveWhat, Vec<DialogId>)>,
     pub what: usize,
@@ -49,7 +49,7 @@ pub struct SaveForm {
     pub pending: Option<(PathBuf, bool)>,
 }
 
-impl SaveForm {
+impl SaveDialog {
     /// The label of a choice: `Selected calls (3)`.
     #[must_use]
     pub fn label(what: SaveWhat, n: usize) -> String {
@@ -89,48 +89,57 @@ pub struct Saving {
     handle: JoinHandle<Result<export::Written, ExportError>>,
 }
 
-impl AppState {
-    /// Opens the save dialog for what the user looks at.
-    pub fn open_save(&mut self, model: &Model) {
-        if self.saving.is_some() {
-            self.status = Some("a save is still running".into());
-            return;
+impl Saving {
+    /// Has the writer ended (done, failed or cancelled)?
+    #[must_use]
+    pub fn is_finished(&self) -> bool {
+        self.handle.is_finished()
+    }
+
+    /// Asks the writer to stop; it removes its temporary file.
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+
+    /// Waits for the writer: what it wrote, or why not, in words.
+    ///
+    /// # Errors
+    /// The export failed, was cancelled, or its thread panicked.
+    pub fn join(self) -> Result<export::Written, String> {
+        match self.handle.join() {
+            Ok(Ok(w)) => Ok(w),
+            Ok(Err(e)) => Err(explain(&e)),
+            Err(_) => Err(format!(
+                "saving {} failed (see the log)",
+                self.path.display()
+            )),
         }
-        let mut choices = Vec::new();
-        if !self.selected.is_empty() {
-            choices.push((SaveWhat::Selected, self.selected.iter().copied().collect()));
-        }
-        let in_view: Vec<DialogId> = if self.screen() == Screen::CallList {
-            self.current().into_iter().collect()
-        } else {
-            let mut ids: Vec<DialogId> = self
-                .ladder_messages(model)
-                .iter()
-                .map(|(d, _)| d.id)
-                .collect();
-            ids.sort_unstable();
-            ids.dedup();
-            ids
-        };
-        if !in_view.is_empty() {
-            choices.push((SaveWhat::InView, in_view));
-        }
-        let shown = self.rows().to_vec();
-        if !shown.is_empty() && shown.len() != model.len() {
-            choices.push((SaveWhat::Shown, shown));
-        }
-        if !model.is_empty() {
-            choices.push((SaveWhat::All, model.dialogs().map(|d| d.id).collect()));
-        }
-        if choices.is_empty() {
-            self.status = Some("nothing to save: no calls yet".into());
-            return;
-        }
-        let (format, with_rtp) = self
-            .last_save
-            .as_ref()
-            .map_or((Format::Pcap, true), |l| (l.format, l.with_rtp));
-        let mut form = SaveForm {
+    }
+}
+
+/// What a key in the save dialog asks for.
+#[derive(Debug)]
+pub enum SaveStep {
+    /// The dialog stays open.
+    Editing,
+    /// Esc: close without saving.
+    Cancel,
+    /// A text format was written (pcap and pcapng go through
+    /// [`SaveDialog::start_pending`]).
+    Saved(export::Written),
+}
+
+impl SaveDialog {
+    /// The dialog for `choices` (at least one), starting from the last save's
+    /// directory, format and RTP choice.
+    #[must_use]
+    pub fn new(
+        choices: Vec<(SaveWhat, Vec<DialogId>)>,
+        last: Option<&LastSave>,
+        model: &Model,
+    ) -> Self {
+        let (format, with_rtp) = last.map_or((Format::Pcap, true), |l| (l.format, l.with_rtp));
+        let mut form = Self {
             choices,
             what: 0,
             format,
@@ -143,154 +152,136 @@ impl AppState {
             cursor: None,
             pending: None,
         };
-        form.path = self.default_path(model, form.dialogs(), format);
-        self.save = Some(form);
-        self.stack.push(Screen::Save);
+        form.path = default_path(last, model, form.dialogs(), format);
+        form
     }
 
-    /// A key in the save dialog.
-    pub fn save_key(&mut self, key: SearchKey, model: &Model) {
-        let Some(form) = self.save.as_mut() else {
-            self.stack.pop();
-            return;
-        };
-        if let Some(saving) = &self.saving {
-            // The dialog shows progress; Esc cancels, other keys wait.
-            if key == SearchKey::Cancel {
-                saving.cancel.store(true, Ordering::Relaxed);
-            }
-            return;
-        }
+    /// A key (no save running).
+    pub fn key(&mut self, key: TextKey, model: &Model) -> SaveStep {
         let fields = SAVE_FIELDS.len();
-        let step = |form: &mut SaveForm, forward: bool, model: &Model| match form.focus {
-            0 => {
-                let n = form.choices.len().max(1);
-                form.what = if forward {
-                    (form.what + 1) % n
-                } else {
-                    (form.what + n - 1) % n
+        self.message = None;
+        match key {
+            TextKey::Cancel => return SaveStep::Cancel,
+            TextKey::Tab | TextKey::Down => self.focus = (self.focus + 1) % fields,
+            TextKey::Up => self.focus = (self.focus + fields - 1) % fields,
+            TextKey::Left | TextKey::Right | TextKey::Home | TextKey::End if self.focus == 3 => {
+                let len = self.path.chars().count();
+                let pos = self.cursor.unwrap_or(len);
+                self.cursor = match key {
+                    TextKey::Left => Some(pos.saturating_sub(1)),
+                    TextKey::Right if pos + 1 < len => Some(pos + 1),
+                    TextKey::Home => Some(0),
+                    _ => None,
                 };
-                if !form.named {
+            }
+            TextKey::Left => self.step(false, model),
+            TextKey::Right => self.step(true, model),
+            TextKey::Char(' ') if self.focus < 3 => self.step(true, model),
+            TextKey::Char(_) | TextKey::Backspace | TextKey::ClearLine | TextKey::DeleteWord
+                if self.focus == 3 =>
+            {
+                edit_path(self, key);
+                self.overwrite = false;
+                self.named = true;
+                if let Some(f) = Format::from_path(Path::new(&self.path)) {
+                    self.format = f;
+                }
+            }
+            TextKey::Enter => return self.start(model),
+            _ => {}
+        }
+        SaveStep::Editing
+    }
+
+    /// The focused choice to the next (or previous) value.
+    fn step(&mut self, forward: bool, model: &Model) {
+        match self.focus {
+            0 => {
+                let n = self.choices.len().max(1);
+                self.what = if forward {
+                    (self.what + 1) % n
+                } else {
+                    (self.what + n - 1) % n
+                };
+                if !self.named {
                     let name =
-                        export::default_name(&dialogs_of(model, form.dialogs()), form.format);
-                    form.path = Path::new(&form.path)
+                        export::default_name(&dialogs_of(model, self.dialogs()), self.format);
+                    self.path = Path::new(&self.path)
                         .with_file_name(name)
                         .display()
                         .to_string();
-                    form.cursor = None;
+                    self.cursor = None;
                 }
             }
             1 => {
                 let all = Format::ALL;
-                let i = all.iter().position(|f| *f == form.format).unwrap_or(0);
+                let i = all.iter().position(|f| *f == self.format).unwrap_or(0);
                 let n = all.len();
-                form.format = all[if forward {
+                self.format = all[if forward {
                     (i + 1) % n
                 } else {
                     (i + n - 1) % n
                 }];
-                form.path = form.format.with_extension(&form.path);
-                form.cursor = None;
+                self.path = self.format.with_extension(&self.path);
+                self.cursor = None;
             }
-            2 => form.with_rtp = !form.with_rtp,
-            _ => {}
-        };
-        form.message = None;
-        match key {
-            SearchKey::Cancel => {
-                self.save = None;
-                self.stack.pop();
-            }
-            SearchKey::Tab | SearchKey::Down => form.focus = (form.focus + 1) % fields,
-            SearchKey::Up => form.focus = (form.focus + fields - 1) % fields,
-            SearchKey::Left | SearchKey::Right | SearchKey::Home | SearchKey::End
-                if form.focus == 3 =>
-            {
-                let len = form.path.chars().count();
-                let pos = form.cursor.unwrap_or(len);
-                form.cursor = match key {
-                    SearchKey::Left => Some(pos.saturating_sub(1)),
-                    SearchKey::Right if pos + 1 < len => Some(pos + 1),
-                    SearchKey::Home => Some(0),
-                    _ => None,
-                };
-            }
-            SearchKey::Left => step(form, false, model),
-            SearchKey::Right => step(form, true, model),
-            SearchKey::Char(' ') if form.focus < 3 => step(form, true, model),
-            SearchKey::Char(_)
-            | SearchKey::Backspace
-            | SearchKey::ClearLine
-            | SearchKey::DeleteWord
-                if form.focus == 3 =>
-            {
-                edit_path(form, key);
-                form.overwrite = false;
-                form.named = true;
-                if let Some(f) = Format::from_path(Path::new(&form.path)) {
-                    form.format = f;
-                }
-            }
-            SearchKey::Enter => self.start_save(model),
+            2 => self.with_rtp = !self.with_rtp,
             _ => {}
         }
     }
 
-    /// Enter: saves, or asks first when the file exists.
-    fn start_save(&mut self, model: &Model) {
-        let Some(form) = self.save.as_mut() else {
-            return;
-        };
-        let mut path = expand_home(form.path.trim());
-        if form.path.trim().is_empty() || path.is_dir() {
+    /// Enter: saves a text format, or asks first when the file exists; pcap
+    /// and pcapng wait for [`SaveDialog::start_pending`].
+    fn start(&mut self, model: &Model) -> SaveStep {
+        let mut path = expand_home(self.path.trim());
+        if self.path.trim().is_empty() || path.is_dir() {
             path = path.join(export::default_name(
-                &dialogs_of(model, form.dialogs()),
-                form.format,
+                &dialogs_of(model, self.dialogs()),
+                self.format,
             ));
-            form.path = path.display().to_string();
-            form.cursor = None;
+            self.path = path.display().to_string();
+            self.cursor = None;
         }
-        if path.exists() && !form.overwrite {
-            form.message = Some(format!(
+        if path.exists() && !self.overwrite {
+            self.message = Some(format!(
                 "{} exists: Enter replaces it, or edit the name",
                 path.display()
             ));
-            form.overwrite = true;
-            form.focus = 3;
-            return;
+            self.overwrite = true;
+            self.focus = 3;
+            return SaveStep::Editing;
         }
-        let overwrite = form.overwrite;
-        let (format, with_rtp) = (form.format, form.with_rtp);
+        let overwrite = self.overwrite;
+        let (format, with_rtp) = (self.format, self.with_rtp);
         if !format.holds_frames() {
-            let dialogs = dialogs_of(model, form.dialogs());
+            let dialogs = dialogs_of(model, self.dialogs());
             match export::export(model, &dialogs, format, with_rtp, &path, overwrite, |_| {}) {
-                Ok(w) => self.saved(&w),
-                Err(e) => form.message = Some(explain(&e)),
+                Ok(w) => return SaveStep::Saved(w),
+                Err(e) => self.message = Some(explain(&e)),
             }
-            return;
+            return SaveStep::Editing;
         }
         // Collecting the frames of many calls takes a moment: say so first;
         // the loop starts the job once this is on screen.
-        form.message = Some(format!(
+        self.message = Some(format!(
             "collecting the frames of {} call{}…",
-            form.dialogs().len(),
-            if form.dialogs().len() == 1 { "" } else { "s" }
+            self.dialogs().len(),
+            if self.dialogs().len() == 1 { "" } else { "s" }
         ));
-        form.pending = Some((path, overwrite));
+        self.pending = Some((path, overwrite));
+        SaveStep::Editing
     }
 
-    /// Starts a save that Enter asked for (see `start_save`); true if it did.
-    pub fn start_pending_save(&mut self, model: &Model) -> bool {
-        let Some(form) = self.save.as_mut() else {
+    /// Starts a save that Enter asked for (see `start`) into `saving`;
+    /// true if one was pending.
+    pub fn start_pending(&mut self, model: &Model, saving: &mut Option<Saving>) -> bool {
+        let Some((path, overwrite)) = self.pending.take() else {
             return false;
         };
-        let Some((path, overwrite)) = form.pending.take() else {
-            return false;
-        };
-        form.message = None;
-        let dialogs = dialogs_of(model, form.dialogs());
-        let with_rtp = form.with_rtp;
-        let cf = if form.format == Format::Pcapng {
+        self.message = None;
+        let dialogs = dialogs_of(model, self.dialogs());
+        let with_rtp = self.with_rtp;
+        let cf = if self.format == Format::Pcapng {
             export::CaptureFormat::Pcapng
         } else {
             export::CaptureFormat::Pcap
@@ -312,7 +303,7 @@ impl AppState {
                     });
                 match spawned {
                     Ok(handle) => {
-                        self.saving = Some(Saving {
+                        *saving = Some(Saving {
                             done,
                             total,
                             path,
@@ -320,83 +311,47 @@ impl AppState {
                             handle,
                         });
                     }
-                    Err(e) => form.message = Some(format!("could not start saving: {e}")),
+                    Err(e) => self.message = Some(format!("could not start saving: {e}")),
                 }
             }
             Err(ExportError::Write(WriteError::MixedLinkTypes(types))) => {
                 // pcap cannot hold them: offer pcapng, one Enter away.
-                form.format = Format::Pcapng;
-                form.path = Format::Pcapng.with_extension(&form.path);
-                form.cursor = None;
-                form.overwrite = false;
-                form.message = Some(format!(
+                self.format = Format::Pcapng;
+                self.path = Format::Pcapng.with_extension(&self.path);
+                self.cursor = None;
+                self.overwrite = false;
+                self.message = Some(format!(
                     "pcap holds one link type and these calls have {}: switched to pcapng, Enter saves",
                     types.len()
                 ));
             }
-            Err(e) => form.message = Some(explain(&e)),
+            Err(e) => self.message = Some(explain(&e)),
         }
         true
     }
 
-    fn saved(&mut self, w: &export::Written) {
-        tracing::info!("{w}");
-        if let Some(form) = &self.save {
-            self.last_save = Some(LastSave {
-                dir: w.path.parent().map(Path::to_path_buf).unwrap_or_default(),
-                format: form.format,
-                with_rtp: form.with_rtp,
-            });
-        }
-        self.status = Some(w.to_string());
-        self.save = None;
-        if self.screen() == Screen::Save {
-            self.stack.pop();
+    /// Where and how this dialog saved `w`: the next one starts from there.
+    #[must_use]
+    pub fn last_save(&self, w: &export::Written) -> LastSave {
+        LastSave {
+            dir: w.path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            format: self.format,
+            with_rtp: self.with_rtp,
         }
     }
+}
 
-    /// The last save's directory (else the current one) and a name from the calls.
-    fn default_path(&self, model: &Model, ids: &[DialogId], format: Format) -> String {
-        let name = export::default_name(&dialogs_of(model, ids), format);
-        match &self.last_save {
-            Some(l) if !l.dir.as_os_str().is_empty() => l.dir.join(name).display().to_string(),
-            _ => name,
-        }
-    }
-
-    /// Checks on a running save; true when it ended (the screen changes).
-    pub fn poll_save(&mut self) -> bool {
-        if !self.saving.as_ref().is_some_and(|s| s.handle.is_finished()) {
-            return false;
-        }
-        let Some(s) = self.saving.take() else {
-            return false;
-        };
-        match s.handle.join() {
-            Ok(Ok(w)) => self.saved(&w),
-            Ok(Err(e)) => {
-                if let Some(form) = self.save.as_mut() {
-                    form.message = Some(explain(&e));
-                }
-            }
-            Err(_) => {
-                if let Some(form) = self.save.as_mut() {
-                    form.message =
-                        Some(format!("saving {} failed (see the log)", s.path.display()));
-                }
-            }
-        }
-        true
-    }
-
-    /// Starts a pending save and waits for it (tests, and quitting).
-    pub fn wait_save(&mut self, model: &Model) {
-        self.start_pending_save(model);
-        while self.saving.is_some() {
-            if !self.poll_save() {
-                std::thread::sleep(std::time::Duration::from_millis(5));
-            }
-        }
+/// The last save's directory (else the current one) and a name from the calls.
+fn default_path(
+    last: Option<&LastSave>,
+    model: &Model,
+    ids: &[DialogId],
+    format: Format,
+) -> String {
+    let name = export::default_name(&dialogs_of(model, ids), format);
+    match last {
+        Some(l) if !l.dir.as_os_str().is_empty() => l.dir.join(name).display().to_string(),
+        _ => name,
     }
 }
 
@@ -415,22 +370,22 @@ fn explain(e: &ExportError) -> String {
 }
 
 /// An edit of the path field at its cursor (`None`: the end).
-fn edit_path(form: &mut SaveForm, key: SearchKey) {
+fn edit_path(form: &mut SaveDialog, key: TextKey) {
     let chars: Vec<char> = form.path.chars().collect();
     let pos = form.cursor.unwrap_or(chars.len()).min(chars.len());
     let (before, after) = chars.split_at(pos);
     let mut before: Vec<char> = before.to_vec();
     match key {
-        SearchKey::Char(c) => before.push(c),
-        SearchKey::Backspace => {
+        TextKey::Char(c) => before.push(c),
+        TextKey::Backspace => {
             before.pop();
         }
-        SearchKey::ClearLine => {
+        TextKey::ClearLine => {
             form.path.clear();
             form.cursor = None;
             return;
         }
-        SearchKey::DeleteWord => {
+        TextKey::DeleteWord => {
             // Back to the previous `/` (or the start): a path component.
             while before.last() == Some(&'/') {
                 before.pop();

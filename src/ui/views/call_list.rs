@@ -28,15 +28,42 @@ use crate::ui::{escape, theme};
 const TOP: u16 = 4;
 
 pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
-    let s = model.stats();
-    let rows = app.rows();
-    // Title.
+    draw_title(buf, area, app);
+    draw_counts(buf, area, app, model);
+    draw_filter_line(buf, area, app);
+    let layout = draw_column_titles(buf, area, app);
+    draw_rows(buf, area, app, model, &layout);
+    footer(
+        buf,
+        area,
+        app,
+        &[
+            (Action::Help, "help"),
+            (Action::Open, "flow"),
+            (Action::Select, "select"),
+            (Action::Search, "filter"),
+            (Action::FilterForm, "form"),
+            (Action::SortNext, "sort"),
+            (Action::Columns, "columns"),
+            (Action::Save, "save"),
+            (Action::Pause, "pause"),
+            (Action::Back, "quit"),
+        ],
+    );
+}
+
+/// The title, and the paused and autoscroll flags at the right.
+fn draw_title(buf: &mut Buffer, area: Rect, app: &AppState) {
     let title = format!(" sipscope  {}", escape::text(&app.source));
     title_bar(buf, area, &title);
     let flags = format!(
         "{}{} ",
         if app.paused { "[PAUSED] " } else { "" },
-        if app.autoscroll { "[autoscroll]" } else { "" }
+        if app.call_list.autoscroll {
+            "[autoscroll]"
+        } else {
+            ""
+        }
     );
     let fx = area
         .right()
@@ -50,13 +77,16 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         area.width,
         theme::header(),
     );
+}
 
-    // Counts: the user always knows whether the picture is complete.
+/// Counts: the user always knows whether the picture is complete.
+fn draw_counts(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
+    let s = model.stats();
     let lost = s.dropped_kernel + s.dropped_channel + s.evicted_calls;
     let mut counts = format!(
         "Dialogs {} (shown {})  SIP {}{}   lost: kernel {}  channel {}  evicted {}  malformed {}",
         model.len(),
-        rows.len(),
+        app.rows().len(),
         s.sip_messages,
         if app.live {
             format!("  {:.1}/s", app.rate)
@@ -77,26 +107,29 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         theme::title()
     };
     put(buf, area, area.x, area.y + 1, &counts, area.width, style);
+}
 
-    // Filter and sort line.
+/// The filter and sort line.
+fn draw_filter_line(buf: &mut Buffer, area: Rect, app: &AppState) {
+    let list = &app.call_list;
     let mut line = String::new();
     if let Some(input) = &app.search_input {
         let _ = write!(line, "filter: {}_", escape::text(&input.text));
-    } else if !app.filter_text.is_empty() {
-        let _ = write!(line, "filter: {}   ", escape::text(&app.filter_text));
+    } else if !app.filter.text().is_empty() {
+        let _ = write!(line, "filter: {}   ", escape::text(app.filter.text()));
     }
     if app.search_input.is_none() {
-        if app.form_active() {
+        if app.filter.form_active() {
             line.push_str("form filter on (F7)   ");
         }
-        if app.only_calls {
+        if list.only_calls {
             line.push_str("only calls   ");
         }
         let _ = write!(
             line,
             "sort: {} {}",
-            app.sort.title(),
-            if app.ascending { "▲" } else { "▼" }
+            list.sort.title(),
+            if list.ascending { "▲" } else { "▼" }
         );
         if !app.selected.is_empty() {
             let _ = write!(line, "   selected: {}", app.selected.len());
@@ -111,8 +144,10 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         area.width,
         theme::dim(),
     );
+}
 
-    // Column titles, in widths that fit the terminal.
+/// Column titles, in widths that fit the terminal; returns those widths.
+fn draw_column_titles(buf: &mut Buffer, area: Rect, app: &AppState) -> Vec<(Column, u16)> {
     let (layout, hidden) = fit_columns(&app.columns, area.width.saturating_sub(2));
     let mut x = area.x + 2;
     for (c, w) in &layout {
@@ -134,22 +169,40 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
             .saturating_sub(u16::try_from(more.chars().count()).unwrap_or(0));
         put(buf, area, mx, area.y + 3, &more, 4, theme::dim());
     }
+    layout
+}
 
-    // Rows: only the visible ones.
+/// Rows: only the visible ones, the cursor kept in sight; records where
+/// they went for the mouse.
+fn draw_rows(
+    buf: &mut Buffer,
+    area: Rect,
+    app: &AppState,
+    model: &Model,
+    layout: &[(Column, u16)],
+) {
+    let list = &app.call_list;
+    let rows = list.rows();
     let visible = usize::from(area.height.saturating_sub(TOP + 1));
-    let mut offset = app.offset.get();
-    if app.cursor < offset {
-        offset = app.cursor;
-    } else if visible > 0 && app.cursor >= offset + visible {
-        offset = app.cursor + 1 - visible;
+    let mut offset = list.drawn.first();
+    if list.cursor < offset {
+        offset = list.cursor;
+    } else if visible > 0 && list.cursor >= offset + visible {
+        offset = list.cursor + 1 - visible;
     }
     offset = offset.min(rows.len().saturating_sub(visible.max(1)));
-    app.offset.set(offset);
+    let rows_area = Rect::new(
+        area.x,
+        area.y.saturating_add(TOP),
+        area.width,
+        u16::try_from(visible).unwrap_or(u16::MAX),
+    );
+    list.drawn.record(rows_area, offset);
     let now = app.now(model);
     for (i, id) in rows.iter().enumerate().skip(offset).take(visible) {
         let Some(d) = model.dialog(*id) else { continue };
         let y = area.y + TOP + u16::try_from(i - offset).unwrap_or(0);
-        let is_cursor = i == app.cursor;
+        let is_cursor = i == list.cursor;
         let is_selected = app.selected.contains(id);
         let base = if is_selected {
             theme::selected()
@@ -162,23 +215,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
             _ => " ",
         };
         put(buf, area, area.x, y, mark, 2, base);
-        let mut x = area.x + 2;
-        for (c, w) in &layout {
-            let text = cell(*c, d, now);
-            let style = if *c == Column::State {
-                theme::state(d.state_at(now))
-            } else {
-                base
-            };
-            // A cut value ends in '…' so it is not taken for the whole.
-            if text.chars().count() > usize::from(*w) && *w > 1 {
-                let cut: String = text.chars().take(usize::from(*w) - 1).collect();
-                put(buf, area, x, y, &format!("{cut}…"), *w, style);
-            } else {
-                put(buf, area, x, y, &text, *w, style);
-            }
-            x = x.saturating_add(w + 1);
-        }
+        draw_cells(buf, area, y, layout, d, now, base);
         if is_cursor {
             fill_row(buf, area, y, theme::cursor());
         }
@@ -186,7 +223,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
     if rows.is_empty() && area.height > TOP + 1 {
         let msg = if !model.is_empty() {
             "no dialog matches the filter"
-        } else if s.sip_messages > 0 {
+        } else if model.stats().sip_messages > 0 {
             "cleared: new dialogs will show here"
         } else {
             "no SIP dialogs yet"
@@ -201,23 +238,35 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
             theme::dim(),
         );
     }
-    footer(
-        buf,
-        area,
-        app,
-        &[
-            (Action::Help, "help"),
-            (Action::Open, "flow"),
-            (Action::Select, "select"),
-            (Action::Search, "filter"),
-            (Action::FilterForm, "form"),
-            (Action::SortNext, "sort"),
-            (Action::Columns, "columns"),
-            (Action::Save, "save"),
-            (Action::Pause, "pause"),
-            (Action::Back, "quit"),
-        ],
-    );
+}
+
+/// One row's cells on line `y`.
+fn draw_cells(
+    buf: &mut Buffer,
+    area: Rect,
+    y: u16,
+    layout: &[(Column, u16)],
+    d: &Dialog,
+    now: i64,
+    base: ratatui::style::Style,
+) {
+    let mut x = area.x + 2;
+    for (c, w) in layout {
+        let text = cell(*c, d, now);
+        let style = if *c == Column::State {
+            theme::state(d.state_at(now))
+        } else {
+            base
+        };
+        // A cut value ends in '…' so it is not taken for the whole.
+        if text.chars().count() > usize::from(*w) && *w > 1 {
+            let cut: String = text.chars().take(usize::from(*w) - 1).collect();
+            put(buf, area, x, y, &format!("{cut}…"), *w, style);
+        } else {
+            put(buf, area, x, y, &text, *w, style);
+        }
+        x = x.saturating_add(w + 1);
+    }
 }
 
 /// Columns that give up width first, down to `MIN_FLEX`.
@@ -294,13 +343,6 @@ pub fn fit_columns(cols: &[Column], avail: u16) -> (Vec<(Column, u16)>, usize) {
     (shown, hidden)
 }
 
-fn first_request(d: &Dialog) -> Option<&Message> {
-    d.messages
-        .iter()
-        .find(|m| m.method().is_some())
-        .or(d.messages.first())
-}
-
 /// `alice@example.com` from a From/To header value.
 fn short_uri(header: &str) -> String {
     let uri = uri_of(header);
@@ -315,7 +357,7 @@ fn short_uri(header: &str) -> String {
 /// The text of one cell.
 #[must_use]
 pub fn cell(c: Column, d: &Dialog, now: i64) -> String {
-    let first = first_request(d);
+    let first = d.first_request();
     match c {
         Column::Index => (d.id.0 + 1).to_string(),
         Column::Start => clock(d.first_ts()),

@@ -7,8 +7,10 @@ use ratatui::style::Style;
 use super::put;
 use crate::config::Column;
 use crate::keymap::Action;
-use crate::ui::app::{AppState, FORM_FIELDS};
-use crate::ui::save::SAVE_FIELDS;
+use crate::ui::app::AppState;
+use crate::ui::filter::FormField;
+use crate::ui::save::{SAVE_FIELDS, SaveDialog};
+use crate::ui::screens::columns::picker_rows;
 use crate::ui::{escape, theme};
 
 fn boxed(buf: &mut Buffer, area: Rect, w: u16, h: u16, title: &str) -> Rect {
@@ -41,7 +43,7 @@ fn boxed(buf: &mut Buffer, area: Rect, w: u16, h: u16, title: &str) -> Rect {
 }
 
 pub fn draw_filter(buf: &mut Buffer, area: Rect, app: &AppState) {
-    let h = u16::try_from(FORM_FIELDS.len()).unwrap_or(7) + 4;
+    let h = u16::try_from(FormField::ALL.len()).unwrap_or(7) + 4;
     let r = boxed(
         buf,
         area,
@@ -49,15 +51,16 @@ pub fn draw_filter(buf: &mut Buffer, area: Rect, app: &AppState) {
         h,
         "Filter   Tab next field   Enter apply   Esc cancel",
     );
-    for (i, (label, value)) in FORM_FIELDS.iter().zip(app.form.fields.iter()).enumerate() {
+    for (i, field) in FormField::ALL.into_iter().enumerate() {
         let y = r.y + 2 + u16::try_from(i).unwrap_or(0);
-        let focus = i == app.form.focus;
+        let focus = field == app.form.focus;
+        let value = app.form.value(field);
         put(
             buf,
             r,
             r.x + 1,
             y,
-            label,
+            field.label(),
             32,
             if focus { theme::title() } else { Style::new() },
         );
@@ -92,9 +95,7 @@ pub fn draw_save(buf: &mut Buffer, area: Rect, app: &AppState) {
     let what = form
         .choices
         .get(form.what)
-        .map_or_else(String::new, |(w, ids)| {
-            crate::ui::save::SaveForm::label(*w, ids.len())
-        });
+        .map_or_else(String::new, |(w, ids)| SaveDialog::label(*w, ids.len()));
     let rtp = if !form.format.holds_frames() {
         "(pcap and pcapng only)".to_owned()
     } else if form.with_rtp {
@@ -222,11 +223,11 @@ pub fn draw_columns(buf: &mut Buffer, area: Rect, app: &AppState) {
         app.keymap.hint(Action::Back)
     );
     let r = boxed(buf, area, 60, h, &hint);
-    for (i, c) in app.picker_rows().iter().enumerate() {
+    for (i, c) in picker_rows(&app.columns).iter().enumerate() {
         let y = r.y + 2 + u16::try_from(i).unwrap_or(0);
         let pos = app.columns.iter().position(|x| x == c);
         let mark = pos.map_or("[ ]   ".to_owned(), |p| format!("[x] {:<2}", p + 1));
-        let style = if i == app.column_cursor {
+        let style = if i == app.column_picker.cursor {
             theme::cursor()
         } else {
             Style::new()

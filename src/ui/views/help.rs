@@ -31,7 +31,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState) {
     title_bar(buf, area, " sipscope help   (any key closes)");
     for (i, line) in lines(app)
         .iter()
-        .skip(usize::from(app.help_scroll))
+        .skip(usize::from(app.help.scroll))
         .enumerate()
     {
         let Ok(dy) = u16::try_from(i + 1) else { break };

@@ -19,7 +19,8 @@ use crate::keymap::Action;
 use crate::model::flow::{Arrow, Column, Flow};
 use crate::model::media::RtpStream;
 use crate::model::{Dialog, DialogId, Kind, Message, Model};
-use crate::ui::app::{AppState, ColourMode, LadderState, TimeMode};
+use crate::ui::app::AppState;
+use crate::ui::screens::{ColourMode, LadderState, TimeMode};
 use crate::ui::{escape, theme};
 
 /// Rows above the arrows: title and endpoint names.
@@ -216,15 +217,23 @@ fn draw_columns(
 }
 
 /// The first arrow drawn: the last one drawn, moved just enough to keep
-/// the cursor in view (remembered for the next draw).
-fn scroll_offset(l: &LadderState, visible: usize) -> usize {
-    let mut offset = l.offset.get();
+/// the cursor in view (recorded with the rows' place, for the next draw and
+/// the mouse).
+fn scroll_offset(l: &LadderState, ladder: Rect, visible: usize) -> usize {
+    let mut offset = l.drawn.first();
     if l.cursor < offset {
         offset = l.cursor;
     } else if visible > 0 && l.cursor >= offset + visible {
         offset = l.cursor + 1 - visible;
     }
-    l.offset.set(offset);
+    l.drawn.record(
+        Rect {
+            y: ladder.y + TOP,
+            height: ladder.height.saturating_sub(TOP),
+            ..ladder
+        },
+        offset,
+    );
     offset
 }
 
@@ -392,7 +401,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
 
     // Arrows in view.
     let visible = usize::from(ladder.height.saturating_sub(TOP));
-    let rows = (scroll_offset(l, visible), visible);
+    let rows = (scroll_offset(l, ladder, visible), visible);
     draw_arrows(buf, area, ladder, l, model, &flow, &legs, &xs, rows);
     if lanes_w > 0 {
         let lx = ladder.right().saturating_sub(lanes_w) + 1;

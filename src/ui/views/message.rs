@@ -242,7 +242,7 @@ pub fn draw_full(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         area.width,
         area.height.saturating_sub(3),
     );
-    draw_lines(buf, body, &raw, &app.message_scroll);
+    draw_lines(buf, body, &raw, &app.message.scroll);
     footer(
         buf,
         area,

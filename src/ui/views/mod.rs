@@ -1,5 +1,7 @@
 //! The views. Each reads the model and the app state and draws into a
-//! buffer; none keeps state of its own or knows a key code.
+//! buffer; none keeps state of its own or knows a key code. A list view
+//! records where it drew its rows in its screen's state (`DrawnRows`), so a
+//! click finds the row under it.
 
 pub mod call_list;
 pub mod forms;
@@ -15,7 +17,8 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 
-use super::app::{AppState, Screen};
+use super::app::AppState;
+use super::screens::Screen;
 use super::theme;
 use crate::model::Model;
 

@@ -270,7 +270,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
     let table_rows = u16::try_from(streams.len())
         .unwrap_or(u16::MAX)
         .min(area.height / 2);
-    let cursor = app.stream_cursor.min(streams.len().saturating_sub(1));
+    let cursor = app.streams.cursor.min(streams.len().saturating_sub(1));
     draw_table(buf, area, &streams, cursor, table_rows);
     if let Some(s) = streams.get(cursor) {
         draw_rtcp(buf, area, area.y + 2 + table_rows, s);

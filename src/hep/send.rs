@@ -1,0 +1,377 @@
+//! `-H URL`: every SIP message as HEP v3 to a collector (HOMER's
+//! heplify-server, sngrep `-L`, another sipscope `-L`).
+//!
+//! The sink encodes on the loop that feeds the model and hands the packet
+//! to a thread of its own over a bounded queue, so the capture never waits
+//! on the network: live, a full queue drops the packet and counts it. From a
+//! file (`-r`, replaying a capture into HOMER) nothing needs dropping, so the
+//! queue waits instead. UDP sends datagrams; TCP connects, and reconnects
+//! with a backoff when the collector goes away (packets meanwhile are
+//! dropped and counted).
+
+use std::io::Write;
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs, UdpSocket};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::{HepMeta, PROTO_TCP, PROTO_UDP, encode, payload_type};
+use crate::decode::{Frames, Transport};
+use crate::model::Model;
+use crate::rtp::MediaBody;
+use crate::sink::{Sink, SinkSummary};
+use crate::sip::SipMessage;
+
+/// Packets waiting for the network at most.
+const QUEUE: usize = 16_384;
+/// The longest wait between two attempts to reach a TCP collector.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// A TCP write that takes longer gives up (the collector is stuck).
+const WRITE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How packets reach the collector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Carrier {
+    Udp,
+    Tcp,
+}
+
+/// Where to send: `udp:HOST:PORT` or `tcp:HOST:PORT` (an IPv6 host in
+/// brackets), resolved once, at start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub carrier: Carrier,
+    pub addr: SocketAddr,
+    /// As the user wrote it, for messages.
+    pub url: String,
+}
+
+impl Target {
+    /// Parses and resolves a URL.
+    ///
+    /// # Errors
+    /// A message in words: the scheme, the port, or a name that does not
+    /// resolve.
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let (scheme, rest) = url
+            .split_once(':')
+            .ok_or_else(|| format!("{url}: write udp:HOST:PORT or tcp:HOST:PORT"))?;
+        let carrier = match scheme.to_ascii_lowercase().as_str() {
+            "udp" => Carrier::Udp,
+            "tcp" => Carrier::Tcp,
+            "tls" => {
+                return Err(format!(
+                    "{url}: HEP over TLS is not supported yet: use tcp: through a TLS tunnel (stunnel), or udp:"
+                ));
+            }
+            _ => return Err(format!("{url}: the scheme is udp: or tcp:")),
+        };
+        let (host, port) = rest
+            .rsplit_once(':')
+            .ok_or_else(|| format!("{url}: no port (udp:HOST:PORT)"))?;
+        let port: u16 = port
+            .parse()
+            .map_err(|_| format!("{url}: '{port}' is not a port"))?;
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        if host.is_empty() {
+            return Err(format!("{url}: no host"));
+        }
+        let addr = (host, port)
+            .to_socket_addrs()
+            .map_err(|e| format!("{url}: '{host}' does not resolve: {e}"))?
+            .next()
+            .ok_or_else(|| format!("{url}: '{host}' has no address"))?;
+        Ok(Self {
+            carrier,
+            addr,
+            url: url.to_owned(),
+        })
+    }
+}
+
+/// What `-H` was given.
+#[derive(Debug, Clone)]
+pub struct HepOptions {
+    pub target: Target,
+    /// `--hep-id`: the capture agent id (chunk 12).
+    pub agent_id: Option<u32>,
+    /// `--hep-password` (chunk 14).
+    pub password: Option<String>,
+    /// Reading files: wait for the network instead of dropping.
+    pub lossless: bool,
+}
+
+/// What the sender did, shared with its thread.
+#[derive(Debug, Default)]
+pub struct HepCounters {
+    pub sent: AtomicU64,
+    /// Live: the queue was full (the collector or the network is slow).
+    pub dropped_queue: AtomicU64,
+    /// The collector could not be reached, or the send failed.
+    pub dropped_unsent: AtomicU64,
+    /// Messages too large for one HEP packet (65,535 bytes).
+    pub too_long: AtomicU64,
+}
+
+impl HepCounters {
+    /// Packets lost on the way to the collector, for every reason.
+    #[must_use]
+    pub fn dropped(&self) -> u64 {
+        self.dropped_queue.load(Ordering::Relaxed)
+            + self.dropped_unsent.load(Ordering::Relaxed)
+            + self.too_long.load(Ordering::Relaxed)
+    }
+}
+
+/// The HEP sink.
+pub struct HepSender {
+    options: HepOptions,
+    queue: Option<SyncSender<Vec<u8>>>,
+    thread: Option<JoinHandle<()>>,
+    counters: Arc<HepCounters>,
+}
+
+impl std::fmt::Debug for HepSender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HepSender")
+            .field("target", &self.options.target.url)
+            .field("counters", &self.counters)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HepSender {
+    /// Opens the socket (UDP) and starts the sending thread; TCP connects
+    /// there, so a collector that is not up yet delays nothing.
+    ///
+    /// # Errors
+    /// When no UDP socket can be had, or the thread cannot start.
+    pub fn start(options: HepOptions) -> std::io::Result<Self> {
+        let counters = Arc::new(HepCounters::default());
+        let (tx, rx) = std::sync::mpsc::sync_channel(QUEUE);
+        let link = match options.target.carrier {
+            Carrier::Udp => {
+                let bind: SocketAddr = if options.target.addr.is_ipv4() {
+                    "0.0.0.0:0"
+                } else {
+                    "[::]:0"
+                }
+                .parse()
+                .map_err(std::io::Error::other)?;
+                Link::Udp(UdpSocket::bind(bind)?)
+            }
+            Carrier::Tcp => Link::Tcp {
+                stream: None,
+                next_try: Instant::now(),
+                backoff: Duration::from_millis(100),
+            },
+        };
+        let (to, shared) = (options.target.addr, Arc::clone(&counters));
+        let thread = std::thread::Builder::new()
+            .name("hep-send".into())
+            .spawn(move || send_loop(&rx, link, to, &shared))?;
+        Ok(Self {
+            options,
+            queue: Some(tx),
+            thread: Some(thread),
+            counters,
+        })
+    }
+
+    /// What was sent and dropped so far.
+    #[must_use]
+    pub fn counters(&self) -> &HepCounters {
+        &self.counters
+    }
+
+    fn enqueue(&self, packet: Vec<u8>) {
+        let Some(q) = &self.queue else { return };
+        if self.options.lossless {
+            if q.send(packet).is_err() {
+                self.counters.dropped_unsent.fetch_add(1, Ordering::Relaxed);
+            }
+            return;
+        }
+        match q.try_send(packet) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => {
+                self.counters.dropped_queue.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(TrySendError::Disconnected(_)) => {
+                self.counters.dropped_unsent.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+impl Sink for HepSender {
+    fn sip(&mut self, _model: &Model, msg: &SipMessage, _frames: &Frames) {
+        let meta = HepMeta {
+            ts_ns: msg.ts_ns,
+            src: msg.src,
+            dst: msg.dst,
+            ip_proto: match msg.transport {
+                Transport::Udp => PROTO_UDP,
+                Transport::Tcp | Transport::Ws => PROTO_TCP,
+            },
+            payload_type: payload_type::SIP,
+            agent_id: self.options.agent_id,
+            password: self.options.password.as_deref(),
+            correlation_id: None,
+        };
+        let mut packet = Vec::with_capacity(msg.raw.len() + 128);
+        if encode(&meta, &msg.raw, &mut packet).is_err() {
+            self.counters.too_long.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        self.enqueue(packet);
+    }
+
+    fn media(&mut self, _model: &Model, _body: &MediaBody, _frames: &Frames) {}
+
+    fn tick(&mut self) -> Option<String> {
+        None
+    }
+
+    fn finish(&mut self) -> SinkSummary {
+        // Closing the queue lets the thread send what is left, then stop.
+        self.queue = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        let c = &self.counters;
+        let sent = c.sent.load(Ordering::Relaxed);
+        let mut line = format!(
+            "HEP: sent {sent} SIP message{} to {}",
+            if sent == 1 { "" } else { "s" },
+            self.options.target.url
+        );
+        let (queue, unsent, long) = (
+            c.dropped_queue.load(Ordering::Relaxed),
+            c.dropped_unsent.load(Ordering::Relaxed),
+            c.too_long.load(Ordering::Relaxed),
+        );
+        let mut lost = Vec::new();
+        if queue > 0 {
+            lost.push(format!("{queue} with the queue full"));
+        }
+        if unsent > 0 {
+            lost.push(format!("{unsent} the collector did not take"));
+        }
+        if long > 0 {
+            lost.push(format!("{long} too large for HEP"));
+        }
+        if !lost.is_empty() {
+            line.push_str("; dropped ");
+            line.push_str(&lost.join(", "));
+        }
+        SinkSummary {
+            lines: vec![line],
+            failed: false,
+        }
+    }
+}
+
+/// The sending thread's end of the network.
+enum Link {
+    Udp(UdpSocket),
+    Tcp {
+        stream: Option<TcpStream>,
+        next_try: Instant,
+        backoff: Duration,
+    },
+}
+
+fn send_loop(rx: &Receiver<Vec<u8>>, mut link: Link, to: SocketAddr, counters: &HepCounters) {
+    while let Ok(packet) = rx.recv() {
+        let ok = match &mut link {
+            Link::Udp(sock) => sock.send_to(&packet, to).is_ok(),
+            Link::Tcp {
+                stream,
+                next_try,
+                backoff,
+            } => {
+                if stream.is_none() && Instant::now() >= *next_try {
+                    match TcpStream::connect_timeout(&to, WRITE_TIMEOUT) {
+                        Ok(s) => {
+                            let _ = s.set_write_timeout(Some(WRITE_TIMEOUT));
+                            let _ = s.set_nodelay(true);
+                            tracing::info!("HEP: connected to {to}");
+                            *stream = Some(s);
+                            *backoff = Duration::from_millis(100);
+                        }
+                        Err(e) => {
+                            tracing::warn!("HEP: cannot reach {to}: {e}");
+                            *next_try = Instant::now() + *backoff;
+                            *backoff = (*backoff * 2).min(MAX_BACKOFF);
+                        }
+                    }
+                }
+                match stream {
+                    Some(s) => {
+                        let written = s.write_all(&packet).is_ok();
+                        if !written {
+                            tracing::warn!("HEP: the connection to {to} broke; reconnecting");
+                            *stream = None;
+                            *next_try = Instant::now();
+                        }
+                        written
+                    }
+                    None => false,
+                }
+            }
+        };
+        let counter = if ok {
+            &counters.sent
+        } else {
+            &counters.dropped_unsent
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_say_what_is_wrong() {
+        let t = Target::parse("udp:127.0.0.1:9060").unwrap();
+        assert_eq!(
+            (t.carrier, t.addr),
+            (Carrier::Udp, "127.0.0.1:9060".parse().unwrap())
+        );
+        let t = Target::parse("tcp:[::1]:9061").unwrap();
+        assert_eq!(
+            (t.carrier, t.addr),
+            (Carrier::Tcp, "[::1]:9061".parse().unwrap())
+        );
+        assert!(
+            Target::parse("127.0.0.1:9060")
+                .unwrap_err()
+                .contains("scheme")
+        );
+        assert!(
+            Target::parse("udp:127.0.0.1")
+                .unwrap_err()
+                .contains("no port")
+        );
+        assert!(
+            Target::parse("udp:127.0.0.1:x")
+                .unwrap_err()
+                .contains("not a port")
+        );
+        assert!(
+            Target::parse("tls:127.0.0.1:9060")
+                .unwrap_err()
+                .contains("TLS")
+        );
+        assert!(
+            Target::parse("udp:no-such-host.invalid:9060")
+                .unwrap_err()
+                .contains("does not resolve")
+        );
+    }
+}

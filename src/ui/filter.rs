@@ -1,0 +1,260 @@
+//! Which dialogs the call list shows: the display filter (a regex over each
+//! row's text) and the filter form (F7), field by field. Every filter regex
+//! compiles by one rule, `model::dialog::row_filter` (shared with `--filter`).
+
+use regex::Regex;
+
+use crate::model::dialog::row_filter;
+use crate::model::{Dialog, Message, Model};
+
+/// The filter form's fields, in the order it shows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormField {
+    Methods,
+    From,
+    To,
+    Source,
+    Destination,
+    Payload,
+    State,
+}
+
+impl FormField {
+    pub const ALL: [Self; 7] = [
+        Self::Methods,
+        Self::From,
+        Self::To,
+        Self::Source,
+        Self::Destination,
+        Self::Payload,
+        Self::State,
+    ];
+
+    /// What the form shows beside the field.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Methods => "Methods (e.g. INVITE,REGISTER)",
+            Self::From => "From (regex)",
+            Self::To => "To (regex)",
+            Self::Source => "Source (regex)",
+            Self::Destination => "Destination (regex)",
+            Self::Payload => "Payload (regex)",
+            Self::State => "State (regex)",
+        }
+    }
+
+    /// The field's place in [`FormField::ALL`].
+    #[must_use]
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The field below (the last wraps to the first).
+    #[must_use]
+    pub fn next(self) -> Self {
+        Self::ALL[(self.index() + 1) % Self::ALL.len()]
+    }
+
+    /// The field above (the first wraps to the last).
+    #[must_use]
+    pub fn prev(self) -> Self {
+        Self::ALL[(self.index() + Self::ALL.len() - 1) % Self::ALL.len()]
+    }
+}
+
+/// The filter form, compiled: an empty field filters nothing.
+#[derive(Debug, Clone, Default)]
+pub struct CompiledForm {
+    /// The first request's method is one of these (any case).
+    pub methods: Vec<String>,
+    pub from: Option<Regex>,
+    pub to: Option<Regex>,
+    /// The first request's source address.
+    pub source: Option<Regex>,
+    /// The first request's destination address.
+    pub destination: Option<Regex>,
+    /// Any message's raw text.
+    pub payload: Option<Regex>,
+    /// The state's name.
+    pub state: Option<Regex>,
+}
+
+impl CompiledForm {
+    /// Compiles the form's texts; an error names the field.
+    ///
+    /// # Errors
+    /// The first field whose regex does not compile, with the reason.
+    pub fn compile<'a>(text: impl Fn(FormField) -> &'a str) -> Result<Self, String> {
+        let regex = |f: FormField| -> Result<Option<Regex>, String> {
+            let t = text(f);
+            if t.is_empty() {
+                return Ok(None);
+            }
+            row_filter(t)
+                .map(Some)
+                .map_err(|e| format!("{}: {e}", f.label()))
+        };
+        Ok(Self {
+            methods: text(FormField::Methods)
+                .split([',', ' '])
+                .filter(|m| !m.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            from: regex(FormField::From)?,
+            to: regex(FormField::To)?,
+            source: regex(FormField::Source)?,
+            destination: regex(FormField::Destination)?,
+            payload: regex(FormField::Payload)?,
+            state: regex(FormField::State)?,
+        })
+    }
+
+    /// Does any field filter?
+    #[must_use]
+    pub fn is_active(&self) -> bool {
+        !self.methods.is_empty()
+            || [
+                &self.from,
+                &self.to,
+                &self.source,
+                &self.destination,
+                &self.payload,
+                &self.state,
+            ]
+            .iter()
+            .any(|r| r.is_some())
+    }
+
+    /// Does the dialog pass every field? `now` dates its state.
+    #[must_use]
+    pub fn matches(&self, model: &Model, d: &Dialog, now: i64) -> bool {
+        let first = d.first_request();
+        if !self.methods.is_empty() {
+            let method = first.and_then(Message::method).map(|m| m.as_str());
+            if !method.is_some_and(|m| self.methods.iter().any(|x| x.eq_ignore_ascii_case(m))) {
+                return false;
+            }
+        }
+        // Each text is built only when its field is set.
+        let fails = |re: &Option<Regex>, text: &dyn Fn() -> String| {
+            re.as_ref().is_some_and(|re| !re.is_match(&text()))
+        };
+        if fails(&self.from, &|| d.from.clone())
+            || fails(&self.to, &|| d.to.clone())
+            || fails(&self.source, &|| {
+                first.map(|m| m.src.to_string()).unwrap_or_default()
+            })
+            || fails(&self.destination, &|| {
+                first.map(|m| m.dst.to_string()).unwrap_or_default()
+            })
+            || fails(&self.state, &|| d.state_at(now).name())
+        {
+            return false;
+        }
+        if let Some(re) = &self.payload {
+            return d.messages.iter().any(|m| {
+                model
+                    .raw(m)
+                    .is_ok_and(|raw| re.is_match(&String::from_utf8_lossy(&raw)))
+            });
+        }
+        true
+    }
+}
+
+/// The display filter (`/`) and the form (F7) together: what the call list
+/// applies to each dialog.
+#[derive(Debug, Clone, Default)]
+pub struct RowFilter {
+    /// The display filter, as typed.
+    text: String,
+    regex: Option<Regex>,
+    form: CompiledForm,
+}
+
+impl RowFilter {
+    /// The display filter, as typed (empty: none).
+    #[must_use]
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Sets the display filter; empty clears it. A bad regex changes nothing.
+    ///
+    /// # Errors
+    /// When the text does not compile.
+    pub fn set_text(&mut self, text: &str) -> Result<(), regex::Error> {
+        if text.is_empty() {
+            self.regex = None;
+            self.text.clear();
+        } else {
+            self.regex = Some(row_filter(text)?);
+            text.clone_into(&mut self.text);
+        }
+        Ok(())
+    }
+
+    /// Puts a compiled form in force.
+    pub fn set_form(&mut self, form: CompiledForm) {
+        self.form = form;
+    }
+
+    /// Is a filter from the form (F7) in force?
+    #[must_use]
+    pub fn form_active(&self) -> bool {
+        self.form.is_active()
+    }
+
+    /// Does the dialog pass the display filter and the form?
+    #[must_use]
+    pub fn matches(&self, model: &Model, d: &Dialog, now: i64) -> bool {
+        self.regex
+            .as_ref()
+            .is_none_or(|re| re.is_match(&d.filter_text(now)))
+            && self.form.matches(model, d, now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_fields_name_their_regex_errors() {
+        let texts = |f: FormField| match f {
+            FormField::Methods => "INVITE, bye",
+            FormField::To => "(",
+            _ => "",
+        };
+        let e = CompiledForm::compile(texts).unwrap_err();
+        assert!(e.starts_with("To (regex): "), "{e}");
+        let ok = CompiledForm::compile(|f| {
+            if f == FormField::Methods {
+                "INVITE,bye"
+            } else {
+                ""
+            }
+        })
+        .unwrap();
+        assert_eq!(ok.methods, ["INVITE", "bye"]);
+        assert!(ok.is_active());
+        assert!(!CompiledForm::default().is_active());
+    }
+
+    #[test]
+    fn form_fields_wrap_around() {
+        assert_eq!(FormField::State.next(), FormField::Methods);
+        assert_eq!(FormField::Methods.prev(), FormField::State);
+        assert_eq!(
+            FormField::ALL[FormField::Payload.index()],
+            FormField::Payload
+        );
+    }
+
+    #[test]
+    fn filters_are_case_insensitive_and_bounded() {
+        assert!(row_filter("invite").unwrap().is_match("INVITE"));
+        assert!(row_filter("a{1000}{1000}").is_err());
+    }
+}

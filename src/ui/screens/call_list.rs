@@ -1,0 +1,255 @@
+//! The call list's state: its rows (filtered and sorted), cursor, sort and
+//! what it follows. The view is `ui/views/call_list.rs`.
+
+use std::collections::BTreeSet;
+
+use super::nav::{DrawnRows, Screen, Step, movement, step_cursor};
+use crate::config::Column;
+use crate::keymap::Action;
+use crate::model::{Dialog, DialogId, DialogKind, Message, Model};
+use crate::report::text::uri_of;
+use crate::ui::filter::RowFilter;
+
+#[derive(Debug)]
+pub struct CallListState {
+    rows: Vec<DialogId>,
+    rows_generation: Option<u64>,
+    rows_dirty: bool,
+    pub cursor: usize,
+    /// The rows as last drawn (the view keeps the cursor in sight).
+    pub drawn: DrawnRows,
+    pub sort: Column,
+    pub ascending: bool,
+    /// Follow new dialogs: the cursor stays on the last row.
+    pub autoscroll: bool,
+    /// Only INVITE dialogs.
+    pub only_calls: bool,
+}
+
+impl CallListState {
+    #[must_use]
+    pub fn new(autoscroll: bool) -> Self {
+        Self {
+            rows: Vec::new(),
+            rows_generation: None,
+            rows_dirty: true,
+            cursor: 0,
+            drawn: DrawnRows::default(),
+            sort: Column::Index,
+            ascending: true,
+            autoscroll,
+            only_calls: false,
+        }
+    }
+
+    /// The dialogs shown, filtered and sorted.
+    #[must_use]
+    pub fn rows(&self) -> &[DialogId] {
+        &self.rows
+    }
+
+    /// The dialog under the cursor.
+    #[must_use]
+    pub fn current(&self) -> Option<DialogId> {
+        self.rows.get(self.cursor).copied()
+    }
+
+    /// The rows must be computed again (the clock moved, a filter changed).
+    pub fn invalidate(&mut self) {
+        self.rows_dirty = true;
+    }
+
+    /// A filter changed: the rows again, from the top, not following.
+    pub fn refilter(&mut self) {
+        self.autoscroll = false;
+        self.cursor = 0;
+        self.rows_dirty = true;
+    }
+
+    /// The model was cleared.
+    pub fn clear(&mut self) {
+        self.rows.clear();
+        self.rows_dirty = true;
+    }
+
+    /// Do the rows need computing for this model?
+    #[must_use]
+    pub fn stale(&self, model: &Model) -> bool {
+        self.rows_dirty || self.rows_generation != Some(model.generation())
+    }
+
+    /// Computes the rows (see [`CallListState::stale`]); `now` dates states
+    /// and durations. The cursor stays on its dialog, or, when `follow` and
+    /// autoscroll, goes to the last row.
+    pub fn refresh(&mut self, model: &Model, filter: &RowFilter, now: i64, follow: bool) {
+        let cursor_id = self.current();
+        let rows: Vec<&Dialog> = model
+            .dialogs()
+            .filter(|d| !self.only_calls || d.kind == DialogKind::Call)
+            .filter(|d| filter.matches(model, d, now))
+            .collect();
+        // One key per dialog (not one per comparison): sorting 100k rows by a
+        // text column must not allocate millions of strings.
+        let mut keyed: Vec<(SortKey, DialogId)> = rows
+            .iter()
+            .map(|d| (sort_key(self.sort, d, now), d.id))
+            .collect();
+        keyed.sort_unstable();
+        if !self.ascending {
+            keyed.reverse();
+        }
+        self.rows = keyed.into_iter().map(|(_, id)| id).collect();
+        self.rows_generation = Some(model.generation());
+        self.rows_dirty = false;
+        if self.autoscroll && follow {
+            self.cursor = self.rows.len().saturating_sub(1);
+        } else if let Some(id) = cursor_id {
+            self.cursor = self
+                .rows
+                .iter()
+                .position(|r| *r == id)
+                .unwrap_or(self.cursor);
+        }
+        self.cursor = self.cursor.min(self.rows.len().saturating_sub(1));
+    }
+
+    /// The row drawn on screen line `y`, if any.
+    #[must_use]
+    pub fn row_at(&self, y: u16) -> Option<usize> {
+        self.drawn.row_at(y, self.rows.len())
+    }
+
+    /// A click on row `i`: the cursor goes there and stops following.
+    pub fn click(&mut self, i: usize) {
+        self.cursor = i;
+        self.autoscroll = false;
+    }
+
+    /// The call list's own actions: moving, selecting (into `selected`),
+    /// sorting, what it shows, and the screens it opens.
+    pub fn apply(
+        &mut self,
+        a: Action,
+        page: usize,
+        columns: &[Column],
+        selected: &mut BTreeSet<DialogId>,
+    ) -> Step {
+        let len = self.rows.len();
+        if a == Action::Bottom {
+            // Bottom keeps following new dialogs if it did.
+            self.cursor = len.saturating_sub(1);
+            return Step::Done;
+        }
+        if let Some(to) = movement(a, self.cursor, len, page) {
+            // Moving by hand stops following new dialogs.
+            self.cursor = to;
+            self.autoscroll = false;
+            return Step::Done;
+        }
+        match a {
+            Action::Select => {
+                if let Some(id) = self.current() {
+                    if !selected.remove(&id) {
+                        selected.insert(id);
+                    }
+                    self.cursor = step_cursor(self.cursor, 1, len);
+                    self.autoscroll = false;
+                }
+            }
+            Action::Help => return Step::Push(Screen::Help),
+            Action::FilterForm => return Step::Push(Screen::FilterForm),
+            Action::Columns => return Step::Push(Screen::Columns),
+            Action::Autoscroll => {
+                self.autoscroll = !self.autoscroll;
+                self.rows_dirty = true;
+            }
+            Action::OnlyCalls => {
+                self.only_calls = !self.only_calls;
+                self.rows_dirty = true;
+            }
+            Action::SortNext => {
+                let i = columns
+                    .iter()
+                    .position(|c| *c == self.sort)
+                    .map_or(0, |i| i + 1);
+                self.sort = columns
+                    .get(i % columns.len().max(1))
+                    .copied()
+                    .unwrap_or(Column::Index);
+                self.rows_dirty = true;
+                return Step::Status(format!("sorted by {}", self.sort.title()));
+            }
+            Action::SortReverse => {
+                self.ascending = !self.ascending;
+                self.rows_dirty = true;
+            }
+            _ => return Step::Pass,
+        }
+        Step::Done
+    }
+}
+
+/// What a row sorts by.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum SortKey {
+    Num(i64),
+    Text(String),
+    State((u8, u16)),
+}
+
+fn sort_key(key: Column, d: &Dialog, now: i64) -> SortKey {
+    let first = d.first_request();
+    let num = |n: Option<i64>| SortKey::Num(n.unwrap_or(i64::MIN));
+    match key {
+        Column::Index => num(i64::try_from(d.id.0).ok()),
+        Column::Start => num(Some(d.first_ts())),
+        Column::Method => SortKey::Text(first.map(Message::label).unwrap_or_default()),
+        Column::From => SortKey::Text(uri_of(&d.from).to_owned()),
+        Column::To => SortKey::Text(uri_of(&d.to).to_owned()),
+        Column::Src => SortKey::Text(first.map(|m| m.src.to_string()).unwrap_or_default()),
+        Column::Dst => SortKey::Text(first.map(|m| m.dst.to_string()).unwrap_or_default()),
+        Column::Msgs => num(i64::try_from(d.messages.len()).ok()),
+        Column::State => SortKey::State(d.state_at(now).sort_rank()),
+        Column::Duration => num(Some(d.duration_at(now))),
+        Column::Pdd => num(d.pdd_ns()),
+        Column::Transport => SortKey::Text(
+            first
+                .map(|m| m.transport.as_str().to_owned())
+                .unwrap_or_default(),
+        ),
+        Column::CallId => SortKey::Text(d.call_id.clone()),
+        Column::UserAgent => SortKey::Text(d.user_agent.clone().unwrap_or_default()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::DialogState;
+
+    #[test]
+    fn states_sort_in_the_order_of_their_names() {
+        let mut states = vec![
+            DialogState::Setup,
+            DialogState::Ringing,
+            DialogState::EarlyMedia,
+            DialogState::InCall,
+            DialogState::Completed,
+            DialogState::Cancelled,
+            DialogState::Busy,
+            DialogState::Rejected(603),
+            DialogState::Rejected(403),
+            DialogState::Failed,
+            DialogState::Diverted(302),
+            DialogState::Diverted(301),
+            DialogState::Registered,
+            DialogState::Unregistered,
+            DialogState::Challenged,
+            DialogState::AuthFailed,
+            DialogState::Pending,
+        ];
+        let mut by_name = states.clone();
+        by_name.sort_by_key(|s| s.name());
+        states.sort_by_key(|s| s.sort_rank());
+        assert_eq!(states, by_name);
+    }
+}

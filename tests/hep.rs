@@ -1,0 +1,261 @@
+//! `-H`: sipscope as a HEP v3 agent. What it sends is read two ways, never
+//! with sipscope's own decoder: by a decoder written here from the
+//! protocol's chunk table, and by sngrep 1.6 listening with `-L` (a real
+//! HOMER peer), whose pcap tshark then counts. Both are compared with the
+//! tshark truth of the capture that was sent.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+mod common;
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// One HEP v3 packet as the chunk table reads (vendor 0 chunks only).
+#[derive(Debug, Default)]
+struct Packet {
+    family: Option<u8>,
+    proto: Option<u8>,
+    src_ip: Option<IpAddr>,
+    dst_ip: Option<IpAddr>,
+    src_port: Option<u16>,
+    dst_port: Option<u16>,
+    secs: Option<u32>,
+    micros: Option<u32>,
+    payload_type: Option<u8>,
+    agent: Option<u32>,
+    password: Option<String>,
+    payload: Vec<u8>,
+}
+
+/// Reads a packet chunk by chunk: "HEP3", u16 total length, then
+/// (vendor u16, type u16, length u16 with its 6-byte header, value).
+fn read_hep(b: &[u8]) -> Packet {
+    assert_eq!(&b[..4], b"HEP3");
+    let total = usize::from(u16::from_be_bytes([b[4], b[5]]));
+    assert_eq!(total, b.len(), "the length field is the datagram's");
+    let mut p = Packet::default();
+    let mut at = 6;
+    while at < total {
+        let vendor = u16::from_be_bytes([b[at], b[at + 1]]);
+        let kind = u16::from_be_bytes([b[at + 2], b[at + 3]]);
+        let len = usize::from(u16::from_be_bytes([b[at + 4], b[at + 5]]));
+        let v = &b[at + 6..at + len];
+        at += len;
+        assert_eq!(vendor, 0);
+        let u16v = || u16::from_be_bytes([v[0], v[1]]);
+        let u32v = || u32::from_be_bytes([v[0], v[1], v[2], v[3]]);
+        match kind {
+            1 => p.family = Some(v[0]),
+            2 => p.proto = Some(v[0]),
+            3 => p.src_ip = Some(IpAddr::V4(Ipv4Addr::new(v[0], v[1], v[2], v[3]))),
+            4 => p.dst_ip = Some(IpAddr::V4(Ipv4Addr::new(v[0], v[1], v[2], v[3]))),
+            5 => p.src_ip = Some(IpAddr::V6(Ipv6Addr::from(<[u8; 16]>::try_from(v).unwrap()))),
+            6 => p.dst_ip = Some(IpAddr::V6(Ipv6Addr::from(<[u8; 16]>::try_from(v).unwrap()))),
+            7 => p.src_port = Some(u16v()),
+            8 => p.dst_port = Some(u16v()),
+            9 => p.secs = Some(u32v()),
+            10 => p.micros = Some(u32v()),
+            11 => p.payload_type = Some(v[0]),
+            12 => p.agent = Some(u32v()),
+            14 => p.password = Some(String::from_utf8(v.to_vec()).unwrap()),
+            15 => p.payload = v.to_vec(),
+            other => panic!("unexpected chunk type {other}"),
+        }
+    }
+    assert_eq!(at, total);
+    p
+}
+
+fn data(name: &str) -> String {
+    format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Sends `capture` with `-H` to a UDP socket of the test's and decodes
+/// every datagram.
+fn send_and_read(capture: &str, more: &[&str]) -> Vec<Packet> {
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    let port = sock.local_addr().unwrap().port();
+    let url = format!("udp:127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sipscope"))
+        .args(["-r", capture, "--no-ui", "--report", "stats", "-H", &url])
+        .args(more)
+        .args(["--log-file", "/tmp/sipscope-hep-test.log"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut packets = Vec::new();
+    let mut buf = vec![0u8; 70_000];
+    while let Ok((n, _)) = sock.recv_from(&mut buf) {
+        packets.push(read_hep(&buf[..n]));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("HEP: sent {} SIP messages", packets.len())),
+        "{err}"
+    );
+    packets
+}
+
+/// Every message of the truth, in order: (time µs, src, dst, transport).
+fn truth_messages(capture: &str) -> Vec<(i64, String, String, String)> {
+    let truth = common::truth_of(Path::new(capture));
+    let mut v: Vec<(i64, String, String, String)> = truth["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["messages"].as_array().unwrap().iter())
+        .map(|m| {
+            let t = m["time_epoch"].as_str().unwrap();
+            let (s, frac) = t.split_once('.').unwrap();
+            let us = s.parse::<i64>().unwrap() * 1_000_000 + frac[..6].parse::<i64>().unwrap();
+            (
+                us,
+                m["src"].as_str().unwrap().to_owned(),
+                m["dst"].as_str().unwrap().to_owned(),
+                m["transport"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn packet_row(p: &Packet) -> (i64, String, String, String) {
+    let us = i64::from(p.secs.unwrap()) * 1_000_000 + i64::from(p.micros.unwrap());
+    let src = SocketAddr::new(p.src_ip.unwrap(), p.src_port.unwrap()).to_string();
+    let dst = SocketAddr::new(p.dst_ip.unwrap(), p.dst_port.unwrap()).to_string();
+    let transport = match p.proto.unwrap() {
+        17 => "udp",
+        6 => "tcp",
+        other => panic!("protocol {other}"),
+    };
+    (us, src, dst, transport.to_owned())
+}
+
+#[test]
+fn every_message_goes_out_with_its_time_addresses_and_transport() {
+    for name in [
+        "gen__basic_udp_5calls.pcap",
+        "gen__basic_tcp_5calls.pcap",
+        "heplify__sip_ipv6_udp.pcap",
+    ] {
+        let capture = data(name);
+        let packets = send_and_read(&capture, &["--hep-id", "2001", "--hep-password", "k3y"]);
+        let truth = truth_messages(&capture);
+        let mut sent: Vec<_> = packets.iter().map(packet_row).collect();
+        sent.sort();
+        assert_eq!(sent, truth, "{name}");
+        for p in &packets {
+            assert_eq!(p.payload_type, Some(1), "SIP");
+            assert_eq!(p.agent, Some(2001));
+            assert_eq!(p.password.as_deref(), Some("k3y"));
+            let v6 = matches!(p.src_ip, Some(IpAddr::V6(_)));
+            assert_eq!(p.family, Some(if v6 { 10 } else { 2 }));
+            let first_line = p.payload.split(|b| *b == b'\n').next().unwrap();
+            assert!(
+                first_line.starts_with(b"SIP/2.0 ") || first_line.ends_with(b" SIP/2.0\r"),
+                "{name}: the payload is a SIP message: {}",
+                String::from_utf8_lossy(first_line)
+            );
+        }
+    }
+}
+
+#[test]
+fn a_name_that_does_not_resolve_is_said_at_start() {
+    let out = Command::new(env!("CARGO_BIN_EXE_sipscope"))
+        .args(["-r", &data("gen__basic_udp_5calls.pcap"), "--no-ui"])
+        .args(["-H", "udp:no-such-collector.invalid:9060"])
+        .args(["--log-file", "/tmp/sipscope-hep-test.log"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("does not resolve"), "{err}");
+    assert!(out.stdout.is_empty(), "no report after a usage error");
+}
+
+/// sngrep 1.6 as the collector (`-L`): the pcap it writes holds exactly the
+/// capture's SIP messages, as tshark counts them.
+#[test]
+fn sngrep_listening_receives_every_message() {
+    if Command::new("sngrep").arg("-V").output().is_err() {
+        eprintln!("skipped: sngrep is not installed (scripts/test.sh installs it)");
+        return;
+    }
+    if Command::new("tshark").arg("-v").output().is_err() {
+        eprintln!("skipped: tshark is not installed (scripts/test.sh installs it)");
+        return;
+    }
+    let capture = data("gen__hold_resume_refer_rtp.pcap");
+    let dir = std::env::temp_dir().join(format!("sipscope-hep-sngrep-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("received.pcap");
+    // A free port: bind, note it, let go.
+    let port = UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("udp:127.0.0.1:{port}");
+    let mut sngrep = Command::new("sngrep")
+        .args(["-N", "-q", "-L", &url, "-O"])
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // sngrep binds its socket at start: wait (bounded) until the port is taken.
+    for _ in 0..50 {
+        if UdpSocket::bind(("127.0.0.1", port)).is_err() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let sent = Command::new(env!("CARGO_BIN_EXE_sipscope"))
+        .args(["-r", &capture, "--no-ui", "--report", "stats", "-H", &url])
+        .args(["--log-file", "/tmp/sipscope-hep-test.log"])
+        .output()
+        .unwrap();
+    assert!(sent.status.success());
+    std::thread::sleep(Duration::from_millis(500));
+    // sngrep ends on SIGTERM and keeps what it wrote.
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(i32::try_from(sngrep.id()).unwrap()),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let _ = sngrep.wait();
+    let listed = Command::new("tshark")
+        .arg("-r")
+        .arg(&out)
+        .args(["-Y", "sip", "-T", "fields", "-e", "frame.time_epoch"])
+        .output()
+        .unwrap();
+    let times: Vec<String> = String::from_utf8_lossy(&listed.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let truth = common::truth_of(Path::new(&capture));
+    assert_eq!(
+        times.len() as u64,
+        truth["sip"]["messages"].as_u64().unwrap(),
+        "sngrep wrote {} SIP messages",
+        times.len()
+    );
+    // The original capture times went with them (to the microsecond).
+    let first = truth_messages(&capture)[0].0;
+    let got: f64 = times[0].parse().unwrap();
+    assert!(
+        ((got * 1e6).round() as i64 - first).abs() <= 1,
+        "{got} vs {first}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
