@@ -7,7 +7,8 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use crate::model::{Dialog, Message, Model};
+use crate::model::flow::Flow;
+use crate::model::{Dialog, Model};
 
 /// Every message of `dialogs` in time order: a header line (date and time,
 /// source -> destination, transport), then the message, then a blank line.
@@ -16,7 +17,8 @@ use crate::model::{Dialog, Message, Model};
 /// When writing fails (a message whose bytes cannot be read back is
 /// written as a note instead).
 pub fn write_messages(model: &Model, dialogs: &[&Dialog], out: &mut impl Write) -> io::Result<()> {
-    for m in in_time_order(dialogs) {
+    for a in Flow::new(dialogs.to_vec(), false).arrows {
+        let m = a.message;
         writeln!(out, "{} {}", timestamp(m.ts_ns), m.route("->"))?;
         match model.raw(m) {
             Ok(raw) => {
@@ -48,20 +50,7 @@ const MIN_COLUMN: usize = 24;
 /// # Errors
 /// When writing fails.
 pub fn write_flow(model: &Model, dialogs: &[&Dialog], out: &mut impl Write) -> io::Result<()> {
-    let mut msgs: Vec<(usize, &Message)> = dialogs
-        .iter()
-        .enumerate()
-        .flat_map(|(i, d)| d.messages.iter().map(move |m| (i, m)))
-        .collect();
-    msgs.sort_by_key(|(_, m)| m.ts_ns);
-    let mut hosts: Vec<String> = Vec::new();
-    for (_, m) in &msgs {
-        for a in [m.src.to_string(), m.dst.to_string()] {
-            if !hosts.contains(&a) {
-                hosts.push(a);
-            }
-        }
-    }
+    let flow = Flow::new(dialogs.to_vec(), false);
     let several = dialogs.len() > 1;
     for (i, d) in dialogs.iter().enumerate() {
         let tag = if several {
@@ -79,9 +68,11 @@ pub fn write_flow(model: &Model, dialogs: &[&Dialog], out: &mut impl Write) -> i
         )?;
     }
     writeln!(out)?;
-    let labels: Vec<String> = msgs
+    let labels: Vec<String> = flow
+        .arrows
         .iter()
-        .map(|(_, m)| {
+        .map(|a| {
+            let m = a.message;
             let mut l = crate::ui::escape::text(&m.arrow_label()).into_owned();
             if m.has_sdp {
                 l.push_str(" SDP");
@@ -104,22 +95,19 @@ pub fn write_flow(model: &Model, dialogs: &[&Dialog], out: &mut impl Write) -> i
     let lead = " ".repeat(23 + 2 + 11 + 2 + call_width);
     let mut header = lead.clone();
     let mut axis = lead;
-    for (i, h) in hosts.iter().enumerate() {
-        let _ = write!(header, "{:<column$}", format!("{}={h}", column_name(i)));
+    for (i, h) in flow.columns.iter().enumerate() {
+        let _ = write!(
+            header,
+            "{:<column$}",
+            format!("{}={}", column_name(i), h.addr)
+        );
         let _ = write!(axis, "{:<column$}", column_name(i));
     }
     writeln!(out, "{}", header.trim_end())?;
     writeln!(out, "{}", axis.trim_end())?;
-    let mut prev = msgs.first().map_or(0, |(_, m)| m.ts_ns);
-    for ((call, m), label) in msgs.iter().zip(&labels) {
-        let from = hosts
-            .iter()
-            .position(|h| *h == m.src.to_string())
-            .unwrap_or(0);
-        let to = hosts
-            .iter()
-            .position(|h| *h == m.dst.to_string())
-            .unwrap_or(0);
+    let mut prev = flow.arrows.first().map_or(0, |a| a.message.ts_ns);
+    for (a, label) in flow.arrows.iter().zip(&labels) {
+        let (m, call, from, to) = (a.message, a.call, a.from, a.to);
         let delta = (m.ts_ns - prev) as f64 / 1e9;
         prev = m.ts_ns;
         let tag = if several {
@@ -127,7 +115,7 @@ pub fn write_flow(model: &Model, dialogs: &[&Dialog], out: &mut impl Write) -> i
         } else {
             String::new()
         };
-        let mut line = arrow_line(hosts.len(), column, from, to, label);
+        let mut line = arrow_line(flow.columns.len(), column, from, to, label);
         if m.has_sdp
             && let Some(sdp) = model.sdp(m).ok().flatten()
         {
@@ -187,12 +175,6 @@ fn arrow_line(columns: usize, column: usize, from: usize, to: usize, label: &str
         cells[start + k] = *ch;
     }
     cells.into_iter().collect()
-}
-
-pub(crate) fn in_time_order<'a>(dialogs: &[&'a Dialog]) -> Vec<&'a Message> {
-    let mut msgs: Vec<&Message> = dialogs.iter().flat_map(|d| d.messages.iter()).collect();
-    msgs.sort_by_key(|m| m.ts_ns);
-    msgs
 }
 
 /// `YYYY-MM-DD HH:MM:SS.uuuuuu` (UTC).

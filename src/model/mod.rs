@@ -5,8 +5,11 @@
 //! its fields. It knows nothing of any view.
 
 pub mod dialog;
+pub mod findings;
+pub mod flow;
 pub mod media;
 pub mod message;
+mod parsed;
 pub mod sdp_diff;
 mod table;
 
@@ -20,6 +23,7 @@ use serde::Serialize;
 
 pub use dialog::{Dialog, DialogId, DialogKind, DialogState};
 pub use message::{Addr, Kind, Message, Method, RawRef};
+pub use parsed::Parsed;
 
 use crate::decode::DecodeStats;
 use crate::sip::SipMessage;
@@ -125,6 +129,8 @@ pub struct Model {
     generation: u64,
     /// When set, only these Call-IDs are taken in (`-w --call-id`).
     only: Option<crate::hash::Set<Box<[u8]>>>,
+    /// What messages' bytes said once parsed, for the views (bounded).
+    parsed: parsed::Cache,
 }
 
 impl Model {
@@ -418,58 +424,6 @@ impl Model {
         if !rtpmap.is_empty() {
             self.media.set_rtpmap(stream, rtpmap);
         }
-    }
-
-    /// What each SDP of a dialog changed (parsed from the messages' bytes).
-    #[must_use]
-    pub fn sdp_changes(&self, d: &Dialog) -> Vec<sdp_diff::SdpChange> {
-        let sdps: Vec<sdp_diff::SdpAt> = d
-            .messages
-            .iter()
-            .enumerate()
-            .filter(|(_, m)| m.has_sdp && !m.retransmission)
-            .filter_map(|(i, m)| {
-                Some(sdp_diff::SdpAt {
-                    message: i,
-                    ts_ns: m.ts_ns,
-                    from: m.src,
-                    sdp: self.sdp(m).ok().flatten()?,
-                })
-            })
-            .collect();
-        let mut out = sdp_diff::changes(&sdps);
-        // An offer refused outright (488, 606) has no answer SDP to compare:
-        // say what was offered and why it was refused.
-        for (i, m) in d.messages.iter().enumerate() {
-            let Some(code @ (488 | 606)) = m.status() else {
-                continue;
-            };
-            if m.retransmission {
-                continue;
-            }
-            let Some(offer) = sdps.iter().rev().find(|s| s.message < i) else {
-                continue;
-            };
-            let answered = out
-                .iter()
-                .any(|c| c.kind == "answer" && c.against == Some(offer.message));
-            if answered {
-                continue;
-            }
-            let warning = self
-                .raw(m)
-                .ok()
-                .and_then(|raw| {
-                    let p = crate::sip::SipMessage::parse_one(&raw)?;
-                    let w = p.head.warning;
-                    (!w.is_empty()).then(|| p.text(w))
-                })
-                .map(|w| format!(" (Warning: {w})"))
-                .unwrap_or_default();
-            out.push(sdp_diff::refused(offer, i, m.ts_ns, code, &warning));
-        }
-        out.sort_by_key(|c| c.message);
-        out
     }
 
     /// The RTP streams tied to a dialog.

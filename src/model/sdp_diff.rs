@@ -3,9 +3,12 @@
 //! an offer against the same side's previous SDP (hold and resume, a new
 //! address or port, codecs, ptime, telephone-event, rtcp-mux, crypto).
 
-use serde::Serialize;
+use std::fmt;
+
+use serde::{Serialize, Serializer};
 
 use super::message::Addr;
+use super::{Dialog, Model};
 use crate::sip::sdp::{Direction, Media, Sdp};
 
 /// One SDP in a dialog: which message, when, who sent it, what it says.
@@ -15,6 +18,100 @@ pub struct SdpAt {
     pub ts_ns: i64,
     pub from: Addr,
     pub sdp: Sdp,
+}
+
+/// How an SDP relates to the one it is compared with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SdpKind {
+    /// Against the offer it answers.
+    Answer,
+    /// Against the same side's previous SDP (none for the first offer).
+    Offer,
+    /// A 488 or 606 to the offer: no answer SDP.
+    Refused,
+}
+
+impl SdpKind {
+    /// The name the JSON report uses.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Answer => "answer",
+            Self::Offer => "offer",
+            Self::Refused => "refused",
+        }
+    }
+}
+
+impl PartialEq<&str> for SdpKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl fmt::Display for SdpKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a change means for the call, when it is worth a person's attention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Concern {
+    /// An answer that shares no codec with its offer: no media can flow.
+    NoCommonCodec,
+    /// An offer that puts the media on hold (`sendonly`, `inactive`,
+    /// `c=0.0.0.0`).
+    Hold,
+}
+
+/// One change in words, and what it means when that matters. In JSON it is
+/// its text alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub text: String,
+    pub concern: Option<Concern>,
+}
+
+impl Note {
+    fn plain(text: String) -> Self {
+        Self {
+            text,
+            concern: None,
+        }
+    }
+
+    fn of(concern: Concern, text: String) -> Self {
+        Self {
+            text,
+            concern: Some(concern),
+        }
+    }
+}
+
+impl From<String> for Note {
+    fn from(text: String) -> Self {
+        Self::plain(text)
+    }
+}
+
+impl Serialize for Note {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
+
+impl PartialEq<&str> for Note {
+    fn eq(&self, other: &&str) -> bool {
+        self.text == *other
+    }
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
 }
 
 /// What one m-line changed.
@@ -31,7 +128,7 @@ pub struct MediaChange {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub codec: Option<String>,
     /// Human-readable changes, e.g. "hold (sendonly)", "address 10.0.0.1:4000 → 10.0.0.2:4002".
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
 }
 
 /// What one SDP changed.
@@ -43,13 +140,48 @@ pub struct SdpChange {
     /// `answer` (against the offer it answers), `offer` (against the same
     /// side's previous SDP; none for the first offer), or `refused` (a 488 or
     /// 606 to the offer).
-    pub kind: &'static str,
+    pub kind: SdpKind,
     /// Index of the message it is compared with.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub against: Option<usize>,
     pub media: Vec<MediaChange>,
     /// One line per change, for people.
     pub summary: Vec<String>,
+    /// The same lines, each with what it means ([`Concern`]): what views
+    /// style and findings read.
+    #[serde(skip)]
+    pub lines: Vec<Note>,
+}
+
+impl SdpChange {
+    fn new(
+        message: usize,
+        ts_ns: i64,
+        kind: SdpKind,
+        against: Option<usize>,
+        media: Vec<MediaChange>,
+        lines: Vec<Note>,
+    ) -> Self {
+        Self {
+            message,
+            ts: ts_ns as f64 / 1e9,
+            kind,
+            against,
+            summary: lines.iter().map(|l| l.text.clone()).collect(),
+            lines,
+            media,
+        }
+    }
+}
+
+/// Every note of every m-line, as `audio: note`.
+fn note_lines(media: &[MediaChange]) -> impl Iterator<Item = Note> + '_ {
+    media.iter().flat_map(|m| {
+        m.notes.iter().map(move |n| Note {
+            text: format!("{}: {}", m.media, n.text),
+            concern: n.concern,
+        })
+    })
 }
 
 /// Codec names of an m-line, without telephone-event and comfort noise
@@ -116,33 +248,43 @@ fn answer(offer: &Sdp, ans: &Sdp) -> Vec<MediaChange> {
                 .collect();
             let mut notes = Vec::new();
             if a.port == 0 {
-                notes.push(format!("{} rejected (port 0)", o.media));
+                notes.push(Note::plain(format!("{} rejected (port 0)", o.media)));
             } else if accepted.is_empty() && !offered.is_empty() {
-                notes.push(format!(
-                    "no common codec: offer {}; answer {}",
-                    offered.join(", "),
-                    if answered.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        answered.join(", ")
-                    }
+                notes.push(Note::of(
+                    Concern::NoCommonCodec,
+                    format!(
+                        "no common codec: offer {}; answer {}",
+                        offered.join(", "),
+                        if answered.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            answered.join(", ")
+                        }
+                    ),
                 ));
             }
             if a.direction != o.direction {
-                notes.push(format!(
-                    "direction {} → {}",
-                    direction_name(o.direction),
-                    direction_name(a.direction)
-                ));
+                notes.push(
+                    format!(
+                        "direction {} → {}",
+                        direction_name(o.direction),
+                        direction_name(a.direction)
+                    )
+                    .into(),
+                );
             }
             if has_event(o) && !has_event(a) {
-                notes.push("telephone-event dropped: no RFC 4733 DTMF".to_owned());
+                notes.push(
+                    "telephone-event dropped: no RFC 4733 DTMF"
+                        .to_owned()
+                        .into(),
+                );
             }
             if o.rtcp_mux && !a.rtcp_mux {
-                notes.push("rtcp-mux refused".to_owned());
+                notes.push("rtcp-mux refused".to_owned().into());
             }
             if (o.crypto || o.fingerprint) && !(a.crypto || a.fingerprint) && a.port != 0 {
-                notes.push("encryption offered, answered without".to_owned());
+                notes.push("encryption offered, answered without".to_owned().into());
             }
             MediaChange {
                 media: o.media.clone(),
@@ -166,68 +308,80 @@ fn reoffer(prev: &Sdp, now: &Sdp) -> Vec<MediaChange> {
             let offered = codecs(n);
             if let Some(p) = prev.media.get(i) {
                 match (held(p), held(n)) {
-                    (false, true) => notes.push(format!(
-                        "hold ({})",
-                        if n.connection.as_deref() == Some("0.0.0.0") {
-                            "c=0.0.0.0"
-                        } else {
-                            direction_name(n.direction)
-                        }
+                    (false, true) => notes.push(Note::of(
+                        Concern::Hold,
+                        format!(
+                            "hold ({})",
+                            if n.connection.as_deref() == Some("0.0.0.0") {
+                                "c=0.0.0.0"
+                            } else {
+                                direction_name(n.direction)
+                            }
+                        ),
                     )),
                     (true, false) => {
-                        notes.push(format!("resume ({})", direction_name(n.direction)));
+                        notes.push(format!("resume ({})", direction_name(n.direction)).into());
                     }
                     _ if p.direction != n.direction => {
-                        notes.push(format!(
-                            "direction {} → {}",
-                            direction_name(p.direction),
-                            direction_name(n.direction)
-                        ));
+                        notes.push(
+                            format!(
+                                "direction {} → {}",
+                                direction_name(p.direction),
+                                direction_name(n.direction)
+                            )
+                            .into(),
+                        );
                     }
                     _ => {}
                 }
                 if address(p) != address(n) && n.connection.as_deref() != Some("0.0.0.0") {
-                    notes.push(format!("address {} → {}", address(p), address(n)));
+                    notes.push(format!("address {} → {}", address(p), address(n)).into());
                 }
                 let before = codecs(p);
                 if before != offered {
-                    notes.push(format!(
-                        "codecs {} → {}",
-                        before.join(", "),
-                        offered.join(", ")
-                    ));
+                    notes.push(
+                        format!("codecs {} → {}", before.join(", "), offered.join(", ")).into(),
+                    );
                 }
                 if p.ptime != n.ptime {
-                    notes.push(format!(
-                        "ptime {} → {}",
-                        p.ptime.map_or("-".to_owned(), |v| v.to_string()),
-                        n.ptime.map_or("-".to_owned(), |v| v.to_string())
-                    ));
+                    notes.push(
+                        format!(
+                            "ptime {} → {}",
+                            p.ptime.map_or("-".to_owned(), |v| v.to_string()),
+                            n.ptime.map_or("-".to_owned(), |v| v.to_string())
+                        )
+                        .into(),
+                    );
                 }
                 if has_event(p) != has_event(n) {
-                    notes.push(format!(
-                        "telephone-event {}",
-                        if has_event(n) { "added" } else { "removed" }
-                    ));
+                    notes.push(
+                        format!(
+                            "telephone-event {}",
+                            if has_event(n) { "added" } else { "removed" }
+                        )
+                        .into(),
+                    );
                 }
                 if p.rtcp_mux != n.rtcp_mux {
-                    notes.push(format!(
-                        "rtcp-mux {}",
-                        if n.rtcp_mux { "added" } else { "removed" }
-                    ));
+                    notes.push(
+                        format!("rtcp-mux {}", if n.rtcp_mux { "added" } else { "removed" }).into(),
+                    );
                 }
                 if (p.crypto || p.fingerprint) != (n.crypto || n.fingerprint) {
-                    notes.push(format!(
-                        "encryption {}",
-                        if n.crypto || n.fingerprint {
-                            "added"
-                        } else {
-                            "removed"
-                        }
-                    ));
+                    notes.push(
+                        format!(
+                            "encryption {}",
+                            if n.crypto || n.fingerprint {
+                                "added"
+                            } else {
+                                "removed"
+                            }
+                        )
+                        .into(),
+                    );
                 }
             } else {
-                notes.push(format!("{} stream added", n.media));
+                notes.push(format!("{} stream added", n.media).into());
             }
             MediaChange {
                 media: n.media.clone(),
@@ -255,24 +409,24 @@ pub fn refused(offer: &SdpAt, message: usize, ts_ns: i64, code: u16, warning: &s
             accepted: Vec::new(),
             dropped: codecs(m),
             codec: None,
-            notes: vec![format!(
-                "offer refused with {code}: offered {}{warning}",
-                codecs(m).join(", ")
-            )],
+            notes: vec![
+                format!(
+                    "offer refused with {code}: offered {}{warning}",
+                    codecs(m).join(", ")
+                )
+                .into(),
+            ],
         })
         .collect();
-    let summary = media
-        .iter()
-        .flat_map(|m| m.notes.iter().map(move |n| format!("{}: {n}", m.media)))
-        .collect();
-    SdpChange {
+    let lines = note_lines(&media).collect();
+    SdpChange::new(
         message,
-        ts: ts_ns as f64 / 1e9,
-        kind: "refused",
-        against: Some(offer.message),
+        ts_ns,
+        SdpKind::Refused,
+        Some(offer.message),
         media,
-        summary,
-    }
+        lines,
+    )
 }
 
 /// The changes along a dialog's SDPs, in order. An SDP answers the pending
@@ -290,22 +444,24 @@ pub fn changes(sdps: &[SdpAt]) -> Vec<SdpChange> {
         let (kind, against, media) = match pending {
             Some(offer) if offer.from != s.from => {
                 pending = None;
-                ("answer", Some(offer.message), answer(&offer.sdp, &s.sdp))
+                (
+                    SdpKind::Answer,
+                    Some(offer.message),
+                    answer(&offer.sdp, &s.sdp),
+                )
             }
             _ => {
                 pending = Some(s);
                 match previous_same_side {
-                    Some(p) => ("offer", Some(p.message), reoffer(&p.sdp, &s.sdp)),
-                    None => ("offer", None, reoffer(&s.sdp, &s.sdp)),
+                    Some(p) => (SdpKind::Offer, Some(p.message), reoffer(&p.sdp, &s.sdp)),
+                    None => (SdpKind::Offer, None, reoffer(&s.sdp, &s.sdp)),
                 }
             }
         };
-        let summary = media
-            .iter()
-            .flat_map(|m| m.notes.iter().map(move |n| format!("{}: {n}", m.media)))
+        let lines = note_lines(&media)
             .chain(media.iter().filter_map(|m| {
                 m.codec.as_ref().map(|c| {
-                    format!(
+                    Note::plain(format!(
                         "{}: codec {c}{}",
                         m.media,
                         if m.dropped.is_empty() {
@@ -313,24 +469,69 @@ pub fn changes(sdps: &[SdpAt]) -> Vec<SdpChange> {
                         } else {
                             format!(" (dropped {})", m.dropped.join(", "))
                         }
-                    )
+                    ))
                 })
             }))
             .collect();
-        out.push(SdpChange {
-            message: s.message,
-            ts: s.ts_ns as f64 / 1e9,
-            kind,
-            against,
-            media,
-            summary,
-        });
+        out.push(SdpChange::new(
+            s.message, s.ts_ns, kind, against, media, lines,
+        ));
         match last_by_side.iter_mut().find(|(a, _)| *a == s.from) {
             Some(slot) => slot.1 = s,
             None => last_by_side.push((s.from, s)),
         }
     }
     out
+}
+
+impl Model {
+    /// What each SDP of a dialog changed (parsed from the messages' bytes).
+    #[must_use]
+    pub fn sdp_changes(&self, d: &Dialog) -> Vec<SdpChange> {
+        let sdps: Vec<SdpAt> = d
+            .messages
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.has_sdp && !m.retransmission)
+            .filter_map(|(i, m)| {
+                Some(SdpAt {
+                    message: i,
+                    ts_ns: m.ts_ns,
+                    from: m.src,
+                    sdp: self.parsed(m).ok()?.sdp.clone()?,
+                })
+            })
+            .collect();
+        let mut out = changes(&sdps);
+        // An offer refused outright (488, 606) has no answer SDP to compare:
+        // say what was offered and why it was refused.
+        for (i, m) in d.messages.iter().enumerate() {
+            let Some(code @ (488 | 606)) = m.status() else {
+                continue;
+            };
+            if m.retransmission {
+                continue;
+            }
+            let Some(offer) = sdps.iter().rev().find(|s| s.message < i) else {
+                continue;
+            };
+            let answered = out
+                .iter()
+                .any(|c| c.kind == SdpKind::Answer && c.against == Some(offer.message));
+            if answered {
+                continue;
+            }
+            let warning = self
+                .parsed(m)
+                .ok()
+                .and_then(|p| p.warning.clone())
+                .map(|w| format!(" (Warning: {w})"))
+                .unwrap_or_default();
+            out.push(refused(offer, i, m.ts_ns, code, &warning));
+        }
+        out.sort_by_key(|c| c.message);
+        out
+    }
 }
 
 #[cfg(test)]

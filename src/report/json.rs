@@ -37,6 +37,7 @@ struct Call<'a> {
     messages: Vec<Msg>,
     rtp_streams: Vec<Stream>,
     sdp_changes: Vec<crate::model::sdp_diff::SdpChange>,
+    findings: Vec<crate::model::findings::Finding>,
 }
 
 /// One RTP stream (see docs/report.md).
@@ -163,6 +164,7 @@ fn call<'a>(model: &'a Model, d: &'a Dialog) -> Call<'a> {
         messages: d.messages.iter().map(|m| message(model, m)).collect(),
         rtp_streams: model.streams_of(d).map(stream).collect(),
         sdp_changes: model.sdp_changes(d),
+        findings: model.findings(d),
     }
 }
 

@@ -408,48 +408,22 @@ impl AppState {
         let Some(l) = &self.ladder else {
             return Vec::new();
         };
-        let mut dialogs: Vec<&Dialog> = l
-            .dialogs
-            .iter()
-            .filter_map(|id| model.dialog(*id))
-            .collect();
-        if l.extended {
-            let mut extra = Vec::new();
-            for d in &dialogs {
-                for cid in model.related(d) {
-                    if let Some(r) = model.find(&cid)
-                        && !dialogs.iter().any(|x| x.id == r.id)
-                        && !extra.iter().any(|x: &&Dialog| x.id == r.id)
-                    {
-                        extra.push(r);
-                    }
-                }
-            }
-            dialogs.extend(extra);
-        }
-        let mut out: Vec<(&Dialog, &Message)> = dialogs
-            .iter()
-            .flat_map(|d| d.messages.iter().map(move |m| (*d, m)))
-            .collect();
-        out.sort_by_key(|(_, m)| m.ts_ns);
-        out
+        model
+            .flow(&l.dialogs, l.extended, false)
+            .arrows
+            .into_iter()
+            .map(|a| (a.dialog, a.message))
+            .collect()
     }
 
     /// The RTP streams of the ladder's dialogs (and legs, when extended),
     /// in order of their first packet.
     #[must_use]
     pub fn ladder_streams<'m>(&self, model: &'m Model) -> Vec<&'m crate::model::media::RtpStream> {
-        let msgs = self.ladder_messages(model);
-        let mut ids: Vec<DialogId> = msgs.iter().map(|(d, _)| d.id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let mut out: Vec<_> = ids
-            .iter()
-            .filter_map(|id| model.dialog(*id))
-            .flat_map(|d| model.streams_of(d))
-            .collect();
-        out.sort_by_key(|s| s.stats.first_ns);
-        out
+        let Some(l) = &self.ladder else {
+            return Vec::new();
+        };
+        model.flow(&l.dialogs, l.extended, false).streams(model)
     }
 
     /// Tells the app the model was cleared.

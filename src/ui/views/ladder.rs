@@ -16,7 +16,9 @@ use ratatui::style::Style;
 
 use super::{clock, footer, put, title_bar};
 use crate::keymap::Action;
-use crate::model::{Addr, Dialog, Kind, Message, Model};
+use crate::model::flow::{Arrow, Column, Flow};
+use crate::model::media::RtpStream;
+use crate::model::{Dialog, DialogId, Kind, Message, Model};
 use crate::ui::app::AppState;
 use crate::ui::screens::{ColourMode, LadderState, TimeMode};
 use crate::ui::{escape, theme};
@@ -25,22 +27,14 @@ use crate::ui::{escape, theme};
 const TOP: u16 = 2;
 const TIME_WIDTH: u16 = 13;
 
-/// A ladder column: an `ip:port`, or an IP when merged.
-fn endpoint_key(a: Addr, merge: bool) -> String {
-    if merge {
-        a.ip().to_string()
-    } else {
-        a.to_string()
-    }
-}
-
 /// The name shown for a column: an alias from the config, else the address.
-fn endpoint_name(app: &AppState, key: &str, addr: Addr) -> String {
+fn endpoint_name(app: &AppState, col: &Column) -> String {
+    let key = col.key();
     let aliases = &app.config.aliases;
     aliases
-        .get(key)
-        .or_else(|| aliases.get(&addr.ip().to_string()))
-        .map_or_else(|| key.to_owned(), |a| escape::text(a).into_owned())
+        .get(&key)
+        .or_else(|| aliases.get(&col.addr.ip().to_string()))
+        .map_or_else(|| key.clone(), |a| escape::text(a).into_owned())
 }
 
 fn arrow_style(
@@ -70,21 +64,19 @@ const MAX_LANES: usize = 6;
 /// `┃` while packets flow between this row's time and the next's, `┊` for a
 /// gap inside the stream, nothing before it starts or after it ends. The
 /// header names the lane (`1→`, `1←`: a stream and its reverse); a lane whose
-/// reverse never came is marked `!` (one-way audio).
-#[allow(clippy::too_many_arguments)]
+/// reverse never came is marked `!` (one-way audio, as the model finds it).
 fn draw_lanes(
     buf: &mut Buffer,
     area: Rect,
     x0: u16,
-    lanes: &[&&crate::model::media::RtpStream],
-    all: &[&crate::model::media::RtpStream],
-    msgs: &[(&Dialog, &Message)],
-    offset: usize,
-    visible: usize,
+    lanes: &[(&RtpStream, bool)],
+    msgs: &[Arrow],
+    rows: (usize, usize),
 ) {
-    for (k, s) in lanes.iter().enumerate() {
+    let (offset, visible) = rows;
+    for (k, (s, one_way)) in lanes.iter().enumerate() {
+        let one_way = *one_way;
         let x = x0 + u16::try_from(k * 2).unwrap_or(0);
-        let one_way = !all.iter().any(|r| r.src == s.dst && r.dst == s.src);
         let name = format!("{}{}", k + 1, if one_way { "!" } else { "" });
         let style = if one_way {
             theme::warning()
@@ -93,10 +85,10 @@ fn draw_lanes(
         };
         put(buf, area, x, area.y + 1, &name, 2, style);
         let (first, last) = (s.stats.first_ns, s.stats.last_ns);
-        for (i, (_, m)) in msgs.iter().enumerate().skip(offset).take(visible) {
+        for (i, a) in msgs.iter().enumerate().skip(offset).take(visible) {
             let y = area.y + TOP + u16::try_from(i - offset).unwrap_or(0);
-            let from = m.ts_ns;
-            let to = msgs.get(i + 1).map_or(last, |(_, n)| n.ts_ns).max(from);
+            let from = a.message.ts_ns;
+            let to = msgs.get(i + 1).map_or(last, |n| n.message.ts_ns).max(from);
             if to < first || from > last {
                 continue;
             }
@@ -130,9 +122,9 @@ fn column_positions(n: usize, left: u16, width: u16) -> Vec<u16> {
         .collect()
 }
 
-pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
-    let Some(l) = &app.ladder else { return };
-    let msgs = app.ladder_messages(model);
+/// The ladder on the left; the message pane on the right when shown and
+/// there is room; the footer below both.
+fn split(area: Rect, l: &LadderState) -> (Rect, Option<Rect>) {
     let show_pane = l.show_raw && area.width >= 60;
     let ladder_w = if show_pane {
         area.width * 3 / 5
@@ -146,19 +138,25 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         area.width - ladder_w,
         area.height.saturating_sub(1),
     );
+    (ladder, show_pane.then_some(pane))
+}
 
-    // Title.
-    let first = msgs.first().map_or("", |(d, _)| d.call_id.as_str());
-    let legs = {
-        let mut ids: Vec<u64> = msgs.iter().map(|(d, _)| d.id.0).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        ids
-    };
-    let title = format!(
+/// The dialogs that have messages in the flow, by id.
+fn legs(flow: &Flow) -> Vec<DialogId> {
+    let mut ids: Vec<DialogId> = flow.arrows.iter().map(|a| a.dialog.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// The title: the first Call-ID (and how many more), messages, modes.
+fn title(l: &LadderState, flow: &Flow, legs: usize) -> String {
+    let msgs = &flow.arrows;
+    let first = msgs.first().map_or("", |a| a.dialog.call_id.as_str());
+    format!(
         " Call flow  {}{}   {} message{}   time: {}   colours: {}{}",
         escape::text(first),
-        match legs.len() {
+        match legs {
             0 | 1 => String::new(),
             2 => " and 1 more dialog".to_owned(),
             n => format!(" and {} more dialogs", n - 1),
@@ -169,8 +167,8 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
             // The clock column has no date: the title gives it (UTC).
             TimeMode::Absolute => msgs.first().map_or_else(
                 || "absolute".to_owned(),
-                |(_, m)| {
-                    let day = crate::report::utc(m.ts_ns.div_euclid(1_000_000_000));
+                |a| {
+                    let day = crate::report::utc(a.message.ts_ns.div_euclid(1_000_000_000));
                     format!("absolute, {} UTC", day.get(..10).unwrap_or_default())
                 },
             ),
@@ -182,45 +180,31 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
             ColourMode::Transaction => "by transaction",
             ColourMode::CallId => "by Call-ID",
         },
-        match (l.extended, legs.len() > l.dialogs.len()) {
+        match (l.extended, legs > l.dialogs.len()) {
             (false, _) => "",
             (true, true) => "   + X-Call-ID legs",
             (true, false) => "   (no X-Call-ID legs found)",
         },
-    );
-    title_bar(buf, area, &title);
+    )
+}
 
-    // Columns, in order of first appearance.
-    let mut cols: Vec<(String, Addr)> = Vec::new();
-    for (_, m) in &msgs {
-        for a in [m.src, m.dst] {
-            let k = endpoint_key(a, l.merge_by_ip);
-            if !cols.iter().any(|(c, _)| *c == k) {
-                cols.push((k, a));
-            }
-        }
-    }
-    // Media lanes on the right of the arrows: one per RTP stream (at most 6).
-    let streams = app.ladder_streams(model);
-    let lanes: Vec<_> = streams.iter().take(MAX_LANES).collect();
-    let lanes_w = if lanes.is_empty() || ladder.width < 60 {
-        0
-    } else {
-        u16::try_from(lanes.len()).unwrap_or(0) * 2 + 1
-    };
-    let left = ladder.x + TIME_WIDTH;
-    let xs = column_positions(
-        cols.len(),
-        left,
-        ladder.width.saturating_sub(TIME_WIDTH + 1 + lanes_w),
-    );
+/// The endpoints' names above their columns, each centred on its line and
+/// cut to the spacing between lines.
+fn draw_columns(
+    buf: &mut Buffer,
+    ladder: Rect,
+    app: &AppState,
+    columns: &[Column],
+    xs: &[u16],
+    lanes_w: u16,
+) {
     let spacing = xs
         .windows(2)
         .map(|w| w[1] - w[0])
         .min()
         .unwrap_or(ladder.width);
-    for ((key, addr), x) in cols.iter().zip(&xs) {
-        let name = endpoint_name(app, key, *addr);
+    for (col, x) in columns.iter().zip(xs) {
+        let name = endpoint_name(app, col);
         let w = u16::try_from(name.chars().count())
             .unwrap_or(u16::MAX)
             .min(spacing.saturating_sub(1).max(6));
@@ -228,11 +212,14 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
             .saturating_sub(w / 2)
             .min(ladder.right().saturating_sub(w + lanes_w))
             .max(ladder.x);
-        put(buf, ladder, start, area.y + 1, &name, w, theme::title());
+        put(buf, ladder, start, ladder.y + 1, &name, w, theme::title());
     }
+}
 
-    // Arrows in view.
-    let visible = usize::from(ladder.height.saturating_sub(TOP));
+/// The first arrow drawn: the last one drawn, moved just enough to keep
+/// the cursor in view (recorded with the rows' place, for the next draw and
+/// the mouse).
+fn scroll_offset(l: &LadderState, ladder: Rect, visible: usize) -> usize {
     let mut offset = l.drawn.first();
     if l.cursor < offset {
         offset = l.cursor;
@@ -247,31 +234,102 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         },
         offset,
     );
-    let ids: HashMap<u64, usize> = legs.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    offset
+}
+
+/// The time column of arrow `i`, as the time mode says.
+fn time_text(mode: TimeMode, msgs: &[Arrow], i: usize, t0: i64) -> String {
+    let ts = msgs.get(i).map_or(t0, |a| a.message.ts_ns);
+    match mode {
+        TimeMode::Absolute => clock(ts),
+        TimeMode::Delta => {
+            let prev = i
+                .checked_sub(1)
+                .and_then(|p| msgs.get(p))
+                .map_or(ts, |p| p.message.ts_ns);
+            format!("+{:.3}", (ts - prev) as f64 / 1e9)
+        }
+        TimeMode::FromStart => format!("{:.3}", (ts - t0) as f64 / 1e9),
+    }
+}
+
+/// One arrow from x `from` to x `to` on row `y` with `text` in its middle
+/// (a note beside the line when both ends are one column).
+#[allow(clippy::too_many_arguments)]
+fn draw_arrow(
+    buf: &mut Buffer,
+    ladder: Rect,
+    y: u16,
+    (from, to): (u16, u16),
+    same_column: bool,
+    text: &str,
+    dashed: bool,
+    style: Style,
+) {
+    if same_column {
+        put(
+            buf,
+            ladder,
+            from + 1,
+            y,
+            &format!("↺ {text}"),
+            ladder.right().saturating_sub(from + 1),
+            style,
+        );
+        return;
+    }
+    let (lo, hi) = if from < to { (from, to) } else { (to, from) };
+    let len = hi.saturating_sub(lo + 1);
+    let dash = if dashed { "╌" } else { "─" };
+    let mut line: Vec<String> = (0..len).map(|_| dash.to_owned()).collect();
+    if from < to {
+        if let Some(last) = line.last_mut() {
+            *last = "►".into();
+        }
+    } else if let Some(first) = line.first_mut() {
+        *first = "◄".into();
+    }
+    // The label sits in the middle of the arrow, clipped to fit.
+    let lab: Vec<char> = text
+        .chars()
+        .take(usize::from(len.saturating_sub(4)))
+        .collect();
+    let start = (usize::from(len) - lab.len()) / 2;
+    for (j, c) in lab.iter().enumerate() {
+        if let Some(slot) = line.get_mut(start + j) {
+            *slot = c.to_string();
+        }
+    }
+    put(buf, ladder, lo + 1, y, &line.concat(), len, style);
+}
+
+/// The rows in view: time, every column's line, the arrow with its label
+/// (and what its SDP says), the cursor's row highlighted.
+#[allow(clippy::too_many_arguments)]
+fn draw_arrows(
+    buf: &mut Buffer,
+    area: Rect,
+    ladder: Rect,
+    l: &LadderState,
+    model: &Model,
+    flow: &Flow,
+    legs: &[DialogId],
+    xs: &[u16],
+    (offset, visible): (usize, usize),
+) {
+    let msgs = &flow.arrows;
+    let ids: HashMap<u64, usize> = legs.iter().enumerate().map(|(i, id)| (id.0, i)).collect();
     let mut txns: HashMap<(u64, u32), usize> = HashMap::new();
-    for (d, m) in &msgs {
+    for a in msgs {
         let n = txns.len();
-        txns.entry((d.id.0, m.cseq.map_or(0, |(c, _)| c)))
+        txns.entry((a.dialog.id.0, a.message.cseq.map_or(0, |(c, _)| c)))
             .or_insert(n);
     }
-    let t0 = msgs.first().map_or(0, |(_, m)| m.ts_ns);
-    let col_of = |a: Addr| {
-        let k = endpoint_key(a, l.merge_by_ip);
-        cols.iter().position(|(c, _)| *c == k).unwrap_or(0)
-    };
-    for (i, (d, m)) in msgs.iter().enumerate().skip(offset).take(visible) {
+    let t0 = msgs.first().map_or(0, |a| a.message.ts_ns);
+    for (i, a) in msgs.iter().enumerate().skip(offset).take(visible) {
+        let (d, m) = (a.dialog, a.message);
         let y = ladder.y + TOP + u16::try_from(i - offset).unwrap_or(0);
-        let time = match l.time_mode {
-            TimeMode::Absolute => clock(m.ts_ns),
-            TimeMode::Delta => {
-                let prev = i
-                    .checked_sub(1)
-                    .and_then(|p| msgs.get(p))
-                    .map_or(m.ts_ns, |(_, p)| p.ts_ns);
-                format!("+{:.3}", (m.ts_ns - prev) as f64 / 1e9)
-            }
-            TimeMode::FromStart => format!("{:.3}", (m.ts_ns - t0) as f64 / 1e9),
-        };
+        let time = time_text(l.time_mode, msgs, i, t0);
         put(
             buf,
             ladder,
@@ -281,60 +339,28 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
             TIME_WIDTH - 1,
             theme::dim(),
         );
-        for x in &xs {
+        for x in xs {
             put(buf, ladder, *x, y, "│", 1, theme::dim());
         }
         let style = arrow_style(l, d, m, &ids, &txns);
-        let (from_col, to_col) = (col_of(m.src), col_of(m.dst));
-        let (Some(&xs_s), Some(&xs_e)) = (xs.get(from_col), xs.get(to_col)) else {
+        let (Some(&from), Some(&to)) = (xs.get(a.from), xs.get(a.to)) else {
             continue;
         };
         let mut text = m.arrow_label();
-        if m.has_sdp
-            && let Ok(Some(sdp)) = model.sdp(m)
-        {
+        if let Some(summary) = model.sdp_summary(m) {
             text.push_str(" SDP ");
-            text.push_str(&escape::text(&sdp.summary()));
+            text.push_str(&escape::text(&summary));
         }
-        if from_col == to_col {
-            put(
-                buf,
-                ladder,
-                xs_s + 1,
-                y,
-                &format!("↺ {text}"),
-                ladder.right().saturating_sub(xs_s + 1),
-                style,
-            );
-        } else {
-            let (lo, hi) = if xs_s < xs_e {
-                (xs_s, xs_e)
-            } else {
-                (xs_e, xs_s)
-            };
-            let len = hi.saturating_sub(lo + 1);
-            let dash = if m.retransmission { "╌" } else { "─" };
-            let mut line: Vec<String> = (0..len).map(|_| dash.to_owned()).collect();
-            if xs_s < xs_e {
-                if let Some(last) = line.last_mut() {
-                    *last = "►".into();
-                }
-            } else if let Some(first) = line.first_mut() {
-                *first = "◄".into();
-            }
-            // The label sits in the middle of the arrow, clipped to fit.
-            let lab: Vec<char> = text
-                .chars()
-                .take(usize::from(len.saturating_sub(4)))
-                .collect();
-            let start = (usize::from(len) - lab.len()) / 2;
-            for (j, c) in lab.iter().enumerate() {
-                if let Some(slot) = line.get_mut(start + j) {
-                    *slot = c.to_string();
-                }
-            }
-            put(buf, ladder, lo + 1, y, &line.concat(), len, style);
-        }
+        draw_arrow(
+            buf,
+            ladder,
+            y,
+            (from, to),
+            a.from == a.to,
+            &text,
+            m.retransmission,
+            style,
+        );
         if i == l.cursor {
             buf.set_style(
                 Rect::new(ladder.x, y, ladder.width, 1).intersection(area),
@@ -342,12 +368,49 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
             );
         }
     }
+}
+
+pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
+    let Some(l) = &app.ladder else { return };
+    let flow = model.flow(&l.dialogs, l.extended, l.merge_by_ip);
+    let (ladder, pane) = split(area, l);
+    let legs = legs(&flow);
+    title_bar(buf, area, &title(l, &flow, legs.len()));
+
+    // Media lanes on the right of the arrows: one per RTP stream (at most 6).
+    let streams = flow.streams(model);
+    let one_way = crate::model::findings::one_way(&streams);
+    let lanes: Vec<(&RtpStream, bool)> = streams
+        .iter()
+        .copied()
+        .zip(one_way)
+        .take(MAX_LANES)
+        .collect();
+    let lanes_w = if lanes.is_empty() || ladder.width < 60 {
+        0
+    } else {
+        u16::try_from(lanes.len()).unwrap_or(0) * 2 + 1
+    };
+    // Columns, in order of first appearance.
+    let xs = column_positions(
+        flow.columns.len(),
+        ladder.x + TIME_WIDTH,
+        ladder.width.saturating_sub(TIME_WIDTH + 1 + lanes_w),
+    );
+    draw_columns(buf, ladder, app, &flow.columns, &xs, lanes_w);
+
+    // Arrows in view.
+    let visible = usize::from(ladder.height.saturating_sub(TOP));
+    let rows = (scroll_offset(l, ladder, visible), visible);
+    draw_arrows(buf, area, ladder, l, model, &flow, &legs, &xs, rows);
     if lanes_w > 0 {
         let lx = ladder.right().saturating_sub(lanes_w) + 1;
-        draw_lanes(buf, ladder, lx, &lanes, &streams, &msgs, offset, visible);
+        draw_lanes(buf, ladder, lx, &lanes, &flow.arrows, rows);
     }
-    if show_pane && let Some((_, m)) = msgs.get(l.cursor) {
-        super::message::draw_pane(buf, pane, model, m, &l.pane_scroll);
+    if let Some(pane) = pane
+        && let Some(a) = flow.arrows.get(l.cursor)
+    {
+        super::message::draw_pane(buf, pane, model, a.message, &l.pane_scroll);
     }
     footer(
         buf,

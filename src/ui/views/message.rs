@@ -11,7 +11,6 @@ use ratatui::style::Style;
 use super::{clock, footer, put, title_bar};
 use crate::keymap::Action;
 use crate::model::{Message, Model};
-use crate::sip::SipMessage;
 use crate::ui::app::AppState;
 use crate::ui::{escape, theme};
 
@@ -158,15 +157,13 @@ pub fn draw_pane(buf: &mut Buffer, area: Rect, model: &Model, m: &Message, scrol
         theme::header(),
     );
     let mut top = inner.y + 1;
-    if m.has_sdp
-        && let Ok(Some(sdp)) = model.sdp(m)
-    {
+    if let Some(summary) = model.sdp_summary(m) {
         put(
             buf,
             inner,
             inner.x,
             top,
-            &format!("SDP: {}", crate::ui::escape::text(&sdp.summary())),
+            &format!("SDP: {}", crate::ui::escape::text(&summary)),
             inner.width,
             theme::sdp_line(),
         );
@@ -219,8 +216,7 @@ pub fn draw_full(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         .raw(m)
         .map(std::borrow::Cow::into_owned)
         .unwrap_or_default();
-    let sdp = SipMessage::parse_one(&raw).and_then(|p| p.sdp_body().map(<[u8]>::to_vec));
-    let verdict = crate::sip::strict::check(&raw, sdp.as_deref());
+    let verdict = model.strict_verdict(m);
     let strict = match (&verdict.sip_error, &verdict.sdp_error) {
         (None, None) => "strict RFC 3261 parse (rsip): ok".to_owned(),
         (Some(e), _) => format!("strict RFC 3261 parse (rsip): {e}"),

@@ -14,19 +14,17 @@ use ratatui::layout::Rect;
 
 use super::{clock, footer, put, title_bar};
 use crate::keymap::Action;
+use crate::model::sdp_diff::{Concern, SdpKind};
 use crate::model::{Message, Model};
-use crate::sip::SipMessage;
 use crate::ui::app::AppState;
 use crate::ui::{escape, theme};
 
 fn sdp_lines(model: &Model, m: &Message) -> Vec<String> {
-    let Ok(raw) = model.raw(m) else {
+    let Ok(p) = model.parsed(m) else {
         return vec!["(cannot read the message)".into()];
     };
-    let Some(p) = SipMessage::parse_one(&raw) else {
-        return Vec::new();
-    };
-    p.sdp_body()
+    p.sdp_body
+        .as_deref()
         .map(|b| {
             b.split(|c| *c == b'\n')
                 .map(|l| escape::bytes(l.strip_suffix(b"\r").unwrap_or(l)))
@@ -50,9 +48,9 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         .and_then(|c| c.against)
         .and_then(|i| d.messages.get(i));
     let relation = match (change.map(|c| c.kind), other) {
-        (Some("answer"), Some(o)) => format!("answers {}", o.arrow_label()),
-        (Some("offer"), Some(o)) => format!("replaces {}", o.arrow_label()),
-        (Some("refused"), Some(o)) => format!("refuses {}", o.arrow_label()),
+        (Some(SdpKind::Answer), Some(o)) => format!("answers {}", o.arrow_label()),
+        (Some(SdpKind::Offer), Some(o)) => format!("replaces {}", o.arrow_label()),
+        (Some(SdpKind::Refused), Some(o)) => format!("refuses {}", o.arrow_label()),
         _ => "the first offer".to_owned(),
     };
     title_bar(
@@ -60,7 +58,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         area,
         &format!(" SDP diff  {} {relation}", m.arrow_label()),
     );
-    let summary = change.map(|c| c.summary.clone()).unwrap_or_default();
+    let summary = change.map(|c| c.lines.as_slice()).unwrap_or_default();
     let mut y = area.y + 1;
     if summary.is_empty() {
         put(
@@ -74,18 +72,17 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         );
         y += 1;
     }
-    for s in &summary {
-        let style = if s.contains("no common codec") || s.contains("hold") {
-            theme::warning()
-        } else {
-            theme::title()
+    for s in summary {
+        let style = match s.concern {
+            Some(Concern::NoCommonCodec | Concern::Hold) => theme::warning(),
+            None => theme::title(),
         };
         put(
             buf,
             area,
             area.x + 1,
             y,
-            &escape::text(s),
+            &escape::text(&s.text),
             area.width,
             style,
         );

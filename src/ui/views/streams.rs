@@ -18,6 +18,7 @@ use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Widget};
 use super::{fill_row, footer, put, title_bar};
 use crate::keymap::Action;
 use crate::model::Model;
+use crate::model::findings::poor_media_quality_of;
 use crate::model::media::RtpStream;
 use crate::ui::app::AppState;
 use crate::ui::{escape, theme};
@@ -103,13 +104,14 @@ fn draw_chart(
         .render(area, buf);
 }
 
-pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
-    let streams = app.ladder_streams(model);
+/// The title: how many streams, and how many packets were not kept for
+/// export.
+fn title(model: &Model, streams: &[&RtpStream]) -> String {
     let not_kept: u64 = streams.iter().map(|s| s.frames_not_kept).sum();
     let budget = model
         .rtp_keep_per_call()
         .map_or_else(|| "all".to_owned(), |b| format!("{} MB per call", b >> 20));
-    let title = format!(
+    format!(
         " RTP streams  {} stream{}{}",
         streams.len(),
         if streams.len() == 1 { "" } else { "s" },
@@ -120,8 +122,11 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         } else {
             String::new()
         }
-    );
-    title_bar(buf, area, &title);
+    )
+}
+
+/// The column names, and a word when there is nothing below them.
+fn draw_header(buf: &mut Buffer, area: Rect, empty: bool) {
     let header = format!(
         "  {:<45} {:<10}  {:<15} {:>6} {:>5} {:>6} {:>4}  {:<12} {:>7} {:>4}  {}",
         "Source → Destination",
@@ -145,7 +150,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         area.width,
         theme::column_header(),
     );
-    if streams.is_empty() {
+    if empty {
         put(
             buf,
             area,
@@ -156,11 +161,17 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
             theme::dim(),
         );
     }
-    // The table takes what it needs, up to half the screen; the chart the rest.
-    let table_rows = u16::try_from(streams.len())
-        .unwrap_or(u16::MAX)
-        .min(area.height / 2);
-    let cursor = app.streams.cursor.min(streams.len().saturating_sub(1));
+}
+
+/// `table_rows` rows of streams, scrolled to keep the cursor's in view; a
+/// stream of poor quality (the model's finding) in the warning style.
+fn draw_table(
+    buf: &mut Buffer,
+    area: Rect,
+    streams: &[&RtpStream],
+    cursor: usize,
+    table_rows: u16,
+) {
     let first = cursor.saturating_sub(usize::from(table_rows.saturating_sub(1)));
     for (i, s) in streams
         .iter()
@@ -169,7 +180,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         .take(usize::from(table_rows))
     {
         let y = area.y + 2 + u16::try_from(i - first).unwrap_or(0);
-        let style = if s.stats.lost() > 0 || s.mos() < 3.6 {
+        let style = if poor_media_quality_of(s) {
             theme::warning()
         } else {
             Style::new()
@@ -196,26 +207,73 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
             fill_row(buf, area, y, theme::cursor());
         }
     }
-    // What the far end's RTCP says of the selected stream.
-    if let Some(r) = streams.get(cursor).and_then(|s| s.rtcp) {
-        let line = format!(
-            "RTCP from the receiver: {:.1}% lost lately, {} lost in all, jitter {:.2} ms{}  ({} reports)",
-            r.fraction_lost_pct,
-            r.cumulative_lost,
-            r.jitter_ms,
-            r.rtt_ms
-                .map_or(String::new(), |t| format!(", round trip {t:.1} ms")),
-            r.reports
-        );
-        put(
-            buf,
-            area,
-            area.x + 2,
-            area.y + 2 + table_rows,
-            &line,
-            area.width.saturating_sub(2),
-            theme::dim(),
-        );
+}
+
+/// What the far end's RTCP says of the selected stream, on row `y`.
+fn draw_rtcp(buf: &mut Buffer, area: Rect, y: u16, s: &RtpStream) {
+    let Some(r) = s.rtcp else { return };
+    let line = format!(
+        "RTCP from the receiver: {:.1}% lost lately, {} lost in all, jitter {:.2} ms{}  ({} reports)",
+        r.fraction_lost_pct,
+        r.cumulative_lost,
+        r.jitter_ms,
+        r.rtt_ms
+            .map_or(String::new(), |t| format!(", round trip {t:.1} ms")),
+        r.reports
+    );
+    put(
+        buf,
+        area,
+        area.x + 2,
+        y,
+        &line,
+        area.width.saturating_sub(2),
+        theme::dim(),
+    );
+}
+
+/// Packets per second above, jitter below, for stream `s` with its reverse
+/// direction (from `streams`) overlaid.
+fn draw_charts(buf: &mut Buffer, chart: Rect, s: &RtpStream, streams: &[&RtpStream]) {
+    let reverse = streams.iter().find(|r| r.src == s.dst && r.dst == s.src);
+    let starts = [s.rate.front(), reverse.and_then(|r| r.rate.front())];
+    let t0 = starts
+        .iter()
+        .flatten()
+        .map(|(t, _, _)| *t)
+        .min()
+        .unwrap_or(0);
+    let top = Rect::new(chart.x, chart.y, chart.width, chart.height / 2);
+    let bottom = Rect::new(
+        chart.x,
+        chart.y + top.height,
+        chart.width,
+        chart.height - top.height,
+    );
+    let rev = reverse.map(|r| points(r, t0));
+    draw_chart(buf, top, "pkt/s", &points(s, t0), rev.as_deref());
+    let rev_j = reverse.map(|r| jitter_points(r, t0));
+    draw_chart(
+        buf,
+        bottom,
+        "jitter ms",
+        &jitter_points(s, t0),
+        rev_j.as_deref(),
+    );
+}
+
+pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
+    let streams = app.ladder_streams(model);
+    title_bar(buf, area, &title(model, &streams));
+    draw_header(buf, area, streams.is_empty());
+    // The table takes what it needs, up to half the screen; the chart the rest.
+    let table_rows = u16::try_from(streams.len())
+        .unwrap_or(u16::MAX)
+        .min(area.height / 2);
+    let cursor = app.streams.cursor.min(streams.len().saturating_sub(1));
+    draw_table(buf, area, &streams, cursor, table_rows);
+    if let Some(s) = streams.get(cursor) {
+        draw_rtcp(buf, area, area.y + 2 + table_rows, s);
     }
     let chart_top = area.y + 3 + table_rows;
     let chart = Rect::new(
@@ -228,32 +286,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         && chart.height >= 4
         && chart.width >= 20
     {
-        let reverse = streams.iter().find(|r| r.src == s.dst && r.dst == s.src);
-        let starts = [s.rate.front(), reverse.and_then(|r| r.rate.front())];
-        let t0 = starts
-            .iter()
-            .flatten()
-            .map(|(t, _, _)| *t)
-            .min()
-            .unwrap_or(0);
-        // Packets per second above, jitter below; both directions overlaid.
-        let top = Rect::new(chart.x, chart.y, chart.width, chart.height / 2);
-        let bottom = Rect::new(
-            chart.x,
-            chart.y + top.height,
-            chart.width,
-            chart.height - top.height,
-        );
-        let rev = reverse.map(|r| points(r, t0));
-        draw_chart(buf, top, "pkt/s", &points(s, t0), rev.as_deref());
-        let rev_j = reverse.map(|r| jitter_points(r, t0));
-        draw_chart(
-            buf,
-            bottom,
-            "jitter ms",
-            &jitter_points(s, t0),
-            rev_j.as_deref(),
-        );
+        draw_charts(buf, chart, s, &streams);
     }
     footer(
         buf,

@@ -1,0 +1,171 @@
+//! A call flow's layout, worked out once for the ladder view and the text
+//! export: the messages of some dialogs in time order, the endpoints as
+//! columns (in order of first appearance), and for each message the column
+//! its arrow starts from and the one it points to.
+
+use super::media::RtpStream;
+use super::message::Addr;
+use super::{Dialog, DialogId, Message, Model};
+
+/// One endpoint's column: an `ip:port`, or an IP when merged by IP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column {
+    /// The first address seen for it.
+    pub addr: Addr,
+    merged: bool,
+}
+
+impl Column {
+    /// Does address `a` belong to this column?
+    #[must_use]
+    pub fn holds(&self, a: Addr) -> bool {
+        if self.merged {
+            self.addr.ip() == a.ip()
+        } else {
+            self.addr == a
+        }
+    }
+
+    /// What names the column: `ip:port`, or the IP when merged.
+    #[must_use]
+    pub fn key(&self) -> String {
+        if self.merged {
+            self.addr.ip().to_string()
+        } else {
+            self.addr.to_string()
+        }
+    }
+}
+
+/// One message of the flow: its arrow from column `from` to column `to`.
+#[derive(Debug, Clone, Copy)]
+pub struct Arrow<'m> {
+    /// Index of its dialog in [`Flow::dialogs`].
+    pub call: usize,
+    pub dialog: &'m Dialog,
+    pub message: &'m Message,
+    pub from: usize,
+    pub to: usize,
+}
+
+/// The layout of some dialogs' messages.
+#[derive(Debug, Clone)]
+pub struct Flow<'m> {
+    /// The dialogs, as asked for, then the legs found (when extended).
+    pub dialogs: Vec<&'m Dialog>,
+    /// Every message in time order (messages at the same time keep their
+    /// dialogs' order, then their order in the dialog).
+    pub arrows: Vec<Arrow<'m>>,
+    pub columns: Vec<Column>,
+}
+
+impl<'m> Flow<'m> {
+    /// The flow of `dialogs`, one column per `ip:port` (per IP when
+    /// `merge_by_ip`).
+    #[must_use]
+    pub fn new(dialogs: Vec<&'m Dialog>, merge_by_ip: bool) -> Self {
+        let mut msgs: Vec<(usize, &'m Dialog, &'m Message)> = dialogs
+            .iter()
+            .enumerate()
+            .flat_map(|(i, d)| d.messages.iter().map(move |m| (i, *d, m)))
+            .collect();
+        msgs.sort_by_key(|(_, _, m)| m.ts_ns);
+        let mut columns: Vec<Column> = Vec::new();
+        let mut column_of = |a: Addr| match columns.iter().position(|c| c.holds(a)) {
+            Some(i) => i,
+            None => {
+                columns.push(Column {
+                    addr: a,
+                    merged: merge_by_ip,
+                });
+                columns.len() - 1
+            }
+        };
+        let arrows = msgs
+            .into_iter()
+            .map(|(call, dialog, message)| Arrow {
+                call,
+                dialog,
+                message,
+                from: column_of(message.src),
+                to: column_of(message.dst),
+            })
+            .collect();
+        Self {
+            dialogs,
+            arrows,
+            columns,
+        }
+    }
+
+    /// The RTP streams of the dialogs that have messages in the flow, in
+    /// order of their first packet.
+    #[must_use]
+    pub fn streams(&self, model: &'m Model) -> Vec<&'m RtpStream> {
+        let mut ids: Vec<DialogId> = self.arrows.iter().map(|a| a.dialog.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut out: Vec<&RtpStream> = ids
+            .iter()
+            .filter_map(|id| model.dialog(*id))
+            .flat_map(|d| model.streams_of(d))
+            .collect();
+        out.sort_by_key(|s| s.stats.first_ns);
+        out
+    }
+}
+
+impl Model {
+    /// The flow of dialogs `ids` (those still in the table) and, when
+    /// `extended`, of the legs related to them by X-Call-ID.
+    #[must_use]
+    pub fn flow(&self, ids: &[DialogId], extended: bool, merge_by_ip: bool) -> Flow<'_> {
+        let mut dialogs: Vec<&Dialog> = ids.iter().filter_map(|id| self.dialog(*id)).collect();
+        if extended {
+            let mut extra: Vec<&Dialog> = Vec::new();
+            for d in &dialogs {
+                for cid in self.related(d) {
+                    if let Some(r) = self.find(&cid)
+                        && !dialogs.iter().any(|x| x.id == r.id)
+                        && !extra.iter().any(|x| x.id == r.id)
+                    {
+                        extra.push(r);
+                    }
+                }
+            }
+            dialogs.extend(extra);
+        }
+        Flow::new(dialogs, merge_by_ip)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arrows_are_in_time_order_between_their_columns() {
+        let model = crate::replay("tests/data/gen__busy_486_3calls.pcap").unwrap();
+        let ids: Vec<DialogId> = model.dialogs().map(|d| d.id).collect();
+        let flow = model.flow(&ids, false, false);
+        assert_eq!(flow.arrows.len(), 15);
+        assert!(
+            flow.arrows
+                .windows(2)
+                .all(|w| w[0].message.ts_ns <= w[1].message.ts_ns)
+        );
+        for a in &flow.arrows {
+            assert_eq!(flow.columns[a.from].addr, a.message.src);
+            assert_eq!(flow.columns[a.to].addr, a.message.dst);
+            assert!(std::ptr::eq(flow.dialogs[a.call], a.dialog));
+        }
+        let merged = model.flow(&ids, false, true);
+        assert!(merged.columns.len() <= flow.columns.len());
+        assert!(
+            merged
+                .columns
+                .iter()
+                .all(|c| c.key() == c.addr.ip().to_string())
+        );
+    }
+}

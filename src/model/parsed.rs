@@ -1,0 +1,184 @@
+//! What a message's bytes say once parsed (its SDP, its Warning, a strict
+//! parser's verdict), kept so that drawing never parses nor reads the capture
+//! file again for a message it has already shown.
+//!
+//! Parsed on first use, not at ingest: the capture path stays as it was, and
+//! only the messages a person looks at (or a report reads) are parsed. The
+//! cache is bounded ([`CAPACITY`] messages) and emptied when full.
+
+use std::io;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use super::message::{Addr, RawRef};
+use super::{Message, Model};
+use crate::hash::Map;
+use crate::sip::SipMessage;
+use crate::sip::sdp::Sdp;
+use crate::sip::strict::Verdict;
+
+/// Messages whose parse is kept at once: far more than a screen shows.
+pub const CAPACITY: usize = 4096;
+
+/// One message, parsed.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    /// The SDP, when the message carries one.
+    pub sdp: Option<Sdp>,
+    /// [`Sdp::summary`] of it, for the ladder's arrows and the message pane.
+    pub sdp_summary: Option<String>,
+    /// The body's bytes when it is SDP (as written).
+    pub sdp_body: Option<Box<[u8]>>,
+    /// The Warning header's text, if any.
+    pub warning: Option<String>,
+    /// rsip's and sdp-rs's opinion, made when first asked (it is dear).
+    strict: OnceLock<Verdict>,
+}
+
+/// Which message an entry is for. A message's bytes never change; where they
+/// are (file offset, or the address of its own heap copy) names it, and its
+/// time and addresses guard against an address reused after an eviction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Key {
+    source: u16,
+    at: u64,
+    len: usize,
+    inline: bool,
+    ts_ns: i64,
+    src: Addr,
+    dst: Addr,
+}
+
+impl Key {
+    fn of(m: &Message) -> Self {
+        let (source, at, len, inline) = match &m.raw {
+            RawRef::Inline(b) => (0, b.as_ptr().addr() as u64, b.len(), true),
+            RawRef::File {
+                source,
+                offset,
+                len,
+            } => (*source, *offset, *len as usize, false),
+        };
+        Self {
+            source,
+            at,
+            len,
+            inline,
+            ts_ns: m.ts_ns,
+            src: m.src,
+            dst: m.dst,
+        }
+    }
+}
+
+/// The bounded cache the model keeps (interior mutability: views hold `&Model`).
+#[derive(Debug, Default)]
+pub(crate) struct Cache {
+    entries: Mutex<Map<Key, Arc<Parsed>>>,
+}
+
+impl Cache {
+    fn get(&self, key: &Key) -> Option<Arc<Parsed>> {
+        self.entries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(key)
+            .cloned()
+    }
+
+    fn put(&self, key: Key, p: Arc<Parsed>) {
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        if entries.len() >= CAPACITY {
+            entries.clear();
+        }
+        entries.insert(key, p);
+    }
+}
+
+fn parse(m: &Message, raw: &[u8]) -> Parsed {
+    let Some(p) = SipMessage::parse_one(raw) else {
+        return Parsed::default();
+    };
+    let body = p.sdp_body();
+    let sdp = if m.has_sdp {
+        body.map(crate::sip::sdp::parse)
+    } else {
+        None
+    };
+    let w = p.head.warning;
+    Parsed {
+        sdp_summary: sdp.as_ref().map(Sdp::summary),
+        sdp,
+        sdp_body: body.map(Box::from),
+        warning: (!w.is_empty()).then(|| p.text(w)),
+        strict: OnceLock::new(),
+    }
+}
+
+impl Model {
+    /// A message parsed, from the cache or now (reading its bytes back from
+    /// the capture file if need be). A failed read is not kept: it is tried
+    /// again next time.
+    ///
+    /// # Errors
+    /// As [`Model::raw`].
+    pub fn parsed(&self, m: &Message) -> io::Result<Arc<Parsed>> {
+        let key = Key::of(m);
+        if let Some(p) = self.parsed.get(&key) {
+            return Ok(p);
+        }
+        let raw = self.raw(m)?;
+        let p = Arc::new(parse(m, &raw));
+        self.parsed.put(key, Arc::clone(&p));
+        Ok(p)
+    }
+
+    /// What the ladder and the message pane say of a message's SDP
+    /// ([`Sdp::summary`]), or `None` without SDP (or bytes).
+    #[must_use]
+    pub fn sdp_summary(&self, m: &Message) -> Option<String> {
+        if !m.has_sdp {
+            return None;
+        }
+        self.parsed(m).ok()?.sdp_summary.clone()
+    }
+
+    /// The strict parsers' verdict on a message (rsip, and sdp-rs on its
+    /// SDP), made once per message. A message whose bytes cannot be read is
+    /// judged as empty.
+    #[must_use]
+    pub fn strict_verdict(&self, m: &Message) -> Verdict {
+        let Ok(p) = self.parsed(m) else {
+            return crate::sip::strict::check(&[], None);
+        };
+        p.strict
+            .get_or_init(|| {
+                let raw = self
+                    .raw(m)
+                    .map(std::borrow::Cow::into_owned)
+                    .unwrap_or_default();
+                crate::sip::strict::check(&raw, p.sdp_body.as_deref())
+            })
+            .clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_message_is_parsed_once_and_read_from_the_cache_after() {
+        let model = crate::replay("tests/data/gen__hold_resume_refer_rtp.pcap").unwrap();
+        let d = model.dialogs().next().unwrap();
+        let m = d.messages.iter().find(|m| m.has_sdp).unwrap();
+        let a = model.parsed(m).unwrap();
+        let b = model.parsed(m).unwrap();
+        assert!(std::sync::Arc::ptr_eq(&a, &b));
+        assert_eq!(a.sdp, model.sdp(m).unwrap());
+        assert_eq!(
+            model.sdp_summary(m),
+            model.sdp(m).unwrap().map(|s| s.summary())
+        );
+        let other = d.messages.iter().find(|m| !m.has_sdp).unwrap();
+        assert!(model.sdp_summary(other).is_none());
+        assert!(model.parsed(other).unwrap().sdp.is_none());
+    }
+}
