@@ -32,6 +32,7 @@ pub mod report;
 pub mod rtp;
 pub mod sink;
 pub mod sip;
+pub mod text;
 pub mod ui;
 
 use std::path::Path;

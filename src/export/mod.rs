@@ -522,7 +522,7 @@ pub fn default_name(dialogs: &[&Dialog], format: Format) -> String {
         return format!("calls.{}", format.extension());
     };
     let user = |h: &str| {
-        let uri = crate::report::text::uri_of(h);
+        let uri = crate::text::uri_of(h);
         let rest = uri.split_once(':').map_or(uri, |(_, rest)| rest);
         let rest = rest.split([';', '>', '?']).next().unwrap_or_default();
         // The user part; a URI without one names a host (and maybe a port).
@@ -542,8 +542,7 @@ pub fn default_name(dialogs: &[&Dialog], format: Format) -> String {
             clean
         }
     };
-    let secs = first.first_ts().div_euclid(1_000_000_000);
-    let hhmm = (secs.rem_euclid(86_400) / 3600) * 100 + secs.rem_euclid(3600) / 60;
+    let hhmm = crate::text::hhmm(first.first_ts());
     let more = if dialogs.len() > 1 {
         format!("-and-{}-more", dialogs.len() - 1)
     } else {

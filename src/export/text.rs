@@ -19,12 +19,17 @@ use crate::model::{Dialog, Model};
 pub fn write_messages(model: &Model, dialogs: &[&Dialog], out: &mut impl Write) -> io::Result<()> {
     for a in Flow::new(dialogs.to_vec(), false).arrows {
         let m = a.message;
-        writeln!(out, "{} {}", timestamp(m.ts_ns), m.route("->"))?;
+        writeln!(
+            out,
+            "{} {}",
+            crate::text::utc_micros(m.ts_ns),
+            m.route("->")
+        )?;
         match model.raw(m) {
             Ok(raw) => {
                 for line in raw.split(|b| *b == b'\n') {
                     let line = line.strip_suffix(b"\r").unwrap_or(line);
-                    writeln!(out, "{}", crate::ui::escape::bytes(line))?;
+                    writeln!(out, "{}", crate::text::escape::bytes(line))?;
                 }
             }
             Err(e) => writeln!(out, "(message bytes unavailable: {e})")?,
@@ -61,9 +66,9 @@ pub fn write_flow(model: &Model, dialogs: &[&Dialog], out: &mut impl Write) -> i
         writeln!(
             out,
             "{tag}Call-ID {}  {} -> {}  {}",
-            crate::ui::escape::text(&d.call_id),
-            crate::ui::escape::text(crate::report::text::uri_of(&d.from)),
-            crate::ui::escape::text(crate::report::text::uri_of(&d.to)),
+            crate::text::escape::text(&d.call_id),
+            crate::text::escape::text(crate::text::uri_of(&d.from)),
+            crate::text::escape::text(crate::text::uri_of(&d.to)),
             d.state_at(model.now_ns()).name()
         )?;
     }
@@ -73,7 +78,7 @@ pub fn write_flow(model: &Model, dialogs: &[&Dialog], out: &mut impl Write) -> i
         .iter()
         .map(|a| {
             let m = a.message;
-            let mut l = crate::ui::escape::text(&m.arrow_label()).into_owned();
+            let mut l = crate::text::escape::text(&m.arrow_label()).into_owned();
             if m.has_sdp {
                 l.push_str(" SDP");
             }
@@ -119,12 +124,14 @@ pub fn write_flow(model: &Model, dialogs: &[&Dialog], out: &mut impl Write) -> i
         if m.has_sdp
             && let Some(sdp) = model.sdp(m).ok().flatten()
         {
-            let _ = write!(line, "  {}", crate::ui::escape::text(&sdp.summary()));
+            let _ = write!(line, "  {}", crate::text::escape::text(&sdp.summary()));
         }
         writeln!(
             out,
             "{}  {:>+11.3}  {tag}{}",
-            timestamp(m.ts_ns).get(..23).unwrap_or_default(),
+            crate::text::utc_micros(m.ts_ns)
+                .get(..23)
+                .unwrap_or_default(),
             delta,
             line.trim_end()
         )?;
@@ -175,13 +182,6 @@ fn arrow_line(columns: usize, column: usize, from: usize, to: usize, label: &str
         cells[start + k] = *ch;
     }
     cells.into_iter().collect()
-}
-
-/// `YYYY-MM-DD HH:MM:SS.uuuuuu` (UTC).
-fn timestamp(ts_ns: i64) -> String {
-    let secs = ts_ns.div_euclid(1_000_000_000);
-    let micros = ts_ns.rem_euclid(1_000_000_000) / 1000;
-    format!("{}.{micros:06}", crate::report::utc(secs))
 }
 
 #[cfg(test)]

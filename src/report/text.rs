@@ -19,16 +19,6 @@ fn fit(s: &str, n: usize) -> String {
     }
 }
 
-/// `sip:alice@example.com` out of `"Alice" <sip:alice@example.com>;tag=1`.
-#[must_use]
-pub fn uri_of(header: &str) -> &str {
-    let inner = match (header.find('<'), header.find('>')) {
-        (Some(a), Some(b)) if b > a => header.get(a + 1..b).unwrap_or(header),
-        _ => header.split(';').next().unwrap_or(header),
-    };
-    inner.trim()
-}
-
 #[allow(clippy::cast_precision_loss)]
 fn ms(ns: Option<i64>) -> String {
     ns.map_or_else(|| "-".into(), |n| format!("{:.0}", n as f64 / 1e6))
@@ -51,7 +41,7 @@ pub fn write(model: &Model, warnings: &[String], out: &mut impl Write) -> std::i
         let ts = d.first_ts();
         let secs = ts.div_euclid(1_000_000_000);
         if date.0 != secs {
-            date = (secs, crate::report::utc(secs));
+            date = (secs, crate::text::utc(secs));
         }
         let micros = ts.rem_euclid(1_000_000_000) / 1000;
         #[allow(clippy::cast_precision_loss)]
@@ -63,8 +53,8 @@ pub fn write(model: &Model, warnings: &[String], out: &mut impl Write) -> std::i
             format!("{}.{micros:06}", date.1),
             d.kind.as_str(),
             d.state_at(model.now_ns()).name(),
-            fit(uri_of(&d.from), 28),
-            fit(uri_of(&d.to), 28),
+            fit(crate::text::uri_of(&d.from), 28),
+            fit(crate::text::uri_of(&d.to), 28),
             d.messages.len(),
             ms(d.pdd_ns()),
             total,

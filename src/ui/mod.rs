@@ -4,7 +4,6 @@
 //! short timeout and a non-blocking channel drain need no async runtime.
 
 pub mod app;
-pub mod escape;
 pub mod filter;
 pub mod input;
 pub mod save;

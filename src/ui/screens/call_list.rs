@@ -7,7 +7,7 @@ use super::nav::{DrawnRows, Screen, Step, movement, step_cursor};
 use crate::config::Column;
 use crate::keymap::Action;
 use crate::model::{Dialog, DialogId, DialogKind, Message, Model};
-use crate::report::text::uri_of;
+use crate::text::uri_of;
 use crate::ui::filter::RowFilter;
 
 #[derive(Debug)]

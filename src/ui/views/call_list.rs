@@ -20,9 +20,10 @@ use super::{clock, duration, fill_row, footer, put, title_bar};
 use crate::config::Column;
 use crate::keymap::Action;
 use crate::model::{Dialog, Message, Model};
-use crate::report::text::uri_of;
+use crate::text::escape;
+use crate::text::uri_of;
 use crate::ui::app::AppState;
-use crate::ui::{escape, theme};
+use crate::ui::theme;
 
 /// Rows above the table (title, counts, filter, column titles).
 const TOP: u16 = 4;

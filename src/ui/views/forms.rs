@@ -7,11 +7,12 @@ use ratatui::style::Style;
 use super::put;
 use crate::config::Column;
 use crate::keymap::Action;
+use crate::text::escape;
 use crate::ui::app::AppState;
 use crate::ui::filter::FormField;
 use crate::ui::save::{SAVE_FIELDS, SaveDialog};
 use crate::ui::screens::columns::picker_rows;
-use crate::ui::{escape, theme};
+use crate::ui::theme;
 
 fn boxed(buf: &mut Buffer, area: Rect, w: u16, h: u16, title: &str) -> Rect {
     let w = w.min(area.width);

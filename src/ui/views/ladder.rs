@@ -19,9 +19,10 @@ use crate::keymap::Action;
 use crate::model::flow::{Arrow, Column, Flow};
 use crate::model::media::RtpStream;
 use crate::model::{Dialog, DialogId, Kind, Message, Model};
+use crate::text::escape;
 use crate::ui::app::AppState;
 use crate::ui::screens::{ColourMode, LadderState, TimeMode};
-use crate::ui::{escape, theme};
+use crate::ui::theme;
 
 /// Rows above the arrows: title and endpoint names.
 const TOP: u16 = 2;
@@ -168,7 +169,7 @@ fn title(l: &LadderState, flow: &Flow, legs: usize) -> String {
             TimeMode::Absolute => msgs.first().map_or_else(
                 || "absolute".to_owned(),
                 |a| {
-                    let day = crate::report::utc(a.message.ts_ns.div_euclid(1_000_000_000));
+                    let day = crate::text::utc(a.message.ts_ns.div_euclid(1_000_000_000));
                     format!("absolute, {} UTC", day.get(..10).unwrap_or_default())
                 },
             ),

@@ -1,6 +1,6 @@
 //! One message's raw text with SIP colouring: start line bold, header names
 //! coloured, SDP in its own colour. Beside the ladder, or full screen.
-//! Everything from the wire is escaped (see `ui::escape`).
+//! Everything from the wire is escaped (see `text::escape`).
 
 use std::cell::Cell;
 
@@ -11,8 +11,9 @@ use ratatui::style::Style;
 use super::{clock, footer, put, title_bar};
 use crate::keymap::Action;
 use crate::model::{Message, Model};
+use crate::text::escape;
 use crate::ui::app::AppState;
-use crate::ui::{escape, theme};
+use crate::ui::theme;
 
 /// One drawn line: a header name (coloured) and the rest.
 struct Line {
@@ -163,7 +164,7 @@ pub fn draw_pane(buf: &mut Buffer, area: Rect, model: &Model, m: &Message, scrol
             inner,
             inner.x,
             top,
-            &format!("SDP: {}", crate::ui::escape::text(&summary)),
+            &format!("SDP: {}", crate::text::escape::text(&summary)),
             inner.width,
             theme::sdp_line(),
         );

@@ -8,8 +8,9 @@ use ratatui::style::Style;
 use super::{clock, footer, put, title_bar};
 use crate::keymap::Action;
 use crate::model::{Message, Model};
+use crate::text::escape;
 use crate::ui::app::AppState;
-use crate::ui::{escape, theme};
+use crate::ui::theme;
 
 fn lines(model: &Model, m: &Message) -> Vec<String> {
     match model.raw(m) {

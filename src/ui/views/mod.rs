@@ -116,7 +116,7 @@ pub(crate) fn footer(
             area,
             area.x,
             y,
-            &super::escape::text(&one_line),
+            &crate::text::escape::text(&one_line),
             area.width,
             theme::warning(),
         );
@@ -137,41 +137,6 @@ pub(crate) fn footer(
     );
 }
 
-/// `HH:MM:SS.mmm` (UTC) of a capture timestamp.
-#[must_use]
-pub fn clock(ts_ns: i64) -> String {
-    let secs = ts_ns.div_euclid(1_000_000_000);
-    let ms = ts_ns.rem_euclid(1_000_000_000) / 1_000_000;
-    let t = secs.rem_euclid(86_400);
-    format!("{:02}:{:02}:{:02}.{ms:03}", t / 3600, t % 3600 / 60, t % 60)
-}
-
-/// A duration for people: `850ms`, `12.3s`, `4:05`, `1:02:03`.
-#[must_use]
-pub fn duration(ns: i64) -> String {
-    let ms = ns / 1_000_000;
-    if ms < 1000 {
-        return format!("{ms}ms");
-    }
-    let s = ms / 1000;
-    if s < 60 {
-        return format!("{}.{}s", s, (ms % 1000) / 100);
-    }
-    if s < 3600 {
-        return format!("{}:{:02}", s / 60, s % 60);
-    }
-    format!("{}:{:02}:{:02}", s / 3600, s % 3600 / 60, s % 60)
-}
+pub use crate::text::{clock, duration};
 
 pub use crate::sip::reason;
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn formats_times_and_durations() {
-        assert_eq!(super::clock(1_795_306_588_257_567_000), "00:16:28.257");
-        assert_eq!(super::duration(305_000_000), "305ms");
-        assert_eq!(super::duration(9_012_000_000), "9.0s");
-        assert_eq!(super::duration(125_000_000_000), "2:05");
-    }
-}

@@ -16,8 +16,9 @@ use super::{clock, footer, put, title_bar};
 use crate::keymap::Action;
 use crate::model::sdp_diff::{Concern, SdpKind};
 use crate::model::{Message, Model};
+use crate::text::escape;
 use crate::ui::app::AppState;
-use crate::ui::{escape, theme};
+use crate::ui::theme;
 
 fn sdp_lines(model: &Model, m: &Message) -> Vec<String> {
     let Ok(p) = model.parsed(m) else {

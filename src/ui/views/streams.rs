@@ -20,8 +20,9 @@ use crate::keymap::Action;
 use crate::model::Model;
 use crate::model::findings::poor_media_quality_of;
 use crate::model::media::RtpStream;
+use crate::text::escape;
 use crate::ui::app::AppState;
-use crate::ui::{escape, theme};
+use crate::ui::theme;
 
 fn row(s: &RtpStream) -> String {
     let st = &s.stats;
