@@ -1,0 +1,160 @@
+use super::*;
+use crate::rtp::RtpHeader;
+
+fn pkt(seq: u16, ms: i64, pt: u8, head: u8) -> RtpPacket {
+    RtpPacket {
+        ts_ns: ms * 1_000_000,
+        src: "192.0.2.1:4000".parse().unwrap(),
+        dst: "192.0.2.2:5000".parse().unwrap(),
+        header: RtpHeader {
+            marker: false,
+            payload_type: pt,
+            seq,
+            timestamp: u32::from(seq) * 160,
+            ssrc: 7,
+            payload_offset: 12,
+        },
+        len: 172,
+        payload_head: [head, 0, 0, 0],
+    }
+}
+
+fn sdp(port: u16) -> Vec<SocketAddr> {
+    vec![SocketAddr::from(([192, 0, 2, 2], port))]
+}
+
+fn events(m: &mut Media) {
+    m.set_rtpmap(0, vec![(101, "telephone-event".to_owned(), 8000)]);
+}
+
+#[test]
+fn mos_of_a_clean_and_a_lossy_g711_stream() {
+    let mut m = Media::default();
+    let _ = m.expect(DialogId(1), &sdp(5000));
+    for i in 0..100u16 {
+        m.ingest(&pkt(i, i64::from(i) * 20, 0, 0), Frames::new());
+    }
+    assert!(
+        (m.streams()[0].mos() - 4.4).abs() < 0.01,
+        "{}",
+        m.streams()[0].mos()
+    );
+    // Every 20th packet lost: 5 %.
+    let mut lossy = Media::default();
+    for i in (0..200u16).filter(|i| i % 20 != 0) {
+        lossy.ingest(&pkt(i, i64::from(i) * 20, 0, 0), Frames::new());
+    }
+    assert!(
+        (lossy.streams()[0].mos() - 3.95).abs() < 0.03,
+        "{}",
+        lossy.streams()[0].mos()
+    );
+}
+
+#[test]
+fn late_sdp_ties_a_stream_and_events_become_digits() {
+    let mut m = Media::default();
+    m.ingest(&pkt(1, 0, 0, 0), Frames::new());
+    assert!(m.streams()[0].dialog.is_none());
+    assert_eq!(m.expect(DialogId(3), &sdp(5000)), [0]);
+    assert_eq!(m.streams()[0].dialog, Some(DialogId(3)));
+    events(&mut m);
+    // Digit 5, three packets of one event (one timestamp), then '#'.
+    let mut e = pkt(2, 40, 101, 5);
+    m.ingest(&e, Frames::new());
+    e.header.seq = 3;
+    m.ingest(&e, Frames::new());
+    let mut hash = pkt(10, 400, 101, 11);
+    hash.header.timestamp = 99_999;
+    m.ingest(&hash, Frames::new());
+    assert_eq!(m.streams()[0].dtmf, "5#");
+}
+
+fn one_frame(ms: i64) -> Frames {
+    smallvec::smallvec![FrameRef {
+        ts_ns: ms * 1_000_000,
+        linktype: 1,
+        source: 0,
+        orig_len: 214,
+        loc: crate::decode::FrameLoc::File {
+            offset: 0,
+            len: 214
+        },
+    }]
+}
+
+#[test]
+fn frames_are_kept_newest_first_within_the_call_budget() {
+    // Room for 10 frames per call.
+    let mut m = Media::new(Some(10 * FRAME_COST), 1 << 20);
+    let _ = m.expect(DialogId(1), &sdp(5000));
+    let _ = m.expect(DialogId(1), &[SocketAddr::from(([192, 0, 2, 1], 4000))]);
+    for i in 0..8u16 {
+        m.ingest(
+            &pkt(i, i64::from(i) * 20, 0, 0),
+            one_frame(i64::from(i) * 20),
+        );
+        // The other direction, same call.
+        let mut back = pkt(i, i64::from(i) * 20 + 1, 0, 0);
+        std::mem::swap(&mut back.src, &mut back.dst);
+        m.ingest(&back, one_frame(i64::from(i) * 20 + 1));
+    }
+    let streams: Vec<&RtpStream> = m.of_dialog(DialogId(1)).collect();
+    assert_eq!(streams.len(), 2);
+    let kept: usize = streams.iter().map(|s| s.frames.len()).sum();
+    let dropped: u64 = streams.iter().map(|s| s.frames_not_kept).sum();
+    assert_eq!((kept, dropped), (10, 6));
+    // The newest: from 60 ms on, in both directions.
+    assert!(
+        streams
+            .iter()
+            .all(|s| s.frames.front().unwrap().ts_ns >= 60_000_000)
+    );
+    assert_eq!(m.kept_bytes(), 10 * FRAME_COST);
+    assert_eq!(m.forget_dialog(DialogId(1)), 10 * FRAME_COST);
+    assert_eq!(m.kept_bytes(), 0);
+}
+
+#[test]
+fn the_total_ceiling_holds_whatever_the_per_call_budget() {
+    let mut m = Media::new(None, 5 * FRAME_COST);
+    for i in 0..9u16 {
+        m.ingest(
+            &pkt(i, i64::from(i) * 20, 0, 0),
+            one_frame(i64::from(i) * 20),
+        );
+    }
+    let s = &m.streams()[0];
+    assert_eq!((s.frames.len(), s.frames_not_kept), (5, 4));
+    assert!(m.kept_bytes() <= 5 * FRAME_COST);
+}
+
+#[test]
+fn an_ssrc_flood_on_a_call_stays_within_its_budget_and_linear() {
+    let mut m = Media::new(Some(10 * FRAME_COST), 1 << 30);
+    let _ = m.expect(DialogId(1), &sdp(5000));
+    for i in 0..50_000u32 {
+        let mut p = pkt(1, i64::from(i), 0, 0);
+        p.header.ssrc = i;
+        m.ingest(&p, one_frame(i64::from(i)));
+    }
+    assert_eq!(m.of_dialog(DialogId(1)).count(), 50_000);
+    assert!(m.kept_bytes() <= 10 * FRAME_COST, "{}", m.kept_bytes());
+}
+
+#[test]
+fn a_stream_goes_to_the_call_that_announced_both_its_ends() {
+    // Two calls answer on the same address; the second offers another port.
+    let mut m = Media::default();
+    let a = |port| SocketAddr::from(([192, 0, 2, 1], port));
+    let b = |port| SocketAddr::from(([192, 0, 2, 2], port));
+    let _ = m.expect(DialogId(1), &[a(4000), b(5000)]);
+    let _ = m.expect(DialogId(2), &[a(4004), b(5000)]);
+    // pkt() runs 192.0.2.1:4000 -> 192.0.2.2:5000: call 1's pair.
+    m.ingest(&pkt(1, 0, 0, 0), Frames::new());
+    assert_eq!(m.streams()[0].dialog, Some(DialogId(1)));
+    let mut second = pkt(1, 0, 0, 0);
+    second.src = a(4004);
+    m.ingest(&second, Frames::new());
+    assert_eq!(m.streams()[1].dialog, Some(DialogId(2)));
+}

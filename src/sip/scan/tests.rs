@@ -1,0 +1,134 @@
+#![allow(clippy::indexing_slicing)]
+
+use super::*;
+
+fn one(buf: &[u8]) -> (Head, usize) {
+    match scan(buf, Framing::Datagram) {
+        Scan::Message { head, len } => (head, len),
+        other => panic!("expected a message, got {other:?}"),
+    }
+}
+
+const INVITE: &[u8] = b"INVITE sip:bob@[2001:db8::1]:5060 SIP/2.0\r\n\
+Via: SIP/2.0/UDP [2001:db8::2]:5060;branch=z9hG4bK776asdhds ;rport, SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKold\r\n\
+Max-Forwards: 70\r\n\
+To: Bob <sip:bob@biloxi.com>\r\n\
+From: \"Alice; A\" <sip:alice@atlanta.com;tag=uri>;tag=1928301774\r\n\
+Call-ID: a84b4c76e66710@pc33.atlanta.com\r\n\
+CSeq: 314159 INVITE\r\n\
+Contact: <sip:alice@pc33.atlanta.com>\r\n\
+Content-Type: application/sdp\r\n\
+Content-Length: 4\r\n\
+\r\n\
+v=0\n";
+
+#[test]
+fn reads_every_field_of_an_rfc3261_invite() {
+    let (h, len) = one(INVITE);
+    assert_eq!(len, INVITE.len());
+    assert!(!h.malformed(), "{:?}", h.defects.names());
+    let Some(StartLine::Request { method, uri }) = h.start_line else {
+        panic!("not a request");
+    };
+    assert_eq!(method.get(INVITE), b"INVITE");
+    assert_eq!(uri.get(INVITE), b"sip:bob@[2001:db8::1]:5060");
+    assert_eq!(h.call_id.get(INVITE), b"a84b4c76e66710@pc33.atlanta.com");
+    assert_eq!(h.cseq_num, Some(314_159));
+    assert_eq!(h.cseq_method.get(INVITE), b"INVITE");
+    assert_eq!(tag(INVITE, h.from).get(INVITE), b"1928301774");
+    assert!(tag(INVITE, h.to).is_empty());
+    assert_eq!(h.via_branch.get(INVITE), b"z9hG4bK776asdhds");
+    assert_eq!(h.content_length, Some(4));
+    assert_eq!(h.body.get(INVITE), b"v=0\n");
+}
+
+#[test]
+fn reads_compact_forms_folding_and_lf_only_lines() {
+    let msg = b"SIP/2.0 180 Ringing\n\
+v : SIP/2.0/UDP h;branch=z9hG4bKx\n\
+f: <sip:a@h>;tag=aa\n\
+t:<sip:b@h>\n ;tag=bb\n\
+i:\t abc@h \n\
+CSeq:\n 7 INVITE\n\
+l: 0\n\n";
+    let (h, _) = one(msg);
+    assert_eq!(
+        h.start_line.map(|s| match s {
+            StartLine::Response { code, .. } => code,
+            StartLine::Request { .. } => 0,
+        }),
+        Some(180)
+    );
+    assert_eq!(h.call_id.get(msg), b"abc@h");
+    assert_eq!(tag(msg, h.to).get(msg), b"bb");
+    assert_eq!(tag(msg, h.from).get(msg), b"aa");
+    assert_eq!(h.cseq_num, Some(7));
+    assert_eq!(h.via_branch.get(msg), b"z9hG4bKx");
+    assert!(!h.malformed(), "{:?}", h.defects.names());
+}
+
+#[test]
+fn unknown_methods_and_non_utf8_bytes_are_kept() {
+    let msg = b"FOOBAR sip:x@y SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=b\r\nFrom: <sip:\xff@h>;tag=1\r\nTo: <sip:y@h>\r\nCall-ID: \xfe\xff\r\nCSeq: 1 FOOBAR\r\n\r\n";
+    let (h, _) = one(msg);
+    assert_eq!(h.call_id.get(msg), b"\xfe\xff");
+    assert!(!h.malformed());
+}
+
+#[test]
+fn a_truncated_datagram_keeps_what_it_has_and_is_flagged() {
+    let cut = INVITE.get(..INVITE.len() - 40).unwrap();
+    let (h, len) = one(cut);
+    assert_eq!(len, cut.len());
+    assert_eq!(h.call_id.get(cut), b"a84b4c76e66710@pc33.atlanta.com");
+    assert!(h.defects.contains(Defects::TRUNCATED_HEADERS));
+    // Every prefix must scan without panicking.
+    for n in 0..INVITE.len() {
+        let _ = scan(INVITE.get(..n).unwrap(), Framing::Datagram);
+        let _ = scan(INVITE.get(..n).unwrap(), Framing::Stream);
+    }
+}
+
+#[test]
+fn parameters_in_odd_spellings_are_found() {
+    let msg = b"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h ; BRANCH = z9hG4bKup ;rport\r\n\
+From: \"a;tag=no\" <sip:a@h;tag=uri>;Tag=yes\r\nTo: <sip:b@h>;tag=t2\r\nCall-ID: c\r\nCSeq: 1 BYE\r\n\r\n";
+    let (h, _) = one(msg);
+    assert_eq!(h.via_branch.get(msg), b"z9hG4bKup");
+    assert_eq!(tag(msg, h.from).get(msg), b"yes");
+    assert_eq!(tag(msg, h.to).get(msg), b"t2");
+}
+
+#[test]
+fn a_stream_waits_for_the_whole_body() {
+    let cut = INVITE.get(..INVITE.len() - 2).unwrap();
+    assert_eq!(scan(cut, Framing::Stream), Scan::Incomplete);
+}
+
+#[test]
+fn pipelined_messages_split_by_content_length() {
+    let mut buf = INVITE.to_vec();
+    buf.extend_from_slice(b"\r\n\r\n");
+    buf.extend_from_slice(INVITE);
+    let all = scan_all(&buf, Framing::Stream);
+    assert_eq!(all.len(), 2);
+    assert_eq!(all.get(1).map(|m| m.0), Some(INVITE.len() + 4));
+}
+
+#[test]
+fn rtp_and_garbage_are_not_sip() {
+    assert!(!looks_like_sip(&[0x80, 0x00, 0x01]));
+    assert!(!looks_like_sip(b"GET / HTTP/1.1\r\n"));
+    assert!(!looks_like_sip(b"SIP/2.0 abc\r\n"));
+    assert!(looks_like_sip(b"OPTIONS sip:x SIP/2.0\r\n"));
+    assert_eq!(scan(b"hello", Framing::Datagram), Scan::NotSip);
+}
+
+#[test]
+fn missing_mandatory_headers_are_defects_not_errors() {
+    let msg = b"BYE sip:x SIP/2.0\r\nContent-Length: zz\r\n\r\n";
+    let (h, _) = one(msg);
+    assert!(h.defects.contains(Defects::NO_CALL_ID));
+    assert!(h.defects.contains(Defects::BAD_CONTENT_LENGTH));
+    assert!(h.defects.contains(Defects::NO_VIA));
+}
