@@ -11,6 +11,7 @@ pub mod screens;
 pub mod terminal;
 pub mod theme;
 pub mod views;
+pub mod widgets;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

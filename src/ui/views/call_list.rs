@@ -16,14 +16,15 @@ use std::fmt::Write;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::{clock, duration, fill_row, footer, put, title_bar};
 use crate::config::Column;
 use crate::keymap::Action;
 use crate::model::{Dialog, Message, Model};
 use crate::text::escape;
 use crate::text::uri_of;
+use crate::text::{clock, duration};
 use crate::ui::app::AppState;
 use crate::ui::theme;
+use crate::ui::widgets::{fill_row, footer, put, title_bar};
 
 /// Rows above the table (title, counts, filter, column titles).
 const TOP: u16 = 4;

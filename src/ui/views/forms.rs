@@ -4,7 +4,6 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 
-use super::put;
 use crate::config::Column;
 use crate::keymap::Action;
 use crate::text::escape;
@@ -13,6 +12,7 @@ use crate::ui::filter::FormField;
 use crate::ui::save::{SAVE_FIELDS, SaveDialog};
 use crate::ui::screens::columns::picker_rows;
 use crate::ui::theme;
+use crate::ui::widgets::put;
 
 fn boxed(buf: &mut Buffer, area: Rect, w: u16, h: u16, title: &str) -> Rect {
     let w = w.min(area.width);

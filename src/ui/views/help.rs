@@ -3,9 +3,9 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::{put, title_bar};
 use crate::keymap::Action;
 use crate::ui::app::AppState;
+use crate::ui::widgets::{put, title_bar};
 
 /// The help text, one line per action (also used by the docs test).
 #[must_use]

@@ -14,15 +14,16 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 
-use super::{clock, footer, put, title_bar};
 use crate::keymap::Action;
 use crate::model::flow::{Arrow, Column, Flow};
 use crate::model::media::RtpStream;
 use crate::model::{Dialog, DialogId, Kind, Message, Model};
+use crate::text::clock;
 use crate::text::escape;
 use crate::ui::app::AppState;
 use crate::ui::screens::{ColourMode, LadderState, TimeMode};
 use crate::ui::theme;
+use crate::ui::widgets::{footer, put, title_bar};
 
 /// Rows above the arrows: title and endpoint names.
 const TOP: u16 = 2;

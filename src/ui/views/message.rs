@@ -8,12 +8,13 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 
-use super::{clock, footer, put, title_bar};
 use crate::keymap::Action;
 use crate::model::{Message, Model};
+use crate::text::clock;
 use crate::text::escape;
 use crate::ui::app::AppState;
 use crate::ui::theme;
+use crate::ui::widgets::{footer, put, title_bar};
 
 /// One drawn line: a header name (coloured) and the rest.
 struct Line {

@@ -12,13 +12,14 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::{clock, footer, put, title_bar};
 use crate::keymap::Action;
 use crate::model::sdp_diff::{Concern, SdpKind};
 use crate::model::{Message, Model};
+use crate::text::clock;
 use crate::text::escape;
 use crate::ui::app::AppState;
 use crate::ui::theme;
+use crate::ui::widgets::{footer, put, title_bar};
 
 fn sdp_lines(model: &Model, m: &Message) -> Vec<String> {
     let Ok(p) = model.parsed(m) else {

@@ -15,7 +15,6 @@ use ratatui::style::{Color, Style};
 use ratatui::symbols::Marker;
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Widget};
 
-use super::{fill_row, footer, put, title_bar};
 use crate::keymap::Action;
 use crate::model::Model;
 use crate::model::findings::poor_media_quality_of;
@@ -23,6 +22,7 @@ use crate::model::media::RtpStream;
 use crate::text::escape;
 use crate::ui::app::AppState;
 use crate::ui::theme;
+use crate::ui::widgets::{fill_row, footer, put, title_bar};
 
 fn row(s: &RtpStream) -> String {
     let st = &s.stats;
