@@ -2,16 +2,27 @@
 //!
 //! Module map, in the direction data flows:
 //! - [`capture`]: the capture thread; files (pcap, pcapng, stdin) and live
-//!   interfaces (libpcap); batches [`sip::SipMessage`]s over a bounded channel.
+//!   interfaces (libpcap); batches [`sip::SipMessage`]s over a bounded channel;
+//!   [`capture::CaptureCounters`].
 //! - [`decode`]: frames to transport payloads: link layers, IP with tunnels
 //!   and fragment reassembly, UDP, TCP stream reassembly, WebSocket.
 //! - [`pipeline`]: runs `decode` and SIP framing over one frame at a time.
 //! - [`sip`]: the tolerant SIP scanner, the SDP scanner, rsip's strict check.
 //! - [`rtp`]: RTP headers and per-stream statistics (loss, jitter).
-//! - [`model`]: the call table every view, report and export reads.
+//! - [`model`]: the call table every view, report and export reads; findings,
+//!   SDP changes and the ladder's flow are computed there.
+//! - [`feed`]: the one place capture events reach the model, and the
+//!   [`sink`]s (live consumers beside it) are driven.
+//! - [`hep`]: HEP v3 encoding and decoding; the `-H` sender (a sink).
+//! - [`export`]: chosen calls to pcap, pcapng, text or JSON; `-w`'s request;
+//!   the live recorder (a sink).
 //! - [`report`]: headless JSON and text reports.
-//! - [`ui`]: the terminal UI (call list, ladder, message); [`keymap`] and
-//!   [`config`] feed it.
+//! - [`ui`]: the terminal UI (call list, ladder, message, streams, diffs);
+//!   [`keymap`] and [`config`] feed it.
+//! - [`text`]: text for people (escaping wire text, URIs, times, durations),
+//!   below every layer that shows text.
+//! - [`hash`]: seeded hashing for maps keyed by wire data; [`contain`]: third
+//!   parties' panics turned into errors.
 //! - [`cli`], [`logging`], [`headless`]: the binary's glue.
 
 pub mod capture;
