@@ -94,6 +94,24 @@ impl Session {
     }
 }
 
+impl Session {
+    /// Waits (bounded) for the program to exit; true when it did.
+    fn ended(&self) -> bool {
+        let running = || {
+            tmux(&self.0)
+                .args(["has-session", "-t", &self.0])
+                .status()
+                .unwrap()
+                .success()
+        };
+        let start = Instant::now();
+        while running() && start.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        !running()
+    }
+}
+
 impl Drop for Session {
     fn drop(&mut self) {
         let _ = tmux(&self.0).arg("kill-server").status();
@@ -146,24 +164,7 @@ fn a_user_browses_a_capture_in_tmux() {
     s.keys(&["q"]);
     s.wait_for("(shown 11)");
     s.keys(&["q"]);
-    let start = Instant::now();
-    while tmux(&s.0)
-        .args(["has-session", "-t", &s.0])
-        .status()
-        .unwrap()
-        .success()
-        && start.elapsed() < Duration::from_secs(5)
-    {
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert!(
-        !tmux(&s.0)
-            .args(["has-session", "-t", &s.0])
-            .status()
-            .unwrap()
-            .success(),
-        "sipscope did not quit on q"
-    );
+    assert!(s.ended(), "sipscope did not quit on q");
 }
 
 /// Select a call, F2, Enter: the file lands in the working directory under
@@ -244,16 +245,7 @@ fn a_live_capture_in_the_ui_records_with_w() {
     s.wait_for("Dialogs 3 (shown 3)");
     // Live, quitting asks to be confirmed.
     s.keys(&["q", "q"]);
-    let start = Instant::now();
-    while tmux(&s.0)
-        .args(["has-session", "-t", &s.0])
-        .status()
-        .unwrap()
-        .success()
-        && start.elapsed() < Duration::from_secs(5)
-    {
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    assert!(s.ended(), "sipscope did not quit on q q");
     drop(s);
     let bytes = std::fs::read(&out).expect("the recording exists");
     if let Ok(t) = Command::new("tshark")
