@@ -131,6 +131,8 @@ pub struct Model {
     only: Option<crate::hash::Set<Box<[u8]>>>,
     /// What messages' bytes said once parsed, for the views (bounded).
     parsed: parsed::Cache,
+    /// Findings per dialog, kept until the dialog changes.
+    findings: findings::Cache,
 }
 
 impl Model {
