@@ -176,14 +176,15 @@ pub fn ip(host: &[u8]) -> Option<IpAddr> {
 }
 
 /// Is this a private address: RFC 1918, `169.254/16`, `fc00::/7`,
-/// `fe80::/10` (not `100.64/10`, which carrier NAT shares)?
+/// `fe80::/10`, and the deprecated site-local `fec0::/10` (not
+/// `100.64/10`, which carrier NAT shares)?
 #[must_use]
 pub fn is_private(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => v4.is_private() || v4.is_link_local(),
         IpAddr::V6(v6) => {
             let first = v6.segments().first().copied().unwrap_or(0);
-            first & 0xfe00 == 0xfc00 || first & 0xffc0 == 0xfe80
+            first & 0xfe00 == 0xfc00 || first & 0xffc0 == 0xfe80 || first & 0xffc0 == 0xfec0
         }
     }
 }
