@@ -9,6 +9,7 @@
 //! encoder behind a [`crate::sink::Sink`].
 #![warn(clippy::indexing_slicing)]
 
+pub mod listen;
 pub mod send;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
