@@ -246,7 +246,10 @@ pub fn spawn_sources(
         let spent = spent
             .take()
             .unwrap_or_else(|| std::sync::mpsc::sync_channel(0).1);
-        let live = !matches!(source, Source::Files(_));
+        // Only an interface drops when the model is behind: the files wait,
+        // and so does the HEP listener, leaving agents' packets in its
+        // socket's buffer (32 MiB) rather than dropping them here.
+        let live = matches!(source, Source::Live(_));
         let mut out = Processor::new(tx.clone(), spent, live);
         out.pipeline = Pipeline::new().with_hep_port(options.hep_port);
         out.counters.producer = u8::try_from(i).unwrap_or(u8::MAX);

@@ -274,6 +274,9 @@ impl<'a> Decoded<'a> {
             .src_ip
             .zip(self.dst_ip)
             .ok_or(missing("no addresses"))?;
+        if src_ip.is_ipv4() != dst_ip.is_ipv4() {
+            return Err(missing("an IPv4 and an IPv6 address"));
+        }
         let (src_port, dst_port) = self
             .src_port
             .zip(self.dst_port)
