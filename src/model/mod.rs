@@ -351,6 +351,12 @@ impl Model {
         u16::try_from(self.origins.len()).unwrap_or(u16::MAX)
     }
 
+    /// Did any message come from a HEP agent?
+    #[must_use]
+    pub fn has_agents(&self) -> bool {
+        !self.origins.is_empty()
+    }
+
     /// The HEP agent behind an origin index (`None`: this capture).
     #[must_use]
     pub fn origin(&self, index: u16) -> Option<Origin> {
