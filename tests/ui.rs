@@ -464,3 +464,13 @@ fn a_click_selects_the_row_the_view_drew_there() {
     sipscope::ui::handle(&click(4), &mut a, &m);
     assert_eq!(a.ladder.as_ref().unwrap().cursor, 2);
 }
+
+/// Calls that HEP agents captured: the list says where each was seen (the
+/// column joins the defaults), and the counts line says how much HEP came in.
+#[test]
+fn calls_from_hep_agents_say_where_they_were_seen() {
+    let m = model("hep/sngrep_hep__gen__basic_udp_5calls.pcap");
+    let a = app(&m);
+    let t = draw(&a, &m, 190, 12);
+    insta::assert_snapshot!(t.backend());
+}
