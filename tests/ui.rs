@@ -474,3 +474,41 @@ fn calls_from_hep_agents_say_where_they_were_seen() {
     let t = draw(&a, &m, 190, 12);
     insta::assert_snapshot!(t.backend());
 }
+
+/// The 32-second drop: the list names `ack-missing`, `/ack-missing` finds
+/// it, and the ladder says why under its title and marks the 200 OKs it
+/// rests on.
+#[test]
+fn a_call_without_ack_says_so_in_the_list_and_the_ladder() {
+    let m = model("diagnosis/ack_missing.pcap");
+    let mut a = app(&m);
+    let t = draw(&a, &m, 150, 8);
+    let text = format!("{}", t.backend());
+    assert!(
+        text.contains("Findings") && text.contains("ack-missing"),
+        "{text}"
+    );
+    a.set_filter("ack-miss");
+    a.refresh(&m);
+    assert_eq!(a.rows().len(), 1, "the filter matches rule ids");
+    a.set_filter("pdd-high");
+    a.refresh(&m);
+    assert_eq!(a.rows().len(), 0);
+    a.set_filter("");
+    a.refresh(&m);
+    a.apply(Action::Top, &m);
+    a.apply(Action::Open, &m);
+    a.apply(Action::Raw, &m);
+    let t = draw(&a, &m, 140, 18);
+    let text = format!("{}", t.backend());
+    assert!(
+        text.contains("E ack-missing: 200 OK sent 7 times over 31.5 s, never acknowledged"),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches('◆').count(),
+        8,
+        "7 sends of 200 OK and the BYE: {text}"
+    );
+    insta::assert_snapshot!(t.backend());
+}

@@ -6,6 +6,9 @@
 //! 00:16:28.257        │──INVITE (1) SDP PCMU──►│                 │ Via: ...
 //! 00:16:28.257        │◄─────100 Trying (1)────│                 │
 //! ```
+//! Under the title, one line per diagnosis finding of the dialogs in view
+//! (worst first, at most [`MAX_FINDING_ROWS`]): `E ack-missing: 200 OK sent
+//! 7 times...`; the arrows a finding rests on carry a `◆` in its colour.
 //! Only the rows in view are drawn; the selected arrow stays in view.
 
 use std::collections::HashMap;
@@ -27,6 +30,62 @@ use crate::ui::widgets::{footer, put, title_bar};
 
 /// Rows above the arrows: title and endpoint names.
 const TOP: u16 = 2;
+/// Findings lines under the title, at most.
+const MAX_FINDING_ROWS: usize = 3;
+
+/// The findings of the dialogs in the flow, worst first (stable within a
+/// severity), with the dialog each belongs to.
+fn flow_findings<'m>(
+    model: &Model,
+    flow: &Flow<'m>,
+) -> Vec<(&'m Dialog, crate::model::findings::Finding)> {
+    let mut all: Vec<(&Dialog, crate::model::findings::Finding)> = flow
+        .dialogs
+        .iter()
+        .flat_map(|d| {
+            model
+                .findings(d)
+                .iter()
+                .map(|f| (*d, f.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    all.sort_by_key(|(_, f)| std::cmp::Reverse(f.severity));
+    all
+}
+
+/// The findings lines (at most `rows`); the last says how many more.
+fn draw_findings(
+    buf: &mut Buffer,
+    area: Rect,
+    findings: &[(&Dialog, crate::model::findings::Finding)],
+    rows: usize,
+) {
+    for (k, (_, f)) in findings.iter().take(rows).enumerate() {
+        let y = area.y + 1 + u16::try_from(k).unwrap_or(0);
+        let more = findings.len() - rows;
+        let tail = if k + 1 == rows && more > 0 {
+            format!("  (+{more} more)")
+        } else {
+            String::new()
+        };
+        let mark = match f.severity {
+            crate::model::findings::Severity::Error => 'E',
+            crate::model::findings::Severity::Warning => 'W',
+            crate::model::findings::Severity::Info => 'i',
+        };
+        let line = format!(" {mark} {}: {}{tail}", f.rule, escape::text(&f.summary));
+        put(
+            buf,
+            area,
+            area.x,
+            y,
+            &line,
+            area.width,
+            theme::severity(f.severity),
+        );
+    }
+}
 const TIME_WIDTH: u16 = 13;
 
 /// The name shown for a column: an alias from the config, else the address.
@@ -318,6 +377,7 @@ fn draw_arrows(
     legs: &[DialogId],
     xs: &[u16],
     (offset, visible): (usize, usize),
+    evidence: &HashMap<*const Message, crate::model::findings::Severity>,
 ) {
     let msgs = &flow.arrows;
     let ids: HashMap<u64, usize> = legs.iter().enumerate().map(|(i, id)| (id.0, i)).collect();
@@ -343,6 +403,18 @@ fn draw_arrows(
         );
         for x in xs {
             put(buf, ladder, *x, y, "│", 1, theme::dim());
+        }
+        // Evidence of a finding: a mark between the time and the lines.
+        if let Some(sev) = evidence.get(&std::ptr::from_ref(m)) {
+            put(
+                buf,
+                ladder,
+                ladder.x + TIME_WIDTH - 1,
+                y,
+                "◆",
+                1,
+                theme::severity(*sev),
+            );
         }
         let style = arrow_style(l, d, m, &ids, &txns);
         let (Some(&from), Some(&to)) = (xs.get(a.from), xs.get(a.to)) else {
@@ -375,9 +447,34 @@ fn draw_arrows(
 pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
     let Some(l) = &app.ladder else { return };
     let flow = model.flow(&l.dialogs, l.extended, l.merge_by_ip);
-    let (ladder, pane) = split(area, l);
+    let (whole, pane) = split(area, l);
     let legs = legs(&flow);
     title_bar(buf, area, &title(l, &flow, legs.len()));
+
+    // Findings under the title; the ladder moves down to make room (while
+    // at least a few arrows still fit).
+    let findings = flow_findings(model, &flow);
+    let rows = findings
+        .len()
+        .min(MAX_FINDING_ROWS)
+        .min(usize::from(whole.height.saturating_sub(TOP + 3)));
+    draw_findings(buf, whole, &findings, rows);
+    let shift = u16::try_from(rows).unwrap_or(0);
+    let ladder = Rect {
+        y: whole.y + shift,
+        height: whole.height.saturating_sub(shift),
+        ..whole
+    };
+    let evidence: HashMap<*const Message, crate::model::findings::Severity> = findings
+        .iter()
+        .filter(|(_, f)| f.severity > crate::model::findings::Severity::Info)
+        .flat_map(|(d, f)| {
+            f.messages
+                .iter()
+                .filter_map(|i| d.messages.get(*i))
+                .map(|m| (std::ptr::from_ref(m), f.severity))
+        })
+        .collect();
 
     // Media lanes on the right of the arrows: one per RTP stream (at most 6).
     let streams = flow.streams(model);
@@ -404,7 +501,9 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
     // Arrows in view.
     let visible = usize::from(ladder.height.saturating_sub(TOP));
     let rows = (scroll_offset(l, ladder, visible), visible);
-    draw_arrows(buf, area, ladder, l, model, &flow, &legs, &xs, rows);
+    draw_arrows(
+        buf, area, ladder, l, model, &flow, &legs, &xs, rows, &evidence,
+    );
     if lanes_w > 0 {
         let lx = ladder.right().saturating_sub(lanes_w) + 1;
         draw_lanes(buf, ladder, lx, &lanes, &flow.arrows, rows);
