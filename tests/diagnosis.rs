@@ -539,3 +539,15 @@ fn text_report_has_a_findings_column() {
     assert!(text.lines().next().unwrap().ends_with("findings"), "{text}");
     assert!(text.contains("E:ack-missing"), "{text}");
 }
+
+/// docs/diagnosis.md and its family pages name every rule of the catalogue.
+#[test]
+fn every_rule_has_its_docs() {
+    let mut docs = std::fs::read_to_string("docs/diagnosis.md").unwrap();
+    for page in std::fs::read_dir("docs/diagnosis").unwrap() {
+        docs.push_str(&std::fs::read_to_string(page.unwrap().path()).unwrap());
+    }
+    for r in sipscope::model::findings::catalogue::CATALOGUE {
+        assert!(docs.contains(&format!("## `{}`", r.id)), "{} has no section", r.id);
+    }
+}
