@@ -18,7 +18,9 @@ T0 = 1795400000.0
 A = ('192.0.2.1', 5060)       # caller
 B = ('192.0.2.2', 5060)       # callee / server
 OTHER = ('192.0.2.9', 5060)   # a third party that only moves the capture clock
-SCHEDULE = [0, 0.5, 1.5, 3.5, 7.5, 15.5, 31.5]  # INVITE and 2xx retransmissions (T1 = 0.5 s)
+SCHEDULE = [0, 0.5, 1.5, 3.5, 7.5, 15.5, 31.5]  # INVITE retransmissions, Timer A (T1 = 0.5 s)
+# 2xx (RFC 3261 13.3.1.4) and non-INVITE (Timer E): doubling, capped at T2 = 4 s.
+CAPPED = [0, 0.5, 1.5, 3.5, 7.5, 11.5, 15.5, 19.5, 23.5, 27.5, 31.5]
 
 
 def ip_checksum(h):
@@ -163,7 +165,7 @@ def main():
     c = Call(p, 'ackmiss-1')
     c.req(0, 'INVITE', 1, sdp(A[0], 40000))
     c.resp(0.01, 100, 'Trying', 1, 'INVITE').resp(0.2, 180, 'Ringing', 1, 'INVITE')
-    for dt in SCHEDULE:
+    for dt in CAPPED:
         c.resp(1.0 + dt, 200, 'OK', 1, 'INVITE', sdp(B[0], 50000))
     c.bye(33.0, from_b=True)
     p.close()
@@ -282,7 +284,7 @@ def main():
 
     p = Pcap('register_timeout.pcap')
     c = Call(p, 'reg-2')
-    for dt in [0, 0.5, 1.5, 3.5, 7.5, 11.5, 15.5, 19.5, 23.5, 27.5, 31.5]:
+    for dt in CAPPED:
         c.req(dt, 'REGISTER', 1, extra=['Expires: 3600'])
     clock(p, 40.0)
     p.close()

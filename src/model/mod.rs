@@ -12,6 +12,7 @@ pub mod message;
 mod parsed;
 pub mod sdp_diff;
 mod table;
+pub mod timers;
 
 use std::borrow::Cow;
 use std::hash::{BuildHasher, Hash, Hasher};

@@ -421,7 +421,18 @@ fn draw_arrows(
             continue;
         };
         let mut text = m.arrow_label();
-        if let Some(summary) = model.sdp_summary(m) {
+        // A retransmission's place in the RFC 3261 schedule.
+        if m.retransmission
+            && let Some(r) = d
+                .messages
+                .iter()
+                .position(|x| std::ptr::eq(x, m))
+                .and_then(|i| crate::model::timers::resend_place(d, i))
+        {
+            text.push_str(" · ");
+            text.push_str(&r.label());
+        } else if let Some(summary) = model.sdp_summary(m) {
+            // (A retransmission's SDP is its first send's: said once.)
             text.push_str(" SDP ");
             text.push_str(&escape::text(&summary));
         }
