@@ -42,11 +42,12 @@ pub enum Action {
     PaneDown,
     Streams,
     SdpDiff,
+    Findings,
 }
 
 impl Action {
     /// Every action, in the order the help screen lists them.
-    pub const ALL: [Action; 32] = [
+    pub const ALL: [Action; 33] = [
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -79,6 +80,7 @@ impl Action {
         Action::PaneDown,
         Action::Streams,
         Action::SdpDiff,
+        Action::Findings,
     ];
 
     /// The name used in the config file's `[keys]` table.
@@ -117,6 +119,7 @@ impl Action {
             Self::PaneDown => "pane_down",
             Self::Streams => "streams",
             Self::SdpDiff => "sdp_diff",
+            Self::Findings => "findings",
         }
     }
 
@@ -160,6 +163,7 @@ impl Action {
             Self::SdpDiff => {
                 "SDP diff: this SDP beside the one it answers or replaces, and what changed"
             }
+            Self::Findings => "findings by rule, worst first, with what each means and what to try",
         }
     }
 }
@@ -330,6 +334,7 @@ fn defaults(a: Action) -> &'static [&'static str] {
         Action::PaneDown => &["J", "ctrl-n"],
         Action::Streams => &["r", "F8"],
         Action::SdpDiff => &["d"],
+        Action::Findings => &["F9", "!"],
     }
 }
 

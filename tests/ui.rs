@@ -510,3 +510,37 @@ fn a_call_without_ack_says_so_in_the_list_and_the_ladder() {
     assert!(text.contains("4th send +3.5 s Timer G"), "{text}");
     insta::assert_snapshot!(t.backend());
 }
+
+/// The findings view (F9 / `!`): rules worst first with their counts, what
+/// the selected finding means and what to try; Enter opens that call's
+/// ladder; from the ladder, only the ladder's findings.
+#[test]
+fn findings_view_groups_rules_and_opens_the_call() {
+    let m = model("diagnosis/no_media.pcap");
+    let mut a = app(&m);
+    a.apply(Action::Findings, &m);
+    assert_eq!(a.screen(), sipscope::ui::screens::Screen::Findings);
+    a.apply(Action::Down, &m);
+    let t = draw(&a, &m, 110, 16);
+    let text = format!("{}", t.backend());
+    assert!(text.contains("E no-media (1)"), "{text}");
+    assert!(
+        text.contains("Try: Check where media should flow"),
+        "{text}"
+    );
+    insta::assert_snapshot!(t.backend());
+    a.apply(Action::Open, &m);
+    assert_eq!(a.screen(), sipscope::ui::screens::Screen::Ladder);
+    assert_eq!(
+        a.ladder.as_ref().unwrap().dialogs,
+        [m.find("nomedia-2").unwrap().id]
+    );
+    a.apply(Action::Findings, &m);
+    assert_eq!(a.findings.scope.as_ref().map(Vec::len), Some(1));
+    a.apply(Action::Open, &m);
+    assert_eq!(
+        a.screen(),
+        sipscope::ui::screens::Screen::Ladder,
+        "back to it"
+    );
+}

@@ -60,14 +60,15 @@ fn draw_findings(
     area: Rect,
     findings: &[(&Dialog, crate::model::findings::Finding)],
     rows: usize,
+    hint: &str,
 ) {
     for (k, (_, f)) in findings.iter().take(rows).enumerate() {
         let y = area.y + 1 + u16::try_from(k).unwrap_or(0);
         let more = findings.len() - rows;
-        let tail = if k + 1 == rows && more > 0 {
-            format!("  (+{more} more)")
-        } else {
-            String::new()
+        let tail = match (k + 1 == rows, more) {
+            (true, 0) => format!("  ({hint}: what it means)"),
+            (true, more) => format!("  (+{more} more, {hint})"),
+            _ => String::new(),
         };
         let mark = match f.severity {
             crate::model::findings::Severity::Error => 'E',
@@ -469,7 +470,13 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         .len()
         .min(MAX_FINDING_ROWS)
         .min(usize::from(whole.height.saturating_sub(TOP + 3)));
-    draw_findings(buf, whole, &findings, rows);
+    draw_findings(
+        buf,
+        whole,
+        &findings,
+        rows,
+        &app.keymap.hint(crate::keymap::Action::Findings),
+    );
     let shift = u16::try_from(rows).unwrap_or(0);
     let ladder = Rect {
         y: whole.y + shift,
