@@ -343,6 +343,81 @@ fn send_loop(rx: &Receiver<Vec<u8>>, mut link: Link, to: SocketAddr, counters: &
 mod tests {
     use super::*;
 
+    fn options() -> SipMessage {
+        SipMessage::parse_one(
+            b"OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nCall-ID: r\r\nCSeq: 1 OPTIONS\r\n\r\n",
+        )
+        .unwrap()
+    }
+
+    /// A TCP collector that is away: packets are dropped and counted, the
+    /// sender keeps trying, and once the collector is up they arrive.
+    #[test]
+    fn tcp_reconnects_when_the_collector_comes_back() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut sender = HepSender::start(HepOptions {
+            target: Target::parse(&format!("tcp:127.0.0.1:{port}")).unwrap(),
+            agent_id: None,
+            password: None,
+            lossless: false,
+        })
+        .unwrap();
+        let model = Model::default();
+        let msg = options();
+        for _ in 0..3 {
+            sender.sip(&model, &msg, &Frames::new());
+        }
+        let start = Instant::now();
+        while sender.counters().dropped_unsent.load(Ordering::Relaxed) < 3
+            && start.elapsed() < Duration::from_secs(5)
+        {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(sender.counters().dropped_unsent.load(Ordering::Relaxed), 3);
+        // The collector comes up; within the backoff (at most 5 s) the
+        // sender connects again.
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let start = Instant::now();
+        let mut got = Vec::new();
+        let mut conn: Option<std::net::TcpStream> = None;
+        while start.elapsed() < Duration::from_secs(10) && got.len() < 2 {
+            sender.sip(&model, &msg, &Frames::new());
+            if conn.is_none() {
+                conn = listener.accept().ok().map(|(c, _)| c);
+            }
+            if let Some(c) = conn.as_mut() {
+                c.set_read_timeout(Some(Duration::from_millis(200)))
+                    .unwrap();
+                let mut buf = vec![0u8; 65_536];
+                if let Ok(n) = std::io::Read::read(c, &mut buf) {
+                    let mut at = 0;
+                    while let Ok((h, len)) = crate::hep::decode(buf.get(at..n).unwrap_or_default())
+                    {
+                        got.push(h.payload.to_vec());
+                        at += len;
+                    }
+                }
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert!(
+            got.len() >= 2,
+            "nothing arrived after the collector came back"
+        );
+        assert!(got.iter().all(|p| p.starts_with(b"OPTIONS sip:a@b")));
+        let summary = sender.finish();
+        assert!(
+            summary.lines[0].contains("the collector did not take"),
+            "{:?}",
+            summary.lines
+        );
+    }
+
     #[test]
     fn urls_say_what_is_wrong() {
         let t = Target::parse("udp:127.0.0.1:9060").unwrap();
