@@ -544,3 +544,24 @@ fn findings_view_groups_rules_and_opens_the_call() {
         "back to it"
     );
 }
+
+/// A proxy's capture: the forwarded INVITE says how long the proxy took,
+/// and the pane what it rewrote; two agents' copies of a packet are one
+/// arrow seen twice.
+#[test]
+fn the_ladder_shows_hops_and_vantage_points() {
+    let m = model("kamailio__proxy_2calls.pcap");
+    let mut a = app(&m);
+    a.apply(Action::Top, &m);
+    a.apply(Action::Open, &m);
+    a.apply(Action::Down, &m);
+    a.apply(Action::Down, &m);
+    let t = draw(&a, &m, 160, 24);
+    insta::assert_snapshot!(t.backend());
+    let m = model("hep/two_agents__kamailio__proxy_2calls.pcap");
+    let mut a = app(&m);
+    a.apply(Action::Top, &m);
+    a.apply(Action::Open, &m);
+    let t = draw(&a, &m, 160, 16);
+    insta::assert_snapshot!("two_agents", t.backend());
+}

@@ -3,6 +3,7 @@
 //! capture thread hands to the model.
 
 pub mod headers;
+pub mod hop;
 pub mod scan;
 pub mod sdp;
 pub mod strict;

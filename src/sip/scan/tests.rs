@@ -132,3 +132,22 @@ fn missing_mandatory_headers_are_defects_not_errors() {
     assert!(h.defects.contains(Defects::BAD_CONTENT_LENGTH));
     assert!(h.defects.contains(Defects::NO_VIA));
 }
+
+#[test]
+fn the_second_via_is_read_on_its_own_line_or_after_a_comma() {
+    let own_line = b"INVITE sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP p;branch=z9hG4bKproxy\r\n\
+v: SIP/2.0/UDP a;branch=z9hG4bKcaller\r\nVia: SIP/2.0/UDP x;branch=z9hG4bKthird\r\n\
+From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\n\r\n";
+    let (h, _) = one(own_line);
+    assert_eq!(h.via_branch.get(own_line), b"z9hG4bKproxy");
+    assert_eq!(h.via_branch2.get(own_line), b"z9hG4bKcaller");
+    let comma = b"SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP p;branch=z9hG4bKproxy, SIP/2.0/UDP a;branch=z9hG4bKcaller\r\n\
+From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>;tag=2\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\n\r\n";
+    let (h, _) = one(comma);
+    assert_eq!(h.via_branch.get(comma), b"z9hG4bKproxy");
+    assert_eq!(h.via_branch2.get(comma), b"z9hG4bKcaller");
+    let single = b"BYE sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP a;branch=z9hG4bKonly\r\n\
+From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>;tag=2\r\nCall-ID: c\r\nCSeq: 2 BYE\r\n\r\n";
+    let (h, _) = one(single);
+    assert!(h.via_branch2.get(single).is_empty() && !h.second_via);
+}
