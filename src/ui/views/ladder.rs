@@ -557,16 +557,20 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
     let legs = legs(&flow);
     title_bar(buf, area, &title(l, &flow, legs.len()));
 
-    // Findings under the title; the ladder moves down to make room (while
-    // at least a few arrows still fit).
+    // Findings under the title, across the ladder and the pane; both move
+    // down to make room (while at least a few arrows still fit).
     let findings = flow_findings(model, &flow);
     let rows = findings
         .len()
         .min(MAX_FINDING_ROWS)
         .min(usize::from(whole.height.saturating_sub(TOP + 3)));
+    let across = Rect {
+        height: whole.height,
+        ..area
+    };
     draw_findings(
         buf,
-        whole,
+        across,
         &findings,
         rows,
         &app.keymap.hint(crate::keymap::Action::Findings),
@@ -577,6 +581,15 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         height: whole.height.saturating_sub(shift),
         ..whole
     };
+    // The pane starts under the findings (its first row was the title's).
+    let pane = pane.map(|p| {
+        let down = if shift > 0 { shift + 1 } else { 0 };
+        Rect {
+            y: p.y + down,
+            height: p.height.saturating_sub(down),
+            ..p
+        }
+    });
     let evidence: HashMap<*const Message, crate::model::findings::Severity> = findings
         .iter()
         .filter(|(_, f)| f.severity > crate::model::findings::Severity::Info)
