@@ -391,6 +391,27 @@ def main():
     c.bye(t + 2)
     p.close()
 
+    p = Pcap('routing_loop.pcap')
+    c = Call(p, 'loop-1')
+    c.req(0, 'INVITE', 1, sdp(A[0], 40000)).resp(0.01, 100, 'Trying', 1, 'INVITE')
+    c.resp(0.4, 483, 'Too Many Hops', 1, 'INVITE')
+    c.req(0.41, 'ACK', 1, totag=True)
+    p.close()
+
+    p = Pcap('late_media.pcap')
+    c = Call(p, 'late-1')
+    t = c.established()
+    rtp(p, (A[0], 40000), (B[0], 50000), t + 3.0, 2.0, 0x1111)
+    rtp(p, (B[0], 50000), (A[0], 40000), t + 3.0, 2.0, 0x2222)
+    c.bye(t + 5.1)
+    p.close()
+
+    p = Pcap('scanner_fraud.pcap')
+    c = Call(p, 'scan-1', caller=('203.0.113.66', 5060))
+    c.req(0, 'OPTIONS', 1, extra=['User-Agent: friendly-scanner'])
+    c.resp(0.01, 200, 'OK', 1, 'OPTIONS')
+    p.close()
+
 
 if __name__ == '__main__':
     main()

@@ -419,7 +419,16 @@ fn rules_do_not_fire_on_the_other_diagnosis_captures() {
         ("response_misrouted_nat.pcap", &["response-misrouted-nat"]),
         ("sdp_private_address.pcap", &["sdp-private-address"]),
         ("session_timer_expiry.pcap", &["session-timer-expiry"]),
-        ("srtp_mismatch.pcap", &["srtp-mismatch"]),
+        (
+            "srtp_mismatch.pcap",
+            &["srtp-mismatch", "cleartext-secrets"],
+        ),
+        (
+            "routing_loop.pcap",
+            &["routing-loop", "final-failure-cause"],
+        ),
+        ("late_media.pcap", &["late-media"]),
+        ("scanner_fraud.pcap", &["scanner-fraud"]),
         ("transfer_failed.pcap", &["transfer-failed"]),
         ("udp_fragmented_sip.pcap", &["udp-fragmented-sip"]),
         (
@@ -554,4 +563,40 @@ fn every_rule_has_its_docs() {
             r.id
         );
     }
+}
+
+#[test]
+fn the_rules_beyond_the_thirty() {
+    expect(
+        "routing_loop.pcap",
+        "routing-loop",
+        Severity::Error,
+        &[0, 2],
+        &[],
+        "483 Too Many Hops",
+    );
+    expect(
+        "late_media.pcap",
+        "late-media",
+        Severity::Warning,
+        &[3],
+        &[0],
+        "3.0 s after the answer",
+    );
+    expect(
+        "scanner_fraud.pcap",
+        "scanner-fraud",
+        Severity::Warning,
+        &[0],
+        &[],
+        "friendly-scanner",
+    );
+    expect(
+        "srtp_mismatch.pcap",
+        "cleartext-secrets",
+        Severity::Warning,
+        &[0],
+        &[],
+        "a=crypto inline:",
+    );
 }

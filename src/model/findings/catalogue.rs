@@ -221,6 +221,30 @@ pub static CATALOGUE: &[RuleInfo] = &[
         "Check that REFER is enabled on the receiving side and that the transfer target is valid and reachable.",
     ),
     rule(
+        "routing-loop",
+        Family::Failure,
+        "The request came back to a proxy it had already passed (482 Loop Detected), or ran out of hops (483 Too Many Hops): proxies route it to each other.",
+        "Check the routes of the proxies involved for this number or domain; look at the Via headers to see the circle.",
+    ),
+    rule(
+        "late-media",
+        Family::Media,
+        "RTP started more than two seconds after the call was answered: the first words are clipped.",
+        "Look at what delays the media path (ICE, a media server, a slow endpoint) after the answer.",
+    ),
+    rule(
+        "scanner-fraud",
+        Family::Network,
+        "The User-Agent is that of a SIP scanner (SIPVicious and its kin): someone is probing for accounts to abuse.",
+        "Block the source, rate-limit failed requests, put an SBC in front, and check for weak passwords.",
+    ),
+    rule(
+        "cleartext-secrets",
+        Family::Network,
+        "SRTP keys travel in the SDP in clear (a=crypto inline: over UDP or TCP): anyone on the path can decrypt the media.",
+        "Carry SIP over TLS when using SDES keys, or use DTLS-SRTP.",
+    ),
+    rule(
         "hold",
         Family::Media,
         "A re-offer put the media on hold (sendonly, inactive or c=0.0.0.0).",

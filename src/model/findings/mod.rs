@@ -20,6 +20,7 @@
 //! [`RULES`] and describe it in the catalogue.
 
 pub mod catalogue;
+mod extra;
 mod media;
 mod network;
 mod signalling;
@@ -299,6 +300,10 @@ pub const RULES: &[Rule] = &[
     media::poor_media_quality,
     media::media_dropout,
     signalling::transfer_failed,
+    extra::routing_loop,
+    extra::late_media,
+    extra::scanner_fraud,
+    extra::cleartext_secrets,
     media::hold,
 ];
 
