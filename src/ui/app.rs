@@ -231,7 +231,7 @@ impl AppState {
                 self.streams.apply(a, len, page)
             }
             Screen::Findings => {
-                let rows = self.findings.rows(model);
+                let rows = self.findings.rows(model, self.now(model));
                 match self.findings.apply(a, rows.len(), page) {
                     Step::Push(Screen::Ladder) => {
                         self.open_finding(&rows);
@@ -375,7 +375,7 @@ impl AppState {
                 }
             }
             Screen::Findings => {
-                let len = self.findings.rows(model).len();
+                let len = self.findings.rows(model, self.now(model)).len();
                 if let Some(i) = self.findings.row_at(y, len) {
                     self.findings.cursor = i;
                 }

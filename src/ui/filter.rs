@@ -221,7 +221,11 @@ impl RowFilter {
     pub fn matches(&self, model: &Model, d: &Dialog, now: i64) -> bool {
         self.regex.as_ref().is_none_or(|re| {
             re.is_match(&d.filter_text(now))
-                || (self.names_a_rule && model.findings(d).iter().any(|f| re.is_match(f.rule)))
+                || (self.names_a_rule
+                    && model
+                        .findings_at(d, now)
+                        .iter()
+                        .any(|f| re.is_match(f.rule)))
         }) && self.form.matches(model, d, now)
     }
 }

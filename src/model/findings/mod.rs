@@ -145,15 +145,15 @@ pub struct Context<'m> {
 pub const TIMER_64T1_NS: i64 = 32_000_000_000;
 
 impl<'m> Context<'m> {
-    /// The context of `d` in `model`.
+    /// The context of `d` in `model`, at capture time `now_ns`.
     #[must_use]
-    pub fn new(model: &'m Model, d: &'m Dialog) -> Self {
+    pub fn new(model: &'m Model, d: &'m Dialog, now_ns: i64) -> Self {
         Self {
             model,
             dialog: d,
             streams: model.streams_of(d).collect(),
             sdp_changes: model.sdp_changes(d),
-            now_ns: model.now_ns(),
+            now_ns: now_ns.max(model.now_ns()),
         }
     }
 
@@ -352,7 +352,7 @@ pub(crate) struct Cache {
 const CACHE_SLACK: usize = 4096;
 
 impl Model {
-    fn stamp(&self, d: &Dialog) -> Stamp {
+    fn stamp(&self, d: &Dialog, now_ns: i64) -> Stamp {
         let (streams, rtp_packets) = self
             .streams_of(d)
             .fold((0, 0), |(n, p), s| (n + 1, p + s.stats.packets));
@@ -360,15 +360,22 @@ impl Model {
             messages: d.messages.len(),
             rtp_packets,
             streams,
-            now_s: self.now_ns().div_euclid(1_000_000_000),
+            now_s: now_ns.max(self.now_ns()).div_euclid(1_000_000_000),
         }
     }
 
-    /// What the rules conclude about a dialog, rule by rule; worked out once
-    /// and kept until the dialog (or the capture clock) moves.
+    /// What the rules conclude about a dialog, rule by rule, at the capture
+    /// clock; worked out once and kept until the dialog (or the clock) moves.
     #[must_use]
     pub fn findings(&self, d: &Dialog) -> Arc<[Finding]> {
-        let stamp = self.stamp(d);
+        self.findings_at(d, self.now_ns())
+    }
+
+    /// [`Model::findings`] at `now_ns` (live, the wall clock: a timer fires
+    /// on a quiet link when it is due, not when the next packet comes).
+    #[must_use]
+    pub fn findings_at(&self, d: &Dialog, now_ns: i64) -> Arc<[Finding]> {
+        let stamp = self.stamp(d, now_ns);
         if let Some((s, f)) = self
             .findings
             .entries
@@ -379,7 +386,7 @@ impl Model {
         {
             return Arc::clone(f);
         }
-        let f: Arc<[Finding]> = self.run_rules(d).into();
+        let f: Arc<[Finding]> = self.run_rules_at(d, now_ns).into();
         let mut entries = self
             .findings
             .entries
@@ -395,16 +402,21 @@ impl Model {
     /// The rules run now, without the cache.
     #[must_use]
     pub fn run_rules(&self, d: &Dialog) -> Vec<Finding> {
-        let cx = Context::new(self, d);
+        self.run_rules_at(d, self.now_ns())
+    }
+
+    fn run_rules_at(&self, d: &Dialog, now_ns: i64) -> Vec<Finding> {
+        let cx = Context::new(self, d, now_ns);
         let mut out: Vec<Finding> = RULES.iter().flat_map(|rule| rule(&cx)).collect();
         network::apply_coverage(&cx, &mut out);
         out
     }
 
-    /// The most severe finding of a dialog (the first of that severity).
+    /// The most severe finding of a dialog at `now_ns` (the first of that
+    /// severity).
     #[must_use]
-    pub fn worst_finding(&self, d: &Dialog) -> Option<(Severity, &'static str)> {
-        let f = self.findings(d);
+    pub fn worst_finding(&self, d: &Dialog, now_ns: i64) -> Option<(Severity, &'static str)> {
+        let f = self.findings_at(d, now_ns);
         let worst = f.iter().map(|f| f.severity).max()?;
         f.iter()
             .find(|f| f.severity == worst)

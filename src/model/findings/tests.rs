@@ -158,7 +158,7 @@ fn findings_are_kept_until_the_dialog_changes() {
     assert!(Arc::ptr_eq(&a, &b));
     assert_eq!(&*a, model.run_rules(d).as_slice());
     assert_eq!(
-        model.worst_finding(d),
+        model.worst_finding(d, model.now_ns()),
         Some((Severity::Warning, "final-failure-cause"))
     );
     assert_eq!(model.finding_counts().get("destination-4xx-6xx"), Some(&3));
@@ -201,4 +201,21 @@ fn every_rule_is_in_the_catalogue() {
         let info = catalogue::info(id).unwrap_or_else(|| panic!("{id}"));
         assert!(!info.explanation.is_empty() && !info.fix.is_empty());
     }
+}
+
+/// Live, the UI asks at the wall clock: Timer B fires on a quiet link when
+/// it is due, not when the next packet comes.
+#[test]
+fn a_timer_fires_on_the_clock_without_a_new_packet() {
+    let model = crate::replay("tests/data/diagnosis/invite_timeout_cut.pcap").unwrap();
+    let d = model.dialogs().next().unwrap();
+    let of = |now| {
+        model
+            .findings_at(d, now)
+            .iter()
+            .find(|f| f.rule == "invite-timeout")
+            .map(|f| f.severity)
+    };
+    assert_eq!(of(model.now_ns()), Some(Severity::Warning));
+    assert_eq!(of(model.now_ns() + 40_000_000_000), Some(Severity::Error));
 }

@@ -220,7 +220,7 @@ fn sort_key(key: Column, d: &Dialog, now: i64, model: &Model) -> SortKey {
         Column::CallId => SortKey::Text(d.call_id.clone()),
         Column::UserAgent => SortKey::Text(d.user_agent.clone().unwrap_or_default()),
         Column::Seen => num(d.messages.first().map(|m| i64::from(m.origin))),
-        Column::Findings => num(model.worst_finding(d).map(|(s, _)| s as i64)),
+        Column::Findings => num(model.worst_finding(d, now).map(|(s, _)| s as i64)),
     }
 }
 

@@ -41,14 +41,14 @@ impl FindingsState {
     /// The rows: rules by their worst severity, then by count; under each,
     /// its findings in dialog order.
     #[must_use]
-    pub fn rows(&self, model: &Model) -> Vec<Row> {
+    pub fn rows(&self, model: &Model, now: i64) -> Vec<Row> {
         let mut groups: Vec<(&'static str, Severity, Vec<Row>)> = Vec::new();
         let dialogs: Vec<&crate::model::Dialog> = match &self.scope {
             Some(ids) => ids.iter().filter_map(|id| model.dialog(*id)).collect(),
             None => model.dialogs().collect(),
         };
         for d in dialogs {
-            for (index, f) in model.findings(d).iter().enumerate() {
+            for (index, f) in model.findings_at(d, now).iter().enumerate() {
                 let row = Row::Finding {
                     dialog: d.id,
                     index,
@@ -110,7 +110,7 @@ mod tests {
     fn rules_are_grouped_worst_first_with_their_counts() {
         let model = crate::replay("tests/data/gen__busy_486_3calls.pcap").unwrap();
         let s = FindingsState::open(None);
-        let rows = s.rows(&model);
+        let rows = s.rows(&model, model.now_ns());
         assert_eq!(rows.len(), 8, "{rows:?}");
         assert!(matches!(
             rows[0],

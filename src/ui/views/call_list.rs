@@ -290,7 +290,7 @@ fn draw_cells(
             Column::State => theme::state(d.state_at(now)),
             Column::Findings => row
                 .model
-                .worst_finding(d)
+                .worst_finding(d, now)
                 .map_or(base, |(s, _)| theme::severity(s)),
             _ => base,
         };
@@ -400,8 +400,8 @@ fn short_uri(header: &str) -> String {
 
 /// The most severe finding's rule id, when it is a warning or an error
 /// (info findings are for the ladder: a list scanned for failures stays quiet).
-fn findings_cell(d: &Dialog, model: &Model) -> String {
-    match model.worst_finding(d) {
+fn findings_cell(d: &Dialog, model: &Model, now: i64) -> String {
+    match model.worst_finding(d, now) {
         Some((s, rule)) if s > crate::model::findings::Severity::Info => rule.to_owned(),
         _ => String::new(),
     }
@@ -435,7 +435,7 @@ pub fn cell(c: Column, d: &Dialog, now: i64, model: &Model) -> String {
             .map(|u| escape::text(u).into_owned())
             .unwrap_or_default(),
         Column::Seen => seen_at(d, model),
-        Column::Findings => findings_cell(d, model),
+        Column::Findings => findings_cell(d, model, now),
     }
 }
 

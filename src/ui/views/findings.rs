@@ -36,13 +36,13 @@ fn mark(s: Severity) -> char {
 }
 
 /// The finding a row is (a rule's heading: its first finding).
-fn finding_of(model: &Model, rows: &[Row], i: usize) -> Option<Finding> {
+fn finding_of(model: &Model, rows: &[Row], i: usize, now: i64) -> Option<Finding> {
     let at = rows.get(i..)?.iter().find_map(|r| match r {
         Row::Finding { dialog, index } => Some((*dialog, *index)),
         Row::Rule { .. } => None,
     })?;
     let d = model.dialog(at.0)?;
-    model.findings(d).get(at.1).cloned()
+    model.findings_at(d, now).get(at.1).cloned()
 }
 
 /// `text` cut into lines of at most `width` characters, at spaces.
@@ -65,7 +65,8 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 
 pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
     let s = &app.findings;
-    let rows = s.rows(model);
+    let now = app.now(model);
+    let rows = s.rows(model, now);
     let rules = rows
         .iter()
         .filter(|r| matches!(r, Row::Rule { .. }))
@@ -134,7 +135,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
                 let Some(d) = model.dialog(*dialog) else {
                     continue;
                 };
-                let f = model.findings(d);
+                let f = model.findings_at(d, now);
                 let Some(f) = f.get(*index) else { continue };
                 (
                     format!(
@@ -158,7 +159,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         }
     }
     if explain > 0
-        && let Some(f) = finding_of(model, &rows, s.cursor)
+        && let Some(f) = finding_of(model, &rows, s.cursor, now)
     {
         let top = list.bottom();
         put(

@@ -39,13 +39,14 @@ const MAX_FINDING_ROWS: usize = 3;
 fn flow_findings<'m>(
     model: &Model,
     flow: &Flow<'m>,
+    now: i64,
 ) -> Vec<(&'m Dialog, crate::model::findings::Finding)> {
     let mut all: Vec<(&Dialog, crate::model::findings::Finding)> = flow
         .dialogs
         .iter()
         .flat_map(|d| {
             model
-                .findings(d)
+                .findings_at(d, now)
                 .iter()
                 .map(|f| (*d, f.clone()))
                 .collect::<Vec<_>>()
@@ -559,7 +560,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
 
     // Findings under the title, across the ladder and the pane; both move
     // down to make room (while at least a few arrows still fit).
-    let findings = flow_findings(model, &flow);
+    let findings = flow_findings(model, &flow, app.now(model));
     let rows = findings
         .len()
         .min(MAX_FINDING_ROWS)
