@@ -565,3 +565,22 @@ fn the_ladder_shows_hops_and_vantage_points() {
     let t = draw(&a, &m, 160, 16);
     insta::assert_snapshot!("two_agents", t.backend());
 }
+
+/// Timer B as a marker row: seven sends of the INVITE on the RFC 3261
+/// schedule, each placed in it, then the row where the caller gave up.
+#[test]
+fn ladder_marks_where_timer_b_fired() {
+    let m = model("diagnosis/invite_timeout.pcap");
+    let mut a = app(&m);
+    a.apply(Action::Top, &m);
+    a.apply(Action::Open, &m);
+    a.apply(Action::Raw, &m);
+    let t = draw(&a, &m, 110, 14);
+    let text = format!("{}", t.backend());
+    assert!(text.contains("7th send +31.5 s Timer A"), "{text}");
+    assert!(
+        text.contains("⏱ Timer B: no answer to INVITE after 32.0 s"),
+        "{text}"
+    );
+    insta::assert_snapshot!(t.backend());
+}

@@ -104,6 +104,135 @@ pub fn resend_place(d: &Dialog, i: usize) -> Option<Resend> {
     })
 }
 
+impl super::Model {
+    /// The Session-Expires (seconds) the answer to a dialog's INVITE
+    /// granted, read from its bytes.
+    #[must_use]
+    pub fn session_expires(&self, d: &Dialog) -> Option<u64> {
+        let answer = d.messages.iter().find(|m| {
+            m.status().is_some_and(|c| (200..300).contains(&c))
+                && m.cseq.map(|c| c.1) == Some(Method::Invite)
+        })?;
+        let raw = self.raw(answer).ok()?;
+        crate::sip::headers::first(&raw, "Session-Expires", Some(b'x'))
+            .and_then(crate::sip::headers::number)
+    }
+}
+
+/// A timer that fired in a dialog, at capture time `ts_ns`, in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fired {
+    pub ts_ns: i64,
+    pub text: String,
+}
+
+/// T1 as the first retransmission gap of message `i` says (else 500 ms).
+fn t1_of(dialog: &Dialog, index: usize) -> i64 {
+    let Some(msg) = dialog.messages.get(index) else {
+        return T1_NS;
+    };
+    let mut sends = dialog.messages.iter().filter(|x| same_send(x, msg));
+    match (sends.next(), sends.next()) {
+        (Some(first), Some(second)) => {
+            let gap = second.ts_ns - first.ts_ns;
+            if (300_000_000..=2_000_000_000).contains(&gap) {
+                (gap + 50_000_000) / 100_000_000 * 100_000_000
+            } else {
+                T1_NS
+            }
+        }
+        _ => T1_NS,
+    }
+}
+
+/// What makes one message's sends the same: source, kind and CSeq.
+type SendKey = (super::Addr, Kind, Option<(u32, Method)>);
+
+/// The timers that fired in `d` by capture time `now_ns`: Timer B / F on a
+/// request nothing answered, 64×T1 on a final response to an INVITE that
+/// no ACK followed, and a session timer's refresh deadline. In time order.
+#[must_use]
+pub fn fired(d: &Dialog, now_ns: i64, session_expires_s: Option<u64>) -> Vec<Fired> {
+    let msgs = &d.messages;
+    let mut out = Vec::new();
+    let mut seen: Vec<SendKey> = Vec::new();
+    for (i, m) in msgs.iter().enumerate() {
+        let key = (m.src, m.kind, m.cseq);
+        if m.retransmission || seen.contains(&key) {
+            continue;
+        }
+        seen.push(key);
+        let at = m.ts_ns + 64 * t1_of(d, i);
+        if at > now_ns {
+            continue;
+        }
+        let secs = (at - m.ts_ns) as f64 / 1e9;
+        match (m.kind, m.cseq) {
+            (Kind::Request(meth), Some((n, _))) if meth != Method::Ack => {
+                let answered = msgs
+                    .iter()
+                    .any(|x| x.status().is_some() && x.cseq == Some((n, meth)));
+                if !answered {
+                    let timer = if meth == Method::Invite { "B" } else { "F" };
+                    out.push(Fired {
+                        ts_ns: at,
+                        text: format!("Timer {timer}: no answer to {meth} after {secs:.1} s"),
+                    });
+                }
+            }
+            (Kind::Response(code), Some((n, Method::Invite))) if code >= 200 => {
+                let sends = msgs.iter().filter(|x| same_send(x, m)).count();
+                let acked = msgs.iter().any(|x| {
+                    x.method() == Some(Method::Ack)
+                        && x.cseq.is_some_and(|c| c.0 == n)
+                        && x.ts_ns >= m.ts_ns
+                });
+                if !acked && sends >= 2 {
+                    let what = if code < 300 { "64×T1" } else { "Timer H" };
+                    out.push(Fired {
+                        ts_ns: at,
+                        text: format!("no ACK for {code}: gave up after {what} = {secs:.1} s"),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    // Session timers (RFC 4028): the refresh is due by half the interval.
+    if let (Some(se), Some(answer)) = (
+        session_expires_s.filter(|s| *s > 0),
+        msgs.iter().find(|m| {
+            m.status().is_some_and(|c| (200..300).contains(&c))
+                && m.cseq.map(|c| c.1) == Some(Method::Invite)
+        }),
+    ) {
+        let half = i64::try_from(se)
+            .unwrap_or(i64::MAX / 4)
+            .saturating_mul(500_000_000);
+        let due = answer.ts_ns + half;
+        let refresh = msgs.iter().find(|m| {
+            matches!(m.method(), Some(Method::Invite | Method::Update))
+                && !m.retransmission
+                && m.ts_ns > answer.ts_ns
+        });
+        if due <= now_ns {
+            let text = match refresh {
+                Some(r) if r.ts_ns <= due + 10_000_000_000 => format!(
+                    "Session-Expires {se} s: refreshed at +{:.1} s",
+                    (r.ts_ns - answer.ts_ns) as f64 / 1e9
+                ),
+                _ => format!(
+                    "Session-Expires {se} s: refresh due by +{:.1} s, none came",
+                    half as f64 / 1e9
+                ),
+            };
+            out.push(Fired { ts_ns: due, text });
+        }
+    }
+    out.sort_by_key(|f| f.ts_ns);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,5 +259,18 @@ mod tests {
         assert_eq!(r.label(), "4th send +3.5 s Timer G");
         assert_eq!(r.t1_ns, T1_NS);
         assert!(resend_place(d, 3).is_none(), "the first send");
+        let f = fired(d, model.now_ns(), None);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].text, "no ACK for 200: gave up after 64×T1 = 32.0 s");
+    }
+
+    #[test]
+    fn timer_b_fires_only_once_the_capture_has_gone_on_for_it() {
+        let model = crate::replay("tests/data/diagnosis/invite_timeout_cut.pcap").unwrap();
+        let d = model.dialogs().next().unwrap();
+        assert!(fired(d, model.now_ns(), None).is_empty());
+        let f = fired(d, d.first_ts() + 40_000_000_000, None);
+        assert_eq!(f[0].text, "Timer B: no answer to INVITE after 32.0 s");
+        assert_eq!(f[0].ts_ns, d.first_ts() + 32_000_000_000);
     }
 }

@@ -56,6 +56,58 @@ fn flow_findings<'m>(
     all
 }
 
+/// Timers that fired (RFC 3261 B, F, H and 64×T1; RFC 4028's refresh), as
+/// marker rows under the last arrow, each at its own time.
+fn draw_timers(
+    buf: &mut Buffer,
+    ladder: Rect,
+    app: &AppState,
+    model: &Model,
+    flow: &Flow,
+    (offset, visible): (usize, usize),
+) {
+    let shown = flow.arrows.len().saturating_sub(offset);
+    if shown >= visible {
+        return; // the last arrow is not in view, or no room under it
+    }
+    let Some(l) = &app.ladder else { return };
+    let now = app.now(model);
+    let mut fired: Vec<crate::model::timers::Fired> = flow
+        .dialogs
+        .iter()
+        .flat_map(|d| crate::model::timers::fired(d, now, model.session_expires(d)))
+        .collect();
+    fired.sort_by_key(|f| f.ts_ns);
+    let t0 = flow.arrows.first().map_or(0, |a| a.message.ts_ns);
+    let last = flow.arrows.last().map_or(t0, |a| a.message.ts_ns);
+    for (k, f) in fired.iter().take(visible - shown).enumerate() {
+        let y = ladder.y + TOP + u16::try_from(shown + k).unwrap_or(0);
+        let time = match l.time_mode {
+            TimeMode::Absolute => clock(f.ts_ns),
+            TimeMode::Delta => format!("{:+.3}", (f.ts_ns - last) as f64 / 1e9),
+            TimeMode::FromStart => format!("{:.3}", (f.ts_ns - t0) as f64 / 1e9),
+        };
+        put(
+            buf,
+            ladder,
+            ladder.x,
+            y,
+            &time,
+            TIME_WIDTH - 1,
+            theme::dim(),
+        );
+        put(
+            buf,
+            ladder,
+            ladder.x + TIME_WIDTH - 1,
+            y,
+            &format!("⏱ {}", f.text),
+            ladder.width.saturating_sub(TIME_WIDTH),
+            theme::warning(),
+        );
+    }
+}
+
 /// The findings lines (at most `rows`); the last says how many more.
 fn draw_findings(
     buf: &mut Buffer,
@@ -631,6 +683,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
     draw_arrows(
         buf, area, ladder, l, model, &flow, &legs, &xs, rows, &evidence,
     );
+    draw_timers(buf, ladder, app, model, &flow, rows);
     if lanes_w > 0 {
         let lx = ladder.right().saturating_sub(lanes_w) + 1;
         draw_lanes(buf, ladder, lx, &lanes, &flow.arrows, rows);
