@@ -468,6 +468,8 @@ fn clean_shared_captures_have_no_warning() {
         "michalcab-isa__i_was_called_by_another_pc.pcap",
         "heplify__sip_ipv4_tcp.pcap",
         "heplify__sip_ipv6_udp.pcap",
+        "kamailio__proxy_2calls.pcap",
+        "hep/two_agents__kamailio__proxy_2calls.pcap",
     ] {
         let bad: Vec<Finding> = findings(capture)
             .into_iter()

@@ -180,12 +180,18 @@ impl<'m> Context<'m> {
         })
     }
 
-    /// Every send of the request `(cseq, method)` (retransmissions too).
+    /// Every send of the request `(cseq, method)` on its first hop (the
+    /// first send's source and destination; through a proxy, the copy one
+    /// hop on is not a retransmission).
     fn sends(&self, cseq: u32, method: Method) -> Vec<usize> {
+        let of = |m: &Message| m.method() == Some(method) && m.cseq == Some((cseq, method));
+        let Some(first) = self.msgs().iter().find(|m| of(m)) else {
+            return Vec::new();
+        };
         self.msgs()
             .iter()
             .enumerate()
-            .filter(|(_, m)| m.method() == Some(method) && m.cseq == Some((cseq, method)))
+            .filter(|(_, m)| of(m) && m.src == first.src && m.dst == first.dst)
             .map(|(i, _)| i)
             .collect()
     }

@@ -345,14 +345,21 @@ pub(super) fn invite_timeout(cx: &Context) -> Vec<Finding> {
     out
 }
 
-/// The 2xx (or >= 300) responses to each INVITE, by CSeq: every send.
+/// The final responses to an INVITE, by CSeq: every send, per status code
+/// and hop (source and destination).
 fn final_sends(cx: &Context, cseq: u32) -> Vec<(u16, Vec<usize>)> {
     let mut out: Vec<(u16, Vec<usize>)> = Vec::new();
-    for (i, m) in cx.msgs().iter().enumerate() {
+    let msgs = cx.msgs();
+    for (i, m) in msgs.iter().enumerate() {
         if let Some(code) = m.status().filter(|c| *c >= 200)
             && m.cseq == Some((cseq, Method::Invite))
         {
-            match out.iter_mut().find(|(c, _)| *c == code) {
+            let same_hop = |v: &Vec<usize>| {
+                v.first()
+                    .and_then(|f| msgs.get(*f))
+                    .is_some_and(|f| f.src == m.src && f.dst == m.dst)
+            };
+            match out.iter_mut().find(|(c, v)| *c == code && same_hop(v)) {
                 Some((_, v)) => v.push(i),
                 None => out.push((code, vec![i])),
             }
