@@ -42,8 +42,18 @@ fn main() -> ExitCode {
 
 fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     let log_path = cli.log_file.clone().unwrap_or_else(logging::default_path);
-    // Logging is best effort: a read-only home must not stop a capture.
-    let _guard = logging::init(&log_path).ok();
+    // Logging is best effort: a read-only home must not stop a capture. A
+    // log file asked for and refused (a symlink, a directory others write)
+    // is said.
+    let _guard = match logging::init(&log_path) {
+        Ok(g) => Some(g),
+        Err(e) => {
+            if cli.log_file.is_some() {
+                eprintln!("sipscope: warning: not logging: {e}");
+            }
+            None
+        }
+    };
 
     // ---- the command line, checked before anything opens ----
     let use_ui = !cli.no_ui && std::io::stdout().is_terminal();

@@ -108,7 +108,12 @@ impl Events {
 
 /// One capture file or standard input, opened.
 pub struct OpenFile {
+    /// The file to read bytes back from by offset: only a regular file. A
+    /// pipe, a FIFO or a device is read once, like standard input, and what
+    /// needs its bytes again finds them in memory.
     pub path: Option<PathBuf>,
+    /// The name to show (escaped: it came from the command line).
+    pub name: String,
     reader: CaptureReader<Box<dyn Read + Send>>,
 }
 
@@ -118,28 +123,34 @@ impl OpenFile {
     /// # Errors
     /// With a message that says what is wrong and what to do.
     pub fn open(path: &str, source: u16) -> anyhow::Result<Self> {
-        let (inner, seekable, shown): (Box<dyn Read + Send>, bool, Option<PathBuf>) = if path == "-"
-        {
-            (Box::new(io::stdin()), false, None)
+        let name = crate::text::escape::text(path).into_owned();
+        let (inner, seekable): (Box<dyn Read + Send>, bool) = if path == "-" {
+            (Box::new(io::stdin()), false)
         } else {
             let f = File::open(path).map_err(|e| match e.kind() {
-                io::ErrorKind::NotFound => anyhow::anyhow!("{path}: no such file"),
+                io::ErrorKind::NotFound => anyhow::anyhow!("{name}: no such file"),
                 io::ErrorKind::PermissionDenied => {
                     anyhow::anyhow!(
-                        "{path}: permission denied (try sudo, or check the file's mode)"
+                        "{name}: permission denied (try sudo, or check the file's mode)"
                     )
                 }
-                _ => anyhow::anyhow!("{path}: {e}"),
+                _ => anyhow::anyhow!("{name}: {e}"),
             })?;
-            if f.metadata().is_ok_and(|m| m.is_dir()) {
-                anyhow::bail!("{path}: is a directory, not a capture file");
+            let meta = f.metadata().map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+            if meta.is_dir() {
+                anyhow::bail!("{name}: is a directory, not a capture file");
             }
-            (Box::new(f), true, Some(PathBuf::from(path)))
+            (Box::new(f), meta.is_file())
         };
         let reader = CaptureReader::new(inner, seekable, source)
-            .map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
         Ok(Self {
-            path: shown,
+            path: seekable.then(|| PathBuf::from(path)),
+            name: if path == "-" {
+                "standard input".to_owned()
+            } else {
+                name
+            },
             reader,
         })
     }
@@ -366,9 +377,7 @@ fn read_one(f: &mut OpenFile, out: &mut Processor, control: &Control) {
 }
 
 fn shown(f: &OpenFile) -> String {
-    f.path
-        .as_ref()
-        .map_or_else(|| "standard input".to_owned(), |p| p.display().to_string())
+    f.name.clone()
 }
 
 struct OwnedFrame {

@@ -1,0 +1,139 @@
+#![allow(clippy::unwrap_used)]
+//! Issue 15: a root process that trusts nothing, counts every loss and
+//! never hangs. Each test is one line of the issue, run through the binary.
+
+use std::os::unix::fs::DirBuilderExt;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn data(name: &str) -> String {
+    format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fresh private directory of this test's own.
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("sipscope-rel-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::DirBuilder::new().mode(0o700).create(&d).unwrap();
+    d
+}
+
+fn sipscope() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sipscope"))
+}
+
+/// Waits at most `limit` for `child`, killing it (by its own pid) after.
+fn wait_bounded(mut child: std::process::Child, limit: Duration) -> Option<Output> {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if child.try_wait().unwrap().is_some() {
+            return Some(child.wait_with_output().unwrap());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+#[test]
+fn a_planted_log_symlink_is_not_followed_and_names_stay_one_line() {
+    let home = scratch("home");
+    let cache = home.join(".cache").join("sipscope");
+    std::fs::create_dir_all(&cache).unwrap();
+    let cron = home.join("cron.d-pwned");
+    std::os::unix::fs::symlink(&cron, cache.join("sipscope.log")).unwrap();
+    let out = sipscope()
+        .args(["-r", "x\n* * * * * root echo pwned\n.pcap", "--no-ui"])
+        .env("HOME", &home)
+        .env("XDG_CACHE_HOME", home.join(".cache"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(!cron.exists(), "the log followed a planted symlink");
+    // The name is said on one line.
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.lines().any(|l| l.starts_with("* * *")), "{err}");
+
+    // Asked for explicitly, it is refused, and said.
+    let out = sipscope()
+        .args(["-r", &data("gen__busy_486_3calls.pcap"), "--no-ui"])
+        .args(["--report", "stats", "--log-file"])
+        .arg(cache.join("sipscope.log"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(!cron.exists());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not logging"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_dir_all(&home).unwrap();
+}
+
+/// A FIFO at `path`, fed `file` by a thread (which gives up after 30 s).
+fn fifo_fed(path: &std::path::Path, file: &str) -> std::thread::JoinHandle<()> {
+    let _ = std::fs::remove_file(path);
+    assert!(Command::new("mkfifo").arg(path).status().unwrap().success());
+    let (path, bytes) = (path.to_path_buf(), std::fs::read(file).unwrap());
+    std::thread::spawn(move || {
+        // Opening for writing blocks until the reader comes; it always does
+        // in these tests, and the reader is killed after a bound.
+        if let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(&path) {
+            let _ = std::io::Write::write_all(&mut f, &bytes);
+        }
+    })
+}
+
+#[test]
+fn a_fifo_is_read_once_and_exported_from_memory() {
+    let d = scratch("fifo");
+    let fifo = d.join("f");
+    let input = data("gen__busy_486_3calls.pcap");
+    let feeder = fifo_fed(&fifo, &input);
+    let child = sipscope()
+        .args(["-r", fifo.to_str().unwrap(), "--no-ui", "--report", "stats"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = wait_bounded(child, Duration::from_secs(20)).expect("-r FIFO hung");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    feeder.join().unwrap();
+
+    // Exported: the frames' bytes were kept, not read again from the FIFO.
+    let feeder = fifo_fed(&fifo, &input);
+    let pcap = d.join("out.pcap");
+    let child = sipscope()
+        .args(["-r", fifo.to_str().unwrap(), "--no-ui", "-w"])
+        .arg(&pcap)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = wait_bounded(child, Duration::from_secs(20)).expect("-r FIFO -w hung");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    feeder.join().unwrap();
+    let direct = d.join("direct.pcap");
+    let out = sipscope()
+        .args(["-r", &input, "--no-ui", "-w"])
+        .arg(&direct)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        std::fs::read(&pcap).unwrap(),
+        std::fs::read(&direct).unwrap()
+    );
+    std::fs::remove_dir_all(&d).unwrap();
+}
