@@ -23,7 +23,7 @@
 //!   below every layer that shows text.
 //! - [`hash`]: seeded hashing for maps keyed by wire data; [`contain`]: third
 //!   parties' panics turned into errors.
-//! - [`cli`], [`logging`], [`headless`]: the binary's glue.
+//! - [`cli`], [`logging`], [`headless`], [`signals`]: the binary's glue.
 
 pub mod capture;
 pub mod cli;
@@ -41,6 +41,7 @@ pub mod model;
 pub mod pipeline;
 pub mod report;
 pub mod rtp;
+pub mod signals;
 pub mod sink;
 pub mod sip;
 pub mod text;

@@ -21,7 +21,7 @@ use sipscope::hep::send::{HepOptions, HepSender, Target};
 use sipscope::model::{Limits, Model};
 use sipscope::sink::Sink;
 use sipscope::ui::{self, app::AppState};
-use sipscope::{logging, report};
+use sipscope::{logging, report, signals};
 
 /// mimalloc: messages are allocated on the capture thread and freed on the
 /// model's; glibc's arenas made that cross-thread traffic a third of the run.
@@ -41,6 +41,14 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
+    // First: a signal during a slow open (a FIFO with no writer yet) stops
+    // us with 128 + its number, like one during the capture.
+    let interrupted = Arc::new(AtomicBool::new(false));
+    signals::install(&interrupted).context("signal handler")?;
+    // Until the loop that reads the flag runs (opening a FIFO blocks), and
+    // after it (the capture thread may still block), a watchdog ends us.
+    let loop_done = Arc::new(AtomicBool::new(false));
+    signals::watchdog(&interrupted, &loop_done, 3 * headless::SIGNAL_GRACE);
     let log_path = cli.log_file.clone().unwrap_or_else(logging::default_path);
     // Logging is best effort: a read-only home must not stop a capture. A
     // log file asked for and refused (a symlink, a directory others write)
@@ -107,14 +115,6 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
 
     // ---- the capture, and the loop that feeds the model ----
     let control = Arc::new(Control::default());
-    let interrupted = Arc::new(AtomicBool::new(false));
-    for sig in [
-        signal_hook::consts::SIGINT,
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGHUP,
-    ] {
-        signal_hook::flag::register(sig, Arc::clone(&interrupted)).context("signal handler")?;
-    }
     let (handle, rx) = capture::spawn(source, Arc::clone(&control)).context("capture thread")?;
     if use_ui {
         let mut app = AppState::new(config, source_text(cli), live);
@@ -123,8 +123,20 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         control
             .stop
             .store(true, std::sync::atomic::Ordering::Relaxed);
-        // Unblock a capture thread waiting on a full channel, then join it.
-        while rx.recv().is_some() {}
+        // Unblock a capture thread waiting on a full channel, then join it;
+        // not for longer than the grace: it may sit in a read of a stalled
+        // pipe.
+        let start = std::time::Instant::now();
+        loop {
+            match rx.recv_timeout(Duration::from_millis(100)) {
+                Ok(_) => {}
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            }
+            if start.elapsed() >= headless::SIGNAL_GRACE {
+                break;
+            }
+        }
     } else {
         let stop = StopWhen {
             duration: cli.duration.filter(|_| live).map(Duration::from_secs),
@@ -132,6 +144,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         headless::run(&mut model, &rx, &control, &interrupted, stop, &mut feed);
     }
     join_capture(handle, &log_path, &feed.warnings)?;
+    loop_done.store(true, std::sync::atomic::Ordering::Relaxed);
 
     // ---- what the sinks did, the export, the report ----
     let sinks_failed = finish_sinks(&mut feed);
@@ -143,6 +156,10 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     // Tearing down millions of messages one by one takes longer than the
     // whole read did; the process is ending, so let the OS reclaim it.
     std::mem::forget(model);
+    if let Some(status) = signals::exit_status() {
+        // Stopped by a signal: what was read is reported, then said.
+        return Ok(ExitCode::from(status));
+    }
     if let Some(e) = &feed.failure {
         eprintln!("sipscope: {e}");
         return Ok(ExitCode::from(1));
@@ -344,6 +361,16 @@ fn join_capture(
     log_path: &std::path::Path,
     warnings: &[String],
 ) -> anyhow::Result<()> {
+    // Stopped early, the thread may sit in a read that never returns (a pipe
+    // whose writer stalls): give it a moment, then leave it.
+    let start = std::time::Instant::now();
+    while !handle.is_finished() && start.elapsed() < headless::SIGNAL_GRACE {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    if !handle.is_finished() {
+        tracing::warn!("the capture thread is blocked in a read; exiting without it");
+        return Ok(());
+    }
     if handle.join().is_err() {
         anyhow::bail!(
             "the capture thread panicked; see the log at {}",

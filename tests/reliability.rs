@@ -137,3 +137,69 @@ fn a_fifo_is_read_once_and_exported_from_memory() {
     );
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+/// Sends `sig` to `child` (a process this test started).
+fn signal(child: &std::process::Child, sig: nix::sys::signal::Signal) {
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap());
+    nix::sys::signal::kill(pid, sig).unwrap();
+}
+
+#[test]
+fn a_signal_ends_with_128_plus_its_number_even_on_a_stalled_pipe() {
+    use nix::sys::signal::Signal;
+    let d = scratch("signal");
+    let input = std::fs::read(data("gen__busy_486_3calls.pcap")).unwrap();
+    for (sig, status) in [
+        (Signal::SIGTERM, 143),
+        (Signal::SIGINT, 130),
+        (Signal::SIGHUP, 129),
+    ] {
+        let fifo = d.join(format!("f{status}"));
+        assert!(
+            Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let child = sipscope()
+            .args(["-r", fifo.to_str().unwrap(), "--no-ui", "--report", "stats"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The open returns once sipscope opened the FIFO: its handlers are in.
+        let mut w = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+        std::io::Write::write_all(&mut w, &input).unwrap();
+        // The writer stalls (keeps the pipe open, writes nothing more).
+        std::thread::sleep(Duration::from_millis(200));
+        signal(&child, sig);
+        let out = wait_bounded(child, Duration::from_secs(10)).expect("hung after a signal");
+        drop(w);
+        assert_eq!(out.status.code(), Some(status), "{sig}");
+        // What was read is still reported.
+        assert!(!out.stdout.is_empty(), "{sig}");
+    }
+    // Before the capture's header arrived: still ends, with the status.
+    let fifo = d.join("empty");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let child = sipscope()
+        .args(["-r", fifo.to_str().unwrap(), "--no-ui"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let w = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    signal(&child, Signal::SIGTERM);
+    let out = wait_bounded(child, Duration::from_secs(10)).expect("hung opening a FIFO");
+    drop(w);
+    assert_eq!(out.status.code(), Some(143));
+    std::fs::remove_dir_all(&d).unwrap();
+}

@@ -208,9 +208,14 @@ impl<R: Read> CaptureReader<R> {
         }
         let want = n.max(CHUNK);
         while self.buf.len() < want && !self.eof {
-            // `take` + `read_to_end` appends without zero-filling the buffer.
-            let room = (want - self.buf.len()) as u64;
-            match (&mut self.inner).take(room).read_to_end(&mut self.buf) {
+            // One `read` at a time, not `read_to_end` of a whole chunk: a
+            // pipe delivers what its writer wrote so far, and waiting for
+            // 4 MiB (or the end) would hold back what is already here.
+            let old = self.buf.len();
+            self.buf.resize(want, 0);
+            let got = self.inner.read(self.buf.get_mut(old..).unwrap_or_default());
+            self.buf.truncate(old + got.as_ref().map_or(0, |n| *n));
+            match got {
                 Ok(0) => self.eof = true,
                 Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}

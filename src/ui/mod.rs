@@ -221,7 +221,7 @@ fn watchdog(interrupted: &Arc<AtomicBool>, done: &Arc<AtomicBool>) {
                 if !done.load(Ordering::Relaxed) {
                     tracing::warn!("a signal arrived and the UI loop did not stop (the terminal is gone?); exiting");
                     terminal::restore();
-                    std::process::exit(1);
+                    std::process::exit(i32::from(crate::signals::exit_status().unwrap_or(1)));
                 }
             }
         }
