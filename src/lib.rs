@@ -22,7 +22,8 @@
 //! - [`text`]: text for people (escaping wire text, URIs, times, durations),
 //!   below every layer that shows text.
 //! - [`hash`]: seeded hashing for maps keyed by wire data; [`contain`]: third
-//!   parties' panics turned into errors.
+//!   parties' panics turned into errors; [`safe_file`]: opening given paths
+//!   as root without following planted links.
 //! - [`cli`], [`logging`], [`headless`], [`signals`]: the binary's glue.
 
 pub mod capture;
@@ -41,6 +42,7 @@ pub mod model;
 pub mod pipeline;
 pub mod report;
 pub mod rtp;
+pub mod safe_file;
 pub mod signals;
 pub mod sink;
 pub mod sip;

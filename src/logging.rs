@@ -25,19 +25,8 @@ use tracing_subscriber::EnvFilter;
 /// Where logs go when `--log-file` is not given.
 #[must_use]
 pub fn default_path() -> PathBuf {
-    let euid = nix::unistd::geteuid();
-    let own_home = if euid.is_root() {
-        Some(
-            nix::unistd::User::from_uid(euid)
-                .ok()
-                .flatten()
-                .map_or_else(|| PathBuf::from("/root"), |u| u.dir),
-        )
-    } else {
-        None
-    };
     default_path_from(
-        own_home,
+        crate::safe_file::root_home(),
         std::env::var_os("XDG_CACHE_HOME").map(PathBuf::from),
         std::env::var_os("HOME").map(PathBuf::from),
     )

@@ -211,7 +211,22 @@ fn prepare_recording(cli: &Cli, request: &WriteRequest) -> anyhow::Result<LiveEx
     r.recorder
         .prepare()
         .with_context(|| format!("cannot write {}", request.path.display()))?;
-    capture::privileges::give_to_target(&r.recorder.first_file(), cli.user.as_deref())?;
+    if let Some(file) = r.recorder.prepared() {
+        capture::privileges::give_to_target(file, cli.user.as_deref())?;
+    }
+    if r.recorder.rotates() {
+        // The next files are made after root is dropped: check now, as that
+        // user, rather than fail at the first rotation an hour in.
+        let first = r.recorder.first_file();
+        let dir = match first.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => std::path::PathBuf::from("."),
+        };
+        if let Err(e) = capture::privileges::check_can_create_in(&dir, cli.user.as_deref()) {
+            let _ = std::fs::remove_file(&first);
+            return Err(e);
+        }
+    }
     Ok(r)
 }
 

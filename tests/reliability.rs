@@ -203,3 +203,92 @@ fn a_signal_ends_with_128_plus_its_number_even_on_a_stalled_pipe() {
     assert_eq!(out.status.code(), Some(143));
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+fn is_root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+/// `sipscope -i lo --no-ui --duration 1 ...` (root only), bounded.
+fn live_lo(args: &[&std::ffi::OsStr]) -> Output {
+    let child = sipscope()
+        .args([
+            "-i",
+            "lo",
+            "--no-ui",
+            "--duration",
+            "1",
+            "--report",
+            "stats",
+        ])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_bounded(child, Duration::from_secs(20)).expect("live capture hung")
+}
+
+#[test]
+fn rotation_into_a_directory_the_dropped_user_cannot_write_is_refused_at_start() {
+    if !is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let d = scratch("rotate-perm");
+    // 0755, root's: nobody cannot create the second file there.
+    std::fs::set_permissions(&d, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let base = d.join("sip.pcap");
+    let out = live_lo(&[
+        "--user".as_ref(),
+        "nobody".as_ref(),
+        "-w".as_ref(),
+        base.as_os_str(),
+        "--rotate-seconds".as_ref(),
+        "3600".as_ref(),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("nobody") && err.contains("cannot create files"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&d).unwrap().count(),
+        0,
+        "files left behind"
+    );
+    // Where nobody can write, it runs.
+    std::fs::set_permissions(&d, std::os::unix::fs::PermissionsExt::from_mode(0o1777)).unwrap();
+    let out = live_lo(&[
+        "--user".as_ref(),
+        "nobody".as_ref(),
+        "-w".as_ref(),
+        base.as_os_str(),
+        "--rotate-seconds".as_ref(),
+        "3600".as_ref(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn live_write_does_not_follow_a_planted_symlink() {
+    if !is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let d = scratch("w-symlink");
+    let victim = d.join("shadow");
+    std::fs::write(&victim, b"secret").unwrap();
+    let out_path = d.join("sip.pcap");
+    std::os::unix::fs::symlink(&victim, &out_path).unwrap();
+    let out = live_lo(&["-w".as_ref(), out_path.as_os_str()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("symbolic link"));
+    assert_eq!(std::fs::read(&victim).unwrap(), b"secret");
+    std::fs::remove_dir_all(&d).unwrap();
+}

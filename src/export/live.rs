@@ -203,7 +203,7 @@ impl Recorder {
     /// # Errors
     /// When the file cannot be created.
     pub fn prepare(&mut self) -> io::Result<()> {
-        self.prepared = Some(File::create(self.name(1))?);
+        self.prepared = Some(crate::safe_file::create(&self.name(1))?);
         Ok(())
     }
 
@@ -211,6 +211,18 @@ impl Recorder {
     #[must_use]
     pub fn first_file(&self) -> PathBuf {
         self.name(1)
+    }
+
+    /// The first file, once [`Self::prepare`]d and until written to.
+    #[must_use]
+    pub fn prepared(&self) -> Option<&File> {
+        self.prepared.as_ref()
+    }
+
+    /// Whether the recording rotates (makes more files as it goes).
+    #[must_use]
+    pub fn rotates(&self) -> bool {
+        self.rotation.on()
     }
 
     /// Ends the recording: flushes, and removes a prepared file that got
@@ -338,7 +350,7 @@ impl Recorder {
         let path = self.name(self.index);
         let file = match self.prepared.take() {
             Some(f) if self.index == 1 => f,
-            _ => File::create(&path)?,
+            _ => crate::safe_file::create(&path)?,
         };
         let mut out = BufWriter::with_capacity(1 << 16, file);
         let mut head = Vec::new();
