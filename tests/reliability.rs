@@ -292,3 +292,34 @@ fn live_write_does_not_follow_a_planted_symlink() {
     assert_eq!(std::fs::read(&victim).unwrap(), b"secret");
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+#[test]
+fn concatenated_captures_on_standard_input_are_read_and_said() {
+    let a = std::fs::read(data("gen__busy_486_3calls.pcap")).unwrap();
+    let b = std::fs::read(data("gen__cancel_487_3calls.pcap")).unwrap();
+    let mut child = sipscope()
+        .args(["-r", "-", "--no-ui", "--report", "text"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let feeder = std::thread::spawn(move || {
+        let _ = std::io::Write::write_all(&mut stdin, &a);
+        let _ = std::io::Write::write_all(&mut stdin, &b);
+    });
+    let out = wait_bounded(child, Duration::from_secs(20)).expect("hung");
+    feeder.join().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(!err.contains("corrupt"), "{err}");
+    assert!(err.contains("concatenated"), "{err}");
+    // Both captures' calls: three of each.
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("busy") && text.contains("cancelled"),
+        "{text}"
+    );
+    assert!(text.contains("6 dialogs"), "{text}");
+}

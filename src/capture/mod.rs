@@ -374,6 +374,20 @@ fn read_one(f: &mut OpenFile, out: &mut Processor, control: &Control) {
     if let Some(end) = f.reader.end.clone() {
         out.warn(format!("{}: {end}", shown(f)));
     }
+    said_concatenated(f, out);
+}
+
+/// Says that one input held several captures one after the other, all read.
+fn said_concatenated(f: &OpenFile, out: &mut Processor) {
+    let n = f.reader.concatenated;
+    if n > 0 {
+        out.warn(format!(
+            "{}: {} capture{} followed the first (concatenated, as `cat a.pcap b.pcap`); all were read",
+            shown(f),
+            n,
+            if n == 1 { "" } else { "s" }
+        ));
+    }
 }
 
 fn shown(f: &OpenFile) -> String {
@@ -417,6 +431,7 @@ fn next_owned(f: &mut OpenFile, out: &mut Processor) -> Option<OwnedFrame> {
             if let Some(end) = f.reader.end.clone() {
                 out.warn(format!("{shown_name}: {end}"));
             }
+            said_concatenated(f, out);
             None
         }
         Err(e) => {
