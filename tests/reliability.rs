@@ -323,3 +323,75 @@ fn concatenated_captures_on_standard_input_are_read_and_said() {
     );
     assert!(text.contains("6 dialogs"), "{text}");
 }
+
+/// An OPTIONS request with Call-ID `{tag}-{i}`.
+fn options(tag: &str, i: usize) -> String {
+    format!(
+        "OPTIONS sip:ping@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK{tag}{i}\r\n\
+         From: <sip:t@127.0.0.1>;tag=1\r\nTo: <sip:ping@127.0.0.1>\r\nCall-ID: {tag}-{i}\r\n\
+         CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+    )
+}
+
+/// Frames in a capture file, and whether it ends inside a record.
+fn frames_in(path: &std::path::Path) -> (u64, bool) {
+    let f = std::fs::File::open(path).unwrap();
+    let mut r = sipscope::capture::file::CaptureReader::new(f, true, 0).unwrap();
+    let mut n = 0;
+    while r.next_frame().unwrap().is_some() {
+        n += 1;
+    }
+    (n, r.end.is_some())
+}
+
+#[test]
+fn a_full_disk_reports_what_was_really_written_and_leaves_no_torn_record() {
+    if !is_root() {
+        eprintln!("skipped: live capture needs root");
+        return;
+    }
+    let d = scratch("full");
+    let out_path = d.join("full.pcap");
+    // A file size limit stands in for a full disk: writes past 40 KiB fail.
+    let child = Command::new("bash")
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 40; exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_sipscope"))
+        .args([
+            "-i",
+            "lo",
+            "--no-ui",
+            "--duration",
+            "3",
+            "--report",
+            "stats",
+            "-w",
+        ])
+        .arg(&out_path)
+        .args(["udp", "port", "5093"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    // Bounded: 400 messages of ~330 bytes (130 KB), 2 ms apart.
+    for i in 0..400 {
+        sock.send_to(options("full", i).as_bytes(), ("127.0.0.1", 5093))
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let out = wait_bounded(child, Duration::from_secs(20)).expect("hung");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("recording stopped"), "{err}");
+    let (n, torn) = frames_in(&out_path);
+    assert!(!torn, "the file ends inside a record");
+    assert!(n > 0 && n < 400, "{n}");
+    assert!(
+        err.contains(&format!("wrote {n} packets")),
+        "{n} in the file: {err}"
+    );
+    assert!(std::fs::metadata(&out_path).unwrap().len() <= 40 * 1024);
+    std::fs::remove_dir_all(&d).unwrap();
+}
