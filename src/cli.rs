@@ -127,11 +127,23 @@ pub struct Cli {
     #[arg(short = 'H', long = "hep-send", value_name = "URL")]
     pub hep_send: Option<String>,
 
+    /// Collect HEP v3 from agents (heplify, sngrep -H, Kamailio, another
+    /// sipscope -H): udp:ADDRESS:PORT or tcp:ADDRESS:PORT. The address is
+    /// required (udp:0.0.0.0:9060 to listen everywhere). Alone or beside -i/-r.
+    #[arg(short = 'L', long = "hep-listen", value_name = "URL")]
+    pub hep_listen: Option<String>,
+
+    /// HEP inside a capture (UDP to this port) is decoded as the SIP it
+    /// carries (9060; 0: never).
+    #[arg(long = "hep-port", value_name = "PORT", default_value_t = 9060)]
+    pub hep_port: u16,
+
     /// HEP: the capture agent id sent with each packet (chunk 12).
     #[arg(long = "hep-id", value_name = "N")]
     pub hep_id: Option<u32>,
 
-    /// HEP: the collector's password, sent with each packet (chunk 14).
+    /// HEP: the collector's password: sent with each packet (-H, chunk 14);
+    /// with -L, packets without it are refused (and counted).
     #[arg(long = "hep-password", value_name = "PASSWORD")]
     pub hep_password: Option<String>,
 
@@ -192,6 +204,12 @@ fn parse_keep(s: &str) -> Result<RtpKeep, String> {
 }
 
 impl Cli {
+    /// Is the capture live (an interface, or agents over HEP)?
+    #[must_use]
+    pub fn is_live(&self) -> bool {
+        self.interface.is_some() || self.hep_listen.is_some()
+    }
+
     /// The BPF filter, when one was given.
     #[must_use]
     pub fn bpf(&self) -> Option<String> {

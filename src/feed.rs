@@ -3,7 +3,7 @@
 //! [`Feed`], which also hands the traffic to the [`Sink`]s after the model
 //! took it in.
 
-use crate::capture::{CaptureEvent, Events};
+use crate::capture::{CaptureCounters, CaptureEvent, Events};
 use crate::model::Model;
 use crate::sink::{Sink, SinkSummary};
 
@@ -17,6 +17,8 @@ pub struct Feed {
     pub failure: Option<String>,
     /// `--count`: SIP messages taken in at most.
     limit: Option<u64>,
+    /// The latest counters of each capture source, summed for the model.
+    counters: Vec<CaptureCounters>,
 }
 
 /// What applying one event did.
@@ -55,6 +57,7 @@ impl std::fmt::Debug for Feed {
             .field("warnings", &self.warnings)
             .field("failure", &self.failure)
             .field("limit", &self.limit)
+            .field("counters", &self.counters)
             .finish()
     }
 }
@@ -108,6 +111,7 @@ impl Feed {
                 }
                 events.give_back(batch);
                 step.notice = self.tick().map(Notice::SinkFailed);
+                self.count_outputs(model);
             }
             CaptureEvent::Rtp(batch) => {
                 step.took = batch.len() / 8;
@@ -123,8 +127,25 @@ impl Feed {
                     }
                 }
                 step.notice = self.tick().map(Notice::SinkFailed);
+                self.count_outputs(model);
             }
-            CaptureEvent::Counters(c) => model.set_capture_counts(c.decode, c.lost),
+            CaptureEvent::Counters(c) => {
+                let i = usize::from(c.producer);
+                if self.counters.len() <= i {
+                    self.counters.resize(i + 1, CaptureCounters::default());
+                }
+                if let Some(slot) = self.counters.get_mut(i) {
+                    *slot = c;
+                }
+                let (decode, lost) = self.counters.iter().fold(
+                    (
+                        crate::decode::DecodeStats::default(),
+                        crate::model::Lost::default(),
+                    ),
+                    |(d, l), c| (d.plus(c.decode), l.plus(c.lost)),
+                );
+                model.set_capture_counts(decode, lost);
+            }
             CaptureEvent::Warning(w) => {
                 tracing::warn!("{w}");
                 self.warnings.push(w.clone());
@@ -145,6 +166,20 @@ impl Feed {
     pub fn tick(&mut self) -> Option<String> {
         let errors: Vec<String> = self.sinks.iter_mut().filter_map(|s| s.tick()).collect();
         (!errors.is_empty()).then(|| errors.join("; "))
+    }
+
+    /// Tells the model what the sinks did (for the header and the reports).
+    pub fn count_outputs(&self, model: &mut Model) {
+        if self.sinks.is_empty() {
+            return;
+        }
+        let c = self
+            .sinks
+            .iter()
+            .fold(crate::model::OutputCounts::default(), |c, s| {
+                c.plus(s.counts())
+            });
+        model.set_output_counts(c);
     }
 
     /// Ends every sink: what each did, in the order they were given.

@@ -78,7 +78,7 @@ pub fn replay_with(paths: &[&Path], limits: Limits) -> anyhow::Result<Replay> {
         model.set_source(source, f.path.clone());
         files.push(f);
     }
-    let (handle, events) = capture::spawn(Source::Files(files), Arc::new(Control::default()))?;
+    let (handle, events) = capture::spawn(Source::Files(files), &Arc::new(Control::default()))?;
     let mut feed = Feed::default();
     while let Some(ev) = events.recv() {
         feed.apply(&mut model, ev, &events);

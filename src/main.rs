@@ -10,13 +10,14 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Parser;
 
-use sipscope::capture::{self, Control, OpenFile, Source, live};
+use sipscope::capture::{self, CaptureOptions, Control, OpenFile, Source, live};
 use sipscope::cli::{Cli, ReportFormat};
 use sipscope::config::Config;
 use sipscope::export::live::LiveExport;
 use sipscope::export::request::WriteRequest;
 use sipscope::feed::Feed;
 use sipscope::headless::{self, StopWhen};
+use sipscope::hep::listen::HepListener;
 use sipscope::hep::send::{HepOptions, HepSender, Target};
 use sipscope::model::{Limits, Model};
 use sipscope::sink::Sink;
@@ -93,7 +94,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         let ids: Vec<String> = cli.call_ids.iter().map(|c| c.trim().to_owned()).collect();
         model.keep_only(&ids);
     }
-    let live = cli.interface.is_some();
+    let live = cli.is_live();
     let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
     if let Some(r) = request.as_ref().filter(|_| live) {
         sinks.push(Box::new(prepare_recording(cli, r)?));
@@ -111,11 +112,21 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         ));
     }
     let mut feed = Feed::new(sinks).with_limit(cli.count);
-    let source = open_source(cli, &mut model)?;
+    let sources = match open_sources(cli, &mut model) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("sipscope: {e:#}");
+            return Ok(ExitCode::from(if e.is::<UsageError>() { 2 } else { 1 }));
+        }
+    };
 
     // ---- the capture, and the loop that feeds the model ----
     let control = Arc::new(Control::default());
-    let (handle, rx) = capture::spawn(source, Arc::clone(&control)).context("capture thread")?;
+    let options = CaptureOptions {
+        hep_port: (cli.hep_port != 0).then_some(cli.hep_port),
+    };
+    let (handles, rx) =
+        capture::spawn_sources(sources, &control, options).context("capture thread")?;
     if use_ui {
         let mut app = AppState::new(config, source_text(cli), live);
         ui::run(&mut model, &rx, &control, &interrupted, &mut app, &mut feed)
@@ -143,7 +154,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         };
         headless::run(&mut model, &rx, &control, &interrupted, stop, &mut feed);
     }
-    join_capture(handle, &log_path, &feed.warnings)?;
+    join_capture(handles, &log_path, &feed.warnings)?;
     loop_done.store(true, std::sync::atomic::Ordering::Relaxed);
 
     // ---- what the sinks did, the export, the report ----
@@ -173,13 +184,18 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
 
 /// What is wrong with the command line as a whole, if anything.
 fn usage_error(cli: &Cli, use_ui: bool) -> Option<&'static str> {
-    if cli.read.is_empty() && cli.interface.is_none() {
-        return Some("say what to read: -r FILE, or -i IFACE for a live capture (see --help)");
+    if cli.read.is_empty() && cli.interface.is_none() && cli.hep_listen.is_none() {
+        return Some(
+            "say what to read: -r FILE, -i IFACE for a live capture, or -L URL for HEP agents (see --help)",
+        );
+    }
+    if !cli.read.is_empty() && cli.interface.is_some() {
+        return Some("read files (-r) or capture live (-i), not both at once");
     }
     if !cli.read.is_empty() && cli.bpf().is_some() {
         return Some("a capture filter applies to a live capture (-i), not to -r");
     }
-    if cli.write.is_some() && cli.interface.is_none() && use_ui {
+    if cli.write.is_some() && !cli.is_live() && use_ui {
         return Some("from a file, -w writes with --no-ui (in the UI, F2 saves the calls in view)");
     }
     None
@@ -242,8 +258,20 @@ fn hep_options(cli: &Cli, live: bool) -> Option<Result<HepOptions, String>> {
     }))
 }
 
-/// Opens the interface (then drops root) or the files.
-fn open_source(cli: &Cli, model: &mut Model) -> anyhow::Result<Source> {
+/// A mistake on the command line found while opening the sources.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct UsageError(String);
+
+/// Opens the interface or the files, and the HEP listener; then drops root
+/// (everything privileged is open by then).
+fn open_sources(cli: &Cli, model: &mut Model) -> anyhow::Result<Vec<Source>> {
+    let mut sources = Vec::new();
+    if let Some(url) = &cli.hep_listen {
+        let l = HepListener::bind(url, cli.hep_password.clone()).map_err(UsageError)?;
+        tracing::info!(url = %l.url(), "HEP listener bound");
+        sources.push(Source::Hep(l));
+    }
     if let Some(iface) = &cli.interface {
         let cap = live::LiveCapture::open(&live::LiveOptions {
             interface: iface.clone(),
@@ -251,33 +279,46 @@ fn open_source(cli: &Cli, model: &mut Model) -> anyhow::Result<Source> {
             snaplen: cli.snaplen,
             buffer_mb: cli.buffer_mb,
         })?;
-        if let Some(user) = capture::privileges::drop_root(cli.user.as_deref())? {
-            tracing::info!("dropped root privileges to {user}");
-        }
         tracing::info!(interface = %iface, filter = ?cli.bpf(), "live capture started");
-        return Ok(Source::Live(cap));
+        sources.insert(0, Source::Live(cap));
+    } else if !cli.read.is_empty() {
+        let mut files = Vec::new();
+        for (i, path) in cli.read.iter().enumerate() {
+            let source = u16::try_from(i).context("too many input files")?;
+            let f = OpenFile::open(path, source)?;
+            model.set_source(source, f.path.clone());
+            files.push(f);
+        }
+        sources.insert(0, Source::Files(files));
     }
-    let mut files = Vec::new();
-    for (i, path) in cli.read.iter().enumerate() {
-        let source = u16::try_from(i).context("too many input files")?;
-        let f = OpenFile::open(path, source)?;
-        model.set_source(source, f.path.clone());
-        files.push(f);
+    if cli.is_live()
+        && let Some(user) = capture::privileges::drop_root(cli.user.as_deref())?
+    {
+        tracing::info!("dropped root privileges to {user}");
     }
-    Ok(Source::Files(files))
+    Ok(sources)
 }
 
 /// The UI's header line for the source.
 fn source_text(cli: &Cli) -> String {
-    match &cli.interface {
+    let mut text = match &cli.interface {
         Some(i) => format!(
             "live: {i}{}",
             cli.bpf()
                 .map(|f| format!("  filter: {f}"))
                 .unwrap_or_default()
         ),
+        None if cli.read.is_empty() => String::new(),
         None => format!("file: {}", cli.read.join(", ")),
+    };
+    if let Some(url) = &cli.hep_listen {
+        if !text.is_empty() {
+            text.push_str("  ");
+        }
+        text.push_str("HEP: ");
+        text.push_str(url);
     }
+    text
 }
 
 /// Says on stderr what each sink did; true when one stopped on an error.
@@ -372,21 +413,28 @@ fn write_export(cli: &Cli, model: &Model, e: &WriteRequest) -> bool {
 /// Joins the capture thread (a panic there becomes an error) and prints the
 /// warnings the capture sent.
 fn join_capture(
-    handle: std::thread::JoinHandle<()>,
+    handles: Vec<std::thread::JoinHandle<()>>,
     log_path: &std::path::Path,
     warnings: &[String],
 ) -> anyhow::Result<()> {
-    // Stopped early, the thread may sit in a read that never returns (a pipe
-    // whose writer stalls): give it a moment, then leave it.
+    // Stopped early, a thread may sit in a read that never returns (a pipe
+    // whose writer stalls): give them a moment, then leave them. Every
+    // finished thread is joined, whatever the first one says.
     let start = std::time::Instant::now();
-    while !handle.is_finished() && start.elapsed() < headless::SIGNAL_GRACE {
+    while !handles.iter().all(std::thread::JoinHandle::is_finished)
+        && start.elapsed() < headless::SIGNAL_GRACE
+    {
         std::thread::sleep(Duration::from_millis(5));
     }
-    if !handle.is_finished() {
-        tracing::warn!("the capture thread is blocked in a read; exiting without it");
-        return Ok(());
+    let mut panicked = false;
+    for h in handles {
+        if h.is_finished() {
+            panicked |= h.join().is_err();
+        } else {
+            tracing::warn!("a capture thread is blocked in a read; exiting without it");
+        }
     }
-    if handle.join().is_err() {
+    if panicked {
         anyhow::bail!(
             "the capture thread panicked; see the log at {}",
             log_path.display()

@@ -25,7 +25,13 @@ pub struct Pipeline {
     defrag: Defragmenter,
     tcp: Reassembler,
     stats: DecodeStats,
+    /// HEP inside the capture: UDP to this port is decoded as the SIP it
+    /// carries (`--hep-port`, 9060 by default; sngrep's `-E`).
+    hep_port: Option<u16>,
 }
+
+/// The port HEP collectors listen on.
+pub const HEP_PORT: u16 = 9060;
 
 impl Default for Pipeline {
     fn default() -> Self {
@@ -42,7 +48,15 @@ impl Pipeline {
             defrag: Defragmenter::new(defrag::DefragLimits::default()),
             tcp: Reassembler::new(TcpLimits::default()),
             stats: DecodeStats::default(),
+            hep_port: Some(HEP_PORT),
         }
+    }
+
+    /// Decodes HEP sent to `port` (or none) as the SIP it carries.
+    #[must_use]
+    pub fn with_hep_port(mut self, port: Option<u16>) -> Self {
+        self.hep_port = port;
+        self
     }
 
     /// Counters so far, the stateful stages' included.
@@ -124,6 +138,20 @@ impl Pipeline {
                     self.stats.bad_ip += 1;
                     return;
                 };
+                // Where the payload starts in the file, when it lies in one frame.
+                let payload_in_file = match (frame.file_offset, frame_bytes) {
+                    (Some(off), Some(bytes)) => {
+                        let delta =
+                            (payload.as_ptr() as usize).wrapping_sub(bytes.as_ptr() as usize);
+                        (delta <= bytes.len()).then(|| off + delta as u64)
+                    }
+                    _ => None,
+                };
+                if self.hep_port == Some(dst.port()) && payload.starts_with(b"HEP3") {
+                    let frames = frames_of(frame, frames);
+                    self.hep(frame.source, src, payload, payload_in_file, &frames, out);
+                    return;
+                }
                 // SIP starts with a letter; RTP with version 2 (0x80-0xBF).
                 if !payload.first().is_some_and(u8::is_ascii_alphabetic) {
                     if let Some(header) = rtp::parse(payload) {
@@ -158,15 +186,6 @@ impl Pipeline {
                     }
                     return;
                 }
-                // Where the payload starts in the file, when it lies in one frame.
-                let payload_in_file = match (frame.file_offset, frame_bytes) {
-                    (Some(off), Some(bytes)) => {
-                        let delta =
-                            (payload.as_ptr() as usize).wrapping_sub(bytes.as_ptr() as usize);
-                        (delta <= bytes.len()).then(|| off + delta as u64)
-                    }
-                    _ => None,
-                };
                 let frames = frames_of(frame, frames);
                 for (at, head, len) in scan::messages(payload, Framing::Datagram) {
                     out.push(SipMessage::new(
@@ -202,6 +221,43 @@ impl Pipeline {
             }
             _ => {}
         }
+    }
+
+    /// A HEP packet in the capture: the SIP it carries, with the agent's
+    /// time, addresses and transport, and the agent as its origin; the frame
+    /// that carried the HEP packet is the message's frame for export.
+    fn hep(
+        &mut self,
+        source: u16,
+        sender: SocketAddr,
+        payload: &[u8],
+        payload_in_file: Option<u64>,
+        frames: &Frames,
+        out: &mut Vec<SipMessage>,
+    ) {
+        self.stats.hep_packets += 1;
+        let Ok((h, _)) = crate::hep::decode(payload) else {
+            self.stats.hep_malformed += 1;
+            return;
+        };
+        if h.meta.payload_type != crate::hep::payload_type::SIP {
+            self.stats.hep_not_sip += 1;
+            return;
+        }
+        let origin = Some(crate::sip::Origin {
+            agent_id: h.meta.agent_id,
+            agent: sender.ip(),
+        });
+        push_hep_sip(
+            &h,
+            origin,
+            frames,
+            payload_in_file.map(|o| {
+                let delta = (h.payload.as_ptr() as usize).wrapping_sub(payload.as_ptr() as usize);
+                (source, o + delta as u64)
+            }),
+            out,
+        );
     }
 
     /// Frames whatever the flow's in-order bytes now complete.
@@ -334,6 +390,35 @@ fn find_sip_start(data: &[u8]) -> Option<usize> {
 
 /// The frames that carried a datagram: its fragments when it was
 /// reassembled, else the one frame.
+/// The SIP messages a decoded HEP packet carries, as if captured where the
+/// agent captured them. `sip_in_file`: where its payload lies in a capture
+/// file, if it does.
+pub fn push_hep_sip(
+    h: &crate::hep::Hep<'_>,
+    origin: Option<crate::sip::Origin>,
+    frames: &Frames,
+    sip_in_file: Option<(u16, u64)>,
+    out: &mut Vec<SipMessage>,
+) {
+    let transport = if h.meta.ip_proto == crate::hep::PROTO_TCP {
+        Transport::Tcp
+    } else {
+        Transport::Udp
+    };
+    for (at, head, len) in scan::messages(h.payload, Framing::Datagram) {
+        let msg = SipMessage::new(
+            h.meta.ts_ns,
+            (h.meta.src, h.meta.dst),
+            transport,
+            h.payload.get(at..at + len).unwrap_or_default(),
+            head,
+            frames.clone(),
+            sip_in_file.map(|(s, o)| (s, o + at as u64)),
+        );
+        out.push(SipMessage { origin, ..msg });
+    }
+}
+
 fn frames_of(frame: &Frame<'_>, fragments: Option<Vec<FrameRef>>) -> Frames {
     fragments.map_or_else(|| smallvec::smallvec![frame.to_ref()], Frames::from)
 }

@@ -4,7 +4,7 @@
 //! through [`crate::feed::Feed`]; a sink never blocks them.
 
 use crate::decode::Frames;
-use crate::model::Model;
+use crate::model::{Model, OutputCounts};
 use crate::rtp::MediaBody;
 use crate::sip::SipMessage;
 
@@ -25,6 +25,11 @@ pub trait Sink {
 
     /// The capture ended: flush, close, and say what was done.
     fn finish(&mut self) -> SinkSummary;
+
+    /// What it did so far, as counts for the header and the reports.
+    fn counts(&self) -> OutputCounts {
+        OutputCounts::default()
+    }
 }
 
 /// What a sink did, said when the capture ends.

@@ -80,7 +80,7 @@ fn feed_file(path: &Path, limit: Option<u64>) -> (Model, SinkSummary, Counts) {
     let f = OpenFile::open(&path.to_string_lossy(), 0).unwrap();
     model.set_source(0, f.path.clone());
     let (handle, events) =
-        capture::spawn(Source::Files(vec![f]), Arc::new(Control::default())).unwrap();
+        capture::spawn(Source::Files(vec![f]), &Arc::new(Control::default())).unwrap();
     let mut finished = false;
     while let Some(ev) = events.recv() {
         finished |= feed.apply(&mut model, ev, &events).finished;

@@ -257,3 +257,243 @@ fn sngrep_listening_receives_every_message() {
     assert_eq!(got, first, "the first message's capture time");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The truth's calls as rows, by Call-ID.
+fn truth_calls(capture: &str) -> std::collections::BTreeMap<String, Vec<common::Row>> {
+    let truth = common::truth_of(Path::new(capture));
+    truth["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["call_id"].as_str().unwrap().to_owned(),
+                common::call_rows(c),
+            )
+        })
+        .collect()
+}
+
+/// A JSON report's calls as rows, by Call-ID (rows as `common::Row`).
+fn report_calls(
+    report: &serde_json::Value,
+) -> std::collections::BTreeMap<String, Vec<common::Row>> {
+    report["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let rows = c["messages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| {
+                    let what = match m["method"].as_str() {
+                        Some(meth) => meth.to_owned(),
+                        None => m["status"].to_string(),
+                    };
+                    (
+                        m["src"].as_str().unwrap().to_owned(),
+                        m["dst"].as_str().unwrap().to_owned(),
+                        what,
+                        m["cseq"].as_str().unwrap_or("").to_owned(),
+                        m["retransmission"].as_bool().unwrap(),
+                    )
+                })
+                .collect();
+            (c["call_id"].as_str().unwrap().to_owned(), rows)
+        })
+        .collect()
+}
+
+/// HEP inside a capture file (UDP to 9060, here sent by sngrep 1.6 `-H`:
+/// another program's encoder) is read as the SIP it carries, with the
+/// agent's addresses and times: the calls equal the truth of the capture
+/// sngrep was sending.
+#[test]
+fn hep_inside_a_capture_is_read_as_the_sip_it_carries() {
+    for name in ["gen__basic_udp_5calls.pcap", "heplify__sip_ipv6_udp.pcap"] {
+        let carried = data(&format!("hep/sngrep_hep__{name}"));
+        let model = sipscope::replay(&carried).unwrap();
+        let got: std::collections::BTreeMap<String, Vec<common::Row>> = model
+            .dialogs()
+            .map(|d| (d.call_id.clone(), common::dialog_rows(d)))
+            .collect();
+        assert_eq!(got, truth_calls(&data(name)), "{name}");
+        let first = model.dialogs().next().unwrap();
+        let origin = model.origin(first.messages[0].origin).expect("an agent");
+        assert_eq!(origin.agent.to_string(), "127.0.0.1");
+        assert_eq!(
+            model.stats().hep_received,
+            model.stats().sip_messages,
+            "{name}"
+        );
+        // --hep-port 0: the same capture holds no SIP.
+        let out = Command::new(env!("CARGO_BIN_EXE_sipscope"))
+            .args([
+                "-r",
+                &carried,
+                "--no-ui",
+                "--report",
+                "json",
+                "--hep-port",
+                "0",
+            ])
+            .args(["--log-file", "/tmp/sipscope-hep-test.log"])
+            .output()
+            .unwrap();
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(r["stats"]["sip_messages"], 0);
+    }
+}
+
+/// A free local port for `carrier` (bound, noted, let go).
+fn free_port(tcp: bool) -> u16 {
+    if tcp {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    } else {
+        UdpSocket::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }
+}
+
+/// `sipscope -L URL --no-ui --report json` for `secs`, with more options.
+fn listen(url: &str, secs: u32, more: &[&str]) -> std::process::Child {
+    let child = Command::new(env!("CARGO_BIN_EXE_sipscope"))
+        .args(["-L", url, "--no-ui", "--report", "json"])
+        .args(["--duration", &secs.to_string()])
+        .args(more)
+        .args(["--log-file", "/tmp/sipscope-hep-listen.log"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Bound, then listening: give the process a moment to bind.
+    std::thread::sleep(Duration::from_millis(400));
+    child
+}
+
+fn report_of(child: std::process::Child) -> serde_json::Value {
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// sngrep 1.6 as the agent (`-I FILE -H`), sipscope as the collector: the
+/// JSON report holds the truth's calls, message for message.
+#[test]
+fn sngrep_sends_to_the_listener_and_the_report_is_the_truth() {
+    if Command::new("sngrep").arg("-V").output().is_err() {
+        eprintln!("skipped: sngrep is not installed (scripts/test.sh installs it)");
+        return;
+    }
+    let port = free_port(false);
+    let url = format!("udp:127.0.0.1:{port}");
+    let collector = listen(&url, 4, &[]);
+    let captures = ["gen__basic_udp_5calls.pcap", "gen__busy_486_3calls.pcap"];
+    for name in captures {
+        let sent = Command::new("sngrep")
+            .args(["-N", "-q", "-I", &data(name), "-H", &url])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    }
+    let r = report_of(collector);
+    let mut expected = truth_calls(&data(captures[0]));
+    expected.extend(truth_calls(&data(captures[1])));
+    assert_eq!(report_calls(&r), expected);
+    assert_eq!(r["stats"]["hep_malformed"], 0);
+    assert_eq!(r["stats"]["hep_received"], r["stats"]["sip_messages"]);
+}
+
+/// sipscope to sipscope over TCP, IPv6 and TCP captures among them: the
+/// collector's report is the truth; a wrong password is refused and counted.
+#[test]
+fn sipscope_to_sipscope_over_tcp_and_a_wrong_password_is_refused() {
+    let port = free_port(true);
+    let url = format!("tcp:127.0.0.1:{port}");
+    let collector = listen(&url, 4, &["--hep-password", "s3cret"]);
+    let captures = ["heplify__sip_ipv6_udp.pcap", "gen__basic_tcp_5calls.pcap"];
+    for name in captures {
+        let out = Command::new(env!("CARGO_BIN_EXE_sipscope"))
+            .args(["-r", &data(name), "--no-ui", "--report", "stats"])
+            .args(["-H", &url, "--hep-password", "s3cret", "--hep-id", "9"])
+            .args(["--log-file", "/tmp/sipscope-hep-test.log"])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+    }
+    // The same capture again with another key: none of it may become a call.
+    let wrong = Command::new(env!("CARGO_BIN_EXE_sipscope"))
+        .args(["-r", &data("gen__busy_486_3calls.pcap"), "--no-ui"])
+        .args(["--report", "stats", "-H", &url, "--hep-password", "guess"])
+        .args(["--log-file", "/tmp/sipscope-hep-test.log"])
+        .output()
+        .unwrap();
+    assert!(wrong.status.success());
+    let r = report_of(collector);
+    let mut expected = truth_calls(&data(captures[0]));
+    expected.extend(truth_calls(&data(captures[1])));
+    assert_eq!(report_calls(&r), expected);
+    assert_eq!(
+        r["stats"]["hep_refused"], 15,
+        "the busy capture's 15 messages"
+    );
+}
+
+/// Garbage, truncated and oversized packets from the network are counted
+/// as malformed; the listener goes on and takes the good packet after them.
+#[test]
+fn hostile_packets_are_counted_and_the_listener_goes_on() {
+    let port = free_port(false);
+    let url = format!("udp:127.0.0.1:{port}");
+    let collector = listen(&url, 3, &[]);
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let to = ("127.0.0.1", port);
+    let mut hostile: Vec<Vec<u8>> = vec![
+        b"HEP3".to_vec(),
+        b"HEP3\xff\xff".to_vec(),
+        b"HEP3\x00\x0c\x00\x00\x00\x0f\x00\x00".to_vec(),
+        b"HEP3\x00\x0c\x00\x00\x00\x0f\xff\xff".to_vec(),
+        b"HEP2 something".to_vec(),
+        vec![0u8; 1500],
+    ];
+    // Every prefix of a real packet.
+    let mut good = Vec::new();
+    sipscope::hep::encode(
+        &sipscope::hep::HepMeta {
+            ts_ns: 1_700_000_000_000_000_000,
+            src: "10.0.0.1:5060".parse().unwrap(),
+            dst: "10.0.0.2:5060".parse().unwrap(),
+            ip_proto: sipscope::hep::PROTO_UDP,
+            payload_type: 1,
+            agent_id: None,
+            password: None,
+            correlation_id: None,
+        },
+        b"OPTIONS sip:a@b SIP/2.0\r\nCall-ID: hostile-1\r\nCSeq: 1 OPTIONS\r\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK1\r\n\r\n",
+        &mut good,
+    )
+    .unwrap();
+    hostile.extend((6..good.len()).map(|n| good[..n].to_vec()));
+    for h in &hostile {
+        sock.send_to(h, to).unwrap();
+    }
+    sock.send_to(&good, to).unwrap();
+    let r = report_of(collector);
+    assert_eq!(r["stats"]["hep_malformed"], hostile.len());
+    assert_eq!(r["calls"][0]["call_id"], "hostile-1");
+}

@@ -44,6 +44,9 @@ pub enum CaptureEvent {
 /// decoder's figures and the packets lost before the model saw them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CaptureCounters {
+    /// Which source counted these (one capture thread each: an interface or
+    /// the files, and a HEP listener).
+    pub producer: u8,
     pub decode: DecodeStats,
     /// Packets lost on the way (channel full, kernel drops, paused).
     pub lost: Lost,
@@ -68,12 +71,30 @@ const FLUSH_EVERY: Duration = Duration::from_millis(50);
 /// reused) there: the allocator then recycles message memory on the thread
 /// that allocated it, instead of returning pages to the OS and faulting them
 /// in again (a third of the run time on large files, measured).
+///
+/// With several sources (an interface and a HEP listener), each thread
+/// says `Finished` when it ends; the consumer sees one `Finished`, from the
+/// last.
 pub struct Events {
     rx: std::sync::mpsc::Receiver<CaptureEvent>,
     spent: SyncSender<Vec<SipMessage>>,
+    /// Sources whose thread has not said `Finished` yet.
+    running: std::cell::Cell<usize>,
 }
 
 impl Events {
+    /// `Finished` from a source that is not the last is no news.
+    fn last_finished(&self, ev: CaptureEvent) -> Option<CaptureEvent> {
+        if matches!(ev, CaptureEvent::Finished) {
+            let left = self.running.get().saturating_sub(1);
+            self.running.set(left);
+            if left > 0 {
+                return None;
+            }
+        }
+        Some(ev)
+    }
+
     /// The next event, waiting at most `timeout`.
     ///
     /// # Errors
@@ -82,7 +103,13 @@ impl Events {
         &self,
         timeout: Duration,
     ) -> Result<CaptureEvent, std::sync::mpsc::RecvTimeoutError> {
-        self.rx.recv_timeout(timeout)
+        let until = Instant::now() + timeout;
+        loop {
+            let left = until.saturating_duration_since(Instant::now());
+            if let Some(ev) = self.last_finished(self.rx.recv_timeout(left)?) {
+                return Ok(ev);
+            }
+        }
     }
 
     /// The next event if one is waiting.
@@ -90,13 +117,21 @@ impl Events {
     /// # Errors
     /// When none is waiting, or the capture thread is gone.
     pub fn try_recv(&self) -> Result<CaptureEvent, std::sync::mpsc::TryRecvError> {
-        self.rx.try_recv()
+        loop {
+            if let Some(ev) = self.last_finished(self.rx.try_recv()?) {
+                return Ok(ev);
+            }
+        }
     }
 
     /// The next event, or `None` once the capture thread is gone.
     #[must_use]
     pub fn recv(&self) -> Option<CaptureEvent> {
-        self.rx.recv().ok()
+        loop {
+            if let Some(ev) = self.last_finished(self.rx.recv().ok()?) {
+                return Some(ev);
+            }
+        }
     }
 
     /// Hands an ingested batch back to the capture thread.
@@ -156,10 +191,27 @@ impl OpenFile {
     }
 }
 
-/// Where frames come from.
+/// Where frames (or messages) come from.
 pub enum Source {
     Files(Vec<OpenFile>),
     Live(live::LiveCapture),
+    /// HEP from agents (`-L`).
+    Hep(crate::hep::listen::HepListener),
+}
+
+/// How the capture decodes what it reads.
+#[derive(Debug, Clone, Copy)]
+pub struct CaptureOptions {
+    /// UDP to this port carrying HEP is decoded as the SIP inside (`--hep-port`).
+    pub hep_port: Option<u16>,
+}
+
+impl Default for CaptureOptions {
+    fn default() -> Self {
+        Self {
+            hep_port: Some(crate::pipeline::HEP_PORT),
+        }
+    }
 }
 
 /// Flags the consumer sets and the capture thread reads.
@@ -174,24 +226,63 @@ pub struct Control {
 ///
 /// # Errors
 /// When the thread cannot be spawned.
-pub fn spawn(source: Source, control: Arc<Control>) -> io::Result<(JoinHandle<()>, Events)> {
+pub fn spawn(source: Source, control: &Arc<Control>) -> io::Result<(JoinHandle<()>, Events)> {
+    let (mut handles, events) = spawn_sources(vec![source], control, CaptureOptions::default())?;
+    let handle = handles
+        .pop()
+        .ok_or_else(|| io::Error::other("no capture thread"))?;
+    Ok((handle, events))
+}
+
+/// Starts one capture thread per source, all sending to one consumer.
+///
+/// # Errors
+/// When a thread cannot be spawned.
+pub fn spawn_sources(
+    sources: Vec<Source>,
+    control: &Arc<Control>,
+    options: CaptureOptions,
+) -> io::Result<(Vec<JoinHandle<()>>, Events)> {
     let (tx, rx) = std::sync::mpsc::sync_channel(CHANNEL_BATCHES);
     let (spent_tx, spent_rx) = std::sync::mpsc::sync_channel(CHANNEL_BATCHES);
     let events = Events {
         rx,
         spent: spent_tx,
+        running: std::cell::Cell::new(sources.len()),
     };
-    let handle = std::thread::Builder::new()
-        .name("capture".into())
-        .spawn(move || {
-            let mut out = Processor::new(tx, spent_rx, matches!(source, Source::Live(_)));
-            match source {
-                Source::Files(files) => run_files(files, &mut out, &control),
-                Source::Live(cap) => cap.run(&mut out, &control),
-            }
-            out.finish();
-        })?;
-    Ok((handle, events))
+    // Spent batches go back to the first source; the others allocate anew.
+    let mut spent = Some(spent_rx);
+    let mut handles = Vec::new();
+    for (i, source) in sources.into_iter().enumerate() {
+        let spent = spent
+            .take()
+            .unwrap_or_else(|| std::sync::mpsc::sync_channel(0).1);
+        // Only an interface drops when the model is behind: the files wait,
+        // and so does the HEP listener, leaving agents' packets in its
+        // socket's buffer (32 MiB) rather than dropping them here.
+        let live = matches!(source, Source::Live(_));
+        let mut out = Processor::new(tx.clone(), spent, live);
+        out.pipeline = Pipeline::new().with_hep_port(options.hep_port);
+        out.counters.producer = u8::try_from(i).unwrap_or(u8::MAX);
+        let control = Arc::clone(control);
+        let name = match &source {
+            Source::Hep(_) => "hep-listen",
+            _ => "capture",
+        };
+        handles.push(
+            std::thread::Builder::new()
+                .name(name.into())
+                .spawn(move || {
+                    match source {
+                        Source::Files(files) => run_files(files, &mut out, &control),
+                        Source::Live(cap) => cap.run(&mut out, &control),
+                        Source::Hep(listener) => listener.run(&mut out, &control),
+                    }
+                    out.finish();
+                })?,
+        );
+    }
+    Ok((handles, events))
 }
 
 /// Runs the [`Pipeline`] over each frame and sends what it yields in batches,
@@ -204,6 +295,9 @@ pub struct Processor {
     last_flush: Instant,
     pub pipeline: Pipeline,
     pub counters: CaptureCounters,
+    /// What came without the pipeline (HEP from agents), counted by its
+    /// source; sent with the pipeline's counts.
+    pub received: DecodeStats,
     disconnected: bool,
 }
 
@@ -221,6 +315,7 @@ impl Processor {
             last_flush: Instant::now(),
             pipeline: Pipeline::new(),
             counters: CaptureCounters::default(),
+            received: DecodeStats::default(),
             disconnected: false,
         }
     }
@@ -247,6 +342,20 @@ impl Processor {
         }
     }
 
+    /// A message that needed no decoding here (HEP from an agent); sent
+    /// with the next batch.
+    pub fn message(&mut self, msg: SipMessage) {
+        if self.pipeline.rtp_pending() > 0 {
+            let rtp = self.pipeline.take_rtp();
+            let n = rtp.len() as u64;
+            self.send(CaptureEvent::Rtp(rtp), n);
+        }
+        self.batch.push(msg);
+        if self.batch.len() >= BATCH || (self.live && self.last_flush.elapsed() >= FLUSH_EVERY) {
+            self.flush();
+        }
+    }
+
     /// The consumer is gone: stop reading.
     #[must_use]
     pub fn disconnected(&self) -> bool {
@@ -262,7 +371,7 @@ impl Processor {
 
     pub fn flush(&mut self) {
         self.last_flush = Instant::now();
-        self.counters.decode = self.pipeline.stats();
+        self.counters.decode = self.pipeline.stats().plus(self.received);
         self.send_sip();
         // After the SIP that usually set them up (the model also links a
         // stream to SDP that arrives after its first packets).

@@ -136,4 +136,41 @@ pub struct DecodeStats {
     /// TCP flows forgotten to stay within bounds.
     pub tcp_flows_evicted: u64,
     pub ws_frames: u64,
+    /// HEP packets found in the capture (UDP to the HEP port) or received
+    /// (`-L`), and those that could not be read.
+    pub hep_packets: u64,
+    pub hep_malformed: u64,
+    /// HEP packets that carried something other than SIP (RTCP, logs).
+    pub hep_not_sip: u64,
+    /// `-L`: HEP packets refused for a missing or wrong password.
+    pub hep_refused: u64,
+    /// `-L`: HEP packets (or connections) refused over a source's rate or
+    /// the listener's limits.
+    pub hep_over_limit: u64,
+}
+
+impl DecodeStats {
+    /// The counts of two decoders (two capture sources) together.
+    #[must_use]
+    pub fn plus(self, o: Self) -> Self {
+        Self {
+            packets: self.packets + o.packets,
+            not_ip: self.not_ip + o.not_ip,
+            bad_ip: self.bad_ip + o.bad_ip,
+            duplicates: self.duplicates + o.duplicates,
+            fragments: self.fragments + o.fragments,
+            reassembled_datagrams: self.reassembled_datagrams + o.reassembled_datagrams,
+            fragments_dropped: self.fragments_dropped + o.fragments_dropped,
+            tcp_segments: self.tcp_segments + o.tcp_segments,
+            tcp_retransmissions: self.tcp_retransmissions + o.tcp_retransmissions,
+            tcp_gaps: self.tcp_gaps + o.tcp_gaps,
+            tcp_flows_evicted: self.tcp_flows_evicted + o.tcp_flows_evicted,
+            ws_frames: self.ws_frames + o.ws_frames,
+            hep_packets: self.hep_packets + o.hep_packets,
+            hep_malformed: self.hep_malformed + o.hep_malformed,
+            hep_not_sip: self.hep_not_sip + o.hep_not_sip,
+            hep_refused: self.hep_refused + o.hep_refused,
+            hep_over_limit: self.hep_over_limit + o.hep_over_limit,
+        }
+    }
 }

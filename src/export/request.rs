@@ -42,7 +42,7 @@ impl WriteRequest {
             .map(crate::model::dialog::row_filter)
             .transpose()
             .map_err(|e| format!("--filter: {e}"))?;
-        let live = cli.interface.is_some();
+        let live = cli.is_live();
         if live && !format.holds_frames() {
             return Err(
                 "live, -w writes pcap or pcapng (the other formats are written from a file, -r)"

@@ -9,6 +9,7 @@
 //! encoder behind a [`crate::sink::Sink`].
 #![warn(clippy::indexing_slicing)]
 
+pub mod listen;
 pub mod send;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -273,6 +274,9 @@ impl<'a> Decoded<'a> {
             .src_ip
             .zip(self.dst_ip)
             .ok_or(missing("no addresses"))?;
+        if src_ip.is_ipv4() != dst_ip.is_ipv4() {
+            return Err(missing("an IPv4 and an IPv6 address"));
+        }
         let (src_port, dst_port) = self
             .src_port
             .zip(self.dst_port)

@@ -231,6 +231,13 @@ impl Sink for HepSender {
 
     fn media(&mut self, _model: &Model, _body: &MediaBody, _frames: &Frames) {}
 
+    fn counts(&self) -> crate::model::OutputCounts {
+        crate::model::OutputCounts {
+            hep_sent: self.counters.sent.load(Ordering::Relaxed),
+            hep_dropped: self.counters.dropped(),
+        }
+    }
+
     fn tick(&mut self) -> Option<String> {
         None
     }

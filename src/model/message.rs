@@ -193,6 +193,9 @@ pub struct Message {
     pub has_sdp: bool,
     pub(crate) raw: RawRef,
     pub frames: Frames,
+    /// Where it was captured: 0 here, else a HEP agent
+    /// ([`crate::model::Model::origin`]).
+    pub origin: u16,
 }
 
 impl Message {

@@ -26,8 +26,8 @@ pub use message::{Addr, Kind, Message, Method, RawRef};
 pub use parsed::Parsed;
 
 use crate::decode::DecodeStats;
-use crate::sip::SipMessage;
 use crate::sip::sdp::Sdp;
+use crate::sip::{Origin, SipMessage};
 
 /// Memory bounds. Capture never stops because of them: the oldest finished
 /// dialogs make room, and every eviction is counted.
@@ -50,6 +50,28 @@ pub struct Limits {
 /// Whose media the calls not kept (`keep_only`) announce: no dialog of the
 /// table, so their streams are listed as unassociated.
 const OTHER_CALLS: DialogId = DialogId(u64::MAX);
+
+/// What the live outputs (the sinks beside the model) did, as counts the
+/// reports and the header show; the model knows no sink.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutputCounts {
+    pub hep_sent: u64,
+    pub hep_dropped: u64,
+}
+
+impl OutputCounts {
+    /// Two outputs' counts together.
+    #[must_use]
+    pub fn plus(self, o: Self) -> Self {
+        Self {
+            hep_sent: self.hep_sent + o.hep_sent,
+            hep_dropped: self.hep_dropped + o.hep_dropped,
+        }
+    }
+}
+
+/// Vantage points (HEP agents) told apart at most.
+const MAX_ORIGINS: usize = 1024;
 
 /// Default `--rtp-keep`: MB of RTP frames kept per call.
 pub const DEFAULT_RTP_KEEP_MB: usize = 16;
@@ -75,6 +97,18 @@ pub struct Lost {
     pub kernel: u64,
     /// Packets read and thrown away while the user had paused the capture.
     pub paused: u64,
+}
+
+impl Lost {
+    /// The losses of two sources together.
+    #[must_use]
+    pub fn plus(self, o: Self) -> Self {
+        Self {
+            channel: self.channel + o.channel,
+            kernel: self.kernel + o.kernel,
+            paused: self.paused + o.paused,
+        }
+    }
 }
 
 /// What the model has seen and what it lost: the report's `stats`.
@@ -105,6 +139,18 @@ pub struct Stats {
     pub rtp_streams: u64,
     /// RTP packets of streams past the stream limit (counted, not tracked).
     pub rtp_untracked_packets: u64,
+    /// HEP packets read (in a capture, or from agents with `-L`), those that
+    /// could not be read, those refused (password), over a source's rate
+    /// or a limit, and those that carried no SIP.
+    pub hep_received: u64,
+    pub hep_malformed: u64,
+    pub hep_refused: u64,
+    pub hep_over_limit: u64,
+    pub hep_not_sip: u64,
+    /// `-H`: SIP messages sent to the collector, and those dropped (queue
+    /// full, collector away, too large).
+    pub hep_sent: u64,
+    pub hep_send_dropped: u64,
 }
 
 /// The call table.
@@ -127,6 +173,10 @@ pub struct Model {
     /// Capture files by source index, open for reading message bytes back.
     sources: Vec<Option<SourceFile>>,
     generation: u64,
+    /// What the live outputs (sinks) did, as the feed last said.
+    outputs: OutputCounts,
+    /// HEP agents seen, by origin index - 1.
+    origins: Vec<Origin>,
     /// When set, only these Call-IDs are taken in (`-w --call-id`).
     only: Option<crate::hash::Set<Box<[u8]>>>,
     /// What messages' bytes said once parsed, for the views (bounded).
@@ -175,6 +225,14 @@ impl Model {
         }
     }
 
+    /// The latest counts of the live outputs.
+    pub fn set_output_counts(&mut self, c: OutputCounts) {
+        if c != self.outputs {
+            self.outputs = c;
+            self.generation += 1;
+        }
+    }
+
     /// Changes whenever the model does: views redraw only when it moved.
     #[must_use]
     pub fn generation(&self) -> u64 {
@@ -210,7 +268,8 @@ impl Model {
             return;
         }
         self.generation += 1;
-        let mut m = self.to_message(msg);
+        let origin = self.origin_index(msg.origin);
+        let mut m = self.to_message(msg, origin);
         if m.malformed() {
             self.stats.malformed += 1;
         }
@@ -278,7 +337,48 @@ impl Model {
         self.enforce_limits();
     }
 
-    fn to_message(&self, msg: &mut SipMessage) -> Message {
+    /// The index of a message's vantage point: 0 for this capture, else its
+    /// HEP agent's (interned; past [`MAX_ORIGINS`] agents, the last slot
+    /// stands for every other).
+    fn origin_index(&mut self, origin: Option<Origin>) -> u16 {
+        let Some(o) = origin else { return 0 };
+        if let Some(i) = self.origins.iter().position(|x| *x == o) {
+            return u16::try_from(i + 1).unwrap_or(u16::MAX);
+        }
+        if self.origins.len() < MAX_ORIGINS {
+            self.origins.push(o);
+        }
+        u16::try_from(self.origins.len()).unwrap_or(u16::MAX)
+    }
+
+    /// The HEP agent behind an origin index (`None`: this capture).
+    #[must_use]
+    pub fn origin(&self, index: u16) -> Option<Origin> {
+        self.origins
+            .get(usize::from(index).checked_sub(1)?)
+            .copied()
+    }
+
+    /// Where a dialog's messages were captured, in order of first sight.
+    #[must_use]
+    pub fn origins_of(&self, d: &Dialog) -> Vec<u16> {
+        let mut out: Vec<u16> = Vec::new();
+        for m in &d.messages {
+            if !out.contains(&m.origin) {
+                out.push(m.origin);
+            }
+        }
+        out
+    }
+
+    /// An origin in words: `here`, or the agent (`2001@10.0.0.5`).
+    #[must_use]
+    pub fn origin_name(&self, index: u16) -> String {
+        self.origin(index)
+            .map_or_else(|| "here".to_owned(), |o| o.to_string())
+    }
+
+    fn to_message(&self, msg: &mut SipMessage, origin: u16) -> Message {
         let kind = match (msg.method(), msg.status()) {
             (Some(meth), _) => Kind::Request(Method::from_bytes(meth)),
             (None, Some(code)) => Kind::Response(code),
@@ -309,6 +409,7 @@ impl Model {
             has_sdp,
             raw,
             frames: std::mem::take(&mut msg.frames),
+            origin,
         }
     }
 
@@ -539,6 +640,13 @@ impl Model {
             tcp_retransmissions: d.tcp_retransmissions,
             tcp_gaps: d.tcp_gaps,
             ws_frames: d.ws_frames,
+            hep_received: d.hep_packets,
+            hep_malformed: d.hep_malformed,
+            hep_refused: d.hep_refused,
+            hep_over_limit: d.hep_over_limit,
+            hep_not_sip: d.hep_not_sip,
+            hep_sent: self.outputs.hep_sent,
+            hep_send_dropped: self.outputs.hep_dropped,
             mem_bytes: self.mem_bytes as u64,
             rtp_packets: self.media.packets,
             rtcp_packets: self.media.rtcp_packets,
@@ -603,6 +711,8 @@ struct SourceFile {
 /// mean a retransmission.
 fn transaction_key(seed: &Seeded, msg: &SipMessage) -> u64 {
     let mut h = seed.build_hasher();
+    // The same message seen by two agents is no retransmission.
+    msg.origin.hash(&mut h);
     msg.src.hash(&mut h);
     msg.dst.hash(&mut h);
     let branch = msg.head.via_branch.get(&msg.raw);

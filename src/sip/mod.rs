@@ -28,6 +28,25 @@ pub struct SipMessage {
     /// `(source, offset)` when `raw` lies whole and contiguous in a capture
     /// file, so the model may drop it from memory and read it back later.
     pub raw_in_file: Option<(u16, u64)>,
+    /// The HEP agent that captured it; `None` when this sipscope did.
+    pub origin: Option<Origin>,
+}
+
+/// A vantage point: the HEP agent that captured a message, by its capture
+/// agent id (chunk 12) and the address it sent from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Origin {
+    pub agent_id: Option<u32>,
+    pub agent: std::net::IpAddr,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.agent_id {
+            Some(id) => write!(f, "{id}@{}", self.agent),
+            None => write!(f, "{}", self.agent),
+        }
+    }
 }
 
 impl SipMessage {
@@ -51,6 +70,7 @@ impl SipMessage {
             head,
             frames,
             raw_in_file,
+            origin: None,
         }
     }
 
