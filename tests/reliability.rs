@@ -395,3 +395,56 @@ fn a_full_disk_reports_what_was_really_written_and_leaves_no_torn_record() {
     assert!(std::fs::metadata(&out_path).unwrap().len() <= 40 * 1024);
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+/// A pcap (Ethernet) of UDP datagrams 127.0.0.1:5060 → 127.0.0.2:5060, 1 s apart.
+fn udp_pcap(payloads: &[&[u8]]) -> Vec<u8> {
+    let mut f = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
+    f.extend_from_slice(&[0; 8]);
+    f.extend_from_slice(&65535u32.to_le_bytes());
+    f.extend_from_slice(&1u32.to_le_bytes());
+    for (i, p) in payloads.iter().enumerate() {
+        let b = etherparse::PacketBuilder::ethernet2([1; 6], [2; 6])
+            .ipv4([127, 0, 0, 1], [127, 0, 0, 2], 64)
+            .udp(5060, 5060);
+        let mut pkt = Vec::new();
+        b.write(&mut pkt, p).unwrap();
+        let len = u32::try_from(pkt.len()).unwrap();
+        f.extend_from_slice(&(1_700_000_000 + u32::try_from(i).unwrap()).to_le_bytes());
+        f.extend_from_slice(&0u32.to_le_bytes());
+        f.extend_from_slice(&len.to_le_bytes());
+        f.extend_from_slice(&len.to_le_bytes());
+        f.extend_from_slice(&pkt);
+    }
+    f
+}
+
+#[test]
+fn messages_with_no_call_id_each_stand_apart() {
+    let d = scratch("no-call-id");
+    let invite = |cseq: u32| {
+        format!(
+            "INVITE sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK{cseq}\r\n\
+             From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\nCSeq: {cseq} INVITE\r\nContent-Length: 0\r\n\r\n"
+        )
+    };
+    let ok = |cseq: u32| {
+        format!(
+            "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK{cseq}\r\n\
+             From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>;tag=2\r\nCSeq: {cseq} INVITE\r\nContent-Length: 0\r\n\r\n"
+        )
+    };
+    let msgs = [invite(1), ok(1), invite(2), ok(2)];
+    let refs: Vec<&[u8]> = msgs.iter().map(String::as_bytes).collect();
+    let path = d.join("no-call-id.pcap");
+    std::fs::write(&path, udp_pcap(&refs)).unwrap();
+    let model = sipscope::replay(&path).unwrap();
+    let dialogs: Vec<_> = model.dialogs().collect();
+    assert_eq!(dialogs.len(), 4);
+    for dlg in &dialogs {
+        assert!(dlg.call_id.starts_with("(no Call-ID) "), "{}", dlg.call_id);
+        assert_eq!(dlg.messages.len(), 1);
+    }
+    assert_eq!(model.stats().messages_without_call_id, 4);
+    assert_eq!(model.stats().malformed, 4);
+    std::fs::remove_dir_all(&d).unwrap();
+}

@@ -51,6 +51,10 @@ pub struct Limits {
 /// table, so their streams are listed as unassociated.
 const OTHER_CALLS: DialogId = DialogId(u64::MAX);
 
+/// What a message with no Call-ID is shown as, with a number of its own:
+/// each stands apart (a Call-ID has no spaces, so none can look the same).
+pub const NO_CALL_ID: &str = "(no Call-ID)";
+
 /// What the live outputs (the sinks beside the model) did, as counts the
 /// reports and the header show; the model knows no sink.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -277,9 +281,11 @@ impl Model {
         if call_id.is_empty() {
             self.stats.messages_without_call_id += 1;
         }
+        // Messages with no Call-ID have nothing in common: each stands
+        // apart, never one dialog of strangers.
         let id = match self.by_call_id.get(call_id) {
-            Some(id) => *id,
-            None => self.new_dialog(msg, &m),
+            Some(id) if !call_id.is_empty() => *id,
+            _ => self.new_dialog(msg, &m),
         };
         let key = transaction_key(&self.seed, msg);
         let expires_zero = expires_zero(msg);
@@ -415,11 +421,17 @@ impl Model {
 
     fn new_dialog(&mut self, msg: &SipMessage, first: &Message) -> DialogId {
         let id = self.dialogs.next_id();
-        let call_id = String::from_utf8_lossy(msg.call_id()).into_owned();
+        let call_id = if msg.call_id().is_empty() {
+            format!("{NO_CALL_ID} {}", id.0)
+        } else {
+            String::from_utf8_lossy(msg.call_id()).into_owned()
+        };
         let mut d = Dialog::new(id, call_id, first);
         d.from = msg.text(msg.head.from);
         d.to = msg.text(msg.head.to);
-        self.by_call_id.insert(msg.call_id().into(), id);
+        if !msg.call_id().is_empty() {
+            self.by_call_id.insert(msg.call_id().into(), id);
+        }
         self.dialogs.push(d);
         self.stats.calls += 1;
         id
@@ -451,7 +463,9 @@ impl Model {
         let Some(d) = self.dialogs.remove(id) else {
             return false;
         };
-        self.by_call_id.remove(d.call_id.as_bytes());
+        if self.by_call_id.get(d.call_id.as_bytes()) == Some(&id) {
+            self.by_call_id.remove(d.call_id.as_bytes());
+        }
         for x in &d.x_call_ids {
             if let Some(v) = self.xref.get_mut(x) {
                 v.retain(|r| *r != id);

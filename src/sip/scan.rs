@@ -222,7 +222,9 @@ pub fn next_start_line(buf: &[u8], from: usize) -> Option<usize> {
 /// bytes glued before a known method or before `SIP/2.0 `.
 fn start_in_line(line: &[u8]) -> Option<usize> {
     if let Some(k) = memchr::memmem::find(line, b"SIP/2.0 ")
-        && line.get(k..).is_some_and(|l| parse_start_line(l, 0).is_some())
+        && line
+            .get(k..)
+            .is_some_and(|l| parse_start_line(l, 0).is_some())
     {
         return Some(k);
     }

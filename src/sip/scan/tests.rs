@@ -150,7 +150,11 @@ Content-Length: {cl}\r\n\r\nhello"
         };
         assert!(head.defects.contains(Defects::BAD_CONTENT_LENGTH), "{cl}");
         assert!(head.malformed());
-        assert_eq!(len, first.len(), "{cl}: the body is the bytes before the next start line");
+        assert_eq!(
+            len,
+            first.len(),
+            "{cl}: the body is the bytes before the next start line"
+        );
         let Scan::Message { head, .. } = scan(&buf[len..], Framing::Stream) else {
             panic!("{cl}: no second message");
         };
