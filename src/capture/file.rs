@@ -90,6 +90,8 @@ pub struct CaptureReader<R> {
     /// Capture headers found after the first (`cat a.pcap b.pcap`): each
     /// starts a new capture, read on.
     pub concatenated: u32,
+    /// pcapng packets naming an interface never described (dropped).
+    pub unknown_interface: u64,
 }
 
 /// Describes the first bytes of a file that is not a capture, for the error.
@@ -138,6 +140,7 @@ impl<R: Read> CaptureReader<R> {
             source,
             end: None,
             concatenated: 0,
+            unknown_interface: 0,
         };
         r.fill(24)?;
         let head = r.buf.get(..r.buf.len().min(24)).unwrap_or_default();
@@ -507,6 +510,7 @@ impl<R: Read> CaptureReader<R> {
             return Found::End;
         }
         let Some(iface) = self.interfaces.get(ifid as usize).copied() else {
+            self.unknown_interface += 1;
             return Found::Skip;
         };
         let units = (u64::from(hi) << 32) | u64::from(lo);
@@ -520,8 +524,9 @@ impl<R: Read> CaptureReader<R> {
     }
 
     /// A simple packet block: interface 0, no timestamp.
-    fn simple_packet(&self, block: &Block) -> Found {
+    fn simple_packet(&mut self, block: &Block) -> Found {
         let Some(iface) = self.interfaces.first().copied() else {
+            self.unknown_interface += 1;
             return Found::Skip;
         };
         let orig = self.u32_at(block.body, self.big_endian).unwrap_or(0);
@@ -628,6 +633,29 @@ mod tests {
             n += 1;
         }
         (n, r.end.clone(), r.concatenated)
+    }
+
+    #[test]
+    fn a_packet_of_an_undescribed_interface_is_counted() {
+        // Section header, no interface description, one enhanced packet.
+        let mut f = Vec::new();
+        f.extend_from_slice(&[0x0a, 0x0d, 0x0d, 0x0a]);
+        f.extend_from_slice(&28u32.to_le_bytes());
+        f.extend_from_slice(&0x1a2b_3c4du32.to_le_bytes());
+        f.extend_from_slice(&[1, 0, 0, 0]);
+        f.extend_from_slice(&u64::MAX.to_le_bytes());
+        f.extend_from_slice(&28u32.to_le_bytes());
+        let epb_len = 32u32 + 4;
+        f.extend_from_slice(&6u32.to_le_bytes());
+        f.extend_from_slice(&epb_len.to_le_bytes());
+        for v in [3u32, 0, 0, 4, 4] {
+            f.extend_from_slice(&v.to_le_bytes());
+        }
+        f.extend_from_slice(b"abcd");
+        f.extend_from_slice(&epb_len.to_le_bytes());
+        let mut r = CaptureReader::new(&f[..], false, 0).unwrap();
+        assert!(r.next_frame().unwrap().is_none());
+        assert_eq!((r.end, r.unknown_interface), (None, 1));
     }
 
     #[test]

@@ -483,11 +483,13 @@ fn read_one(f: &mut OpenFile, out: &mut Processor, control: &Control) {
     if let Some(end) = f.reader.end.clone() {
         out.warn(format!("{}: {end}", shown(f)));
     }
-    said_concatenated(f, out);
+    file_ended(f, out);
 }
 
-/// Says that one input held several captures one after the other, all read.
-fn said_concatenated(f: &OpenFile, out: &mut Processor) {
+/// At the end of one input: counts what its reader dropped, and says that
+/// it held several captures one after the other, all read.
+fn file_ended(f: &OpenFile, out: &mut Processor) {
+    out.received.unknown_interface += f.reader.unknown_interface;
     let n = f.reader.concatenated;
     if n > 0 {
         out.warn(format!(
@@ -540,7 +542,7 @@ fn next_owned(f: &mut OpenFile, out: &mut Processor) -> Option<OwnedFrame> {
             if let Some(end) = f.reader.end.clone() {
                 out.warn(format!("{shown_name}: {end}"));
             }
-            said_concatenated(f, out);
+            file_ended(f, out);
             None
         }
         Err(e) => {

@@ -133,6 +133,10 @@ pub struct Stats {
     pub retransmissions: u64,
     pub messages_without_call_id: u64,
     pub fragments_dropped: u64,
+    /// Datagrams whose overlapping fragments disagreed.
+    pub fragments_conflicting: u64,
+    /// pcapng packets naming an interface the file never described (dropped).
+    pub unknown_interface: u64,
     pub tcp_retransmissions: u64,
     pub tcp_gaps: u64,
     pub ws_frames: u64,
@@ -651,6 +655,8 @@ impl Model {
             duplicates: d.duplicates,
             reassembled_datagrams: d.reassembled_datagrams,
             fragments_dropped: d.fragments_dropped,
+            fragments_conflicting: d.fragments_conflicting,
+            unknown_interface: d.unknown_interface,
             tcp_retransmissions: d.tcp_retransmissions,
             tcp_gaps: d.tcp_gaps,
             ws_frames: d.ws_frames,
