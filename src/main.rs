@@ -172,7 +172,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(status));
     }
     if let Some(e) = &feed.failure {
-        eprintln!("sipscope: {e}");
+        eprintln!("sipscope: {}", sipscope::feed::Notice::stopped(e));
         return Ok(ExitCode::from(1));
     }
     if sinks_failed {

@@ -396,15 +396,18 @@ fn a_full_disk_reports_what_was_really_written_and_leaves_no_torn_record() {
     std::fs::remove_dir_all(&d).unwrap();
 }
 
-/// A pcap (Ethernet) of UDP datagrams 127.0.0.1:5060 → 127.0.0.2:5060, 1 s apart.
+/// A pcap (Ethernet) of UDP datagrams 1 s apart, between 127.0.0.1:5060
+/// and 127.0.0.2:5060: the first one way, the next back, and so on.
 fn udp_pcap(payloads: &[&[u8]]) -> Vec<u8> {
     let mut f = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
     f.extend_from_slice(&[0; 8]);
     f.extend_from_slice(&65535u32.to_le_bytes());
     f.extend_from_slice(&1u32.to_le_bytes());
     for (i, p) in payloads.iter().enumerate() {
+        let (a, b) = ([127, 0, 0, 1], [127, 0, 0, 2]);
+        let (src, dst) = if i % 2 == 0 { (a, b) } else { (b, a) };
         let b = etherparse::PacketBuilder::ethernet2([1; 6], [2; 6])
-            .ipv4([127, 0, 0, 1], [127, 0, 0, 2], 64)
+            .ipv4(src, dst, 64)
             .udp(5060, 5060);
         let mut pkt = Vec::new();
         b.write(&mut pkt, p).unwrap();
@@ -446,5 +449,67 @@ fn messages_with_no_call_id_each_stand_apart() {
     }
     assert_eq!(model.stats().messages_without_call_id, 4);
     assert_eq!(model.stats().malformed, 4);
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn a_huge_sdp_diff_never_draws_over_the_footer() {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use sipscope::keymap::Action;
+    let d = scratch("huge-sdp");
+    let sdp = |port0: u32, codec: u32| {
+        let mut s = String::from(
+            "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n",
+        );
+        for i in 0..1200 {
+            s.push_str(&format!(
+                "m=audio {} RTP/AVP {codec}\r\na=sendrecv\r\n",
+                port0 + 2 * i
+            ));
+        }
+        s
+    };
+    let msg = |start: &str, to_tag: &str, body: &str| {
+        format!(
+            "{start}\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@h>;tag=1\r\nTo: <sip:b@h>{to_tag}\r\n\
+             Call-ID: huge\r\nCSeq: 1 INVITE\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    let (offer, answer) = (sdp(10_000, 0), sdp(30_000, 18));
+    let a = msg("INVITE sip:b@h SIP/2.0", "", &offer);
+    let b = msg("SIP/2.0 200 OK", ";tag=2", &answer);
+    let path = d.join("huge.pcap");
+    // Datagrams this large are fine in a pcap (one record each).
+    std::fs::write(&path, udp_pcap(&[a.as_bytes(), b.as_bytes()])).unwrap();
+    let m = sipscope::replay(&path).unwrap();
+    let mut app = sipscope::ui::app::AppState::new(
+        sipscope::config::Config::default(),
+        "file: huge.pcap".into(),
+        false,
+    );
+    app.refresh(&m);
+    app.apply(Action::Top, &m);
+    app.apply(Action::Open, &m);
+    app.apply(Action::Down, &m);
+    app.apply(Action::SdpDiff, &m);
+    for (w, h) in [(100, 20), (60, 5), (1, 1), (0, 0)] {
+        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+        t.draw(|f| sipscope::ui::views::render(f, &app, &m))
+            .unwrap();
+        if h == 20 {
+            let buf = t.backend().buffer();
+            let last: String = (0..w)
+                .map(|x| buf[(x, h - 1)].symbol().to_owned())
+                .collect();
+            // The footer's row holds the footer and nothing else.
+            assert_eq!(last.trim_end(), "Esc/q back", "{}", t.backend());
+            let heads: String = (0..w)
+                .map(|x| buf[(x, h - 2)].symbol().to_owned())
+                .collect();
+            assert!(heads.contains("── INVITE"), "{}", t.backend());
+        }
+    }
     std::fs::remove_dir_all(&d).unwrap();
 }

@@ -48,7 +48,7 @@ pub fn drain(model: &mut Model, events: &Events, app: &mut AppState, feed: &mut 
         n += step.took;
         match step.notice {
             Some(Notice::Warning(w) | Notice::SinkFailed(w)) => app.status = Some(w),
-            Some(Notice::CaptureFailed(e)) => app.status = Some(format!("capture stopped: {e}")),
+            Some(Notice::CaptureFailed(e)) => app.status = Some(Notice::stopped(&e)),
             None => {}
         }
         if step.finished {
