@@ -457,16 +457,18 @@ fn a_huge_sdp_diff_never_draws_over_the_footer() {
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
     use sipscope::keymap::Action;
+    use std::fmt::Write;
     let d = scratch("huge-sdp");
     let sdp = |port0: u32, codec: u32| {
         let mut s = String::from(
             "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n",
         );
         for i in 0..1200 {
-            s.push_str(&format!(
+            let _ = write!(
+                s,
                 "m=audio {} RTP/AVP {codec}\r\na=sendrecv\r\n",
                 port0 + 2 * i
-            ));
+            );
         }
         s
     };
@@ -478,11 +480,11 @@ fn a_huge_sdp_diff_never_draws_over_the_footer() {
         )
     };
     let (offer, answer) = (sdp(10_000, 0), sdp(30_000, 18));
-    let a = msg("INVITE sip:b@h SIP/2.0", "", &offer);
-    let b = msg("SIP/2.0 200 OK", ";tag=2", &answer);
+    let invite = msg("INVITE sip:b@h SIP/2.0", "", &offer);
+    let ok = msg("SIP/2.0 200 OK", ";tag=2", &answer);
     let path = d.join("huge.pcap");
     // Datagrams this large are fine in a pcap (one record each).
-    std::fs::write(&path, udp_pcap(&[a.as_bytes(), b.as_bytes()])).unwrap();
+    std::fs::write(&path, udp_pcap(&[invite.as_bytes(), ok.as_bytes()])).unwrap();
     let m = sipscope::replay(&path).unwrap();
     let mut app = sipscope::ui::app::AppState::new(
         sipscope::config::Config::default(),

@@ -59,8 +59,7 @@ impl LiveCapture {
         let linktype = u16::try_from(cap.get_datalink().0).unwrap_or(u16::MAX);
         if !crate::decode::link::is_supported(linktype) {
             anyhow::bail!(
-                "{}: link type {linktype} is not supported (Ethernet, Linux cooked, raw IP and loopback are)",
-                name
+                "{name}: link type {linktype} is not supported (Ethernet, Linux cooked, raw IP and loopback are)"
             );
         }
         Ok(Self {
