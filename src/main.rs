@@ -159,6 +159,12 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
 
     // ---- what the sinks did, the export, the report ----
     let sinks_failed = finish_sinks(&mut feed);
+    tracing::info!(
+        held_bytes = model.held_bytes(),
+        dialogs = model.len(),
+        evicted = model.stats().evicted_calls,
+        "the model at the end (the estimate --mem bounds)"
+    );
     let code = if use_ui {
         ExitCode::SUCCESS
     } else {
@@ -204,15 +210,10 @@ fn usage_error(cli: &Cli, use_ui: bool) -> Option<&'static str> {
 /// The memory bounds the command line asks for.
 fn limits(cli: &Cli) -> Limits {
     Limits {
-        // Exporting from a file must not lose the calls it is asked for.
-        max_calls: cli
-            .limit
-            .unwrap_or(if cli.write.is_some() && cli.interface.is_none() {
-                usize::MAX
-            } else {
-                20_000
-            })
-            .max(1),
+        // No count by default: --mem, an estimate of everything the model
+        // holds, decides how many dialogs fit (a count would evict calls
+        // the budget could hold).
+        max_calls: cli.limit.unwrap_or(usize::MAX).max(1),
         max_mem_bytes: cli.mem_mb.saturating_mul(1 << 20),
         raw_in_memory: cli.keep_raw,
         rtp_keep_per_call: cli.rtp_keep.bytes(),

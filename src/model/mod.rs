@@ -51,6 +51,13 @@ pub struct Limits {
 /// table, so their streams are listed as unassociated.
 const OTHER_CALLS: DialogId = DialogId(u64::MAX);
 
+/// What the allocator spends per allocation beyond what was asked, by
+/// estimate (mimalloc rounds to size classes; 16 bytes on average).
+pub(crate) const ALLOC_OVERHEAD: usize = 16;
+/// One entry of a hash map keyed by wire data, by estimate: key, value and
+/// control byte, at the table's load factor and average growth slack.
+pub(crate) const MAP_ENTRY: usize = 48;
+
 /// What a message with no Call-ID is shown as, with a number of its own:
 /// each stands apart (a Call-ID has no spaces, so none can look the same).
 pub const NO_CALL_ID: &str = "(no Call-ID)";
@@ -300,6 +307,9 @@ impl Model {
         let Some(d) = self.dialogs.get_mut(id) else {
             return;
         };
+        // What the dialog holds before and after this message is the
+        // model's estimate's change (docs/ARCHITECTURE.md, "Memory").
+        let before = d.held_bytes();
         d.mark_retransmission(&mut m, key);
         if m.retransmission {
             self.stats.retransmissions += 1;
@@ -335,12 +345,14 @@ impl Model {
         if d.messages.len() >= max_msgs {
             d.dropped_messages += 1;
             self.stats.dropped_messages += 1;
+            self.mem_bytes = (self.mem_bytes + d.held_bytes()).saturating_sub(before);
             return;
         }
-        self.mem_bytes += m.mem_bytes();
+        d.messages_heap += m.heap_bytes();
         // Keep time order even when transports interleave (TCP completes late).
         let at = d.messages.partition_point(|x| x.ts_ns <= m.ts_ns);
         d.messages.insert(at, m);
+        self.mem_bytes = (self.mem_bytes + d.held_bytes()).saturating_sub(before);
         for stream in tied {
             self.fill_rtpmap(stream);
         }
@@ -436,6 +448,7 @@ impl Model {
         if !msg.call_id().is_empty() {
             self.by_call_id.insert(msg.call_id().into(), id);
         }
+        self.mem_bytes += d.held_bytes();
         self.dialogs.push(d);
         self.stats.calls += 1;
         id
@@ -443,8 +456,7 @@ impl Model {
 
     fn enforce_limits(&mut self) {
         while self.dialogs.len() > self.limits.max_calls.max(1)
-            || (self.mem_bytes + self.media.kept_bytes() > self.limits.max_mem_bytes
-                && self.dialogs.len() > 1)
+            || (self.held_bytes() > self.limits.max_mem_bytes && self.dialogs.len() > 1)
         {
             if !self.evict_one() {
                 break;
@@ -478,8 +490,7 @@ impl Model {
                 }
             }
         }
-        let freed: usize = d.messages.iter().map(Message::mem_bytes).sum();
-        self.mem_bytes = self.mem_bytes.saturating_sub(freed);
+        self.mem_bytes = self.mem_bytes.saturating_sub(d.held_bytes());
         self.media.forget_dialog(id);
         self.stats.evicted_calls += 1;
         true
@@ -506,7 +517,7 @@ impl Model {
                 self.media.ingest_rtcp(ts_ns, src, dst, &rtcp, p.frames);
             }
         }
-        if self.mem_bytes + self.media.kept_bytes() > self.limits.max_mem_bytes {
+        if self.held_bytes() > self.limits.max_mem_bytes {
             self.enforce_limits();
         }
         if self.media.packets.is_multiple_of(4096) {
@@ -644,6 +655,14 @@ impl Model {
         out
     }
 
+    /// Everything the model holds, by the estimate `--mem` bounds:
+    /// dialogs, messages, kept frames, streams and their series
+    /// (docs/ARCHITECTURE.md, "Memory").
+    #[must_use]
+    pub fn held_bytes(&self) -> usize {
+        self.mem_bytes + self.media.held_bytes()
+    }
+
     #[must_use]
     pub fn stats(&self) -> Stats {
         let (d, lost) = (&self.decoded, &self.lost);
@@ -667,7 +686,7 @@ impl Model {
             hep_not_sip: d.hep_not_sip,
             hep_sent: self.outputs.hep_sent,
             hep_send_dropped: self.outputs.hep_dropped,
-            mem_bytes: self.mem_bytes as u64,
+            mem_bytes: self.held_bytes() as u64,
             rtp_packets: self.media.packets,
             rtcp_packets: self.media.rtcp_packets,
             rtp_streams: self.media.streams().len() as u64,
