@@ -24,10 +24,12 @@ pub enum Column {
     Transport,
     CallId,
     UserAgent,
+    /// Where the dialog was captured: here, or which HEP agents.
+    Seen,
 }
 
 impl Column {
-    pub const ALL: [Column; 14] = [
+    pub const ALL: [Column; 15] = [
         Column::Index,
         Column::Start,
         Column::Method,
@@ -42,6 +44,7 @@ impl Column {
         Column::Transport,
         Column::CallId,
         Column::UserAgent,
+        Column::Seen,
     ];
 
     /// The columns shown when the config names none (sngrep's, and more).
@@ -77,6 +80,7 @@ impl Column {
             Self::Transport => "Proto",
             Self::CallId => "Call-ID",
             Self::UserAgent => "User-Agent",
+            Self::Seen => "Seen at",
         }
     }
 
@@ -96,6 +100,7 @@ impl Column {
             Self::Transport => 5,
             Self::CallId => 30,
             Self::UserAgent => 24,
+            Self::Seen => 20,
         }
     }
 }

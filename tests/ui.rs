@@ -464,3 +464,34 @@ fn a_click_selects_the_row_the_view_drew_there() {
     sipscope::ui::handle(&click(4), &mut a, &m);
     assert_eq!(a.ladder.as_ref().unwrap().cursor, 2);
 }
+
+/// Calls that HEP agents captured: the list says where each was seen (the
+/// column joins the defaults), and the counts line says how much HEP came in.
+#[test]
+fn calls_from_hep_agents_say_where_they_were_seen() {
+    let m = model("hep/sngrep_hep__gen__basic_udp_5calls.pcap");
+    let a = app(&m);
+    let t = draw(&a, &m, 190, 12);
+    insta::assert_snapshot!(t.backend());
+}
+
+/// A proxy's capture: the forwarded INVITE says how long the proxy took,
+/// and the pane what it rewrote; two agents' copies of a packet are one
+/// arrow seen twice.
+#[test]
+fn the_ladder_shows_hops_and_vantage_points() {
+    let m = model("kamailio__proxy_2calls.pcap");
+    let mut a = app(&m);
+    a.apply(Action::Top, &m);
+    a.apply(Action::Open, &m);
+    a.apply(Action::Down, &m);
+    a.apply(Action::Down, &m);
+    let t = draw(&a, &m, 160, 24);
+    insta::assert_snapshot!(t.backend());
+    let m = model("hep/two_agents__kamailio__proxy_2calls.pcap");
+    let mut a = app(&m);
+    a.apply(Action::Top, &m);
+    a.apply(Action::Open, &m);
+    let t = draw(&a, &m, 160, 16);
+    insta::assert_snapshot!("two_agents", t.backend());
+}

@@ -10,7 +10,7 @@
 //! dropped and counted).
 
 use std::io::Write;
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs, UdpSocket};
+use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
@@ -31,65 +31,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// A TCP write that takes longer gives up (the collector is stuck).
 const WRITE_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// How packets reach the collector.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Carrier {
-    Udp,
-    Tcp,
-}
-
-/// Where to send: `udp:HOST:PORT` or `tcp:HOST:PORT` (an IPv6 host in
-/// brackets), resolved once, at start.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    pub carrier: Carrier,
-    pub addr: SocketAddr,
-    /// As the user wrote it, for messages.
-    pub url: String,
-}
-
-impl Target {
-    /// Parses and resolves a URL.
-    ///
-    /// # Errors
-    /// A message in words: the scheme, the port, or a name that does not
-    /// resolve.
-    pub fn parse(url: &str) -> Result<Self, String> {
-        let (scheme, rest) = url
-            .split_once(':')
-            .ok_or_else(|| format!("{url}: write udp:HOST:PORT or tcp:HOST:PORT"))?;
-        let carrier = match scheme.to_ascii_lowercase().as_str() {
-            "udp" => Carrier::Udp,
-            "tcp" => Carrier::Tcp,
-            "tls" => {
-                return Err(format!(
-                    "{url}: HEP over TLS is not supported yet: use tcp: through a TLS tunnel (stunnel), or udp:"
-                ));
-            }
-            _ => return Err(format!("{url}: the scheme is udp: or tcp:")),
-        };
-        let (host, port) = rest
-            .rsplit_once(':')
-            .ok_or_else(|| format!("{url}: no port (udp:HOST:PORT)"))?;
-        let port: u16 = port
-            .parse()
-            .map_err(|_| format!("{url}: '{port}' is not a port"))?;
-        let host = host.trim_start_matches('[').trim_end_matches(']');
-        if host.is_empty() {
-            return Err(format!("{url}: no host"));
-        }
-        let addr = (host, port)
-            .to_socket_addrs()
-            .map_err(|e| format!("{url}: '{host}' does not resolve: {e}"))?
-            .next()
-            .ok_or_else(|| format!("{url}: '{host}' has no address"))?;
-        Ok(Self {
-            carrier,
-            addr,
-            url: url.to_owned(),
-        })
-    }
-}
+pub use super::url::{Carrier, Target};
 
 /// What `-H` was given.
 #[derive(Debug, Clone)]
@@ -342,6 +284,84 @@ fn send_loop(rx: &Receiver<Vec<u8>>, mut link: Link, to: SocketAddr, counters: &
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn options() -> SipMessage {
+        SipMessage::parse_one(
+            b"OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nCall-ID: r\r\nCSeq: 1 OPTIONS\r\n\r\n",
+        )
+        .unwrap()
+    }
+
+    /// A TCP collector that is away: packets are dropped and counted, the
+    /// sender keeps trying, and once the collector is up they arrive.
+    #[test]
+    fn tcp_reconnects_when_the_collector_comes_back() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut sender = HepSender::start(HepOptions {
+            target: Target::parse(&format!("tcp:127.0.0.1:{port}")).unwrap(),
+            agent_id: None,
+            password: None,
+            lossless: false,
+        })
+        .unwrap();
+        let model = Model::default();
+        let msg = options();
+        for _ in 0..3 {
+            sender.sip(&model, &msg, &Frames::new());
+        }
+        let start = Instant::now();
+        while sender.counters().dropped_unsent.load(Ordering::Relaxed) < 3
+            && start.elapsed() < Duration::from_secs(5)
+        {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(sender.counters().dropped_unsent.load(Ordering::Relaxed), 3);
+        // The collector comes up; within the backoff (at most 5 s) the
+        // sender connects again.
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let start = Instant::now();
+        let mut got = Vec::new();
+        let mut conn: Option<std::net::TcpStream> = None;
+        while start.elapsed() < Duration::from_secs(10) && got.len() < 2 {
+            sender.sip(&model, &msg, &Frames::new());
+            if conn.is_none() {
+                conn = listener.accept().ok().map(|(c, _)| c);
+            }
+            if let Some(c) = conn.as_mut() {
+                c.set_read_timeout(Some(Duration::from_millis(200)))
+                    .unwrap();
+                let mut buf = vec![0u8; 65_536];
+                if let Ok(n) = std::io::Read::read(c, &mut buf) {
+                    let mut at = 0;
+                    while let Ok((h, len)) = crate::hep::decode(buf.get(at..n).unwrap_or_default())
+                    {
+                        got.push(h.payload.to_vec());
+                        at += len;
+                    }
+                }
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert!(
+            got.len() >= 2,
+            "nothing arrived after the collector came back"
+        );
+        assert!(got.iter().all(|p| p.starts_with(b"OPTIONS sip:a@b")));
+        let summary = sender.finish();
+        assert!(
+            summary
+                .lines
+                .first()
+                .is_some_and(|l| l.contains("the collector did not take")),
+            "{:?}",
+            summary.lines
+        );
+    }
 
     #[test]
     fn urls_say_what_is_wrong() {

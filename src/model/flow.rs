@@ -2,6 +2,24 @@
 //! export: the messages of some dialogs in time order, the endpoints as
 //! columns (in order of first appearance), and for each message the column
 //! its arrow starts from and the one it points to.
+//!
+//! It also finds the same message where it was seen more than once:
+//!
+//! - **At another vantage point**: several HEP agents (or this capture and
+//!   an agent) captured one packet. Same dialog, CSeq, method or status, top
+//!   Via branch, source and destination, another origin: one arrow, with
+//!   each point's capture time ([`Flow::sightings`]).
+//! - **At the next hop**: a proxy forwarded it. A proxy puts its own Via on
+//!   top of a request, so the forwarded request's *second* Via branch is
+//!   the received one's top branch; it takes its Via off a response, so the
+//!   forwarded response's top branch is the received one's second. With the
+//!   same dialog (Call-ID), CSeq and method or status, that arrow is the
+//!   next hop of the earlier one ([`Arrow::hop_from`]): the ladder shows the
+//!   delay, and what the box in the middle rewrote
+//!   ([`crate::sip::hop::rewrites`]). A B2BUA, which starts a new dialog, is
+//!   not followed here (its legs are tied by X-Call-ID).
+
+use std::collections::HashMap;
 
 use super::media::RtpStream;
 use super::message::Addr;
@@ -46,7 +64,30 @@ pub struct Arrow<'m> {
     pub message: &'m Message,
     pub from: usize,
     pub to: usize,
+    /// The same message one hop earlier (a proxy forwarded it): its index
+    /// in [`Flow::arrows`].
+    pub hop_from: Option<usize>,
+    /// Other vantage points that saw this very packet (see
+    /// [`Flow::sightings`]).
+    pub also_seen: u16,
 }
+
+/// Another vantage point's sighting of an arrow's packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sighting {
+    /// Index in [`Flow::arrows`].
+    pub arrow: usize,
+    /// Where it was captured ([`Model::origin`]).
+    pub origin: u16,
+    pub ts_ns: i64,
+}
+
+/// What makes two arrows the same message: dialog, CSeq, method or status,
+/// and a Via branch.
+type SameKey = (usize, Option<(u32, super::Method)>, super::Kind, u32);
+
+/// Copies of one packet farther apart than this are not taken for one.
+const SIGHTING_WINDOW_NS: i64 = 5_000_000_000;
 
 /// The layout of some dialogs' messages.
 #[derive(Debug, Clone)]
@@ -57,6 +98,9 @@ pub struct Flow<'m> {
     /// dialogs' order, then their order in the dialog).
     pub arrows: Vec<Arrow<'m>>,
     pub columns: Vec<Column>,
+    /// Packets of an arrow seen again at other vantage points, by arrow and
+    /// time.
+    pub sightings: Vec<Sighting>,
 }
 
 impl<'m> Flow<'m> {
@@ -81,21 +125,67 @@ impl<'m> Flow<'m> {
                 columns.len() - 1
             }
         };
-        let arrows = msgs
-            .into_iter()
-            .map(|(call, dialog, message)| Arrow {
+        let mut arrows: Vec<Arrow<'m>> = Vec::with_capacity(msgs.len());
+        let mut sightings = Vec::new();
+        let mut by_top: HashMap<SameKey, usize> = HashMap::new();
+        let mut by_second: HashMap<SameKey, usize> = HashMap::new();
+        for (call, dialog, message) in msgs {
+            let m = message;
+            let key = |branch: u32| (call, m.cseq, m.kind, branch);
+            if m.branch != 0
+                && let Some(&j) = by_top.get(&key(m.branch))
+                && let Some(first) = arrows.get_mut(j)
+                && first.message.origin != m.origin
+                && first.message.src == m.src
+                && first.message.dst == m.dst
+                && m.ts_ns - first.message.ts_ns <= SIGHTING_WINDOW_NS
+            {
+                first.also_seen = first.also_seen.saturating_add(1);
+                sightings.push(Sighting {
+                    arrow: j,
+                    origin: m.origin,
+                    ts_ns: m.ts_ns,
+                });
+                continue;
+            }
+            let hop_from = match m.kind {
+                super::Kind::Request(_) if m.branch2 != 0 => by_top.get(&key(m.branch2)),
+                super::Kind::Response(_) if m.branch != 0 => by_second.get(&key(m.branch)),
+                _ => None,
+            }
+            .copied();
+            let i = arrows.len();
+            if m.branch != 0 {
+                by_top.entry(key(m.branch)).or_insert(i);
+            }
+            if m.branch2 != 0 {
+                by_second.entry(key(m.branch2)).or_insert(i);
+            }
+            arrows.push(Arrow {
                 call,
                 dialog,
                 message,
                 from: column_of(message.src),
                 to: column_of(message.dst),
-            })
-            .collect();
+                hop_from,
+                also_seen: 0,
+            });
+        }
+        sightings.sort_by_key(|s| (s.arrow, s.ts_ns));
         Self {
             dialogs,
             arrows,
             columns,
+            sightings,
         }
+    }
+
+    /// The other vantage points' sightings of arrow `i`.
+    #[must_use]
+    pub fn sightings_of(&self, i: usize) -> &[Sighting] {
+        let from = self.sightings.partition_point(|s| s.arrow < i);
+        let to = self.sightings.partition_point(|s| s.arrow <= i);
+        self.sightings.get(from..to).unwrap_or_default()
     }
 
     /// The RTP streams of the dialogs that have messages in the flow, in

@@ -106,7 +106,7 @@ impl fmt::Display for Method {
 }
 
 /// A request or a response.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     Request(Method),
     Response(u16),
@@ -196,6 +196,10 @@ pub struct Message {
     /// Where it was captured: 0 here, else a HEP agent
     /// ([`crate::model::Model::origin`]).
     pub origin: u16,
+    /// Hashes of the top and the second Via's branch (0: none), to find
+    /// the same message at another hop ([`crate::model::flow`]).
+    pub branch: u32,
+    pub branch2: u32,
 }
 
 impl Message {

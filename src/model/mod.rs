@@ -373,6 +373,12 @@ impl Model {
         u16::try_from(self.origins.len()).unwrap_or(u16::MAX)
     }
 
+    /// Did any message come from a HEP agent?
+    #[must_use]
+    pub fn has_agents(&self) -> bool {
+        !self.origins.is_empty()
+    }
+
     /// The HEP agent behind an origin index (`None`: this capture).
     #[must_use]
     pub fn origin(&self, index: u16) -> Option<Origin> {
@@ -432,6 +438,8 @@ impl Model {
             raw,
             frames: std::mem::take(&mut msg.frames),
             origin,
+            branch: branch_hash(&self.seed, msg.head.via_branch.get(&msg.raw)),
+            branch2: branch_hash(&self.seed, msg.head.via_branch2.get(&msg.raw)),
         }
     }
 
@@ -768,6 +776,20 @@ fn transaction_key(seed: &Seeded, msg: &SipMessage) -> u64 {
     let start_line = msg.raw.split(|b| *b == b'\n').next().unwrap_or_default();
     h.write(start_line);
     h.finish()
+}
+
+/// A Via branch as a small number (0: no branch); seeded, so a crafted
+/// branch cannot be made to match another on purpose.
+fn branch_hash(seed: &Seeded, branch: &[u8]) -> u32 {
+    if branch.is_empty() {
+        return 0;
+    }
+    let mut h = seed.build_hasher();
+    h.write(branch);
+    let v = h.finish();
+    #[allow(clippy::cast_possible_truncation)]
+    let folded = (v ^ (v >> 32)) as u32;
+    folded.max(1)
 }
 
 /// Does a REGISTER response say the binding was removed (`Expires: 0`, or

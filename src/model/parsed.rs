@@ -74,7 +74,11 @@ impl Key {
 #[derive(Debug, Default)]
 pub(crate) struct Cache {
     entries: Mutex<Map<Key, Arc<Parsed>>>,
+    /// The last hop compared (the ladder shows one selected arrow's).
+    hop: Mutex<Option<HopEntry>>,
 }
+
+type HopEntry = ((Key, Key), Arc<Vec<crate::sip::hop::Rewrite>>);
 
 impl Cache {
     fn get(&self, key: &Key) -> Option<Arc<Parsed>> {
@@ -115,6 +119,36 @@ fn parse(m: &Message, raw: &[u8]) -> Parsed {
 }
 
 impl Model {
+    /// What the box between two hops of one message rewrote
+    /// ([`crate::sip::hop::rewrites`]), `before` as it reached the box and
+    /// `after` as it left; kept for the last pair asked.
+    ///
+    /// # Errors
+    /// As [`Model::raw`].
+    pub fn hop_rewrites(
+        &self,
+        before: &Message,
+        after: &Message,
+    ) -> io::Result<Arc<Vec<crate::sip::hop::Rewrite>>> {
+        let key = (Key::of(before), Key::of(after));
+        let mut last = self
+            .parsed
+            .hop
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some((k, r)) = last.as_ref()
+            && *k == key
+        {
+            return Ok(Arc::clone(r));
+        }
+        let r = Arc::new(crate::sip::hop::rewrites(
+            &self.raw(before)?,
+            &self.raw(after)?,
+        ));
+        *last = Some((key, Arc::clone(&r)));
+        Ok(r)
+    }
+
     /// A message parsed, from the cache or now (reading its bytes back from
     /// the capture file if need be). A failed read is not kept: it is tried
     /// again next time.

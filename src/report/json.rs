@@ -38,6 +38,10 @@ struct Call<'a> {
     rtp_streams: Vec<Stream>,
     sdp_changes: Vec<crate::model::sdp_diff::SdpChange>,
     findings: Vec<crate::model::findings::Finding>,
+    /// Where its messages were captured (`here`, or HEP agents), when an
+    /// agent took part.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    seen_at: Vec<String>,
 }
 
 /// One RTP stream (see docs/report.md).
@@ -117,6 +121,9 @@ struct Msg {
     defects: Vec<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     sdp: Option<Sdp>,
+    /// The HEP agent that captured it (`id@address`); absent when captured here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seen_at: Option<String>,
 }
 
 #[allow(clippy::cast_precision_loss)]
@@ -142,6 +149,7 @@ fn message(model: &Model, m: &Message) -> Msg {
         malformed: m.malformed(),
         defects: m.defects.names(),
         sdp: model.sdp(m).ok().flatten(),
+        seen_at: model.origin(m.origin).map(|o| o.to_string()),
     }
 }
 
@@ -165,6 +173,15 @@ fn call<'a>(model: &'a Model, d: &'a Dialog) -> Call<'a> {
         rtp_streams: model.streams_of(d).map(stream).collect(),
         sdp_changes: model.sdp_changes(d),
         findings: model.findings(d),
+        seen_at: if model.has_agents() {
+            model
+                .origins_of(d)
+                .into_iter()
+                .map(|o| model.origin_name(o))
+                .collect()
+        } else {
+            Vec::new()
+        },
     }
 }
 

@@ -124,6 +124,11 @@ pub struct Head {
     pub from: Span,
     pub to: Span,
     pub via_branch: Span,
+    /// The branch of the second Via (a proxy's request carries the
+    /// previous hop's there); empty when there is none.
+    pub via_branch2: Span,
+    /// A second Via was seen (with a branch or not).
+    pub second_via: bool,
     pub contact: Span,
     pub content_type: Span,
     pub content_length: Option<u32>,
@@ -544,14 +549,24 @@ fn header_line(buf: &[u8], start: usize, end: usize, head: &mut Head, seen_via: 
                 head.to = value;
             }
         }
-        Known::Via => {
-            if !*seen_via {
+        Known::Via if !head.second_via => {
+            // Only the first value of the first Via is the top Via; the next
+            // value, on that line or the next Via line, is the second.
+            let first_end = first_value_end(buf, vs, ve);
+            if *seen_via {
+                head.second_via = true;
+                head.via_branch2 = param(buf, vs, first_end, b"branch");
+            } else {
                 *seen_via = true;
-                // Only the first value of the first Via is the top Via.
-                let top_end = first_value_end(buf, vs, ve);
-                head.via_branch = param(buf, vs, top_end, b"branch");
+                head.via_branch = param(buf, vs, first_end, b"branch");
+                if first_end < ve {
+                    let s2 = first_end + 1;
+                    head.second_via = true;
+                    head.via_branch2 = param(buf, s2, first_value_end(buf, s2, ve), b"branch");
+                }
             }
         }
+        Known::Via => {}
         Known::Contact => set_first(&mut head.contact, value),
         Known::ContentType => set_first(&mut head.content_type, value),
         Known::ContentLength => {

@@ -102,3 +102,9 @@ pub fn sip_header_name() -> Style {
 pub fn sdp_line() -> Style {
     Style::new().fg(Color::Green)
 }
+
+/// What a hop rewrote, and other vantage points, in the message pane.
+#[must_use]
+pub fn hop() -> Style {
+    Style::new().fg(Color::Cyan)
+}

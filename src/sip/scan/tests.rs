@@ -167,3 +167,22 @@ Content-Length: {cl}\r\n\r\nhello"
     assert_eq!(next_start_line(b"xSIP/2.0 200 OK\r\n", 0), Some(1));
     assert_eq!(next_start_line(b"no start line here\r\n", 0), None);
 }
+
+#[test]
+fn the_second_via_is_read_on_its_own_line_or_after_a_comma() {
+    let own_line = b"INVITE sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP p;branch=z9hG4bKproxy\r\n\
+v: SIP/2.0/UDP a;branch=z9hG4bKcaller\r\nVia: SIP/2.0/UDP x;branch=z9hG4bKthird\r\n\
+From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\n\r\n";
+    let (h, _) = one(own_line);
+    assert_eq!(h.via_branch.get(own_line), b"z9hG4bKproxy");
+    assert_eq!(h.via_branch2.get(own_line), b"z9hG4bKcaller");
+    let comma = b"SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP p;branch=z9hG4bKproxy, SIP/2.0/UDP a;branch=z9hG4bKcaller\r\n\
+From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>;tag=2\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\n\r\n";
+    let (h, _) = one(comma);
+    assert_eq!(h.via_branch.get(comma), b"z9hG4bKproxy");
+    assert_eq!(h.via_branch2.get(comma), b"z9hG4bKcaller");
+    let single = b"BYE sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP a;branch=z9hG4bKonly\r\n\
+From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>;tag=2\r\nCall-ID: c\r\nCSeq: 2 BYE\r\n\r\n";
+    let (h, _) = one(single);
+    assert!(h.via_branch2.get(single).is_empty() && !h.second_via);
+}

@@ -219,6 +219,7 @@ fn sort_key(key: Column, d: &Dialog, now: i64) -> SortKey {
         ),
         Column::CallId => SortKey::Text(d.call_id.clone()),
         Column::UserAgent => SortKey::Text(d.user_agent.clone().unwrap_or_default()),
+        Column::Seen => num(d.messages.first().map(|m| i64::from(m.origin))),
     }
 }
 

@@ -33,7 +33,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
     draw_title(buf, area, app);
     draw_counts(buf, area, app, model);
     draw_filter_line(buf, area, app);
-    let layout = draw_column_titles(buf, area, app);
+    let layout = draw_column_titles(buf, area, app, model);
     draw_rows(buf, area, app, model, &layout);
     footer(
         buf,
@@ -103,7 +103,20 @@ fn draw_counts(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
     if s.skipped_paused > 0 {
         let _ = write!(counts, "  skipped while paused {}", s.skipped_paused);
     }
-    let style = if lost > 0 {
+    let hep_refused = s.hep_refused + s.hep_over_limit + s.hep_malformed;
+    if s.hep_received > 0 {
+        let _ = write!(counts, "  HEP in {}", s.hep_received);
+        if hep_refused > 0 {
+            let _ = write!(counts, " (refused {hep_refused})");
+        }
+    }
+    if s.hep_sent + s.hep_send_dropped > 0 {
+        let _ = write!(counts, "  HEP out {}", s.hep_sent);
+        if s.hep_send_dropped > 0 {
+            let _ = write!(counts, " (dropped {})", s.hep_send_dropped);
+        }
+    }
+    let style = if lost + hep_refused + s.hep_send_dropped > 0 {
         theme::warning()
     } else {
         theme::title()
@@ -149,8 +162,19 @@ fn draw_filter_line(buf: &mut Buffer, area: Rect, app: &AppState) {
 }
 
 /// Column titles, in widths that fit the terminal; returns those widths.
-fn draw_column_titles(buf: &mut Buffer, area: Rect, app: &AppState) -> Vec<(Column, u16)> {
-    let (layout, hidden) = fit_columns(&app.columns, area.width.saturating_sub(2));
+fn draw_column_titles(
+    buf: &mut Buffer,
+    area: Rect,
+    app: &AppState,
+    model: &Model,
+) -> Vec<(Column, u16)> {
+    // Calls from HEP agents: where each was seen, unless the config chose
+    // the columns.
+    let mut columns = app.columns.clone();
+    if model.has_agents() && app.config.columns.is_none() && !columns.contains(&Column::Seen) {
+        columns.push(Column::Seen);
+    }
+    let (layout, hidden) = fit_columns(&columns, area.width.saturating_sub(2));
     let mut x = area.x + 2;
     for (c, w) in &layout {
         put(
@@ -217,7 +241,7 @@ fn draw_rows(
             _ => " ",
         };
         put(buf, area, area.x, y, mark, 2, base);
-        draw_cells(buf, area, y, layout, d, now, base);
+        draw_cells(buf, area, y, layout, &RowOf { d, model, now }, base);
         if is_cursor {
             fill_row(buf, area, y, theme::cursor());
         }
@@ -242,19 +266,26 @@ fn draw_rows(
     }
 }
 
+/// The dialog a row shows, and what its cells read beside it.
+struct RowOf<'a> {
+    d: &'a Dialog,
+    model: &'a Model,
+    now: i64,
+}
+
 /// One row's cells on line `y`.
 fn draw_cells(
     buf: &mut Buffer,
     area: Rect,
     y: u16,
     layout: &[(Column, u16)],
-    d: &Dialog,
-    now: i64,
+    row: &RowOf<'_>,
     base: ratatui::style::Style,
 ) {
+    let (d, now) = (row.d, row.now);
     let mut x = area.x + 2;
     for (c, w) in layout {
-        let text = cell(*c, d, now);
+        let text = cell(*c, d, now, row.model);
         let style = if *c == Column::State {
             theme::state(d.state_at(now))
         } else {
@@ -275,7 +306,13 @@ fn draw_cells(
 fn flexible(c: Column) -> bool {
     matches!(
         c,
-        Column::From | Column::To | Column::Src | Column::Dst | Column::CallId | Column::UserAgent
+        Column::From
+            | Column::To
+            | Column::Src
+            | Column::Dst
+            | Column::CallId
+            | Column::UserAgent
+            | Column::Seen
     )
 }
 const MIN_FLEX: u16 = 12;
@@ -286,6 +323,7 @@ fn drop_rank(c: Column) -> u8 {
     match c {
         Column::UserAgent => 0,
         Column::CallId => 1,
+        Column::Seen => 2,
         Column::Transport => 2,
         Column::Src => 3,
         Column::Dst => 4,
@@ -358,7 +396,7 @@ fn short_uri(header: &str) -> String {
 
 /// The text of one cell.
 #[must_use]
-pub fn cell(c: Column, d: &Dialog, now: i64) -> String {
+pub fn cell(c: Column, d: &Dialog, now: i64, model: &Model) -> String {
     let first = d.first_request();
     match c {
         Column::Index => (d.id.0 + 1).to_string(),
@@ -383,5 +421,20 @@ pub fn cell(c: Column, d: &Dialog, now: i64) -> String {
             .as_deref()
             .map(|u| escape::text(u).into_owned())
             .unwrap_or_default(),
+        Column::Seen => seen_at(d, model),
+    }
+}
+
+/// Where a dialog was captured: `here`, an agent (`2001@10.0.0.5`), or the
+/// first and how many more.
+fn seen_at(d: &Dialog, model: &Model) -> String {
+    let origins = model.origins_of(d);
+    let first = origins
+        .first()
+        .map(|o| model.origin_name(*o))
+        .unwrap_or_default();
+    match origins.len() {
+        0 | 1 => first,
+        n => format!("{first} +{}", n - 1),
     }
 }

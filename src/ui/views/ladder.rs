@@ -9,6 +9,7 @@
 //! Only the rows in view are drawn; the selected arrow stays in view.
 
 use std::collections::HashMap;
+use std::fmt::Write;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -199,6 +200,7 @@ fn draw_columns(
     columns: &[Column],
     xs: &[u16],
     lanes_w: u16,
+    agents: &[crate::sip::Origin],
 ) {
     let spacing = xs
         .windows(2)
@@ -206,7 +208,20 @@ fn draw_columns(
         .min()
         .unwrap_or(ladder.width);
     for (col, x) in columns.iter().zip(xs) {
-        let name = endpoint_name(app, col);
+        let mut name = endpoint_name(app, col);
+        // Several agents saw these dialogs: a column whose address is an
+        // agent's says which (the agent runs on that box).
+        let ids: Vec<String> = agents
+            .iter()
+            .filter(|o| o.agent == col.addr.ip())
+            .map(|o| {
+                o.agent_id
+                    .map_or_else(|| "agent".to_owned(), |i| i.to_string())
+            })
+            .collect();
+        if agents.len() > 1 && !ids.is_empty() {
+            let _ = write!(name, " [{}]", ids.join(","));
+        }
         let w = u16::try_from(name.chars().count())
             .unwrap_or(u16::MAX)
             .min(spacing.saturating_sub(1).max(6));
@@ -349,6 +364,14 @@ fn draw_arrows(
             continue;
         };
         let mut text = m.arrow_label();
+        // The same message one hop on: how long the box took.
+        if let Some(prev) = a.hop_from.and_then(|j| msgs.get(j)) {
+            text.push_str(" ↪+");
+            text.push_str(&hop_delay(m.ts_ns - prev.message.ts_ns));
+        }
+        if a.also_seen > 0 {
+            let _ = write!(text, " ×{}", u32::from(a.also_seen) + 1);
+        }
         if let Some(summary) = model.sdp_summary(m) {
             text.push_str(" SDP ");
             text.push_str(&escape::text(&summary));
@@ -370,6 +393,77 @@ fn draw_arrows(
             );
         }
     }
+}
+
+/// The HEP agents that saw the flow's messages.
+fn flow_agents(model: &Model, flow: &Flow) -> Vec<crate::sip::Origin> {
+    let mut out: Vec<crate::sip::Origin> = Vec::new();
+    let origins = flow
+        .arrows
+        .iter()
+        .map(|a| a.message.origin)
+        .chain(flow.sightings.iter().map(|s| s.origin));
+    for o in origins.filter_map(|o| model.origin(o)) {
+        if !out.contains(&o) {
+            out.push(o);
+        }
+    }
+    out
+}
+
+/// A hop's delay for people: `0.4ms`, `12ms`, `1.20s`.
+fn hop_delay(ns: i64) -> String {
+    let ms = ns as f64 / 1e6;
+    if ms < 10.0 {
+        format!("{ms:.1}ms")
+    } else if ms < 1000.0 {
+        format!("{ms:.0}ms")
+    } else {
+        format!("{:.2}s", ms / 1000.0)
+    }
+}
+
+/// What the pane says of the selected arrow before its bytes: the hop it
+/// is (delay, and what the box in the middle rewrote), and where else it
+/// was seen.
+fn hop_notes(model: &Model, flow: &Flow, index: usize) -> Vec<String> {
+    let mut notes = Vec::new();
+    let Some(arrow) = flow.arrows.get(index) else {
+        return notes;
+    };
+    let msg = arrow.message;
+    if let Some(prev) = arrow.hop_from.and_then(|j| flow.arrows.get(j)) {
+        let before = prev.message;
+        notes.push(format!(
+            "hop: forwarded {} after {} → {}",
+            hop_delay(msg.ts_ns - before.ts_ns),
+            before.src,
+            before.dst
+        ));
+        match model.hop_rewrites(before, msg) {
+            Ok(list) if list.is_empty() => notes.push("  nothing rewritten".to_owned()),
+            Ok(list) => notes.extend(
+                list.iter()
+                    .map(|w| format!("  {}", escape::text(&w.to_string()))),
+            ),
+            Err(e) => notes.push(format!("  cannot compare: {e}")),
+        }
+    }
+    if arrow.also_seen > 0 {
+        notes.push(format!(
+            "seen at {} {}",
+            model.origin_name(msg.origin),
+            clock(msg.ts_ns)
+        ));
+        for seen in flow.sightings_of(index) {
+            notes.push(format!(
+                "seen at {} +{}",
+                model.origin_name(seen.origin),
+                hop_delay(seen.ts_ns - msg.ts_ns)
+            ));
+        }
+    }
+    notes
 }
 
 pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
@@ -399,7 +493,8 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         ladder.x + TIME_WIDTH,
         ladder.width.saturating_sub(TIME_WIDTH + 1 + lanes_w),
     );
-    draw_columns(buf, ladder, app, &flow.columns, &xs, lanes_w);
+    let agents = flow_agents(model, &flow);
+    draw_columns(buf, ladder, app, &flow.columns, &xs, lanes_w, &agents);
 
     // Arrows in view.
     let visible = usize::from(ladder.height.saturating_sub(TOP));
@@ -412,7 +507,8 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
     if let Some(pane) = pane
         && let Some(a) = flow.arrows.get(l.cursor)
     {
-        super::message::draw_pane(buf, pane, model, a.message, &l.pane_scroll);
+        let notes = hop_notes(model, &flow, l.cursor);
+        super::message::draw_pane(buf, pane, model, a.message, &notes, &l.pane_scroll);
     }
     footer(
         buf,

@@ -140,8 +140,16 @@ fn draw_lines(buf: &mut Buffer, area: Rect, raw: &[u8], scroll: &Cell<u16>) {
     }
 }
 
-/// The pane beside the ladder.
-pub fn draw_pane(buf: &mut Buffer, area: Rect, model: &Model, m: &Message, scroll: &Cell<u16>) {
+/// The pane beside the ladder: `notes` (the hop, other vantage points) go
+/// under the heading, at most half the pane.
+pub fn draw_pane(
+    buf: &mut Buffer,
+    area: Rect,
+    model: &Model,
+    m: &Message,
+    notes: &[String],
+    scroll: &Cell<u16>,
+) {
     if area.width < 3 || area.height < 2 {
         return;
     }
@@ -159,6 +167,10 @@ pub fn draw_pane(buf: &mut Buffer, area: Rect, model: &Model, m: &Message, scrol
         theme::header(),
     );
     let mut top = inner.y + 1;
+    for note in notes.iter().take(usize::from(inner.height / 2)) {
+        put(buf, inner, inner.x, top, note, inner.width, theme::hop());
+        top += 1;
+    }
     if let Some(summary) = model.sdp_summary(m) {
         put(
             buf,
