@@ -587,3 +587,48 @@ fn mem_estimate_follows_the_measured_rss() {
     assert!((0.75..=1.25).contains(&ratio), "ratio {ratio:.2}");
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+fn hostile(name: &str) -> sipscope::Replay {
+    let path = PathBuf::from(data(&format!("hostile/{name}")));
+    let limits = sipscope::model::Limits {
+        max_calls: usize::MAX,
+        ..sipscope::model::Limits::default()
+    };
+    sipscope::replay_with(&[path.as_path()], limits).unwrap()
+}
+
+/// The small hostile captures of tests/data/hostile (made by its make.py),
+/// each counted as what it is.
+#[test]
+fn hostile_captures_are_counted_as_what_they_are() {
+    // Unreadable Content-Lengths on TCP: resynchronised, no `elloOPTIONS`.
+    let r = hostile("tcp_bad_content_length.pcap");
+    let s = r.model.stats();
+    assert_eq!((s.sip_messages, s.malformed), (4, 3));
+    for d in r.model.dialogs() {
+        assert!(d.call_id.starts_with("cl-"), "{}", d.call_id);
+        assert_eq!(d.messages[0].label(), "OPTIONS", "{}", d.call_id);
+    }
+
+    // A reversed TCP stream: lost bytes, not retransmissions.
+    let s = hostile("tcp_reversed.pcap").model.stats();
+    assert_eq!(s.tcp_retransmissions, 0);
+    assert!(s.tcp_gaps > 0);
+
+    // Overlapping fragments that disagree: counted.
+    let s = hostile("ipv4_overlap_conflict.pcap").model.stats();
+    assert_eq!((s.reassembled_datagrams, s.fragments_conflicting), (1, 1));
+
+    // A pcapng packet on an interface never described: counted.
+    let s = hostile("pcapng_unknown_interface.pcapng").model.stats();
+    assert_eq!((s.sip_messages, s.unknown_interface), (1, 1));
+
+    // No Call-ID: three messages, three entries.
+    let r = hostile("no_call_id.pcap");
+    assert_eq!(r.model.dialogs().count(), 3);
+
+    // Two captures one after the other: both read, and said.
+    let r = hostile("concatenated.pcap");
+    assert_eq!(r.model.stats().sip_messages, 4);
+    assert!(r.warnings.iter().any(|w| w.contains("concatenated")));
+}
