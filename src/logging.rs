@@ -7,7 +7,7 @@
 //!   from `HOME` or `XDG_CACHE_HOME`;
 //! - the directory must be a real directory (not a symlink) owned by the
 //!   effective user or root, and writable by nobody else unless sticky
-//!   (`/tmp`); the file is opened beside it with `O_NOFOLLOW`, must be a
+//!   (`/tmp`; a user's own group may write when not root); the file is opened beside it with `O_NOFOLLOW`, must be a
 //!   regular file of ours with one link, and is created `0600`;
 //! - every log record is one line: control characters in it (a newline in a
 //!   file name) are escaped as the terminal escapes them (`text::escape`).
@@ -97,7 +97,10 @@ pub fn open_log(path: &Path) -> io::Result<File> {
         return Err(refuse(&dir, "directory owned by another user"));
     }
     let sticky = meta.mode() & 0o1000 != 0;
-    if meta.mode() & 0o022 != 0 && !sticky {
+    // As root, no one else may write there; as a user, a group-writable
+    // directory is common (umask 002, a group of one) and only others count.
+    let foreign_write = if euid == 0 { 0o022 } else { 0o002 };
+    if meta.mode() & foreign_write != 0 && !sticky {
         return Err(refuse(&dir, "directory writable by group or others"));
     }
     let fd = openat(
