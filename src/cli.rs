@@ -72,12 +72,15 @@ pub struct Cli {
     #[arg(long, value_name = "NAME")]
     pub user: Option<String>,
 
-    /// Keep at most N dialogs; the oldest finished ones make room (default
-    /// 20000; no limit when -w exports from a file, --mem still applies).
+    /// Keep at most N dialogs; the oldest finished ones make room (default:
+    /// no count, --mem bounds them).
     #[arg(short = 'l', long = "limit", value_name = "N")]
     pub limit: Option<usize>,
 
-    /// Memory budget for message bytes and frames kept, in MiB.
+    /// Memory budget for everything the model holds (dialogs, messages,
+    /// kept frames, streams and their series), in MiB, by an estimate
+    /// (docs/ARCHITECTURE.md, "Memory"); the oldest finished dialogs make
+    /// room, counted.
     #[arg(long = "mem", value_name = "MB", default_value_t = 512)]
     pub mem_mb: usize,
 

@@ -128,28 +128,34 @@ pub struct Config {
 }
 
 impl Config {
-    /// Where the config is read from when `--config` is not given.
+    /// Where the config is read from when `--config` is not given. As
+    /// root, root's own (`HOME` may be the user's under `sudo -E`, and a
+    /// parse error would show root lines of whatever file it links to).
     #[must_use]
     pub fn default_path() -> Option<PathBuf> {
-        let base = std::env::var_os("XDG_CONFIG_HOME")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+        let base = match crate::safe_file::root_home() {
+            Some(h) => h.join(".config"),
+            None => std::env::var_os("XDG_CONFIG_HOME")
+                .map(PathBuf::from)
+                .filter(|p| p.is_absolute())
+                .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?,
+        };
         Some(base.join("sipscope").join("config.toml"))
     }
 
-    /// Reads `path`; a missing default file is an empty config.
+    /// Reads `path`; a missing default file is an empty config. A FIFO, a
+    /// device or a file over 1 MiB is refused, not waited on or swallowed.
     ///
     /// # Errors
     /// When the file exists but cannot be read or parsed.
     pub fn load(path: &Path, must_exist: bool) -> anyhow::Result<Self> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => {
-                toml::from_str(&text).map_err(|e| anyhow::anyhow!("config {}: {e}", path.display()))
-            }
+        let shown = crate::text::escape::text(&path.display().to_string()).into_owned();
+        match crate::safe_file::read_small(path, crate::safe_file::MAX_CONFIG_BYTES) {
+            Ok(text) => toml::from_str(&text).map_err(|e| anyhow::anyhow!("config {shown}: {e}")),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => {
                 Ok(Self::default())
             }
-            Err(e) => Err(anyhow::anyhow!("config {}: {e}", path.display())),
+            Err(e) => Err(anyhow::anyhow!("config {shown}: {e}")),
         }
     }
 
@@ -184,6 +190,23 @@ mod tests {
         );
         assert_eq!(c.aliases.get("192.0.2.10").map(String::as_str), Some("pbx"));
         assert_eq!(c.keys.get("quit").map(Vec::len), Some(1));
+    }
+
+    #[test]
+    fn a_fifo_config_is_refused_not_waited_on() {
+        let d = std::env::temp_dir().join(format!("sipscope-cfg-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        let f = d.join("config.toml");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&f)
+                .status()
+                .unwrap()
+                .success()
+        );
+        assert!(Config::load(&f, false).is_err());
+        std::fs::remove_dir_all(&d).unwrap();
     }
 
     #[test]

@@ -44,6 +44,19 @@ pub enum Notice {
     SinkFailed(String),
 }
 
+impl Notice {
+    /// How a failed capture is said: once "capture stopped:", whatever the
+    /// error's own words.
+    #[must_use]
+    pub fn stopped(error: &str) -> String {
+        if error.starts_with("capture stopped") {
+            error.to_owned()
+        } else {
+            format!("capture stopped: {error}")
+        }
+    }
+}
+
 impl std::fmt::Debug for dyn Sink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Sink")
@@ -185,5 +198,22 @@ impl Feed {
     /// Ends every sink: what each did, in the order they were given.
     pub fn finish(&mut self) -> Vec<SinkSummary> {
         self.sinks.iter_mut().map(|s| s.finish()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_capture_says_capture_stopped_once() {
+        assert_eq!(
+            Notice::stopped("capture stopped: eth9: device went down"),
+            "capture stopped: eth9: device went down"
+        );
+        assert_eq!(
+            Notice::stopped("x.pcap: read error: EIO"),
+            "capture stopped: x.pcap: read error: EIO"
+        );
     }
 }

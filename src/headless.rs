@@ -20,6 +20,9 @@ pub struct StopWhen {
 /// How often the sinks are ticked on a quiet link.
 const TICK: Duration = Duration::from_millis(100);
 
+/// How long after a signal the capture thread has to finish.
+pub const SIGNAL_GRACE: Duration = Duration::from_secs(1);
+
 /// Feeds the model until the capture finishes. Warnings and a failure are
 /// left in the feed; a sink that stops is said at once on stderr (the
 /// capture goes on; its summary at the end says it again).
@@ -32,9 +35,18 @@ pub fn run(
     feed: &mut Feed,
 ) {
     let started = Instant::now();
+    let mut signalled: Option<Instant> = None;
     loop {
         let expired = until.duration.is_some_and(|d| started.elapsed() >= d);
-        if expired || feed.limit_reached(model) || interrupted.load(Ordering::Relaxed) {
+        if interrupted.load(Ordering::Relaxed) {
+            // The capture thread may sit in a read that never returns (a
+            // stalled pipe): a signal stops us within a second regardless.
+            if signalled.get_or_insert_with(Instant::now).elapsed() >= SIGNAL_GRACE {
+                break;
+            }
+            control.stop.store(true, Ordering::Relaxed);
+        }
+        if expired || feed.limit_reached(model) {
             control.stop.store(true, Ordering::Relaxed);
         }
         let notice = match rx.recv_timeout(TICK) {

@@ -22,8 +22,9 @@
 //! - [`text`]: text for people (escaping wire text, URIs, times, durations),
 //!   below every layer that shows text.
 //! - [`hash`]: seeded hashing for maps keyed by wire data; [`contain`]: third
-//!   parties' panics turned into errors.
-//! - [`cli`], [`logging`], [`headless`]: the binary's glue.
+//!   parties' panics turned into errors; [`safe_file`]: opening given paths
+//!   as root without following planted links.
+//! - [`cli`], [`logging`], [`headless`], [`signals`]: the binary's glue.
 
 pub mod capture;
 pub mod cli;
@@ -41,6 +42,8 @@ pub mod model;
 pub mod pipeline;
 pub mod report;
 pub mod rtp;
+pub mod safe_file;
+pub mod signals;
 pub mod sink;
 pub mod sip;
 pub mod text;

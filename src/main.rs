@@ -22,7 +22,7 @@ use sipscope::hep::send::{HepOptions, HepSender, Target};
 use sipscope::model::{Limits, Model};
 use sipscope::sink::Sink;
 use sipscope::ui::{self, app::AppState};
-use sipscope::{logging, report};
+use sipscope::{logging, report, signals};
 
 /// mimalloc: messages are allocated on the capture thread and freed on the
 /// model's; glibc's arenas made that cross-thread traffic a third of the run.
@@ -42,9 +42,27 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
+    // First: a signal during a slow open (a FIFO with no writer yet) stops
+    // us with 128 + its number, like one during the capture.
+    let interrupted = Arc::new(AtomicBool::new(false));
+    signals::install(&interrupted).context("signal handler")?;
+    // Until the loop that reads the flag runs (opening a FIFO blocks), and
+    // after it (the capture thread may still block), a watchdog ends us.
+    let loop_done = Arc::new(AtomicBool::new(false));
+    signals::watchdog(&interrupted, &loop_done, 3 * headless::SIGNAL_GRACE);
     let log_path = cli.log_file.clone().unwrap_or_else(logging::default_path);
-    // Logging is best effort: a read-only home must not stop a capture.
-    let _guard = logging::init(&log_path).ok();
+    // Logging is best effort: a read-only home must not stop a capture. A
+    // log file asked for and refused (a symlink, a directory others write)
+    // is said.
+    let _guard = match logging::init(&log_path) {
+        Ok(g) => Some(g),
+        Err(e) => {
+            if cli.log_file.is_some() {
+                eprintln!("sipscope: warning: not logging: {e}");
+            }
+            None
+        }
+    };
 
     // ---- the command line, checked before anything opens ----
     let use_ui = !cli.no_ui && std::io::stdout().is_terminal();
@@ -104,14 +122,6 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
 
     // ---- the capture, and the loop that feeds the model ----
     let control = Arc::new(Control::default());
-    let interrupted = Arc::new(AtomicBool::new(false));
-    for sig in [
-        signal_hook::consts::SIGINT,
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGHUP,
-    ] {
-        signal_hook::flag::register(sig, Arc::clone(&interrupted)).context("signal handler")?;
-    }
     let options = CaptureOptions {
         hep_port: (cli.hep_port != 0).then_some(cli.hep_port),
     };
@@ -124,8 +134,20 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         control
             .stop
             .store(true, std::sync::atomic::Ordering::Relaxed);
-        // Unblock a capture thread waiting on a full channel, then join it.
-        while rx.recv().is_some() {}
+        // Unblock a capture thread waiting on a full channel, then join it;
+        // not for longer than the grace: it may sit in a read of a stalled
+        // pipe.
+        let start = std::time::Instant::now();
+        loop {
+            match rx.recv_timeout(Duration::from_millis(100)) {
+                Ok(_) => {}
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            }
+            if start.elapsed() >= headless::SIGNAL_GRACE {
+                break;
+            }
+        }
     } else {
         let stop = StopWhen {
             duration: cli.duration.filter(|_| live).map(Duration::from_secs),
@@ -133,9 +155,16 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         headless::run(&mut model, &rx, &control, &interrupted, stop, &mut feed);
     }
     join_capture(handles, &log_path, &feed.warnings)?;
+    loop_done.store(true, std::sync::atomic::Ordering::Relaxed);
 
     // ---- what the sinks did, the export, the report ----
     let sinks_failed = finish_sinks(&mut feed);
+    tracing::info!(
+        held_bytes = model.held_bytes(),
+        dialogs = model.len(),
+        evicted = model.stats().evicted_calls,
+        "the model at the end (the estimate --mem bounds)"
+    );
     let code = if use_ui {
         ExitCode::SUCCESS
     } else {
@@ -144,8 +173,12 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     // Tearing down millions of messages one by one takes longer than the
     // whole read did; the process is ending, so let the OS reclaim it.
     std::mem::forget(model);
+    if let Some(status) = signals::exit_status() {
+        // Stopped by a signal: what was read is reported, then said.
+        return Ok(ExitCode::from(status));
+    }
     if let Some(e) = &feed.failure {
-        eprintln!("sipscope: {e}");
+        eprintln!("sipscope: {}", sipscope::feed::Notice::stopped(e));
         return Ok(ExitCode::from(1));
     }
     if sinks_failed {
@@ -177,15 +210,10 @@ fn usage_error(cli: &Cli, use_ui: bool) -> Option<&'static str> {
 /// The memory bounds the command line asks for.
 fn limits(cli: &Cli) -> Limits {
     Limits {
-        // Exporting from a file must not lose the calls it is asked for.
-        max_calls: cli
-            .limit
-            .unwrap_or(if cli.write.is_some() && cli.interface.is_none() {
-                usize::MAX
-            } else {
-                20_000
-            })
-            .max(1),
+        // No count by default: --mem, an estimate of everything the model
+        // holds, decides how many dialogs fit (a count would evict calls
+        // the budget could hold).
+        max_calls: cli.limit.unwrap_or(usize::MAX).max(1),
         max_mem_bytes: cli.mem_mb.saturating_mul(1 << 20),
         raw_in_memory: cli.keep_raw,
         rtp_keep_per_call: cli.rtp_keep.bytes(),
@@ -200,7 +228,22 @@ fn prepare_recording(cli: &Cli, request: &WriteRequest) -> anyhow::Result<LiveEx
     r.recorder
         .prepare()
         .with_context(|| format!("cannot write {}", request.path.display()))?;
-    capture::privileges::give_to_target(&r.recorder.first_file(), cli.user.as_deref())?;
+    if let Some(file) = r.recorder.prepared() {
+        capture::privileges::give_to_target(file, cli.user.as_deref())?;
+    }
+    if r.recorder.rotates() {
+        // The next files are made after root is dropped: check now, as that
+        // user, rather than fail at the first rotation an hour in.
+        let first = r.recorder.first_file();
+        let dir = match first.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => std::path::PathBuf::from("."),
+        };
+        if let Err(e) = capture::privileges::check_can_create_in(&dir, cli.user.as_deref()) {
+            let _ = std::fs::remove_file(&first);
+            return Err(e);
+        }
+    }
     Ok(r)
 }
 
@@ -379,10 +422,22 @@ fn join_capture(
     log_path: &std::path::Path,
     warnings: &[String],
 ) -> anyhow::Result<()> {
-    // Every thread is joined, whatever the first one says.
+    // Stopped early, a thread may sit in a read that never returns (a pipe
+    // whose writer stalls): give them a moment, then leave them. Every
+    // finished thread is joined, whatever the first one says.
+    let start = std::time::Instant::now();
+    while !handles.iter().all(std::thread::JoinHandle::is_finished)
+        && start.elapsed() < headless::SIGNAL_GRACE
+    {
+        std::thread::sleep(Duration::from_millis(5));
+    }
     let mut panicked = false;
     for h in handles {
-        panicked |= h.join().is_err();
+        if h.is_finished() {
+            panicked |= h.join().is_err();
+        } else {
+            tracing::warn!("a capture thread is blocked in a read; exiting without it");
+        }
     }
     if panicked {
         anyhow::bail!(

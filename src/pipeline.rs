@@ -64,6 +64,7 @@ impl Pipeline {
     pub fn stats(&self) -> DecodeStats {
         DecodeStats {
             fragments_dropped: self.defrag.dropped,
+            fragments_conflicting: self.defrag.conflicting,
             tcp_retransmissions: self.tcp.retransmissions,
             tcp_gaps: self.tcp.gaps,
             tcp_flows_evicted: self.tcp.evicted,

@@ -87,6 +87,11 @@ pub struct CaptureReader<R> {
     source: u16,
     /// Set when reading ended early.
     pub end: Option<ReadEnd>,
+    /// Capture headers found after the first (`cat a.pcap b.pcap`): each
+    /// starts a new capture, read on.
+    pub concatenated: u32,
+    /// pcapng packets naming an interface never described (dropped).
+    pub unknown_interface: u64,
 }
 
 /// Describes the first bytes of a file that is not a capture, for the error.
@@ -134,6 +139,8 @@ impl<R: Read> CaptureReader<R> {
             seekable,
             source,
             end: None,
+            concatenated: 0,
+            unknown_interface: 0,
         };
         r.fill(24)?;
         let head = r.buf.get(..r.buf.len().min(24)).unwrap_or_default();
@@ -208,9 +215,14 @@ impl<R: Read> CaptureReader<R> {
         }
         let want = n.max(CHUNK);
         while self.buf.len() < want && !self.eof {
-            // `take` + `read_to_end` appends without zero-filling the buffer.
-            let room = (want - self.buf.len()) as u64;
-            match (&mut self.inner).take(room).read_to_end(&mut self.buf) {
+            // One `read` at a time, not `read_to_end` of a whole chunk: a
+            // pipe delivers what its writer wrote so far, and waiting for
+            // 4 MiB (or the end) would hold back what is already here.
+            let old = self.buf.len();
+            self.buf.resize(want, 0);
+            let got = self.inner.read(self.buf.get_mut(old..).unwrap_or_default());
+            self.buf.truncate(old + got.as_ref().map_or(0, |n| *n));
+            match got {
                 Ok(0) => self.eof = true,
                 Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -235,6 +247,7 @@ impl<R: Read> CaptureReader<R> {
         if self.end.is_some() {
             return Ok(None);
         }
+        self.skip_headers()?;
         match self.format {
             Format::Pcap {
                 big_endian,
@@ -242,6 +255,67 @@ impl<R: Read> CaptureReader<R> {
                 linktype,
             } => self.next_pcap(big_endian, nanos, linktype),
             Format::PcapNg => self.next_pcapng(),
+        }
+    }
+
+    /// The pcap file header at `p`, if one is there whole: its magic and
+    /// version 2.4 (a record's timestamp that happens to equal a magic is
+    /// not followed by 2.4 as well).
+    fn pcap_header_at(&self, p: usize) -> Option<Format> {
+        let head = self.buf.get(p..p + 24)?;
+        let (big_endian, nanos) = match head.get(..4)? {
+            [0xd4, 0xc3, 0xb2, 0xa1] => (false, false),
+            [0xa1, 0xb2, 0xc3, 0xd4] => (true, false),
+            [0x4d, 0x3c, 0xb2, 0xa1] => (false, true),
+            [0xa1, 0xb2, 0x3c, 0x4d] => (true, true),
+            _ => return None,
+        };
+        let version = if big_endian {
+            [0, 2, 0, 4]
+        } else {
+            [2, 0, 4, 0]
+        };
+        if head.get(4..8)? != version {
+            return None;
+        }
+        let linktype = self.u32_at(p + 20, big_endian)? & 0xFFFF;
+        Some(Format::Pcap {
+            big_endian,
+            nanos,
+            linktype: u16::try_from(linktype).unwrap_or(0),
+        })
+    }
+
+    /// Whether a pcapng section header starts at `p` (with its byte-order magic).
+    fn section_header_at(&self, p: usize) -> bool {
+        self.buf.get(p..p + 4) == Some(&[0x0a, 0x0d, 0x0d, 0x0a][..])
+            && matches!(
+                self.buf.get(p + 8..p + 12),
+                Some([0x1a, 0x2b, 0x3c, 0x4d] | [0x4d, 0x3c, 0x2b, 0x1a])
+            )
+    }
+
+    /// Captures one after the other in one stream (`cat a.pcap b.pcap`,
+    /// or pcap then pcapng): each header found where a record would start
+    /// switches to its format, and is counted.
+    fn skip_headers(&mut self) -> io::Result<()> {
+        loop {
+            self.fill(24)?;
+            if let Some(format) = self.pcap_header_at(self.pos) {
+                if let Format::Pcap { big_endian, .. } = format {
+                    self.big_endian = big_endian;
+                }
+                self.format = format;
+                self.pos += 24;
+                self.concatenated += 1;
+                continue;
+            }
+            if matches!(self.format, Format::Pcap { .. }) && self.section_header_at(self.pos) {
+                // The pcapng reader takes the section header itself.
+                self.format = Format::PcapNg;
+                self.concatenated += 1;
+            }
+            return Ok(());
         }
     }
 
@@ -302,6 +376,19 @@ impl<R: Read> CaptureReader<R> {
         // Each pass consumes one block, until one holds a packet.
         loop {
             let Some(block) = self.next_block()? else {
+                if self.end.is_none() && self.pcap_header_at(self.pos).is_some() {
+                    // A pcap capture follows this pcapng one.
+                    self.skip_headers()?;
+                    if let Format::Pcap {
+                        big_endian,
+                        nanos,
+                        linktype,
+                    } = self.format
+                    {
+                        return self.next_pcap(big_endian, nanos, linktype);
+                    }
+                    continue;
+                }
                 return Ok(None);
             };
             let found = match block.kind {
@@ -338,9 +425,9 @@ impl<R: Read> CaptureReader<R> {
     /// corrupt). A section header sets the byte order and forgets the
     /// interfaces of the section before.
     fn next_block(&mut self) -> io::Result<Option<Block>> {
-        self.fill(12)?;
+        self.fill(24)?;
         let avail = self.buf.len() - self.pos;
-        if avail == 0 {
+        if avail == 0 || self.pcap_header_at(self.pos).is_some() {
             return Ok(None);
         }
         let offset = self.offset();
@@ -423,6 +510,7 @@ impl<R: Read> CaptureReader<R> {
             return Found::End;
         }
         let Some(iface) = self.interfaces.get(ifid as usize).copied() else {
+            self.unknown_interface += 1;
             return Found::Skip;
         };
         let units = (u64::from(hi) << 32) | u64::from(lo);
@@ -436,8 +524,9 @@ impl<R: Read> CaptureReader<R> {
     }
 
     /// A simple packet block: interface 0, no timestamp.
-    fn simple_packet(&self, block: &Block) -> Found {
+    fn simple_packet(&mut self, block: &Block) -> Found {
         let Some(iface) = self.interfaces.first().copied() else {
+            self.unknown_interface += 1;
             return Found::Skip;
         };
         let orig = self.u32_at(block.body, self.big_endian).unwrap_or(0);
@@ -535,6 +624,58 @@ mod tests {
             f.extend_from_slice(data);
         }
         f
+    }
+
+    fn count_frames(bytes: &[u8]) -> (usize, Option<ReadEnd>, u32) {
+        let mut r = CaptureReader::new(bytes, false, 0).unwrap();
+        let mut n = 0;
+        while r.next_frame().unwrap().is_some() {
+            n += 1;
+        }
+        (n, r.end.clone(), r.concatenated)
+    }
+
+    #[test]
+    fn a_packet_of_an_undescribed_interface_is_counted() {
+        // Section header, no interface description, one enhanced packet.
+        let mut f = Vec::new();
+        f.extend_from_slice(&[0x0a, 0x0d, 0x0d, 0x0a]);
+        f.extend_from_slice(&28u32.to_le_bytes());
+        f.extend_from_slice(&0x1a2b_3c4du32.to_le_bytes());
+        f.extend_from_slice(&[1, 0, 0, 0]);
+        f.extend_from_slice(&u64::MAX.to_le_bytes());
+        f.extend_from_slice(&28u32.to_le_bytes());
+        let epb_len = 32u32 + 4;
+        f.extend_from_slice(&6u32.to_le_bytes());
+        f.extend_from_slice(&epb_len.to_le_bytes());
+        for v in [3u32, 0, 0, 4, 4] {
+            f.extend_from_slice(&v.to_le_bytes());
+        }
+        f.extend_from_slice(b"abcd");
+        f.extend_from_slice(&epb_len.to_le_bytes());
+        let mut r = CaptureReader::new(&f[..], false, 0).unwrap();
+        assert!(r.next_frame().unwrap().is_none());
+        assert_eq!((r.end, r.unknown_interface), (None, 1));
+    }
+
+    #[test]
+    fn concatenated_captures_are_all_read() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/");
+        let a = std::fs::read(format!("{dir}gen__busy_486_3calls.pcap")).unwrap();
+        let b = std::fs::read(format!("{dir}ndpi__sip_hello.pcapng")).unwrap();
+        let (na, nb) = (count_frames(&a).0, count_frames(&b).0);
+        // pcap + pcap, pcap + pcapng + pcap, and a header with no records.
+        let empty = pcap_with(&[]);
+        for (parts, want) in [
+            (vec![&a, &a], 2 * na),
+            (vec![&a, &b, &a], 2 * na + nb),
+            (vec![&b, &empty, &a], na + nb),
+        ] {
+            let joined: Vec<u8> = parts.iter().flat_map(|p| p.iter().copied()).collect();
+            let (n, end, concatenated) = count_frames(&joined);
+            assert_eq!((n, end), (want, None));
+            assert_eq!(concatenated as usize, parts.len() - 1);
+        }
     }
 
     #[test]

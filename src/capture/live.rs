@@ -24,6 +24,8 @@ pub struct LiveOptions {
 pub struct LiveCapture {
     cap: pcap::Capture<pcap::Active>,
     linktype: u16,
+    /// The interface's name, escaped (it came from the command line).
+    name: String,
 }
 
 impl LiveCapture {
@@ -33,8 +35,9 @@ impl LiveCapture {
     /// With a message that says what to do: run with sudo or setcap, pick an
     /// interface that exists (listed), or fix the filter (libpcap's words).
     pub fn open(o: &LiveOptions) -> anyhow::Result<Self> {
+        let name = crate::text::escape::text(&o.interface).into_owned();
         let inactive = pcap::Capture::from_device(o.interface.as_str())
-            .map_err(|e| anyhow::anyhow!("{}: {e}", o.interface))?
+            .map_err(|e| anyhow::anyhow!("{name}: {e}"))?
             .snaplen(o.snaplen)
             .promisc(true)
             // A short read timeout, not immediate mode: immediate mode with a
@@ -46,9 +49,9 @@ impl LiveCapture {
         // the next packet (seen: quitting hung until traffic came).
         let mut cap = inactive
             .open()
-            .map_err(|e| open_error(&o.interface, &e))?
+            .map_err(|e| open_error(&name, &e))?
             .setnonblock()
-            .map_err(|e| anyhow::anyhow!("{}: {e}", o.interface))?;
+            .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
         if let Some(f) = &o.filter {
             cap.filter(f, true)
                 .map_err(|e| anyhow::anyhow!("bad capture filter \"{f}\": {e}"))?;
@@ -56,11 +59,14 @@ impl LiveCapture {
         let linktype = u16::try_from(cap.get_datalink().0).unwrap_or(u16::MAX);
         if !crate::decode::link::is_supported(linktype) {
             anyhow::bail!(
-                "{}: link type {linktype} is not supported (Ethernet, Linux cooked, raw IP and loopback are)",
-                o.interface
+                "{name}: link type {linktype} is not supported (Ethernet, Linux cooked, raw IP and loopback are)"
             );
         }
-        Ok(Self { cap, linktype })
+        Ok(Self {
+            cap,
+            linktype,
+            name,
+        })
     }
 
     pub(super) fn run(mut self, out: &mut Processor, control: &Control) {
@@ -96,7 +102,8 @@ impl LiveCapture {
                     std::thread::sleep(IDLE_NAP);
                 }
                 Err(e) => {
-                    out.fail(format!("capture stopped: {e}"));
+                    // Said as "capture stopped: …" by whoever shows it.
+                    out.fail(format!("{}: {e}", self.name));
                     return;
                 }
             }

@@ -143,7 +143,12 @@ impl Events {
 
 /// One capture file or standard input, opened.
 pub struct OpenFile {
+    /// The file to read bytes back from by offset: only a regular file. A
+    /// pipe, a FIFO or a device is read once, like standard input, and what
+    /// needs its bytes again finds them in memory.
     pub path: Option<PathBuf>,
+    /// The name to show (escaped: it came from the command line).
+    pub name: String,
     reader: CaptureReader<Box<dyn Read + Send>>,
 }
 
@@ -153,28 +158,34 @@ impl OpenFile {
     /// # Errors
     /// With a message that says what is wrong and what to do.
     pub fn open(path: &str, source: u16) -> anyhow::Result<Self> {
-        let (inner, seekable, shown): (Box<dyn Read + Send>, bool, Option<PathBuf>) = if path == "-"
-        {
-            (Box::new(io::stdin()), false, None)
+        let name = crate::text::escape::text(path).into_owned();
+        let (inner, seekable): (Box<dyn Read + Send>, bool) = if path == "-" {
+            (Box::new(io::stdin()), false)
         } else {
             let f = File::open(path).map_err(|e| match e.kind() {
-                io::ErrorKind::NotFound => anyhow::anyhow!("{path}: no such file"),
+                io::ErrorKind::NotFound => anyhow::anyhow!("{name}: no such file"),
                 io::ErrorKind::PermissionDenied => {
                     anyhow::anyhow!(
-                        "{path}: permission denied (try sudo, or check the file's mode)"
+                        "{name}: permission denied (try sudo, or check the file's mode)"
                     )
                 }
-                _ => anyhow::anyhow!("{path}: {e}"),
+                _ => anyhow::anyhow!("{name}: {e}"),
             })?;
-            if f.metadata().is_ok_and(|m| m.is_dir()) {
-                anyhow::bail!("{path}: is a directory, not a capture file");
+            let meta = f.metadata().map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+            if meta.is_dir() {
+                anyhow::bail!("{name}: is a directory, not a capture file");
             }
-            (Box::new(f), true, Some(PathBuf::from(path)))
+            (Box::new(f), meta.is_file())
         };
         let reader = CaptureReader::new(inner, seekable, source)
-            .map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
         Ok(Self {
-            path: shown,
+            path: seekable.then(|| PathBuf::from(path)),
+            name: if path == "-" {
+                "standard input".to_owned()
+            } else {
+                name
+            },
             reader,
         })
     }
@@ -472,12 +483,26 @@ fn read_one(f: &mut OpenFile, out: &mut Processor, control: &Control) {
     if let Some(end) = f.reader.end.clone() {
         out.warn(format!("{}: {end}", shown(f)));
     }
+    file_ended(f, out);
+}
+
+/// At the end of one input: counts what its reader dropped, and says that
+/// it held several captures one after the other, all read.
+fn file_ended(f: &OpenFile, out: &mut Processor) {
+    out.received.unknown_interface += f.reader.unknown_interface;
+    let n = f.reader.concatenated;
+    if n > 0 {
+        out.warn(format!(
+            "{}: {} capture{} followed the first (concatenated, as `cat a.pcap b.pcap`); all were read",
+            shown(f),
+            n,
+            if n == 1 { "" } else { "s" }
+        ));
+    }
 }
 
 fn shown(f: &OpenFile) -> String {
-    f.path
-        .as_ref()
-        .map_or_else(|| "standard input".to_owned(), |p| p.display().to_string())
+    f.name.clone()
 }
 
 struct OwnedFrame {
@@ -517,6 +542,7 @@ fn next_owned(f: &mut OpenFile, out: &mut Processor) -> Option<OwnedFrame> {
             if let Some(end) = f.reader.end.clone() {
                 out.warn(format!("{shown_name}: {end}"));
             }
+            file_ended(f, out);
             None
         }
         Err(e) => {

@@ -74,6 +74,10 @@ pub struct Defragmenter {
     bytes: usize,
     /// Datagrams given up (timeout or bounds).
     pub dropped: u64,
+    /// Datagrams whose overlapping fragments disagreed (an evasion, or a
+    /// broken stack): reassembled with the bytes of the fragment at the
+    /// higher offset, and counted.
+    pub conflicting: u64,
 }
 
 const MAX_DATAGRAM: u32 = 65_535 + 8;
@@ -159,6 +163,10 @@ impl Defragmenter {
         };
         self.bytes -= p.bytes;
         let mut payload = vec![0u8; total as usize];
+        // How far the pieces so far filled the payload: a piece starting
+        // below it overlaps them, and must say the same there.
+        let mut filled = 0usize;
+        let mut disagree = false;
         for (off, d) in p.pieces {
             let start = off as usize;
             // A piece past the end (overlapping nonsense) is ignored; one that
@@ -167,9 +175,18 @@ impl Defragmenter {
             let Some(n) = end.checked_sub(start) else {
                 continue;
             };
+            let overlap = filled.min(end).saturating_sub(start);
+            if overlap > 0 && payload.get(start..start + overlap) != d.get(..overlap) {
+                disagree = true;
+            }
             if let (Some(dst), Some(src)) = (payload.get_mut(start..end), d.get(..n)) {
                 dst.copy_from_slice(src);
             }
+            filled = filled.max(end);
+        }
+        if disagree {
+            // Kept (the later offset's bytes), but never silently.
+            self.conflicting += 1;
         }
         let mut frames = p.frames;
         frames.sort_by_key(|f| f.ts_ns);
@@ -262,6 +279,26 @@ mod tests {
         assert_eq!(r.payload, b"hello, wworld");
         assert_eq!(r.frames.len(), 2);
         assert_eq!(d.pending(), 0);
+    }
+
+    #[test]
+    fn overlapping_fragments_that_disagree_are_counted() {
+        let mut d = Defragmenter::new(DefragLimits::default());
+        let frag = |id, offset, more| Fragment { id, offset, more };
+        // Agreeing overlap: not counted.
+        d.push(1, &pkt(b"hello, w"), frag(1, 0, true), frame(1));
+        assert!(matches!(
+            d.push(2, &pkt(b"o, world"), frag(1, 4, false), frame(2)),
+            Outcome::Complete(_)
+        ));
+        assert_eq!(d.conflicting, 0);
+        // Disagreeing overlap: kept, counted.
+        d.push(3, &pkt(b"hello, w"), frag(2, 0, true), frame(3));
+        assert!(matches!(
+            d.push(4, &pkt(b"XXXXorld"), frag(2, 4, false), frame(4)),
+            Outcome::Complete(_)
+        ));
+        assert_eq!(d.conflicting, 1);
     }
 
     #[test]

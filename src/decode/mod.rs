@@ -128,6 +128,11 @@ pub struct DecodeStats {
     pub reassembled_datagrams: u64,
     /// Incomplete datagrams given up (timeout or memory bound).
     pub fragments_dropped: u64,
+    /// Datagrams whose overlapping fragments disagreed (kept, counted).
+    pub fragments_conflicting: u64,
+    /// pcapng packets naming an interface the file never described:
+    /// their link type is unknown, so they are dropped, and counted.
+    pub unknown_interface: u64,
     pub tcp_segments: u64,
     /// TCP segments whose bytes had all been seen (retransmissions).
     pub tcp_retransmissions: u64,
@@ -161,6 +166,8 @@ impl DecodeStats {
             fragments: self.fragments + o.fragments,
             reassembled_datagrams: self.reassembled_datagrams + o.reassembled_datagrams,
             fragments_dropped: self.fragments_dropped + o.fragments_dropped,
+            fragments_conflicting: self.fragments_conflicting + o.fragments_conflicting,
+            unknown_interface: self.unknown_interface + o.unknown_interface,
             tcp_segments: self.tcp_segments + o.tcp_segments,
             tcp_retransmissions: self.tcp_retransmissions + o.tcp_retransmissions,
             tcp_gaps: self.tcp_gaps + o.tcp_gaps,

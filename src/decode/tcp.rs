@@ -85,6 +85,9 @@ pub enum StreamMode {
 #[derive(Debug, Default)]
 pub struct Flow {
     next_seq: Option<u32>,
+    /// Where the stream was picked up: bytes before it were never seen, so
+    /// a segment of them is not a retransmission (a reversed capture).
+    start_seq: Option<u32>,
     out_of_order: BTreeMap<u32, (Vec<u8>, FrameRef)>,
     buf: Vec<u8>,
     /// Stream offset of `buf[0]`.
@@ -213,6 +216,7 @@ impl Reassembler {
         flow.last_ts = ts_ns;
         let data_seq = if syn { seq.wrapping_add(1) } else { seq };
         let expected = *flow.next_seq.get_or_insert(data_seq);
+        let start = *flow.start_seq.get_or_insert(expected);
         if payload.is_empty() {
             if fin_or_rst && flow.buf.is_empty() {
                 self.flows.remove(&key);
@@ -225,7 +229,18 @@ impl Reassembler {
         if offset < 0 {
             // Starts before what we have: trim the part already seen.
             let seen = offset.unsigned_abs();
-            if seen >= len {
+            // Bytes from before the stream was picked up (a reversed or
+            // badly reordered capture) were never seen: they come too late
+            // to be placed, and are lost, not retransmitted. (Sequence
+            // arithmetic holds while the stream is under 1 GiB.)
+            let before_start =
+                seq_diff(data_seq, start) < 0 && flow.base + (flow.buf.len() as u64) < (1 << 30);
+            if before_start {
+                self.gaps += 1;
+                if seen >= len {
+                    return Pushed::Nothing;
+                }
+            } else if seen >= len {
                 self.retransmissions += 1;
                 return Pushed::Nothing;
             }
@@ -325,6 +340,29 @@ mod tests {
             "127.0.0.1:1".parse().unwrap(),
             "127.0.0.1:2".parse().unwrap(),
         )
+    }
+
+    #[test]
+    fn a_reversed_stream_is_lost_bytes_not_retransmissions() {
+        let mut r = Reassembler::new(TcpLimits::default());
+        let k = key();
+        // Segments of 3 bytes, last first.
+        for i in (0..1000u32).rev() {
+            r.push(
+                k,
+                i64::from(1000 - i),
+                100 + 3 * i,
+                false,
+                false,
+                b"abc",
+                || fr(i64::from(i)),
+            );
+        }
+        assert_eq!(r.retransmissions, 0);
+        assert_eq!(r.gaps, 999);
+        // A real retransmission of what was seen still counts as one.
+        r.push(k, 2000, 100 + 3 * 999, false, false, b"abc", || fr(2000));
+        assert_eq!(r.retransmissions, 1);
     }
 
     #[test]

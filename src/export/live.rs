@@ -69,14 +69,14 @@ impl LiveExport {
     }
 
     fn record(&mut self, frames: &[FrameRef], sip: bool) {
-        let before = self.recorder.frames;
-        self.recorder.write(frames);
-        let n = self.recorder.frames - before;
-        if sip {
-            self.sip_frames += n;
-        } else {
-            self.media_frames += n;
-        }
+        self.recorder.write_as(frames, sip);
+        self.sync_counts();
+    }
+
+    /// The counts follow the recorder's, which a failed write corrects to
+    /// what really reached the file.
+    fn sync_counts(&mut self) {
+        [self.sip_frames, self.media_frames] = self.recorder.written;
     }
 }
 
@@ -109,6 +109,7 @@ impl crate::sink::Sink for LiveExport {
     /// two-day capture).
     fn tick(&mut self) -> Option<String> {
         self.recorder.flush();
+        self.sync_counts();
         if self.failure_told {
             return None;
         }
@@ -119,6 +120,7 @@ impl crate::sink::Sink for LiveExport {
 
     fn finish(&mut self) -> crate::sink::SinkSummary {
         self.recorder.finish();
+        self.sync_counts();
         let mut lines = vec![self.summary()];
         if self.recorder.skipped > 0 {
             lines.push(format!(
@@ -167,6 +169,16 @@ pub struct Recorder {
     prepared: Option<File>,
     /// Files deleted to keep the newest `keep`.
     deleted: u32,
+    /// Where each record written to the current file since its last
+    /// successful flush ends (a byte offset), and what it was: a frame
+    /// (SIP or not) or a header/interface block (`None`). A failed write
+    /// cuts the file back to the last whole record with it.
+    pending: Vec<(u64, Option<bool>)>,
+    /// Bytes of the current file known to be written (flushed).
+    flushed_bytes: u64,
+    /// Frames known to be in the files (after a failure: really there),
+    /// SIP and other.
+    pub written: [u64; 2],
     pub frames: u64,
     /// Frames a pcap file could not hold (another link type).
     pub skipped: u64,
@@ -191,6 +203,9 @@ impl Recorder {
             scratch: Vec::new(),
             prepared: None,
             deleted: 0,
+            pending: Vec::new(),
+            flushed_bytes: 0,
+            written: [0; 2],
             frames: 0,
             skipped: 0,
             failed: None,
@@ -203,7 +218,7 @@ impl Recorder {
     /// # Errors
     /// When the file cannot be created.
     pub fn prepare(&mut self) -> io::Result<()> {
-        self.prepared = Some(File::create(self.name(1))?);
+        self.prepared = Some(crate::safe_file::create(&self.name(1))?);
         Ok(())
     }
 
@@ -211,6 +226,18 @@ impl Recorder {
     #[must_use]
     pub fn first_file(&self) -> PathBuf {
         self.name(1)
+    }
+
+    /// The first file, once [`Self::prepare`]d and until written to.
+    #[must_use]
+    pub fn prepared(&self) -> Option<&File> {
+        self.prepared.as_ref()
+    }
+
+    /// Whether the recording rotates (makes more files as it goes).
+    #[must_use]
+    pub fn rotates(&self) -> bool {
+        self.rotation.on()
     }
 
     /// Ends the recording: flushes, and removes a prepared file that got
@@ -228,24 +255,39 @@ impl Recorder {
         self.files.iter().cloned().collect()
     }
 
-    /// Writes frames (in memory, as a live capture keeps them).
+    /// Writes frames (in memory, as a live capture keeps them), as SIP.
     pub fn write(&mut self, frames: &[FrameRef]) {
+        self.write_as(frames, true);
+    }
+
+    /// Writes frames, counted as SIP or as media.
+    pub fn write_as(&mut self, frames: &[FrameRef], sip: bool) {
         for f in frames {
             if self.failed.is_some() {
                 return;
             }
-            if let Err(e) = self.write_one(f) {
-                self.fail(&e);
+            match self.write_one(f) {
+                Ok(true) => {
+                    self.pending.push((self.file_bytes, Some(sip)));
+                    self.written[usize::from(!sip)] += 1;
+                    self.frames += 1;
+                }
+                Ok(false) => {}
+                Err(e) => self.fail(&e),
             }
         }
     }
 
     /// Flushes what was written (after each batch, so the file is whole).
     pub fn flush(&mut self) {
-        if let Some(out) = &mut self.out
-            && let Err(e) = out.flush()
-        {
-            self.fail(&e);
+        if let Some(out) = &mut self.out {
+            match out.flush() {
+                Ok(()) => {
+                    self.pending.clear();
+                    self.flushed_bytes = self.file_bytes;
+                }
+                Err(e) => self.fail(&e),
+            }
         }
     }
 
@@ -260,14 +302,45 @@ impl Recorder {
     fn fail(&mut self, e: &io::Error) {
         let mut text = format!(
             "recording stopped: {}: {e}",
-            self.name(self.index.max(1)).display()
+            crate::text::escape::text(&self.name(self.index.max(1)).display().to_string())
         );
         if e.kind() == io::ErrorKind::PermissionDenied {
             text.push_str(&super::who_am_i_hint());
         }
+        if let Some(cut) = self.cut_to_whole_records() {
+            text.push_str(&cut);
+        }
         tracing::error!("{text}");
         self.failed = Some(text);
-        self.out = None;
+    }
+
+    /// After a failed write (a full disk), the file may end inside a
+    /// record and the counts include frames that never reached it: cut the
+    /// file back to its last whole record and count only what is there.
+    /// The buffer's unwritten bytes are dropped, never written later.
+    fn cut_to_whole_records(&mut self) -> Option<String> {
+        let out = self.out.take()?;
+        let (file, _unwritten) = out.into_parts();
+        let size = file.metadata().ok()?.len();
+        let start = self.flushed_bytes;
+        let mut keep = start;
+        let mut lost = 0u64;
+        for (end, kind) in self.pending.drain(..) {
+            if end <= size {
+                keep = end;
+            } else if let Some(sip) = kind {
+                self.written[usize::from(!sip)] -= 1;
+                self.frames -= 1;
+                lost += 1;
+            }
+        }
+        // A file whose header never made it whole is emptied.
+        if file.metadata().ok()?.file_type().is_file() && size != keep {
+            file.set_len(keep).ok()?;
+        }
+        Some(format!(
+            "; {lost} packets did not reach the file and are not counted; it ends with its last whole packet"
+        ))
     }
 
     fn name(&self, index: u32) -> PathBuf {
@@ -287,7 +360,9 @@ impl Recorder {
         self.base.with_file_name(format!("{stem}-{index:05}{ext}"))
     }
 
-    fn write_one(&mut self, f: &FrameRef) -> io::Result<()> {
+    /// Writes one frame; false when the file cannot hold it (another link
+    /// type in a pcap file).
+    fn write_one(&mut self, f: &FrameRef) -> io::Result<bool> {
         let due = self.out.is_some()
             && (self
                 .rotation
@@ -304,13 +379,13 @@ impl Recorder {
         }
         let data = self.bytes.read(f, &mut self.scratch)?;
         let Some(out) = self.out.as_mut() else {
-            return Ok(());
+            return Ok(false);
         };
         match self.format {
             CaptureFormat::Pcap => {
                 if self.linktypes.first() != Some(&f.linktype) {
                     self.skipped += 1;
-                    return Ok(());
+                    return Ok(false);
                 }
                 self.file_bytes += super::pcap::write_pcap_record(out, f, data, true)?;
             }
@@ -319,26 +394,30 @@ impl Recorder {
                     i
                 } else {
                     self.file_bytes += super::pcap::write_interface(out, f.linktype)?;
+                    self.pending.push((self.file_bytes, None));
                     self.linktypes.push(f.linktype);
                     self.linktypes.len() - 1
                 };
                 self.file_bytes += super::pcap::write_packet(out, iface, f, data)?;
             }
         }
-        self.frames += 1;
-        Ok(())
+        Ok(true)
     }
 
     /// Closes the current file and starts the next, with its header.
     fn open_next(&mut self, first: &FrameRef) -> io::Result<()> {
-        if let Some(mut out) = self.out.take() {
+        if let Some(out) = self.out.as_mut() {
+            // In place: a failure cuts this file back to whole records.
             out.flush()?;
+            self.pending.clear();
+            self.out = None;
         }
+        self.flushed_bytes = 0;
         self.index += 1;
         let path = self.name(self.index);
         let file = match self.prepared.take() {
             Some(f) if self.index == 1 => f,
-            _ => File::create(&path)?,
+            _ => crate::safe_file::create(&path)?,
         };
         let mut out = BufWriter::with_capacity(1 << 16, file);
         let mut head = Vec::new();
@@ -350,8 +429,10 @@ impl Recorder {
             }
             CaptureFormat::Pcapng => super::pcap::write_section(&mut head)?,
         }
-        out.write_all(&head)?;
         self.file_bytes = head.len() as u64;
+        self.pending.push((self.file_bytes, None));
+        // Buffered: the header reaches the file with the first flush.
+        out.write_all(&head)?;
         self.file_start_ns = first.ts_ns;
         self.out = Some(out);
         self.files.push_back(path);

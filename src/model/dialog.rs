@@ -194,6 +194,8 @@ pub struct Dialog {
     cancelled: bool,
     /// Messages not kept because the dialog hit its limit.
     pub dropped_messages: u64,
+    /// What the kept messages hold on the heap ([`Message::heap_bytes`]).
+    pub(crate) messages_heap: usize,
 }
 
 impl Dialog {
@@ -232,7 +234,40 @@ impl Dialog {
             bye_ns: None,
             cancelled: false,
             dropped_messages: 0,
+            messages_heap: 0,
         }
+    }
+
+    /// Everything this dialog holds, by estimate (docs/ARCHITECTURE.md,
+    /// "Memory"): its struct and table slot, its strings (the Call-ID also
+    /// as the call table's key), the messages' vector by capacity and what
+    /// each message holds, the transaction keys.
+    #[must_use]
+    pub fn held_bytes(&self) -> usize {
+        const OVERHEAD: usize = super::ALLOC_OVERHEAD;
+        let string = |s: &String| {
+            if s.capacity() == 0 {
+                0
+            } else {
+                s.capacity() + OVERHEAD
+            }
+        };
+        std::mem::size_of::<Self>()
+            + OVERHEAD
+            + super::MAP_ENTRY
+            + 2 * string(&self.call_id)
+            + string(&self.from)
+            + string(&self.to)
+            + self.user_agent.as_ref().map_or(0, string)
+            + self
+                .x_call_ids
+                .iter()
+                .map(|x| 2 * string(x) + super::MAP_ENTRY)
+                .sum::<usize>()
+            + self.messages.capacity() * std::mem::size_of::<Message>()
+            + OVERHEAD
+            + self.seen.capacity() * 8
+            + self.messages_heap
     }
 
     /// The message a dialog is known by (its method, source and

@@ -27,6 +27,8 @@ const OWNERS_PER_ADDRESS: usize = 4;
 const MAX_EXPECTED: usize = 100_000;
 /// Seconds of packet-rate history kept per stream (for the graphs).
 const RATE_HISTORY: usize = 3600;
+/// One point of a stream's per-second series.
+const RATE_POINT: usize = std::mem::size_of::<(i64, u32, f32)>();
 /// RTCP frames kept per flow for export (one every few seconds: hours).
 const RTCP_FRAMES_PER_FLOW: usize = 4096;
 /// Streams of a dialog looked at for its oldest kept frame.
@@ -184,6 +186,8 @@ pub struct Media {
     keep_total: usize,
     /// What all kept frames cost.
     kept_bytes: usize,
+    /// What the streams' per-second series hold, by capacity.
+    rate_bytes: usize,
 }
 
 #[derive(Debug, Default)]
@@ -208,6 +212,21 @@ impl Media {
     #[must_use]
     pub fn kept_bytes(&self) -> usize {
         self.kept_bytes
+    }
+
+    /// Everything the media side holds, by estimate: kept frames, the
+    /// streams (struct, map entries), their per-second series by capacity,
+    /// the RTCP flows.
+    #[must_use]
+    pub fn held_bytes(&self) -> usize {
+        use super::{ALLOC_OVERHEAD, MAP_ENTRY};
+        self.kept_bytes
+            + self.streams.capacity() * std::mem::size_of::<RtpStream>()
+            // by_key, by_ssrc and a pending entry or a tie per stream.
+            + self.streams.len() * (3 * MAP_ENTRY + 2 * ALLOC_OVERHEAD)
+            + self.rate_bytes
+            + self.rtcp_flows.len() * (std::mem::size_of::<RtcpFlow>() + MAP_ENTRY)
+            + self.by_dialog.len() * (std::mem::size_of::<DialogMedia>() + MAP_ENTRY)
     }
 
     /// The per-dialog budget for kept frames (`None`: unlimited).
@@ -298,6 +317,12 @@ impl Media {
                 freed += s.kept_bytes;
                 s.kept_bytes = 0;
                 s.frames = VecDeque::new();
+                // The call is gone: so is its streams' per-second series
+                // (their totals stay).
+                self.rate_bytes = self
+                    .rate_bytes
+                    .saturating_sub(s.rate.capacity() * RATE_POINT);
+                s.rate = VecDeque::new();
             }
         }
         self.kept_bytes -= freed.min(self.kept_bytes);
@@ -459,10 +484,12 @@ impl Media {
                 *j = jitter;
             }
             _ => {
+                let cap = stream.rate.capacity();
                 stream.rate.push_back((sec, 1, jitter));
                 if stream.rate.len() > RATE_HISTORY {
                     stream.rate.pop_front();
                 }
+                self.rate_bytes += (stream.rate.capacity() - cap) * RATE_POINT;
             }
         }
         tied_new

@@ -284,6 +284,23 @@ impl Message {
         }
     }
 
+    /// Everything this message holds, by estimate: its struct (in its
+    /// dialog's vector, counted there), the bytes kept in memory, frames
+    /// spilled to the heap, and an allocator's overhead per allocation.
+    #[must_use]
+    pub fn heap_bytes(&self) -> usize {
+        let mut n = self.mem_bytes();
+        if matches!(self.raw, RawRef::Inline(_)) {
+            n += super::ALLOC_OVERHEAD;
+        }
+        if self.frames.spilled() {
+            n += self.frames.capacity() * std::mem::size_of::<FrameRef>() + super::ALLOC_OVERHEAD;
+        }
+        let in_mem = self.frames.iter().filter(|f| f.mem_bytes() > 0).count();
+        // An `Arc<[u8]>`: two counters and the allocation.
+        n + in_mem * (16 + super::ALLOC_OVERHEAD)
+    }
+
     /// Bytes held in memory by this message (raw bytes and frames).
     #[must_use]
     pub fn mem_bytes(&self) -> usize {

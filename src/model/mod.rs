@@ -52,6 +52,17 @@ pub struct Limits {
 /// table, so their streams are listed as unassociated.
 const OTHER_CALLS: DialogId = DialogId(u64::MAX);
 
+/// What the allocator spends per allocation beyond what was asked, by
+/// estimate (mimalloc rounds to size classes; 16 bytes on average).
+pub(crate) const ALLOC_OVERHEAD: usize = 16;
+/// One entry of a hash map keyed by wire data, by estimate: key, value and
+/// control byte, at the table's load factor and average growth slack.
+pub(crate) const MAP_ENTRY: usize = 48;
+
+/// What a message with no Call-ID is shown as, with a number of its own:
+/// each stands apart (a Call-ID has no spaces, so none can look the same).
+pub const NO_CALL_ID: &str = "(no Call-ID)";
+
 /// What the live outputs (the sinks beside the model) did, as counts the
 /// reports and the header show; the model knows no sink.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -130,6 +141,10 @@ pub struct Stats {
     pub retransmissions: u64,
     pub messages_without_call_id: u64,
     pub fragments_dropped: u64,
+    /// Datagrams whose overlapping fragments disagreed.
+    pub fragments_conflicting: u64,
+    /// pcapng packets naming an interface the file never described (dropped).
+    pub unknown_interface: u64,
     pub tcp_retransmissions: u64,
     pub tcp_gaps: u64,
     pub ws_frames: u64,
@@ -280,9 +295,11 @@ impl Model {
         if call_id.is_empty() {
             self.stats.messages_without_call_id += 1;
         }
+        // Messages with no Call-ID have nothing in common: each stands
+        // apart, never one dialog of strangers.
         let id = match self.by_call_id.get(call_id) {
-            Some(id) => *id,
-            None => self.new_dialog(msg, &m),
+            Some(id) if !call_id.is_empty() => *id,
+            _ => self.new_dialog(msg, &m),
         };
         let key = transaction_key(&self.seed, msg);
         let expires_zero = expires_zero(msg);
@@ -293,6 +310,9 @@ impl Model {
         let Some(d) = self.dialogs.get_mut(id) else {
             return;
         };
+        // What the dialog holds before and after this message is the
+        // model's estimate's change (docs/ARCHITECTURE.md, "Memory").
+        let before = d.held_bytes();
         d.mark_retransmission(&mut m, key);
         if m.retransmission {
             self.stats.retransmissions += 1;
@@ -328,12 +348,14 @@ impl Model {
         if d.messages.len() >= max_msgs {
             d.dropped_messages += 1;
             self.stats.dropped_messages += 1;
+            self.mem_bytes = (self.mem_bytes + d.held_bytes()).saturating_sub(before);
             return;
         }
-        self.mem_bytes += m.mem_bytes();
+        d.messages_heap += m.heap_bytes();
         // Keep time order even when transports interleave (TCP completes late).
         let at = d.messages.partition_point(|x| x.ts_ns <= m.ts_ns);
         d.messages.insert(at, m);
+        self.mem_bytes = (self.mem_bytes + d.held_bytes()).saturating_sub(before);
         for stream in tied {
             self.fill_rtpmap(stream);
         }
@@ -426,11 +448,18 @@ impl Model {
 
     fn new_dialog(&mut self, msg: &SipMessage, first: &Message) -> DialogId {
         let id = self.dialogs.next_id();
-        let call_id = String::from_utf8_lossy(msg.call_id()).into_owned();
+        let call_id = if msg.call_id().is_empty() {
+            format!("{NO_CALL_ID} {}", id.0)
+        } else {
+            String::from_utf8_lossy(msg.call_id()).into_owned()
+        };
         let mut d = Dialog::new(id, call_id, first);
         d.from = msg.text(msg.head.from);
         d.to = msg.text(msg.head.to);
-        self.by_call_id.insert(msg.call_id().into(), id);
+        if !msg.call_id().is_empty() {
+            self.by_call_id.insert(msg.call_id().into(), id);
+        }
+        self.mem_bytes += d.held_bytes();
         self.dialogs.push(d);
         self.stats.calls += 1;
         id
@@ -438,8 +467,7 @@ impl Model {
 
     fn enforce_limits(&mut self) {
         while self.dialogs.len() > self.limits.max_calls.max(1)
-            || (self.mem_bytes + self.media.kept_bytes() > self.limits.max_mem_bytes
-                && self.dialogs.len() > 1)
+            || (self.held_bytes() > self.limits.max_mem_bytes && self.dialogs.len() > 1)
         {
             if !self.evict_one() {
                 break;
@@ -462,7 +490,9 @@ impl Model {
         let Some(d) = self.dialogs.remove(id) else {
             return false;
         };
-        self.by_call_id.remove(d.call_id.as_bytes());
+        if self.by_call_id.get(d.call_id.as_bytes()) == Some(&id) {
+            self.by_call_id.remove(d.call_id.as_bytes());
+        }
         for x in &d.x_call_ids {
             if let Some(v) = self.xref.get_mut(x) {
                 v.retain(|r| *r != id);
@@ -471,8 +501,7 @@ impl Model {
                 }
             }
         }
-        let freed: usize = d.messages.iter().map(Message::mem_bytes).sum();
-        self.mem_bytes = self.mem_bytes.saturating_sub(freed);
+        self.mem_bytes = self.mem_bytes.saturating_sub(d.held_bytes());
         self.media.forget_dialog(id);
         self.stats.evicted_calls += 1;
         true
@@ -499,7 +528,7 @@ impl Model {
                 self.media.ingest_rtcp(ts_ns, src, dst, &rtcp, p.frames);
             }
         }
-        if self.mem_bytes + self.media.kept_bytes() > self.limits.max_mem_bytes {
+        if self.held_bytes() > self.limits.max_mem_bytes {
             self.enforce_limits();
         }
         if self.media.packets.is_multiple_of(4096) {
@@ -637,6 +666,14 @@ impl Model {
         out
     }
 
+    /// Everything the model holds, by the estimate `--mem` bounds:
+    /// dialogs, messages, kept frames, streams and their series
+    /// (docs/ARCHITECTURE.md, "Memory").
+    #[must_use]
+    pub fn held_bytes(&self) -> usize {
+        self.mem_bytes + self.media.held_bytes()
+    }
+
     #[must_use]
     pub fn stats(&self) -> Stats {
         let (d, lost) = (&self.decoded, &self.lost);
@@ -648,6 +685,8 @@ impl Model {
             duplicates: d.duplicates,
             reassembled_datagrams: d.reassembled_datagrams,
             fragments_dropped: d.fragments_dropped,
+            fragments_conflicting: d.fragments_conflicting,
+            unknown_interface: d.unknown_interface,
             tcp_retransmissions: d.tcp_retransmissions,
             tcp_gaps: d.tcp_gaps,
             ws_frames: d.ws_frames,
@@ -658,7 +697,7 @@ impl Model {
             hep_not_sip: d.hep_not_sip,
             hep_sent: self.outputs.hep_sent,
             hep_send_dropped: self.outputs.hep_dropped,
-            mem_bytes: self.mem_bytes as u64,
+            mem_bytes: self.held_bytes() as u64,
             rtp_packets: self.media.packets,
             rtcp_packets: self.media.rtcp_packets,
             rtp_streams: self.media.streams().len() as u64,

@@ -112,6 +112,28 @@ pub fn write_totals(
         s.dropped_kernel,
         s.evicted_calls
     )?;
+    // The other losses, said when there are any.
+    let other = [
+        (s.fragments_dropped, "incomplete datagrams given up"),
+        (
+            s.fragments_conflicting,
+            "datagrams with conflicting fragments",
+        ),
+        (s.tcp_gaps, "TCP gaps"),
+        (
+            s.unknown_interface,
+            "packets of an undescribed pcapng interface",
+        ),
+        (s.dropped_messages, "messages over the per-call limit"),
+    ];
+    let said: Vec<String> = other
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{what} {n}"))
+        .collect();
+    if !said.is_empty() {
+        writeln!(out, "also lost: {}", said.join(", "))?;
+    }
     for w in warnings {
         writeln!(out, "warning: {w}")?;
     }

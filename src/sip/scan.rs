@@ -186,6 +186,68 @@ pub fn looks_like_sip(buf: &[u8]) -> bool {
     parse_start_line(line, 0).is_some()
 }
 
+/// The methods a body glued to the next request may hide, longest first
+/// where one ends another.
+const METHODS: [&[u8]; 14] = [
+    b"SUBSCRIBE",
+    b"REGISTER",
+    b"OPTIONS",
+    b"MESSAGE",
+    b"PUBLISH",
+    b"INVITE",
+    b"CANCEL",
+    b"NOTIFY",
+    b"UPDATE",
+    b"PRACK",
+    b"REFER",
+    b"INFO",
+    b"ACK",
+    b"BYE",
+];
+
+/// Where the next SIP start line begins at or after `from`: the first line
+/// that reads as one. A start line glued to the end of a body
+/// (`helloOPTIONS sip:...`, `xSIP/2.0 200 OK`) begins at the known method
+/// or at `SIP/2.0`.
+#[must_use]
+pub fn next_start_line(buf: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    // Each pass moves to the next line, so this ends.
+    while at < buf.len() {
+        let line = first_line(buf.get(at..)?);
+        if let Some(skip) = start_in_line(line) {
+            return Some(at + skip);
+        }
+        at += line.len() + 1;
+    }
+    None
+}
+
+/// Where a start line begins in `line`, if it holds one: at 0, or after
+/// bytes glued before a known method or before `SIP/2.0 `.
+fn start_in_line(line: &[u8]) -> Option<usize> {
+    if let Some(k) = memchr::memmem::find(line, b"SIP/2.0 ")
+        && line
+            .get(k..)
+            .is_some_and(|l| parse_start_line(l, 0).is_some())
+    {
+        return Some(k);
+    }
+    parse_start_line(line, 0)?;
+    let space = line.iter().position(|b| *b == b' ')?;
+    let token = line.get(..space)?;
+    if METHODS.contains(&token) {
+        return Some(0);
+    }
+    // A known method behind glued bytes, else an unknown method as it is.
+    Some(
+        METHODS
+            .iter()
+            .find(|m| token.ends_with(m))
+            .map_or(0, |m| space - m.len()),
+    )
+}
+
 fn first_line(buf: &[u8]) -> &[u8] {
     let end = memchr(b'\n', buf).unwrap_or(buf.len());
     buf.get(..end).unwrap_or_default()
@@ -407,6 +469,12 @@ pub fn scan(buf: &[u8], framing: Framing) -> Scan {
         None => match framing {
             // RFC 3261 18.3: on UDP the body runs to the end of the datagram.
             Framing::Datagram => available,
+            // An unreadable Content-Length (garbage, -1, 2^63): the body's
+            // length is unknown, so it runs to the next start line (or to
+            // what has arrived), never into the next message's method.
+            Framing::Stream if head.defects.contains(Defects::BAD_CONTENT_LENGTH) => {
+                next_start_line(buf, body_start).unwrap_or(buf.len()) - body_start
+            }
             Framing::Stream => 0,
         },
     };

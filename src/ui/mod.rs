@@ -48,7 +48,7 @@ pub fn drain(model: &mut Model, events: &Events, app: &mut AppState, feed: &mut 
         n += step.took;
         match step.notice {
             Some(Notice::Warning(w) | Notice::SinkFailed(w)) => app.status = Some(w),
-            Some(Notice::CaptureFailed(e)) => app.status = Some(format!("capture stopped: {e}")),
+            Some(Notice::CaptureFailed(e)) => app.status = Some(Notice::stopped(&e)),
             None => {}
         }
         if step.finished {
@@ -221,7 +221,7 @@ fn watchdog(interrupted: &Arc<AtomicBool>, done: &Arc<AtomicBool>) {
                 if !done.load(Ordering::Relaxed) {
                     tracing::warn!("a signal arrived and the UI loop did not stop (the terminal is gone?); exiting");
                     terminal::restore();
-                    std::process::exit(1);
+                    std::process::exit(i32::from(crate::signals::exit_status().unwrap_or(1)));
                 }
             }
         }

@@ -402,11 +402,13 @@ fn edit_path(form: &mut SaveDialog, key: TextKey) {
 
 /// `~/x` as the shell reads it (from `HOME`); anything else as typed.
 fn expand_home(typed: &str) -> PathBuf {
-    match (typed.strip_prefix("~/"), std::env::var_os("HOME")) {
+    // As root, `~` is root's home, not the `HOME` a `sudo -E` kept.
+    let home = crate::safe_file::root_home()
+        .map(std::ffi::OsString::from)
+        .or_else(|| std::env::var_os("HOME"));
+    match (typed.strip_prefix("~/"), home) {
         (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
-        _ if typed == "~" => {
-            std::env::var_os("HOME").map_or_else(|| PathBuf::from("~"), PathBuf::from)
-        }
+        (None, Some(home)) if typed == "~" => PathBuf::from(home),
         _ => PathBuf::from(typed),
     }
 }

@@ -134,6 +134,41 @@ fn missing_mandatory_headers_are_defects_not_errors() {
 }
 
 #[test]
+fn a_stream_after_an_unreadable_content_length_resynchronises_on_the_next_start_line() {
+    let next = b"OPTIONS sip:ping@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK2\r\n\
+From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\nCall-ID: two\r\nCSeq: 2 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+    for cl in ["9223372036854775808", "garbage", "-1"] {
+        let first = format!(
+            "OPTIONS sip:ping@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\n\
+From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\nCall-ID: one\r\nCSeq: 1 OPTIONS\r\n\
+Content-Length: {cl}\r\n\r\nhello"
+        );
+        let mut buf = first.clone().into_bytes();
+        buf.extend_from_slice(next);
+        let Scan::Message { head, len } = scan(&buf, Framing::Stream) else {
+            panic!("{cl}: no message");
+        };
+        assert!(head.defects.contains(Defects::BAD_CONTENT_LENGTH), "{cl}");
+        assert!(head.malformed());
+        assert_eq!(
+            len,
+            first.len(),
+            "{cl}: the body is the bytes before the next start line"
+        );
+        let Scan::Message { head, .. } = scan(&buf[len..], Framing::Stream) else {
+            panic!("{cl}: no second message");
+        };
+        let Some(StartLine::Request { method, .. }) = head.start_line else {
+            panic!("{cl}: not a request");
+        };
+        assert_eq!(method.get(&buf[len..]), b"OPTIONS", "{cl}");
+        assert!(!head.malformed(), "{cl}");
+    }
+    assert_eq!(next_start_line(b"xSIP/2.0 200 OK\r\n", 0), Some(1));
+    assert_eq!(next_start_line(b"no start line here\r\n", 0), None);
+}
+
+#[test]
 fn the_second_via_is_read_on_its_own_line_or_after_a_comma() {
     let own_line = b"INVITE sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP p;branch=z9hG4bKproxy\r\n\
 v: SIP/2.0/UDP a;branch=z9hG4bKcaller\r\nVia: SIP/2.0/UDP x;branch=z9hG4bKthird\r\n\

@@ -74,7 +74,13 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         );
         y += 1;
     }
+    // The summary, the column heads and the footer share the height: a
+    // summary longer than the screen is cut, never drawn over the footer.
+    let last = area.bottom().saturating_sub(1);
     for s in summary {
+        if y + 1 >= last {
+            break;
+        }
         let style = match s.concern {
             Some(Concern::NoCommonCodec | Concern::Hold) => theme::warning(),
             None => theme::title(),
@@ -94,6 +100,10 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
     let right_x = area.x + half + 1;
     let left_lines = other.map(|o| sdp_lines(model, o)).unwrap_or_default();
     let right_lines = sdp_lines(model, m);
+    if y >= last {
+        footer(buf, area, app, &[(Action::Back, "back")]);
+        return;
+    }
     let head = |msg: Option<&Message>| {
         msg.map_or_else(
             || "(none)".to_owned(),
