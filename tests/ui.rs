@@ -594,3 +594,27 @@ fn streams_view_fits_80x24_and_scrolls_its_columns_sideways() {
         let _ = draw(&a, &m, w, h);
     }
 }
+
+#[test]
+fn rtp_no_dialog_explains_is_counted_in_the_list_and_listed_with_u() {
+    // RTP alone, no SIP: tshark's heuristic finds one stream, 236 packets, SSRC 0xDEE0EE8F.
+    let m = model("sipp__g711a.pcap");
+    let mut a = app(&m);
+    let text = format!("{}", draw(&a, &m, 100, 12).backend());
+    assert!(text.contains("RTP without a dialog 1 (u)"), "{text}");
+    a.apply(Action::Unassociated, &m);
+    assert_eq!(a.screen(), sipscope::ui::screens::nav::Screen::Streams);
+    assert_eq!(a.shown_streams(&m).len(), 1);
+    let t = draw(&a, &m, 100, 12);
+    let text = format!("{}", t.backend());
+    assert!(text.contains("not tied to a dialog  1 stream"), "{text}");
+    assert!(
+        text.contains("10.1.3.143:5000 → 10.1.6.18:2006") && text.contains("236"),
+        "{text}"
+    );
+    // In the streams view, u goes back to the ladder's streams (none here).
+    a.apply(Action::Unassociated, &m);
+    assert!(a.shown_streams(&m).is_empty());
+    a.apply(Action::Back, &m);
+    assert_eq!(a.screen(), sipscope::ui::screens::nav::Screen::CallList);
+}
