@@ -283,24 +283,7 @@ fn report_calls(
         .unwrap()
         .iter()
         .map(|c| {
-            let rows = c["messages"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|m| {
-                    let what = match m["method"].as_str() {
-                        Some(meth) => meth.to_owned(),
-                        None => m["status"].to_string(),
-                    };
-                    (
-                        m["src"].as_str().unwrap().to_owned(),
-                        m["dst"].as_str().unwrap().to_owned(),
-                        what,
-                        m["cseq"].as_str().unwrap_or("").to_owned(),
-                        m["retransmission"].as_bool().unwrap(),
-                    )
-                })
-                .collect();
+            let rows = common::report_rows(c);
             (c["call_id"].as_str().unwrap().to_owned(), rows)
         })
         .collect()

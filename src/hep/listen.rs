@@ -14,7 +14,7 @@
 //! cannot take what the others need. Everything refused is counted.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use tokio::io::AsyncReadExt;
 use tokio::sync::mpsc;
 
-use super::send::Carrier;
+use super::url::{Carrier, Role, Target};
 use super::{PROTO_TCP, payload_type};
 use crate::capture::{Control, Processor};
 use crate::decode::{FrameLoc, FrameRef, Frames};
@@ -185,32 +185,7 @@ impl HepListener {
 
 /// `udp:HOST:PORT` / `tcp:HOST:PORT`, the host required.
 fn parse(url: &str) -> Result<(Carrier, SocketAddr), String> {
-    let (scheme, rest) = url
-        .split_once(':')
-        .ok_or_else(|| format!("{url}: write udp:ADDRESS:PORT or tcp:ADDRESS:PORT"))?;
-    let carrier = match scheme.to_ascii_lowercase().as_str() {
-        "udp" => Carrier::Udp,
-        "tcp" => Carrier::Tcp,
-        _ => return Err(format!("{url}: the scheme is udp: or tcp:")),
-    };
-    let (host, port) = rest
-        .rsplit_once(':')
-        .ok_or_else(|| format!("{url}: say where to listen: udp:127.0.0.1:9060"))?;
-    let port: u16 = port
-        .parse()
-        .map_err(|_| format!("{url}: '{port}' is not a port"))?;
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    if host.is_empty() {
-        return Err(format!(
-            "{url}: say which address to listen on (udp:127.0.0.1:{port}; all of them only when written out: udp:0.0.0.0:{port})"
-        ));
-    }
-    let addr = (host, port)
-        .to_socket_addrs()
-        .map_err(|e| format!("{url}: '{host}' does not resolve: {e}"))?
-        .next()
-        .ok_or_else(|| format!("{url}: '{host}' has no address"))?;
-    Ok((carrier, addr))
+    Target::parse_for(url, Role::Listen).map(|t| (t.carrier, t.addr))
 }
 
 /// One HEP packet off the network, and who sent it.

@@ -11,6 +11,7 @@
 
 pub mod listen;
 pub mod send;
+pub mod url;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 

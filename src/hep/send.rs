@@ -10,7 +10,7 @@
 //! dropped and counted).
 
 use std::io::Write;
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs, UdpSocket};
+use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
@@ -31,65 +31,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// A TCP write that takes longer gives up (the collector is stuck).
 const WRITE_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// How packets reach the collector.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Carrier {
-    Udp,
-    Tcp,
-}
-
-/// Where to send: `udp:HOST:PORT` or `tcp:HOST:PORT` (an IPv6 host in
-/// brackets), resolved once, at start.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    pub carrier: Carrier,
-    pub addr: SocketAddr,
-    /// As the user wrote it, for messages.
-    pub url: String,
-}
-
-impl Target {
-    /// Parses and resolves a URL.
-    ///
-    /// # Errors
-    /// A message in words: the scheme, the port, or a name that does not
-    /// resolve.
-    pub fn parse(url: &str) -> Result<Self, String> {
-        let (scheme, rest) = url
-            .split_once(':')
-            .ok_or_else(|| format!("{url}: write udp:HOST:PORT or tcp:HOST:PORT"))?;
-        let carrier = match scheme.to_ascii_lowercase().as_str() {
-            "udp" => Carrier::Udp,
-            "tcp" => Carrier::Tcp,
-            "tls" => {
-                return Err(format!(
-                    "{url}: HEP over TLS is not supported yet: use tcp: through a TLS tunnel (stunnel), or udp:"
-                ));
-            }
-            _ => return Err(format!("{url}: the scheme is udp: or tcp:")),
-        };
-        let (host, port) = rest
-            .rsplit_once(':')
-            .ok_or_else(|| format!("{url}: no port (udp:HOST:PORT)"))?;
-        let port: u16 = port
-            .parse()
-            .map_err(|_| format!("{url}: '{port}' is not a port"))?;
-        let host = host.trim_start_matches('[').trim_end_matches(']');
-        if host.is_empty() {
-            return Err(format!("{url}: no host"));
-        }
-        let addr = (host, port)
-            .to_socket_addrs()
-            .map_err(|e| format!("{url}: '{host}' does not resolve: {e}"))?
-            .next()
-            .ok_or_else(|| format!("{url}: '{host}' has no address"))?;
-        Ok(Self {
-            carrier,
-            addr,
-            url: url.to_owned(),
-        })
-    }
-}
+pub use super::url::{Carrier, Target};
 
 /// What `-H` was given.
 #[derive(Debug, Clone)]

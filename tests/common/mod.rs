@@ -46,6 +46,17 @@ pub type Row = (String, String, String, String, bool);
 
 /// The truth's rows of one call (an element of `calls`).
 pub fn call_rows(call: &Value) -> Vec<Row> {
+    json_rows(call, "resend")
+}
+
+/// The rows of one call of sipscope's JSON report (`calls[]`).
+pub fn report_rows(call: &Value) -> Vec<Row> {
+    json_rows(call, "retransmission")
+}
+
+/// Rows of a call's `messages` as JSON, whichever names the retransmission
+/// flag.
+fn json_rows(call: &Value, resend: &str) -> Vec<Row> {
     call["messages"]
         .as_array()
         .unwrap()
@@ -60,7 +71,7 @@ pub fn call_rows(call: &Value) -> Vec<Row> {
                 m["dst"].as_str().unwrap().to_owned(),
                 what,
                 m["cseq"].as_str().unwrap_or("").to_owned(),
-                m["resend"].as_bool().unwrap_or(false),
+                m[resend].as_bool().unwrap_or(false),
             )
         })
         .collect()
