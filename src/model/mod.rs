@@ -139,6 +139,10 @@ pub struct Stats {
     pub rtp_streams: u64,
     /// RTP packets of streams past the stream limit (counted, not tracked).
     pub rtp_untracked_packets: u64,
+    /// UDP that parsed as RTP, tied to no SDP, and was not taken for RTP
+    /// (a well-known port, an unassigned payload type, no two consecutive
+    /// sequence numbers: DNS, `NetBIOS`...).
+    pub rtp_rejected_packets: u64,
     /// HEP packets read (in a capture, or from agents with `-L`), those that
     /// could not be read, those refused (password), over a source's rate
     /// or a limit, and those that carried no SIP.
@@ -660,6 +664,7 @@ impl Model {
             rtcp_packets: self.media.rtcp_packets,
             rtp_streams: self.media.streams().len() as u64,
             rtp_untracked_packets: self.media.untracked_packets,
+            rtp_rejected_packets: self.media.not_rtp(),
             ..self.stats
         }
     }

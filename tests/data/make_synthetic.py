@@ -123,3 +123,28 @@ p.udp(t, A, B, msg('INVITE sip:bob@192.0.2.2 SIP/2.0', hdrs('nocodec-2@192.0.2.1
 p.udp(t + 0.01, B, A, msg('SIP/2.0 488 Not Acceptable Here', hdrs('nocodec-2@192.0.2.1', 'n2', '1 INVITE', 'c') + ['Warning: 305 192.0.2.2 "Incompatible media format"']))
 p.udp(t + 0.02, A, B, msg('ACK sip:bob@192.0.2.2 SIP/2.0', hdrs('nocodec-2@192.0.2.1', 'n2', '1 ACK', 'c')))
 p.close()
+
+# synthetic_dns_netbios_rtp.pcap: UDP that is not RTP but whose first byte
+# says version 2, beside one RTP stream no SDP announces.
+#   DNS: three queries from one socket (IDs 0x80a1.., flags 0x0100) and their
+#        answers; NetBIOS name service: a query sent three times (one
+#        transaction ID) and a datagram-service packet.
+#   RTP: 50 packets of PCMA, 20 ms apart, SSRC 0x1234ABCD.
+# tshark (with its RTP heuristic) finds one RTP stream.
+p = Pcap('synthetic_dns_netbios_rtp.pcap')
+t = T + 60
+C, DNS = ('192.0.2.1', 40001), ('192.0.2.53', 53)
+for i, name in enumerate([b'sip', b'pbx', b'sbc']):
+    q = struct.pack('!HHHHHH', 0x80a1 + i, 0x0100, 1, 0, 0, 0) + bytes([len(name)]) + name + b'\x07example\x03net\x00\x00\x01\x00\x01'
+    p.udp(t + i * 0.01, C, DNS, q)
+    a = struct.pack('!HHHHHH', 0x80a1 + i, 0x8180, 1, 1, 0, 0) + q[12:] + b'\xc0\x0c\x00\x01\x00\x01\x00\x00\x0e\x10\x00\x04\xc0\x00\x02\x0a'
+    p.udp(t + i * 0.01 + 0.005, DNS, C, a)
+NB = ('192.0.2.1', 137)
+nbq = struct.pack('!HHHHHH', 0x80f3, 0x0110, 1, 0, 0, 0) + b'\x20' + b'EOGFEBEDEFCACACACACACACACACACAAA' + b'\x00\x00\x20\x00\x01'
+for i in range(3):
+    p.udp(t + 0.1 + i * 0.75, NB, ('192.0.2.255', 137), nbq)
+p.udp(t + 2.5, ('192.0.2.1', 138), ('192.0.2.255', 138), struct.pack('!BBHIHHH', 0x91, 0x02, 0x8123, 0xc0000201, 138, 180, 0) + b'\x00' * 60)
+for i in range(50):
+    rtp = struct.pack('!BBHII', 0x80, 8, 1000 + i, 160 * i, 0x1234ABCD) + b'\xd5' * 160
+    p.udp(t + 3 + i * 0.02, ('192.0.2.1', 40000), ('192.0.2.2', 50000), rtp)
+p.close()
