@@ -148,3 +148,38 @@ for i in range(50):
     rtp = struct.pack('!BBHII', 0x80, 8, 1000 + i, 160 * i, 0x1234ABCD) + b'\xd5' * 160
     p.udp(t + 3 + i * 0.02, ('192.0.2.1', 40000), ('192.0.2.2', 50000), rtp)
 p.close()
+
+# synthetic_jitter_events_video.pcap: jitter as tshark averages it.
+#   A: PCMU, 9 packets with uneven arrival (a 9-packet stream: 8 jitter samples).
+#   B: PCMU with RFC 4733 events (PT 101) in the same SSRC in the middle:
+#      the events take no part in the mean.
+#   C: H.263 (PT 34, 90 kHz): frames of three packets sharing a timestamp,
+#      the marker on each frame's last packet, arrival uneven.
+import random
+rnd = random.Random(13)
+p = Pcap('synthetic_jitter_events_video.pcap')
+t = T + 80
+for i in range(9):
+    rtp = struct.pack('!BBHII', 0x80, 0, 500 + i, 160 * i, 0xA0000009) + b'\xff' * 160
+    p.udp(t + i * 0.02 + rnd.uniform(0, 0.012), ('192.0.2.1', 41000), ('192.0.2.2', 51000), rtp)
+t += 1
+seq, ts = 100, 0
+for i in range(60):
+    if 20 <= i < 28:  # an event: timestamp of its start, duration growing, end bit on the last three
+        ev = struct.pack('!BBH', 5, (0x80 if i >= 25 else 0) | 10, 160 * (i - 19))
+        rtp = struct.pack('!BBHII', 0x80, (0x80 if i == 20 else 0) | 101, seq, 160 * 20, 0xB0000060) + ev
+    else:
+        rtp = struct.pack('!BBHII', 0x80, 0, seq, ts, 0xB0000060) + b'\xff' * 160
+    p.udp(t + i * 0.02 + rnd.uniform(0, 0.008), ('192.0.2.1', 42000), ('192.0.2.2', 52000), rtp)
+    seq += 1
+    ts += 160
+t += 2
+seq = 7000
+for f in range(30):
+    arrive = t + f / 15 + rnd.uniform(0, 0.02)
+    for k in range(3):
+        marker = 0x80 if k == 2 else 0
+        rtp = struct.pack('!BBHII', 0x80, marker | 34, seq, 6000 * f, 0xC0000263) + b'\x00' * 900
+        p.udp(arrive + k * 0.001, ('192.0.2.1', 43000), ('192.0.2.2', 53000), rtp)
+        seq += 1
+p.close()
