@@ -362,6 +362,25 @@ impl Media {
                 }
             }
         }
+        // Flows on probation that this SDP now explains: streams at once.
+        let explained: Vec<(Addr, Addr, u32)> = self
+            .candidates
+            .iter()
+            .filter(|(_, held)| {
+                held.first()
+                    .is_some_and(|(p, _)| addrs.contains(&p.dst) || addrs.contains(&p.src))
+            })
+            .map(|(k, _)| *k)
+            .collect();
+        for key in explained {
+            for (p, f) in self.candidates.remove(&key).unwrap_or_default() {
+                if let Some(i) = self.take(&p, f)
+                    && !tied.contains(&i)
+                {
+                    tied.push(i);
+                }
+            }
+        }
         tied
     }
 
