@@ -141,6 +141,12 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     if let Some(w) = eviction_warning(cli, &model) {
         feed.warnings.push(w);
     }
+    let sctp = model.stats().sctp_not_decoded;
+    if sctp > 0 {
+        feed.warnings.push(format!(
+            "{sctp} SCTP DATA chunks were parts of a message split over several chunks and were not decoded (SIP over SCTP is read one whole message per chunk)"
+        ));
+    }
     join_capture(handles, &log_path, &feed.warnings)?;
 
     // ---- what the sinks did, the export, the report ----

@@ -219,6 +219,33 @@ impl Pipeline {
                     self.frame_stream(key, frame.ts_ns, out);
                 }
             }
+            ip::SCTP => {
+                let Some((src, dst, chunks)) = ip::sctp(p.src, p.dst, p.payload) else {
+                    self.stats.bad_ip += 1;
+                    return;
+                };
+                for c in chunks {
+                    self.stats.sctp_chunks += 1;
+                    // RFC 4168: a SIP message is one SCTP user message; one
+                    // split over several chunks is counted, not decoded.
+                    if !c.whole {
+                        self.stats.sctp_not_decoded += 1;
+                        continue;
+                    }
+                    let frames = frames_of(frame, frames.clone());
+                    for (at, head, len) in scan::messages(c.data, Framing::Datagram) {
+                        out.push(SipMessage::new(
+                            frame.ts_ns,
+                            (src, dst),
+                            Transport::Sctp,
+                            c.data.get(at..at + len).unwrap_or_default(),
+                            head,
+                            frames.clone(),
+                            None,
+                        ));
+                    }
+                }
+            }
             _ => {}
         }
     }
@@ -400,10 +427,10 @@ pub fn push_hep_sip(
     sip_in_file: Option<(u16, u64)>,
     out: &mut Vec<SipMessage>,
 ) {
-    let transport = if h.meta.ip_proto == crate::hep::PROTO_TCP {
-        Transport::Tcp
-    } else {
-        Transport::Udp
+    let transport = match h.meta.ip_proto {
+        crate::hep::PROTO_TCP => Transport::Tcp,
+        crate::hep::PROTO_SCTP => Transport::Sctp,
+        _ => Transport::Udp,
     };
     for (at, head, len) in scan::messages(h.payload, Framing::Datagram) {
         let msg = SipMessage::new(

@@ -749,3 +749,33 @@ fn the_demo_says_what_it_is_doing_and_shows_cargos_progress() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// SIP over SCTP (RFC 4168), as in heplify's `sip_sctp.pcap`: tshark reads 4
+/// messages; a message split over two DATA chunks is counted and said.
+#[test]
+fn sip_over_sctp_is_read_and_what_is_not_is_said() {
+    let out = sipscope(&[
+        "-r",
+        &data("synthetic_sip_sctp.pcap"),
+        "-N",
+        "--report",
+        "json",
+    ]);
+    assert!(out.status.success());
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["stats"]["sip_messages"], 4);
+    assert_eq!(r["calls"].as_array().unwrap().len(), 2);
+    assert_eq!(r["stats"]["sctp_chunks"], 6);
+    assert_eq!(r["stats"]["sctp_not_decoded"], 2);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\"sctp\""), "the transport is said");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("2 SCTP DATA chunks"), "{stderr}");
+    assert!(
+        r["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("SCTP")),
+    );
+}

@@ -139,6 +139,10 @@ pub struct Stats {
     pub rtp_streams: u64,
     /// RTP packets of streams past the stream limit (counted, not tracked).
     pub rtp_untracked_packets: u64,
+    /// SCTP DATA chunks read, and those not decoded (a SIP message split
+    /// over several chunks).
+    pub sctp_chunks: u64,
+    pub sctp_not_decoded: u64,
     /// UDP that parsed as RTP, tied to no SDP, and was not taken for RTP
     /// (a well-known port, an unassigned payload type, no two consecutive
     /// sequence numbers: DNS, `NetBIOS`...).
@@ -652,6 +656,8 @@ impl Model {
             tcp_retransmissions: d.tcp_retransmissions,
             tcp_gaps: d.tcp_gaps,
             ws_frames: d.ws_frames,
+            sctp_chunks: d.sctp_chunks,
+            sctp_not_decoded: d.sctp_not_decoded,
             hep_received: d.hep_packets,
             hep_malformed: d.hep_malformed,
             hep_refused: d.hep_refused,

@@ -183,3 +183,39 @@ for f in range(30):
         p.udp(arrive + k * 0.001, ('192.0.2.1', 43000), ('192.0.2.2', 53000), rtp)
         seq += 1
 p.close()
+
+# synthetic_sip_sctp.pcap: SIP over SCTP (RFC 4168), as in heplify's
+# sip_sctp.pcap: an OPTIONS and its 200, then a MESSAGE and its 200, each in
+# one DATA chunk (PPID 0), a SACK chunk bundled before one of them; then a
+# MESSAGE split over two DATA chunks (not decoded: counted).
+def sctp_packet(sport, dport, chunks):
+    return struct.pack('!HHII', sport, dport, 0x1234 if sport == 40060 else 0x5678, 0) + b''.join(chunks)
+def data_chunk(tsn, payload, flags=3):
+    c = struct.pack('!BBHIHHI', 0, flags, 16 + len(payload), tsn, 0, tsn & 0xffff, 0) + payload
+    return c + b'\x00' * (-len(c) % 4)
+sack = struct.pack('!BBHIIHH', 3, 0, 16, 1, 0x10000, 0, 0)
+class SctpPcap(Pcap):
+    def sctp(self, ts, src, dst, payload):
+        (sip, _), (dip, _) = src, dst
+        hdr = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(payload), self.ip_id, 0, 64, 132, 0,
+                          bytes(map(int, sip.split('.'))), bytes(map(int, dip.split('.'))))
+        self.ip_id += 1
+        hdr = hdr[:10] + struct.pack('!H', ip_checksum(hdr)) + hdr[12:]
+        frame = b'\x02\x00\x00\x00\x00\x02' + b'\x02\x00\x00\x00\x00\x01' + b'\x08\x00' + hdr + payload
+        sec = int(ts)
+        usec = int(round((ts - sec) * 1e6))
+        self.f.write(struct.pack('<IIII', sec, usec, len(frame), len(frame)) + frame)
+p = SctpPcap('synthetic_sip_sctp.pcap')
+t = T + 100
+A, B = ('192.0.2.1', 40060), ('192.0.2.2', 5060)
+def hs(cid, branch, cseq, totag=''):
+    return ['Via: SIP/2.0/SCTP 192.0.2.1:5060;branch=z9hG4bK' + branch, 'From: <sip:a@192.0.2.1>;tag=f1',
+            'To: <sip:b@192.0.2.2>' + totag, 'Call-ID: ' + cid, 'CSeq: ' + cseq]
+p.sctp(t, A, B, sctp_packet(40060, 5060, [data_chunk(1, msg('OPTIONS sip:b@192.0.2.2 SIP/2.0', hs('sctp-1@192.0.2.1', 's1', '1 OPTIONS')))]))
+p.sctp(t + 0.01, B, A, sctp_packet(5060, 40060, [sack, data_chunk(1, msg('SIP/2.0 200 OK', hs('sctp-1@192.0.2.1', 's1', '1 OPTIONS', ';tag=t1')))]))
+p.sctp(t + 1, A, B, sctp_packet(40060, 5060, [data_chunk(2, msg('MESSAGE sip:b@192.0.2.2 SIP/2.0', hs('sctp-2@192.0.2.1', 's2', '1 MESSAGE') + ['Content-Type: text/plain'], b'hello over SCTP'))]))
+p.sctp(t + 1.01, B, A, sctp_packet(5060, 40060, [data_chunk(2, msg('SIP/2.0 200 OK', hs('sctp-2@192.0.2.1', 's2', '1 MESSAGE', ';tag=t2')))]))
+big = msg('MESSAGE sip:b@192.0.2.2 SIP/2.0', hs('sctp-3@192.0.2.1', 's3', '1 MESSAGE') + ['Content-Type: text/plain'], b'x' * 600)
+p.sctp(t + 2, A, B, sctp_packet(40060, 5060, [data_chunk(3, big[:400], flags=2)]))
+p.sctp(t + 2.001, A, B, sctp_packet(40060, 5060, [data_chunk(4, big[400:], flags=1)]))
+p.close()
