@@ -289,10 +289,15 @@ impl Pipeline {
 
     /// Frames whatever the flow's in-order bytes now complete.
     fn frame_stream(&mut self, key: FlowKey, ts_ns: i64, out: &mut Vec<SipMessage>) {
+        let (src, dst) = key;
+        let reverse_handshake = self
+            .tcp
+            .flow_mut(&(dst, src))
+            .map(|f| f.handshake.clone())
+            .unwrap_or_default();
         let Some(flow) = self.tcp.flow_mut(&key) else {
             return;
         };
-        let (src, dst) = key;
         if flow.gap {
             flow.gap = false;
             if flow.mode != StreamMode::WebSocket {
@@ -307,7 +312,7 @@ impl Pipeline {
                     if data.starts_with(b"GET ") || data.starts_with(b"HTTP/") {
                         match ws::http_head_len(data) {
                             Some(n) if ws::is_upgrade(data.get(..n).unwrap_or_default()) => {
-                                flow.discard(n);
+                                flow.handshake = flow.consume(n);
                                 flow.mode = StreamMode::WebSocket;
                                 continue;
                             }
@@ -367,7 +372,14 @@ impl Pipeline {
                 StreamMode::WebSocket => match ws::frame(flow.data()) {
                     ws::WsScan::Frame(f) => {
                         self.stats.ws_frames += 1;
-                        let frames = flow.consume(f.len);
+                        let mut frames = flow.consume(f.len);
+                        // The connection's handshake, both ways, goes with
+                        // each message (docs/export.md).
+                        for h in flow.handshake.iter().chain(&reverse_handshake) {
+                            if !frames.contains(h) {
+                                frames.push(h.clone());
+                            }
+                        }
                         // Text and binary frames carry one SIP message each (RFC 7118).
                         if matches!(f.opcode, 0..=2) {
                             ws_message(&f.payload, ts_ns, src, dst, &frames, out);
