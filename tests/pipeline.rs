@@ -143,6 +143,33 @@ Sec-WebSocket-Protocol: sip\r\n\r\n";
     }
 }
 
+/// A 65 KB INVITE over TCP in five segments is one well-formed message
+/// (not "too large") and brings all five segments for export.
+#[test]
+fn a_65_kb_invite_over_tcp_is_whole_and_brings_every_segment() {
+    let body = "a=x-filler:".to_owned() + &"0123456789".repeat(6700) + "\r\n";
+    let invite = format!(
+        "INVITE sip:b@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/TCP 192.0.2.1:40000;branch=z9hG4bKbig\r\n\
+From: <sip:a@192.0.2.1>;tag=1\r\nTo: <sip:b@192.0.2.2>\r\nCall-ID: big-invite\r\nCSeq: 1 INVITE\r\n\
+Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let bytes = invite.as_bytes();
+    assert!(bytes.len() > 65 * 1024);
+    let seg = bytes.len().div_ceil(5);
+    let frames: Vec<Vec<u8>> = bytes
+        .chunks(seg)
+        .enumerate()
+        .map(|(i, c)| tcp_frame(1 + u32::try_from(i * seg).unwrap(), c))
+        .collect();
+    assert_eq!(frames.len(), 5);
+    let (msgs, _) = run(&frames, linktype::ETHERNET);
+    assert_eq!(msgs.len(), 1);
+    assert!(!msgs[0].head.malformed(), "{:?}", msgs[0].head.defects);
+    assert_eq!(msgs[0].raw.len(), bytes.len());
+    assert_eq!(msgs[0].frames.len(), 5);
+}
+
 #[test]
 fn ipv6_fragments_in_reverse_order_are_reassembled() {
     let msg = sip("OPTIONS", "v6-frag", 1);
