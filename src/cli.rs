@@ -14,6 +14,23 @@ pub enum ReportFormat {
     Stats,
 }
 
+/// `--fail-on`: the least severe finding that fails the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+}
+
+impl FailOn {
+    #[must_use]
+    pub fn severity(self) -> crate::model::findings::Severity {
+        match self {
+            Self::Error => crate::model::findings::Severity::Error,
+            Self::Warning => crate::model::findings::Severity::Warning,
+        }
+    }
+}
+
 /// A terminal SIP sniffer: calls, ladders, SDP and RTP, live or from a capture.
 #[derive(Debug, Parser)]
 #[command(
@@ -160,6 +177,11 @@ pub struct Cli {
     /// Live, --no-ui: stop after this many seconds.
     #[arg(long, value_name = "SECS")]
     pub duration: Option<u64>,
+
+    /// --no-ui: exit 3 when any call has a finding this severe or worse
+    /// (docs/diagnosis.md), for scripts and monitoring.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
 
     /// Live, --no-ui: stop after this many SIP messages (tcpdump's -c; not
     /// sngrep's -c, which is `c` in the call list: only INVITE dialogs).

@@ -26,10 +26,12 @@ pub enum Column {
     UserAgent,
     /// Where the dialog was captured: here, or which HEP agents.
     Seen,
+    /// The most severe diagnosis finding (its rule id), coloured by severity.
+    Findings,
 }
 
 impl Column {
-    pub const ALL: [Column; 15] = [
+    pub const ALL: [Column; 16] = [
         Column::Index,
         Column::Start,
         Column::Method,
@@ -45,10 +47,11 @@ impl Column {
         Column::CallId,
         Column::UserAgent,
         Column::Seen,
+        Column::Findings,
     ];
 
     /// The columns shown when the config names none (sngrep's, and more).
-    pub const DEFAULT: [Column; 12] = [
+    pub const DEFAULT: [Column; 13] = [
         Column::Index,
         Column::Start,
         Column::Method,
@@ -61,6 +64,7 @@ impl Column {
         Column::Duration,
         Column::Pdd,
         Column::Transport,
+        Column::Findings,
     ];
 
     #[must_use]
@@ -81,6 +85,7 @@ impl Column {
             Self::CallId => "Call-ID",
             Self::UserAgent => "User-Agent",
             Self::Seen => "Seen at",
+            Self::Findings => "Findings",
         }
     }
 
@@ -101,6 +106,7 @@ impl Column {
             Self::CallId => 30,
             Self::UserAgent => 24,
             Self::Seen => 20,
+            Self::Findings => 20,
         }
     }
 }

@@ -45,11 +45,12 @@ pub enum Action {
     ScrollLeft,
     ScrollRight,
     Unassociated,
+    Findings,
 }
 
 impl Action {
     /// Every action, in the order the help screen lists them.
-    pub const ALL: [Action; 35] = [
+    pub const ALL: [Action; 36] = [
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -85,6 +86,7 @@ impl Action {
         Action::ScrollLeft,
         Action::ScrollRight,
         Action::Unassociated,
+        Action::Findings,
     ];
 
     /// The name used in the config file's `[keys]` table.
@@ -126,6 +128,7 @@ impl Action {
             Self::ScrollLeft => "scroll_left",
             Self::ScrollRight => "scroll_right",
             Self::Unassociated => "unassociated",
+            Self::Findings => "findings",
         }
     }
 
@@ -172,6 +175,7 @@ impl Action {
             Self::ScrollLeft => "streams: show the columns to the left",
             Self::ScrollRight => "streams: show the columns to the right",
             Self::Unassociated => "RTP streams not tied to any dialog (no SDP names them)",
+            Self::Findings => "findings by rule, worst first, with what each means and what to try",
         }
     }
 }
@@ -345,6 +349,7 @@ fn defaults(a: Action) -> &'static [&'static str] {
         Action::ScrollLeft => &["left"],
         Action::ScrollRight => &["right"],
         Action::Unassociated => &["u"],
+        Action::Findings => &["F9", "!"],
     }
 }
 

@@ -366,6 +366,10 @@ fn finish_headless(
     })
     .context("writing the report")?;
     let _ = out.flush();
+    // Findings that fail the run (scripts, monitoring): exit 3.
+    if cli.fail_on.is_some_and(|f| model.has_finding(f.severity())) {
+        return Ok(ExitCode::from(3));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

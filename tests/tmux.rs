@@ -265,3 +265,43 @@ fn a_live_capture_in_the_ui_records_with_w() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The 32-second drop, as a person meets it: the list names `ack-missing`,
+/// the ladder says why under its title, `!` says what it means and what to
+/// try.
+#[test]
+fn a_user_reads_why_a_call_dropped() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("skipped: tmux is not installed (scripts/test.sh installs it)");
+        return;
+    }
+    let capture = format!(
+        "{}/tests/data/diagnosis/ack_missing.pcap",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let s = Session::start_in(&std::env::temp_dir(), "diagnosis", &format!("-r {capture}"))
+        .expect("tmux session");
+    let list = s.wait_for("Dialogs 1 (shown 1)");
+    assert!(
+        list.contains("Findings") && list.contains("ack-missing"),
+        "{list}"
+    );
+    s.keys(&["Enter"]);
+    let ladder = s.wait_for("E ack-missing: 200 OK sent 11 times over 31.5 s, never acknowledged");
+    assert!(
+        ladder.contains("the callee sent BYE 32.0 s after the first"),
+        "{ladder}"
+    );
+    assert!(ladder.contains("2nd send +0.5 s Timer G"), "{ladder}");
+    s.keys(&["!"]);
+    let view = s.wait_for("E ack-missing (1)");
+    s.keys(&["j"]);
+    let view = if view.contains("Try:") {
+        view
+    } else {
+        s.wait_for("Try:")
+    };
+    assert!(view.contains("never received the caller's ACK"), "{view}");
+    s.keys(&["Escape", "Escape", "q"]);
+    assert!(s.ended(), "sipscope did not quit");
+}

@@ -475,6 +475,76 @@ fn calls_from_hep_agents_say_where_they_were_seen() {
     insta::assert_snapshot!(t.backend());
 }
 
+/// The 32-second drop: the list names `ack-missing`, `/ack-missing` finds
+/// it, and the ladder says why under its title and marks the 200 OKs it
+/// rests on.
+#[test]
+fn a_call_without_ack_says_so_in_the_list_and_the_ladder() {
+    let m = model("diagnosis/ack_missing.pcap");
+    let mut a = app(&m);
+    let t = draw(&a, &m, 150, 8);
+    let text = format!("{}", t.backend());
+    assert!(
+        text.contains("Findings") && text.contains("ack-missing"),
+        "{text}"
+    );
+    a.set_filter("ack-miss");
+    a.refresh(&m);
+    assert_eq!(a.rows().len(), 1, "the filter matches rule ids");
+    a.set_filter("pdd-high");
+    a.refresh(&m);
+    assert_eq!(a.rows().len(), 0);
+    a.set_filter("");
+    a.refresh(&m);
+    a.apply(Action::Top, &m);
+    a.apply(Action::Open, &m);
+    a.apply(Action::Raw, &m);
+    let t = draw(&a, &m, 140, 22);
+    let text = format!("{}", t.backend());
+    assert!(
+        text.contains("E ack-missing: 200 OK sent 11 times over 31.5 s, never acknowledged"),
+        "{text}"
+    );
+    // Every 200 OK send in view carries the mark; each resend its place.
+    assert!(text.matches('◆').count() >= 10, "{text}");
+    assert!(text.contains("4th send +3.5 s Timer G"), "{text}");
+    insta::assert_snapshot!(t.backend());
+}
+
+/// The findings view (F9 / `!`): rules worst first with their counts, what
+/// the selected finding means and what to try; Enter opens that call's
+/// ladder; from the ladder, only the ladder's findings.
+#[test]
+fn findings_view_groups_rules_and_opens_the_call() {
+    let m = model("diagnosis/no_media.pcap");
+    let mut a = app(&m);
+    a.apply(Action::Findings, &m);
+    assert_eq!(a.screen(), sipscope::ui::screens::Screen::Findings);
+    a.apply(Action::Down, &m);
+    let t = draw(&a, &m, 110, 16);
+    let text = format!("{}", t.backend());
+    assert!(text.contains("E no-media (1)"), "{text}");
+    assert!(
+        text.contains("Try: Check where media should flow"),
+        "{text}"
+    );
+    insta::assert_snapshot!(t.backend());
+    a.apply(Action::Open, &m);
+    assert_eq!(a.screen(), sipscope::ui::screens::Screen::Ladder);
+    assert_eq!(
+        a.ladder.as_ref().unwrap().dialogs,
+        [m.find("nomedia-2").unwrap().id]
+    );
+    a.apply(Action::Findings, &m);
+    assert_eq!(a.findings.scope.as_ref().map(Vec::len), Some(1));
+    a.apply(Action::Open, &m);
+    assert_eq!(
+        a.screen(),
+        sipscope::ui::screens::Screen::Ladder,
+        "back to it"
+    );
+}
+
 /// A proxy's capture: the forwarded INVITE says how long the proxy took,
 /// and the pane what it rewrote; two agents' copies of a packet are one
 /// arrow seen twice.
@@ -546,7 +616,7 @@ fn help_scrolls_at_80x24_and_only_back_closes_it() {
     let t = draw(&a, &m, 80, 24);
     let text = format!("{}", t.backend());
     assert!(text.contains("Mouse: click"), "scrolled to the end: {text}");
-    assert!(text.contains("of 39"), "{text}");
+    assert!(text.contains("of 40"), "{text}");
     insta::assert_snapshot!(t.backend());
     // Scrolling on past the end is not kept: one Up moves at once.
     a.apply(Action::PageDown, &m);
@@ -617,4 +687,23 @@ fn rtp_no_dialog_explains_is_counted_in_the_list_and_listed_with_u() {
     assert!(a.shown_streams(&m).is_empty());
     a.apply(Action::Back, &m);
     assert_eq!(a.screen(), sipscope::ui::screens::nav::Screen::CallList);
+}
+
+/// Timer B as a marker row: seven sends of the INVITE on the RFC 3261
+/// schedule, each placed in it, then the row where the caller gave up.
+#[test]
+fn ladder_marks_where_timer_b_fired() {
+    let m = model("diagnosis/invite_timeout.pcap");
+    let mut a = app(&m);
+    a.apply(Action::Top, &m);
+    a.apply(Action::Open, &m);
+    a.apply(Action::Raw, &m);
+    let t = draw(&a, &m, 110, 14);
+    let text = format!("{}", t.backend());
+    assert!(text.contains("7th send +31.5 s Timer A"), "{text}");
+    assert!(
+        text.contains("⏱ Timer B: no answer to INVITE after 32.0 s"),
+        "{text}"
+    );
+    insta::assert_snapshot!(t.backend());
 }

@@ -23,7 +23,7 @@ _sipscope() {
 
     case "${cmd}" in
         sipscope)
-            opts="-r -i -s -B -l -N -q -w -H -L -c -D -h -V --read --interface --snaplen --buffer --user --limit --mem --keep-raw --no-ui --report --quiet --write --format --call-id --filter --with-rtp --rotate-size --rotate-seconds --rotate-keep --rtp-keep --hep-send --hep-listen --hep-port --hep-id --hep-password --duration --count --config --dump-config --generate --log-file --help --version"
+            opts="-r -i -s -B -l -N -q -w -H -L -c -D -h -V --read --interface --snaplen --buffer --user --limit --mem --keep-raw --no-ui --report --quiet --write --format --call-id --filter --with-rtp --rotate-size --rotate-seconds --rotate-keep --rtp-keep --hep-send --hep-listen --hep-port --hep-id --hep-password --duration --fail-on --count --config --dump-config --generate --log-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -147,6 +147,10 @@ _sipscope() {
                     ;;
                 --duration)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fail-on)
+                    COMPREPLY=($(compgen -W "error warning" -- "${cur}"))
                     return 0
                     ;;
                 --count)

@@ -26,6 +26,8 @@ complete -c sipscope -l hep-port -d 'HEP inside a capture (UDP to this port) is 
 complete -c sipscope -l hep-id -d 'HEP: the capture agent id sent with each packet (chunk 12)' -r
 complete -c sipscope -l hep-password -d 'HEP: the collector\'s password: sent with each packet (-H, chunk 14); with -L, packets without it are refused (and counted)' -r
 complete -c sipscope -l duration -d 'Live, --no-ui: stop after this many seconds' -r
+complete -c sipscope -l fail-on -d '--no-ui: exit 3 when any call has a finding this severe or worse (docs/diagnosis.md), for scripts and monitoring' -r -f -a "error\t''
+warning\t''"
 complete -c sipscope -s c -l count -d 'Live, --no-ui: stop after this many SIP messages (tcpdump\'s -c; not sngrep\'s -c, which is `c` in the call list: only INVITE dialogs)' -r
 complete -c sipscope -l config -d 'Config file (default: ~/.config/sipscope/config.toml)' -r -F
 complete -c sipscope -l generate -d 'Print the man page (`man`) or a shell completion script (`bash`, `zsh`, `fish`) to standard output, and exit' -r -f -a "man\t'The man page (roff), from these options'

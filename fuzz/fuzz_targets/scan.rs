@@ -85,8 +85,24 @@ fn check_all(buf: &[u8], framing: Framing) {
     }
 }
 
+/// The header readers the diagnosis rules use: pure over any bytes.
+fn check_headers(data: &[u8]) {
+    use sipscope::sip::headers;
+    for (name, compact) in [("Via", Some(b'v')), ("Contact", Some(b'm')), ("WWW-Authenticate", None)] {
+        for v in headers::values(data, name, compact) {
+            let _ = (headers::via_host(v), headers::uri_host(v), headers::number(v));
+            let _ = (headers::param(v, "nonce"), headers::param(v, "rport"));
+            if let Some(ip) = headers::uri_host(v).and_then(headers::ip) {
+                let _ = headers::is_private(ip);
+            }
+        }
+    }
+    let _ = headers::sipfrag_status(headers::body(data));
+}
+
 fuzz_target!(|data: &[u8]| {
     let _ = sipscope::sip::scan::looks_like_sip(data);
+    check_headers(data);
     for framing in [Framing::Datagram, Framing::Stream] {
         check_one(data, framing);
         check_all(data, framing);

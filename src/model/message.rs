@@ -275,6 +275,15 @@ impl Message {
         format!("{again}{text}{cseq}")
     }
 
+    /// The message's size in bytes (as carried: headers and body).
+    #[must_use]
+    pub fn raw_len(&self) -> usize {
+        match &self.raw {
+            RawRef::Inline(b) => b.len(),
+            RawRef::File { len, .. } => *len as usize,
+        }
+    }
+
     /// Bytes held in memory by this message (raw bytes and frames).
     #[must_use]
     pub fn mem_bytes(&self) -> usize {

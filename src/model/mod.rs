@@ -12,6 +12,7 @@ pub mod message;
 mod parsed;
 pub mod sdp_diff;
 mod table;
+pub mod timers;
 
 use std::borrow::Cow;
 use std::hash::{BuildHasher, Hash, Hasher};
@@ -189,6 +190,8 @@ pub struct Model {
     only: Option<crate::hash::Set<Box<[u8]>>>,
     /// What messages' bytes said once parsed, for the views (bounded).
     parsed: parsed::Cache,
+    /// Findings per dialog, kept until the dialog changes.
+    findings: findings::Cache,
 }
 
 impl Model {

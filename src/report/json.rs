@@ -12,6 +12,8 @@ struct Report<'a> {
     version: u32,
     stats: Stats,
     calls: Vec<Call<'a>>,
+    /// How many findings each rule made, over every call.
+    findings: std::collections::BTreeMap<&'static str, usize>,
     unassociated_rtp_streams: Vec<Stream>,
     warnings: &'a [String],
 }
@@ -172,7 +174,7 @@ fn call<'a>(model: &'a Model, d: &'a Dialog) -> Call<'a> {
         messages: d.messages.iter().map(|m| message(model, m)).collect(),
         rtp_streams: model.streams_of(d).map(stream).collect(),
         sdp_changes: model.sdp_changes(d),
-        findings: model.findings(d),
+        findings: model.findings(d).to_vec(),
         seen_at: if model.has_agents() {
             model
                 .origins_of(d)
@@ -195,14 +197,21 @@ pub fn write(
     warnings: &[String],
     out: &mut impl Write,
 ) -> std::io::Result<()> {
-    let calls = match dialogs {
+    let calls: Vec<Call> = match dialogs {
         Some(ds) => ds.iter().map(|d| call(model, d)).collect(),
         None => model.dialogs().map(|d| call(model, d)).collect(),
     };
+    let mut findings = std::collections::BTreeMap::new();
+    for c in &calls {
+        for f in &c.findings {
+            *findings.entry(f.rule).or_insert(0) += 1;
+        }
+    }
     let report = Report {
         version: 1,
         stats: model.stats(),
         calls,
+        findings,
         unassociated_rtp_streams: model.unassociated_streams().map(stream).collect(),
         warnings,
     };

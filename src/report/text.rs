@@ -24,6 +24,28 @@ fn ms(ns: Option<i64>) -> String {
     ns.map_or_else(|| "-".into(), |n| format!("{:.0}", n as f64 / 1e6))
 }
 
+/// The findings of a dialog at warning or worse, by rule id, worst first
+/// (`E:ack-missing W:pdd-high`); `-` when there are none.
+fn findings_cell(model: &Model, d: &crate::model::Dialog) -> String {
+    use crate::model::findings::Severity;
+    let f = model.findings(d);
+    let mut shown: Vec<(Severity, &str)> = f
+        .iter()
+        .filter(|f| f.severity > Severity::Info)
+        .map(|f| (f.severity, f.rule))
+        .collect();
+    shown.sort_by_key(|s| std::cmp::Reverse(s.0));
+    shown.dedup();
+    if shown.is_empty() {
+        return "-".into();
+    }
+    shown
+        .iter()
+        .map(|(s, r)| format!("{}:{r}", if *s == Severity::Error { 'E' } else { 'W' }))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Writes the table.
 ///
 /// # Errors
@@ -31,7 +53,7 @@ fn ms(ns: Option<i64>) -> String {
 pub fn write(model: &Model, warnings: &[String], out: &mut impl Write) -> std::io::Result<()> {
     writeln!(
         out,
-        "{:>5}  {:<26}  {:<13}  {:<14}  {:<28}  {:<28}  {:>4}  {:>8}  {:>8}",
+        "{:>5}  {:<26}  {:<13}  {:<14}  {:<28}  {:<28}  {:>4}  {:>8}  {:>8}  findings",
         "#", "start (UTC)", "kind", "state", "from", "to", "msgs", "pdd ms", "total s"
     )?;
     // Formatting a date is the dearest part of a row; dialogs arrive in time
@@ -48,7 +70,7 @@ pub fn write(model: &Model, warnings: &[String], out: &mut impl Write) -> std::i
         let total = d.total_ns() as f64 / 1e9;
         writeln!(
             out,
-            "{:>5}  {:<26}  {:<13}  {:<14}  {:<28}  {:<28}  {:>4}  {:>8}  {:>8.3}",
+            "{:>5}  {:<26}  {:<13}  {:<14}  {:<28}  {:<28}  {:>4}  {:>8}  {:>8.3}  {}",
             i + 1,
             format!("{}.{micros:06}", date.1),
             d.kind.as_str(),
@@ -58,6 +80,7 @@ pub fn write(model: &Model, warnings: &[String], out: &mut impl Write) -> std::i
             d.messages.len(),
             ms(d.pdd_ns()),
             total,
+            findings_cell(model, d),
         )?;
     }
     writeln!(out)?;

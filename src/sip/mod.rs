@@ -2,6 +2,7 @@
 //! check through rsip ([`strict`]), and [`SipMessage`], the owned value the
 //! capture thread hands to the model.
 
+pub mod headers;
 pub mod hop;
 pub mod scan;
 pub mod sdp;

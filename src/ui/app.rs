@@ -14,8 +14,8 @@ use super::filter::RowFilter;
 use super::input::{Input, TextKey};
 use super::save::{LastSave, SaveDialog, SaveStep, SaveWhat, Saving};
 use super::screens::{
-    CallListState, ColumnsState, FilterFormState, FormStep, HelpState, LadderState, MessageState,
-    Screen, Step, StreamsState,
+    CallListState, ColumnsState, FilterFormState, FindingsState, FormStep, HelpState, LadderState,
+    MessageState, Screen, Step, StreamsState,
 };
 
 /// Everything the UI remembers; the model holds the traffic.
@@ -56,6 +56,7 @@ pub struct AppState {
     pub help: HelpState,
     pub column_picker: ColumnsState,
     pub streams: StreamsState,
+    pub findings: FindingsState,
     /// The filter form (F7): what is typed, in force once Enter compiles it.
     pub form: FilterFormState,
     /// The save dialog, while open.
@@ -95,6 +96,7 @@ impl AppState {
             help: HelpState::default(),
             column_picker: ColumnsState::default(),
             streams: StreamsState::default(),
+            findings: FindingsState::default(),
             form: FilterFormState::default(),
             save: None,
             saving: None,
@@ -208,6 +210,10 @@ impl AppState {
             self.open_save(model);
             return;
         }
+        if a == Action::Findings && matches!(screen, Screen::CallList | Screen::Ladder) {
+            self.open_findings();
+            return;
+        }
         let page = self.page;
         let step = match screen {
             Screen::CallList => self
@@ -225,6 +231,16 @@ impl AppState {
             Screen::Streams => {
                 let len = self.shown_streams(model).len();
                 self.streams.apply(a, len, page)
+            }
+            Screen::Findings => {
+                let rows = self.findings.rows(model, self.now(model));
+                match self.findings.apply(a, rows.len(), page) {
+                    Step::Push(Screen::Ladder) => {
+                        self.open_finding(&rows);
+                        Step::Done
+                    }
+                    step => step,
+                }
             }
             Screen::SdpDiff | Screen::MessageDiff => {
                 if matches!(
@@ -305,6 +321,36 @@ impl AppState {
         }
     }
 
+    /// Enter on a finding: its dialog's ladder, the cursor on its first
+    /// evidence message. From the ladder's own findings, back to that ladder.
+    fn open_finding(&mut self, rows: &[crate::ui::screens::findings::Row]) {
+        use crate::ui::screens::findings::Row;
+        let Some(Row::Finding { dialog, .. }) = rows
+            .get(self.findings.cursor..)
+            .and_then(|r| r.iter().find(|r| matches!(r, Row::Finding { .. })))
+            .copied()
+        else {
+            return;
+        };
+        if self.findings.scope.is_some() {
+            self.stack.pop();
+            return;
+        }
+        self.ladder = Some(LadderState::open(vec![dialog], self.ladder.as_ref()));
+        self.push(Screen::Ladder);
+    }
+
+    /// The findings screen: of every dialog from the call list, of the
+    /// ladder's dialogs from the ladder.
+    fn open_findings(&mut self) {
+        let scope = match self.screen() {
+            Screen::Ladder => self.ladder.as_ref().map(|l| l.dialogs.clone()),
+            _ => None,
+        };
+        self.findings = FindingsState::open(scope);
+        self.push(Screen::Findings);
+    }
+
     /// The ladder of the selected dialogs, else of the one under the cursor.
     fn open_ladder(&mut self) {
         let mut dialogs: Vec<DialogId> = self.selected.iter().copied().collect();
@@ -332,6 +378,12 @@ impl AppState {
                     && let Some(i) = l.row_at(y, len)
                 {
                     l.select(i);
+                }
+            }
+            Screen::Findings => {
+                let len = self.findings.rows(model, self.now(model)).len();
+                if let Some(i) = self.findings.row_at(y, len) {
+                    self.findings.cursor = i;
                 }
             }
             _ => {}

@@ -170,6 +170,9 @@ pub struct RowFilter {
     /// The display filter, as typed.
     text: String,
     regex: Option<Regex>,
+    /// The regex matches some rule id of the catalogue: findings are worth
+    /// looking at (a filter on `486` does not run the rules on every dialog).
+    names_a_rule: bool,
     form: CompiledForm,
 }
 
@@ -187,9 +190,14 @@ impl RowFilter {
     pub fn set_text(&mut self, text: &str) -> Result<(), regex::Error> {
         if text.is_empty() {
             self.regex = None;
+            self.names_a_rule = false;
             self.text.clear();
         } else {
-            self.regex = Some(row_filter(text)?);
+            let re = row_filter(text)?;
+            self.names_a_rule = crate::model::findings::catalogue::CATALOGUE
+                .iter()
+                .any(|r| re.is_match(r.id));
+            self.regex = Some(re);
             text.clone_into(&mut self.text);
         }
         Ok(())
@@ -206,13 +214,19 @@ impl RowFilter {
         self.form.is_active()
     }
 
-    /// Does the dialog pass the display filter and the form?
+    /// Does the dialog pass the display filter and the form? The filter
+    /// also matches the rule ids of the dialog's findings (`/ack-missing`);
+    /// findings are only looked at when the filter can match some rule id.
     #[must_use]
     pub fn matches(&self, model: &Model, d: &Dialog, now: i64) -> bool {
-        self.regex
-            .as_ref()
-            .is_none_or(|re| re.is_match(&d.filter_text(now)))
-            && self.form.matches(model, d, now)
+        self.regex.as_ref().is_none_or(|re| {
+            re.is_match(&d.filter_text(now))
+                || (self.names_a_rule
+                    && model
+                        .findings_at(d, now)
+                        .iter()
+                        .any(|f| re.is_match(f.rule)))
+        }) && self.form.matches(model, d, now)
     }
 }
 

@@ -38,6 +38,17 @@ pub fn warning() -> Style {
         .add_modifier(Modifier::BOLD)
 }
 
+/// A finding, by severity: errors red, warnings yellow, info dim.
+#[must_use]
+pub fn severity(s: crate::model::findings::Severity) -> Style {
+    use crate::model::findings::Severity;
+    match s {
+        Severity::Error => warning(),
+        Severity::Warning => Style::new().fg(Color::Yellow),
+        Severity::Info => dim(),
+    }
+}
+
 #[must_use]
 pub fn dim() -> Style {
     Style::new().fg(Color::DarkGray)

@@ -92,7 +92,7 @@ impl CallListState {
         // text column must not allocate millions of strings.
         let mut keyed: Vec<(SortKey, DialogId)> = rows
             .iter()
-            .map(|d| (sort_key(self.sort, d, now), d.id))
+            .map(|d| (sort_key(self.sort, d, now, model), d.id))
             .collect();
         keyed.sort_unstable();
         if !self.ascending {
@@ -197,7 +197,7 @@ enum SortKey {
     State((u8, u16)),
 }
 
-fn sort_key(key: Column, d: &Dialog, now: i64) -> SortKey {
+fn sort_key(key: Column, d: &Dialog, now: i64, model: &Model) -> SortKey {
     let first = d.first_request();
     let num = |n: Option<i64>| SortKey::Num(n.unwrap_or(i64::MIN));
     match key {
@@ -220,6 +220,7 @@ fn sort_key(key: Column, d: &Dialog, now: i64) -> SortKey {
         Column::CallId => SortKey::Text(d.call_id.clone()),
         Column::UserAgent => SortKey::Text(d.user_agent.clone().unwrap_or_default()),
         Column::Seen => num(d.messages.first().map(|m| i64::from(m.origin))),
+        Column::Findings => num(model.worst_finding(d, now).map(|(s, _)| s as i64)),
     }
 }
 

@@ -7,6 +7,7 @@
 pub mod call_list;
 pub mod columns;
 pub mod filter_form;
+pub mod findings;
 pub mod help;
 pub mod ladder;
 pub mod message;
@@ -16,6 +17,7 @@ pub mod streams;
 pub use call_list::CallListState;
 pub use columns::ColumnsState;
 pub use filter_form::{FilterFormState, FormStep};
+pub use findings::FindingsState;
 pub use help::HelpState;
 pub use ladder::{ColourMode, LadderState, TimeMode};
 pub use message::MessageState;

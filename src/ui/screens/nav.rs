@@ -26,6 +26,8 @@ pub enum Screen {
     MessageDiff,
     /// The save dialog (F2), over the screen below.
     Save,
+    /// Findings by rule, of every call or of the ladder's.
+    Findings,
 }
 
 /// What a screen's action asks of the app.

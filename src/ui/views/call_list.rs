@@ -292,10 +292,13 @@ fn draw_cells(
     let mut x = area.x + 2;
     for (c, w) in layout {
         let text = cell(*c, d, now, row.model);
-        let style = if *c == Column::State {
-            theme::state(d.state_at(now))
-        } else {
-            base
+        let style = match c {
+            Column::State => theme::state(d.state_at(now)),
+            Column::Findings => row
+                .model
+                .worst_finding(d, now)
+                .map_or(base, |(s, _)| theme::severity(s)),
+            _ => base,
         };
         // A cut value ends in '…' so it is not taken for the whole.
         if text.chars().count() > usize::from(*w) && *w > 1 {
@@ -336,6 +339,7 @@ fn drop_rank(c: Column) -> u8 {
         Column::Pdd => 5,
         Column::Msgs => 6,
         Column::Start => 7,
+        Column::Findings => 8,
         Column::Duration => 8,
         Column::Method => 9,
         Column::Index | Column::From | Column::To | Column::State => u8::MAX,
@@ -400,6 +404,15 @@ fn short_uri(header: &str) -> String {
     escape::text(uri.split(';').next().unwrap_or(uri)).into_owned()
 }
 
+/// The most severe finding's rule id, when it is a warning or an error
+/// (info findings are for the ladder: a list scanned for failures stays quiet).
+fn findings_cell(d: &Dialog, model: &Model, now: i64) -> String {
+    match model.worst_finding(d, now) {
+        Some((s, rule)) if s > crate::model::findings::Severity::Info => rule.to_owned(),
+        _ => String::new(),
+    }
+}
+
 /// The text of one cell.
 #[must_use]
 pub fn cell(c: Column, d: &Dialog, now: i64, model: &Model) -> String {
@@ -428,6 +441,7 @@ pub fn cell(c: Column, d: &Dialog, now: i64, model: &Model) -> String {
             .map(|u| escape::text(u).into_owned())
             .unwrap_or_default(),
         Column::Seen => seen_at(d, model),
+        Column::Findings => findings_cell(d, model, now),
     }
 }
 

@@ -6,6 +6,9 @@
 //! 00:16:28.257        │──INVITE (1) SDP PCMU──►│                 │ Via: ...
 //! 00:16:28.257        │◄─────100 Trying (1)────│                 │
 //! ```
+//! Under the title, one line per diagnosis finding of the dialogs in view
+//! (worst first, at most [`MAX_FINDING_ROWS`]): `E ack-missing: 200 OK sent
+//! 7 times...`; the arrows a finding rests on carry a `◆` in its colour.
 //! Only the rows in view are drawn; the selected arrow stays in view.
 
 use std::collections::HashMap;
@@ -28,6 +31,116 @@ use crate::ui::widgets::{footer, put, title_bar};
 
 /// Rows above the arrows: title and endpoint names.
 const TOP: u16 = 2;
+/// Findings lines under the title, at most.
+const MAX_FINDING_ROWS: usize = 3;
+
+/// The findings of the dialogs in the flow, worst first (stable within a
+/// severity), with the dialog each belongs to.
+fn flow_findings<'m>(
+    model: &Model,
+    flow: &Flow<'m>,
+    now: i64,
+) -> Vec<(&'m Dialog, crate::model::findings::Finding)> {
+    let mut all: Vec<(&Dialog, crate::model::findings::Finding)> = flow
+        .dialogs
+        .iter()
+        .flat_map(|d| {
+            model
+                .findings_at(d, now)
+                .iter()
+                .map(|f| (*d, f.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    all.sort_by_key(|(_, f)| std::cmp::Reverse(f.severity));
+    all
+}
+
+/// Timers that fired (RFC 3261 B, F, H and 64×T1; RFC 4028's refresh), as
+/// marker rows under the last arrow, each at its own time.
+fn draw_timers(
+    buf: &mut Buffer,
+    ladder: Rect,
+    app: &AppState,
+    model: &Model,
+    flow: &Flow,
+    (offset, visible): (usize, usize),
+) {
+    let shown = flow.arrows.len().saturating_sub(offset);
+    if shown >= visible {
+        return; // the last arrow is not in view, or no room under it
+    }
+    let Some(l) = &app.ladder else { return };
+    let now = app.now(model);
+    let mut fired: Vec<crate::model::timers::Fired> = flow
+        .dialogs
+        .iter()
+        .flat_map(|d| crate::model::timers::fired(d, now, model.session_expires(d)))
+        .collect();
+    fired.sort_by_key(|f| f.ts_ns);
+    let t0 = flow.arrows.first().map_or(0, |a| a.message.ts_ns);
+    let last = flow.arrows.last().map_or(t0, |a| a.message.ts_ns);
+    for (k, f) in fired.iter().take(visible - shown).enumerate() {
+        let y = ladder.y + TOP + u16::try_from(shown + k).unwrap_or(0);
+        let time = match l.time_mode {
+            TimeMode::Absolute => clock(f.ts_ns),
+            TimeMode::Delta => format!("{:+.3}", (f.ts_ns - last) as f64 / 1e9),
+            TimeMode::FromStart => format!("{:.3}", (f.ts_ns - t0) as f64 / 1e9),
+        };
+        put(
+            buf,
+            ladder,
+            ladder.x,
+            y,
+            &time,
+            TIME_WIDTH - 1,
+            theme::dim(),
+        );
+        put(
+            buf,
+            ladder,
+            ladder.x + TIME_WIDTH - 1,
+            y,
+            &format!("⏱ {}", f.text),
+            ladder.width.saturating_sub(TIME_WIDTH),
+            theme::warning(),
+        );
+    }
+}
+
+/// The findings lines (at most `rows`); the last says how many more.
+fn draw_findings(
+    buf: &mut Buffer,
+    area: Rect,
+    findings: &[(&Dialog, crate::model::findings::Finding)],
+    rows: usize,
+    hint: &str,
+) {
+    for (k, (_, f)) in findings.iter().take(rows).enumerate() {
+        let y = area.y + 1 + u16::try_from(k).unwrap_or(0);
+        let more = findings.len() - rows;
+        let tail = match (k + 1 == rows, more) {
+            (true, 0) => format!("  ({hint}: what it means)"),
+            (true, more) => format!("  (+{more} more, {hint})"),
+            _ => String::new(),
+        };
+        let mark = match f.severity {
+            crate::model::findings::Severity::Error => 'E',
+            crate::model::findings::Severity::Warning => 'W',
+            crate::model::findings::Severity::Info => 'i',
+        };
+        let line = format!(" {mark} {}: {}{tail}", f.rule, escape::text(&f.summary));
+        put(
+            buf,
+            area,
+            area.x,
+            y,
+            &line,
+            area.width,
+            theme::severity(f.severity),
+        );
+    }
+}
 const TIME_WIDTH: u16 = 13;
 
 /// The name shown for a column: an alias from the config, else the address.
@@ -333,6 +446,7 @@ fn draw_arrows(
     legs: &[DialogId],
     xs: &[u16],
     (offset, visible): (usize, usize),
+    evidence: &HashMap<*const Message, crate::model::findings::Severity>,
 ) {
     let msgs = &flow.arrows;
     let ids: HashMap<u64, usize> = legs.iter().enumerate().map(|(i, id)| (id.0, i)).collect();
@@ -359,6 +473,18 @@ fn draw_arrows(
         for x in xs {
             put(buf, ladder, *x, y, "│", 1, theme::dim());
         }
+        // Evidence of a finding: a mark between the time and the lines.
+        if let Some(sev) = evidence.get(&std::ptr::from_ref(m)) {
+            put(
+                buf,
+                ladder,
+                ladder.x + TIME_WIDTH - 1,
+                y,
+                "◆",
+                1,
+                theme::severity(*sev),
+            );
+        }
         let style = arrow_style(l, d, m, &ids, &txns);
         let (Some(&from), Some(&to)) = (xs.get(a.from), xs.get(a.to)) else {
             continue;
@@ -372,7 +498,18 @@ fn draw_arrows(
         if a.also_seen > 0 {
             let _ = write!(text, " ×{}", u32::from(a.also_seen) + 1);
         }
-        if let Some(summary) = model.sdp_summary(m) {
+        // A retransmission's place in the RFC 3261 schedule.
+        if m.retransmission
+            && let Some(r) = d
+                .messages
+                .iter()
+                .position(|x| std::ptr::eq(x, m))
+                .and_then(|i| crate::model::timers::resend_place(d, i))
+        {
+            text.push_str(" · ");
+            text.push_str(&r.label());
+        } else if let Some(summary) = model.sdp_summary(m) {
+            // (A retransmission's SDP is its first send's: said once.)
             text.push_str(" SDP ");
             text.push_str(&escape::text(&summary));
         }
@@ -469,9 +606,53 @@ fn hop_notes(model: &Model, flow: &Flow, index: usize) -> Vec<String> {
 pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
     let Some(l) = &app.ladder else { return };
     let flow = model.flow(&l.dialogs, l.extended, l.merge_by_ip);
-    let (ladder, pane) = split(area, l);
+    let (whole, pane) = split(area, l);
     let legs = legs(&flow);
     title_bar(buf, area, &title(l, &flow, legs.len()));
+
+    // Findings under the title, across the ladder and the pane; both move
+    // down to make room (while at least a few arrows still fit).
+    let findings = flow_findings(model, &flow, app.now(model));
+    let rows = findings
+        .len()
+        .min(MAX_FINDING_ROWS)
+        .min(usize::from(whole.height.saturating_sub(TOP + 3)));
+    let across = Rect {
+        height: whole.height,
+        ..area
+    };
+    draw_findings(
+        buf,
+        across,
+        &findings,
+        rows,
+        &app.keymap.hint(crate::keymap::Action::Findings),
+    );
+    let shift = u16::try_from(rows).unwrap_or(0);
+    let ladder = Rect {
+        y: whole.y + shift,
+        height: whole.height.saturating_sub(shift),
+        ..whole
+    };
+    // The pane starts under the findings (its first row was the title's).
+    let pane = pane.map(|p| {
+        let down = if shift > 0 { shift + 1 } else { 0 };
+        Rect {
+            y: p.y + down,
+            height: p.height.saturating_sub(down),
+            ..p
+        }
+    });
+    let evidence: HashMap<*const Message, crate::model::findings::Severity> = findings
+        .iter()
+        .filter(|(_, f)| f.severity > crate::model::findings::Severity::Info)
+        .flat_map(|(d, f)| {
+            f.messages
+                .iter()
+                .filter_map(|i| d.messages.get(*i))
+                .map(|m| (std::ptr::from_ref(m), f.severity))
+        })
+        .collect();
 
     // Media lanes on the right of the arrows: one per RTP stream (at most 6).
     let streams = flow.streams(model);
@@ -499,7 +680,10 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
     // Arrows in view.
     let visible = usize::from(ladder.height.saturating_sub(TOP));
     let rows = (scroll_offset(l, ladder, visible), visible);
-    draw_arrows(buf, area, ladder, l, model, &flow, &legs, &xs, rows);
+    draw_arrows(
+        buf, area, ladder, l, model, &flow, &legs, &xs, rows, &evidence,
+    );
+    draw_timers(buf, ladder, app, model, &flow, rows);
     if lanes_w > 0 {
         let lx = ladder.right().saturating_sub(lanes_w) + 1;
         draw_lanes(buf, ladder, lx, &lanes, &flow.arrows, rows);

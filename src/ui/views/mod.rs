@@ -4,6 +4,7 @@
 //! click finds the row under it.
 
 pub mod call_list;
+pub mod findings;
 pub mod forms;
 pub mod help;
 pub mod ladder;
@@ -41,6 +42,7 @@ fn draw_screen(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model, scre
         Screen::Message => message::draw_full(buf, area, app, model),
         Screen::Help => help::draw(buf, area, app),
         Screen::Streams => streams::draw(buf, area, app, model),
+        Screen::Findings => findings::draw(buf, area, app, model),
         Screen::SdpDiff => sdp_diff::draw(buf, area, app, model),
         Screen::MessageDiff => message_diff::draw(buf, area, app, model),
         Screen::FilterForm => {

@@ -1,0 +1,451 @@
+//! Conclusions about a call, typed: why it failed and what the capture shows
+//! of it. Each comes from a [`Rule`], a function over a dialog's
+//! [`Context`]; views and reports only present them (style, words, JSON).
+//!
+//! A finding names its evidence by index: messages in the dialog's
+//! `messages`, streams in [`Model::streams_of`]'s order (the report's
+//! `rtp_streams`). Rule ids are stable kebab-case strings (the catalogue in
+//! [`catalogue::CATALOGUE`], after docs/diagnosis.md): scripts match on them.
+//!
+//! Evidence, not verdicts: a rule that needs a timer to have fired says
+//! nothing (or says it at a lower severity) when the capture ends before it
+//! could; a capture that sees one side only lowers what depends on the other
+//! (`capture-coverage`).
+//!
+//! Findings are worked out when asked (a report, a view) and kept per dialog
+//! until the dialog changes ([`Model::findings`]): drawing never recomputes
+//! them, and the capture path never runs them.
+//!
+//! To add a rule: write `fn(&Context) -> Vec<Finding>`, list it in
+//! [`RULES`] and describe it in the catalogue.
+
+pub mod catalogue;
+mod extra;
+mod media;
+mod network;
+mod signalling;
+#[cfg(test)]
+mod tests;
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use serde::Serialize;
+
+use super::media::RtpStream;
+use super::sdp_diff::SdpChange;
+use super::{Dialog, DialogId, Message, Method, Model};
+use crate::hash::Map;
+
+/// How much a finding matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing, or what the capture cannot decide.
+    Info,
+    /// Something may be wrong (media one way, loss, a slow answer).
+    Warning,
+    /// The call failed, or cannot work as set up.
+    Error,
+}
+
+impl Severity {
+    /// The name reports use: `error`, `warning`, `info`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Info => "info",
+            Self::Warning => "warning",
+            Self::Error => "error",
+        }
+    }
+
+    /// One step less (what a capture that cannot show it all makes of it).
+    #[must_use]
+    pub fn lower(self) -> Self {
+        match self {
+            Self::Error => Self::Warning,
+            Self::Warning | Self::Info => Self::Info,
+        }
+    }
+}
+
+/// One conclusion about a dialog.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    /// Stable kebab-case id of the rule (`ack-missing`).
+    pub rule: &'static str,
+    pub severity: Severity,
+    /// One line for people, with the figures that say so.
+    pub summary: String,
+    /// What the rule means (from the catalogue).
+    pub explanation: &'static str,
+    /// What to try (from the catalogue).
+    pub fix: &'static str,
+    /// Indices in the dialog's messages that show it.
+    pub messages: Vec<usize>,
+    /// Indices in the dialog's streams ([`Model::streams_of`]) that show it.
+    pub streams: Vec<usize>,
+}
+
+impl Finding {
+    /// A finding of rule `rule`, its explanation and fix from the catalogue.
+    #[must_use]
+    pub fn new(rule: &'static str, severity: Severity, summary: String) -> Self {
+        let info = catalogue::info(rule);
+        Self {
+            rule,
+            severity,
+            summary,
+            explanation: info.map_or("", |i| i.explanation),
+            fix: info.map_or("", |i| i.fix),
+            messages: Vec::new(),
+            streams: Vec::new(),
+        }
+    }
+
+    /// With these messages as evidence (sorted, each once).
+    #[must_use]
+    pub fn messages(mut self, mut m: Vec<usize>) -> Self {
+        m.sort_unstable();
+        m.dedup();
+        self.messages = m;
+        self
+    }
+
+    /// With these streams as evidence.
+    #[must_use]
+    pub fn streams(mut self, s: Vec<usize>) -> Self {
+        self.streams = s;
+        self
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.rule, self.summary)
+    }
+}
+
+/// What rules look at: one dialog, its streams and its SDP changes, worked
+/// out once for all rules.
+pub struct Context<'m> {
+    pub model: &'m Model,
+    pub dialog: &'m Dialog,
+    /// In [`Model::streams_of`]'s order: finding stream indices point here.
+    pub streams: Vec<&'m RtpStream>,
+    pub sdp_changes: Vec<SdpChange>,
+    /// Capture time now: the end of a file, the newest packet live.
+    pub now_ns: i64,
+}
+
+/// 64 × T1: Timers B, F and H, and the 2xx retransmission limit.
+pub const TIMER_64T1_NS: i64 = 32_000_000_000;
+
+impl<'m> Context<'m> {
+    /// The context of `d` in `model`, at capture time `now_ns`.
+    #[must_use]
+    pub fn new(model: &'m Model, d: &'m Dialog, now_ns: i64) -> Self {
+        Self {
+            model,
+            dialog: d,
+            streams: model.streams_of(d).collect(),
+            sdp_changes: model.sdp_changes(d),
+            now_ns: now_ns.max(model.now_ns()),
+        }
+    }
+
+    fn msgs(&self) -> &'m [Message] {
+        &self.dialog.messages
+    }
+
+    /// A message's bytes, when they can still be read.
+    fn raw(&self, i: usize) -> Option<Cow<'m, [u8]>> {
+        self.model.raw(self.msgs().get(i)?).ok()
+    }
+
+    /// The first value of a header of message `i`, as text.
+    fn header(&self, i: usize, name: &str, compact: Option<u8>) -> Option<String> {
+        let raw = self.raw(i)?;
+        crate::sip::headers::first(&raw, name, compact)
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+    }
+
+    /// Non-retransmitted responses to the transaction `(cseq, method)`.
+    fn responses(&self, cseq: u32, method: Method) -> impl Iterator<Item = (usize, &'m Message)> {
+        self.msgs().iter().enumerate().filter(move |(_, m)| {
+            m.status().is_some() && !m.retransmission && m.cseq == Some((cseq, method))
+        })
+    }
+
+    /// Every send of the request `(cseq, method)` on its first hop (the
+    /// first send's source and destination; through a proxy, the copy one
+    /// hop on is not a retransmission).
+    fn sends(&self, cseq: u32, method: Method) -> Vec<usize> {
+        let of = |m: &Message| m.method() == Some(method) && m.cseq == Some((cseq, method));
+        let Some(first) = self.msgs().iter().find(|m| of(m)) else {
+            return Vec::new();
+        };
+        self.msgs()
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| of(m) && m.src == first.src && m.dst == first.dst)
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// Did the capture go on for `span_ns` after `ts`?
+    fn saw_past(&self, ts: i64, span_ns: i64) -> bool {
+        self.now_ns - ts >= span_ns
+    }
+
+    /// Did any stream of the capture (this dialog's or another's: a B2BUA
+    /// may tie it to its other leg) come from `ip` (and `port`), or also go
+    /// to it when `either_way`?
+    fn rtp_at(&self, ip: std::net::IpAddr, port: Option<u16>, either_way: bool) -> bool {
+        let at = |a: &super::Addr| a.ip() == ip && port.is_none_or(|p| a.port() == p);
+        let hit = |s: &RtpStream| at(&s.src) || (either_way && at(&s.dst));
+        self.streams.iter().any(|s| hit(s)) || self.model.media.streams().iter().any(hit)
+    }
+
+    /// Peers that received requests yet never sent anything in the capture:
+    /// the capture shows one side of the dialog only.
+    fn silent_peers(&self) -> Vec<super::Addr> {
+        let msgs = self.msgs();
+        let mut silent: Vec<super::Addr> = Vec::new();
+        for m in msgs.iter().filter(|m| m.method().is_some()) {
+            if !silent.contains(&m.dst) && !msgs.iter().any(|x| x.src.ip() == m.dst.ip()) {
+                silent.push(m.dst);
+            }
+        }
+        silent
+    }
+
+    /// Does the capture see only one side of this dialog?
+    fn one_sided(&self) -> bool {
+        !self.silent_peers().is_empty()
+    }
+
+    /// INVITE `CSeq`s of the initial transaction(s): those sent before the
+    /// first 2xx to an INVITE (a challenge makes a second one).
+    fn initial_invites(&self) -> Vec<u32> {
+        let answered = self
+            .msgs()
+            .iter()
+            .find(|m| {
+                m.status().is_some_and(|c| (200..300).contains(&c))
+                    && m.cseq.map(|c| c.1) == Some(Method::Invite)
+            })
+            .map_or(i64::MAX, |m| m.ts_ns);
+        let mut v: Vec<u32> = self
+            .msgs()
+            .iter()
+            .filter(|m| m.method() == Some(Method::Invite) && m.ts_ns <= answered)
+            .filter_map(|m| m.cseq.map(|c| c.0))
+            .collect();
+        v.dedup();
+        v
+    }
+
+    /// The first message that is a request `method`, and its index.
+    fn first_request(&self, method: Method) -> Option<(usize, &'m Message)> {
+        self.msgs()
+            .iter()
+            .enumerate()
+            .find(|(_, m)| m.method() == Some(method))
+    }
+}
+
+/// Seconds, for summaries: `31.5 s`.
+fn secs(ns: i64) -> String {
+    format!("{:.1} s", ns as f64 / 1e9)
+}
+
+/// `486 Busy Here`.
+fn status_text(code: u16) -> String {
+    format!("{code} {}", crate::sip::reason(code))
+        .trim_end()
+        .to_owned()
+}
+
+/// A diagnosis rule.
+pub type Rule = fn(&Context) -> Vec<Finding>;
+
+/// Every rule, in the order their findings are listed (capture coverage
+/// first: it says what the others may not know).
+pub const RULES: &[Rule] = &[
+    network::capture_coverage,
+    signalling::final_failure_cause,
+    signalling::forbidden_403,
+    signalling::destination_4xx_6xx,
+    signalling::upstream_5xx,
+    signalling::auth_loop,
+    signalling::invite_timeout,
+    network::response_misrouted_nat,
+    signalling::ack_missing,
+    signalling::prack_missing,
+    media::codec_mismatch,
+    media::srtp_mismatch,
+    media::dtmf_mismatch,
+    media::early_media_silence,
+    signalling::pdd_high,
+    signalling::cancel_race,
+    signalling::reinvite_glare,
+    signalling::in_dialog_481,
+    signalling::session_timer_expiry,
+    signalling::register_failure,
+    signalling::registration_lapse,
+    network::nat_contact_private,
+    network::sdp_private_address,
+    network::udp_fragmented_sip,
+    media::one_way_media,
+    media::no_media,
+    media::media_stops_before_bye,
+    media::poor_media_quality,
+    media::media_dropout,
+    signalling::transfer_failed,
+    extra::routing_loop,
+    extra::late_media,
+    extra::scanner_fraud,
+    extra::cleartext_secrets,
+    media::hold,
+];
+
+/// Below this MOS a stream's quality is poor (a person hears it).
+pub const POOR_MOS: f64 = 3.6;
+
+/// Does `s` sound poor: packets lost, or a MOS below [`POOR_MOS`]? (The
+/// streams view's highlight; the rule's thresholds are in
+/// `poor-media-quality`.)
+#[must_use]
+pub fn poor_media_quality_of(s: &RtpStream) -> bool {
+    s.stats.lost() > 0 || s.mos() < POOR_MOS
+}
+
+/// Which of `streams` went one way: no stream among them came back (source
+/// and destination swapped). One flag per stream.
+#[must_use]
+pub fn one_way(streams: &[&RtpStream]) -> Vec<bool> {
+    streams
+        .iter()
+        .map(|s| !streams.iter().any(|r| r.src == s.dst && r.dst == s.src))
+        .collect()
+}
+
+/// What the cache knows a dialog's findings by: they change when its
+/// messages or its streams do, or when time moves on (timers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    messages: usize,
+    rtp_packets: u64,
+    streams: usize,
+    now_s: i64,
+}
+
+/// A dialog's findings and what they were worked out from.
+type Cached = (Stamp, Arc<[Finding]>);
+
+/// Findings per dialog, kept until the dialog changes (interior mutability:
+/// views hold `&Model`).
+#[derive(Debug, Default)]
+pub(crate) struct Cache {
+    entries: Mutex<Map<DialogId, Cached>>,
+}
+
+/// Dialogs whose findings are kept at once, beyond the table's own count.
+const CACHE_SLACK: usize = 4096;
+
+impl Model {
+    fn stamp(&self, d: &Dialog, now_ns: i64) -> Stamp {
+        let (streams, rtp_packets) = self
+            .streams_of(d)
+            .fold((0, 0), |(n, p), s| (n + 1, p + s.stats.packets));
+        Stamp {
+            messages: d.messages.len(),
+            rtp_packets,
+            streams,
+            now_s: now_ns.max(self.now_ns()).div_euclid(1_000_000_000),
+        }
+    }
+
+    /// What the rules conclude about a dialog, rule by rule, at the capture
+    /// clock; worked out once and kept until the dialog (or the clock) moves.
+    #[must_use]
+    pub fn findings(&self, d: &Dialog) -> Arc<[Finding]> {
+        self.findings_at(d, self.now_ns())
+    }
+
+    /// [`Model::findings`] at `now_ns` (live, the wall clock: a timer fires
+    /// on a quiet link when it is due, not when the next packet comes).
+    #[must_use]
+    pub fn findings_at(&self, d: &Dialog, now_ns: i64) -> Arc<[Finding]> {
+        let stamp = self.stamp(d, now_ns);
+        if let Some((s, f)) = self
+            .findings
+            .entries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&d.id)
+            && *s == stamp
+        {
+            return Arc::clone(f);
+        }
+        let f: Arc<[Finding]> = self.run_rules_at(d, now_ns).into();
+        let mut entries = self
+            .findings
+            .entries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if entries.len() >= self.len() + CACHE_SLACK {
+            entries.clear();
+        }
+        entries.insert(d.id, (stamp, Arc::clone(&f)));
+        f
+    }
+
+    /// The rules run now, without the cache.
+    #[must_use]
+    pub fn run_rules(&self, d: &Dialog) -> Vec<Finding> {
+        self.run_rules_at(d, self.now_ns())
+    }
+
+    fn run_rules_at(&self, d: &Dialog, now_ns: i64) -> Vec<Finding> {
+        let cx = Context::new(self, d, now_ns);
+        let mut out: Vec<Finding> = RULES.iter().flat_map(|rule| rule(&cx)).collect();
+        network::apply_coverage(&cx, &mut out);
+        out
+    }
+
+    /// The most severe finding of a dialog at `now_ns` (the first of that
+    /// severity).
+    #[must_use]
+    pub fn worst_finding(&self, d: &Dialog, now_ns: i64) -> Option<(Severity, &'static str)> {
+        let f = self.findings_at(d, now_ns);
+        let worst = f.iter().map(|f| f.severity).max()?;
+        f.iter()
+            .find(|f| f.severity == worst)
+            .map(|f| (f.severity, f.rule))
+    }
+
+    /// How many findings each rule made over every dialog (the JSON report's
+    /// `findings`), by rule id.
+    #[must_use]
+    pub fn finding_counts(&self) -> BTreeMap<&'static str, usize> {
+        let mut counts = BTreeMap::new();
+        for d in self.dialogs() {
+            for f in self.findings(d).iter() {
+                *counts.entry(f.rule).or_insert(0) += 1;
+            }
+        }
+        counts
+    }
+
+    /// Is there a finding at `at_least` or worse in any dialog?
+    #[must_use]
+    pub fn has_finding(&self, at_least: Severity) -> bool {
+        self.dialogs()
+            .any(|d| self.findings(d).iter().any(|f| f.severity >= at_least))
+    }
+}
