@@ -46,16 +46,18 @@ sudo sipscope -i eth0 --no-ui -w sip.pcap --rotate-seconds 3600 --rotate-keep 48
 )]
 pub struct Cli {
     /// Read a capture file (pcap or pcapng; `-` for standard input). Repeat to
-    /// merge several by time.
-    #[arg(short = 'r', long = "read", value_name = "FILE")]
+    /// merge several by time. sngrep's `-I FILE` works too.
+    #[arg(short = 'r', long = "read", value_name = "FILE", short_alias = 'I')]
     pub read: Vec<String>,
 
-    /// Capture live on an interface (`any` for all).
+    /// Capture live on an interface (`any` for all). sngrep's `-d DEV` works
+    /// too.
     #[arg(
         short = 'i',
         long = "interface",
         value_name = "IFACE",
-        conflicts_with = "read"
+        conflicts_with = "read",
+        short_alias = 'd'
     )]
     pub interface: Option<String>,
 
@@ -72,8 +74,8 @@ pub struct Cli {
     #[arg(long, value_name = "NAME")]
     pub user: Option<String>,
 
-    /// Keep at most N dialogs; the oldest finished ones make room (default:
-    /// no count, --mem bounds them).
+    /// Keep at most N dialogs; the oldest finished ones make room, with a
+    /// warning (default: no count, --mem bounds them).
     #[arg(short = 'l', long = "limit", value_name = "N")]
     pub limit: Option<usize>,
 
@@ -92,15 +94,22 @@ pub struct Cli {
     #[arg(short = 'N', long)]
     pub no_ui: bool,
 
-    /// Report format for --no-ui (default: text; none when writing with -w).
+    /// Report format for --no-ui (default: text; none when writing with -w
+    /// or with -q).
     #[arg(long, value_enum)]
     pub report: Option<ReportFormat>,
+
+    /// With --no-ui: print no report unless --report asks for one (warnings
+    /// and errors still go to stderr), as sngrep's -q.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
 
     /// Write the chosen calls (all, or --call-id / --filter) to FILE; the
     /// format follows the extension (.pcap, .pcapng, .txt, .flow.txt, .json)
     /// or --format. From a file (-r) with --no-ui; live (-i), packets are
-    /// written as they arrive, with the UI or without.
-    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    /// written as they arrive, with the UI or without. sngrep's `-O FILE`
+    /// works too.
+    #[arg(short = 'w', long = "write", value_name = "FILE", short_alias = 'O')]
     pub write: Option<PathBuf>,
 
     /// With -w: the format, whatever the file's extension.
@@ -176,13 +185,24 @@ pub struct Cli {
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<FailOn>,
 
-    /// Live, --no-ui: stop after this many SIP messages.
+    /// Live, --no-ui: stop after this many SIP messages (tcpdump's -c; not
+    /// sngrep's -c, which is `c` in the call list: only INVITE dialogs).
     #[arg(short = 'c', long, value_name = "N")]
     pub count: Option<u64>,
 
     /// Config file (default: ~/.config/sipscope/config.toml).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// Print the configuration in force (the config file over the defaults,
+    /// every key binding) as TOML, and exit; as sngrep's -D.
+    #[arg(short = 'D', long)]
+    pub dump_config: bool,
+
+    /// Print the man page (`man`) or a shell completion script (`bash`,
+    /// `zsh`, `fish`) to standard output, and exit.
+    #[arg(long, value_name = "WHAT", value_enum, hide = true)]
+    pub generate: Option<Generate>,
 
     /// Write logs here (default: sipscope.log in the cache directory).
     #[arg(long, value_name = "FILE")]
@@ -191,6 +211,40 @@ pub struct Cli {
     /// Capture filter (BPF, as for tcpdump), for a live capture.
     #[arg(trailing_var_arg = true, value_name = "FILTER")]
     pub filter: Vec<String>,
+}
+
+/// What `--generate` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Generate {
+    /// The man page (roff), from these options.
+    Man,
+    Bash,
+    Zsh,
+    Fish,
+}
+
+/// Writes what `--generate` asks for.
+///
+/// # Errors
+/// When `out` cannot be written.
+pub fn generate(what: Generate, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    match what {
+        Generate::Man => clap_mangen::Man::new(cmd).render(out),
+        Generate::Bash => {
+            clap_complete::generate(clap_complete::Shell::Bash, &mut cmd, "sipscope", out);
+            Ok(())
+        }
+        Generate::Zsh => {
+            clap_complete::generate(clap_complete::Shell::Zsh, &mut cmd, "sipscope", out);
+            Ok(())
+        }
+        Generate::Fish => {
+            clap_complete::generate(clap_complete::Shell::Fish, &mut cmd, "sipscope", out);
+            Ok(())
+        }
+    }
 }
 
 /// `--rtp-keep`: a budget per call in MB, or everything.

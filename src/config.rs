@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// A call-list column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Column {
     Index,
@@ -123,7 +123,7 @@ pub struct Config {
     pub aliases: BTreeMap<String, String>,
     /// Action name → keys, replacing the defaults (see the help screen, F1).
     pub keys: BTreeMap<String, Vec<String>>,
-    /// Start with autoscroll on (default true).
+    /// Start with autoscroll on (default: on live, off reading files).
     pub autoscroll: Option<bool>,
 }
 
@@ -157,6 +157,42 @@ impl Config {
             }
             Err(e) => Err(anyhow::anyhow!("config {shown}: {e}")),
         }
+    }
+
+    /// The configuration in force as TOML (`--dump-config`): the file's
+    /// settings over the defaults, and every action's keys. Read back by
+    /// `--config`, it gives the same configuration.
+    #[must_use]
+    pub fn active(&self) -> String {
+        #[derive(Serialize)]
+        struct Active<'a> {
+            columns: Vec<Column>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            autoscroll: Option<bool>,
+            aliases: &'a BTreeMap<String, String>,
+            keys: BTreeMap<&'static str, Vec<String>>,
+        }
+        let (keymap, _) = crate::keymap::KeyMap::new(&self.keys);
+        let keys = crate::keymap::Action::ALL
+            .iter()
+            .map(|a| {
+                let names = keymap.bound(*a).map(ToString::to_string).collect();
+                (a.name(), names)
+            })
+            .collect();
+        let active = Active {
+            columns: self.columns(),
+            autoscroll: self.autoscroll,
+            aliases: &self.aliases,
+            keys,
+        };
+        let body = toml::to_string(&active).unwrap_or_else(|e| format!("# cannot write: {e}\n"));
+        let autoscroll = if self.autoscroll.is_none() {
+            "# autoscroll is not set: on for a live capture, off reading a file\n"
+        } else {
+            ""
+        };
+        format!("# sipscope: the configuration in force (docs/config.md)\n{autoscroll}{body}")
     }
 
     #[must_use]

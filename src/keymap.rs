@@ -42,12 +42,15 @@ pub enum Action {
     PaneDown,
     Streams,
     SdpDiff,
+    ScrollLeft,
+    ScrollRight,
+    Unassociated,
     Findings,
 }
 
 impl Action {
     /// Every action, in the order the help screen lists them.
-    pub const ALL: [Action; 33] = [
+    pub const ALL: [Action; 36] = [
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -80,6 +83,9 @@ impl Action {
         Action::PaneDown,
         Action::Streams,
         Action::SdpDiff,
+        Action::ScrollLeft,
+        Action::ScrollRight,
+        Action::Unassociated,
         Action::Findings,
     ];
 
@@ -119,6 +125,9 @@ impl Action {
             Self::PaneDown => "pane_down",
             Self::Streams => "streams",
             Self::SdpDiff => "sdp_diff",
+            Self::ScrollLeft => "scroll_left",
+            Self::ScrollRight => "scroll_right",
+            Self::Unassociated => "unassociated",
             Self::Findings => "findings",
         }
     }
@@ -163,6 +172,9 @@ impl Action {
             Self::SdpDiff => {
                 "SDP diff: this SDP beside the one it answers or replaces, and what changed"
             }
+            Self::ScrollLeft => "streams: show the columns to the left",
+            Self::ScrollRight => "streams: show the columns to the right",
+            Self::Unassociated => "RTP streams not tied to any dialog (no SDP names them)",
             Self::Findings => "findings by rule, worst first, with what each means and what to try",
         }
     }
@@ -334,6 +346,9 @@ fn defaults(a: Action) -> &'static [&'static str] {
         Action::PaneDown => &["J", "ctrl-n"],
         Action::Streams => &["r", "F8"],
         Action::SdpDiff => &["d"],
+        Action::ScrollLeft => &["left"],
+        Action::ScrollRight => &["right"],
+        Action::Unassociated => &["u"],
         Action::Findings => &["F9", "!"],
     }
 }
@@ -400,12 +415,18 @@ impl KeyMap {
         self.by_action.get(&a).map_or(&[], Vec::as_slice)
     }
 
+    /// The keys that do ask for `a` (a key an override gave to another
+    /// action is not one of them).
+    pub fn bound(&self, a: Action) -> impl Iterator<Item = &Key> {
+        self.keys(a)
+            .iter()
+            .filter(move |k| self.by_key.get(k) == Some(&a))
+    }
+
     /// `F1/h/?` for a hint line.
     #[must_use]
     pub fn hint(&self, a: Action) -> String {
-        self.keys(a)
-            .iter()
-            .filter(|k| self.by_key.get(k) == Some(&a))
+        self.bound(a)
             .map(ToString::to_string)
             .collect::<Vec<_>>()
             .join("/")

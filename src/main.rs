@@ -42,6 +42,10 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
+    if let Some(what) = cli.generate {
+        sipscope::cli::generate(what, &mut std::io::stdout().lock()).context("--generate")?;
+        return Ok(ExitCode::SUCCESS);
+    }
     // First: a signal during a slow open (a FIFO with no writer yet) stops
     // us with 128 + its number, like one during the capture.
     let interrupted = Arc::new(AtomicBool::new(false));
@@ -64,6 +68,12 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         }
     };
 
+    if cli.dump_config {
+        let config = load_config(cli)?;
+        print!("{}", config.active());
+        return Ok(ExitCode::SUCCESS);
+    }
+
     // ---- the command line, checked before anything opens ----
     let use_ui = !cli.no_ui && std::io::stdout().is_terminal();
     if let Some(usage) = usage_error(cli, use_ui) {
@@ -81,11 +91,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         None => None,
     };
     // Read before the capture opens: once root is dropped, root's home is closed.
-    let config = match &cli.config {
-        Some(path) => Config::load(path, true)?,
-        None => Config::default_path()
-            .map_or_else(|| Ok(Config::default()), |p| Config::load(&p, false))?,
-    };
+    let config = load_config(cli)?;
 
     // ---- the model, the sinks and the source ----
     let mut model = Model::new(limits(cli));
@@ -154,6 +160,15 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         };
         headless::run(&mut model, &rx, &control, &interrupted, stop, &mut feed);
     }
+    if let Some(w) = eviction_warning(cli, &model) {
+        feed.warnings.push(w);
+    }
+    let sctp = model.stats().sctp_not_decoded;
+    if sctp > 0 {
+        feed.warnings.push(format!(
+            "{sctp} SCTP DATA chunks were parts of a message split over several chunks and were not decoded (SIP over SCTP is read one whole message per chunk)"
+        ));
+    }
     join_capture(handles, &log_path, &feed.warnings)?;
     loop_done.store(true, std::sync::atomic::Ordering::Relaxed);
 
@@ -188,6 +203,15 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     Ok(code)
 }
 
+/// `--config FILE`, else the default file if there is one.
+fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+    match &cli.config {
+        Some(path) => Config::load(path, true),
+        None => Config::default_path()
+            .map_or_else(|| Ok(Config::default()), |p| Config::load(&p, false)),
+    }
+}
+
 /// What is wrong with the command line as a whole, if anything.
 fn usage_error(cli: &Cli, use_ui: bool) -> Option<&'static str> {
     if cli.read.is_empty() && cli.interface.is_none() && cli.hep_listen.is_none() {
@@ -219,6 +243,22 @@ fn limits(cli: &Cli) -> Limits {
         rtp_keep_per_call: cli.rtp_keep.bytes(),
         ..Limits::default()
     }
+}
+
+/// Dialogs were evicted: they are missing from the UI, the report and any
+/// export, which must be said (on stderr and in the JSON `warnings`).
+fn eviction_warning(cli: &Cli, model: &Model) -> Option<String> {
+    let evicted = model.stats().evicted_calls;
+    (evicted > 0).then(|| {
+        let limit = cli
+            .limit
+            .map_or_else(String::new, |n| format!("-l {n}, "));
+        format!(
+            "{evicted} dialogs were evicted to stay within {limit}--mem {} MiB (live: -l 20000 by default); \
+             they are missing from the report and any export: raise the limits",
+            cli.mem_mb
+        )
+    })
 }
 
 /// The live recording of `-i ... -w FILE`, its first file made now: before
@@ -292,10 +332,12 @@ fn open_sources(cli: &Cli, model: &mut Model) -> anyhow::Result<Vec<Source>> {
         }
         sources.insert(0, Source::Files(files));
     }
-    if cli.is_live()
-        && let Some(user) = capture::privileges::drop_root(cli.user.as_deref())?
-    {
-        tracing::info!("dropped root privileges to {user}");
+    if cli.is_live() {
+        match capture::privileges::drop_root(cli.user.as_deref())? {
+            Some(user) => tracing::info!("dropped root privileges to {user}"),
+            // Capturing with capabilities (setcap) as a normal user.
+            None => tracing::info!("not root: no privileges to drop"),
+        }
     }
     Ok(sources)
 }
@@ -349,8 +391,8 @@ fn finish_headless(
     }
     let report_format = match (cli.report, &cli.write) {
         (Some(f), _) => Some(f),
-        (None, None) => Some(ReportFormat::Text),
-        (None, Some(_)) => None,
+        (None, None) if !cli.quiet => Some(ReportFormat::Text),
+        (None, _) => None,
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -384,12 +426,6 @@ fn write_export(cli: &Cli, model: &Model, e: &WriteRequest) -> bool {
         if model.find(id).is_none() && !dialogs.is_empty() {
             eprintln!("sipscope: warning: no call with Call-ID '{id}'");
         }
-    }
-    let evicted = model.stats().evicted_calls;
-    if evicted > 0 {
-        eprintln!(
-            "sipscope: warning: {evicted} dialogs were evicted to stay within -l/--mem and are not in the export: raise them"
-        );
     }
     match sipscope::export::export(
         model,

@@ -220,6 +220,33 @@ impl Pipeline {
                     self.frame_stream(key, frame.ts_ns, out);
                 }
             }
+            ip::SCTP => {
+                let Some((src, dst, chunks)) = ip::sctp(p.src, p.dst, p.payload) else {
+                    self.stats.bad_ip += 1;
+                    return;
+                };
+                for c in chunks {
+                    self.stats.sctp_chunks += 1;
+                    // RFC 4168: a SIP message is one SCTP user message; one
+                    // split over several chunks is counted, not decoded.
+                    if !c.whole {
+                        self.stats.sctp_not_decoded += 1;
+                        continue;
+                    }
+                    let frames = frames_of(frame, frames.clone());
+                    for (at, head, len) in scan::messages(c.data, Framing::Datagram) {
+                        out.push(SipMessage::new(
+                            frame.ts_ns,
+                            (src, dst),
+                            Transport::Sctp,
+                            c.data.get(at..at + len).unwrap_or_default(),
+                            head,
+                            frames.clone(),
+                            None,
+                        ));
+                    }
+                }
+            }
             _ => {}
         }
     }
@@ -263,10 +290,15 @@ impl Pipeline {
 
     /// Frames whatever the flow's in-order bytes now complete.
     fn frame_stream(&mut self, key: FlowKey, ts_ns: i64, out: &mut Vec<SipMessage>) {
+        let (src, dst) = key;
+        let reverse_handshake = self
+            .tcp
+            .flow_mut(&(dst, src))
+            .map(|f| f.handshake.clone())
+            .unwrap_or_default();
         let Some(flow) = self.tcp.flow_mut(&key) else {
             return;
         };
-        let (src, dst) = key;
         if flow.gap {
             flow.gap = false;
             if flow.mode != StreamMode::WebSocket {
@@ -281,7 +313,7 @@ impl Pipeline {
                     if data.starts_with(b"GET ") || data.starts_with(b"HTTP/") {
                         match ws::http_head_len(data) {
                             Some(n) if ws::is_upgrade(data.get(..n).unwrap_or_default()) => {
-                                flow.discard(n);
+                                flow.handshake = flow.consume(n);
                                 flow.mode = StreamMode::WebSocket;
                                 continue;
                             }
@@ -341,7 +373,14 @@ impl Pipeline {
                 StreamMode::WebSocket => match ws::frame(flow.data()) {
                     ws::WsScan::Frame(f) => {
                         self.stats.ws_frames += 1;
-                        let frames = flow.consume(f.len);
+                        let mut frames = flow.consume(f.len);
+                        // The connection's handshake, both ways, goes with
+                        // each message (docs/export.md).
+                        for h in flow.handshake.iter().chain(&reverse_handshake) {
+                            if !frames.contains(h) {
+                                frames.push(h.clone());
+                            }
+                        }
                         // Text and binary frames carry one SIP message each (RFC 7118).
                         if matches!(f.opcode, 0..=2) {
                             ws_message(&f.payload, ts_ns, src, dst, &frames, out);
@@ -401,10 +440,10 @@ pub fn push_hep_sip(
     sip_in_file: Option<(u16, u64)>,
     out: &mut Vec<SipMessage>,
 ) {
-    let transport = if h.meta.ip_proto == crate::hep::PROTO_TCP {
-        Transport::Tcp
-    } else {
-        Transport::Udp
+    let transport = match h.meta.ip_proto {
+        crate::hep::PROTO_TCP => Transport::Tcp,
+        crate::hep::PROTO_SCTP => Transport::Sctp,
+        _ => Transport::Udp,
     };
     for (at, head, len) in scan::messages(h.payload, Framing::Datagram) {
         let msg = SipMessage::new(

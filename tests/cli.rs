@@ -205,6 +205,79 @@ fn the_call_limit_evicts_and_counts() {
     assert_eq!(r["stats"]["sip_messages"], 12_000);
 }
 
+/// A pcap (raw IPv4, no link header) of `n` OPTIONS dialogs from 127.0.0.1,
+/// one datagram each, 1 ms apart.
+fn options_pcap(path: &std::path::Path, tag: &str, n: usize) {
+    let mut out = Vec::with_capacity(n * 400);
+    out.extend_from_slice(&0xa1b2_c3d4_u32.to_le_bytes());
+    out.extend_from_slice(&2u16.to_le_bytes());
+    out.extend_from_slice(&4u16.to_le_bytes());
+    out.extend_from_slice(&[0; 8]);
+    out.extend_from_slice(&65535u32.to_le_bytes());
+    out.extend_from_slice(&101u32.to_le_bytes()); // LINKTYPE_RAW
+    for i in 0..n {
+        let sip = options(tag, i);
+        let udp_len = 8 + sip.len();
+        let ip_len = u16::try_from(20 + udp_len).unwrap();
+        let mut frame = vec![
+            0x45, 0, 0, 0, 0, 0, 0, 0, 64, 17, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1,
+        ];
+        frame[2..4].copy_from_slice(&ip_len.to_be_bytes());
+        frame.extend_from_slice(&5061u16.to_be_bytes());
+        frame.extend_from_slice(&5060u16.to_be_bytes());
+        frame.extend_from_slice(&u16::try_from(udp_len).unwrap().to_be_bytes());
+        frame.extend_from_slice(&[0, 0]);
+        frame.extend_from_slice(sip.as_bytes());
+        let ms = u32::try_from(i).unwrap();
+        out.extend_from_slice(&(1_700_000_000 + ms / 1000).to_le_bytes());
+        out.extend_from_slice(&((ms % 1000) * 1000).to_le_bytes());
+        let len = u32::try_from(frame.len()).unwrap();
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&frame);
+    }
+    std::fs::write(path, out).unwrap();
+}
+
+#[test]
+fn reading_a_file_keeps_every_dialog_and_any_eviction_is_a_warning() {
+    let dir = temp_dir("keep-every-dialog");
+    let pcap = dir.join("options-20050.pcap");
+    options_pcap(&pcap, "keep", 20_050);
+    let pcap = pcap.to_str().unwrap();
+
+    // More dialogs than the live default: a file keeps them all, and warns of nothing.
+    let out = sipscope(&["-r", pcap, "-N", "--report", "json"]);
+    assert!(out.status.success());
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["calls"].as_array().unwrap().len(), 20_050);
+    assert_eq!(r["stats"]["evicted_calls"], 0);
+    assert_eq!(
+        r["warnings"].as_array().unwrap().len(),
+        0,
+        "{}",
+        r["warnings"]
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("evicted"));
+
+    // -l limits when given, and what it evicts is said on stderr and in `warnings`.
+    let out = sipscope(&["-r", pcap, "-N", "--report", "json", "-l", "20000"]);
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["calls"].as_array().unwrap().len(), 20_000);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning: 50 dialogs were evicted"),
+        "{stderr}"
+    );
+    let warnings = r["warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("50 dialogs were evicted")),
+        "{warnings:?}"
+    );
+}
+
 /// Live capture on loopback: needs root (or the capture capabilities); skipped
 /// otherwise. Sends real SIP datagrams with a UDP socket to 127.0.0.1 only.
 #[test]
@@ -249,6 +322,73 @@ fn live_capture_on_loopback_sees_sip_and_drops_root() {
         log.contains("dropped root privileges to"),
         "no privilege drop logged"
     );
+}
+
+/// `setcap cap_net_raw,cap_net_admin=eip` on the binary: a normal user
+/// captures live, and sipscope attempts no privilege drop. Needs root to set
+/// the capabilities and become `nobody` (setcap, setpriv); skipped otherwise.
+#[test]
+fn a_normal_user_captures_with_capabilities_and_nothing_is_dropped() {
+    let have = |tool: &str| {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !nix::unistd::geteuid().is_root() || !have("setcap") || !have("setpriv") {
+        eprintln!("skipped: needs root, setcap and setpriv");
+        return;
+    }
+    let dir = temp_dir("setcap");
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let bin = dir.join("sipscope");
+    std::fs::copy(env!("CARGO_BIN_EXE_sipscope"), &bin).unwrap();
+    let caps = Command::new("setcap")
+        .args(["cap_net_raw,cap_net_admin=eip", bin.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(caps.success());
+    let log = dir.join("capture.log");
+    std::fs::write(&log, "").unwrap();
+    std::os::unix::fs::chown(&log, Some(65534), Some(65534)).unwrap();
+    let port = 5097;
+    let child = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(&bin)
+        .args(["-i", "lo", "--no-ui", "--report", "json", "--count", "3"])
+        .args(["--duration", "20", "--log-file", log.to_str().unwrap()])
+        .args(["udp", "port", &port.to_string()])
+        .env("HOME", &dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    for i in 0..40 {
+        let msg = options("setcap", i);
+        sock.send_to(msg.as_bytes(), ("127.0.0.1", port)).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        if !std::path::Path::new(&format!("/proc/{pid}")).exists()
+            || std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .is_ok_and(|s| s.contains(") Z "))
+        {
+            break;
+        }
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if stderr.contains("no permission") {
+        // A filesystem mounted nosuid ignores file capabilities.
+        eprintln!("skipped: file capabilities not honoured here: {stderr}");
+        return;
+    }
+    assert!(out.status.success(), "{stderr}");
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["stats"]["sip_messages"], 3);
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(log.contains("not root: no privileges to drop"), "{log}");
+    assert!(!log.contains("dropped root"), "{log}");
 }
 
 #[test]
@@ -560,4 +700,82 @@ fn live_write_rotates_by_time_and_keeps_the_newest_files() {
         "{kept:?}"
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `scripts/demo.sh` with a stand-in `cargo` (it records its arguments) and
+/// this build's binary where the release build would be: it says what it
+/// does, lets cargo show its progress, and runs the built binary.
+#[test]
+fn the_demo_says_what_it_is_doing_and_shows_cargos_progress() {
+    let dir = temp_dir("demo");
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let cargo = bin.join("cargo");
+    std::fs::write(&cargo, "#!/bin/sh\necho \"$@\" > \"$DEMO_CARGO_ARGS\"\n").unwrap();
+    std::fs::set_permissions(&cargo, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let release = dir.join("target/release");
+    std::fs::create_dir_all(&release).unwrap();
+    let _ = std::fs::remove_file(release.join("sipscope"));
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_sipscope"), release.join("sipscope")).unwrap();
+    let args_file = dir.join("cargo-args");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new("bash")
+        .arg(format!("{}/scripts/demo.sh", env!("CARGO_MANIFEST_DIR")))
+        .args(["--no-ui", "--report", "stats"])
+        .env("PATH", path)
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .env("DEMO_CARGO_ARGS", &args_file)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    for step in ["demo: checking", "demo: building", "demo: opening"] {
+        assert!(stderr.contains(step), "{step}: {stderr}");
+    }
+    let args = std::fs::read_to_string(&args_file).unwrap();
+    assert_eq!(
+        args.trim(),
+        "build --release",
+        "no --quiet: cargo shows its progress"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("11 dialogs"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+/// SIP over SCTP (RFC 4168), as in heplify's `sip_sctp.pcap`: tshark reads 4
+/// messages; a message split over two DATA chunks is counted and said.
+#[test]
+fn sip_over_sctp_is_read_and_what_is_not_is_said() {
+    let out = sipscope(&[
+        "-r",
+        &data("synthetic_sip_sctp.pcap"),
+        "-N",
+        "--report",
+        "json",
+    ]);
+    assert!(out.status.success());
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["stats"]["sip_messages"], 4);
+    assert_eq!(r["calls"].as_array().unwrap().len(), 2);
+    assert_eq!(r["stats"]["sctp_chunks"], 6);
+    assert_eq!(r["stats"]["sctp_not_decoded"], 2);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\"sctp\""), "the transport is said");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("2 SCTP DATA chunks"), "{stderr}");
+    assert!(
+        r["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("SCTP")),
+    );
 }

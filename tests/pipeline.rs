@@ -107,6 +107,69 @@ Sec-WebSocket-Protocol: sip\r\nSec-WebSocket-Version: 13\r\n\r\n";
     assert_eq!(msgs[0].frames.len(), 2);
 }
 
+/// Exported alone, a WebSocket message is unreadable: Wireshark needs the
+/// connection's HTTP upgrade to read its frames. Each message carries the
+/// handshake's frames, both ways, besides its own.
+#[test]
+fn websocket_messages_carry_the_handshake_frames() {
+    let upgrade = b"GET /ws HTTP/1.1\r\nHost: b\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+Sec-WebSocket-Protocol: sip\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    let answer =
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+Sec-WebSocket-Protocol: sip\r\n\r\n";
+    let mut frames = vec![tcp_frame(1, upgrade)];
+    let b = PacketBuilder::ethernet2([2; 6], [1; 6])
+        .ipv4(B, A, 64)
+        .tcp(5060, 40000, 1, 65535);
+    let mut back = Vec::new();
+    b.write(&mut back, answer).unwrap();
+    frames.push(back);
+    let mut seq = 1 + u32::try_from(upgrade.len()).unwrap();
+    for (i, id) in ["ws-a", "ws-b"].iter().enumerate() {
+        let text = sip("REGISTER", id, u32::try_from(i).unwrap() + 1);
+        let mut ws = vec![0x81, 0xFE];
+        ws.extend_from_slice(&u16::try_from(text.len()).unwrap().to_be_bytes());
+        ws.extend_from_slice(&[0, 0, 0, 0]);
+        ws.extend_from_slice(&text);
+        frames.push(tcp_frame(seq, &ws));
+        seq += u32::try_from(ws.len()).unwrap();
+    }
+    let (msgs, _) = run(&frames, linktype::ETHERNET);
+    assert_eq!(msgs.len(), 2);
+    for m in &msgs {
+        assert_eq!(m.transport, Transport::Ws);
+        // Its own segment, the GET and the 101.
+        assert_eq!(m.frames.len(), 3, "{:?}", m.frames);
+    }
+}
+
+/// A 65 KB INVITE over TCP in five segments is one well-formed message
+/// (not "too large") and brings all five segments for export.
+#[test]
+fn a_65_kb_invite_over_tcp_is_whole_and_brings_every_segment() {
+    let body = "a=x-filler:".to_owned() + &"0123456789".repeat(6700) + "\r\n";
+    let invite = format!(
+        "INVITE sip:b@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/TCP 192.0.2.1:40000;branch=z9hG4bKbig\r\n\
+From: <sip:a@192.0.2.1>;tag=1\r\nTo: <sip:b@192.0.2.2>\r\nCall-ID: big-invite\r\nCSeq: 1 INVITE\r\n\
+Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let bytes = invite.as_bytes();
+    assert!(bytes.len() > 65 * 1024);
+    let seg = bytes.len().div_ceil(5);
+    let frames: Vec<Vec<u8>> = bytes
+        .chunks(seg)
+        .enumerate()
+        .map(|(i, c)| tcp_frame(1 + u32::try_from(i * seg).unwrap(), c))
+        .collect();
+    assert_eq!(frames.len(), 5);
+    let (msgs, _) = run(&frames, linktype::ETHERNET);
+    assert_eq!(msgs.len(), 1);
+    assert!(!msgs[0].head.malformed(), "{:?}", msgs[0].head.defects);
+    assert_eq!(msgs[0].raw.len(), bytes.len());
+    assert_eq!(msgs[0].frames.len(), 5);
+}
+
 #[test]
 fn ipv6_fragments_in_reverse_order_are_reassembled() {
     let msg = sip("OPTIONS", "v6-frag", 1);

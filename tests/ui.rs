@@ -566,6 +566,129 @@ fn the_ladder_shows_hops_and_vantage_points() {
     insta::assert_snapshot!("two_agents", t.backend());
 }
 
+#[test]
+fn a_file_opens_at_its_first_dialog_and_live_follows_the_tail() {
+    let m = model("../../assets/sample.pcap");
+    let a = app(&m);
+    assert_eq!(
+        a.call_list.cursor, 0,
+        "a file opens at the top, as in sngrep"
+    );
+    assert!(!a.call_list.autoscroll);
+    let t = draw(&a, &m, 150, 18);
+    assert!(!format!("{}", t.backend()).contains("[autoscroll]"));
+
+    let mut live = AppState::new(Config::default(), "live: lo".into(), true);
+    live.refresh(&m);
+    assert!(live.call_list.autoscroll, "live follows new dialogs");
+    assert_eq!(live.call_list.cursor, 10);
+
+    // The config's word wins either way.
+    let config = Config {
+        autoscroll: Some(true),
+        ..Config::default()
+    };
+    let mut following = AppState::new(config, "file: test.pcap".into(), false);
+    following.refresh(&m);
+    assert_eq!(following.call_list.cursor, 10);
+}
+
+#[test]
+fn help_scrolls_at_80x24_and_only_back_closes_it() {
+    let m = model("../../assets/sample.pcap");
+    let mut a = app(&m);
+    a.apply(Action::Help, &m);
+    let text = format!("{}", draw(&a, &m, 80, 24).backend());
+    assert!(text.contains("more below"), "{text}");
+    assert!(!text.contains("Mouse: click"), "the end is below: {text}");
+    // Keys that mean nothing here leave the help open.
+    for key in [Action::Pause, Action::Save, Action::Open, Action::SortNext] {
+        a.apply(key, &m);
+        assert_eq!(
+            a.screen(),
+            sipscope::ui::screens::nav::Screen::Help,
+            "{key:?}"
+        );
+    }
+    a.apply(Action::PageDown, &m);
+    a.apply(Action::PageDown, &m);
+    a.apply(Action::PageDown, &m);
+    let t = draw(&a, &m, 80, 24);
+    let text = format!("{}", t.backend());
+    assert!(text.contains("Mouse: click"), "scrolled to the end: {text}");
+    assert!(text.contains("of 40"), "{text}");
+    insta::assert_snapshot!(t.backend());
+    // Scrolling on past the end is not kept: one Up moves at once.
+    a.apply(Action::PageDown, &m);
+    a.apply(Action::Up, &m);
+    let text = format!("{}", draw(&a, &m, 80, 24).backend());
+    assert!(!text.contains("Mouse: click"), "{text}");
+    a.apply(Action::Back, &m);
+    assert_eq!(a.screen(), sipscope::ui::screens::nav::Screen::CallList);
+    // Opened again, it starts at the top.
+    a.apply(Action::Help, &m);
+    assert_eq!(a.help.scroll, 0);
+}
+
+#[test]
+fn streams_view_fits_80x24_and_scrolls_its_columns_sideways() {
+    let m = model("gen__hold_resume_refer_rtp.pcap");
+    let mut a = app(&m);
+    a.apply(Action::Top, &m);
+    a.apply(Action::Open, &m);
+    a.apply(Action::Streams, &m);
+    let t = draw(&a, &m, 80, 24);
+    let text = format!("{}", t.backend());
+    // Packets, loss, jitter and MOS are on screen (tshark: 217 packets, 0 lost).
+    for word in ["Pkts", "Lost%", "Jitter", "MOS", "217", "0.0%", "4.40"] {
+        assert!(text.contains(word), "{word}: {text}");
+    }
+    assert!(text.contains("→"), "columns out of sight are said: {text}");
+    insta::assert_snapshot!(t.backend());
+    // Sideways: SSRC and the rest come into view; the addresses stay.
+    for _ in 0..4 {
+        a.apply(Action::ScrollRight, &m);
+    }
+    let text = format!("{}", draw(&a, &m, 80, 24).backend());
+    assert!(
+        text.contains("0xDEE0EE8F") && text.contains("DTMF"),
+        "{text}"
+    );
+    assert!(text.contains("6000 → "), "{text}");
+    for _ in 0..20 {
+        a.apply(Action::ScrollRight, &m);
+    }
+    let _ = draw(&a, &m, 80, 24);
+    a.apply(Action::ScrollLeft, &m);
+    for (w, h) in [(0, 0), (1, 1), (20, 6), (40, 10)] {
+        let _ = draw(&a, &m, w, h);
+    }
+}
+
+#[test]
+fn rtp_no_dialog_explains_is_counted_in_the_list_and_listed_with_u() {
+    // RTP alone, no SIP: tshark's heuristic finds one stream, 236 packets, SSRC 0xDEE0EE8F.
+    let m = model("sipp__g711a.pcap");
+    let mut a = app(&m);
+    let text = format!("{}", draw(&a, &m, 100, 12).backend());
+    assert!(text.contains("RTP without a dialog 1 (u)"), "{text}");
+    a.apply(Action::Unassociated, &m);
+    assert_eq!(a.screen(), sipscope::ui::screens::nav::Screen::Streams);
+    assert_eq!(a.shown_streams(&m).len(), 1);
+    let t = draw(&a, &m, 100, 12);
+    let text = format!("{}", t.backend());
+    assert!(text.contains("not tied to a dialog  1 stream"), "{text}");
+    assert!(
+        text.contains("10.1.3.143:5000 → 10.1.6.18:2006") && text.contains("236"),
+        "{text}"
+    );
+    // In the streams view, u goes back to the ladder's streams (none here).
+    a.apply(Action::Unassociated, &m);
+    assert!(a.shown_streams(&m).is_empty());
+    a.apply(Action::Back, &m);
+    assert_eq!(a.screen(), sipscope::ui::screens::nav::Screen::CallList);
+}
+
 /// Timer B as a marker row: seven sends of the INVITE on the RFC 3261
 /// schedule, each placed in it, then the row where the caller gave up.
 #[test]

@@ -112,6 +112,53 @@ fn ipv6_fragment(packet: &[u8]) -> Option<Fragment> {
 
 pub const UDP: u8 = IpNumber::UDP.0;
 pub const TCP: u8 = IpNumber::TCP.0;
+pub const SCTP: u8 = 132;
+
+/// One SCTP DATA chunk: whether it is a whole user message (both the
+/// beginning and the end flag), and its user data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SctpData<'a> {
+    pub whole: bool,
+    pub data: &'a [u8],
+}
+
+/// An SCTP packet's endpoints and its DATA chunks (RFC 9260 3.3.1); other
+/// chunks (INIT, SACK, HEARTBEAT...) are skipped. `None` when the common
+/// header is cut short.
+#[must_use]
+pub fn sctp(
+    src: IpAddr,
+    dst: IpAddr,
+    l4: &[u8],
+) -> Option<(SocketAddr, SocketAddr, Vec<SctpData<'_>>)> {
+    let port = |at: usize| Some(u16::from_be_bytes([*l4.get(at)?, *l4.get(at + 1)?]));
+    let (sport, dport) = (port(0)?, port(2)?);
+    let mut chunks = Vec::new();
+    let mut at = 12;
+    while let (Some(&kind), Some(&flags), Some(len)) = (l4.get(at), l4.get(at + 1), port(at + 2)) {
+        let len = usize::from(len);
+        if len < 4 {
+            break;
+        }
+        // A chunk cut short by the snap length keeps what was captured.
+        let chunk = l4
+            .get(at..at + len)
+            .unwrap_or_else(|| l4.get(at..).unwrap_or_default());
+        if kind == 0 && chunk.len() >= 16 {
+            chunks.push(SctpData {
+                whole: flags & 0x03 == 0x03,
+                data: chunk.get(16..).unwrap_or_default(),
+            });
+        }
+        // Chunks are padded to four bytes.
+        at += len.div_ceil(4) * 4;
+    }
+    Some((
+        SocketAddr::new(src, sport),
+        SocketAddr::new(dst, dport),
+        chunks,
+    ))
+}
 
 /// A UDP datagram's endpoints and payload (cut short by a snap length, if so).
 #[must_use]

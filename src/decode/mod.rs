@@ -25,6 +25,8 @@ pub enum Transport {
     Tcp,
     /// SIP over WebSocket (RFC 7118) on a plain TCP connection.
     Ws,
+    /// SIP over SCTP (RFC 4168): one message per SCTP user message.
+    Sctp,
 }
 
 impl Transport {
@@ -34,6 +36,7 @@ impl Transport {
             Self::Udp => "udp",
             Self::Tcp => "tcp",
             Self::Ws => "ws",
+            Self::Sctp => "sctp",
         }
     }
 }
@@ -141,6 +144,10 @@ pub struct DecodeStats {
     /// TCP flows forgotten to stay within bounds.
     pub tcp_flows_evicted: u64,
     pub ws_frames: u64,
+    /// SCTP DATA chunks read, and those not decoded (fragments of a larger
+    /// user message: SIP over SCTP is read when a message fits one chunk).
+    pub sctp_chunks: u64,
+    pub sctp_not_decoded: u64,
     /// HEP packets found in the capture (UDP to the HEP port) or received
     /// (`-L`), and those that could not be read.
     pub hep_packets: u64,
@@ -172,6 +179,8 @@ impl DecodeStats {
             tcp_retransmissions: self.tcp_retransmissions + o.tcp_retransmissions,
             tcp_gaps: self.tcp_gaps + o.tcp_gaps,
             tcp_flows_evicted: self.tcp_flows_evicted + o.tcp_flows_evicted,
+            sctp_chunks: self.sctp_chunks + o.sctp_chunks,
+            sctp_not_decoded: self.sctp_not_decoded + o.sctp_not_decoded,
             ws_frames: self.ws_frames + o.ws_frames,
             hep_packets: self.hep_packets + o.hep_packets,
             hep_malformed: self.hep_malformed + o.hep_malformed,

@@ -98,6 +98,10 @@ pub struct Flow {
     pub mode: StreamMode,
     /// Set when bytes were lost before `buf`: the framer must resynchronise.
     pub gap: bool,
+    /// The frames of this direction's WebSocket handshake (the HTTP GET or
+    /// its 101 answer): every message of the connection is exported with
+    /// them, or Wireshark cannot read its frames as WebSocket.
+    pub handshake: super::Frames,
 }
 
 impl Flow {

@@ -45,6 +45,7 @@ pub mod payload_type {
 /// IP protocol numbers (chunk 2).
 pub const PROTO_UDP: u8 = 17;
 pub const PROTO_TCP: u8 = 6;
+pub const PROTO_SCTP: u8 = 132;
 
 /// The largest HEP packet: its length is a u16.
 pub const MAX_PACKET: usize = u16::MAX as usize;

@@ -157,6 +157,7 @@ impl Sink for HepSender {
             ip_proto: match msg.transport {
                 Transport::Udp => PROTO_UDP,
                 Transport::Tcp | Transport::Ws => PROTO_TCP,
+                Transport::Sctp => crate::hep::PROTO_SCTP,
             },
             payload_type: payload_type::SIP,
             agent_id: self.options.agent_id,

@@ -21,6 +21,11 @@ use crate::rtp::{RtpPacket, StreamStats};
 
 /// Streams kept at most; more are counted and not tracked.
 const MAX_STREAMS: usize = 200_000;
+/// Packets held per flow that no SDP names, until it looks like RTP.
+const HELD_PER_CANDIDATE: usize = 4;
+/// Such flows held at once; past it, those idle for `CANDIDATE_IDLE_NS` go.
+const MAX_CANDIDATES: usize = 16_384;
+const CANDIDATE_IDLE_NS: i64 = 10_000_000_000;
 /// Dialogs remembered per announced media address.
 const OWNERS_PER_ADDRESS: usize = 4;
 /// Expected media addresses kept at most.
@@ -178,6 +183,13 @@ pub struct Media {
     rtcp_flows: Map<(Addr, Addr), RtcpFlow>,
     /// Packets of streams past the stream limit.
     pub untracked_packets: u64,
+    /// Flows no SDP names, on probation: their first packets, held until
+    /// two of one SSRC come with consecutive sequence numbers.
+    candidates: Map<(Addr, Addr, u32), Vec<(RtpPacket, Frames)>>,
+    /// Packets that parsed as RTP but were not taken for it: on a well-known
+    /// service port, an unassigned payload type, or a flow that never showed
+    /// two consecutive sequence numbers.
+    not_rtp_packets: u64,
     /// Streams of each dialog, and the bytes their kept frames cost.
     by_dialog: Map<DialogId, DialogMedia>,
     /// Budget for the frames kept per dialog (`None`: keep all).
@@ -375,6 +387,25 @@ impl Media {
                 }
             }
         }
+        // Flows on probation that this SDP now explains: streams at once.
+        let explained: Vec<(Addr, Addr, u32)> = self
+            .candidates
+            .iter()
+            .filter(|(_, held)| {
+                held.first()
+                    .is_some_and(|(p, _)| addrs.contains(&p.dst) || addrs.contains(&p.src))
+            })
+            .map(|(k, _)| *k)
+            .collect();
+        for key in explained {
+            for (p, f) in self.candidates.remove(&key).unwrap_or_default() {
+                if let Some(i) = self.take(&p, f)
+                    && !tied.contains(&i)
+                {
+                    tied.push(i);
+                }
+            }
+        }
         tied
     }
 
@@ -422,6 +453,62 @@ impl Media {
     /// Adds one packet to its stream. Returns a new stream's index when it
     /// was tied to a dialog at once (its codecs are then to be filled in).
     pub fn ingest(&mut self, pkt: &RtpPacket, frames: Frames) -> Option<usize> {
+        let key = (Addr::from(pkt.src), Addr::from(pkt.dst), pkt.header.ssrc);
+        if self.by_key.contains_key(&key) || self.lookup(pkt.src, pkt.dst).is_some() {
+            return self.take(pkt, frames);
+        }
+        // No SDP names this flow: it is RTP only when it looks like RTP as
+        // tshark's heuristic wants it (docs/media.md). DNS, NetBIOS and the
+        // like pass the version check one time in four.
+        if !plausible_unsignalled(pkt) {
+            self.not_rtp_packets += 1;
+            return None;
+        }
+        let consecutive = self.candidates.get(&key).is_some_and(|held| {
+            held.last()
+                .is_some_and(|(p, _)| p.header.seq.wrapping_add(1) == pkt.header.seq)
+        });
+        if consecutive {
+            let held = self.candidates.remove(&key).unwrap_or_default();
+            let mut tied = None;
+            for (p, f) in held {
+                tied = tied.or(self.take(&p, f));
+            }
+            return tied.or(self.take(pkt, frames));
+        }
+        if self.candidates.len() >= MAX_CANDIDATES && !self.candidates.contains_key(&key) {
+            let now = pkt.ts_ns;
+            let before: usize = self.candidates.values().map(Vec::len).sum();
+            self.candidates.retain(|_, held| {
+                held.last()
+                    .is_some_and(|(p, _)| now - p.ts_ns < CANDIDATE_IDLE_NS)
+            });
+            let after: usize = self.candidates.values().map(Vec::len).sum();
+            self.not_rtp_packets += (before - after) as u64;
+            if self.candidates.len() >= MAX_CANDIDATES {
+                self.not_rtp_packets += 1;
+                return None;
+            }
+        }
+        let held = self.candidates.entry(key).or_default();
+        if held.len() >= HELD_PER_CANDIDATE {
+            held.remove(0);
+            self.not_rtp_packets += 1;
+        }
+        held.push((*pkt, frames));
+        None
+    }
+
+    /// Packets that parsed as RTP and were not taken for it, those still
+    /// held on probation included.
+    #[must_use]
+    pub fn not_rtp(&self) -> u64 {
+        let held: usize = self.candidates.values().map(Vec::len).sum();
+        self.not_rtp_packets + held as u64
+    }
+
+    /// Adds a packet taken for RTP to its stream (made when new).
+    fn take(&mut self, pkt: &RtpPacket, frames: Frames) -> Option<usize> {
         let mut tied_new = None;
         self.packets += 1;
         let key = (Addr::from(pkt.src), Addr::from(pkt.dst), pkt.header.ssrc);
@@ -583,6 +670,18 @@ impl Media {
     pub fn clear(&mut self) {
         *self = Self::new(self.keep_per_call, self.keep_total);
     }
+}
+
+/// What a packet no SDP explains must be to start a stream: not to or from
+/// a well-known service port (below 1024: DNS, `NetBIOS`, NTP, SNMP...), and
+/// a payload type RFC 3551 assigns (and 19, old comfort noise) or a dynamic
+/// one (96-127).
+fn plausible_unsignalled(pkt: &RtpPacket) -> bool {
+    let assigned = matches!(
+        pkt.header.payload_type,
+        0 | 3..=19 | 25 | 26 | 28 | 31..=34 | 96..=127
+    );
+    assigned && pkt.src.port() >= 1024 && pkt.dst.port() >= 1024
 }
 
 /// RFC 4733 event codes 0-15 as the keypad shows them.

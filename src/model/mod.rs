@@ -155,6 +155,14 @@ pub struct Stats {
     pub rtp_streams: u64,
     /// RTP packets of streams past the stream limit (counted, not tracked).
     pub rtp_untracked_packets: u64,
+    /// SCTP DATA chunks read, and those not decoded (a SIP message split
+    /// over several chunks).
+    pub sctp_chunks: u64,
+    pub sctp_not_decoded: u64,
+    /// UDP that parsed as RTP, tied to no SDP, and was not taken for RTP
+    /// (a well-known port, an unassigned payload type, no two consecutive
+    /// sequence numbers: DNS, `NetBIOS`...).
+    pub rtp_rejected_packets: u64,
     /// HEP packets read (in a capture, or from agents with `-L`), those that
     /// could not be read, those refused (password), over a source's rate
     /// or a limit, and those that carried no SIP.
@@ -690,6 +698,8 @@ impl Model {
             tcp_retransmissions: d.tcp_retransmissions,
             tcp_gaps: d.tcp_gaps,
             ws_frames: d.ws_frames,
+            sctp_chunks: d.sctp_chunks,
+            sctp_not_decoded: d.sctp_not_decoded,
             hep_received: d.hep_packets,
             hep_malformed: d.hep_malformed,
             hep_refused: d.hep_refused,
@@ -702,6 +712,7 @@ impl Model {
             rtcp_packets: self.media.rtcp_packets,
             rtp_streams: self.media.streams().len() as u64,
             rtp_untracked_packets: self.media.untracked_packets,
+            rtp_rejected_packets: self.media.not_rtp(),
             ..self.stats
         }
     }

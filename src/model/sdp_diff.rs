@@ -187,6 +187,9 @@ fn note_lines(media: &[MediaChange]) -> impl Iterator<Item = Note> + '_ {
 /// Codec names of an m-line, without telephone-event and comfort noise
 /// (they are not what the call speaks).
 fn codecs(m: &Media) -> Vec<String> {
+    if m.is_t38() {
+        return vec!["T.38".to_owned()];
+    }
     m.formats
         .iter()
         .filter_map(|f| f.parse::<u8>().ok())
@@ -338,7 +341,18 @@ fn reoffer(prev: &Sdp, now: &Sdp) -> Vec<MediaChange> {
                     notes.push(format!("address {} → {}", address(p), address(n)).into());
                 }
                 let before = codecs(p);
-                if before != offered {
+                let kind = |m: &Media| {
+                    if m.is_t38() {
+                        "fax (T.38)".to_owned()
+                    } else {
+                        m.media.clone()
+                    }
+                };
+                if kind(p) != kind(n) {
+                    // A switch to fax (or back): what changed is the kind of
+                    // media, not its codecs.
+                    notes.push(format!("{} → {}", kind(p), kind(n)).into());
+                } else if before != offered {
                     notes.push(
                         format!("codecs {} → {}", before.join(", "), offered.join(", ")).into(),
                     );
@@ -572,6 +586,31 @@ mod tests {
             "{:?}",
             c[1].summary
         );
+    }
+
+    #[test]
+    fn a_reinvite_to_t38_is_a_switch_to_fax() {
+        let first = at(
+            0,
+            A,
+            "v=0\r\nc=IN IP4 192.0.2.1\r\nm=audio 4000 RTP/AVP 8\r\n",
+        );
+        let fax = at(
+            1,
+            A,
+            "v=0\r\nc=IN IP4 192.0.2.1\r\nm=image 4002 udptl t38\r\na=T38FaxVersion:0\r\n",
+        );
+        let summary = fax.sdp.summary();
+        let c = changes(&[first, fax]);
+        assert!(
+            c[1].summary
+                .iter()
+                .any(|s| s.ends_with("audio → fax (T.38)")),
+            "{:?}",
+            c[1].summary
+        );
+        assert!(!c[1].summary.iter().any(|s| s.contains("codecs")));
+        assert_eq!(summary, "fax (T.38) 192.0.2.1:4002");
     }
 
     #[test]

@@ -121,13 +121,19 @@ pub struct StreamStats {
     /// RFC 3550 interarrival jitter, in timestamp units (a float, as A.8
     /// suggests for display).
     jitter: f64,
-    jitter_sum_ms: f64,
+    /// tshark's running mean of the jitter (see `mean_jitter_ms`).
+    mean_jitter_ms: f64,
+    /// The highest jitter of a regular packet, in ms (as tshark's).
     pub max_jitter_ms: f64,
     /// The running jitter after the latest packet, in ms.
     pub jitter_ms: f64,
     pub max_delta_ns: i64,
     prev_arrival_ns: i64,
     prev_timestamp: u32,
+    /// The timestamp of the newest packet with a clock: RFC 4733 events
+    /// (whose timestamp stands still) move the arrival reference of the
+    /// jitter but not this one, as in tshark 4.0.
+    clock_timestamp: Option<u32>,
     prev_payload_type: u8,
     pub payload_types: Vec<u8>,
     pub payload_type_changes: u64,
@@ -148,25 +154,37 @@ impl StreamStats {
         } else {
             self.sequence(h.seq);
             let delta = arrival_ns - self.prev_arrival_ns;
-            // A marker opens a talkspurt: the silence before it is no gap
-            // (Wireshark's RTP analysis counts it the same way).
-            // Comfort noise (PT 13, or 19 of old) is sent sparsely on purpose:
-            // gaps around it are silence too.
+            // A marker opens a talkspurt (in video, it ends a frame): the
+            // silence before it is no gap. Comfort noise (PT 13, or 19 of
+            // old) is sent sparsely on purpose: gaps around it are silence
+            // too. A timestamp that went back is no measure either. What is
+            // left is a "regular" packet, as Wireshark's RTP analysis calls
+            // it: only those count in the maximum delta and in the jitter's
+            // maximum and mean.
             let comfort_noise = |pt: u8| pt == 13 || pt == 19;
-            if !h.marker && !comfort_noise(h.payload_type) && !comfort_noise(self.prev_payload_type)
-            {
+            let ts_step = h.timestamp.wrapping_sub(self.prev_timestamp).cast_signed();
+            let regular = !h.marker
+                && !comfort_noise(h.payload_type)
+                && !comfort_noise(self.prev_payload_type)
+                && ts_step >= 0;
+            if regular {
                 self.max_delta_ns = self.max_delta_ns.max(delta);
             }
             // D(i-1, i) = (Rj - Ri) - (Sj - Si), in timestamp units.
-            if let Some(clock_rate) = clock_rate {
+            if let (Some(clock_rate), Some(reference)) = (clock_rate, self.clock_timestamp) {
                 let rate = f64::from(clock_rate.max(1));
-                let transit_delta = delta as f64 * rate / 1e9
-                    - f64::from(h.timestamp.wrapping_sub(self.prev_timestamp).cast_signed());
+                let clock_step = h.timestamp.wrapping_sub(reference).cast_signed();
+                let transit_delta = delta as f64 * rate / 1e9 - f64::from(clock_step);
                 self.jitter += (transit_delta.abs() - self.jitter) / 16.0;
                 let ms = self.jitter / rate * 1000.0;
                 self.jitter_ms = ms;
-                self.jitter_sum_ms += ms;
-                self.max_jitter_ms = self.max_jitter_ms.max(ms);
+                if regular {
+                    self.max_jitter_ms = self.max_jitter_ms.max(ms);
+                    // tshark's running mean: the packets before this one
+                    // (all of them, events included) less the first.
+                    let n = self.packets as f64;
+                    self.mean_jitter_ms = (self.mean_jitter_ms * (n - 1.0) + ms) / n;
+                }
             }
             if self.payload_types.last() != Some(&h.payload_type) {
                 self.payload_type_changes += 1;
@@ -179,6 +197,9 @@ impl StreamStats {
         self.last_ns = arrival_ns;
         self.prev_arrival_ns = arrival_ns;
         self.prev_timestamp = h.timestamp;
+        if clock_rate.is_some() {
+            self.clock_timestamp = Some(h.timestamp);
+        }
         self.prev_payload_type = h.payload_type;
     }
 
@@ -216,15 +237,15 @@ impl StreamStats {
             - i64::try_from(self.packets).unwrap_or(i64::MAX)
     }
 
-    /// Mean of the running jitter over the stream's packets, in ms (as
-    /// Wireshark's RTP stream analysis reports it).
+    /// Mean jitter in ms, as tshark's RTP stream analysis computes it
+    /// (docs/media.md): after each regular packet with a known clock, the
+    /// mean so far weighted by the packets before it less the first, plus
+    /// this packet's jitter, over the packets before it. On a plain stream
+    /// that is the mean over the N-1 jitter samples of N packets; RFC 4733
+    /// events, markers, comfort noise and the first packet add no sample.
     #[must_use]
     pub fn mean_jitter_ms(&self) -> f64 {
-        if self.packets == 0 {
-            0.0
-        } else {
-            self.jitter_sum_ms / self.packets as f64
-        }
+        self.mean_jitter_ms
     }
 }
 

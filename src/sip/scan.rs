@@ -8,8 +8,10 @@
 //! still returned, with [`Head::malformed`] set, so nothing is dropped silently.
 #![warn(clippy::indexing_slicing)]
 
-/// The largest message the scanner accepts (headers and body).
-pub const MAX_MESSAGE: usize = 64 * 1024;
+/// The largest message the scanner accepts (headers and body): 256 KiB, what
+/// a real body reaches (an INVITE of 65 KB over TCP was seen). A TCP flow
+/// buffers as much at most (`decode::tcp`), so memory stays bounded.
+pub const MAX_MESSAGE: usize = 256 * 1024;
 
 /// A byte range inside the message buffer. `u32` keeps [`Head`] small.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

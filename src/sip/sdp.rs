@@ -52,6 +52,13 @@ pub struct Media {
 }
 
 impl Media {
+    /// A fax m-line: `m=image ... udptl t38` (T.38 over UDPTL).
+    #[must_use]
+    pub fn is_t38(&self) -> bool {
+        self.media.eq_ignore_ascii_case("image")
+            && self.formats.iter().any(|f| f.eq_ignore_ascii_case("t38"))
+    }
+
     /// The codec name of a payload type: from rtpmap, else the static table.
     #[must_use]
     pub fn codec_name(&self, pt: u8) -> Option<String> {
@@ -101,6 +108,9 @@ impl Sdp {
                 } else {
                     addr.to_owned()
                 };
+                if m.is_t38() {
+                    return format!("fax (T.38) {addr}:{}{dir}", m.port);
+                }
                 format!("{} {addr}:{} {}{dir}", m.media, m.port, codecs.join(","))
             })
             .collect::<Vec<_>>()

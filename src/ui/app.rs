@@ -72,7 +72,8 @@ impl AppState {
     pub fn new(config: Config, source: String, live: bool) -> Self {
         let (keymap, errors) = KeyMap::new(&config.keys);
         let columns = config.columns();
-        let autoscroll = config.autoscroll.unwrap_or(true);
+        // sngrep's habit: a file opens at its first dialog, live follows the tail.
+        let autoscroll = config.autoscroll.unwrap_or(live);
         Self {
             stack: vec![Screen::CallList],
             keymap,
@@ -114,6 +115,7 @@ impl AppState {
         match screen {
             Screen::Message => self.message = MessageState::default(),
             Screen::Streams => self.streams = StreamsState::default(),
+            Screen::Help => self.help = HelpState::default(),
             Screen::Columns => self.column_picker = ColumnsState::default(),
             _ => {}
         }
@@ -227,7 +229,7 @@ impl AppState {
             Screen::Help => self.help.apply(a),
             Screen::Columns => self.column_picker.apply(a, &mut self.columns),
             Screen::Streams => {
-                let len = self.ladder_streams(model).len();
+                let len = self.shown_streams(model).len();
                 self.streams.apply(a, len, page)
             }
             Screen::Findings => {
@@ -276,6 +278,10 @@ impl AppState {
                 if self.screen() == Screen::Ladder {
                     self.push(Screen::Streams);
                 }
+            }
+            Action::Unassociated => {
+                self.push(Screen::Streams);
+                self.streams.unassociated = true;
             }
             Action::Back => {
                 if !self.filter.text().is_empty() {
@@ -476,6 +482,17 @@ impl AppState {
             return Vec::new();
         };
         model.flow(&l.dialogs, l.extended, false).streams(model)
+    }
+
+    /// The streams the streams screen lists: the ladder's, or those no
+    /// dialog's SDP explains.
+    #[must_use]
+    pub fn shown_streams<'m>(&self, model: &'m Model) -> Vec<&'m crate::model::media::RtpStream> {
+        if self.streams.unassociated {
+            model.unassociated_streams().collect()
+        } else {
+            self.ladder_streams(model)
+        }
     }
 
     /// Tells the app the model was cleared.

@@ -123,3 +123,99 @@ p.udp(t, A, B, msg('INVITE sip:bob@192.0.2.2 SIP/2.0', hdrs('nocodec-2@192.0.2.1
 p.udp(t + 0.01, B, A, msg('SIP/2.0 488 Not Acceptable Here', hdrs('nocodec-2@192.0.2.1', 'n2', '1 INVITE', 'c') + ['Warning: 305 192.0.2.2 "Incompatible media format"']))
 p.udp(t + 0.02, A, B, msg('ACK sip:bob@192.0.2.2 SIP/2.0', hdrs('nocodec-2@192.0.2.1', 'n2', '1 ACK', 'c')))
 p.close()
+
+# synthetic_dns_netbios_rtp.pcap: UDP that is not RTP but whose first byte
+# says version 2, beside one RTP stream no SDP announces.
+#   DNS: three queries from one socket (IDs 0x80a1.., flags 0x0100) and their
+#        answers; NetBIOS name service: a query sent three times (one
+#        transaction ID) and a datagram-service packet.
+#   RTP: 50 packets of PCMA, 20 ms apart, SSRC 0x1234ABCD.
+# tshark (with its RTP heuristic) finds one RTP stream.
+p = Pcap('synthetic_dns_netbios_rtp.pcap')
+t = T + 60
+C, DNS = ('192.0.2.1', 40001), ('192.0.2.53', 53)
+for i, name in enumerate([b'sip', b'pbx', b'sbc']):
+    q = struct.pack('!HHHHHH', 0x80a1 + i, 0x0100, 1, 0, 0, 0) + bytes([len(name)]) + name + b'\x07example\x03net\x00\x00\x01\x00\x01'
+    p.udp(t + i * 0.01, C, DNS, q)
+    a = struct.pack('!HHHHHH', 0x80a1 + i, 0x8180, 1, 1, 0, 0) + q[12:] + b'\xc0\x0c\x00\x01\x00\x01\x00\x00\x0e\x10\x00\x04\xc0\x00\x02\x0a'
+    p.udp(t + i * 0.01 + 0.005, DNS, C, a)
+NB = ('192.0.2.1', 137)
+nbq = struct.pack('!HHHHHH', 0x80f3, 0x0110, 1, 0, 0, 0) + b'\x20' + b'EOGFEBEDEFCACACACACACACACACACAAA' + b'\x00\x00\x20\x00\x01'
+for i in range(3):
+    p.udp(t + 0.1 + i * 0.75, NB, ('192.0.2.255', 137), nbq)
+p.udp(t + 2.5, ('192.0.2.1', 138), ('192.0.2.255', 138), struct.pack('!BBHIHHH', 0x91, 0x02, 0x8123, 0xc0000201, 138, 180, 0) + b'\x00' * 60)
+for i in range(50):
+    rtp = struct.pack('!BBHII', 0x80, 8, 1000 + i, 160 * i, 0x1234ABCD) + b'\xd5' * 160
+    p.udp(t + 3 + i * 0.02, ('192.0.2.1', 40000), ('192.0.2.2', 50000), rtp)
+p.close()
+
+# synthetic_jitter_events_video.pcap: jitter as tshark averages it.
+#   A: PCMU, 9 packets with uneven arrival (a 9-packet stream: 8 jitter samples).
+#   B: PCMU with RFC 4733 events (PT 101) in the same SSRC in the middle:
+#      the events take no part in the mean.
+#   C: H.263 (PT 34, 90 kHz): frames of three packets sharing a timestamp,
+#      the marker on each frame's last packet, arrival uneven.
+import random
+rnd = random.Random(13)
+p = Pcap('synthetic_jitter_events_video.pcap')
+t = T + 80
+for i in range(9):
+    rtp = struct.pack('!BBHII', 0x80, 0, 500 + i, 160 * i, 0xA0000009) + b'\xff' * 160
+    p.udp(t + i * 0.02 + rnd.uniform(0, 0.012), ('192.0.2.1', 41000), ('192.0.2.2', 51000), rtp)
+t += 1
+seq, ts = 100, 0
+for i in range(60):
+    if 20 <= i < 28:  # an event: timestamp of its start, duration growing, end bit on the last three
+        ev = struct.pack('!BBH', 5, (0x80 if i >= 25 else 0) | 10, 160 * (i - 19))
+        rtp = struct.pack('!BBHII', 0x80, (0x80 if i == 20 else 0) | 101, seq, 160 * 20, 0xB0000060) + ev
+    else:
+        rtp = struct.pack('!BBHII', 0x80, 0, seq, ts, 0xB0000060) + b'\xff' * 160
+    p.udp(t + i * 0.02 + rnd.uniform(0, 0.008), ('192.0.2.1', 42000), ('192.0.2.2', 52000), rtp)
+    seq += 1
+    ts += 160
+t += 2
+seq = 7000
+for f in range(30):
+    arrive = t + f / 15 + rnd.uniform(0, 0.02)
+    for k in range(3):
+        marker = 0x80 if k == 2 else 0
+        rtp = struct.pack('!BBHII', 0x80, marker | 34, seq, 6000 * f, 0xC0000263) + b'\x00' * 900
+        p.udp(arrive + k * 0.001, ('192.0.2.1', 43000), ('192.0.2.2', 53000), rtp)
+        seq += 1
+p.close()
+
+# synthetic_sip_sctp.pcap: SIP over SCTP (RFC 4168), as in heplify's
+# sip_sctp.pcap: an OPTIONS and its 200, then a MESSAGE and its 200, each in
+# one DATA chunk (PPID 0), a SACK chunk bundled before one of them; then a
+# MESSAGE split over two DATA chunks (not decoded: counted).
+def sctp_packet(sport, dport, chunks):
+    return struct.pack('!HHII', sport, dport, 0x1234 if sport == 40060 else 0x5678, 0) + b''.join(chunks)
+def data_chunk(tsn, payload, flags=3):
+    c = struct.pack('!BBHIHHI', 0, flags, 16 + len(payload), tsn, 0, tsn & 0xffff, 0) + payload
+    return c + b'\x00' * (-len(c) % 4)
+sack = struct.pack('!BBHIIHH', 3, 0, 16, 1, 0x10000, 0, 0)
+class SctpPcap(Pcap):
+    def sctp(self, ts, src, dst, payload):
+        (sip, _), (dip, _) = src, dst
+        hdr = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(payload), self.ip_id, 0, 64, 132, 0,
+                          bytes(map(int, sip.split('.'))), bytes(map(int, dip.split('.'))))
+        self.ip_id += 1
+        hdr = hdr[:10] + struct.pack('!H', ip_checksum(hdr)) + hdr[12:]
+        frame = b'\x02\x00\x00\x00\x00\x02' + b'\x02\x00\x00\x00\x00\x01' + b'\x08\x00' + hdr + payload
+        sec = int(ts)
+        usec = int(round((ts - sec) * 1e6))
+        self.f.write(struct.pack('<IIII', sec, usec, len(frame), len(frame)) + frame)
+p = SctpPcap('synthetic_sip_sctp.pcap')
+t = T + 100
+A, B = ('192.0.2.1', 40060), ('192.0.2.2', 5060)
+def hs(cid, branch, cseq, totag=''):
+    return ['Via: SIP/2.0/SCTP 192.0.2.1:5060;branch=z9hG4bK' + branch, 'From: <sip:a@192.0.2.1>;tag=f1',
+            'To: <sip:b@192.0.2.2>' + totag, 'Call-ID: ' + cid, 'CSeq: ' + cseq]
+p.sctp(t, A, B, sctp_packet(40060, 5060, [data_chunk(1, msg('OPTIONS sip:b@192.0.2.2 SIP/2.0', hs('sctp-1@192.0.2.1', 's1', '1 OPTIONS')))]))
+p.sctp(t + 0.01, B, A, sctp_packet(5060, 40060, [sack, data_chunk(1, msg('SIP/2.0 200 OK', hs('sctp-1@192.0.2.1', 's1', '1 OPTIONS', ';tag=t1')))]))
+p.sctp(t + 1, A, B, sctp_packet(40060, 5060, [data_chunk(2, msg('MESSAGE sip:b@192.0.2.2 SIP/2.0', hs('sctp-2@192.0.2.1', 's2', '1 MESSAGE') + ['Content-Type: text/plain'], b'hello over SCTP'))]))
+p.sctp(t + 1.01, B, A, sctp_packet(5060, 40060, [data_chunk(2, msg('SIP/2.0 200 OK', hs('sctp-2@192.0.2.1', 's2', '1 MESSAGE', ';tag=t2')))]))
+big = msg('MESSAGE sip:b@192.0.2.2 SIP/2.0', hs('sctp-3@192.0.2.1', 's3', '1 MESSAGE') + ['Content-Type: text/plain'], b'x' * 600)
+p.sctp(t + 2, A, B, sctp_packet(40060, 5060, [data_chunk(3, big[:400], flags=2)]))
+p.sctp(t + 2.001, A, B, sctp_packet(40060, 5060, [data_chunk(4, big[400:], flags=1)]))
+p.close()

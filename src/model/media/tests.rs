@@ -54,7 +54,13 @@ fn mos_of_a_clean_and_a_lossy_g711_stream() {
 #[test]
 fn late_sdp_ties_a_stream_and_events_become_digits() {
     let mut m = Media::default();
+    m.ingest(&pkt(0, -20, 0, 0), Frames::new());
+    assert!(
+        m.streams().is_empty(),
+        "one packet no SDP names is not a stream yet"
+    );
     m.ingest(&pkt(1, 0, 0, 0), Frames::new());
+    assert_eq!(m.streams()[0].stats.packets, 2, "the held packet counts");
     assert!(m.streams()[0].dialog.is_none());
     assert_eq!(m.expect(DialogId(3), &sdp(5000)), [0]);
     assert_eq!(m.streams()[0].dialog, Some(DialogId(3)));
@@ -68,6 +74,40 @@ fn late_sdp_ties_a_stream_and_events_become_digits() {
     hash.header.timestamp = 99_999;
     m.ingest(&hash, Frames::new());
     assert_eq!(m.streams()[0].dtmf, "5#");
+}
+
+#[test]
+fn udp_that_only_looks_like_rtp_is_no_stream() {
+    let mut m = Media::default();
+    // A DNS-like flow: well-known port.
+    let mut dns = pkt(1, 0, 0, 0);
+    dns.src = "192.0.2.1:53".parse().unwrap();
+    dns.dst = "192.0.2.9:40000".parse().unwrap();
+    for i in 0..5 {
+        dns.header.seq = i;
+        m.ingest(&dns, Frames::new());
+    }
+    // The same sequence number again and again (a NetBIOS retry).
+    let mut retry = pkt(9, 0, 0, 0);
+    retry.src = "192.0.2.7:1137".parse().unwrap();
+    retry.dst = "192.0.2.9:1137".parse().unwrap();
+    for _ in 0..5 {
+        m.ingest(&retry, Frames::new());
+    }
+    // An unassigned payload type.
+    let mut odd = pkt(1, 0, 50, 0);
+    odd.src = "192.0.2.8:4000".parse().unwrap();
+    odd.dst = "192.0.2.9:4000".parse().unwrap();
+    for i in 0..5 {
+        odd.header.seq = i;
+        m.ingest(&odd, Frames::new());
+    }
+    assert!(m.streams().is_empty());
+    assert_eq!(m.not_rtp(), 15);
+    // One packet held, then the SDP that names its destination: a stream.
+    m.ingest(&pkt(1, 0, 0, 0), Frames::new());
+    assert_eq!(m.expect(DialogId(4), &sdp(5000)).len(), 1);
+    assert_eq!(m.streams()[0].dialog, Some(DialogId(4)));
 }
 
 fn one_frame(ms: i64) -> Frames {

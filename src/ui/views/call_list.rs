@@ -85,13 +85,19 @@ fn draw_title(buf: &mut Buffer, area: Rect, app: &AppState) {
 fn draw_counts(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
     let s = model.stats();
     let lost = s.dropped_kernel + s.dropped_channel + s.evicted_calls;
+    let orphans = model.unassociated_streams().count();
     let mut counts = format!(
-        "Dialogs {} (shown {})  SIP {}{}   lost: kernel {}  channel {}  evicted {}  malformed {}",
+        "Dialogs {} (shown {})  SIP {}{}{}   lost: kernel {}  channel {}  evicted {}  malformed {}",
         model.len(),
         app.rows().len(),
         s.sip_messages,
         if app.live {
             format!("  {:.1}/s", app.rate)
+        } else {
+            String::new()
+        },
+        if orphans > 0 {
+            format!("  RTP without a dialog {orphans} (u)")
         } else {
             String::new()
         },

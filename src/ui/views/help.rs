@@ -27,17 +27,37 @@ pub fn lines(app: &AppState) -> Vec<String> {
     out
 }
 
+/// ```text
+///  sipscope help   lines 1-22 of 38   ↓↑ PgDn PgUp scroll   Esc/q close
+/// Keys (rebind any ...)
+///   ↑/k  up  ...
+/// ```
 pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState) {
-    title_bar(buf, area, " sipscope help   (any key closes)");
-    for (i, line) in lines(app)
-        .iter()
-        .skip(usize::from(app.help.scroll))
-        .enumerate()
-    {
+    let lines = lines(app);
+    let visible = usize::from(area.height.saturating_sub(1));
+    let max = lines.len().saturating_sub(visible);
+    app.help
+        .max_scroll
+        .set(Some(u16::try_from(max).unwrap_or(u16::MAX)));
+    let first = usize::from(app.help.scroll).min(max);
+    let last = (first + visible).min(lines.len());
+    let title = if max == 0 {
+        " sipscope help   Esc/q close".to_owned()
+    } else {
+        format!(
+            " sipscope help   lines {}-{last} of {}   {} scroll   Esc/q close",
+            first + 1,
+            lines.len(),
+            if last < lines.len() {
+                "more below: ↓ PgDn"
+            } else {
+                "↑ PgUp"
+            }
+        )
+    };
+    title_bar(buf, area, &title);
+    for (i, line) in lines.iter().skip(first).take(visible).enumerate() {
         let Ok(dy) = u16::try_from(i + 1) else { break };
-        if dy >= area.height {
-            break;
-        }
         put(
             buf,
             area,

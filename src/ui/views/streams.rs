@@ -3,11 +3,15 @@
 //! time, with the opposite direction overlaid.
 //!
 //! ```text
-//! RTP streams  3 streams
-//!   Source → Destination                  SSRC        Codec  Pkts  Lost    Seq  Jitter ms  Max Δ  MOS  DTMF
-//! > 127.0.0.10:6000 → 127.0.0.20:6000     0xDEE0EE8F  PCMA    236  0 0.0%    0  0.35/0.83   34.8  4.40
+//!  RTP streams  4 streams   columns 4→
+//!   Source → Destination           Codec       Pkts  Lost  Lost% Jitter ms    MOS
+//! > …0.0.10:6000 → …0.0.20:6000    PCMA         217     0   0.0% 0.37/0.83   4.40
 //! [packet-rate chart]
 //! ```
+//!
+//! The figure columns come most useful first; what does not fit is a
+//! sideways scroll away (←/→), the address column staying. `u` shows the
+//! streams no dialog's SDP explains instead.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -24,23 +28,226 @@ use crate::ui::app::AppState;
 use crate::ui::theme;
 use crate::ui::widgets::{fill_row, footer, put, title_bar};
 
-fn row(s: &RtpStream) -> String {
-    let st = &s.stats;
-    let expected = st.expected().max(1);
+/// A figure column: its title, width, alignment and how a stream fills it.
+struct Column {
+    title: &'static str,
+    width: usize,
+    right: bool,
+    cell: fn(&RtpStream) -> String,
+}
+
+/// The figure columns, most useful first: at 80 columns the address, codec,
+/// packets, loss, jitter and MOS fit; the rest is a sideways scroll away.
+const COLUMNS: [Column; crate::ui::screens::streams::MAX_FIRST_COLUMN + 1] = [
+    Column {
+        title: "Codec",
+        width: 9,
+        right: false,
+        cell: |s| escape::text(&s.codec().unwrap_or_else(|| "?".into())).into_owned(),
+    },
+    Column {
+        title: "Pkts",
+        width: 6,
+        right: true,
+        cell: |s| s.stats.packets.to_string(),
+    },
+    Column {
+        title: "Lost",
+        width: 5,
+        right: true,
+        cell: |s| s.stats.lost().to_string(),
+    },
+    Column {
+        title: "Lost%",
+        width: 6,
+        right: true,
+        cell: |s| {
+            let st = &s.stats;
+            format!(
+                "{:.1}%",
+                st.lost().max(0) as f64 * 100.0 / st.expected().max(1) as f64
+            )
+        },
+    },
+    Column {
+        title: "Jitter ms",
+        width: 11,
+        right: false,
+        cell: |s| {
+            format!(
+                "{:.2}/{:.2}",
+                s.stats.mean_jitter_ms(),
+                s.stats.max_jitter_ms
+            )
+        },
+    },
+    Column {
+        title: "MOS",
+        width: 4,
+        right: true,
+        cell: |s| format!("{:.2}", s.mos()),
+    },
+    Column {
+        title: "SSRC",
+        width: 10,
+        right: false,
+        cell: |s| format!("0x{:08X}", s.ssrc),
+    },
+    Column {
+        title: "Seq",
+        width: 4,
+        right: true,
+        cell: |s| s.stats.seq_errors.to_string(),
+    },
+    Column {
+        title: "Max Δms",
+        width: 7,
+        right: true,
+        cell: |s| format!("{:.1}", s.stats.max_delta_ns as f64 / 1e6),
+    },
+    Column {
+        title: "DTMF",
+        width: 8,
+        right: false,
+        cell: |s| s.dtmf.clone(),
+    },
+];
+
+/// `text` in `width` cells: cut at the end with `…` (left-aligned text), or
+/// padded.
+fn fit(text: &str, width: usize, right: bool) -> String {
+    let n = text.chars().count();
+    if n > width {
+        let keep: String = text.chars().take(width.saturating_sub(1)).collect();
+        format!("{keep}…")
+    } else if right {
+        format!("{text:>width$}")
+    } else {
+        format!("{text:<width$}")
+    }
+}
+
+/// An address in `width` cells, keeping its distinguishing tail (the end of
+/// the IP and the port), as sngrep does.
+fn tail(text: &str, width: usize) -> String {
+    let n = text.chars().count();
+    if n <= width {
+        return text.to_owned();
+    }
+    let keep: String = text.chars().skip(n + 1 - width.max(1)).collect();
+    format!("…{keep}")
+}
+
+/// How the table is laid out at a width: the address column's width and the
+/// figure columns shown (from `first`, as many as fit).
+struct Layout {
+    address: usize,
+    /// The codec column widened to its longest name when everything fits.
+    codec: usize,
+    first: usize,
+    shown: usize,
+}
+
+impl Layout {
+    /// The address takes what it needs (up to 45), or what is left once
+    /// codec to MOS fit (at least 21); the figure columns from `first`
+    /// follow while they fit.
+    fn new(width: usize, streams: &[&RtpStream], first: usize) -> Self {
+        let first = first.min(COLUMNS.len() - 1);
+        let natural = streams
+            .iter()
+            .map(|s| address(s).chars().count())
+            .max()
+            .unwrap_or(20)
+            .clamp(20, 45);
+        let essentials: usize = COLUMNS
+            .iter()
+            .skip(first)
+            .take(6)
+            .map(|c| c.width + 1)
+            .sum();
+        let address = natural.min(width.saturating_sub(2 + essentials)).max(21);
+        let mut used = 2 + address;
+        let mut shown = 0;
+        for c in COLUMNS.iter().skip(first) {
+            if used + 1 + c.width > width && shown > 0 {
+                break;
+            }
+            used += 1 + c.width;
+            shown += 1;
+        }
+        let mut codec = COLUMNS[0].width;
+        if first == 0 && shown == COLUMNS.len() {
+            let longest = streams
+                .iter()
+                .map(|s| s.codec().map_or(1, |c| c.chars().count()))
+                .max()
+                .unwrap_or(0)
+                .min(15);
+            codec += longest
+                .saturating_sub(codec)
+                .min(width.saturating_sub(used));
+        }
+        Self {
+            address,
+            codec,
+            first,
+            shown,
+        }
+    }
+
+    /// The columns shown, each with its width.
+    fn columns(&self) -> impl Iterator<Item = (&'static Column, usize)> {
+        COLUMNS
+            .iter()
+            .enumerate()
+            .skip(self.first)
+            .take(self.shown)
+            .map(|(i, c)| (c, if i == 0 { self.codec } else { c.width }))
+    }
+
+    /// Columns out of sight on the left, and on the right.
+    fn hidden(&self) -> (usize, usize) {
+        (
+            self.first,
+            COLUMNS.len().saturating_sub(self.first + self.shown),
+        )
+    }
+
+    fn header(&self) -> String {
+        let mut line = format!("  {}", fit("Source → Destination", self.address, false));
+        for (c, width) in self.columns() {
+            line.push(' ');
+            line.push_str(&fit(c.title, width, c.right));
+        }
+        line
+    }
+
+    fn row(&self, s: &RtpStream) -> String {
+        let mut line = fit(&address_in(s, self.address), self.address, false);
+        for (c, width) in self.columns() {
+            line.push(' ');
+            line.push_str(&fit(&(c.cell)(s), width, c.right));
+        }
+        line
+    }
+}
+
+/// "src → dst", each side shortened to its tail when the whole does not fit.
+fn address(s: &RtpStream) -> String {
+    format!("{} → {}", s.src, s.dst)
+}
+
+fn address_in(s: &RtpStream, width: usize) -> String {
+    let whole = address(s);
+    if whole.chars().count() <= width {
+        return whole;
+    }
+    let side = width.saturating_sub(3) / 2;
     format!(
-        "{:<45} 0x{:08X}  {:<15} {:>6} {:>5} {:>5.1}% {:>4}  {:>5.2}/{:<6.2} {:>7.1} {:>4.2}  {}",
-        format!("{} → {}", s.src, s.dst),
-        s.ssrc,
-        escape::text(&s.codec().unwrap_or_else(|| "?".into())),
-        st.packets,
-        st.lost(),
-        st.lost().max(0) as f64 * 100.0 / expected as f64,
-        st.seq_errors,
-        st.mean_jitter_ms(),
-        st.max_jitter_ms,
-        st.max_delta_ns as f64 / 1e6,
-        s.mos(),
-        s.dtmf,
+        "{} → {}",
+        tail(&s.src.to_string(), side),
+        tail(&s.dst.to_string(), width.saturating_sub(3 + side))
     )
 }
 
@@ -105,17 +312,40 @@ fn draw_chart(
         .render(area, buf);
 }
 
-/// The title: how many streams, and how many packets were not kept for
-/// export.
-fn title(model: &Model, streams: &[&RtpStream]) -> String {
+/// The title: whose streams, how many, the columns out of sight, and how
+/// many packets were not kept for export.
+fn title(model: &Model, app: &AppState, streams: &[&RtpStream], layout: &Layout) -> String {
     let not_kept: u64 = streams.iter().map(|s| s.frames_not_kept).sum();
     let budget = model
         .rtp_keep_per_call()
         .map_or_else(|| "all".to_owned(), |b| format!("{} MB per call", b >> 20));
+    let (left, right) = layout.hidden();
     format!(
-        " RTP streams  {} stream{}{}",
+        " RTP streams{}  {} stream{}{}{}",
+        if app.streams.unassociated {
+            " not tied to a dialog"
+        } else {
+            ""
+        },
         streams.len(),
         if streams.len() == 1 { "" } else { "s" },
+        if left + right > 0 {
+            format!(
+                "   columns {}{}",
+                if left > 0 {
+                    format!("←{left} ")
+                } else {
+                    String::new()
+                },
+                if right > 0 {
+                    format!("{right}→")
+                } else {
+                    String::new()
+                }
+            )
+        } else {
+            String::new()
+        },
         if not_kept > 0 {
             format!(
                 "   media not kept for export: {not_kept} packets (budget {budget}, --rtp-keep)"
@@ -127,37 +357,23 @@ fn title(model: &Model, streams: &[&RtpStream]) -> String {
 }
 
 /// The column names, and a word when there is nothing below them.
-fn draw_header(buf: &mut Buffer, area: Rect, empty: bool) {
-    let header = format!(
-        "  {:<45} {:<10}  {:<15} {:>6} {:>5} {:>6} {:>4}  {:<12} {:>7} {:>4}  {}",
-        "Source → Destination",
-        "SSRC",
-        "Codec",
-        "Pkts",
-        "Lost",
-        "Lost%",
-        "Seq",
-        "Jitter mean/max",
-        "Max Δms",
-        "MOS",
-        "DTMF"
-    );
+fn draw_header(buf: &mut Buffer, area: Rect, layout: &Layout, empty: Option<&str>) {
     put(
         buf,
         area,
         area.x,
         area.y + 1,
-        &header,
+        &layout.header(),
         area.width,
         theme::column_header(),
     );
-    if empty {
+    if let Some(why) = empty {
         put(
             buf,
             area,
             area.x + 2,
             area.y + 2,
-            "no RTP seen for these dialogs",
+            why,
             area.width,
             theme::dim(),
         );
@@ -169,7 +385,7 @@ fn draw_header(buf: &mut Buffer, area: Rect, empty: bool) {
 fn draw_table(
     buf: &mut Buffer,
     area: Rect,
-    streams: &[&RtpStream],
+    (streams, layout): (&[&RtpStream], &Layout),
     cursor: usize,
     table_rows: u16,
 ) {
@@ -200,7 +416,7 @@ fn draw_table(
             area,
             area.x + 2,
             y,
-            &row(s),
+            &layout.row(s),
             area.width.saturating_sub(2),
             style,
         );
@@ -264,15 +480,21 @@ fn draw_charts(buf: &mut Buffer, chart: Rect, s: &RtpStream, streams: &[&RtpStre
 }
 
 pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
-    let streams = app.ladder_streams(model);
-    title_bar(buf, area, &title(model, &streams));
-    draw_header(buf, area, streams.is_empty());
+    let streams = app.shown_streams(model);
+    let layout = Layout::new(usize::from(area.width), &streams, app.streams.column);
+    title_bar(buf, area, &title(model, app, &streams, &layout));
+    let empty = streams.is_empty().then_some(if app.streams.unassociated {
+        "no RTP outside the dialogs' SDP"
+    } else {
+        "no RTP seen for these dialogs (u: RTP not tied to a dialog)"
+    });
+    draw_header(buf, area, &layout, empty);
     // The table takes what it needs, up to half the screen; the chart the rest.
     let table_rows = u16::try_from(streams.len())
         .unwrap_or(u16::MAX)
         .min(area.height / 2);
     let cursor = app.streams.cursor.min(streams.len().saturating_sub(1));
-    draw_table(buf, area, &streams, cursor, table_rows);
+    draw_table(buf, area, (&streams, &layout), cursor, table_rows);
     if let Some(s) = streams.get(cursor) {
         draw_rtcp(buf, area, area.y + 2 + table_rows, s);
     }
@@ -296,6 +518,8 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         &[
             (Action::Back, "back"),
             (Action::Down, "next stream"),
+            (Action::ScrollRight, "columns"),
+            (Action::Unassociated, "not tied to a dialog"),
             (Action::Save, "save"),
             (Action::Help, "help"),
         ],
