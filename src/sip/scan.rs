@@ -214,9 +214,14 @@ const METHODS: [&[u8]; 14] = [
 #[must_use]
 pub fn next_start_line(buf: &[u8], from: usize) -> Option<usize> {
     let mut at = from;
-    // Each pass moves to the next line, so this ends.
+    // Each pass moves to the next line, so this ends. Only whole lines
+    // count: a last line without its end may read otherwise once the rest
+    // arrives (and a message must scan the same cut from what follows).
     while at < buf.len() {
         let line = first_line(buf.get(at..)?);
+        if at + line.len() >= buf.len() {
+            return None;
+        }
         if let Some(skip) = start_in_line(line) {
             return Some(at + skip);
         }
