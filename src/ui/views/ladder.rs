@@ -82,11 +82,7 @@ fn draw_timers(
     let last = flow.arrows.last().map_or(t0, |a| a.message.ts_ns);
     for (k, f) in fired.iter().take(visible - shown).enumerate() {
         let y = ladder.y + TOP + u16::try_from(shown + k).unwrap_or(0);
-        let time = match l.time_mode {
-            TimeMode::Absolute => clock(f.ts_ns),
-            TimeMode::Delta => format!("{:+.3}", (f.ts_ns - last) as f64 / 1e9),
-            TimeMode::FromStart => format!("{:.3}", (f.ts_ns - t0) as f64 / 1e9),
-        };
+        let time = time_at(l.time_mode, f.ts_ns, last, t0);
         put(
             buf,
             ladder,
@@ -370,15 +366,18 @@ fn scroll_offset(l: &LadderState, ladder: Rect, visible: usize) -> usize {
 /// The time column of arrow `i`, as the time mode says.
 fn time_text(mode: TimeMode, msgs: &[Arrow], i: usize, t0: i64) -> String {
     let ts = msgs.get(i).map_or(t0, |a| a.message.ts_ns);
+    let prev = i
+        .checked_sub(1)
+        .and_then(|p| msgs.get(p))
+        .map_or(ts, |p| p.message.ts_ns);
+    time_at(mode, ts, prev, t0)
+}
+
+/// A row's time: the clock, `+` the time since `prev`, or since `t0`.
+fn time_at(mode: TimeMode, ts: i64, prev: i64, t0: i64) -> String {
     match mode {
         TimeMode::Absolute => clock(ts),
-        TimeMode::Delta => {
-            let prev = i
-                .checked_sub(1)
-                .and_then(|p| msgs.get(p))
-                .map_or(ts, |p| p.message.ts_ns);
-            format!("+{:.3}", (ts - prev) as f64 / 1e9)
-        }
+        TimeMode::Delta => format!("{:+.3}", (ts - prev) as f64 / 1e9),
         TimeMode::FromStart => format!("{:.3}", (ts - t0) as f64 / 1e9),
     }
 }
