@@ -11,23 +11,22 @@ pub mod media;
 pub mod message;
 mod parsed;
 pub mod sdp_diff;
+mod sources;
+mod stats;
 mod table;
 pub mod timers;
 
-use std::borrow::Cow;
 use std::hash::{BuildHasher, Hash, Hasher};
-use std::io;
-use std::path::PathBuf;
 
 use crate::hash::{Map, Seeded};
-use serde::Serialize;
 
 pub use dialog::{Dialog, DialogId, DialogKind, DialogState};
 pub use message::{Addr, Kind, Message, Method, RawRef};
 pub use parsed::Parsed;
+use sources::SourceFile;
+pub use stats::{Lost, OutputCounts, Stats};
 
 use crate::decode::DecodeStats;
-use crate::sip::sdp::Sdp;
 use crate::sip::{Origin, SipMessage};
 
 /// Memory bounds. Capture never stops because of them: the oldest finished
@@ -63,25 +62,6 @@ pub(crate) const MAP_ENTRY: usize = 48;
 /// each stands apart (a Call-ID has no spaces, so none can look the same).
 pub const NO_CALL_ID: &str = "(no Call-ID)";
 
-/// What the live outputs (the sinks beside the model) did, as counts the
-/// reports and the header show; the model knows no sink.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct OutputCounts {
-    pub hep_sent: u64,
-    pub hep_dropped: u64,
-}
-
-impl OutputCounts {
-    /// Two outputs' counts together.
-    #[must_use]
-    pub fn plus(self, o: Self) -> Self {
-        Self {
-            hep_sent: self.hep_sent + o.hep_sent,
-            hep_dropped: self.hep_dropped + o.hep_dropped,
-        }
-    }
-}
-
 /// Vantage points (HEP agents) told apart at most.
 const MAX_ORIGINS: usize = 1024;
 
@@ -98,83 +78,6 @@ impl Default for Limits {
             rtp_keep_per_call: Some(DEFAULT_RTP_KEEP_MB << 20),
         }
     }
-}
-
-/// Packets lost before the model saw them, as the capture side counts them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Lost {
-    /// Events dropped because the model's channel was full (live only).
-    pub channel: u64,
-    /// Packets the kernel dropped (pcap statistics, live only).
-    pub kernel: u64,
-    /// Packets read and thrown away while the user had paused the capture.
-    pub paused: u64,
-}
-
-impl Lost {
-    /// The losses of two sources together.
-    #[must_use]
-    pub fn plus(self, o: Self) -> Self {
-        Self {
-            channel: self.channel + o.channel,
-            kernel: self.kernel + o.kernel,
-            paused: self.paused + o.paused,
-        }
-    }
-}
-
-/// What the model has seen and what it lost: the report's `stats`.
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
-pub struct Stats {
-    pub packets: u64,
-    pub sip_messages: u64,
-    pub malformed: u64,
-    pub dropped_channel: u64,
-    pub dropped_kernel: u64,
-    /// Live: packets skipped while paused (the UI's pause).
-    pub skipped_paused: u64,
-    pub duplicates: u64,
-    pub reassembled_datagrams: u64,
-    pub evicted_calls: u64,
-    /// Messages not kept because their dialog hit its message limit.
-    pub dropped_messages: u64,
-    pub retransmissions: u64,
-    pub messages_without_call_id: u64,
-    pub fragments_dropped: u64,
-    /// Datagrams whose overlapping fragments disagreed.
-    pub fragments_conflicting: u64,
-    /// pcapng packets naming an interface the file never described (dropped).
-    pub unknown_interface: u64,
-    pub tcp_retransmissions: u64,
-    pub tcp_gaps: u64,
-    pub ws_frames: u64,
-    pub calls: u64,
-    pub mem_bytes: u64,
-    pub rtp_packets: u64,
-    pub rtcp_packets: u64,
-    pub rtp_streams: u64,
-    /// RTP packets of streams past the stream limit (counted, not tracked).
-    pub rtp_untracked_packets: u64,
-    /// SCTP DATA chunks read, and those not decoded (a SIP message split
-    /// over several chunks).
-    pub sctp_chunks: u64,
-    pub sctp_not_decoded: u64,
-    /// UDP that parsed as RTP, tied to no SDP, and was not taken for RTP
-    /// (a well-known port, an unassigned payload type, no two consecutive
-    /// sequence numbers: DNS, `NetBIOS`...).
-    pub rtp_rejected_packets: u64,
-    /// HEP packets read (in a capture, or from agents with `-L`), those that
-    /// could not be read, those refused (password), over a source's rate
-    /// or a limit, and those that carried no SIP.
-    pub hep_received: u64,
-    pub hep_malformed: u64,
-    pub hep_refused: u64,
-    pub hep_over_limit: u64,
-    pub hep_not_sip: u64,
-    /// `-H`: SIP messages sent to the collector, and those dropped (queue
-    /// full, collector away, too large).
-    pub hep_sent: u64,
-    pub hep_send_dropped: u64,
 }
 
 /// The call table.
@@ -217,29 +120,6 @@ impl Model {
             media: media::Media::new(limits.rtp_keep_per_call, limits.max_mem_bytes),
             ..Self::default()
         }
-    }
-
-    /// Names the file behind a source index, so bytes left there can be read.
-    pub fn set_source(&mut self, source: u16, path: Option<PathBuf>) {
-        let i = usize::from(source);
-        while self.sources.len() <= i {
-            self.sources.push(None);
-        }
-        if let Some(slot) = self.sources.get_mut(i) {
-            *slot = path.map(|path| SourceFile {
-                file: std::fs::File::open(&path).ok(),
-                path,
-            });
-        }
-    }
-
-    /// The file behind a source index.
-    #[must_use]
-    pub fn source_path(&self, source: u16) -> Option<&std::path::Path> {
-        self.sources
-            .get(usize::from(source))?
-            .as_ref()
-            .map(|s| s.path.as_path())
     }
 
     /// The latest capture-side counts: the decoder's and the losses.
@@ -382,39 +262,6 @@ impl Model {
             self.origins.push(o);
         }
         u16::try_from(self.origins.len()).unwrap_or(u16::MAX)
-    }
-
-    /// Did any message come from a HEP agent?
-    #[must_use]
-    pub fn has_agents(&self) -> bool {
-        !self.origins.is_empty()
-    }
-
-    /// The HEP agent behind an origin index (`None`: this capture).
-    #[must_use]
-    pub fn origin(&self, index: u16) -> Option<Origin> {
-        self.origins
-            .get(usize::from(index).checked_sub(1)?)
-            .copied()
-    }
-
-    /// Where a dialog's messages were captured, in order of first sight.
-    #[must_use]
-    pub fn origins_of(&self, d: &Dialog) -> Vec<u16> {
-        let mut out: Vec<u16> = Vec::new();
-        for m in &d.messages {
-            if !out.contains(&m.origin) {
-                out.push(m.origin);
-            }
-        }
-        out
-    }
-
-    /// An origin in words: `here`, or the agent (`2001@10.0.0.5`).
-    #[must_use]
-    pub fn origin_name(&self, index: u16) -> String {
-        self.origin(index)
-            .map_or_else(|| "here".to_owned(), |o| o.to_string())
     }
 
     fn to_message(&self, msg: &mut SipMessage, origin: u16) -> Message {
@@ -681,91 +528,6 @@ impl Model {
     pub fn held_bytes(&self) -> usize {
         self.mem_bytes + self.media.held_bytes()
     }
-
-    #[must_use]
-    pub fn stats(&self) -> Stats {
-        let (d, lost) = (&self.decoded, &self.lost);
-        Stats {
-            packets: d.packets,
-            dropped_channel: lost.channel,
-            dropped_kernel: lost.kernel,
-            skipped_paused: lost.paused,
-            duplicates: d.duplicates,
-            reassembled_datagrams: d.reassembled_datagrams,
-            fragments_dropped: d.fragments_dropped,
-            fragments_conflicting: d.fragments_conflicting,
-            unknown_interface: d.unknown_interface,
-            tcp_retransmissions: d.tcp_retransmissions,
-            tcp_gaps: d.tcp_gaps,
-            ws_frames: d.ws_frames,
-            sctp_chunks: d.sctp_chunks,
-            sctp_not_decoded: d.sctp_not_decoded,
-            hep_received: d.hep_packets,
-            hep_malformed: d.hep_malformed,
-            hep_refused: d.hep_refused,
-            hep_over_limit: d.hep_over_limit,
-            hep_not_sip: d.hep_not_sip,
-            hep_sent: self.outputs.hep_sent,
-            hep_send_dropped: self.outputs.hep_dropped,
-            mem_bytes: self.held_bytes() as u64,
-            rtp_packets: self.media.packets,
-            rtcp_packets: self.media.rtcp_packets,
-            rtp_streams: self.media.streams().len() as u64,
-            rtp_untracked_packets: self.media.untracked_packets,
-            rtp_rejected_packets: self.media.not_rtp(),
-            ..self.stats
-        }
-    }
-
-    /// A message's bytes, from memory or read back from its capture file.
-    ///
-    /// # Errors
-    /// When the bytes were left in a file that can no longer be read.
-    pub fn raw<'a>(&self, m: &'a Message) -> io::Result<Cow<'a, [u8]>> {
-        match &m.raw {
-            RawRef::Inline(b) => Ok(Cow::Borrowed(b)),
-            RawRef::File {
-                source,
-                offset,
-                len,
-            } => {
-                use std::os::unix::fs::FileExt;
-                let f = self
-                    .sources
-                    .get(usize::from(*source))
-                    .and_then(Option::as_ref)
-                    .and_then(|s| s.file.as_ref())
-                    .ok_or_else(|| {
-                        io::Error::other("the capture file of this message cannot be read")
-                    })?;
-                let mut buf = vec![0u8; *len as usize];
-                f.read_exact_at(&mut buf, *offset)?;
-                Ok(Cow::Owned(buf))
-            }
-        }
-    }
-
-    /// A message's SDP, parsed from its bytes (read back from the file if need be).
-    ///
-    /// # Errors
-    /// As [`Model::raw`].
-    pub fn sdp(&self, m: &Message) -> io::Result<Option<Sdp>> {
-        if !m.has_sdp {
-            return Ok(None);
-        }
-        let raw = self.raw(m)?;
-        let parsed = SipMessage::parse_one(&raw);
-        Ok(parsed
-            .as_ref()
-            .and_then(SipMessage::sdp_body)
-            .map(crate::sip::sdp::parse))
-    }
-}
-
-#[derive(Debug)]
-struct SourceFile {
-    path: PathBuf,
-    file: Option<std::fs::File>,
 }
 
 /// Direction, top Via branch, CSeq and the whole start line: equal keys in one dialog

@@ -21,11 +21,14 @@
 
 pub mod catalogue;
 mod extra;
+mod in_dialog;
 mod media;
 mod network;
+mod registration;
 mod signalling;
 #[cfg(test)]
 mod tests;
+mod transactions;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -282,21 +285,21 @@ pub const RULES: &[Rule] = &[
     signalling::destination_4xx_6xx,
     signalling::upstream_5xx,
     signalling::auth_loop,
-    signalling::invite_timeout,
+    transactions::invite_timeout,
     network::response_misrouted_nat,
-    signalling::ack_missing,
-    signalling::prack_missing,
+    transactions::ack_missing,
+    transactions::prack_missing,
     media::codec_mismatch,
     media::srtp_mismatch,
     media::dtmf_mismatch,
     media::early_media_silence,
-    signalling::pdd_high,
-    signalling::cancel_race,
-    signalling::reinvite_glare,
-    signalling::in_dialog_481,
-    signalling::session_timer_expiry,
-    signalling::register_failure,
-    signalling::registration_lapse,
+    transactions::pdd_high,
+    transactions::cancel_race,
+    in_dialog::reinvite_glare,
+    in_dialog::in_dialog_481,
+    in_dialog::session_timer_expiry,
+    registration::register_failure,
+    registration::registration_lapse,
     network::nat_contact_private,
     network::sdp_private_address,
     network::udp_fragmented_sip,
@@ -305,7 +308,7 @@ pub const RULES: &[Rule] = &[
     media::media_stops_before_bye,
     media::poor_media_quality,
     media::media_dropout,
-    signalling::transfer_failed,
+    in_dialog::transfer_failed,
     extra::routing_loop,
     extra::late_media,
     extra::scanner_fraud,
