@@ -45,6 +45,24 @@ fn data(name: &str) -> String {
     format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Sends OPTIONS to `port` on loopback, 250 ms apart, until `child` has
+/// exited (bounded: at most 40 sends).
+fn send_options_until_exit(child: &std::process::Child, port: u16, tag: &str) {
+    let pid = child.id();
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    for i in 0..40 {
+        let msg = options(tag, i);
+        sock.send_to(msg.as_bytes(), ("127.0.0.1", port)).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        if !std::path::Path::new(&format!("/proc/{pid}")).exists()
+            || std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .is_ok_and(|s| s.contains(") Z "))
+        {
+            break;
+        }
+    }
+}
+
 #[test]
 fn json_report_has_the_documented_schema() {
     let out = sipscope(&[
@@ -292,20 +310,7 @@ fn live_capture_on_loopback_sees_sip_and_drops_root() {
         "/tmp/sipscope-live-test.log",
         port,
     );
-    let pid = child.id();
-    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    // Bounded: at most 40 sends, 250 ms apart, until the capture has its 3 messages.
-    for i in 0..40 {
-        let msg = options("live", i);
-        sock.send_to(msg.as_bytes(), ("127.0.0.1", port)).unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(250));
-        if !std::path::Path::new(&format!("/proc/{pid}")).exists()
-            || std::fs::read_to_string(format!("/proc/{pid}/stat"))
-                .is_ok_and(|s| s.contains(") Z "))
-        {
-            break;
-        }
-    }
+    send_options_until_exit(&child, port, "live");
     let out = child.wait_with_output().unwrap();
     assert!(
         out.status.success(),
@@ -363,19 +368,7 @@ fn a_normal_user_captures_with_capabilities_and_nothing_is_dropped() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let pid = child.id();
-    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    for i in 0..40 {
-        let msg = options("setcap", i);
-        sock.send_to(msg.as_bytes(), ("127.0.0.1", port)).unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(250));
-        if !std::path::Path::new(&format!("/proc/{pid}")).exists()
-            || std::fs::read_to_string(format!("/proc/{pid}/stat"))
-                .is_ok_and(|s| s.contains(") Z "))
-        {
-            break;
-        }
-    }
+    send_options_until_exit(&child, port, "setcap");
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     if stderr.contains("no permission") {

@@ -37,6 +37,32 @@ fn wait_bounded(mut child: std::process::Child, limit: Duration) -> Option<Outpu
     None
 }
 
+/// A child with its output taken, to be waited for with [`wait_bounded`].
+trait SpawnPiped {
+    fn spawn_piped(&mut self) -> std::process::Child;
+}
+
+impl SpawnPiped for Command {
+    fn spawn_piped(&mut self) -> std::process::Child {
+        self.stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+}
+
+fn mkfifo(path: &std::path::Path) {
+    assert!(Command::new("mkfifo").arg(path).status().unwrap().success());
+}
+
+fn assert_success(out: &Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn a_planted_log_symlink_is_not_followed_and_names_stay_one_line() {
     let home = scratch("home");
@@ -76,7 +102,7 @@ fn a_planted_log_symlink_is_not_followed_and_names_stay_one_line() {
 /// A FIFO at `path`, fed `file` by a thread (which gives up after 30 s).
 fn fifo_fed(path: &std::path::Path, file: &str) -> std::thread::JoinHandle<()> {
     let _ = std::fs::remove_file(path);
-    assert!(Command::new("mkfifo").arg(path).status().unwrap().success());
+    mkfifo(path);
     let (path, bytes) = (path.to_path_buf(), std::fs::read(file).unwrap());
     std::thread::spawn(move || {
         // Opening for writing blocks until the reader comes; it always does
@@ -95,16 +121,9 @@ fn a_fifo_is_read_once_and_exported_from_memory() {
     let feeder = fifo_fed(&fifo, &input);
     let child = sipscope()
         .args(["-r", fifo.to_str().unwrap(), "--no-ui", "--report", "stats"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .spawn_piped();
     let out = wait_bounded(child, Duration::from_secs(20)).expect("-r FIFO hung");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     feeder.join().unwrap();
 
     // Exported: the frames' bytes were kept, not read again from the FIFO.
@@ -113,16 +132,9 @@ fn a_fifo_is_read_once_and_exported_from_memory() {
     let child = sipscope()
         .args(["-r", fifo.to_str().unwrap(), "--no-ui", "-w"])
         .arg(&pcap)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .spawn_piped();
     let out = wait_bounded(child, Duration::from_secs(20)).expect("-r FIFO -w hung");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     feeder.join().unwrap();
     let direct = d.join("direct.pcap");
     let out = sipscope()
@@ -155,19 +167,10 @@ fn a_signal_ends_with_128_plus_its_number_even_on_a_stalled_pipe() {
         (Signal::SIGHUP, 129),
     ] {
         let fifo = d.join(format!("f{status}"));
-        assert!(
-            Command::new("mkfifo")
-                .arg(&fifo)
-                .status()
-                .unwrap()
-                .success()
-        );
+        mkfifo(&fifo);
         let child = sipscope()
             .args(["-r", fifo.to_str().unwrap(), "--no-ui", "--report", "stats"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+            .spawn_piped();
         // The open returns once sipscope opened the FIFO: its handlers are in.
         let mut w = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
         std::io::Write::write_all(&mut w, &input).unwrap();
@@ -182,19 +185,10 @@ fn a_signal_ends_with_128_plus_its_number_even_on_a_stalled_pipe() {
     }
     // Before the capture's header arrived: still ends, with the status.
     let fifo = d.join("empty");
-    assert!(
-        Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    mkfifo(&fifo);
     let child = sipscope()
         .args(["-r", fifo.to_str().unwrap(), "--no-ui"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .spawn_piped();
     let w = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
     std::thread::sleep(Duration::from_millis(100));
     signal(&child, Signal::SIGTERM);
@@ -221,10 +215,7 @@ fn live_lo(args: &[&std::ffi::OsStr]) -> Output {
             "stats",
         ])
         .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .spawn_piped();
     wait_bounded(child, Duration::from_secs(20)).expect("live capture hung")
 }
 
@@ -267,11 +258,7 @@ fn rotation_into_a_directory_the_dropped_user_cannot_write_is_refused_at_start()
         "--rotate-seconds".as_ref(),
         "3600".as_ref(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     std::fs::remove_dir_all(&d).unwrap();
 }
 
@@ -300,10 +287,7 @@ fn concatenated_captures_on_standard_input_are_read_and_said() {
     let mut child = sipscope()
         .args(["-r", "-", "--no-ui", "--report", "text"])
         .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .spawn_piped();
     let mut stdin = child.stdin.take().unwrap();
     let feeder = std::thread::spawn(move || {
         let _ = std::io::Write::write_all(&mut stdin, &a);
@@ -369,10 +353,7 @@ fn a_full_disk_reports_what_was_really_written_and_leaves_no_torn_record() {
         ])
         .arg(&out_path)
         .args(["udp", "port", "5093"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .spawn_piped();
     std::thread::sleep(Duration::from_millis(800));
     let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     // Bounded: 400 messages of ~330 bytes (130 KB), 2 ms apart.
