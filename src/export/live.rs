@@ -97,8 +97,9 @@ impl crate::sink::Sink for LiveExport {
         if !self.with_rtp {
             return;
         }
-        if let Some(d) = model.media_dialog(p)
-            && self.selection.matches(d, model.now_ns())
+        if model
+            .media_dialogs(p)
+            .any(|d| self.selection.matches(d, model.now_ns()))
         {
             self.record(frames, false);
         }
