@@ -1,8 +1,6 @@
 //! The ladder's top rows: the title, the findings lines under it, and the
 //! endpoints' names above their columns.
 
-use std::fmt::Write;
-
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
@@ -109,16 +107,6 @@ pub(super) fn draw_findings(
     }
 }
 
-/// The name shown for a column: an alias from the config, else the address.
-pub(super) fn endpoint_name(app: &AppState, col: &Column) -> String {
-    let key = col.key();
-    let aliases = &app.config.aliases;
-    aliases
-        .get(&key)
-        .or_else(|| aliases.get(&col.addr.ip().to_string()))
-        .map_or_else(|| key.clone(), |a| escape::text(a).into_owned())
-}
-
 /// The x position of each column, evenly spread over `width`.
 pub(super) fn column_positions(n: usize, left: u16, width: u16) -> Vec<u16> {
     if n <= 1 {
@@ -139,8 +127,11 @@ pub(super) fn column_positions(n: usize, left: u16, width: u16) -> Vec<u16> {
         .collect()
 }
 
-/// The endpoints' names above their columns, each centred on its line and
-/// cut to the spacing between lines.
+/// The endpoints' names above their columns. Each name is centred on its
+/// line, between the end of the name on its left (one blank cell apart; the
+/// first reaches over the time column) and the midpoint to the next line
+/// (the last: the media lanes), and shortened to fit ([`column_name`]), so
+/// a name may be cut but is never written over its neighbour's.
 pub(super) fn draw_columns(
     buf: &mut Buffer,
     ladder: Rect,
@@ -150,33 +141,84 @@ pub(super) fn draw_columns(
     lanes_w: u16,
     agents: &[crate::sip::Origin],
 ) {
-    let spacing = xs
+    let one_port = columns
         .windows(2)
-        .map(|w| w[1] - w[0])
-        .min()
-        .unwrap_or(ladder.width);
-    for (col, x) in columns.iter().zip(xs) {
-        let mut name = endpoint_name(app, col);
-        // Several agents saw these dialogs: a column whose address is an
-        // agent's says which (the agent runs on that box).
-        let ids: Vec<String> = agents
-            .iter()
-            .filter(|o| o.agent == col.addr.ip())
-            .map(|o| {
-                o.agent_id
-                    .map_or_else(|| "agent".to_owned(), |i| i.to_string())
-            })
-            .collect();
-        if agents.len() > 1 && !ids.is_empty() {
-            let _ = write!(name, " [{}]", ids.join(","));
+        .all(|w| w[0].addr.port() == w[1].addr.port());
+    let right = ladder.right().saturating_sub(lanes_w);
+    let mid = |a: u16, b: u16| a + b.saturating_sub(a) / 2;
+    // Where the name on the left ended: a name may use what its left
+    // neighbour left free, never more than half the way to its right one.
+    let mut free_from = ladder.x;
+    for (i, (col, x)) in columns.iter().zip(xs).enumerate() {
+        let hi = xs
+            .get(i + 1)
+            .map_or(right, |next| mid(*x, *next))
+            .min(right);
+        let lo = free_from.min(hi);
+        let room = hi.saturating_sub(lo);
+        let name = column_name(app, col, agents, one_port, usize::from(room));
+        let n = u16::try_from(name.chars().count()).unwrap_or(u16::MAX);
+        if n == 0 || n > room {
+            continue;
         }
-        let w = u16::try_from(name.chars().count())
-            .unwrap_or(u16::MAX)
-            .min(spacing.saturating_sub(1).max(6));
-        let start = x
-            .saturating_sub(w / 2)
-            .min(ladder.right().saturating_sub(w + lanes_w))
-            .max(ladder.x);
-        put(buf, ladder, start, ladder.y + 1, &name, w, theme::title());
+        let start = x.saturating_sub(n / 2).min(hi - n).max(lo);
+        put(buf, ladder, start, ladder.y + 1, &name, n, theme::title());
+        free_from = start + n + 1;
     }
+}
+
+/// A column's name in at most `room` characters: its alias from the config,
+/// else its address (`ip:port`, the IP when merged), with the HEP agents
+/// that run there when several saw the flow (`[1,2]`). Too long, the agents
+/// go, then the port when every column has the same one; then an address
+/// keeps its tail, which tells hosts of one subnet apart (`…feb9:152`), and
+/// an alias its head (`core-sbc-…`).
+fn column_name(
+    app: &AppState,
+    col: &Column,
+    agents: &[crate::sip::Origin],
+    one_port: bool,
+    room: usize,
+) -> String {
+    let key = col.key();
+    let aliases = &app.config.aliases;
+    let alias = aliases
+        .get(&key)
+        .or_else(|| aliases.get(&col.addr.ip().to_string()))
+        .map(|a| escape::text(a).into_owned());
+    // Several agents saw these dialogs: a column whose address is an
+    // agent's says which (the agent runs on that box).
+    let ids: Vec<String> = agents
+        .iter()
+        .filter(|o| o.agent == col.addr.ip())
+        .map(|o| {
+            o.agent_id
+                .map_or_else(|| "agent".to_owned(), |i| i.to_string())
+        })
+        .collect();
+    let suffix = if agents.len() > 1 && !ids.is_empty() {
+        format!(" [{}]", ids.join(","))
+    } else {
+        String::new()
+    };
+    let base = alias.clone().unwrap_or_else(|| key.clone());
+    let host = col.addr.ip().to_string();
+    let mut forms = vec![format!("{base}{suffix}"), base.clone()];
+    if alias.is_none() && one_port {
+        forms.push(host.clone());
+    }
+    if let Some(fits) = forms.into_iter().find(|f| f.chars().count() <= room) {
+        return fits;
+    }
+    if room < 2 {
+        return String::new();
+    }
+    let keep = room - 1;
+    if let Some(a) = alias {
+        let head: String = a.chars().take(keep).collect();
+        return format!("{head}…");
+    }
+    let long = if one_port { host } else { key };
+    let skip = long.chars().count().saturating_sub(keep);
+    format!("…{}", long.chars().skip(skip).collect::<String>())
 }
