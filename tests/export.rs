@@ -389,3 +389,75 @@ fn each_leg_of_a_proxied_call_holds_and_exports_both_directions() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Over TCP the exported call opens with its connection's SYN and SYN-ACK
+/// (`gen_sip_pcap.py -o gen__tcp_handshake_4calls.pcap --calls 4 --tcp
+/// --tcp-handshake --seed 13 --fail-ratio 0`: one connection per phone,
+/// every handshake at the start of the capture): tshark finds exactly those
+/// two frames, between the call's phone and the server, and every SIP
+/// message of the call the truth lists.
+#[test]
+fn tcp_exports_open_with_their_connections_syn_and_syn_ack() {
+    if !tshark() {
+        return;
+    }
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/gen__tcp_handshake_4calls.pcap");
+    let truth = truth_of(&path);
+    let dir = std::env::temp_dir().join(format!("sipscope-syn-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let calls = truth["calls"].as_array().unwrap();
+    for call in calls {
+        let call_id = call["call_id"].as_str().unwrap();
+        let out = dir.join("call.pcap");
+        let run = Command::new(env!("CARGO_BIN_EXE_sipscope"))
+            .arg("-r")
+            .arg(&path)
+            .args(["--no-ui", "--call-id", call_id, "-w"])
+            .arg(&out)
+            .args(["--log-file", "/tmp/sipscope-export-test.log"])
+            .output()
+            .unwrap();
+        assert!(run.status.success(), "{call_id}");
+        let syns = Command::new("tshark")
+            .args(["-n", "-r"])
+            .arg(&out)
+            .args(["-Y", "tcp.flags.syn==1", "-T", "fields"])
+            .args([
+                "-e",
+                "ip.src",
+                "-e",
+                "tcp.srcport",
+                "-e",
+                "ip.dst",
+                "-e",
+                "tcp.dstport",
+            ])
+            .output()
+            .unwrap();
+        let syns: Vec<String> = String::from_utf8_lossy(&syns.stdout)
+            .lines()
+            .map(|l| {
+                let f: Vec<&str> = l.split('\t').collect();
+                format!("{}:{} {}:{}", f[0], f[1], f[2], f[3])
+            })
+            .collect();
+        let first = &call["messages"][0];
+        let (src, dst) = (
+            first["src"].as_str().unwrap(),
+            first["dst"].as_str().unwrap(),
+        );
+        assert_eq!(
+            syns,
+            [format!("{src} {dst}"), format!("{dst} {src}")],
+            "{call_id}: SYN, then SYN-ACK"
+        );
+        assert_eq!(
+            tshark_sip_messages(&out, call_id),
+            call["messages"].as_array().unwrap().len(),
+            "{call_id}"
+        );
+    }
+    assert_eq!(calls.len(), 4);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
