@@ -209,7 +209,7 @@ fn sort_dedup(frames: &mut Vec<FrameRef>) {
 }
 
 /// Orders frames at one instant: by file offset, or by address in memory.
-fn loc_key(f: &FrameRef) -> (u64, usize) {
+pub(crate) fn loc_key(f: &FrameRef) -> (u64, usize) {
     match &f.loc {
         crate::decode::FrameLoc::File { offset, .. } => (*offset, 0),
         crate::decode::FrameLoc::Mem(b) => (u64::MAX, b.as_ptr() as usize),
