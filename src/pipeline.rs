@@ -291,10 +291,10 @@ impl Pipeline {
     /// Frames whatever the flow's in-order bytes now complete.
     fn frame_stream(&mut self, key: FlowKey, ts_ns: i64, out: &mut Vec<SipMessage>) {
         let (src, dst) = key;
-        let reverse_handshake = self
+        let (reverse_handshake, reverse_syn) = self
             .tcp
             .flow_mut(&(dst, src))
-            .map(|f| f.handshake.clone())
+            .map(|f| (f.handshake.clone(), f.syn.clone()))
             .unwrap_or_default();
         let Some(flow) = self.tcp.flow_mut(&key) else {
             return;
@@ -358,7 +358,13 @@ impl Pipeline {
                                 Frames::new(),
                                 None,
                             );
-                            let frames = flow.consume(len);
+                            let mut frames = flow.consume(len);
+                            // The first message each way carries the
+                            // connection's SYN and SYN-ACK (docs/export.md).
+                            if let Some(syn) = flow.syn.take() {
+                                frames
+                                    .extend([Some(syn), reverse_syn.clone()].into_iter().flatten());
+                            }
                             out.push(SipMessage { frames, ..msg });
                         }
                         Scan::Incomplete => return,
@@ -376,7 +382,8 @@ impl Pipeline {
                         let mut frames = flow.consume(f.len);
                         // The connection's handshake, both ways, goes with
                         // each message (docs/export.md).
-                        for h in flow.handshake.iter().chain(&reverse_handshake) {
+                        let syns = flow.syn.iter().chain(&reverse_syn);
+                        for h in flow.handshake.iter().chain(&reverse_handshake).chain(syns) {
                             if !frames.contains(h) {
                                 frames.push(h.clone());
                             }

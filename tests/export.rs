@@ -261,3 +261,203 @@ fn call_id_exports_carry_their_own_rtp_only() {
     assert_eq!(checked, 2);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// (src, dst, packets) of each RTP stream tshark finds in a capture
+/// (`-z rtp,streams` with the heuristic on).
+fn tshark_rtp_streams(path: &Path) -> BTreeMap<(String, String), u64> {
+    let out = Command::new("tshark")
+        .args([
+            "-q",
+            "-n",
+            "-z",
+            "rtp,streams",
+            "-o",
+            "rtp.heuristic_rtp:TRUE",
+            "-r",
+        ])
+        .arg(path)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut streams = BTreeMap::new();
+    for line in text.lines() {
+        // start end src-ip src-port dst-ip dst-port ssrc payload packets ...
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() < 9 || !f[6].starts_with("0x") {
+            continue;
+        }
+        let packets: u64 = f[8].parse().unwrap();
+        streams.insert(
+            (format!("{}:{}", f[2], f[3]), format!("{}:{}", f[4], f[5])),
+            packets,
+        );
+    }
+    streams
+}
+
+/// A call through a PBX, as two dialogs (caller to PBX, PBX to callee),
+/// whether the PBX leaves media to the ends (both legs' SDPs name the
+/// caller and the callee) or anchors it (four flows): each leg's JSON
+/// report lists the streams whose two ends its own SDPs named, both
+/// directions, as tshark counts them, with no one-way finding; and
+/// `-w --call-id LEG --with-rtp` writes both directions (tshark reads them).
+#[test]
+fn each_leg_of_a_proxied_call_holds_and_exports_both_directions() {
+    let dir = std::env::temp_dir().join(format!("sipscope-legs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    for name in [
+        "synthetic_pbx_direct_media.pcap",
+        "synthetic_pbx_anchored.pcap",
+    ] {
+        let path = data.join(name);
+        let truth = truth_of(&path);
+        let sdp = common::sdp_addresses_by_call(&path, &truth).expect("tshark reads the SDP");
+        // The truth, per leg: (src, dst, ssrc) -> packets.
+        let mut expected: BTreeMap<String, BTreeMap<(String, String, String), u64>> =
+            BTreeMap::new();
+        for s in truth["rtp"]["streams"].as_array().unwrap() {
+            for leg in common::stream_legs(&sdp, s) {
+                expected.entry(leg).or_default().insert(
+                    (
+                        s["src"].as_str().unwrap().to_owned(),
+                        s["dst"].as_str().unwrap().to_owned(),
+                        s["ssrc"].as_str().unwrap().to_owned(),
+                    ),
+                    s["packets"].as_u64().unwrap(),
+                );
+            }
+        }
+        assert_eq!(expected.len(), 2, "{name}: two legs");
+        let run = Command::new(env!("CARGO_BIN_EXE_sipscope"))
+            .arg("-r")
+            .arg(&path)
+            .args(["--no-ui", "--report", "json"])
+            .args(["--log-file", "/tmp/sipscope-export-test.log"])
+            .output()
+            .unwrap();
+        assert!(run.status.success(), "{name}");
+        let report: Value = serde_json::from_slice(&run.stdout).unwrap();
+        for call in report["calls"].as_array().unwrap() {
+            let leg = call["call_id"].as_str().unwrap();
+            let want = &expected[leg];
+            assert!(want.len() >= 2, "{name} {leg}: {want:?}");
+            let ours: BTreeMap<(String, String, String), u64> = call["rtp_streams"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| {
+                    (
+                        (
+                            s["src"].as_str().unwrap().to_owned(),
+                            s["dst"].as_str().unwrap().to_owned(),
+                            s["ssrc"].as_str().unwrap().to_owned(),
+                        ),
+                        s["packets"].as_u64().unwrap(),
+                    )
+                })
+                .collect();
+            assert_eq!(&ours, want, "{name} {leg}: streams");
+            let rules: Vec<&str> = call["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["rule"].as_str().unwrap())
+                .collect();
+            assert!(!rules.contains(&"one-way-media"), "{name} {leg}: {rules:?}");
+
+            let out = dir.join(format!("{leg}.pcap"));
+            let run = Command::new(env!("CARGO_BIN_EXE_sipscope"))
+                .arg("-r")
+                .arg(&path)
+                .args(["--no-ui", "--with-rtp", "--call-id", leg, "-w"])
+                .arg(&out)
+                .args(["--log-file", "/tmp/sipscope-export-test.log"])
+                .output()
+                .unwrap();
+            assert!(run.status.success(), "{name} {leg}");
+            let want: BTreeMap<(String, String), u64> = want
+                .iter()
+                .map(|((src, dst, _), n)| ((src.clone(), dst.clone()), *n))
+                .collect();
+            assert_eq!(
+                tshark_rtp_streams(&out),
+                want,
+                "{name} {leg}: exported streams"
+            );
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Over TCP the exported call opens with its connection's SYN and SYN-ACK
+/// (`gen_sip_pcap.py -o gen__tcp_handshake_4calls.pcap --calls 4 --tcp
+/// --tcp-handshake --seed 13 --fail-ratio 0`: one connection per phone,
+/// every handshake at the start of the capture): tshark finds exactly those
+/// two frames, between the call's phone and the server, and every SIP
+/// message of the call the truth lists.
+#[test]
+fn tcp_exports_open_with_their_connections_syn_and_syn_ack() {
+    if !tshark() {
+        return;
+    }
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/gen__tcp_handshake_4calls.pcap");
+    let truth = truth_of(&path);
+    let dir = std::env::temp_dir().join(format!("sipscope-syn-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let calls = truth["calls"].as_array().unwrap();
+    for call in calls {
+        let call_id = call["call_id"].as_str().unwrap();
+        let out = dir.join("call.pcap");
+        let run = Command::new(env!("CARGO_BIN_EXE_sipscope"))
+            .arg("-r")
+            .arg(&path)
+            .args(["--no-ui", "--call-id", call_id, "-w"])
+            .arg(&out)
+            .args(["--log-file", "/tmp/sipscope-export-test.log"])
+            .output()
+            .unwrap();
+        assert!(run.status.success(), "{call_id}");
+        let syns = Command::new("tshark")
+            .args(["-n", "-r"])
+            .arg(&out)
+            .args(["-Y", "tcp.flags.syn==1", "-T", "fields"])
+            .args([
+                "-e",
+                "ip.src",
+                "-e",
+                "tcp.srcport",
+                "-e",
+                "ip.dst",
+                "-e",
+                "tcp.dstport",
+            ])
+            .output()
+            .unwrap();
+        let syns: Vec<String> = String::from_utf8_lossy(&syns.stdout)
+            .lines()
+            .map(|l| {
+                let f: Vec<&str> = l.split('\t').collect();
+                format!("{}:{} {}:{}", f[0], f[1], f[2], f[3])
+            })
+            .collect();
+        let first = &call["messages"][0];
+        let (src, dst) = (
+            first["src"].as_str().unwrap(),
+            first["dst"].as_str().unwrap(),
+        );
+        assert_eq!(
+            syns,
+            [format!("{src} {dst}"), format!("{dst} {src}")],
+            "{call_id}: SYN, then SYN-ACK"
+        );
+        assert_eq!(
+            tshark_sip_messages(&out, call_id),
+            call["messages"].as_array().unwrap().len(),
+            "{call_id}"
+        );
+    }
+    assert_eq!(calls.len(), 4);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -102,6 +102,10 @@ pub struct Flow {
     /// its 101 answer): every message of the connection is exported with
     /// them, or Wireshark cannot read its frames as WebSocket.
     pub handshake: super::Frames,
+    /// The frame that opened this direction (SYN, or SYN-ACK), when
+    /// captured: exported with the connection's messages so Wireshark sees
+    /// the whole connection (docs/export.md).
+    pub syn: Option<FrameRef>,
 }
 
 impl Flow {
@@ -221,6 +225,10 @@ impl Reassembler {
         let data_seq = if syn { seq.wrapping_add(1) } else { seq };
         let expected = *flow.next_seq.get_or_insert(data_seq);
         let start = *flow.start_seq.get_or_insert(expected);
+        if syn && payload.is_empty() {
+            flow.syn = Some(frame());
+            return Pushed::Nothing;
+        }
         if payload.is_empty() {
             if fin_or_rst && flow.buf.is_empty() {
                 self.flows.remove(&key);

@@ -97,8 +97,9 @@ impl crate::sink::Sink for LiveExport {
         if !self.with_rtp {
             return;
         }
-        if let Some(d) = model.media_dialog(p)
-            && self.selection.matches(d, model.now_ns())
+        if model
+            .media_dialogs(p)
+            .any(|d| self.selection.matches(d, model.now_ns()))
         {
             self.record(frames, false);
         }
@@ -184,7 +185,18 @@ pub struct Recorder {
     pub skipped: u64,
     /// The write error that stopped the recording, if one did.
     pub failed: Option<String>,
+    /// The frames written last (at most `RECENT_FRAMES`), so a frame several
+    /// messages carry (a TCP segment ending one and starting the next, a
+    /// WebSocket handshake, a connection's SYN) is written once.
+    recent: VecDeque<FrameKey>,
+    recent_set: std::collections::HashSet<FrameKey>,
 }
+
+/// A frame's identity: time, source, and place (file offset or address).
+type FrameKey = (i64, u16, (u64, usize));
+
+/// Frames remembered as written, to write a shared one once.
+const RECENT_FRAMES: usize = 4096;
 
 impl Recorder {
     #[must_use]
@@ -209,6 +221,8 @@ impl Recorder {
             frames: 0,
             skipped: 0,
             failed: None,
+            recent: VecDeque::new(),
+            recent_set: std::collections::HashSet::new(),
         }
     }
 
@@ -266,8 +280,19 @@ impl Recorder {
             if self.failed.is_some() {
                 return;
             }
+            let key = (f.ts_ns, f.source, super::loc_key(f));
+            if self.recent_set.contains(&key) {
+                continue;
+            }
             match self.write_one(f) {
                 Ok(true) => {
+                    self.recent_set.insert(key);
+                    self.recent.push_back(key);
+                    if self.recent.len() > RECENT_FRAMES
+                        && let Some(old) = self.recent.pop_front()
+                    {
+                        self.recent_set.remove(&old);
+                    }
                     self.pending.push((self.file_bytes, Some(sip)));
                     self.written[usize::from(!sip)] += 1;
                     self.frames += 1;

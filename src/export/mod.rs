@@ -180,8 +180,13 @@ impl Plan {
         };
         if with_rtp {
             let mut media: Vec<FrameRef> = Vec::new();
+            // A stream both legs of a call hold is counted once.
+            let mut seen = std::collections::HashSet::new();
             for d in dialogs {
                 for s in model.streams_of(d) {
+                    if !seen.insert(std::ptr::from_ref(s)) {
+                        continue;
+                    }
                     media.extend(s.frames.iter().cloned());
                     plan.rtp_not_kept += s.frames_not_kept;
                 }
@@ -204,7 +209,7 @@ fn sort_dedup(frames: &mut Vec<FrameRef>) {
 }
 
 /// Orders frames at one instant: by file offset, or by address in memory.
-fn loc_key(f: &FrameRef) -> (u64, usize) {
+pub(crate) fn loc_key(f: &FrameRef) -> (u64, usize) {
     match &f.loc {
         crate::decode::FrameLoc::File { offset, .. } => (*offset, 0),
         crate::decode::FrameLoc::Mem(b) => (u64::MAX, b.as_ptr() as usize),

@@ -188,8 +188,8 @@ impl<'m> Flow<'m> {
         self.sightings.get(from..to).unwrap_or_default()
     }
 
-    /// The RTP streams of the dialogs that have messages in the flow, in
-    /// order of their first packet.
+    /// The RTP streams of the dialogs that have messages in the flow (each
+    /// once), in order of their first packet.
     #[must_use]
     pub fn streams(&self, model: &'m Model) -> Vec<&'m RtpStream> {
         let mut ids: Vec<DialogId> = self.arrows.iter().map(|a| a.dialog.id).collect();
@@ -200,6 +200,9 @@ impl<'m> Flow<'m> {
             .filter_map(|id| model.dialog(*id))
             .flat_map(|d| model.streams_of(d))
             .collect();
+        // Both legs of a call through a PBX may hold one stream: once here.
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|s| seen.insert(std::ptr::from_ref(*s)));
         out.sort_by_key(|s| s.stats.first_ns);
         out
     }

@@ -1,12 +1,14 @@
 //! RTP streams and how they tie to dialogs.
 //!
 //! Every SDP offer or answer says where its side expects media. A stream is
-//! tied to a dialog when its destination (or, for symmetric RTP, its source)
-//! is such an address; failing that, by the destination port alone (NAT
-//! rewrites addresses, rarely ports). A stream that arrives before the SDP
-//! that explains it is tied when the SDP comes. Streams with no SDP at all
-//! are kept as unassociated, never dropped. Finding a packet's stream is one
-//! hash lookup.
+//! tied to the dialog whose SDPs named both its ends, or its destination
+//! (or, for symmetric RTP, its source); failing that, by the destination
+//! port alone (NAT rewrites addresses, rarely ports). A stream belongs to
+//! several dialogs when each named both its ends while all were in progress:
+//! the two legs of a call through a PBX that leaves media to the ends
+//! (`owners.rs`). A stream that arrives before the SDP that explains it is
+//! tied when the SDP comes. Streams with no SDP at all are kept as
+//! unassociated, never dropped. Finding a packet's stream is one hash lookup.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -19,6 +21,13 @@ use smallvec::SmallVec;
 use crate::decode::{FrameRef, Frames};
 use crate::rtp::{RtpPacket, StreamStats};
 
+mod owners;
+mod stream;
+use owners::Announced;
+pub use owners::Owners;
+use stream::dtmf_digit;
+pub use stream::{RtcpFlow, RtcpView, RtpStream};
+
 /// Streams kept at most; more are counted and not tracked.
 const MAX_STREAMS: usize = 200_000;
 /// Packets held per flow that no SDP names, until it looks like RTP.
@@ -26,10 +35,8 @@ const HELD_PER_CANDIDATE: usize = 4;
 /// Such flows held at once; past it, those idle for `CANDIDATE_IDLE_NS` go.
 const MAX_CANDIDATES: usize = 16_384;
 const CANDIDATE_IDLE_NS: i64 = 10_000_000_000;
-/// Dialogs remembered per announced media address.
-const OWNERS_PER_ADDRESS: usize = 4;
-/// Expected media addresses kept at most.
-const MAX_EXPECTED: usize = 100_000;
+/// Dialogs a stream is shared with, beyond its owner.
+const MAX_SHARED: usize = 3;
 /// Seconds of packet-rate history kept per stream (for the graphs).
 const RATE_HISTORY: usize = 3600;
 /// One point of a stream's per-second series.
@@ -41,138 +48,13 @@ const MAX_STREAMS_SCANNED: usize = 16;
 /// What keeping one frame reference costs, beside bytes it holds in memory.
 const FRAME_COST: usize = std::mem::size_of::<FrameRef>();
 
-/// What the latest RTCP report block said of a stream.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
-pub struct RtcpView {
-    /// Fraction lost since the previous report, in %.
-    pub fraction_lost_pct: f64,
-    pub cumulative_lost: i32,
-    pub jitter_ms: f64,
-    /// Round-trip time as the report's timestamps give it, at the capture point.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rtt_ms: Option<f64>,
-    pub reports: u64,
-}
-
-/// RTCP between two addresses.
-#[derive(Debug, Clone, Default)]
-pub struct RtcpFlow {
-    pub packets: u64,
-    /// Packets of each type (200 SR, 201 RR, 202 SDES, 203 BYE...), counting
-    /// each part of a compound packet.
-    pub types: std::collections::BTreeMap<u8, u64>,
-    /// The newest frames of the flow, for export.
-    pub frames: VecDeque<FrameRef>,
-}
-
-/// One RTP stream: one SSRC from one source to one destination.
-#[derive(Debug, Clone)]
-pub struct RtpStream {
-    pub src: Addr,
-    pub dst: Addr,
-    pub ssrc: u32,
-    pub stats: StreamStats,
-    pub dialog: Option<DialogId>,
-    /// Payload type → encoding, from the SDP that set the stream up.
-    rtpmap: Vec<(u8, String, u32)>,
-    /// RFC 4733 digits, in order.
-    pub dtmf: String,
-    last_event_ts: Option<u32>,
-    /// What the other side's RTCP says of this stream, when it reports.
-    pub rtcp: Option<RtcpView>,
-    /// Per second (since the epoch), oldest first: packets, and the running
-    /// jitter in ms at the second's last packet.
-    pub rate: VecDeque<(i64, u32, f32)>,
-    /// The frames that carried the stream's newest packets, oldest first,
-    /// kept for export within the media budget.
-    pub frames: VecDeque<FrameRef>,
-    /// Frames let go (or never kept) to stay within the budget.
-    pub frames_not_kept: u64,
-    kept_bytes: usize,
-}
-
-impl RtpStream {
-    /// The codec name of the stream's first payload type.
-    #[must_use]
-    pub fn codec(&self) -> Option<String> {
-        let pt = *self.stats.payload_types.first()?;
-        self.rtpmap
-            .iter()
-            .find(|(p, _, _)| *p == pt)
-            .map(|(_, name, _)| name.clone())
-            .or_else(|| crate::sip::sdp::static_payload_name(pt).map(str::to_owned))
-    }
-
-    fn clock_rate(&self, pt: u8) -> u32 {
-        self.rtpmap
-            .iter()
-            .find(|(p, _, _)| *p == pt)
-            .map_or_else(|| crate::rtp::static_clock_rate(pt), |(_, _, r)| *r)
-    }
-
-    /// The clock to measure jitter with: none for RFC 4733 events, nor for a
-    /// dynamic payload type no SDP maps (its clock is unknown; tshark does
-    /// the same).
-    fn jitter_clock(&self, pt: u8) -> Option<u32> {
-        let mapped = self.rtpmap.iter().any(|(p, _, _)| *p == pt);
-        if self.is_event(pt) || (pt >= 96 && !mapped) {
-            None
-        } else {
-            Some(self.clock_rate(pt))
-        }
-    }
-
-    fn is_event(&self, pt: u8) -> bool {
-        self.rtpmap
-            .iter()
-            .any(|(p, name, _)| *p == pt && name.eq_ignore_ascii_case("telephone-event"))
-    }
-
-    /// A simplified ITU-T G.107 E-model MOS from loss and jitter (see
-    /// docs/media.md for the formula).
-    #[must_use]
-    pub fn mos(&self) -> f64 {
-        let (ie, bpl) = match self
-            .codec()
-            .as_deref()
-            .map(str::to_ascii_uppercase)
-            .as_deref()
-        {
-            Some("PCMU" | "PCMA") => (0.0, 25.1),
-            Some("G729") => (11.0, 19.0),
-            Some("G722") => (0.0, 20.0),
-            Some("GSM") => (20.0, 10.0),
-            _ => (0.0, 10.0),
-        };
-        let expected = self.stats.expected().max(1) as f64;
-        let ppl = (self.stats.lost().max(0) as f64 / expected * 100.0).min(100.0);
-        let ie_eff = ie + (95.0 - ie) * ppl / (ppl + bpl);
-        // One-way delay: a 2x jitter buffer and 20 ms of codec framing.
-        let delay = self.stats.mean_jitter_ms() * 2.0 + 20.0;
-        let id = 0.024 * delay
-            + if delay > 177.3 {
-                0.11 * (delay - 177.3)
-            } else {
-                0.0
-            };
-        let r_factor = (93.2 - id - ie_eff).clamp(0.0, 100.0);
-        let mos =
-            1.0 + 0.035 * r_factor + 7.0e-6 * r_factor * (r_factor - 60.0) * (100.0 - r_factor);
-        (mos.clamp(1.0, 4.5) * 100.0).round() / 100.0
-    }
-}
-
 /// All streams, and the addresses SDP announced.
 #[derive(Debug, Default)]
 pub struct Media {
     streams: Vec<RtpStream>,
     by_key: Map<(Addr, Addr, u32), usize>,
-    /// Media addresses SDP announced, and whose they are (the newest last:
-    /// endpoints reuse ports, so one address may serve several calls).
-    expected: Map<SocketAddr, SmallVec<[DialogId; 2]>>,
-    /// Insertion order of `expected`, to forget the oldest when full.
-    expected_order: VecDeque<SocketAddr>,
-    expected_port: Map<u16, DialogId>,
+    /// Media addresses SDP announced, and whose they are.
+    announced: Announced,
     /// Streams not tied yet, by their source and destination addresses.
     pending: Map<SocketAddr, Vec<usize>>,
     pub packets: u64,
@@ -206,6 +88,9 @@ pub struct Media {
 struct DialogMedia {
     streams: SmallVec<[usize; 4]>,
     kept_bytes: usize,
+    /// The dialog ended (BYE, or a final failure): it takes no share of
+    /// streams that other dialogs' SDPs explain.
+    closed: bool,
 }
 
 impl Media {
@@ -247,16 +132,46 @@ impl Media {
         self.keep_per_call
     }
 
-    /// Ties a stream to a dialog.
-    fn tie(&mut self, stream: usize, dialog: DialogId) {
+    /// Ties a stream to a dialog: its owner when it has none (its kept
+    /// frames then count against the dialog's budget), else one more dialog
+    /// that shares it. Returns whether the dialog is new to the stream.
+    fn tie(&mut self, stream: usize, dialog: DialogId) -> bool {
         let Some(s) = self.streams.get_mut(stream) else {
-            return;
+            return false;
         };
-        s.dialog = Some(dialog);
+        let bytes = match s.dialog {
+            None => {
+                s.dialog = Some(dialog);
+                s.kept_bytes
+            }
+            Some(d) if d == dialog || s.shared_with.contains(&dialog) => return false,
+            Some(_) if s.shared_with.len() >= MAX_SHARED => return false,
+            Some(_) => {
+                s.shared_with.push(dialog);
+                0
+            }
+        };
         let e = self.by_dialog.entry(dialog).or_default();
         let at = e.streams.partition_point(|x| *x < stream);
         e.streams.insert(at, stream);
-        e.kept_bytes += s.kept_bytes;
+        e.kept_bytes += bytes;
+        true
+    }
+
+    /// Whether a dialog is still in progress, as far as media knows.
+    fn open(&self, dialog: DialogId) -> bool {
+        !self.by_dialog.get(&dialog).is_some_and(|d| d.closed)
+    }
+
+    /// The dialog ended: from now on it shares no stream it does not own
+    /// (see `owners.rs`).
+    pub fn close(&mut self, dialog: DialogId) {
+        self.by_dialog.entry(dialog).or_default().closed = true;
+    }
+
+    /// Whose stream `src -> dst` is, its owner first.
+    fn lookup(&self, src: SocketAddr, dst: SocketAddr) -> Owners {
+        self.announced.lookup(src, dst, |d| self.open(d))
     }
 
     /// Keeps a packet's frames on its stream, then lets the dialog's (or the
@@ -325,17 +240,34 @@ impl Media {
         };
         let mut freed = 0;
         for i in d.streams {
-            if let Some(s) = self.streams.get_mut(i) {
-                freed += s.kept_bytes;
-                s.kept_bytes = 0;
-                s.frames = VecDeque::new();
-                // The call is gone: so is its streams' per-second series
-                // (their totals stay).
-                self.rate_bytes = self
-                    .rate_bytes
-                    .saturating_sub(s.rate.capacity() * RATE_POINT);
-                s.rate = VecDeque::new();
+            let Some(s) = self.streams.get_mut(i) else {
+                continue;
+            };
+            if s.dialog != Some(dialog) {
+                // Only shared with the dialog: its owner keeps it whole.
+                s.shared_with.retain(|x| *x != dialog);
+                continue;
             }
+            if !s.shared_with.is_empty() {
+                // Another leg shares it: the stream, its frames and their
+                // cost pass to that leg.
+                let heir = s.shared_with.remove(0);
+                s.dialog = Some(heir);
+                let bytes = s.kept_bytes;
+                if let Some(h) = self.by_dialog.get_mut(&heir) {
+                    h.kept_bytes += bytes;
+                }
+                continue;
+            }
+            freed += s.kept_bytes;
+            s.kept_bytes = 0;
+            s.frames = VecDeque::new();
+            // The call is gone: so is its streams' per-second series
+            // (their totals stay).
+            self.rate_bytes = self
+                .rate_bytes
+                .saturating_sub(s.rate.capacity() * RATE_POINT);
+            s.rate = VecDeque::new();
         }
         self.kept_bytes -= freed.min(self.kept_bytes);
         freed
@@ -363,22 +295,7 @@ impl Media {
     pub fn expect(&mut self, dialog: DialogId, addrs: &[SocketAddr]) -> Vec<usize> {
         let mut tied = Vec::new();
         for addr in addrs {
-            let owners = self.expected.entry(*addr).or_default();
-            let new = owners.is_empty();
-            owners.retain(|d| *d != dialog);
-            owners.push(dialog);
-            if owners.len() > OWNERS_PER_ADDRESS {
-                owners.remove(0);
-            }
-            if new {
-                self.expected_order.push_back(*addr);
-                while self.expected_order.len() > MAX_EXPECTED {
-                    if let Some(old) = self.expected_order.pop_front() {
-                        self.expected.remove(&old);
-                    }
-                }
-            }
-            self.expected_port.insert(addr.port(), dialog);
+            self.announced.announce(dialog, *addr);
             // Streams that came before this SDP.
             for i in self.pending.remove(addr).unwrap_or_default() {
                 if self.streams.get(i).is_some_and(|s| s.dialog.is_none()) {
@@ -386,6 +303,9 @@ impl Media {
                     tied.push(i);
                 }
             }
+        }
+        for i in self.shared_by(dialog, addrs) {
+            self.tie(i, dialog);
         }
         // Flows on probation that this SDP now explains: streams at once.
         let explained: Vec<(Addr, Addr, u32)> = self
@@ -409,6 +329,44 @@ impl Media {
         tied
     }
 
+    /// Streams of other dialogs in progress that `dialog`'s SDPs, with
+    /// `addrs` just announced, now name at both ends: the other leg's,
+    /// when a PBX leaves media to the ends (only its newest streams are
+    /// looked at: a flood of SSRCs costs no more).
+    fn shared_by(&self, dialog: DialogId, addrs: &[SocketAddr]) -> Vec<usize> {
+        let mut out = Vec::new();
+        for addr in addrs {
+            for other in self.announced.owners(*addr) {
+                if *other == dialog || !self.open(*other) {
+                    continue;
+                }
+                let Some(m) = self.by_dialog.get(other) else {
+                    continue;
+                };
+                for i in m.streams.iter().rev().take(MAX_STREAMS_SCANNED) {
+                    let Some(s) = self.streams.get(*i) else {
+                        continue;
+                    };
+                    let (src, dst) = (s.src.socket(), s.dst.socket());
+                    let far = if src == *addr {
+                        dst
+                    } else if dst == *addr {
+                        src
+                    } else {
+                        continue;
+                    };
+                    if self.announced.named(dialog, far)
+                        && s.dialogs().all(|d| self.open(d))
+                        && !out.contains(i)
+                    {
+                        out.push(*i);
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// Sets a stream's payload-type map (from the SDP that set it up).
     pub fn set_rtpmap(&mut self, stream: usize, rtpmap: Vec<(u8, String, u32)>) {
         if let Some(s) = self.streams.get_mut(stream) {
@@ -416,45 +374,35 @@ impl Media {
         }
     }
 
-    /// Whose stream `src -> dst` is: the newest dialog whose SDP announced
-    /// both ends (two calls between the same hosts may share one end's
-    /// port); else the newest that announced the destination, or the source
-    /// (symmetric RTP); else the destination port (NAT).
-    fn lookup(&self, src: SocketAddr, dst: SocketAddr) -> Option<DialogId> {
-        let to = self.expected.get(&dst);
-        let from = self.expected.get(&src);
-        if let (Some(to), Some(from)) = (to, from)
-            && let Some(both) = to.iter().rev().find(|d| from.contains(d))
-        {
-            return Some(*both);
-        }
-        to.and_then(|v| v.last())
-            .or_else(|| from.and_then(|v| v.last()))
-            .or_else(|| self.expected_port.get(&dst.port()))
-            .copied()
-    }
-
-    /// The dialog of the stream `(src, dst, ssrc)`, when it has one.
+    /// The dialogs of the stream `(src, dst, ssrc)`, its owner first (none
+    /// when it has none).
     #[must_use]
-    pub fn dialog_of_stream(&self, from: SocketAddr, to: SocketAddr, id: u32) -> Option<DialogId> {
-        let i = self.by_key.get(&(Addr::from(from), Addr::from(to), id))?;
-        self.streams.get(*i)?.dialog
+    pub fn dialogs_of_stream(&self, from: SocketAddr, to: SocketAddr, id: u32) -> Owners {
+        self.by_key
+            .get(&(Addr::from(from), Addr::from(to), id))
+            .and_then(|i| self.streams.get(*i))
+            .map(|s| s.dialogs().collect())
+            .unwrap_or_default()
     }
 
-    /// The dialog whose media an RTCP flow reports on: its addresses, or
+    /// The dialogs whose media an RTCP flow reports on: its addresses, or
     /// the RTP ports below them, as SDP announced them.
     #[must_use]
-    pub fn dialog_of_rtcp(&self, src: SocketAddr, dst: SocketAddr) -> Option<DialogId> {
+    pub fn dialogs_of_rtcp(&self, src: SocketAddr, dst: SocketAddr) -> Owners {
         let down = |a: SocketAddr| SocketAddr::new(a.ip(), a.port().wrapping_sub(1));
-        self.lookup(src, dst)
-            .or_else(|| self.lookup(down(src), down(dst)))
+        let owners = self.lookup(src, dst);
+        if owners.is_empty() {
+            self.lookup(down(src), down(dst))
+        } else {
+            owners
+        }
     }
 
     /// Adds one packet to its stream. Returns a new stream's index when it
     /// was tied to a dialog at once (its codecs are then to be filled in).
     pub fn ingest(&mut self, pkt: &RtpPacket, frames: Frames) -> Option<usize> {
         let key = (Addr::from(pkt.src), Addr::from(pkt.dst), pkt.header.ssrc);
-        if self.by_key.contains_key(&key) || self.lookup(pkt.src, pkt.dst).is_some() {
+        if self.by_key.contains_key(&key) || !self.lookup(pkt.src, pkt.dst).is_empty() {
             return self.take(pkt, frames);
         }
         // No SDP names this flow: it is RTP only when it looks like RTP as
@@ -519,8 +467,8 @@ impl Media {
                 self.untracked_packets += 1;
                 return None;
             }
-            let expected = self.lookup(pkt.src, pkt.dst);
-            if expected.is_none() {
+            let owners = self.lookup(pkt.src, pkt.dst);
+            if owners.is_empty() {
                 let next = self.streams.len();
                 self.pending.entry(pkt.src).or_default().push(next);
                 self.pending.entry(pkt.dst).or_default().push(next);
@@ -539,12 +487,13 @@ impl Media {
                 frames: VecDeque::new(),
                 frames_not_kept: 0,
                 kept_bytes: 0,
+                shared_with: SmallVec::new(),
             });
             let new = self.streams.len() - 1;
             self.by_key.insert(key, new);
             self.by_ssrc.entry(key.2).or_default().push(new);
-            if let Some(d) = expected {
-                self.tie(new, d);
+            for d in &owners {
+                self.tie(new, *d);
                 tied_new = Some(new);
             }
             new
@@ -682,17 +631,6 @@ fn plausible_unsignalled(pkt: &RtpPacket) -> bool {
         0 | 3..=19 | 25 | 26 | 28 | 31..=34 | 96..=127
     );
     assigned && pkt.src.port() >= 1024 && pkt.dst.port() >= 1024
-}
-
-/// RFC 4733 event codes 0-15 as the keypad shows them.
-fn dtmf_digit(event: u8) -> Option<char> {
-    match event {
-        0..=9 => Some(char::from(b'0' + event)),
-        10 => Some('*'),
-        11 => Some('#'),
-        12..=15 => Some(char::from(b'A' + event - 12)),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

@@ -205,7 +205,16 @@ impl Model {
         if m.retransmission {
             self.stats.retransmissions += 1;
         }
+        let was_finished = d.state().is_finished();
         d.advance(&m, expires_zero);
+        if !was_finished
+            && d.state().is_finished()
+            && (m.has_sdp || d.messages.iter().any(|x| x.has_sdp))
+        {
+            // Its media is over: it shares no stream other dialogs' SDPs
+            // explain from now on (docs/media.md).
+            self.media.close(id);
+        }
         if m.has_sdp
             && !m.retransmission
             && let Some(body) = msg.sdp_body()
@@ -432,16 +441,16 @@ impl Model {
         self.media.rtcp_of(d.id)
     }
 
-    /// The dialog an RTP or RTCP packet belongs to, once taken in.
-    #[must_use]
-    pub fn media_dialog(&self, p: &crate::rtp::MediaBody) -> Option<&Dialog> {
-        let id = match p {
+    /// The dialogs an RTP or RTCP packet belongs to, once taken in (two
+    /// when the legs of a call through a PBX both named its ends).
+    pub fn media_dialogs(&self, p: &crate::rtp::MediaBody) -> impl Iterator<Item = &Dialog> {
+        let ids = match p {
             crate::rtp::MediaBody::Rtp(r) => {
-                self.media.dialog_of_stream(r.src, r.dst, r.header.ssrc)
+                self.media.dialogs_of_stream(r.src, r.dst, r.header.ssrc)
             }
-            crate::rtp::MediaBody::Rtcp { src, dst, .. } => self.media.dialog_of_rtcp(*src, *dst),
-        }?;
-        self.dialogs.get(id)
+            crate::rtp::MediaBody::Rtcp { src, dst, .. } => self.media.dialogs_of_rtcp(*src, *dst),
+        };
+        ids.into_iter().filter_map(|id| self.dialogs.get(id))
     }
 
     /// How many sources (capture files) were named.
@@ -466,7 +475,7 @@ impl Model {
         self.media
             .streams()
             .iter()
-            .filter(|s| s.dialog.is_none_or(|id| self.dialogs.get(id).is_none()))
+            .filter(|s| s.dialogs().all(|id| self.dialogs.get(id).is_none()))
     }
 
     /// Forgets every dialog (the UI's "clear"); counters stay.

@@ -12,6 +12,8 @@
 /// a real body reaches (an INVITE of 65 KB over TCP was seen). A TCP flow
 /// buffers as much at most (`decode::tcp`), so memory stays bounded.
 pub const MAX_MESSAGE: usize = 256 * 1024;
+/// A start line longer than this (no line end yet) is not waited for.
+const MAX_START_LINE: usize = 8192;
 
 /// A byte range inside the message buffer. `u32` keeps [`Head`] small.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -399,6 +401,11 @@ pub fn scan(buf: &[u8], framing: Framing) -> Scan {
         return Scan::NotSip;
     }
     let first = first_line(buf);
+    // On a stream, a start line cut by a segment boundary is not garbage
+    // yet: wait for its end (a line longer than any start line is).
+    if framing == Framing::Stream && first.len() == buf.len() && buf.len() < MAX_START_LINE {
+        return Scan::Incomplete;
+    }
     let Some(start_line) = parse_start_line(first, 0) else {
         return Scan::NotSip;
     };

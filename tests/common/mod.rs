@@ -177,3 +177,16 @@ pub fn stream_owner(
         _ => Some(tshark_owner),
     }
 }
+
+/// Every Call-ID whose SDP (as tshark reads it, [`sdp_addresses_by_call`])
+/// named both ends of a truth stream: the legs that stream belongs to.
+pub fn stream_legs(sdp: &BTreeMap<String, Vec<String>>, stream: &Value) -> Vec<String> {
+    let ends = [
+        stream["src"].as_str().unwrap_or(""),
+        stream["dst"].as_str().unwrap_or(""),
+    ];
+    sdp.iter()
+        .filter(|(_, a)| ends.iter().all(|e| a.iter().any(|x| x == e)))
+        .map(|(id, _)| id.clone())
+        .collect()
+}

@@ -198,3 +198,60 @@ fn a_stream_goes_to_the_call_that_announced_both_its_ends() {
     m.ingest(&second, Frames::new());
     assert_eq!(m.streams()[1].dialog, Some(DialogId(2)));
 }
+
+/// A PBX that leaves media to the ends names the caller's and the callee's
+/// addresses on both its legs: each leg holds both directions, whichever
+/// SDP came first; the frames count once, against the owner's budget.
+#[test]
+fn both_legs_through_a_pbx_hold_both_directions() {
+    let mut m = Media::default();
+    let (caller, answerer) = (
+        SocketAddr::from(([192, 0, 2, 1], 4000)),
+        SocketAddr::from(([192, 0, 2, 2], 5000)),
+    );
+    let (a, b) = (DialogId(1), DialogId(2));
+    let _ = m.expect(a, &[caller]); // leg A's offer
+    let _ = m.expect(b, &[caller]); // leg B's offer, the caller's address
+    let _ = m.expect(b, &[answerer]); // the callee answers, and talks at once
+    let mut back = pkt(1, 0, 0, 0);
+    (back.src, back.dst, back.header.ssrc) = (answerer, caller, 9);
+    m.ingest(&back, Frames::new());
+    assert_eq!(m.dialogs_of_stream(answerer, caller, 9).as_slice(), [b]);
+    let _ = m.expect(a, &[answerer]); // the PBX's answer to the caller
+    assert_eq!(m.dialogs_of_stream(answerer, caller, 9).as_slice(), [b, a]);
+    m.ingest(&pkt(1, 20, 0, 0), Frames::new()); // caller -> answerer
+    assert_eq!(m.dialogs_of_stream(caller, answerer, 7).as_slice(), [a, b]);
+    assert_eq!(m.of_dialog(a).count(), 2);
+    assert_eq!(m.of_dialog(b).count(), 2);
+    // Leg A goes: leg B keeps both streams, now its own.
+    m.forget_dialog(a);
+    assert_eq!(m.dialogs_of_stream(caller, answerer, 7).as_slice(), [b]);
+    assert_eq!(m.of_dialog(b).count(), 2);
+}
+
+/// Two calls one after the other between the same ports: the first, ended,
+/// takes no share of the second's stream.
+#[test]
+fn an_ended_call_takes_no_share_of_the_next_calls_stream() {
+    let mut m = Media::default();
+    let ends = [
+        SocketAddr::from(([192, 0, 2, 1], 4000)),
+        SocketAddr::from(([192, 0, 2, 2], 5000)),
+    ];
+    let _ = m.expect(DialogId(1), &ends);
+    m.ingest(&pkt(1, 0, 0, 0), Frames::new());
+    m.close(DialogId(1));
+    let _ = m.expect(DialogId(2), &ends);
+    assert_eq!(
+        m.dialogs_of_stream(ends[0], ends[1], 7).as_slice(),
+        [DialogId(1)],
+        "the ended call's stream is not shared with the next"
+    );
+    let mut next = pkt(1, 60_000, 0, 0);
+    next.header.ssrc = 8;
+    m.ingest(&next, Frames::new());
+    assert_eq!(
+        m.dialogs_of_stream(ends[0], ends[1], 8).as_slice(),
+        [DialogId(2)]
+    );
+}

@@ -186,3 +186,16 @@ From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>;tag=2\r\nCall-ID: c\r\nCSeq: 2 BYE\r\n\r\
     let (h, _) = one(single);
     assert!(h.via_branch2.get(single).is_empty() && !h.second_via);
 }
+
+/// A TCP segment boundary inside the start line (sipp and phones split
+/// messages anywhere): on a stream that is incomplete, not garbage, so the
+/// framer does not drop the first byte and read "CK sip:..." later.
+#[test]
+fn a_start_line_cut_on_a_stream_waits_for_its_end() {
+    let cut = b"ACK sip:+19195550112@192.0.2.10:50";
+    assert_eq!(scan(cut, Framing::Stream), Scan::Incomplete);
+    assert_eq!(scan(cut, Framing::Datagram), Scan::NotSip);
+    // A line longer than any start line is not waited for.
+    let long = [b'a'; 9000];
+    assert_eq!(scan(&long, Framing::Stream), Scan::NotSip);
+}
