@@ -52,15 +52,16 @@ ensure_capture() { # ensure_capture NAME: writes $bench_dir/NAME.pcap and NAME.j
 }
 
 # measure RUNS STDOUT_FILE CMD...: runs CMD RUNS times under /usr/bin/time; sets wall (median
-# seconds), runs_list (every wall time) and rss_kb (the largest peak RSS). Needs $tmp.
+# seconds), runs_list (every wall time), cpu (median user + system seconds) and rss_kb (the
+# largest peak RSS). Needs $tmp.
 measure() {
-    local runs=$1 out=$2 i w r rc
+    local runs=$1 out=$2 i w r u k rc
     shift 2
-    local walls=()
+    local walls=() cpus=()
     rss_kb=0
     for ((i = 1; i <= runs; i++)); do
         rc=0
-        /usr/bin/time -o "$tmp/time" -f '%e %M' \
+        /usr/bin/time -o "$tmp/time" -f '%e %M %U %S' \
             timeout "$run_timeout" "$@" > "$out" 2> "$tmp/stderr" || rc=$?
         if ((rc != 0)); then
             if ((rc == 124)); then
@@ -73,12 +74,14 @@ measure() {
             exit 1
         fi
         # GNU time puts a "Command exited..." line first on failure; the figures are last.
-        read -r w r < <(tail -n 1 "$tmp/time")
+        read -r w r u k < <(tail -n 1 "$tmp/time")
         walls+=("$w")
+        cpus+=("$(awk -v u="$u" -v k="$k" 'BEGIN { printf "%.2f", u + k }')")
         if ((r > rss_kb)); then rss_kb=$r; fi
     done
     wall=$(printf '%s\n' "${walls[@]}" | sort -g | sed -n "$(((runs + 1) / 2))p")
     runs_list=${walls[*]}
+    cpu=$(printf '%s\n' "${cpus[@]}" | sort -g | sed -n "$(((runs + 1) / 2))p")
     # Anything a tool said on stderr other than its usual banners is worth seeing.
     grep -v -e '^Running as user "root"' -e '^reading from file' "$tmp/stderr" |
         head -n 5 | sed "s/^/  [$(basename "$1")] /" >&2 || true

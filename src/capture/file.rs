@@ -75,6 +75,8 @@ struct Interface {
 pub struct CaptureReader<R> {
     inner: R,
     buf: Vec<u8>,
+    /// End of the bytes read into `buf` (what lies after is stale).
+    filled: usize,
     /// Start of unread bytes in `buf`.
     pos: usize,
     /// File offset of `buf[0]`.
@@ -129,7 +131,8 @@ impl<R: Read> CaptureReader<R> {
     pub fn new(inner: R, seekable: bool, source: u16) -> Result<Self, OpenError> {
         let mut r = Self {
             inner,
-            buf: Vec::with_capacity(CHUNK),
+            buf: Vec::new(),
+            filled: 0,
             pos: 0,
             buf_offset: 0,
             eof: false,
@@ -143,7 +146,7 @@ impl<R: Read> CaptureReader<R> {
             unknown_interface: 0,
         };
         r.fill(24)?;
-        let head = r.buf.get(..r.buf.len().min(24)).unwrap_or_default();
+        let head = r.data().get(..r.filled.min(24)).unwrap_or_default();
         if head.is_empty() {
             return Err(OpenError::Empty);
         }
@@ -186,7 +189,7 @@ impl<R: Read> CaptureReader<R> {
     }
 
     fn u32_at(&self, at: usize, big_endian: bool) -> Option<u32> {
-        let a: [u8; 4] = self.buf.get(at..at + 4)?.try_into().ok()?;
+        let a: [u8; 4] = self.data().get(at..at + 4)?.try_into().ok()?;
         Some(if big_endian {
             u32::from_be_bytes(a)
         } else {
@@ -195,7 +198,7 @@ impl<R: Read> CaptureReader<R> {
     }
 
     fn u16_at(&self, at: usize) -> Option<u16> {
-        let b: [u8; 2] = self.buf.get(at..at + 2)?.try_into().ok()?;
+        let b: [u8; 2] = self.data().get(at..at + 2)?.try_into().ok()?;
         Some(if self.big_endian {
             u16::from_be_bytes(b)
         } else {
@@ -204,35 +207,45 @@ impl<R: Read> CaptureReader<R> {
     }
 
     /// Makes at least `n` unread bytes available, unless the stream ends.
+    /// The buffer is zeroed once, when it grows, never per read: the bytes
+    /// that count are those before `filled`.
     fn fill(&mut self, n: usize) -> io::Result<()> {
-        if self.buf.len() - self.pos >= n || self.eof {
+        if self.filled - self.pos >= n || self.eof {
             return Ok(());
         }
         if self.pos > 0 {
-            self.buf.drain(..self.pos);
+            self.buf.copy_within(self.pos..self.filled, 0);
+            self.filled -= self.pos;
             self.buf_offset += self.pos as u64;
             self.pos = 0;
         }
         let want = n.max(CHUNK);
-        while self.buf.len() < want && !self.eof {
+        if self.buf.len() < want {
+            self.buf.resize(want, 0);
+        }
+        while self.filled < want && !self.eof {
             // One `read` at a time, not `read_to_end` of a whole chunk: a
             // pipe delivers what its writer wrote so far, and waiting for
             // 4 MiB (or the end) would hold back what is already here.
-            let old = self.buf.len();
-            self.buf.resize(want, 0);
-            let got = self.inner.read(self.buf.get_mut(old..).unwrap_or_default());
-            self.buf.truncate(old + got.as_ref().map_or(0, |n| *n));
-            match got {
+            match self
+                .inner
+                .read(self.buf.get_mut(self.filled..want).unwrap_or_default())
+            {
                 Ok(0) => self.eof = true,
-                Ok(_) => {}
+                Ok(got) => self.filled += got,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
-            if self.buf.len() >= n {
+            if self.filled >= n {
                 break;
             }
         }
         Ok(())
+    }
+
+    /// The bytes read and not yet overwritten: `buf` up to `filled`.
+    fn data(&self) -> &[u8] {
+        self.buf.get(..self.filled).unwrap_or_default()
     }
 
     fn offset(&self) -> u64 {
@@ -262,7 +275,7 @@ impl<R: Read> CaptureReader<R> {
     /// version 2.4 (a record's timestamp that happens to equal a magic is
     /// not followed by 2.4 as well).
     fn pcap_header_at(&self, p: usize) -> Option<Format> {
-        let head = self.buf.get(p..p + 24)?;
+        let head = self.data().get(p..p + 24)?;
         let (big_endian, nanos) = match head.get(..4)? {
             [0xd4, 0xc3, 0xb2, 0xa1] => (false, false),
             [0xa1, 0xb2, 0xc3, 0xd4] => (true, false),
@@ -288,9 +301,9 @@ impl<R: Read> CaptureReader<R> {
 
     /// Whether a pcapng section header starts at `p` (with its byte-order magic).
     fn section_header_at(&self, p: usize) -> bool {
-        self.buf.get(p..p + 4) == Some(&[0x0a, 0x0d, 0x0d, 0x0a][..])
+        self.data().get(p..p + 4) == Some(&[0x0a, 0x0d, 0x0d, 0x0a][..])
             && matches!(
-                self.buf.get(p + 8..p + 12),
+                self.data().get(p + 8..p + 12),
                 Some([0x1a, 0x2b, 0x3c, 0x4d] | [0x4d, 0x3c, 0x2b, 0x1a])
             )
     }
@@ -321,7 +334,7 @@ impl<R: Read> CaptureReader<R> {
 
     fn next_pcap(&mut self, be: bool, nanos: bool, linktype: u16) -> io::Result<Option<Frame<'_>>> {
         self.fill(16)?;
-        let avail = self.buf.len() - self.pos;
+        let avail = self.filled - self.pos;
         if avail == 0 {
             return Ok(None);
         }
@@ -349,7 +362,7 @@ impl<R: Read> CaptureReader<R> {
             return Ok(None);
         }
         self.fill(16 + incl)?;
-        if self.buf.len() - self.pos < 16 + incl {
+        if self.filled - self.pos < 16 + incl {
             self.end = Some(ReadEnd::Truncated { offset });
             return Ok(None);
         }
@@ -368,7 +381,7 @@ impl<R: Read> CaptureReader<R> {
             source: self.source,
             orig_len: orig,
             file_offset,
-            data: self.buf.get(start..start + incl).unwrap_or_default(),
+            data: self.data().get(start..start + incl).unwrap_or_default(),
         }))
     }
 
@@ -413,7 +426,7 @@ impl<R: Read> CaptureReader<R> {
                         source: self.source,
                         orig_len: at.orig_len,
                         file_offset,
-                        data: self.buf.get(at.data).unwrap_or_default(),
+                        data: self.data().get(at.data).unwrap_or_default(),
                     }));
                 }
             }
@@ -426,7 +439,7 @@ impl<R: Read> CaptureReader<R> {
     /// interfaces of the section before.
     fn next_block(&mut self) -> io::Result<Option<Block>> {
         self.fill(24)?;
-        let avail = self.buf.len() - self.pos;
+        let avail = self.filled - self.pos;
         if avail == 0 || self.pcap_header_at(self.pos).is_some() {
             return Ok(None);
         }
@@ -473,7 +486,7 @@ impl<R: Read> CaptureReader<R> {
             return Ok(None);
         }
         self.fill(blen)?;
-        if self.buf.len() - self.pos < blen {
+        if self.filled - self.pos < blen {
             self.end = Some(ReadEnd::Truncated { offset });
             return Ok(None);
         }
@@ -556,7 +569,7 @@ impl<R: Read> CaptureReader<R> {
                 break;
             }
             if code == 9
-                && let Some(&res) = self.buf.get(at + 4)
+                && let Some(&res) = self.data().get(at + 4)
             {
                 let exp = u32::from(res & 0x7F);
                 if res & 0x80 == 0 {
