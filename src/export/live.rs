@@ -87,7 +87,7 @@ impl crate::sink::Sink for LiveExport {
         let Some(d) = model.find(&String::from_utf8_lossy(msg.call_id())) else {
             return;
         };
-        if self.selection.matches(d, model.now_ns()) {
+        if self.selection.matches(d, model.clock()) {
             self.record(frames, true);
         }
     }
@@ -98,7 +98,7 @@ impl crate::sink::Sink for LiveExport {
             return;
         }
         if let Some(d) = model.media_dialog(p)
-            && self.selection.matches(d, model.now_ns())
+            && self.selection.matches(d, model.clock())
         {
             self.record(frames, false);
         }
