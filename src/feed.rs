@@ -169,7 +169,10 @@ impl Feed {
                 self.failure = Some(e.clone());
                 step.notice = Some(Notice::CaptureFailed(e));
             }
-            CaptureEvent::Finished => step.finished = true,
+            CaptureEvent::Finished => {
+                model.end_capture();
+                step.finished = true;
+            }
         }
         step
     }

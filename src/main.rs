@@ -171,6 +171,9 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     }
     join_capture(handles, &log_path, &feed.warnings)?;
     loop_done.store(true, std::sync::atomic::Ordering::Relaxed);
+    // However it stopped (end of input, --duration, a signal), the capture
+    // is over: calls still waiting for a final response will not get one.
+    model.end_capture();
 
     // ---- what the sinks did, the export, the report ----
     let sinks_failed = finish_sinks(&mut feed);

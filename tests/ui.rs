@@ -707,3 +707,32 @@ fn ladder_marks_where_timer_b_fired() {
     );
     insta::assert_snapshot!(t.backend());
 }
+
+/// Issue 13, item 5: dialogs picked up in the middle say so (state and the
+/// CSeq's method), a cancelled call keeps the code of its final response.
+#[test]
+fn call_list_says_how_each_dialog_was_captured() {
+    let m = model("states/mid_dialog.pcap");
+    let a = app(&m);
+    let t = draw(&a, &m, 150, 9);
+    let text = format!("{}", t.backend());
+    assert!(text.contains("BYE"), "{text}");
+    assert!(text.contains("response only"), "{text}");
+    assert!(text.contains("mid-dialog"), "{text}");
+    insta::assert_snapshot!(t.backend());
+}
+
+/// Issue 13, item 1: an arrow reads the reason phrase the carrier sent.
+#[test]
+fn ladder_shows_reason_phrases_as_sent() {
+    let m = model("states/reason_phrases.pcap");
+    let mut a = app(&m);
+    a.apply(Action::Top, &m);
+    a.apply(Action::Down, &m);
+    a.apply(Action::Open, &m);
+    let t = draw(&a, &m, 120, 12);
+    let text = format!("{}", t.backend());
+    assert!(text.contains("183 In band info available"), "{text}");
+    assert!(text.contains("480 Error (1 INVITE)"), "{text}");
+    insta::assert_snapshot!(t.backend());
+}

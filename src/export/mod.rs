@@ -129,18 +129,18 @@ pub struct Selection {
 impl Selection {
     /// Does `d` pass (every given condition)?
     #[must_use]
-    pub fn matches(&self, d: &Dialog, now_ns: i64) -> bool {
+    pub fn matches(&self, d: &Dialog, clock: crate::model::Clock) -> bool {
         (self.call_ids.is_empty() || self.call_ids.contains(&d.call_id))
             && self
                 .filter
                 .as_ref()
-                .is_none_or(|re| re.is_match(&d.filter_text(now_ns)))
+                .is_none_or(|re| re.is_match(&d.filter_text(clock)))
     }
 
     /// The model's dialogs that pass, oldest first.
     #[must_use]
     pub fn dialogs<'m>(&self, model: &'m Model) -> Vec<&'m Dialog> {
-        let now = model.now_ns();
+        let clock = model.clock();
         if self.filter.is_none() && !self.call_ids.is_empty() {
             let mut found: Vec<&Dialog> =
                 self.call_ids.iter().filter_map(|c| model.find(c)).collect();
@@ -148,7 +148,7 @@ impl Selection {
             found.dedup_by_key(|d| d.id);
             return found;
         }
-        model.dialogs().filter(|d| self.matches(d, now)).collect()
+        model.dialogs().filter(|d| self.matches(d, clock)).collect()
     }
 }
 

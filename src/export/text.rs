@@ -42,7 +42,8 @@ pub fn write_messages(model: &Model, dialogs: &[&Dialog], out: &mut impl Write) 
 /// Narrowest distance between two hosts' lines.
 const MIN_COLUMN: usize = 24;
 
-/// The ladder as text: the calls (numbered when there are several), a
+/// The ladder as text: the calls (numbered when there are several, with
+/// their state, duration and PDD as the call list shows them), a
 /// header naming the hosts (one column each, in order of appearance), then
 /// one line per message: date and time, delta, the call's number, an arrow
 /// from its source column to its destination column carrying its label, and
@@ -63,13 +64,18 @@ pub fn write_flow(model: &Model, dialogs: &[&Dialog], out: &mut impl Write) -> i
         } else {
             String::new()
         };
+        let clock = model.clock();
         writeln!(
             out,
-            "{tag}Call-ID {}  {} -> {}  {}",
+            "{tag}Call-ID {}  {} -> {}  {}  {}{}",
             crate::text::escape::text(&d.call_id),
             crate::text::escape::text(crate::text::uri_of(&d.from)),
             crate::text::escape::text(crate::text::uri_of(&d.to)),
-            d.state_at(model.now_ns()).name()
+            d.state_at(clock).name(),
+            crate::text::duration(d.duration_at(clock)),
+            d.pdd_ns()
+                .map(|n| format!("  PDD {} ms", crate::text::millis(n)))
+                .unwrap_or_default(),
         )?;
     }
     writeln!(out)?;
@@ -78,7 +84,7 @@ pub fn write_flow(model: &Model, dialogs: &[&Dialog], out: &mut impl Write) -> i
         .iter()
         .map(|a| {
             let m = a.message;
-            let mut l = crate::text::escape::text(&m.arrow_label()).into_owned();
+            let mut l = model.arrow_label(m);
             if m.has_sdp {
                 l.push_str(" SDP");
             }

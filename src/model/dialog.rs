@@ -69,7 +69,8 @@ impl DialogKind {
 }
 
 /// Where a dialog stands. Calls use the first group, registrations the
-/// second, and other dialogs `Pending`, `Completed`, `Rejected` or `Failed`.
+/// second, and other dialogs `Pending`, `Completed`, `Rejected` or `Failed`;
+/// any dialog may be `Unknown` once the capture ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DialogState {
     // Calls
@@ -78,12 +79,23 @@ pub enum DialogState {
     EarlyMedia,
     InCall,
     Completed,
-    Cancelled,
+    /// A CANCEL before any final response; the final response that followed,
+    /// when it was not the usual 487 (a 408 after unanswered CANCELs).
+    Cancelled(Option<u16>),
     Busy,
     Rejected(u16),
-    /// No final response in time, or 408.
+    /// An INVITE that no response ever answered for 32 s (Timer B), a
+    /// request that no final response answered in time (Timer F), or 408.
     Failed,
     Diverted(u16),
+    /// Captured from the middle: the first message was an in-dialog request
+    /// (UPDATE, ACK, PRACK, INFO...), not the INVITE.
+    MidDialog,
+    /// Captured from the middle: only responses were seen.
+    ResponseOnly,
+    /// Still waiting for a final response when the capture ended: how the
+    /// call ended is not in the capture.
+    Unknown,
     // Registrations
     Registered,
     Unregistered,
@@ -103,11 +115,15 @@ impl DialogState {
             Self::EarlyMedia => "early media".into(),
             Self::InCall => "in call".into(),
             Self::Completed => "completed".into(),
-            Self::Cancelled => "cancelled".into(),
+            Self::Cancelled(None) => "cancelled".into(),
+            Self::Cancelled(Some(c)) => format!("cancelled {c}"),
             Self::Busy => "busy".into(),
             Self::Rejected(c) => format!("rejected {c}"),
             Self::Failed => "failed".into(),
             Self::Diverted(c) => format!("diverted {c}"),
+            Self::MidDialog => "mid-dialog".into(),
+            Self::ResponseOnly => "response only".into(),
+            Self::Unknown => "unknown".into(),
             Self::Registered => "registered".into(),
             Self::Unregistered => "unregistered".into(),
             Self::Challenged => "challenged".into(),
@@ -124,23 +140,27 @@ impl DialogState {
         match self {
             Self::AuthFailed => (0, 0),
             Self::Busy => (1, 0),
-            Self::Cancelled => (2, 0),
+            Self::Cancelled(c) => (2, c.unwrap_or(0)),
             Self::Challenged => (3, 0),
             Self::Completed => (4, 0),
             Self::Diverted(c) => (5, c),
             Self::EarlyMedia => (6, 0),
             Self::Failed => (7, 0),
             Self::InCall => (8, 0),
-            Self::Pending => (9, 0),
-            Self::Registered => (10, 0),
-            Self::Rejected(c) => (11, c),
-            Self::Ringing => (12, 0),
-            Self::Setup => (13, 0),
-            Self::Unregistered => (14, 0),
+            Self::MidDialog => (9, 0),
+            Self::Pending => (10, 0),
+            Self::Registered => (11, 0),
+            Self::Rejected(c) => (12, c),
+            Self::ResponseOnly => (13, 0),
+            Self::Ringing => (14, 0),
+            Self::Setup => (15, 0),
+            Self::Unknown => (16, 0),
+            Self::Unregistered => (17, 0),
         }
     }
 
-    /// Finished dialogs are evicted first when memory runs short.
+    /// Finished dialogs are evicted first when memory runs short, and their
+    /// duration no longer ticks.
     #[must_use]
     pub fn is_finished(self) -> bool {
         !matches!(
@@ -149,6 +169,7 @@ impl DialogState {
                 | Self::Ringing
                 | Self::EarlyMedia
                 | Self::InCall
+                | Self::MidDialog
                 | Self::Pending
                 | Self::Challenged
         )
@@ -166,6 +187,15 @@ impl DialogState {
 /// Timer B / F of RFC 3261 (64 × T1): a transaction with no final response
 /// by then has failed.
 pub const TRANSACTION_TIMEOUT_NS: i64 = 32_000_000_000;
+
+/// When states and durations are read: capture time now (live, the wall
+/// clock may run ahead of it), and whether the capture has ended (the end
+/// of the files, or a live capture stopped), so nothing more will come.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Clock {
+    pub now_ns: i64,
+    pub ended: bool,
+}
 
 /// Stable identity of a dialog in the model (arrival order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -192,6 +222,11 @@ pub struct Dialog {
     ack_ns: Option<i64>,
     bye_ns: Option<i64>,
     cancelled: bool,
+    /// When the INVITE that Timer B runs for was first sent (the first, or
+    /// the one after a challenge), and whether any response answered it
+    /// (then Timer B no longer runs).
+    invite_sent_ns: Option<i64>,
+    invite_answered: bool,
     /// Messages not kept because the dialog hit its limit.
     pub dropped_messages: u64,
     /// What the kept messages hold on the heap ([`Message::heap_bytes`]).
@@ -199,15 +234,21 @@ pub struct Dialog {
 }
 
 impl Dialog {
-    pub(crate) fn new(id: DialogId, call_id: String, first: &Message) -> Self {
+    /// A new dialog whose first message is `first`; `in_dialog`: a request
+    /// with a To tag (the dialog began before the capture).
+    pub(crate) fn new(id: DialogId, call_id: String, first: &Message, in_dialog: bool) -> Self {
         let kind = match first.kind {
             Kind::Request(m) => DialogKind::of(m),
             Kind::Response(_) => first
                 .cseq
                 .map_or(DialogKind::Other, |(_, m)| DialogKind::of(m)),
         };
-        let state = match kind {
-            DialogKind::Call => DialogState::Setup,
+        // A call captured from its INVITE is set up; one picked up in the
+        // middle says so instead of pretending to wait for an answer.
+        let state = match (kind, first.kind) {
+            (DialogKind::Call, Kind::Request(Method::Invite)) if !in_dialog => DialogState::Setup,
+            (DialogKind::Call, Kind::Request(_)) => DialogState::MidDialog,
+            (DialogKind::Call, Kind::Response(_)) => DialogState::ResponseOnly,
             _ => DialogState::Pending,
         };
         Self {
@@ -233,6 +274,8 @@ impl Dialog {
             ack_ns: None,
             bye_ns: None,
             cancelled: false,
+            invite_sent_ns: None,
+            invite_answered: false,
             dropped_messages: 0,
             messages_heap: 0,
         }
@@ -281,19 +324,36 @@ impl Dialog {
             .or(self.messages.first())
     }
 
+    /// The method a dialog is known by (the call list's Method column):
+    /// its first request's, else (only responses seen) the method their
+    /// CSeq names, so a lone `200 OK` to a BYE reads `BYE`, not `200`.
+    #[must_use]
+    pub fn method(&self) -> Option<Method> {
+        self.messages
+            .iter()
+            .find_map(Message::method)
+            .or_else(|| self.messages.iter().find_map(|m| m.cseq.map(|(_, x)| x)))
+    }
+
+    /// [`Dialog::method`] as text; empty when no message says one.
+    #[must_use]
+    pub fn method_label(&self) -> String {
+        self.method().map(|m| m.to_string()).unwrap_or_default()
+    }
+
     /// The text a display filter (`/`, `--filter`) matches: what the call
     /// list's row shows, the Call-ID and every status code.
     #[must_use]
-    pub fn filter_text(&self, now_ns: i64) -> String {
+    pub fn filter_text(&self, clock: Clock) -> String {
         let first = self.first_request();
         format!(
             "{} {} {} {} {} {} {} {}",
-            first.map(Message::label).unwrap_or_default(),
+            self.method_label(),
             self.from,
             self.to,
             first.map(|m| m.src.to_string()).unwrap_or_default(),
             first.map(|m| m.dst.to_string()).unwrap_or_default(),
-            self.state_at(now_ns).name(),
+            self.state_at(clock).name(),
             self.call_id,
             self.messages
                 .iter()
@@ -304,17 +364,33 @@ impl Dialog {
         )
     }
 
-    /// The state at capture time `now_ns`: a dialog still waiting for a final
-    /// response past the transaction timeout has failed.
+    /// The state at `clock`. A request no response answered within the
+    /// transaction timeout (Timer B; Timer F for other requests, which runs
+    /// on after a provisional response) has failed, and a challenged
+    /// registration never retried has failed to authenticate. An INVITE
+    /// that had a provisional response runs no timer: it goes on waiting
+    /// (ringing, early media) while the capture does, and once the capture
+    /// has ended without a final response its outcome is unknown.
     #[must_use]
-    pub fn state_at(&self, now_ns: i64) -> DialogState {
-        if self.state.is_waiting() && now_ns - self.last_ts() > TRANSACTION_TIMEOUT_NS {
-            return match self.state {
-                DialogState::Challenged => DialogState::AuthFailed,
-                _ => DialogState::Failed,
-            };
+    pub fn state_at(&self, clock: Clock) -> DialogState {
+        if !self.state.is_waiting() {
+            return self.state;
         }
-        self.state
+        let timed_out = clock.now_ns - self.last_ts() > TRANSACTION_TIMEOUT_NS;
+        match self.state {
+            DialogState::Challenged if timed_out => DialogState::AuthFailed,
+            DialogState::Challenged => self.state,
+            DialogState::Pending if timed_out => DialogState::Failed,
+            DialogState::Setup
+                if !self.invite_answered
+                    && clock.now_ns - self.invite_sent_ns.unwrap_or_else(|| self.first_ts())
+                        > TRANSACTION_TIMEOUT_NS =>
+            {
+                DialogState::Failed
+            }
+            _ if clock.ended => DialogState::Unknown,
+            _ => self.state,
+        }
     }
 
     /// The state as the messages alone say (no timeout applied).
@@ -357,15 +433,17 @@ impl Dialog {
         self.last_ts() - self.first_ts()
     }
 
-    /// How long the dialog has lasted at capture time `now_ns`: to its last
-    /// message once it is over, to `now_ns` while it goes on (a call in
-    /// progress ticks, as in sngrep).
+    /// How long the dialog lasted, the one figure every view and report
+    /// shows: from its first message to its last; while the capture goes on
+    /// and the dialog is not over, to `clock.now_ns` (a call in progress
+    /// ticks). Once the capture ended, what the capture saw: a capture
+    /// holding calls from years apart does not stretch one to the newest.
     #[must_use]
-    pub fn duration_at(&self, now_ns: i64) -> i64 {
-        if self.state_at(now_ns).is_finished() {
+    pub fn duration_at(&self, clock: Clock) -> i64 {
+        if clock.ended || self.state_at(clock).is_finished() {
             self.total_ns()
         } else {
-            now_ns.max(self.last_ts()) - self.first_ts()
+            clock.now_ns.max(self.last_ts()) - self.first_ts()
         }
     }
 
@@ -420,19 +498,37 @@ impl Dialog {
                 if self.first_invite_ns.is_none() {
                     self.first_invite_ns = Some(ts);
                 }
-                // A new INVITE after a challenge (or a failure) starts over.
+                if self.invite_sent_ns.is_none() {
+                    self.invite_sent_ns = Some(ts);
+                }
+                // A new INVITE after a challenge starts over (Timer B too);
+                // so does the INVITE of responses seen before it (captured
+                // out of order).
                 if matches!(self.state, DialogState::Rejected(401 | 407)) {
+                    self.invite_sent_ns = Some(ts);
+                    self.invite_answered = false;
+                    self.state = DialogState::Setup;
+                } else if self.state == DialogState::ResponseOnly {
                     self.state = DialogState::Setup;
                 }
             }
             Method::Ack if self.state == DialogState::InCall && self.ack_ns.is_none() => {
                 self.ack_ns = Some(ts);
             }
+            // A CANCEL matters while no final response has come (a CANCEL
+            // crossing the final response changes nothing).
             Method::Cancel
-                if !matches!(self.state, DialogState::InCall | DialogState::Completed) =>
+                if matches!(
+                    self.state,
+                    DialogState::Setup
+                        | DialogState::Ringing
+                        | DialogState::EarlyMedia
+                        | DialogState::MidDialog
+                        | DialogState::ResponseOnly
+                ) =>
             {
                 self.cancelled = true;
-                self.state = DialogState::Cancelled;
+                self.state = DialogState::Cancelled(None);
             }
             Method::Bye => {
                 if self.bye_ns.is_none() {
@@ -445,7 +541,12 @@ impl Dialog {
     }
 
     fn invite_response(&mut self, code: u16, m: &Message) {
-        let established = matches!(self.state, DialogState::InCall | DialogState::Completed);
+        self.invite_answered = true;
+        // Picked up mid-dialog, an INVITE is a re-INVITE: the call is up.
+        let established = matches!(
+            self.state,
+            DialogState::InCall | DialogState::Completed | DialogState::MidDialog
+        );
         match code {
             100..=199 => {
                 if (180..200).contains(&code) && self.first_18x_ns.is_none() {
@@ -464,20 +565,20 @@ impl Dialog {
                 if self.answer_ns.is_none() {
                     self.answer_ns = Some(m.ts_ns);
                 }
-                if !established {
+                if !established || self.state == DialogState::MidDialog {
                     self.state = DialogState::InCall;
                 }
             }
             _ if established => {} // a failed re-INVITE leaves the call up
+            // After a CANCEL, the final response says how the cancel went:
+            // 487 as usual, else its code (a 408 after unanswered CANCELs).
+            _ if self.cancelled => {
+                self.state = DialogState::Cancelled((code != 487).then_some(code));
+            }
             300..=399 => self.state = DialogState::Diverted(code),
-            487 if self.cancelled => self.state = DialogState::Cancelled,
             486 | 600 => self.state = DialogState::Busy,
             408 => self.state = DialogState::Failed,
-            _ => {
-                if !self.cancelled {
-                    self.state = DialogState::Rejected(code);
-                }
-            }
+            _ => self.state = DialogState::Rejected(code),
         }
     }
 

@@ -191,6 +191,11 @@ pub struct Message {
     pub defects: Defects,
     /// The body holds SDP; [`crate::model::Model::sdp`] parses it on demand.
     pub has_sdp: bool,
+    /// A response whose reason phrase is not the standard one for its code
+    /// ([`crate::sip::reason`]): [`crate::model::Model::reason`] reads it
+    /// from the message's bytes. A flag, not the text: most phrases are
+    /// standard, and the model keeps no string per message.
+    pub own_reason: bool,
     pub(crate) raw: RawRef,
     pub frames: Frames,
     /// Where it was captured: 0 here, else a HEP agent
@@ -256,10 +261,11 @@ impl Message {
         )
     }
 
-    /// What a ladder arrow says: `INVITE (1)`, `180 Ringing (1 INVITE)`,
-    /// with `⟳` before a retransmission.
+    /// What a ladder arrow says, given the reason phrase of a response
+    /// ([`crate::model::Model::arrow_label`] reads it): `INVITE (1)`,
+    /// `180 Ringing (1 INVITE)`, with `⟳` before a retransmission.
     #[must_use]
-    pub fn arrow_label(&self) -> String {
+    pub fn arrow_label_with(&self, reason: &str) -> String {
         let cseq = match (&self.kind, self.cseq) {
             (Kind::Request(_), Some((n, _))) => format!(" ({n})"),
             (Kind::Response(_), Some((n, meth))) => format!(" ({n} {meth})"),
@@ -267,9 +273,7 @@ impl Message {
         };
         let text = match self.kind {
             Kind::Request(meth) => meth.as_str().to_owned(),
-            Kind::Response(code) => format!("{code} {}", crate::sip::reason(code))
-                .trim_end()
-                .to_owned(),
+            Kind::Response(code) => format!("{code} {reason}").trim_end().to_owned(),
         };
         let again = if self.retransmission { "⟳ " } else { "" };
         format!("{again}{text}{cseq}")
@@ -309,5 +313,14 @@ impl Message {
             RawRef::File { .. } => 0,
         };
         raw + self.frames.iter().map(FrameRef::mem_bytes).sum::<usize>()
+    }
+}
+#[cfg(test)]
+mod tests {
+    /// Millions of messages: a flag more (the reason phrase's) fits in the
+    /// padding, and the struct stays as small as it was.
+    #[test]
+    fn a_message_stays_152_bytes() {
+        assert!(std::mem::size_of::<super::Message>() <= 152);
     }
 }

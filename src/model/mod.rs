@@ -20,9 +20,9 @@ use std::hash::{BuildHasher, Hash, Hasher};
 
 use crate::hash::{Map, Seeded};
 
-pub use dialog::{Dialog, DialogId, DialogKind, DialogState};
+pub use dialog::{Clock, Dialog, DialogId, DialogKind, DialogState};
 pub use message::{Addr, Kind, Message, Method, RawRef};
-pub use parsed::Parsed;
+pub use parsed::{Parsed, status_text};
 use sources::SourceFile;
 pub use stats::{Lost, OutputCounts, Stats};
 
@@ -92,6 +92,8 @@ pub struct Model {
     seed: Seeded,
     media: media::Media,
     now_ns: i64,
+    /// The capture has ended: nothing more will come.
+    ended: bool,
     mem_bytes: usize,
     /// What the decoder counted, and what was lost before the model.
     decoded: DecodeStats,
@@ -149,6 +151,33 @@ impl Model {
     #[must_use]
     pub fn now_ns(&self) -> i64 {
         self.now_ns
+    }
+
+    /// The capture clock: the newest message's time, and whether the
+    /// capture has ended ([`Model::end_capture`]). States and durations are
+    /// read at a clock ([`Dialog::state_at`], [`Dialog::duration_at`]).
+    #[must_use]
+    pub fn clock(&self) -> Clock {
+        Clock {
+            now_ns: self.now_ns,
+            ended: self.ended,
+        }
+    }
+
+    /// The capture has ended (the files were read, or a live capture was
+    /// stopped): a call still waiting for its final response will not get
+    /// it here, so its state is unknown.
+    pub fn end_capture(&mut self) {
+        if !self.ended {
+            self.ended = true;
+            self.generation += 1;
+        }
+    }
+
+    /// Has the capture ended?
+    #[must_use]
+    pub fn capture_ended(&self) -> bool {
+        self.ended
     }
 
     /// From now on, takes in only the messages of these Call-IDs.
@@ -284,6 +313,14 @@ impl Model {
             .cseq_num
             .map(|n| (n, Method::from_bytes(msg.cseq_method())));
         let has_sdp = msg.sdp_body().is_some();
+        // The reason phrase is read back only when it is not the standard
+        // one (a carrier's "403 Wrong password or domain").
+        let own_reason = match msg.head.start_line {
+            Some(crate::sip::StartLine::Response { code, reason }) => {
+                reason.get(&msg.raw) != crate::sip::reason(code).as_bytes()
+            }
+            _ => false,
+        };
         let raw = match msg.raw_in_file {
             Some((source, offset)) if !self.limits.raw_in_memory => RawRef::File {
                 source,
@@ -302,6 +339,7 @@ impl Model {
             retransmission: false,
             defects: msg.head.defects,
             has_sdp,
+            own_reason,
             raw,
             frames: std::mem::take(&mut msg.frames),
             origin,
@@ -317,7 +355,11 @@ impl Model {
         } else {
             String::from_utf8_lossy(msg.call_id()).into_owned()
         };
-        let mut d = Dialog::new(id, call_id, first);
+        // A request with a To tag belongs to a dialog begun before the
+        // capture (a re-INVITE, an UPDATE).
+        let in_dialog =
+            first.method().is_some() && !crate::sip::scan::tag(&msg.raw, msg.head.to).is_empty();
+        let mut d = Dialog::new(id, call_id, first, in_dialog);
         d.from = msg.text(msg.head.from);
         d.to = msg.text(msg.head.to);
         if !msg.call_id().is_empty() {
@@ -342,12 +384,12 @@ impl Model {
     /// Evicts the oldest finished dialog (among the oldest few hundred), else
     /// the oldest of all.
     fn evict_one(&mut self) -> bool {
-        let now = self.now_ns;
+        let clock = self.clock();
         let victim = self
             .dialogs
             .values()
             .take(256)
-            .find(|d| d.state_at(now).is_finished())
+            .find(|d| d.state_at(clock).is_finished())
             .or_else(|| self.dialogs.values().next())
             .map(|d| d.id);
         let Some(id) = victim else { return false };
@@ -539,8 +581,9 @@ impl Model {
     }
 }
 
-/// Direction, top Via branch, CSeq and the whole start line: equal keys in one dialog
-/// mean a retransmission.
+/// Direction, top Via branch, CSeq, the whole start line and, for a
+/// provisional response, its `RSeq`: equal keys in one dialog mean a
+/// retransmission.
 fn transaction_key(seed: &Seeded, msg: &SipMessage) -> u64 {
     let mut h = seed.build_hasher();
     // The same message seen by two agents is no retransmission.
@@ -560,6 +603,14 @@ fn transaction_key(seed: &Seeded, msg: &SipMessage) -> u64 {
     // ("100 Trying" from a proxy, "100 Giving a try" from the next hop) differ.
     let start_line = msg.raw.split(|b| *b == b'\n').next().unwrap_or_default();
     h.write(start_line);
+    // Reliable provisional responses (RFC 3262) of one transaction share
+    // all of the above: each new one has a new RSeq (a second 183 with new
+    // SDP is no retransmission of the first).
+    if msg.status().is_some_and(|c| (101..200).contains(&c))
+        && let Some(rseq) = crate::sip::headers::first(&msg.raw, "RSeq", None)
+    {
+        h.write(rseq);
+    }
     h.finish()
 }
 

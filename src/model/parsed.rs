@@ -30,6 +30,9 @@ pub struct Parsed {
     pub sdp_body: Option<Box<[u8]>>,
     /// The Warning header's text, if any.
     pub warning: Option<String>,
+    /// A response's reason phrase as sent, when it is not the standard one
+    /// ([`Message::own_reason`]); lossily UTF-8, not escaped.
+    pub reason: Option<String>,
     /// rsip's and sdp-rs's opinion, made when first asked (it is dear).
     strict: OnceLock<Verdict>,
 }
@@ -109,7 +112,14 @@ fn parse(m: &Message, raw: &[u8]) -> Parsed {
         None
     };
     let w = p.head.warning;
+    let reason = match p.head.start_line {
+        Some(crate::sip::StartLine::Response { reason, .. }) if m.own_reason => {
+            Some(p.text(reason))
+        }
+        _ => None,
+    };
     Parsed {
+        reason,
         sdp_summary: sdp.as_ref().map(Sdp::summary),
         sdp,
         sdp_body: body.map(Box::from),
@@ -118,7 +128,65 @@ fn parse(m: &Message, raw: &[u8]) -> Parsed {
     }
 }
 
+/// `403 Wrong password or domain [Forbidden]`: a status code, its reason
+/// phrase as sent, and the standard phrase in brackets where it differs
+/// (alone in brackets when none was sent). Escaped, ready to show.
+#[must_use]
+pub fn status_text(code: u16, sent: Option<&str>) -> String {
+    let standard = crate::sip::reason(code);
+    let words = match sent.map(str::trim) {
+        None => standard.to_owned(),
+        Some(s) if s == standard || standard.is_empty() => s.to_owned(),
+        Some("") => format!("[{standard}]"),
+        Some(s) => format!("{s} [{standard}]"),
+    };
+    crate::text::escape::text(format!("{code} {words}").trim_end()).into_owned()
+}
+
 impl Model {
+    /// A response's reason phrase as sent: the standard text of its code
+    /// when that is what was sent (no read), else read from its bytes
+    /// through the cache (the standard text if they cannot be read).
+    /// `None` for a request. Not escaped.
+    #[must_use]
+    pub fn reason(&self, m: &Message) -> Option<std::borrow::Cow<'static, str>> {
+        let code = m.status()?;
+        let standard = std::borrow::Cow::Borrowed(crate::sip::reason(code));
+        if !m.own_reason {
+            return Some(standard);
+        }
+        Some(
+            self.parsed(m)
+                .ok()
+                .and_then(|p| p.reason.clone())
+                .map_or(standard, std::borrow::Cow::Owned),
+        )
+    }
+
+    /// What a ladder arrow says of `m` ([`Message::arrow_label_with`]), with
+    /// a response's reason phrase as sent (`403 Wrong password or domain`;
+    /// the standard one in brackets when none was sent). Escaped.
+    #[must_use]
+    pub fn arrow_label(&self, m: &Message) -> String {
+        let reason = match (m.status(), self.reason(m)) {
+            (Some(code), Some(r))
+                if r.trim().is_empty() && !crate::sip::reason(code).is_empty() =>
+            {
+                format!("[{}]", crate::sip::reason(code))
+            }
+            (_, r) => r.unwrap_or_default().into_owned(),
+        };
+        crate::text::escape::text(&m.arrow_label_with(&reason)).into_owned()
+    }
+
+    /// A response's status in words for summaries ([`status_text`]): the
+    /// phrase as sent, the standard one in brackets where it differs.
+    #[must_use]
+    pub fn status_text(&self, m: &Message) -> String {
+        let code = m.status().unwrap_or(0);
+        status_text(code, self.reason(m).as_deref())
+    }
+
     /// What the box between two hops of one message rewrote
     /// ([`crate::sip::hop::rewrites`]), `before` as it reached the box and
     /// `after` as it left; kept for the last pair asked.

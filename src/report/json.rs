@@ -116,6 +116,9 @@ struct Msg {
     transport: &'static str,
     method: Option<&'static str>,
     status: Option<u16>,
+    /// A response's reason phrase as sent (absent for a request).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
     cseq: Option<String>,
     retransmission: bool,
     malformed: bool,
@@ -146,6 +149,7 @@ fn message(model: &Model, m: &Message) -> Msg {
         transport: m.transport.as_str(),
         method: m.method().map(|x| x.as_str()),
         status: m.status(),
+        reason: model.reason(m).map(std::borrow::Cow::into_owned),
         cseq: m.cseq_text(),
         retransmission: m.retransmission,
         malformed: m.malformed(),
@@ -159,7 +163,7 @@ fn call<'a>(model: &'a Model, d: &'a Dialog) -> Call<'a> {
     Call {
         call_id: &d.call_id,
         kind: d.kind.as_str(),
-        state: d.state_at(model.now_ns()).name(),
+        state: d.state_at(model.clock()).name(),
         from: &d.from,
         to: &d.to,
         user_agent: d.user_agent.as_deref(),
@@ -168,7 +172,7 @@ fn call<'a>(model: &'a Model, d: &'a Dialog) -> Call<'a> {
         pdd_ms: d.pdd_ns().map(ms),
         answer_ms: d.answer_ns().map(ms),
         talk_ms: d.talk_ns().map(ms),
-        total_ms: ms(d.total_ns()),
+        total_ms: ms(d.duration_at(model.clock())),
         related: model.related(d),
         dropped_messages: d.dropped_messages,
         messages: d.messages.iter().map(|m| message(model, m)).collect(),

@@ -19,11 +19,6 @@ fn fit(s: &str, n: usize) -> String {
     }
 }
 
-#[allow(clippy::cast_precision_loss)]
-fn ms(ns: Option<i64>) -> String {
-    ns.map_or_else(|| "-".into(), |n| format!("{:.0}", n as f64 / 1e6))
-}
-
 /// The findings of a dialog at warning or worse, by rule id, worst first
 /// (`E:ack-missing W:pdd-high`); `-` when there are none.
 fn findings_cell(model: &Model, d: &crate::model::Dialog) -> String {
@@ -54,11 +49,12 @@ pub fn write(model: &Model, warnings: &[String], out: &mut impl Write) -> std::i
     writeln!(
         out,
         "{:>5}  {:<26}  {:<13}  {:<14}  {:<28}  {:<28}  {:>4}  {:>8}  {:>8}  findings",
-        "#", "start (UTC)", "kind", "state", "from", "to", "msgs", "pdd ms", "total s"
+        "#", "start (UTC)", "kind", "state", "from", "to", "msgs", "pdd ms", "duration"
     )?;
     // Formatting a date is the dearest part of a row; dialogs arrive in time
     // order, so most rows share the previous row's second.
     let mut date: (i64, String) = (i64::MIN, String::new());
+    let clock = model.clock();
     for (i, d) in model.dialogs().enumerate() {
         let ts = d.first_ts();
         let secs = ts.div_euclid(1_000_000_000);
@@ -66,20 +62,18 @@ pub fn write(model: &Model, warnings: &[String], out: &mut impl Write) -> std::i
             date = (secs, crate::text::utc(secs));
         }
         let micros = ts.rem_euclid(1_000_000_000) / 1000;
-        #[allow(clippy::cast_precision_loss)]
-        let total = d.total_ns() as f64 / 1e9;
         writeln!(
             out,
-            "{:>5}  {:<26}  {:<13}  {:<14}  {:<28}  {:<28}  {:>4}  {:>8}  {:>8.3}  {}",
+            "{:>5}  {:<26}  {:<13}  {:<14}  {:<28}  {:<28}  {:>4}  {:>8}  {:>8}  {}",
             i + 1,
             format!("{}.{micros:06}", date.1),
             d.kind.as_str(),
-            d.state_at(model.now_ns()).name(),
+            d.state_at(clock).name(),
             fit(crate::text::uri_of(&d.from), 28),
             fit(crate::text::uri_of(&d.to), 28),
             d.messages.len(),
-            ms(d.pdd_ns()),
-            total,
+            d.pdd_ns().map_or_else(|| "-".into(), crate::text::millis),
+            crate::text::duration(d.duration_at(clock)),
             findings_cell(model, d),
         )?;
     }

@@ -62,21 +62,46 @@ pub fn hhmm(ts_ns: i64) -> i64 {
     (secs.rem_euclid(86_400) / 3600) * 100 + secs.rem_euclid(3600) / 60
 }
 
-/// A duration for people: `850ms`, `12.3s`, `4:05`, `1:02:03`.
+/// A duration for people, the one form every view, report and export
+/// uses: `850ms`, `12.3s`, `4:05`, `1:02:03`, `3d04:05`, `1200d`;
+/// rounded to what it shows (34.498 s is `34.5s`), negative with a `-`.
+/// At most 8 characters up to 99 days.
 #[must_use]
 pub fn duration(ns: i64) -> String {
-    let ms = ns / 1_000_000;
+    if ns < 0 {
+        return format!("-{}", duration(ns.checked_neg().unwrap_or(i64::MAX)));
+    }
+    // Rounded to the unit shown, without overflow near i64::MAX.
+    let round = |unit: i64| ns / unit + i64::from(ns % unit >= unit / 2);
+    let ms = round(1_000_000);
     if ms < 1000 {
         return format!("{ms}ms");
     }
-    let s = ms / 1000;
-    if s < 60 {
-        return format!("{}.{}s", s, (ms % 1000) / 100);
+    let tenths = round(100_000_000);
+    if tenths < 600 {
+        return format!("{}.{}s", tenths / 10, tenths % 10);
     }
+    let s = round(1_000_000_000);
     if s < 3600 {
         return format!("{}:{:02}", s / 60, s % 60);
     }
-    format!("{}:{:02}:{:02}", s / 3600, s % 3600 / 60, s % 60)
+    if s < 86_400 {
+        return format!("{}:{:02}:{:02}", s / 3600, s % 3600 / 60, s % 60);
+    }
+    let minutes = round(60_000_000_000);
+    let days = minutes / 1440;
+    if days < 100 {
+        return format!("{days}d{:02}:{:02}", minutes % 1440 / 60, minutes % 60);
+    }
+    format!("{}d", round(86_400_000_000_000))
+}
+
+/// Milliseconds, rounded, for delays (PDD): `48`.
+#[must_use]
+pub fn millis(ns: i64) -> String {
+    let ms = ns / 1_000_000 + i64::from(ns % 1_000_000 >= 500_000)
+        - i64::from(ns % 1_000_000 <= -500_000);
+    ms.to_string()
 }
 
 #[cfg(test)]
@@ -99,6 +124,24 @@ mod tests {
         assert_eq!(super::duration(305_000_000), "305ms");
         assert_eq!(super::duration(9_012_000_000), "9.0s");
         assert_eq!(super::duration(125_000_000_000), "2:05");
+        // Rounded to what is shown, never cut: 34.498 s is 34.5 s.
+        assert_eq!(super::duration(34_498_000_000), "34.5s");
+        assert_eq!(super::duration(999_600_000), "1.0s");
+        assert_eq!(super::duration(59_960_000_000), "1:00");
+        assert_eq!(super::duration(3_599_600_000_000), "1:00:00");
+        assert_eq!(super::duration(-1_500_000_000), "-1.5s");
+        // Days fit the call list's column (8 cells) up to 99 days, then
+        // days alone: a capture's timestamps can be years apart.
+        assert_eq!(
+            super::duration(86_400_000_000_000 + 3_720_000_000_000),
+            "1d01:02"
+        );
+        assert_eq!(super::duration(2_538_987_240_000_000_000), "29386d");
+        assert_eq!(super::duration(i64::MAX), "106752d");
+        assert_eq!(super::duration(i64::MIN), "-106752d");
+        assert_eq!(super::millis(47_600_000), "48");
+        assert_eq!(super::millis(47_400_000), "47");
+        assert_eq!(super::millis(-47_600_000), "-48");
     }
 
     #[test]

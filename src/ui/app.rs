@@ -149,6 +149,16 @@ impl AppState {
         captured.max(wall)
     }
 
+    /// [`AppState::now`] with whether the capture has ended: what states and
+    /// durations are read at.
+    #[must_use]
+    pub fn clock(&self, model: &Model) -> crate::model::Clock {
+        crate::model::Clock {
+            now_ns: self.now(model),
+            ended: model.capture_ended(),
+        }
+    }
+
     /// The clock moved (live): states, durations and their order may have too.
     pub fn refresh_now(&mut self) {
         self.call_list.invalidate();
@@ -172,9 +182,9 @@ impl AppState {
         if !self.call_list.stale(model) {
             return;
         }
-        let now = self.now(model);
+        let clock = self.clock(model);
         let follow = self.screen() == Screen::CallList && self.search_input.is_none();
-        self.call_list.refresh(model, &self.filter, now, follow);
+        self.call_list.refresh(model, &self.filter, clock, follow);
         self.selected.retain(|id| model.dialog(*id).is_some());
     }
 

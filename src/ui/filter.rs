@@ -5,7 +5,7 @@
 use regex::Regex;
 
 use crate::model::dialog::row_filter;
-use crate::model::{Dialog, Message, Model};
+use crate::model::{Clock, Dialog, Model};
 
 /// The filter form's fields, in the order it shows them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,12 +126,12 @@ impl CompiledForm {
             .any(|r| r.is_some())
     }
 
-    /// Does the dialog pass every field? `now` dates its state.
+    /// Does the dialog pass every field? `clock` dates its state.
     #[must_use]
-    pub fn matches(&self, model: &Model, d: &Dialog, now: i64) -> bool {
+    pub fn matches(&self, model: &Model, d: &Dialog, clock: Clock) -> bool {
         let first = d.first_request();
         if !self.methods.is_empty() {
-            let method = first.and_then(Message::method).map(|m| m.as_str());
+            let method = d.method().map(|m| m.as_str());
             if !method.is_some_and(|m| self.methods.iter().any(|x| x.eq_ignore_ascii_case(m))) {
                 return false;
             }
@@ -148,7 +148,7 @@ impl CompiledForm {
             || fails(&self.destination, &|| {
                 first.map(|m| m.dst.to_string()).unwrap_or_default()
             })
-            || fails(&self.state, &|| d.state_at(now).name())
+            || fails(&self.state, &|| d.state_at(clock).name())
         {
             return false;
         }
@@ -218,15 +218,15 @@ impl RowFilter {
     /// also matches the rule ids of the dialog's findings (`/ack-missing`);
     /// findings are only looked at when the filter can match some rule id.
     #[must_use]
-    pub fn matches(&self, model: &Model, d: &Dialog, now: i64) -> bool {
+    pub fn matches(&self, model: &Model, d: &Dialog, clock: Clock) -> bool {
         self.regex.as_ref().is_none_or(|re| {
-            re.is_match(&d.filter_text(now))
+            re.is_match(&d.filter_text(clock))
                 || (self.names_a_rule
                     && model
-                        .findings_at(d, now)
+                        .findings_at(d, clock.now_ns)
                         .iter()
                         .any(|f| re.is_match(f.rule)))
-        }) && self.form.matches(model, d, now)
+        }) && self.form.matches(model, d, clock)
     }
 }
 

@@ -58,13 +58,17 @@ pub fn dim() -> Style {
 #[must_use]
 pub fn state(s: DialogState) -> Style {
     let c = match s {
-        DialogState::Setup | DialogState::Pending => Color::Gray,
+        DialogState::Setup
+        | DialogState::Pending
+        | DialogState::MidDialog
+        | DialogState::ResponseOnly
+        | DialogState::Unknown => Color::Gray,
         DialogState::Ringing | DialogState::EarlyMedia | DialogState::Challenged => Color::Yellow,
         DialogState::InCall => Color::LightBlue,
         DialogState::Completed | DialogState::Registered | DialogState::Unregistered => {
             Color::Green
         }
-        DialogState::Cancelled | DialogState::Diverted(_) => Color::Magenta,
+        DialogState::Cancelled(_) | DialogState::Diverted(_) => Color::Magenta,
         DialogState::Busy
         | DialogState::Rejected(_)
         | DialogState::Failed

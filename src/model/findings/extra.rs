@@ -1,7 +1,7 @@
 //! Rules beyond the thirty the issue asked for: loops, scanners, secrets in
 //! clear, media that starts late.
 
-use super::{Context, Finding, Severity, secs, status_text};
+use super::{Context, Finding, Severity, secs};
 use crate::model::Method;
 use crate::sip::headers;
 
@@ -21,7 +21,7 @@ pub(super) fn routing_loop(cx: &Context) -> Vec<Finding> {
                 Severity::Error,
                 format!(
                     "{} from {}: the request went round in circles",
-                    status_text(m.status().unwrap_or(482)),
+                    cx.model.status_text(m),
                     m.src
                 ),
             )

@@ -266,11 +266,11 @@ fn secs(ns: i64) -> String {
     format!("{:.1} s", ns as f64 / 1e9)
 }
 
-/// `486 Busy Here`.
+/// `486 Busy Here`: a code with its standard phrase (for a code no message
+/// of the dialog carries, as a NOTIFY's sipfrag; a message's own phrase is
+/// [`Model::status_text`]).
 fn status_text(code: u16) -> String {
-    format!("{code} {}", crate::sip::reason(code))
-        .trim_end()
-        .to_owned()
+    crate::model::status_text(code, None)
 }
 
 /// A diagnosis rule.

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::signalling::{is_2xx_to, transactions};
-use super::{Context, Finding, Severity, TIMER_64T1_NS, secs, status_text};
+use super::{Context, Finding, Severity, TIMER_64T1_NS, secs};
 use crate::model::{DialogKind, Message, Method};
 use crate::sip::headers;
 
@@ -27,7 +27,11 @@ pub(super) fn register_failure(cx: &Context) -> Vec<Finding> {
             if code < 300 || matches!(code, 401 | 407 | 403) || later_ok(fail.ts_ns) {
                 continue;
             }
-            let mut summary = format!("REGISTER answered {} by {}", status_text(code), fail.src);
+            let mut summary = format!(
+                "REGISTER answered {} by {}",
+                cx.model.status_text(fail),
+                fail.src
+            );
             if code == 423
                 && let Some(min) = cx.header(*f, "Min-Expires", None)
             {

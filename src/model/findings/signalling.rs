@@ -4,8 +4,8 @@
 
 use std::fmt::Write as _;
 
-use super::{Context, Finding, Severity, secs, status_text};
-use crate::model::{DialogKind, Message, Method};
+use super::{Context, Finding, Severity, secs};
+use crate::model::{DialogKind, DialogState, Message, Method};
 use crate::sip::headers;
 
 /// Status codes that say where the callee is (or is not), not a fault.
@@ -23,7 +23,9 @@ pub(super) fn is_2xx_to(m: &Message, method: Method) -> bool {
 /// failed with it: not answered, not a challenge that a new INVITE took up,
 /// not the 487 of the caller's own CANCEL.
 fn call_failure<'m>(cx: &Context<'m>) -> Option<(usize, usize, &'m Message)> {
-    if cx.dialog.kind != DialogKind::Call {
+    // A dialog picked up in the middle: its INVITEs are re-INVITEs, and a
+    // refused one leaves the call as it was.
+    if cx.dialog.kind != DialogKind::Call || cx.dialog.state() == DialogState::MidDialog {
         return None;
     }
     let msgs = cx.msgs();
@@ -68,7 +70,7 @@ pub(super) fn final_failure_cause(cx: &Context) -> Vec<Finding> {
     };
     let mut summary = format!(
         "{} from {} {} after the INVITE",
-        status_text(code),
+        cx.model.status_text(m),
         m.src,
         secs(m.ts_ns - cx.msgs().get(req).map_or(m.ts_ns, |r| r.ts_ns))
     );
@@ -132,7 +134,7 @@ pub(super) fn destination_4xx_6xx(cx: &Context) -> Vec<Finding> {
         Finding::new(
             "destination-4xx-6xx",
             Severity::Warning,
-            format!("{}: {meaning} (from {})", status_text(code), m.src),
+            format!("{}: {meaning} (from {})", cx.model.status_text(m), m.src),
         )
         .messages(vec![req, i]),
     ]
@@ -142,9 +144,9 @@ pub(super) fn upstream_5xx(cx: &Context) -> Vec<Finding> {
     let Some((req, i, m)) = call_failure(cx) else {
         return Vec::new();
     };
-    let Some(code) = m.status().filter(|c| (500..600).contains(c)) else {
+    if !m.status().is_some_and(|c| (500..600).contains(&c)) {
         return Vec::new();
-    };
+    }
     let msgs = cx.msgs();
     let sent = msgs.get(req).map_or(m.ts_ns, |r| r.ts_ns);
     let provisional = msgs
@@ -158,7 +160,7 @@ pub(super) fn upstream_5xx(cx: &Context) -> Vec<Finding> {
     } else {
         "without 100 Trying"
     };
-    let mut summary = format!("{} from {} {when}", status_text(code), m.src);
+    let mut summary = format!("{} from {} {when}", cx.model.status_text(m), m.src);
     if let Some(after) = cx.header(i, "Retry-After", None) {
         let _ = write!(summary, "; Retry-After: {after}");
     }

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::signalling::{is_2xx_to, is_final_to, transactions};
-use super::{Context, Finding, Severity, TIMER_64T1_NS, secs, status_text};
+use super::{Context, Finding, Severity, TIMER_64T1_NS, secs};
 use crate::model::{Message, Method};
 use crate::sip::headers;
 
@@ -145,7 +145,7 @@ pub(super) fn ack_missing(cx: &Context) -> Vec<Finding> {
             let fired = cx.saw_past(first.ts_ns, TIMER_64T1_NS - 1_000_000_000);
             let mut summary = format!(
                 "{} sent {} times over {}, never acknowledged",
-                status_text(code),
+                cx.model.status_text(first),
                 sends.len(),
                 secs(last - first.ts_ns)
             );
@@ -223,7 +223,7 @@ pub(super) fn prack_missing(cx: &Context) -> Vec<Finding> {
             Severity::Error,
             format!(
                 "{} with Require: 100rel sent {} times, no PRACK",
-                status_text(m.status().unwrap_or(183)),
+                cx.model.status_text(m),
                 sends.len()
             ),
         )

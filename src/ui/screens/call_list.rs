@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use super::nav::{DrawnRows, Screen, Step, movement, step_cursor};
 use crate::config::Column;
 use crate::keymap::Action;
-use crate::model::{Dialog, DialogId, DialogKind, Message, Model};
+use crate::model::{Clock, Dialog, DialogId, DialogKind, Model};
 use crate::text::uri_of;
 use crate::ui::filter::RowFilter;
 
@@ -78,21 +78,21 @@ impl CallListState {
         self.rows_dirty || self.rows_generation != Some(model.generation())
     }
 
-    /// Computes the rows (see [`CallListState::stale`]); `now` dates states
-    /// and durations. The cursor stays on its dialog, or, when `follow` and
-    /// autoscroll, goes to the last row.
-    pub fn refresh(&mut self, model: &Model, filter: &RowFilter, now: i64, follow: bool) {
+    /// Computes the rows (see [`CallListState::stale`]); `clock` dates
+    /// states and durations. The cursor stays on its dialog, or, when
+    /// `follow` and autoscroll, goes to the last row.
+    pub fn refresh(&mut self, model: &Model, filter: &RowFilter, clock: Clock, follow: bool) {
         let cursor_id = self.current();
         let rows: Vec<&Dialog> = model
             .dialogs()
             .filter(|d| !self.only_calls || d.kind == DialogKind::Call)
-            .filter(|d| filter.matches(model, d, now))
+            .filter(|d| filter.matches(model, d, clock))
             .collect();
         // One key per dialog (not one per comparison): sorting 100k rows by a
         // text column must not allocate millions of strings.
         let mut keyed: Vec<(SortKey, DialogId)> = rows
             .iter()
-            .map(|d| (sort_key(self.sort, d, now, model), d.id))
+            .map(|d| (sort_key(self.sort, d, clock, model), d.id))
             .collect();
         keyed.sort_unstable();
         if !self.ascending {
@@ -197,20 +197,20 @@ enum SortKey {
     State((u8, u16)),
 }
 
-fn sort_key(key: Column, d: &Dialog, now: i64, model: &Model) -> SortKey {
+fn sort_key(key: Column, d: &Dialog, clock: Clock, model: &Model) -> SortKey {
     let first = d.first_request();
     let num = |n: Option<i64>| SortKey::Num(n.unwrap_or(i64::MIN));
     match key {
         Column::Index => num(i64::try_from(d.id.0).ok()),
         Column::Start => num(Some(d.first_ts())),
-        Column::Method => SortKey::Text(first.map(Message::label).unwrap_or_default()),
+        Column::Method => SortKey::Text(d.method_label()),
         Column::From => SortKey::Text(uri_of(&d.from).to_owned()),
         Column::To => SortKey::Text(uri_of(&d.to).to_owned()),
         Column::Src => SortKey::Text(first.map(|m| m.src.to_string()).unwrap_or_default()),
         Column::Dst => SortKey::Text(first.map(|m| m.dst.to_string()).unwrap_or_default()),
         Column::Msgs => num(i64::try_from(d.messages.len()).ok()),
-        Column::State => SortKey::State(d.state_at(now).sort_rank()),
-        Column::Duration => num(Some(d.duration_at(now))),
+        Column::State => SortKey::State(d.state_at(clock).sort_rank()),
+        Column::Duration => num(Some(d.duration_at(clock))),
         Column::Pdd => num(d.pdd_ns()),
         Column::Transport => SortKey::Text(
             first
@@ -220,7 +220,7 @@ fn sort_key(key: Column, d: &Dialog, now: i64, model: &Model) -> SortKey {
         Column::CallId => SortKey::Text(d.call_id.clone()),
         Column::UserAgent => SortKey::Text(d.user_agent.clone().unwrap_or_default()),
         Column::Seen => num(d.messages.first().map(|m| i64::from(m.origin))),
-        Column::Findings => num(model.worst_finding(d, now).map(|(s, _)| s as i64)),
+        Column::Findings => num(model.worst_finding(d, clock.now_ns).map(|(s, _)| s as i64)),
     }
 }
 
@@ -236,7 +236,11 @@ mod tests {
             DialogState::EarlyMedia,
             DialogState::InCall,
             DialogState::Completed,
-            DialogState::Cancelled,
+            DialogState::Cancelled(None),
+            DialogState::Cancelled(Some(408)),
+            DialogState::MidDialog,
+            DialogState::ResponseOnly,
+            DialogState::Unknown,
             DialogState::Busy,
             DialogState::Rejected(603),
             DialogState::Rejected(403),

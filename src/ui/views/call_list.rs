@@ -18,10 +18,10 @@ use ratatui::layout::Rect;
 
 use crate::config::Column;
 use crate::keymap::Action;
-use crate::model::{Dialog, Message, Model};
+use crate::model::{Clock, Dialog, Model};
 use crate::text::escape;
 use crate::text::uri_of;
-use crate::text::{clock, duration};
+use crate::text::{clock, duration, millis};
 use crate::ui::app::AppState;
 use crate::ui::theme;
 use crate::ui::widgets::{fill_row, footer, put, title_bar};
@@ -230,7 +230,7 @@ fn draw_rows(
         u16::try_from(visible).unwrap_or(u16::MAX),
     );
     list.drawn.record(rows_area, offset);
-    let now = app.now(model);
+    let at = app.clock(model);
     for (i, id) in rows.iter().enumerate().skip(offset).take(visible) {
         let Some(d) = model.dialog(*id) else { continue };
         let y = area.y + TOP + u16::try_from(i - offset).unwrap_or(0);
@@ -247,7 +247,7 @@ fn draw_rows(
             _ => " ",
         };
         put(buf, area, area.x, y, mark, 2, base);
-        draw_cells(buf, area, y, layout, &RowOf { d, model, now }, base);
+        draw_cells(buf, area, y, layout, &RowOf { d, model, at }, base);
         if is_cursor {
             fill_row(buf, area, y, theme::cursor());
         }
@@ -276,7 +276,7 @@ fn draw_rows(
 struct RowOf<'a> {
     d: &'a Dialog,
     model: &'a Model,
-    now: i64,
+    at: Clock,
 }
 
 /// One row's cells on line `y`.
@@ -288,15 +288,15 @@ fn draw_cells(
     row: &RowOf<'_>,
     base: ratatui::style::Style,
 ) {
-    let (d, now) = (row.d, row.now);
+    let (d, at) = (row.d, row.at);
     let mut x = area.x + 2;
     for (c, w) in layout {
-        let text = cell(*c, d, now, row.model);
+        let text = cell(*c, d, at, row.model);
         let style = match c {
-            Column::State => theme::state(d.state_at(now)),
+            Column::State => theme::state(d.state_at(at)),
             Column::Findings => row
                 .model
-                .worst_finding(d, now)
+                .worst_finding(d, at.now_ns)
                 .map_or(base, |(s, _)| theme::severity(s)),
             _ => base,
         };
@@ -415,22 +415,20 @@ fn findings_cell(d: &Dialog, model: &Model, now: i64) -> String {
 
 /// The text of one cell.
 #[must_use]
-pub fn cell(c: Column, d: &Dialog, now: i64, model: &Model) -> String {
+pub fn cell(c: Column, d: &Dialog, at: Clock, model: &Model) -> String {
     let first = d.first_request();
     match c {
         Column::Index => (d.id.0 + 1).to_string(),
         Column::Start => clock(d.first_ts()),
-        Column::Method => first.map(Message::label).unwrap_or_default(),
+        Column::Method => d.method_label(),
         Column::From => short_uri(&d.from),
         Column::To => short_uri(&d.to),
         Column::Src => first.map(|m| m.src.to_string()).unwrap_or_default(),
         Column::Dst => first.map(|m| m.dst.to_string()).unwrap_or_default(),
         Column::Msgs => d.messages.len().to_string(),
-        Column::State => d.state_at(now).name(),
-        Column::Duration => duration(d.duration_at(now)),
-        Column::Pdd => d
-            .pdd_ns()
-            .map_or_else(|| "-".into(), |n| format!("{}", n / 1_000_000)),
+        Column::State => d.state_at(at).name(),
+        Column::Duration => duration(d.duration_at(at)),
+        Column::Pdd => d.pdd_ns().map_or_else(|| "-".into(), millis),
         Column::Transport => first
             .map(|m| m.transport.as_str().to_ascii_uppercase())
             .unwrap_or_default(),
@@ -441,7 +439,7 @@ pub fn cell(c: Column, d: &Dialog, now: i64, model: &Model) -> String {
             .map(|u| escape::text(u).into_owned())
             .unwrap_or_default(),
         Column::Seen => seen_at(d, model),
-        Column::Findings => findings_cell(d, model, now),
+        Column::Findings => findings_cell(d, model, at.now_ns),
     }
 }
 

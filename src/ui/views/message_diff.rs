@@ -43,7 +43,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
     let head = |m: &Message| {
         format!(
             "── {} {} {} → {}",
-            m.arrow_label(),
+            model.arrow_label(m),
             clock(m.ts_ns),
             m.src,
             m.dst

@@ -50,15 +50,15 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         .and_then(|c| c.against)
         .and_then(|i| d.messages.get(i));
     let relation = match (change.map(|c| c.kind), other) {
-        (Some(SdpKind::Answer), Some(o)) => format!("answers {}", o.arrow_label()),
-        (Some(SdpKind::Offer), Some(o)) => format!("replaces {}", o.arrow_label()),
-        (Some(SdpKind::Refused), Some(o)) => format!("refuses {}", o.arrow_label()),
+        (Some(SdpKind::Answer), Some(o)) => format!("answers {}", model.arrow_label(o)),
+        (Some(SdpKind::Offer), Some(o)) => format!("replaces {}", model.arrow_label(o)),
+        (Some(SdpKind::Refused), Some(o)) => format!("refuses {}", model.arrow_label(o)),
         _ => "the first offer".to_owned(),
     };
     title_bar(
         buf,
         area,
-        &format!(" SDP diff  {} {relation}", m.arrow_label()),
+        &format!(" SDP diff  {} {relation}", model.arrow_label(m)),
     );
     let summary = change.map(|c| c.lines.as_slice()).unwrap_or_default();
     let mut y = area.y + 1;
@@ -107,7 +107,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
     let head = |msg: Option<&Message>| {
         msg.map_or_else(
             || "(none)".to_owned(),
-            |x| format!("── {} {} ", x.arrow_label(), clock(x.ts_ns)),
+            |x| format!("── {} {} ", model.arrow_label(x), clock(x.ts_ns)),
         )
     };
     put(buf, area, area.x, y, &head(other), half, theme::dim());

@@ -198,6 +198,25 @@ pub(super) fn draw_arrow(
     put(buf, ladder, lo + 1, y, &line.concat(), len, style);
 }
 
+/// An arrow's label ([`Model::arrow_label`]) with its reason phrase cut
+/// (`…`, down to 8 characters) so that it and `extra` more characters fit
+/// `room`: a carrier's long phrase must not push the CSeq and the marks
+/// after it off the arrow.
+fn fitted_label(model: &Model, m: &Message, extra: usize, room: usize) -> String {
+    let full = model.arrow_label(m);
+    let over = (full.chars().count() + extra).saturating_sub(room);
+    let Some(reason) = model.reason(m).filter(|_| over > 0) else {
+        return full;
+    };
+    let chars: Vec<char> = reason.trim().chars().collect();
+    let keep = chars.len().saturating_sub(over + 1).max(8);
+    if keep >= chars.len() {
+        return full;
+    }
+    let cut: String = chars.iter().take(keep).chain(['…'].iter()).collect();
+    escape::text(&m.arrow_label_with(&cut)).into_owned()
+}
+
 /// The rows in view: time, every column's line, the arrow with its label
 /// (and what its SDP says), the cursor's row highlighted.
 #[allow(clippy::too_many_arguments)]
@@ -254,15 +273,23 @@ pub(super) fn draw_arrows(
         let (Some(&from), Some(&to)) = (xs.get(a.from), xs.get(a.to)) else {
             continue;
         };
-        let mut text = m.arrow_label();
+        let mut marks = String::new();
         // The same message one hop on: how long the box took.
         if let Some(prev) = a.hop_from.and_then(|j| msgs.get(j)) {
-            text.push_str(" ↪+");
-            text.push_str(&hop_delay(m.ts_ns - prev.message.ts_ns));
+            marks.push_str(" ↪+");
+            marks.push_str(&hop_delay(m.ts_ns - prev.message.ts_ns));
         }
         if a.also_seen > 0 {
-            let _ = write!(text, " ×{}", u32::from(a.also_seen) + 1);
+            let _ = write!(marks, " ×{}", u32::from(a.also_seen) + 1);
         }
+        // What draw_arrow leaves for the label.
+        let room = if a.from == a.to {
+            ladder.right().saturating_sub(from + 3)
+        } else {
+            from.abs_diff(to).saturating_sub(5)
+        };
+        let mut text = fitted_label(model, m, marks.chars().count(), usize::from(room));
+        text.push_str(&marks);
         // A retransmission's place in the RFC 3261 schedule.
         if m.retransmission
             && let Some(r) = d
