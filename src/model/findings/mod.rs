@@ -270,6 +270,16 @@ fn status_text(code: u16) -> String {
         .to_owned()
 }
 
+/// One dialog's findings, with what they were read from ([`Model::diagnose`]).
+#[derive(Debug)]
+pub struct Diagnosis<'m> {
+    pub findings: Vec<Finding>,
+    /// [`Model::sdp_changes`] of the dialog.
+    pub sdp_changes: Vec<SdpChange>,
+    /// [`Model::streams_of`] the dialog, in that order.
+    pub streams: Vec<&'m RtpStream>,
+}
+
 /// A diagnosis rule.
 pub type Rule = fn(&Context) -> Vec<Finding>;
 
@@ -412,10 +422,26 @@ impl Model {
     }
 
     fn run_rules_at(&self, d: &Dialog, now_ns: i64) -> Vec<Finding> {
+        self.diagnose_at(d, now_ns).findings
+    }
+
+    /// The rules run now, without the cache, with the SDP changes and
+    /// streams they read: a report that writes each dialog once takes all
+    /// three from one pass (and fills no cache).
+    #[must_use]
+    pub fn diagnose<'m>(&'m self, d: &'m Dialog) -> Diagnosis<'m> {
+        self.diagnose_at(d, self.now_ns())
+    }
+
+    fn diagnose_at<'m>(&'m self, d: &'m Dialog, now_ns: i64) -> Diagnosis<'m> {
         let cx = Context::new(self, d, now_ns);
-        let mut out: Vec<Finding> = RULES.iter().flat_map(|rule| rule(&cx)).collect();
-        network::apply_coverage(&cx, &mut out);
-        out
+        let mut findings: Vec<Finding> = RULES.iter().flat_map(|rule| rule(&cx)).collect();
+        network::apply_coverage(&cx, &mut findings);
+        Diagnosis {
+            findings,
+            sdp_changes: cx.sdp_changes,
+            streams: cx.streams,
+        }
     }
 
     /// The most severe finding of a dialog at `now_ns` (the first of that
