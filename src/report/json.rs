@@ -140,7 +140,10 @@ fn calls(calls: Calls<'_>, out: &mut impl Write) -> io::Result<Counts> {
             // batch after it either. Returning drops the receivers, which
             // stops the workers (a write failed).
             for b in 0.. {
-                let Some(Ok(batch)) = batches.get(b % workers).map(std::sync::mpsc::Receiver::recv) else {
+                let Some(Ok(batch)) = batches
+                    .get(b % workers)
+                    .map(std::sync::mpsc::Receiver::recv)
+                else {
                     break;
                 };
                 let (buf, c) = batch?;
