@@ -28,8 +28,10 @@ mod signalling;
 mod tests;
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::rc::Rc;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
@@ -139,6 +141,8 @@ pub struct Context<'m> {
     pub sdp_changes: Vec<SdpChange>,
     /// Capture time now: the end of a file, the newest packet live.
     pub now_ns: i64,
+    /// Messages' bytes the rules read, by index.
+    raws: RefCell<Vec<(usize, Rc<[u8]>)>>,
 }
 
 /// 64 × T1: Timers B, F and H, and the 2xx retransmission limit.
@@ -154,6 +158,7 @@ impl<'m> Context<'m> {
             streams: model.streams_of(d).collect(),
             sdp_changes: model.sdp_changes(d),
             now_ns: now_ns.max(model.now_ns()),
+            raws: RefCell::new(Vec::new()),
         }
     }
 
@@ -161,9 +166,18 @@ impl<'m> Context<'m> {
         &self.dialog.messages
     }
 
-    /// A message's bytes, when they can still be read.
-    fn raw(&self, i: usize) -> Option<Cow<'m, [u8]>> {
-        self.model.raw(self.msgs().get(i)?).ok()
+    /// A message's bytes, when they can still be read; read from the
+    /// capture file once per diagnosis (several rules read one message).
+    fn raw(&self, i: usize) -> Option<Rc<[u8]>> {
+        if let Some((_, r)) = self.raws.borrow().iter().find(|(at, _)| *at == i) {
+            return Some(Rc::clone(r));
+        }
+        let r: Rc<[u8]> = match self.model.raw(self.msgs().get(i)?).ok()? {
+            Cow::Borrowed(b) => Rc::from(b),
+            Cow::Owned(v) => Rc::from(v),
+        };
+        self.raws.borrow_mut().push((i, Rc::clone(&r)));
+        Some(r)
     }
 
     /// The first value of a header of message `i`, as text.
