@@ -8,6 +8,9 @@ use clap::{Parser, ValueEnum};
 pub enum ReportFormat {
     /// Everything, for scripts (docs/report.md).
     Json,
+    /// One JSON object per dialog per line, written as each dialog ends,
+    /// then the dialogs still open, then a line of totals (docs/report.md).
+    Ndjson,
     /// A table, one row per dialog, then the totals.
     Text,
     /// Only the totals line: what was read, and what was lost.

@@ -198,6 +198,14 @@ impl Feed {
         model.set_output_counts(c);
     }
 
+    /// The capture ended: every sink writes what it owes from the model's
+    /// final state ([`Sink::close`]), with the warnings the capture sent.
+    pub fn close(&mut self, model: &Model) {
+        for s in &mut self.sinks {
+            s.close(model, &self.warnings);
+        }
+    }
+
     /// Ends every sink: what each did, in the order they were given.
     pub fn finish(&mut self) -> Vec<SinkSummary> {
         self.sinks.iter_mut().map(|s| s.finish()).collect()

@@ -117,6 +117,14 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             HepSender::start(hep).context("starting the HEP sender")?,
         ));
     }
+    if !use_ui && cli.report == Some(ReportFormat::Ndjson) {
+        // Written from the loop that owns the model, as dialogs end.
+        let out = std::io::BufWriter::with_capacity(256 << 10, std::io::stdout());
+        sinks.push(Box::new(report::ndjson::Ndjson::new(
+            out,
+            !stdout_is_file(),
+        )));
+    }
     let mut feed = Feed::new(sinks).with_limit(cli.count);
     let sources = match open_sources(cli, &mut model) {
         Ok(s) => s,
@@ -174,6 +182,9 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     // However it stopped (end of input, --duration, a signal), the capture
     // is over: calls still waiting for a final response will not get one.
     model.end_capture();
+    // What the sinks owe from the final model (the NDJSON report's open
+    // dialogs and totals).
+    feed.close(&model);
 
     // ---- what the sinks did, the export, the report ----
     let sinks_failed = finish_sinks(&mut feed);
@@ -204,6 +215,18 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     Ok(code)
+}
+
+/// Is standard output a regular file (written in blocks), rather than a
+/// pipe or a terminal that a reader watches line by line?
+fn stdout_is_file() -> bool {
+    use std::os::fd::AsFd;
+    std::io::stdout()
+        .as_fd()
+        .try_clone_to_owned()
+        .map(std::fs::File::from)
+        .and_then(|f| f.metadata())
+        .is_ok_and(|m| m.is_file())
 }
 
 /// `--config FILE`, else the default file if there is one.
@@ -398,12 +421,16 @@ fn finish_headless(
         (None, _) => None,
     };
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut out = std::io::BufWriter::with_capacity(256 << 10, stdout.lock());
+    // The worst finding, when the report already worked every one out.
+    let mut worst = None;
     match report_format {
-        Some(ReportFormat::Json) => report::json::write(model, None, &feed.warnings, &mut out),
+        Some(ReportFormat::Json) => report::json::write(model, None, &feed.warnings, &mut out)
+            .map(|w| worst = Some(w.worst)),
         Some(ReportFormat::Text) => report::text::write(model, &feed.warnings, &mut out),
         Some(ReportFormat::Stats) => report::text::write_totals(model, &feed.warnings, &mut out),
-        None => Ok(()),
+        // Written as the capture went (a sink).
+        Some(ReportFormat::Ndjson) | None => Ok(()),
     }
     .or_else(|e| {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
@@ -415,7 +442,12 @@ fn finish_headless(
     .context("writing the report")?;
     let _ = out.flush();
     // Findings that fail the run (scripts, monitoring): exit 3.
-    if cli.fail_on.is_some_and(|f| model.has_finding(f.severity())) {
+    if let Some(f) = cli.fail_on
+        && worst.map_or_else(
+            || model.has_finding(f.severity()),
+            |w| w >= Some(f.severity()),
+        )
+    {
         return Ok(ExitCode::from(3));
     }
     Ok(ExitCode::SUCCESS)

@@ -1,5 +1,5 @@
 //! Things that consume the traffic as it arrives, beside the model: the
-//! pcap recorder (`-w` live) today, the HEP sender next. The loops that feed
+//! pcap recorder (`-w` live), the HEP sender (`-H`), the NDJSON report. The loops that feed
 //! the model (the UI's and the headless one) drive every sink the same way,
 //! through [`crate::feed::Feed`]; a sink never blocks them.
 
@@ -22,6 +22,11 @@ pub trait Sink {
     /// the error that stopped this sink, the first time only, so the user is
     /// told at once (the capture goes on without the sink).
     fn tick(&mut self) -> Option<String>;
+
+    /// The capture ended and the model holds its final state: write what is
+    /// owed from it (the NDJSON report: the dialogs still open, its totals).
+    /// Called once, before [`Sink::finish`]; nothing by default.
+    fn close(&mut self, _model: &Model, _warnings: &[String]) {}
 
     /// The capture ended: flush, close, and say what was done.
     fn finish(&mut self) -> SinkSummary;

@@ -78,7 +78,7 @@ _sipscope() {
                     return 0
                     ;;
                 --report)
-                    COMPREPLY=($(compgen -W "json text stats" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "json ndjson text stats" -- "${cur}"))
                     return 0
                     ;;
                 --write)

@@ -6,6 +6,7 @@ complete -c sipscope -l user -d 'After opening the capture, drop root to this us
 complete -c sipscope -s l -l limit -d 'Keep at most N dialogs; the oldest finished ones make room, with a warning (default: no count, --mem bounds them)' -r
 complete -c sipscope -l mem -d 'Memory budget for everything the model holds (dialogs, messages, kept frames, streams and their series), in MiB, by an estimate (docs/ARCHITECTURE.md, "Memory"); the oldest finished dialogs make room, counted' -r
 complete -c sipscope -l report -d 'Report format for --no-ui (default: text; none when writing with -w or with -q)' -r -f -a "json\t'Everything, for scripts (docs/report.md)'
+ndjson\t'One JSON object per dialog per line, written as each dialog ends, then the dialogs still open, then a line of totals (docs/report.md)'
 text\t'A table, one row per dialog, then the totals'
 stats\t'Only the totals line: what was read, and what was lost'"
 complete -c sipscope -s w -l write -d 'Write the chosen calls (all, or --call-id / --filter) to FILE; the format follows the extension (.pcap, .pcapng, .txt, .flow.txt, .json) or --format. From a file (-r) with --no-ui; live (-i), packets are written as they arrive, with the UI or without. sngrep\'s `-O FILE` works too' -r -F

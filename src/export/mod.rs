@@ -513,6 +513,7 @@ pub fn export(
         .map(|()| written),
         Format::Json => save_atomically(path, overwrite, |mut out| {
             crate::report::json::write(model, Some(dialogs), &[], &mut out)
+                .map(|_| ())
                 .map_err(ExportError::from)
         })
         .map(|()| written),

@@ -447,6 +447,55 @@ impl Dialog {
         }
     }
 
+    /// Is the dialog over at capture time `now_ns`, so that nothing more is
+    /// expected of it (what the NDJSON report writes a line at)? It is
+    /// finished ([`DialogState::is_finished`], timeouts included) and the
+    /// transaction that finished it is complete:
+    ///
+    /// - a call: its BYE answered (any final response to a BYE), or its
+    ///   failure (486, 487, 3xx, 408...) acknowledged by an ACK after it; a
+    ///   401/407 waits for the INVITE that answers the challenge;
+    /// - a registration and any other dialog: its final response;
+    /// - or, whatever is missing, 32 s of capture time (Timer B, F and H)
+    ///   without a message.
+    ///
+    /// A dialog that gets messages after it ended (a registration refreshed
+    /// on the same Call-ID, a retransmission) can end again.
+    #[must_use]
+    pub fn ended_at(&self, clock: Clock) -> bool {
+        let state = self.state_at(clock);
+        if !state.is_finished() {
+            return false;
+        }
+        if clock.now_ns - self.last_ts() >= TRANSACTION_TIMEOUT_NS {
+            return true;
+        }
+        if self.kind != DialogKind::Call {
+            return true;
+        }
+        let final_to = |m: &Message, method: Method, codes: std::ops::Range<u16>| {
+            m.status().is_some_and(|c| codes.contains(&c))
+                && m.cseq.map(|(_, meth)| meth) == Some(method)
+        };
+        match state {
+            DialogState::Completed => self
+                .messages
+                .iter()
+                .any(|m| final_to(m, Method::Bye, 200..700)),
+            DialogState::Rejected(401 | 407) => false,
+            _ => self
+                .messages
+                .iter()
+                .rposition(|m| final_to(m, Method::Invite, 300..700))
+                .is_some_and(|at| {
+                    self.messages
+                        .iter()
+                        .skip(at)
+                        .any(|m| m.method() == Some(Method::Ack))
+                }),
+        }
+    }
+
     /// Records whether `m` retransmits a message already seen, keyed by
     /// direction, top Via branch, CSeq and status.
     pub(crate) fn mark_retransmission(&mut self, m: &mut Message, key: u64) {

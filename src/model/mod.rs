@@ -551,6 +551,16 @@ impl Model {
         self.dialogs.get(id)
     }
 
+    /// The dialog a message just taken in went to: by its Call-ID's bytes,
+    /// or, without a Call-ID, the newest dialog (each such message opens one).
+    #[must_use]
+    pub fn dialog_of(&self, msg: &SipMessage) -> Option<&Dialog> {
+        if msg.call_id().is_empty() {
+            return self.dialogs.values().next_back();
+        }
+        self.dialogs.get(*self.by_call_id.get(msg.call_id())?)
+    }
+
     #[must_use]
     pub fn find(&self, call_id: &str) -> Option<&Dialog> {
         self.dialogs.get(*self.by_call_id.get(call_id.as_bytes())?)

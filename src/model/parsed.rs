@@ -24,8 +24,9 @@ pub const CAPACITY: usize = 4096;
 pub struct Parsed {
     /// The SDP, when the message carries one.
     pub sdp: Option<Sdp>,
-    /// [`Sdp::summary`] of it, for the ladder's arrows and the message pane.
-    pub sdp_summary: Option<String>,
+    /// [`Sdp::summary`] of it, for the ladder's arrows and the message pane
+    /// (made when first asked: a report never asks).
+    sdp_summary: OnceLock<Option<String>>,
     /// The body's bytes when it is SDP (as written).
     pub sdp_body: Option<Box<[u8]>>,
     /// The Warning header's text, if any.
@@ -120,7 +121,7 @@ fn parse(m: &Message, raw: &[u8]) -> Parsed {
     };
     Parsed {
         reason,
-        sdp_summary: sdp.as_ref().map(Sdp::summary),
+        sdp_summary: OnceLock::new(),
         sdp,
         sdp_body: body.map(Box::from),
         warning: (!w.is_empty()).then(|| p.text(w)),
@@ -241,7 +242,10 @@ impl Model {
         if !m.has_sdp {
             return None;
         }
-        self.parsed(m).ok()?.sdp_summary.clone()
+        let p = self.parsed(m).ok()?;
+        p.sdp_summary
+            .get_or_init(|| p.sdp.as_ref().map(Sdp::summary))
+            .clone()
     }
 
     /// The strict parsers' verdict on a message (rsip, and sdp-rs on its

@@ -1,195 +1,61 @@
-//! The JSON report (schema in docs/report.md).
+//! The JSON report (schema in docs/report.md), written as it is serialised:
+//! the calls one after the other, each straight from its dialog
+//! ([`super::call`]), never the whole report in memory. The bytes are
+//! `serde_json`'s pretty printing of the report as one value.
 
-use std::io::Write;
+use std::collections::BTreeMap;
+use std::io::{self, Write};
 
 use serde::Serialize;
+use serde_json::ser::Formatter;
 
-use crate::model::{Dialog, Message, Model, Stats};
-use crate::sip::sdp::Sdp;
+use super::call::{self, Streams};
+use crate::model::findings::Severity;
+use crate::model::{Dialog, Model};
 
-#[derive(Serialize)]
-struct Report<'a> {
-    version: u32,
-    stats: Stats,
-    calls: Vec<Call<'a>>,
-    /// How many findings each rule made, over every call.
-    findings: std::collections::BTreeMap<&'static str, usize>,
-    unassociated_rtp_streams: Vec<Stream>,
-    warnings: &'a [String],
+/// What writing the report concluded.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Written {
+    /// The most severe finding of any call written (for `--fail-on`).
+    pub worst: Option<Severity>,
 }
 
-/// Field names are the report's schema.
-#[allow(clippy::struct_field_names)]
-#[derive(Serialize)]
-struct Call<'a> {
-    call_id: &'a str,
-    kind: &'static str,
-    state: String,
-    from: &'a str,
-    to: &'a str,
-    user_agent: Option<&'a str>,
-    first_ts: f64,
-    last_ts: f64,
-    pdd_ms: Option<f64>,
-    answer_ms: Option<f64>,
-    talk_ms: Option<f64>,
-    total_ms: f64,
-    related: Vec<String>,
-    dropped_messages: u64,
-    messages: Vec<Msg>,
-    rtp_streams: Vec<Stream>,
-    sdp_changes: Vec<crate::model::sdp_diff::SdpChange>,
-    findings: Vec<crate::model::findings::Finding>,
-    /// Where its messages were captured (`here`, or HEP agents), when an
-    /// agent took part.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    seen_at: Vec<String>,
+/// Findings per rule id over the calls written, and the worst of them.
+#[derive(Debug, Default)]
+pub(crate) struct Counts {
+    pub per_rule: BTreeMap<&'static str, usize>,
+    pub worst: Option<Severity>,
 }
 
-/// One RTP stream (see docs/report.md).
-#[derive(Serialize)]
-struct Stream {
-    src: String,
-    dst: String,
-    ssrc: String,
-    payload_type: Option<u8>,
-    payload_types: Vec<u8>,
-    codec: Option<String>,
-    first_ts: f64,
-    last_ts: f64,
-    packets: u64,
-    bytes: u64,
-    expected: u64,
-    lost: i64,
-    lost_pct: f64,
-    seq_errors: u64,
-    mean_jitter_ms: f64,
-    max_jitter_ms: f64,
-    max_delta_ms: f64,
-    mos: f64,
-    dtmf: String,
-    /// Frames kept for export, and frames let go to stay within the budget.
-    frames_kept: usize,
-    frames_not_kept: u64,
-    /// What the other side's RTCP reports said of this stream.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rtcp: Option<crate::model::media::RtcpView>,
-}
+impl Counts {
+    pub fn add(&mut self, concluded: &call::Concluded) {
+        for (rule, severity) in concluded {
+            *self.per_rule.entry(rule).or_insert(0) += 1;
+            self.worst = self.worst.max(Some(*severity));
+        }
+    }
 
-fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
-}
+    pub fn merge(&mut self, other: Self) {
+        for (rule, n) in other.per_rule {
+            *self.per_rule.entry(rule).or_insert(0) += n;
+        }
+        self.worst = self.worst.max(other.worst);
+    }
 
-fn stream(s: &crate::model::media::RtpStream) -> Stream {
-    let st = &s.stats;
-    Stream {
-        src: s.src.to_string(),
-        dst: s.dst.to_string(),
-        ssrc: format!("0x{:08X}", s.ssrc),
-        payload_type: st.payload_types.first().copied(),
-        payload_types: st.payload_types.clone(),
-        codec: s.codec(),
-        first_ts: secs(st.first_ns),
-        last_ts: secs(st.last_ns),
-        packets: st.packets,
-        bytes: st.bytes,
-        expected: st.expected(),
-        lost: st.lost(),
-        lost_pct: round3(st.lost().max(0) as f64 * 100.0 / st.expected().max(1) as f64),
-        seq_errors: st.seq_errors,
-        mean_jitter_ms: round3(st.mean_jitter_ms()),
-        max_jitter_ms: round3(st.max_jitter_ms),
-        max_delta_ms: round3(ms(st.max_delta_ns)),
-        mos: s.mos(),
-        dtmf: s.dtmf.clone(),
-        frames_kept: s.frames.len(),
-        frames_not_kept: s.frames_not_kept,
-        rtcp: s.rtcp,
+    pub fn remove(&mut self, concluded: &call::Concluded) {
+        for (rule, _) in concluded {
+            if let Some(n) = self.per_rule.get_mut(rule) {
+                *n -= 1;
+                if *n == 0 {
+                    self.per_rule.remove(rule);
+                }
+            }
+        }
     }
 }
 
-#[derive(Serialize)]
-struct Msg {
-    ts: f64,
-    src: String,
-    dst: String,
-    transport: &'static str,
-    method: Option<&'static str>,
-    status: Option<u16>,
-    /// A response's reason phrase as sent (absent for a request).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reason: Option<String>,
-    cseq: Option<String>,
-    retransmission: bool,
-    malformed: bool,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    defects: Vec<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    sdp: Option<Sdp>,
-    /// The HEP agent that captured it (`id@address`); absent when captured here.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    seen_at: Option<String>,
-}
-
-#[allow(clippy::cast_precision_loss)]
-fn secs(ns: i64) -> f64 {
-    ns as f64 / 1e9
-}
-
-#[allow(clippy::cast_precision_loss)]
-fn ms(ns: i64) -> f64 {
-    ns as f64 / 1e6
-}
-
-fn message(model: &Model, m: &Message) -> Msg {
-    Msg {
-        ts: secs(m.ts_ns),
-        src: m.src.to_string(),
-        dst: m.dst.to_string(),
-        transport: m.transport.as_str(),
-        method: m.method().map(|x| x.as_str()),
-        status: m.status(),
-        reason: model.reason(m).map(std::borrow::Cow::into_owned),
-        cseq: m.cseq_text(),
-        retransmission: m.retransmission,
-        malformed: m.malformed(),
-        defects: m.defects.names(),
-        sdp: model.sdp(m).ok().flatten(),
-        seen_at: model.origin(m.origin).map(|o| o.to_string()),
-    }
-}
-
-fn call<'a>(model: &'a Model, d: &'a Dialog) -> Call<'a> {
-    Call {
-        call_id: &d.call_id,
-        kind: d.kind.as_str(),
-        state: d.state_at(model.clock()).name(),
-        from: &d.from,
-        to: &d.to,
-        user_agent: d.user_agent.as_deref(),
-        first_ts: secs(d.first_ts()),
-        last_ts: secs(d.last_ts()),
-        pdd_ms: d.pdd_ns().map(ms),
-        answer_ms: d.answer_ns().map(ms),
-        talk_ms: d.talk_ns().map(ms),
-        total_ms: ms(d.duration_at(model.clock())),
-        related: model.related(d),
-        dropped_messages: d.dropped_messages,
-        messages: d.messages.iter().map(|m| message(model, m)).collect(),
-        rtp_streams: model.streams_of(d).map(stream).collect(),
-        sdp_changes: model.sdp_changes(d),
-        findings: model.findings(d).to_vec(),
-        seen_at: if model.has_agents() {
-            model
-                .origins_of(d)
-                .into_iter()
-                .map(|o| model.origin_name(o))
-                .collect()
-        } else {
-            Vec::new()
-        },
-    }
-}
+/// Calls rendered before their bytes go to the writer (one write per chunk).
+const CHUNK: usize = 256 << 10;
 
 /// Writes the report of `dialogs` (all of them when `None`).
 ///
@@ -200,25 +66,305 @@ pub fn write(
     dialogs: Option<&[&Dialog]>,
     warnings: &[String],
     out: &mut impl Write,
-) -> std::io::Result<()> {
-    let calls: Vec<Call> = match dialogs {
-        Some(ds) => ds.iter().map(|d| call(model, d)).collect(),
-        None => model.dialogs().map(|d| call(model, d)).collect(),
-    };
-    let mut findings = std::collections::BTreeMap::new();
-    for c in &calls {
-        for f in &c.findings {
-            *findings.entry(f.rule).or_insert(0) += 1;
+) -> io::Result<Written> {
+    out.write_all(b"{\n  \"version\": 1,\n  \"stats\": ")?;
+    value(out, 1, &model.stats())?;
+    out.write_all(b",\n  \"calls\": [")?;
+    let counts = calls(Calls { model, dialogs }, out)?;
+    out.write_all(b",\n  \"findings\": ")?;
+    value(out, 1, &counts.per_rule)?;
+    out.write_all(b",\n  \"unassociated_rtp_streams\": ")?;
+    let unassociated: Vec<_> = model.unassociated_streams().collect();
+    value(out, 1, &Streams(&unassociated))?;
+    out.write_all(b",\n  \"warnings\": ")?;
+    value(out, 1, &warnings)?;
+    out.write_all(b"\n}\n")?;
+    Ok(Written {
+        worst: counts.worst,
+    })
+}
+
+/// Calls rendered by one worker at a time, in order.
+const BATCH: usize = 64;
+
+/// The calls a report writes: the chosen dialogs, or all of them.
+#[derive(Clone, Copy)]
+struct Calls<'a> {
+    model: &'a Model,
+    dialogs: Option<&'a [&'a Dialog]>,
+}
+
+impl<'a> Calls<'a> {
+    fn iter(self) -> Box<dyn Iterator<Item = &'a Dialog> + 'a> {
+        match self.dialogs {
+            Some(ds) => Box::new(ds.iter().copied()),
+            None => Box::new(self.model.dialogs()),
         }
     }
-    let report = Report {
-        version: 1,
-        stats: model.stats(),
-        calls,
-        findings,
-        unassociated_rtp_streams: model.unassociated_streams().map(stream).collect(),
-        warnings,
-    };
-    serde_json::to_writer_pretty(&mut *out, &report)?;
-    writeln!(out)
+
+    fn len(self) -> usize {
+        self.dialogs.map_or_else(|| self.model.len(), <[_]>::len)
+    }
+}
+
+/// Writes the `calls` array's elements and its closing bracket; returns
+/// their findings. With more than one core, workers render batches of calls
+/// side by side, and they are written in order.
+fn calls(calls: Calls<'_>, out: &mut impl Write) -> io::Result<Counts> {
+    let model = calls.model;
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(8);
+    let mut counts = Counts::default();
+    let mut any = false;
+    if workers < 2 || calls.len() < 4 * BATCH {
+        let mut buf = Vec::with_capacity(CHUNK + (64 << 10));
+        for (i, d) in calls.iter().enumerate() {
+            any = true;
+            counts.add(&render(model, d, i == 0, &mut buf)?);
+            if buf.len() >= CHUNK {
+                out.write_all(&buf)?;
+                buf.clear();
+            }
+        }
+        out.write_all(&buf)?;
+    } else {
+        std::thread::scope(|scope| -> io::Result<()> {
+            let mut batches = Vec::with_capacity(workers);
+            for w in 0..workers {
+                let (tx, rx) = std::sync::mpsc::sync_channel(2);
+                scope.spawn(move || worker(model, calls.iter(), w, workers, &tx));
+                batches.push(rx);
+            }
+            // Batch b is worker b % workers's; a worker that is done has no
+            // batch after it either. Returning drops the receivers, which
+            // stops the workers (a write failed).
+            for b in 0.. {
+                let Some(Ok(batch)) = batches
+                    .get(b % workers)
+                    .map(std::sync::mpsc::Receiver::recv)
+                else {
+                    break;
+                };
+                let (buf, c) = batch?;
+                any = true;
+                out.write_all(&buf)?;
+                counts.merge(c);
+            }
+            Ok(())
+        })?;
+    }
+    out.write_all(if any { b"\n  ]" } else { b"]" })?;
+    Ok(counts)
+}
+
+/// One rendered batch of calls and their findings.
+type Batch = io::Result<(Vec<u8>, Counts)>;
+
+/// Renders batches `w`, `w + workers`, ... of `dialogs`, in order, until
+/// there are none left or nobody listens.
+fn worker<'a>(
+    model: &Model,
+    dialogs: impl Iterator<Item = &'a Dialog>,
+    w: usize,
+    workers: usize,
+    tx: &std::sync::mpsc::SyncSender<Batch>,
+) {
+    let mut buf = Vec::new();
+    let mut counts = Counts::default();
+    let mut current = None;
+    for (i, d) in dialogs.enumerate() {
+        let b = i / BATCH;
+        if b % workers != w {
+            continue;
+        }
+        if current != Some(b) {
+            if current.is_some()
+                && tx
+                    .send(Ok((std::mem::take(&mut buf), std::mem::take(&mut counts))))
+                    .is_err()
+            {
+                return;
+            }
+            current = Some(b);
+        }
+        match render(model, d, i == 0, &mut buf) {
+            Ok(c) => counts.add(&c),
+            Err(e) => {
+                let _ = tx.send(Err(e));
+                return;
+            }
+        }
+    }
+    if current.is_some() {
+        let _ = tx.send(Ok((buf, counts)));
+    }
+}
+
+/// One element of `calls`, at its place in the report.
+fn render(
+    model: &Model,
+    d: &Dialog,
+    first: bool,
+    buf: &mut Vec<u8>,
+) -> io::Result<call::Concluded> {
+    buf.extend_from_slice(if first { b"\n    " } else { b",\n    " });
+    let mut ser = serde_json::Serializer::with_formatter(buf, Indented::at(2));
+    call::write(model, d, None, &mut ser)
+}
+
+/// One value of the top-level object, pretty, at `depth`.
+fn value<T: Serialize + ?Sized>(out: &mut impl Write, depth: usize, v: &T) -> io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(out, Indented::at(depth));
+    v.serialize(&mut ser).map_err(io::Error::from)
+}
+
+/// `serde_json`'s `PrettyFormatter` (two spaces), starting `depth` levels in:
+/// a value written alone is byte for byte what it would be inside the
+/// report written as one value.
+#[derive(Debug, Clone, Copy)]
+pub struct Indented {
+    depth: usize,
+    has_value: bool,
+}
+
+impl Indented {
+    #[must_use]
+    pub fn at(depth: usize) -> Self {
+        Self {
+            depth,
+            has_value: false,
+        }
+    }
+
+    fn indent<W: ?Sized + Write>(&self, w: &mut W) -> io::Result<()> {
+        const SPACES: &[u8; 64] =
+            b"                                                                ";
+        let mut n = self.depth * 2;
+        while n > 0 {
+            let k = n.min(SPACES.len());
+            w.write_all(SPACES.get(..k).unwrap_or_default())?;
+            n -= k;
+        }
+        Ok(())
+    }
+}
+
+impl Formatter for Indented {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(b"[")
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            w.write_all(b"\n")?;
+            self.indent(w)?;
+        }
+        w.write_all(b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        w.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(w)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            w.write_all(b"\n")?;
+            self.indent(w)?;
+        }
+        w.write_all(b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        w.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(w)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indented_at_zero_is_serde_jsons_pretty_printing() {
+        let v = serde_json::json!({
+            "a": [], "b": {}, "c": [1, [2, {"d": null}], {"e": [], "f": "x"}],
+            "g": {"h": {"i": [true, false]}}, "j": 1.5
+        });
+        let mut ours = Vec::new();
+        v.serialize(&mut serde_json::Serializer::with_formatter(
+            &mut ours,
+            Indented::at(0),
+        ))
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(ours).unwrap(),
+            serde_json::to_string_pretty(&v).unwrap()
+        );
+    }
+
+    #[test]
+    fn the_findings_counts_are_the_calls_findings() {
+        let model = crate::replay("tests/data/gen__hold_resume_refer_rtp.pcap").unwrap();
+        let mut out = Vec::new();
+        let written = write(&model, None, &["a warning".to_owned()], &mut out).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let mut counted: BTreeMap<String, u64> = BTreeMap::new();
+        for c in v["calls"].as_array().unwrap() {
+            for f in c["findings"].as_array().unwrap() {
+                *counted
+                    .entry(f["rule"].as_str().unwrap().to_owned())
+                    .or_default() += 1;
+            }
+        }
+        assert!(!counted.is_empty());
+        let said: BTreeMap<String, u64> = v["findings"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, n)| (k.clone(), n.as_u64().unwrap()))
+            .collect();
+        assert_eq!(said, counted);
+        assert_eq!(v["warnings"][0], "a warning");
+        assert!(written.worst.is_some());
+    }
+
+    #[test]
+    fn an_empty_report_is_pretty_too() {
+        let model = Model::new(crate::model::Limits::default());
+        let mut out = Vec::new();
+        write(&model, None, &[], &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["version"], 1);
+        assert!(
+            text.contains("\n  },\n  \"calls\": [],\n  \"findings\": {},\n  \"unassociated_rtp_streams\": [],\n  \"warnings\": []\n}\n"),
+            "{text}"
+        );
+    }
 }

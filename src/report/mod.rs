@@ -1,4 +1,6 @@
-//! Headless reports: JSON for scripts, text for people.
+//! Headless reports: JSON and NDJSON for scripts, text for people.
 
+pub mod call;
 pub mod json;
+pub mod ndjson;
 pub mod text;

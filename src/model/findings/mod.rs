@@ -31,8 +31,10 @@ mod tests;
 mod transactions;
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::rc::Rc;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
@@ -142,6 +144,8 @@ pub struct Context<'m> {
     pub sdp_changes: Vec<SdpChange>,
     /// Capture time now: the end of a file, the newest packet live.
     pub now_ns: i64,
+    /// Messages' bytes the rules read, by index.
+    raws: RefCell<Vec<(usize, Rc<[u8]>)>>,
 }
 
 /// 64 × T1: Timers B, F and H, and the 2xx retransmission limit.
@@ -157,6 +161,7 @@ impl<'m> Context<'m> {
             streams: model.streams_of(d).collect(),
             sdp_changes: model.sdp_changes(d),
             now_ns: now_ns.max(model.now_ns()),
+            raws: RefCell::new(Vec::new()),
         }
     }
 
@@ -164,9 +169,18 @@ impl<'m> Context<'m> {
         &self.dialog.messages
     }
 
-    /// A message's bytes, when they can still be read.
-    fn raw(&self, i: usize) -> Option<Cow<'m, [u8]>> {
-        self.model.raw(self.msgs().get(i)?).ok()
+    /// A message's bytes, when they can still be read; read from the
+    /// capture file once per diagnosis (several rules read one message).
+    fn raw(&self, i: usize) -> Option<Rc<[u8]>> {
+        if let Some((_, r)) = self.raws.borrow().iter().find(|(at, _)| *at == i) {
+            return Some(Rc::clone(r));
+        }
+        let r: Rc<[u8]> = match self.model.raw(self.msgs().get(i)?).ok()? {
+            Cow::Borrowed(b) => Rc::from(b),
+            Cow::Owned(v) => Rc::from(v),
+        };
+        self.raws.borrow_mut().push((i, Rc::clone(&r)));
+        Some(r)
     }
 
     /// The first value of a header of message `i`, as text.
@@ -271,6 +285,16 @@ fn secs(ns: i64) -> String {
 /// [`Model::status_text`]).
 fn status_text(code: u16) -> String {
     crate::model::status_text(code, None)
+}
+
+/// One dialog's findings, with what they were read from ([`Model::diagnose`]).
+#[derive(Debug)]
+pub struct Diagnosis<'m> {
+    pub findings: Vec<Finding>,
+    /// [`Model::sdp_changes`] of the dialog.
+    pub sdp_changes: Vec<SdpChange>,
+    /// [`Model::streams_of`] the dialog, in that order.
+    pub streams: Vec<&'m RtpStream>,
 }
 
 /// A diagnosis rule.
@@ -415,10 +439,26 @@ impl Model {
     }
 
     fn run_rules_at(&self, d: &Dialog, now_ns: i64) -> Vec<Finding> {
+        self.diagnose_at(d, now_ns).findings
+    }
+
+    /// The rules run now, without the cache, with the SDP changes and
+    /// streams they read: a report that writes each dialog once takes all
+    /// three from one pass (and fills no cache).
+    #[must_use]
+    pub fn diagnose<'m>(&'m self, d: &'m Dialog) -> Diagnosis<'m> {
+        self.diagnose_at(d, self.now_ns())
+    }
+
+    fn diagnose_at<'m>(&'m self, d: &'m Dialog, now_ns: i64) -> Diagnosis<'m> {
         let cx = Context::new(self, d, now_ns);
-        let mut out: Vec<Finding> = RULES.iter().flat_map(|rule| rule(&cx)).collect();
-        network::apply_coverage(&cx, &mut out);
-        out
+        let mut findings: Vec<Finding> = RULES.iter().flat_map(|rule| rule(&cx)).collect();
+        network::apply_coverage(&cx, &mut findings);
+        Diagnosis {
+            findings,
+            sdp_changes: cx.sdp_changes,
+            streams: cx.streams,
+        }
     }
 
     /// The most severe finding of a dialog at `now_ns` (the first of that
