@@ -52,6 +52,7 @@ fi
 
 tmp=$(mktemp -d)
 shm=$(mktemp -d /dev/shm/sipscope-bench-live.XXXXXX)
+chmod 777 "$shm" # sngrep may write its -O file as another user
 pids=()
 cleanup() {
     for p in "${pids[@]}"; do kill "$p" 2> /dev/null || true; done
@@ -90,7 +91,8 @@ run() {
     c1=$(cpu_ticks "$tp")
     kill -INT "$td"
     wait "$td" || true
-    kill -INT "$tp"
+    # sipscope prints its report on SIGINT; sngrep writes out its -O file on SIGTERM.
+    if [[ $tool == sngrep ]]; then kill -TERM "$tp"; else kill -INT "$tp"; fi
     wait "$tp" || true
     cpu=$(echo "scale=3; ($c1 - $c0) / $hz" | bc)
     sent=$(awk '{print $2}' "$tmp/sent")

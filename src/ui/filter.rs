@@ -348,6 +348,22 @@ mod tests {
     }
 
     #[test]
+    fn only_a_longer_plain_text_filter_narrows() {
+        let mut f = RowFilter::default();
+        f.set_text("call-12").unwrap();
+        assert!(f.narrows("call-1", 0));
+        assert!(!f.narrows("", 0), "nothing filtered before");
+        assert!(!f.narrows("call-13", 0));
+        assert!(!f.narrows("call-12", 0), "the same filter");
+        f.set_form(CompiledForm::default());
+        assert!(!f.narrows("call-1", 0), "the form changed");
+        f.set_text("call|x").unwrap();
+        assert!(!f.narrows("call", f.form_version()), "a regex may widen");
+        f.set_text("a.b").unwrap();
+        assert!(!f.narrows("a", f.form_version()));
+    }
+
+    #[test]
     fn filters_are_case_insensitive_and_bounded() {
         assert!(row_filter("invite").unwrap().is_match("INVITE"));
         assert!(row_filter("a{1000}{1000}").is_err());

@@ -211,13 +211,17 @@ pub fn run(
         }
         let moved = drawn_generation != Some(model.generation());
         let due = last_draw.is_none_or(|t| t.elapsed() >= MIN_FRAME);
-        let rows_due = rows_at.is_none_or(|t| t.elapsed() >= MIN_FRAME.max(rows_cost * ROWS_SHARE));
+        // Once a file is read, nothing competes: the rows at once.
+        let rows_due = finished
+            || rows_at.is_none_or(|t| t.elapsed() >= MIN_FRAME.max(rows_cost * ROWS_SHARE));
         // Live, the clock moves durations and states even on a quiet link.
         let tick = app.live && last_draw.is_none_or(|t| t.elapsed() >= Duration::from_secs(1));
         if tick && rows_due {
             app.refresh_now();
         }
-        if dirty || (moved && due) || tick {
+        // Rows held back while traffic flowed are made once they are due.
+        let rows_waiting = rows_due && app.call_list.stale(model);
+        if dirty || (moved && due) || tick || rows_waiting {
             // A key that changed the filter or the sort needs the rows now;
             // new traffic only when they are due.
             if rows_due || app.call_list.rows_changed() {
