@@ -177,15 +177,16 @@ impl AppState {
     }
 
     /// Recomputes the call list's rows when the model moved or the filter or
-    /// sort changed.
-    pub fn refresh(&mut self, model: &Model) {
+    /// sort changed; says whether it did.
+    pub fn refresh(&mut self, model: &Model) -> bool {
         if !self.call_list.stale(model) {
-            return;
+            return false;
         }
         let clock = self.clock(model);
         let follow = self.screen() == Screen::CallList && self.search_input.is_none();
         self.call_list.refresh(model, &self.filter, clock, follow);
         self.selected.retain(|id| model.dialog(*id).is_some());
+        true
     }
 
     /// For actions that lose data: true on the second press in a row; the

@@ -4,8 +4,9 @@
 
 use regex::Regex;
 
+use crate::hash::Map;
 use crate::model::dialog::row_filter;
-use crate::model::{Clock, Dialog, Model};
+use crate::model::{Clock, Dialog, DialogId, DialogState, Model};
 
 /// The filter form's fields, in the order it shows them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,6 +170,8 @@ impl CompiledForm {
 pub struct RowFilter {
     /// The display filter, as typed.
     text: String,
+    /// Moves whenever the form is put in force.
+    form_version: u64,
     regex: Option<Regex>,
     /// The regex matches some rule id of the catalogue: findings are worth
     /// looking at (a filter on `486` does not run the rules on every dialog).
@@ -206,6 +209,31 @@ impl RowFilter {
     /// Puts a compiled form in force.
     pub fn set_form(&mut self, form: CompiledForm) {
         self.form = form;
+        self.form_version += 1;
+    }
+
+    /// Moves whenever the form is put in force (the rows it passed may
+    /// change even if it reads the same).
+    #[must_use]
+    pub fn form_version(&self) -> u64 {
+        self.form_version
+    }
+
+    /// Does every dialog that passes `self` also pass `before`? True when
+    /// both display filters are plain text (no regex syntax), `self`'s
+    /// extends `before`'s, and the form is the same: text that contains
+    /// "abc" contains "ab". A keystroke that only narrows then needs only
+    /// the rows `before` passed.
+    #[must_use]
+    pub fn narrows(&self, before_text: &str, before_form: u64) -> bool {
+        // Outside a class, only these are regex syntax ('-', '#', '&',
+        // '~' and spaces are themselves).
+        let literal = |t: &str| !t.contains(|c: char| "\\.+*?()|[]{}^$".contains(c));
+        before_form == self.form_version
+            && !before_text.is_empty()
+            && self.text.len() > before_text.len()
+            && self.text.starts_with(before_text)
+            && literal(&self.text)
     }
 
     /// Is a filter from the form (F7) in force?
@@ -219,14 +247,67 @@ impl RowFilter {
     /// findings are only looked at when the filter can match some rule id.
     #[must_use]
     pub fn matches(&self, model: &Model, d: &Dialog, clock: Clock) -> bool {
+        self.matches_cached(model, d, clock, None)
+    }
+
+    /// As [`RowFilter::matches`], reading the dialog's text from `texts`
+    /// (kept there between passes) when given.
+    #[must_use]
+    pub fn matches_cached(
+        &self,
+        model: &Model,
+        d: &Dialog,
+        clock: Clock,
+        texts: Option<&mut FilterTexts>,
+    ) -> bool {
         self.regex.as_ref().is_none_or(|re| {
-            re.is_match(&d.filter_text(clock))
-                || (self.names_a_rule
-                    && model
-                        .findings_at(d, clock.now_ns)
-                        .iter()
-                        .any(|f| re.is_match(f.rule)))
+            let hit = match texts {
+                Some(t) => re.is_match(t.get(d, clock)),
+                None => re.is_match(&d.filter_text(clock)),
+            };
+            hit || (self.names_a_rule
+                && model
+                    .findings_at(d, clock.now_ns)
+                    .iter()
+                    .any(|f| re.is_match(f.rule)))
         }) && self.form.matches(model, d, clock)
+    }
+}
+
+/// Each dialog's [`Dialog::filter_text`], kept between passes of the
+/// display filter: building it (addresses, state, status codes) costs far
+/// more than matching it. An entry is made again when its dialog gained a
+/// message or its state moved; entries of dialogs gone are let go.
+#[derive(Debug, Default)]
+pub struct FilterTexts {
+    texts: Map<DialogId, (usize, DialogState, Box<str>)>,
+}
+
+impl FilterTexts {
+    /// The dialog's text at `clock`.
+    pub fn get(&mut self, d: &Dialog, clock: Clock) -> &str {
+        let key = (d.messages.len(), d.state_at(clock));
+        let e = self
+            .texts
+            .entry(d.id)
+            .or_insert_with(|| (usize::MAX, DialogState::Pending, Box::from("")));
+        if (e.0, e.1) != key {
+            *e = (key.0, key.1, d.filter_text(clock).into_boxed_str());
+        }
+        &e.2
+    }
+
+    /// Lets go of the texts of dialogs no longer in the model, once they
+    /// outnumber the model's.
+    pub fn prune(&mut self, model: &Model) {
+        if self.texts.len() > 2 * model.len() + 1024 {
+            self.texts.retain(|id, _| model.dialog(*id).is_some());
+        }
+    }
+
+    /// Forgets everything (the model was cleared).
+    pub fn clear(&mut self) {
+        self.texts = Map::default();
     }
 }
 
@@ -264,6 +345,22 @@ mod tests {
             FormField::ALL[FormField::Payload.index()],
             FormField::Payload
         );
+    }
+
+    #[test]
+    fn only_a_longer_plain_text_filter_narrows() {
+        let mut f = RowFilter::default();
+        f.set_text("call-12").unwrap();
+        assert!(f.narrows("call-1", 0));
+        assert!(!f.narrows("", 0), "nothing filtered before");
+        assert!(!f.narrows("call-13", 0));
+        assert!(!f.narrows("call-12", 0), "the same filter");
+        f.set_form(CompiledForm::default());
+        assert!(!f.narrows("call-1", 0), "the form changed");
+        f.set_text("call|x").unwrap();
+        assert!(!f.narrows("call", f.form_version()), "a regex may widen");
+        f.set_text("a.b").unwrap();
+        assert!(!f.narrows("a", f.form_version()));
     }
 
     #[test]

@@ -28,34 +28,51 @@ use app::AppState;
 use input::TextKey;
 use screens::Screen;
 
-/// Messages ingested per loop turn at most, so keys stay responsive.
-const DRAIN_BUDGET: usize = 20_000;
+/// How long one loop turn feeds the model at most, so keys stay responsive.
+const DRAIN_TIME: Duration = Duration::from_millis(25);
 /// Frames per second at most while traffic flows.
 const MIN_FRAME: Duration = Duration::from_millis(100);
-/// How long one poll for input waits.
+/// How long one poll for input waits when no traffic is waiting.
 const TICK: Duration = Duration::from_millis(50);
+/// While the model moves, the call list's rows (a pass over every dialog)
+/// are recomputed at most once per this many times their last cost, so a
+/// large capture loads at nearly the headless speed.
+const ROWS_SHARE: u32 = 10;
 
-/// Feeds the model from the capture events; returns whether the capture
-/// finished.
-pub fn drain(model: &mut Model, events: &Events, app: &mut AppState, feed: &mut Feed) -> bool {
-    let mut n = 0;
-    while n < DRAIN_BUDGET {
+/// What one [`drain`] did.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Drained {
+    /// The capture finished (or its threads are gone).
+    pub finished: bool,
+    /// Events taken in: more may be waiting.
+    pub events: usize,
+}
+
+/// Feeds the model from the capture events for at most [`DRAIN_TIME`].
+pub fn drain(model: &mut Model, events: &Events, app: &mut AppState, feed: &mut Feed) -> Drained {
+    let started = Instant::now();
+    let mut out = Drained::default();
+    while started.elapsed() < DRAIN_TIME {
         let step = match events.try_recv() {
             Ok(ev) => feed.apply(model, ev, events),
-            Err(TryRecvError::Disconnected) => return true,
-            Err(TryRecvError::Empty) => return false,
+            Err(TryRecvError::Disconnected) => {
+                out.finished = true;
+                return out;
+            }
+            Err(TryRecvError::Empty) => return out,
         };
-        n += step.took;
+        out.events += 1;
         match step.notice {
             Some(Notice::Warning(w) | Notice::SinkFailed(w)) => app.status = Some(w),
             Some(Notice::CaptureFailed(e)) => app.status = Some(Notice::stopped(&e)),
             None => {}
         }
         if step.finished {
-            return true;
+            out.finished = true;
+            return out;
         }
     }
-    false
+    out
 }
 
 fn text_key(k: &crossterm::event::KeyEvent) -> Option<TextKey> {
@@ -137,9 +154,15 @@ pub fn run(
     let mut drawn_generation = None;
     let mut dirty = true;
     let mut rate_mark = (Instant::now(), 0u64);
+    // When the rows were last recomputed, and what that took.
+    let mut rows_at: Option<Instant> = None;
+    let mut rows_cost = Duration::ZERO;
     loop {
+        let mut busy = false;
         if !finished {
-            finished = drain(model, events, app, feed);
+            let d = drain(model, events, app, feed);
+            finished = d.finished;
+            busy = d.events > 0;
         }
         if app.clear_requested {
             model.clear();
@@ -149,11 +172,15 @@ pub fn run(
         control.paused.store(app.paused, Ordering::Relaxed);
         let size = guard.terminal.size()?;
         app.page = usize::from(size.height.saturating_sub(6)).max(1);
-        if event::poll(if finished {
+        // Traffic waiting (a file being read): look at the keys and go on.
+        let wait = if finished {
             Duration::from_millis(250)
+        } else if busy {
+            Duration::ZERO
         } else {
             TICK
-        })? {
+        };
+        if event::poll(wait)? {
             // Take every pending event before drawing.
             loop {
                 let ev = event::read()?;
@@ -184,13 +211,26 @@ pub fn run(
         }
         let moved = drawn_generation != Some(model.generation());
         let due = last_draw.is_none_or(|t| t.elapsed() >= MIN_FRAME);
+        // Once a file is read, nothing competes: the rows at once.
+        let rows_due = finished
+            || rows_at.is_none_or(|t| t.elapsed() >= MIN_FRAME.max(rows_cost * ROWS_SHARE));
         // Live, the clock moves durations and states even on a quiet link.
         let tick = app.live && last_draw.is_none_or(|t| t.elapsed() >= Duration::from_secs(1));
-        if tick {
+        if tick && rows_due {
             app.refresh_now();
         }
-        if dirty || (moved && due) || tick {
-            app.refresh(model);
+        // Rows held back while traffic flowed are made once they are due.
+        let rows_waiting = rows_due && app.call_list.stale(model);
+        if dirty || (moved && due) || tick || rows_waiting {
+            // A key that changed the filter or the sort needs the rows now;
+            // new traffic only when they are due.
+            if rows_due || app.call_list.rows_changed() {
+                let t = Instant::now();
+                if app.refresh(model) {
+                    rows_cost = t.elapsed();
+                    rows_at = Some(Instant::now());
+                }
+            }
             guard.terminal.draw(|f| views::render(f, app, model))?;
             last_draw = Some(Instant::now());
             drawn_generation = Some(model.generation());

@@ -8,13 +8,17 @@ use crate::config::Column;
 use crate::keymap::Action;
 use crate::model::{Clock, Dialog, DialogId, DialogKind, Model};
 use crate::text::uri_of;
-use crate::ui::filter::RowFilter;
+use crate::ui::filter::{FilterTexts, RowFilter};
 
 #[derive(Debug)]
 pub struct CallListState {
     rows: Vec<DialogId>,
     rows_generation: Option<u64>,
     rows_dirty: bool,
+    /// What the rows were last computed with.
+    rows_made: Option<Made>,
+    /// The dialogs' filter texts, made once (see [`FilterTexts`]).
+    texts: FilterTexts,
     pub cursor: usize,
     /// The rows as last drawn (the view keeps the cursor in sight).
     pub drawn: DrawnRows,
@@ -33,6 +37,8 @@ impl CallListState {
             rows: Vec::new(),
             rows_generation: None,
             rows_dirty: true,
+            rows_made: None,
+            texts: FilterTexts::default(),
             cursor: 0,
             drawn: DrawnRows::default(),
             sort: Column::Index,
@@ -69,7 +75,16 @@ impl CallListState {
     /// The model was cleared.
     pub fn clear(&mut self) {
         self.rows.clear();
+        self.texts.clear();
+        self.rows_made = None;
         self.rows_dirty = true;
+    }
+
+    /// Did a filter, the sort or the clock change the rows (not only new
+    /// traffic)?
+    #[must_use]
+    pub fn rows_changed(&self) -> bool {
+        self.rows_dirty
     }
 
     /// Do the rows need computing for this model?
@@ -83,22 +98,52 @@ impl CallListState {
     /// `follow` and autoscroll, goes to the last row.
     pub fn refresh(&mut self, model: &Model, filter: &RowFilter, clock: Clock, follow: bool) {
         let cursor_id = self.current();
-        let rows: Vec<&Dialog> = model
-            .dialogs()
-            .filter(|d| !self.only_calls || d.kind == DialogKind::Call)
-            .filter(|d| filter.matches(model, d, clock))
-            .collect();
-        // One key per dialog (not one per comparison): sorting 100k rows by a
-        // text column must not allocate millions of strings.
-        let mut keyed: Vec<(SortKey, DialogId)> = rows
-            .iter()
-            .map(|d| (sort_key(self.sort, d, clock, model), d.id))
-            .collect();
-        keyed.sort_unstable();
-        if !self.ascending {
-            keyed.reverse();
+        let now = clock;
+        let made = Made {
+            text: filter.text().to_owned(),
+            form: filter.form_version(),
+            generation: model.generation(),
+            now,
+            only_calls: self.only_calls,
+            sort: (self.sort, self.ascending),
+        };
+        let texts = &mut self.texts;
+        let narrowing = self.rows_made.as_ref().is_some_and(|m| {
+            (m.generation, m.now, m.only_calls, m.sort)
+                == (made.generation, made.now, made.only_calls, made.sort)
+                && filter.narrows(&m.text, m.form)
+        });
+        if narrowing {
+            // The same model and order, a filter that only narrows: the
+            // rows it passed before, in their order, are all it can pass.
+            self.rows.retain(|id| {
+                model
+                    .dialog(*id)
+                    .is_some_and(|d| filter.matches_cached(model, d, now, Some(texts)))
+            });
+        } else {
+            let rows: Vec<&Dialog> = model
+                .dialogs()
+                .filter(|d| !self.only_calls || d.kind == DialogKind::Call)
+                .filter(|d| {
+                    let cached = (!filter.text().is_empty()).then_some(&mut *texts);
+                    filter.matches_cached(model, d, now, cached)
+                })
+                .collect();
+            // One key per dialog (not one per comparison): sorting 100k rows
+            // by a text column must not allocate millions of strings.
+            let mut keyed: Vec<(SortKey, DialogId)> = rows
+                .iter()
+                .map(|d| (sort_key(self.sort, d, now, model), d.id))
+                .collect();
+            keyed.sort_unstable();
+            if !self.ascending {
+                keyed.reverse();
+            }
+            self.rows = keyed.into_iter().map(|(_, id)| id).collect();
         }
-        self.rows = keyed.into_iter().map(|(_, id)| id).collect();
+        self.texts.prune(model);
+        self.rows_made = Some(made);
         self.rows_generation = Some(model.generation());
         self.rows_dirty = false;
         if self.autoscroll && follow {
@@ -187,6 +232,18 @@ impl CallListState {
         }
         Step::Done
     }
+}
+
+/// What the rows were computed with: a later filter that only narrows the
+/// same rows of the same model filters these rows alone.
+#[derive(Debug, Clone, PartialEq)]
+struct Made {
+    text: String,
+    form: u64,
+    generation: u64,
+    now: Clock,
+    only_calls: bool,
+    sort: (Column, bool),
 }
 
 /// What a row sorts by.
