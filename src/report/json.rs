@@ -38,6 +38,8 @@ struct Call<'a> {
     dropped_messages: u64,
     messages: Vec<Msg>,
     rtp_streams: Vec<Stream>,
+    /// T.38 fax over UDPTL (docs/report.md).
+    fax_streams: Vec<crate::model::media::FaxReport>,
     sdp_changes: Vec<crate::model::sdp_diff::SdpChange>,
     findings: Vec<crate::model::findings::Finding>,
     /// Where its messages were captured (`here`, or HEP agents), when an
@@ -173,6 +175,10 @@ fn call<'a>(model: &'a Model, d: &'a Dialog) -> Call<'a> {
         dropped_messages: d.dropped_messages,
         messages: d.messages.iter().map(|m| message(model, m)).collect(),
         rtp_streams: model.streams_of(d).map(stream).collect(),
+        fax_streams: model
+            .fax_of(d)
+            .map(crate::model::media::FaxReport::of)
+            .collect(),
         sdp_changes: model.sdp_changes(d),
         findings: model.findings(d).to_vec(),
         seen_at: if model.has_agents() {
