@@ -2,6 +2,7 @@
 //! (reassembly) → WebSocket → SIP framing. Owned by the capture thread, or
 //! run inline by [`crate::replay`]. No I/O and no clock: time is the frames'.
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 
 use crate::decode::tcp::{FlowKey, Pushed, Reassembler, StreamMode, TcpLimits};
@@ -9,13 +10,65 @@ use crate::decode::{
     DecodeStats, Frame, FrameRef, Frames, Transport, dedup::Dedup, defrag, defrag::Defragmenter,
     ip, link, ws,
 };
-use crate::rtp::{self, MediaBody, MediaPacket, RtpPacket};
+use crate::hash::Set;
+use crate::rtp::{self, MediaBody, MediaPacket, RtpPacket, udptl};
 use crate::sip::SipMessage;
 use crate::sip::scan::{self, Framing, Scan};
 
 /// Bytes kept from a stream that shows no SIP yet, in case a start line is
 /// split across segments.
 const RESYNC_TAIL: usize = 512;
+/// Fax (T.38) addresses remembered at most; the oldest is forgotten first.
+const MAX_FAX_ENDPOINTS: usize = 4096;
+
+/// Addresses an SDP announced with `m=image ... udptl t38`: UDP to or from
+/// them is read as UDPTL first. Learnt from the SIP messages this pipeline
+/// frames; an address a later SDP names for anything else is forgotten.
+#[derive(Debug, Default)]
+struct FaxEndpoints {
+    set: Set<SocketAddr>,
+    order: VecDeque<SocketAddr>,
+}
+
+impl FaxEndpoints {
+    fn contains(&self, a: SocketAddr) -> bool {
+        !self.set.is_empty() && self.set.contains(&a)
+    }
+
+    /// Learns from one SDP body. Only bodies that name `m=image` are read,
+    /// and, once some fax address is known, those that may name it again.
+    fn learn(&mut self, body: &[u8]) {
+        if self.set.is_empty() && memchr::memmem::find(body, b"m=image").is_none() {
+            return;
+        }
+        let sdp = crate::sip::sdp::parse(body);
+        for m in &sdp.media {
+            let Some(ip) = m
+                .connection
+                .as_deref()
+                .and_then(|c| c.parse::<std::net::IpAddr>().ok())
+            else {
+                continue;
+            };
+            if m.port == 0 || ip.is_unspecified() {
+                continue;
+            }
+            let addr = SocketAddr::new(ip, m.port);
+            if m.is_t38() {
+                if self.set.insert(addr) {
+                    self.order.push_back(addr);
+                    while self.order.len() > MAX_FAX_ENDPOINTS {
+                        if let Some(old) = self.order.pop_front() {
+                            self.set.remove(&old);
+                        }
+                    }
+                }
+            } else if self.set.remove(&addr) {
+                self.order.retain(|a| *a != addr);
+            }
+        }
+    }
+}
 
 #[derive(Debug)]
 pub struct Pipeline {
@@ -28,6 +81,8 @@ pub struct Pipeline {
     /// HEP inside the capture: UDP to this port is decoded as the SIP it
     /// carries (`--hep-port`, 9060 by default; sngrep's `-E`).
     hep_port: Option<u16>,
+    /// Where SDP said T.38 fax goes.
+    fax: FaxEndpoints,
 }
 
 /// The port HEP collectors listen on.
@@ -49,6 +104,7 @@ impl Pipeline {
             tcp: Reassembler::new(TcpLimits::default()),
             stats: DecodeStats::default(),
             hep_port: Some(HEP_PORT),
+            fax: FaxEndpoints::default(),
         }
     }
 
@@ -86,14 +142,33 @@ impl Pipeline {
     /// End of input: frames what TCP flows held behind gaps that will not
     /// fill now.
     pub fn finish(&mut self, out: &mut Vec<SipMessage>) {
+        let start = out.len();
         for (key, ts) in self.tcp.skip_gaps() {
             self.frame_stream(key, ts, out);
+        }
+        self.learn_fax(out.get(start..).unwrap_or_default());
+    }
+
+    /// Fax addresses the SDPs of new messages announce.
+    fn learn_fax(&mut self, msgs: &[SipMessage]) {
+        for m in msgs {
+            if let Some(body) = m.sdp_body() {
+                self.fax.learn(body);
+            }
         }
     }
 
     /// Decodes one frame and appends the SIP messages it completes to `out`
     /// (RTP packets wait for [`Pipeline::take_rtp`]).
     pub fn push(&mut self, frame: &Frame<'_>, out: &mut Vec<SipMessage>) {
+        let start = out.len();
+        self.push_frame(frame, out);
+        if out.len() > start {
+            self.learn_fax(out.get(start..).unwrap_or_default());
+        }
+    }
+
+    fn push_frame(&mut self, frame: &Frame<'_>, out: &mut Vec<SipMessage>) {
         self.stats.packets += 1;
         let Some(packet) = link::ip_payload(frame.linktype, frame.data) else {
             self.stats.not_ip += 1;
@@ -153,6 +228,25 @@ impl Pipeline {
                     self.hep(frame.source, src, payload, payload_in_file, &frames, out);
                     return;
                 }
+                // Fax to or from where an SDP said T.38 goes: UDPTL, read
+                // first (its sequence number may look like RTP or a letter).
+                let fax = self.fax.contains(dst) || self.fax.contains(src);
+                let fax_packet = |seq| {
+                    MediaBody::Fax(udptl::UdptlPacket {
+                        ts_ns: frame.ts_ns,
+                        src,
+                        dst,
+                        seq,
+                        len: u32::try_from(payload.len()).unwrap_or(u32::MAX),
+                    })
+                };
+                if fax && let Some(u) = udptl::parse(payload) {
+                    self.rtp.push(MediaPacket {
+                        body: fax_packet(Some(u.seq)),
+                        frames: frames_of(frame, frames),
+                    });
+                    return;
+                }
                 // SIP starts with a letter; RTP with version 2 (0x80-0xBF).
                 if !payload.first().is_some_and(u8::is_ascii_alphabetic) {
                     if let Some(header) = rtp::parse(payload) {
@@ -184,10 +278,18 @@ impl Pipeline {
                             body,
                             frames: frames_of(frame, frames),
                         });
+                    } else if fax {
+                        // Not UDPTL, RTP nor RTCP, on a fax port: counted
+                        // on the fax stream as malformed.
+                        self.rtp.push(MediaPacket {
+                            body: fax_packet(None),
+                            frames: frames_of(frame, frames),
+                        });
                     }
                     return;
                 }
                 let frames = frames_of(frame, frames);
+                let before = out.len();
                 for (at, head, len) in scan::messages(payload, Framing::Datagram) {
                     out.push(SipMessage::new(
                         frame.ts_ns,
@@ -198,6 +300,12 @@ impl Pipeline {
                         frames.clone(),
                         payload_in_file.map(|o| (frame.source, o + at as u64)),
                     ));
+                }
+                if fax && out.len() == before {
+                    self.rtp.push(MediaPacket {
+                        body: fax_packet(None),
+                        frames,
+                    });
                 }
             }
             ip::TCP => {

@@ -50,6 +50,7 @@ impl Sink for Counting {
         match body {
             MediaBody::Rtp(_) => self.n.rtp += 1,
             MediaBody::Rtcp { .. } => self.n.rtcp += 1,
+            MediaBody::Fax(_) => {}
         }
     }
     fn tick(&mut self) -> Option<String> {

@@ -183,7 +183,8 @@ impl Plan {
             // A stream both legs of a call hold is counted once.
             let mut seen = std::collections::HashSet::new();
             for d in dialogs {
-                for s in model.streams_of(d) {
+                // RTP and fax (UDPTL): the call's media frames.
+                for s in model.media_of(d) {
                     if !seen.insert(std::ptr::from_ref(s)) {
                         continue;
                     }

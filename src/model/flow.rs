@@ -188,8 +188,8 @@ impl<'m> Flow<'m> {
         self.sightings.get(from..to).unwrap_or_default()
     }
 
-    /// The RTP streams of the dialogs that have messages in the flow (each
-    /// once), in order of their first packet.
+    /// The media streams (RTP and fax) of the dialogs that have messages in
+    /// the flow (each once), in order of their first packet.
     #[must_use]
     pub fn streams(&self, model: &'m Model) -> Vec<&'m RtpStream> {
         let mut ids: Vec<DialogId> = self.arrows.iter().map(|a| a.dialog.id).collect();
@@ -198,7 +198,7 @@ impl<'m> Flow<'m> {
         let mut out: Vec<&RtpStream> = ids
             .iter()
             .filter_map(|id| model.dialog(*id))
-            .flat_map(|d| model.streams_of(d))
+            .flat_map(|d| model.media_of(d))
             .collect();
         // Both legs of a call through a PBX may hold one stream: once here.
         let mut seen = std::collections::HashSet::new();

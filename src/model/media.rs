@@ -26,7 +26,7 @@ mod stream;
 use owners::Announced;
 pub use owners::Owners;
 use stream::dtmf_digit;
-pub use stream::{RtcpFlow, RtcpView, RtpStream};
+pub use stream::{FaxReport, RtcpFlow, RtcpView, RtpStream, StreamKind};
 
 /// Streams kept at most; more are counted and not tracked.
 const MAX_STREAMS: usize = 200_000;
@@ -53,6 +53,10 @@ const FRAME_COST: usize = std::mem::size_of::<FrameRef>();
 pub struct Media {
     streams: Vec<RtpStream>,
     by_key: Map<(Addr, Addr, u32), usize>,
+    /// Fax (UDPTL) streams by source and destination.
+    by_fax: Map<(Addr, Addr), usize>,
+    /// UDPTL packets taken in (malformed ones included).
+    pub fax_packets: u64,
     /// Media addresses SDP announced, and whose they are.
     announced: Announced,
     /// Streams not tied yet, by their source and destination addresses.
@@ -463,39 +467,10 @@ impl Media {
         let idx = if let Some(found) = self.by_key.get(&key) {
             *found
         } else {
-            if self.streams.len() >= MAX_STREAMS {
-                self.untracked_packets += 1;
-                return None;
-            }
-            let owners = self.lookup(pkt.src, pkt.dst);
-            if owners.is_empty() {
-                let next = self.streams.len();
-                self.pending.entry(pkt.src).or_default().push(next);
-                self.pending.entry(pkt.dst).or_default().push(next);
-            }
-            self.streams.push(RtpStream {
-                src: key.0,
-                dst: key.1,
-                ssrc: key.2,
-                stats: StreamStats::default(),
-                dialog: None,
-                rtpmap: Vec::new(),
-                dtmf: String::new(),
-                last_event_ts: None,
-                rate: VecDeque::new(),
-                rtcp: None,
-                frames: VecDeque::new(),
-                frames_not_kept: 0,
-                kept_bytes: 0,
-                shared_with: SmallVec::new(),
-            });
-            let new = self.streams.len() - 1;
+            let (new, tied) = self.new_stream(pkt.src, pkt.dst, key.2, StreamKind::Rtp)?;
             self.by_key.insert(key, new);
             self.by_ssrc.entry(key.2).or_default().push(new);
-            for d in &owners {
-                self.tie(new, *d);
-                tied_new = Some(new);
-            }
+            tied_new = tied.then_some(new);
             new
         };
         self.keep(idx, frames);
@@ -511,7 +486,62 @@ impl Media {
                 stream.dtmf.push(d);
             }
         }
-        let sec = pkt.ts_ns.div_euclid(1_000_000_000);
+        self.count_second(idx, pkt.ts_ns);
+        tied_new
+    }
+
+    /// A new stream `src -> dst` (`id`: its SSRC, 0 for fax), tied to the dialogs
+    /// whose SDPs explain it, else waiting for one. `None` past the stream
+    /// limit (the packet is counted as untracked); else its index and
+    /// whether it was tied.
+    fn new_stream(
+        &mut self,
+        src: SocketAddr,
+        dst: SocketAddr,
+        id: u32,
+        kind: StreamKind,
+    ) -> Option<(usize, bool)> {
+        if self.streams.len() >= MAX_STREAMS {
+            self.untracked_packets += 1;
+            return None;
+        }
+        let owners = self.lookup(src, dst);
+        let new = self.streams.len();
+        if owners.is_empty() {
+            self.pending.entry(src).or_default().push(new);
+            self.pending.entry(dst).or_default().push(new);
+        }
+        self.streams.push(RtpStream {
+            kind,
+            src: Addr::from(src),
+            dst: Addr::from(dst),
+            ssrc: id,
+            stats: StreamStats::default(),
+            malformed: 0,
+            dialog: None,
+            rtpmap: Vec::new(),
+            dtmf: String::new(),
+            last_event_ts: None,
+            rate: VecDeque::new(),
+            rtcp: None,
+            frames: VecDeque::new(),
+            frames_not_kept: 0,
+            kept_bytes: 0,
+            shared_with: SmallVec::new(),
+        });
+        for d in &owners {
+            self.tie(new, *d);
+        }
+        Some((new, !owners.is_empty()))
+    }
+
+    /// Counts a packet in its stream's per-second series (with the running
+    /// jitter, none for fax).
+    fn count_second(&mut self, idx: usize, ts_ns: i64) {
+        let Some(stream) = self.streams.get_mut(idx) else {
+            return;
+        };
+        let sec = ts_ns.div_euclid(1_000_000_000);
         #[allow(clippy::cast_possible_truncation)]
         let jitter = stream.stats.jitter_ms as f32;
         match stream.rate.back_mut() {
@@ -528,7 +558,43 @@ impl Media {
                 self.rate_bytes += (stream.rate.capacity() - cap) * RATE_POINT;
             }
         }
-        tied_new
+    }
+
+    /// Adds a UDPTL packet (T.38 fax) to its stream, made when new: the
+    /// pipeline hands only packets to or from an address an SDP announced
+    /// for fax. A packet that was no UDPTL is counted as malformed.
+    pub fn ingest_fax(&mut self, pkt: &crate::rtp::udptl::UdptlPacket, frames: Frames) {
+        self.fax_packets += 1;
+        let key = (Addr::from(pkt.src), Addr::from(pkt.dst));
+        let idx = if let Some(found) = self.by_fax.get(&key) {
+            *found
+        } else {
+            let Some((new, _)) = self.new_stream(pkt.src, pkt.dst, 0, StreamKind::Fax) else {
+                return;
+            };
+            self.by_fax.insert(key, new);
+            new
+        };
+        self.keep(idx, frames);
+        let Some(stream) = self.streams.get_mut(idx) else {
+            return;
+        };
+        let Some(seq) = pkt.seq else {
+            stream.malformed += 1;
+            return;
+        };
+        stream.stats.add_sequenced(pkt.ts_ns, seq, pkt.len as usize);
+        self.count_second(idx, pkt.ts_ns);
+    }
+
+    /// The dialogs of the fax stream `src -> dst`, its owner first.
+    #[must_use]
+    pub fn dialogs_of_fax(&self, from: SocketAddr, to: SocketAddr) -> Owners {
+        self.by_fax
+            .get(&(Addr::from(from), Addr::from(to)))
+            .and_then(|i| self.streams.get(*i))
+            .map(|s| s.dialogs().collect())
+            .unwrap_or_default()
     }
 
     /// Adds an RTCP packet: counts it on its flow, and hands each report

@@ -433,6 +433,7 @@ impl Model {
             } => {
                 self.media.ingest_rtcp(ts_ns, src, dst, &rtcp, p.frames);
             }
+            crate::rtp::MediaBody::Fax(fax) => self.media.ingest_fax(&fax, p.frames),
         }
         if self.held_bytes() > self.limits.max_mem_bytes {
             self.enforce_limits();
@@ -473,8 +474,18 @@ impl Model {
         }
     }
 
-    /// The RTP streams tied to a dialog.
+    /// The RTP streams tied to a dialog (fax streams apart: [`Model::fax_of`]).
     pub fn streams_of(&self, d: &Dialog) -> impl Iterator<Item = &media::RtpStream> {
+        self.media.of_dialog(d.id).filter(|s| !s.is_fax())
+    }
+
+    /// The fax (T.38 over UDPTL) streams tied to a dialog.
+    pub fn fax_of(&self, d: &Dialog) -> impl Iterator<Item = &media::RtpStream> {
+        self.media.of_dialog(d.id).filter(|s| s.is_fax())
+    }
+
+    /// Every media stream tied to a dialog, RTP and fax.
+    pub fn media_of(&self, d: &Dialog) -> impl Iterator<Item = &media::RtpStream> {
         self.media.of_dialog(d.id)
     }
 
@@ -491,6 +502,7 @@ impl Model {
                 self.media.dialogs_of_stream(r.src, r.dst, r.header.ssrc)
             }
             crate::rtp::MediaBody::Rtcp { src, dst, .. } => self.media.dialogs_of_rtcp(*src, *dst),
+            crate::rtp::MediaBody::Fax(f) => self.media.dialogs_of_fax(f.src, f.dst),
         };
         ids.into_iter().filter_map(|id| self.dialogs.get(id))
     }
@@ -514,6 +526,11 @@ impl Model {
 
     /// RTP streams tied to no dialog that is still in the table.
     pub fn unassociated_streams(&self) -> impl Iterator<Item = &media::RtpStream> {
+        self.unassociated_media().filter(|s| !s.is_fax())
+    }
+
+    /// Media streams (RTP and fax) tied to no dialog still in the table.
+    pub fn unassociated_media(&self) -> impl Iterator<Item = &media::RtpStream> {
         self.media
             .streams()
             .iter()

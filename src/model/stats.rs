@@ -77,6 +77,10 @@ pub struct Stats {
     pub rtp_packets: u64,
     pub rtcp_packets: u64,
     pub rtp_streams: u64,
+    /// UDPTL packets (T.38 fax) to or from an address an SDP announced for
+    /// fax, malformed ones included, and the fax streams they made.
+    pub udptl_packets: u64,
+    pub fax_streams: u64,
     /// RTP packets of streams past the stream limit (counted, not tracked).
     pub rtp_untracked_packets: u64,
     /// SCTP DATA chunks read, and those not decoded (a SIP message split
@@ -131,7 +135,9 @@ impl Model {
             mem_bytes: self.held_bytes() as u64,
             rtp_packets: self.media.packets,
             rtcp_packets: self.media.rtcp_packets,
-            rtp_streams: self.media.streams().len() as u64,
+            rtp_streams: self.media.streams().iter().filter(|s| !s.is_fax()).count() as u64,
+            udptl_packets: self.media.fax_packets,
+            fax_streams: self.media.streams().iter().filter(|s| s.is_fax()).count() as u64,
             rtp_untracked_packets: self.media.untracked_packets,
             rtp_rejected_packets: self.media.not_rtp(),
             ..self.stats

@@ -54,6 +54,10 @@ pub fn write<W: io::Write, F: Formatter>(
             messages: &d.messages,
         },
         rtp_streams: Streams(&diagnosis.streams),
+        fax_streams: model
+            .fax_of(d)
+            .map(crate::model::media::FaxReport::of)
+            .collect(),
         sdp_changes: &diagnosis.sdp_changes,
         findings: &diagnosis.findings,
         seen_at: if model.has_agents() {
@@ -97,6 +101,8 @@ struct Call<'a> {
     dropped_messages: u64,
     messages: Messages<'a>,
     rtp_streams: Streams<'a>,
+    /// T.38 fax over UDPTL (docs/report.md).
+    fax_streams: Vec<crate::model::media::FaxReport>,
     sdp_changes: &'a [SdpChange],
     findings: &'a [Finding],
     /// Where its messages were captured (`here`, or HEP agents), when an

@@ -8,6 +8,7 @@
 #![warn(clippy::indexing_slicing)]
 
 pub mod rtcp;
+pub mod udptl;
 
 /// One RTP packet as the capture thread hands it to the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +41,9 @@ pub enum MediaBody {
         dst: std::net::SocketAddr,
         rtcp: rtcp::Rtcp,
     },
+    /// UDPTL (T.38 fax) to or from an address an SDP announced with
+    /// `m=image ... udptl t38`.
+    Fax(udptl::UdptlPacket),
 }
 
 /// The fixed part of an RTP header.
@@ -201,6 +205,24 @@ impl StreamStats {
             self.clock_timestamp = Some(h.timestamp);
         }
         self.prev_payload_type = h.payload_type;
+    }
+
+    /// Adds a packet known only by its sequence number (UDPTL: fax has no
+    /// timestamps, so no jitter): packets, bytes, times, loss and sequence
+    /// errors as for RTP.
+    pub fn add_sequenced(&mut self, arrival_ns: i64, seq: u16, len: usize) {
+        self.bytes += len as u64;
+        if self.packets == 0 {
+            self.first_ns = arrival_ns;
+            self.base_seq = u32::from(seq);
+            self.max_seq = u32::from(seq);
+        } else {
+            self.sequence(seq);
+            self.max_delta_ns = self.max_delta_ns.max(arrival_ns - self.prev_arrival_ns);
+        }
+        self.packets += 1;
+        self.last_ns = arrival_ns;
+        self.prev_arrival_ns = arrival_ns;
     }
 
     /// Extends `seq` against the highest seen (RFC 3550 A.1, simplified):

@@ -500,7 +500,7 @@ impl AppState {
     #[must_use]
     pub fn shown_streams<'m>(&self, model: &'m Model) -> Vec<&'m crate::model::media::RtpStream> {
         if self.streams.unassociated {
-            model.unassociated_streams().collect()
+            model.unassociated_media().collect()
         } else {
             self.ladder_streams(model)
         }

@@ -360,6 +360,15 @@ pub(super) fn media_stops_before_bye(cx: &Context) -> Vec<Finding> {
     let Some((_, s)) = stopped.first() else {
         return Vec::new();
     };
+    // A call switched to fax: its audio stopped at the re-INVITE, and the
+    // fax streams went on.
+    if cx
+        .model
+        .fax_of(cx.dialog)
+        .any(|f| bye.ts_ns - f.stats.last_ns < 5_000_000_000)
+    {
+        return Vec::new();
+    }
     vec![
         Finding::new(
             "media-stops-before-bye",

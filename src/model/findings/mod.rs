@@ -348,7 +348,7 @@ pub const POOR_MOS: f64 = 3.6;
 /// `poor-media-quality`.)
 #[must_use]
 pub fn poor_media_quality_of(s: &RtpStream) -> bool {
-    s.stats.lost() > 0 || s.mos() < POOR_MOS
+    s.stats.lost() > 0 || (!s.is_fax() && s.mos() < POOR_MOS)
 }
 
 /// Which of `streams` went one way: no stream among them came back (source

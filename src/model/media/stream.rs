@@ -33,13 +33,40 @@ pub struct RtcpFlow {
     pub frames: VecDeque<FrameRef>,
 }
 
-/// One RTP stream: one SSRC from one source to one destination.
+/// What a stream carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StreamKind {
+    #[default]
+    Rtp,
+    /// T.38 fax over UDPTL (an SDP said `m=image ... udptl t38`): packets,
+    /// bytes, times and loss from its sequence numbers; no SSRC, codec,
+    /// jitter nor MOS.
+    Fax,
+}
+
+impl StreamKind {
+    /// The word reports use: `rtp`, `fax`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Rtp => "rtp",
+            Self::Fax => "fax",
+        }
+    }
+}
+
+/// One media stream: one SSRC from one source to one destination (RTP),
+/// or the UDPTL packets from one source to one destination (fax, `kind`).
 #[derive(Debug, Clone)]
 pub struct RtpStream {
+    pub kind: StreamKind,
     pub src: Addr,
     pub dst: Addr,
     pub ssrc: u32,
     pub stats: StreamStats,
+    /// Packets to or from a fax address that were no UDPTL (too short, or
+    /// their lengths did not add up); not in `stats`.
+    pub malformed: u64,
     /// The dialog that owns the stream (its frames count against that
     /// dialog's budget).
     pub dialog: Option<DialogId>,
@@ -70,6 +97,20 @@ impl RtpStream {
         self.dialog
             .into_iter()
             .chain(self.shared_with.iter().copied())
+    }
+
+    #[must_use]
+    pub fn is_fax(&self) -> bool {
+        self.kind == StreamKind::Fax
+    }
+
+    /// What the stream carries in words: its codec, or `fax (T.38)`.
+    #[must_use]
+    pub fn label(&self) -> String {
+        if self.is_fax() {
+            return "fax (T.38)".to_owned();
+        }
+        self.codec().unwrap_or_else(|| "?".into())
     }
 
     /// The codec name of the stream's first payload type.
@@ -150,5 +191,53 @@ pub(super) fn dtmf_digit(event: u8) -> Option<char> {
         11 => Some('#'),
         12..=15 => Some(char::from(b'A' + event - 12)),
         _ => None,
+    }
+}
+
+/// A fax stream as the JSON report shows it (docs/report.md,
+/// `calls[].fax_streams`): no SSRC, codec, jitter nor MOS.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FaxReport {
+    /// Always `fax`.
+    pub kind: &'static str,
+    pub src: String,
+    pub dst: String,
+    pub first_ts: f64,
+    pub last_ts: f64,
+    pub packets: u64,
+    pub bytes: u64,
+    /// From the UDPTL sequence numbers, as for RTP.
+    pub expected: u64,
+    pub lost: i64,
+    pub lost_pct: f64,
+    pub seq_errors: u64,
+    /// Packets on the fax address that were no UDPTL.
+    pub malformed: u64,
+    pub frames_kept: usize,
+    pub frames_not_kept: u64,
+}
+
+impl FaxReport {
+    #[must_use]
+    #[allow(clippy::cast_precision_loss)]
+    pub fn of(s: &RtpStream) -> Self {
+        let st = &s.stats;
+        let pct = st.lost().max(0) as f64 * 100.0 / st.expected().max(1) as f64;
+        Self {
+            kind: StreamKind::Fax.as_str(),
+            src: s.src.to_string(),
+            dst: s.dst.to_string(),
+            first_ts: st.first_ns as f64 / 1e9,
+            last_ts: st.last_ns as f64 / 1e9,
+            packets: st.packets,
+            bytes: st.bytes,
+            expected: st.expected(),
+            lost: st.lost(),
+            lost_pct: (pct * 1000.0).round() / 1000.0,
+            seq_errors: st.seq_errors,
+            malformed: s.malformed,
+            frames_kept: s.frames.len(),
+            frames_not_kept: s.frames_not_kept,
+        }
     }
 }

@@ -255,3 +255,46 @@ fn an_ended_call_takes_no_share_of_the_next_calls_stream() {
         [DialogId(2)]
     );
 }
+
+#[test]
+fn fax_packets_make_a_fax_stream_apart_from_rtp() {
+    use crate::rtp::udptl::UdptlPacket;
+    let mut m = Media::new(None, usize::MAX);
+    let fax = |seq: Option<u16>, ms: i64| UdptlPacket {
+        ts_ns: ms * 1_000_000,
+        src: "192.0.2.1:40000".parse().unwrap(),
+        dst: "192.0.2.2:40002".parse().unwrap(),
+        seq,
+        len: 40,
+    };
+    // Before the SDP that explains it: a stream waiting for its dialog.
+    m.ingest_fax(&fax(Some(10), 0), Frames::new());
+    assert!(m.streams()[0].dialog.is_none());
+    m.expect(DialogId(2), &sdp(40002));
+    for (seq, ms) in [(Some(11), 20), (Some(13), 60), (Some(12), 80), (None, 90)] {
+        m.ingest_fax(&fax(seq, ms), Frames::new());
+    }
+    let s = &m.streams()[0];
+    assert!(s.is_fax());
+    assert_eq!(s.dialog, Some(DialogId(2)));
+    assert_eq!(
+        (s.stats.packets, s.stats.expected(), s.malformed),
+        (4, 4, 1)
+    );
+    assert_eq!(s.stats.lost(), 0, "13 before 12: reordered, not lost");
+    assert_eq!(s.stats.seq_errors, 2, "the jump to 13 and the late 12");
+    assert_eq!(s.stats.bytes, 160);
+    assert_eq!(m.fax_packets, 5);
+    assert_eq!(m.packets, 0, "no RTP counted");
+    assert_eq!(
+        m.dialogs_of_fax(s.src.socket(), s.dst.socket()).as_slice(),
+        &[DialogId(2)]
+    );
+    // An RTP stream between the same addresses stays apart.
+    let mut p = pkt(1, 100, 0, 0);
+    p.src = "192.0.2.1:40000".parse().unwrap();
+    p.dst = "192.0.2.2:40002".parse().unwrap();
+    m.ingest(&p, Frames::new());
+    assert_eq!(m.streams().len(), 2);
+    assert!(!m.streams()[1].is_fax());
+}

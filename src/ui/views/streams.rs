@@ -1,5 +1,6 @@
-//! The RTP streams of the dialogs in the ladder: one row per stream with its
-//! quality figures, and for the selected stream its packets per second over
+//! The media streams of the dialogs in the ladder: one row per stream with
+//! its quality figures (RTP; fax over UDPTL shows `fax (T.38)`, packets and
+//! loss, no jitter nor MOS), and for the selected stream its packets per second over
 //! time, with the opposite direction overlaid.
 //!
 //! ```text
@@ -43,7 +44,7 @@ const COLUMNS: [Column; crate::ui::screens::streams::MAX_FIRST_COLUMN + 1] = [
         title: "Codec",
         width: 9,
         right: false,
-        cell: |s| escape::text(&s.codec().unwrap_or_else(|| "?".into())).into_owned(),
+        cell: |s| escape::text(&s.label()).into_owned(),
     },
     Column {
         title: "Pkts",
@@ -74,6 +75,9 @@ const COLUMNS: [Column; crate::ui::screens::streams::MAX_FIRST_COLUMN + 1] = [
         width: 11,
         right: false,
         cell: |s| {
+            if s.is_fax() {
+                return "-".into();
+            }
             format!(
                 "{:.2}/{:.2}",
                 s.stats.mean_jitter_ms(),
@@ -85,13 +89,25 @@ const COLUMNS: [Column; crate::ui::screens::streams::MAX_FIRST_COLUMN + 1] = [
         title: "MOS",
         width: 4,
         right: true,
-        cell: |s| format!("{:.2}", s.mos()),
+        cell: |s| {
+            if s.is_fax() {
+                "-".into()
+            } else {
+                format!("{:.2}", s.mos())
+            }
+        },
     },
     Column {
         title: "SSRC",
         width: 10,
         right: false,
-        cell: |s| format!("0x{:08X}", s.ssrc),
+        cell: |s| {
+            if s.is_fax() {
+                "-".into()
+            } else {
+                format!("0x{:08X}", s.ssrc)
+            }
+        },
     },
     Column {
         title: "Seq",
@@ -112,6 +128,9 @@ const COLUMNS: [Column; crate::ui::screens::streams::MAX_FIRST_COLUMN + 1] = [
         cell: |s| s.dtmf.clone(),
     },
 ];
+
+/// The width of the fax streams' label, `fax (T.38)`.
+const FAX_LABEL_WIDTH: usize = 10;
 
 /// `text` in `width` cells: cut at the end with `…` (left-aligned text), or
 /// padded.
@@ -154,6 +173,13 @@ impl Layout {
     /// follow while they fit.
     fn new(width: usize, streams: &[&RtpStream], first: usize) -> Self {
         let first = first.min(COLUMNS.len() - 1);
+        // "fax (T.38)" is one cell wider than the codec column.
+        let codec_min = if streams.iter().any(|s| s.is_fax()) {
+            FAX_LABEL_WIDTH
+        } else {
+            COLUMNS[0].width
+        };
+        let width_of = |i: usize, c: &Column| if i == 0 { codec_min } else { c.width };
         let natural = streams
             .iter()
             .map(|s| address(s).chars().count())
@@ -162,25 +188,26 @@ impl Layout {
             .clamp(20, 45);
         let essentials: usize = COLUMNS
             .iter()
+            .enumerate()
             .skip(first)
             .take(6)
-            .map(|c| c.width + 1)
+            .map(|(i, c)| width_of(i, c) + 1)
             .sum();
         let address = natural.min(width.saturating_sub(2 + essentials)).max(21);
         let mut used = 2 + address;
         let mut shown = 0;
-        for c in COLUMNS.iter().skip(first) {
-            if used + 1 + c.width > width && shown > 0 {
+        for (i, c) in COLUMNS.iter().enumerate().skip(first) {
+            if used + 1 + width_of(i, c) > width && shown > 0 {
                 break;
             }
-            used += 1 + c.width;
+            used += 1 + width_of(i, c);
             shown += 1;
         }
-        let mut codec = COLUMNS[0].width;
+        let mut codec = codec_min;
         if first == 0 && shown == COLUMNS.len() {
             let longest = streams
                 .iter()
-                .map(|s| s.codec().map_or(1, |c| c.chars().count()))
+                .map(|s| s.label().chars().count())
                 .max()
                 .unwrap_or(0)
                 .min(15);
@@ -320,8 +347,13 @@ fn title(model: &Model, app: &AppState, streams: &[&RtpStream], layout: &Layout)
         .rtp_keep_per_call()
         .map_or_else(|| "all".to_owned(), |b| format!("{} MB per call", b >> 20));
     let (left, right) = layout.hidden();
+    let kinds = if streams.iter().any(|s| s.is_fax()) {
+        "RTP and fax streams"
+    } else {
+        "RTP streams"
+    };
     format!(
-        " RTP streams{}  {} stream{}{}{}",
+        " {kinds}{}  {} stream{}{}{}",
         if app.streams.unassociated {
             " not tied to a dialog"
         } else {
@@ -428,16 +460,20 @@ fn draw_table(
 
 /// What the far end's RTCP says of the selected stream, on row `y`.
 fn draw_rtcp(buf: &mut Buffer, area: Rect, y: u16, s: &RtpStream) {
-    let Some(r) = s.rtcp else { return };
-    let line = format!(
-        "RTCP from the receiver: {:.1}% lost lately, {} lost in all, jitter {:.2} ms{}  ({} reports)",
-        r.fraction_lost_pct,
-        r.cumulative_lost,
-        r.jitter_ms,
-        r.rtt_ms
-            .map_or(String::new(), |t| format!(", round trip {t:.1} ms")),
-        r.reports
-    );
+    let line = if s.is_fax() {
+        let st = &s.stats;
+        format!(
+            "T.38 fax over UDPTL: {} packets, {} lost, {} out of sequence, {} malformed",
+            st.packets,
+            st.lost(),
+            st.seq_errors,
+            s.malformed
+        )
+    } else if let Some(r) = s.rtcp {
+        rtcp_line(&r)
+    } else {
+        return;
+    };
     put(
         buf,
         area,
@@ -447,6 +483,18 @@ fn draw_rtcp(buf: &mut Buffer, area: Rect, y: u16, s: &RtpStream) {
         area.width.saturating_sub(2),
         theme::dim(),
     );
+}
+
+fn rtcp_line(r: &crate::model::media::RtcpView) -> String {
+    format!(
+        "RTCP from the receiver: {:.1}% lost lately, {} lost in all, jitter {:.2} ms{}  ({} reports)",
+        r.fraction_lost_pct,
+        r.cumulative_lost,
+        r.jitter_ms,
+        r.rtt_ms
+            .map_or(String::new(), |t| format!(", round trip {t:.1} ms")),
+        r.reports
+    )
 }
 
 /// Packets per second above, jitter below, for stream `s` with its reverse
@@ -460,6 +508,12 @@ fn draw_charts(buf: &mut Buffer, chart: Rect, s: &RtpStream, streams: &[&RtpStre
         .map(|(t, _, _)| *t)
         .min()
         .unwrap_or(0);
+    if s.is_fax() {
+        // Fax has no timestamps, so no jitter: the packet rate takes it all.
+        let rev = reverse.map(|r| points(r, t0));
+        draw_chart(buf, chart, "pkt/s", &points(s, t0), rev.as_deref());
+        return;
+    }
     let top = Rect::new(chart.x, chart.y, chart.width, chart.height / 2);
     let bottom = Rect::new(
         chart.x,
