@@ -294,3 +294,41 @@ fn the_model_finds_no_stream_tshark_does_not() {
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+/// A call challenged (401 to its first INVITE with SDP), then answered, and
+/// re-INVITEd by the PBX to media flowing end to end: both legs named both
+/// ends, so each holds both directions (issue 13, item 2). The truth is
+/// tshark's list of streams; which leg named which address, its SDPs.
+#[test]
+fn a_challenged_leg_still_shares_the_media_its_sdps_named() {
+    let path = format!(
+        "{}/tests/data/michalcab-isa__real_sip_call.pcap",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let truth: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{path}.truth.json")).unwrap())
+            .unwrap();
+    let mut expected: Vec<(String, String)> = truth["rtp"]["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["src"].as_str().unwrap().to_owned(),
+                s["dst"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(expected.len(), 2);
+    let model = sipscope::replay(Path::new(&path)).unwrap();
+    assert_eq!(model.len(), 2);
+    for d in model.dialogs() {
+        let mut got: Vec<(String, String)> = model
+            .streams_of(d)
+            .map(|s| (s.src.to_string(), s.dst.to_string()))
+            .collect();
+        got.sort();
+        assert_eq!(got, expected, "{}", d.call_id);
+    }
+}

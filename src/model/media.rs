@@ -174,6 +174,14 @@ impl Media {
         self.by_dialog.entry(dialog).or_default().closed = true;
     }
 
+    /// The dialog goes on after a final response that ended nothing (a
+    /// challenge answered): it shares streams again.
+    pub fn reopen(&mut self, dialog: DialogId) {
+        if let Some(d) = self.by_dialog.get_mut(&dialog) {
+            d.closed = false;
+        }
+    }
+
     /// Whose stream `src -> dst` is, its owner first.
     fn lookup(&self, src: SocketAddr, dst: SocketAddr) -> Owners {
         self.announced.lookup(src, dst, |d| self.open(d))

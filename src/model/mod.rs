@@ -243,6 +243,10 @@ impl Model {
             // Its media is over: it shares no stream other dialogs' SDPs
             // explain from now on (docs/media.md).
             self.media.close(id);
+        } else if was_finished && !d.state().is_finished() {
+            // A challenge (401/407) answered by a new INVITE: the call goes
+            // on, and so does its media.
+            self.media.reopen(id);
         }
         if m.has_sdp
             && !m.retransmission
