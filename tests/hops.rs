@@ -72,9 +72,9 @@ fn hops(flow: &Flow) -> Vec<Hop> {
             let m = a.message;
             let prev = a.hop_from.map(|j| {
                 let p = flow.arrows[j].message;
-                (p.src.to_string(), p.dst.to_string())
+                (p.src().to_string(), p.dst().to_string())
             });
-            ((m.src.to_string(), m.dst.to_string(), m.label()), prev)
+            ((m.src().to_string(), m.dst().to_string(), m.label()), prev)
         })
         .collect()
 }

@@ -170,7 +170,7 @@ impl Plan {
         let mut sip: Vec<FrameRef> = dialogs
             .iter()
             .flat_map(|d| d.messages.iter())
-            .flat_map(|m| m.frames.iter().cloned())
+            .flat_map(crate::model::Message::frames)
             .collect();
         sort_dedup(&mut sip);
         let mut plan = Self {

@@ -197,6 +197,28 @@ pub struct Clock {
     pub ended: bool,
 }
 
+/// A capture time that may not have happened yet, in 8 bytes (an
+/// `Option<i64>` takes 16; a dialog has six).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct At(i64);
+
+impl At {
+    const NONE: Self = Self(i64::MIN);
+
+    fn get(self) -> Option<i64> {
+        (self != Self::NONE).then_some(self.0)
+    }
+
+    fn is_none(self) -> bool {
+        self == Self::NONE
+    }
+
+    fn set(&mut self, ts_ns: i64) {
+        // The one instant that cannot be told from none.
+        self.0 = ts_ns.max(i64::MIN + 1);
+    }
+}
+
 /// Stable identity of a dialog in the model (arrival order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct DialogId(pub u64);
@@ -209,23 +231,30 @@ pub struct Dialog {
     pub kind: DialogKind,
     pub from: String,
     pub to: String,
-    pub user_agent: Option<String>,
+    /// Shared with every dialog of the same agent (interned by the model,
+    /// a bounded number of them: [`Dialog::user_agent_shared`]).
+    pub user_agent: Option<std::sync::Arc<str>>,
+    /// The User-Agent is the model's interned one, counted there once.
+    pub(crate) user_agent_shared: bool,
+    /// The Call-ID is also a key of the model's table of Call-IDs that are
+    /// not valid UTF-8 or collide in the hashed table (rare).
+    pub(crate) call_id_spilled: bool,
     /// Call-IDs this dialog names in X-Call-ID / X-CID.
     pub x_call_ids: Vec<String>,
     pub messages: Vec<Message>,
     state: DialogState,
     /// Transaction keys seen, for retransmission detection.
     seen: Vec<u64>,
-    first_invite_ns: Option<i64>,
-    first_18x_ns: Option<i64>,
-    answer_ns: Option<i64>,
-    ack_ns: Option<i64>,
-    bye_ns: Option<i64>,
+    first_invite_ns: At,
+    first_18x_ns: At,
+    answer_ns: At,
+    ack_ns: At,
+    bye_ns: At,
     cancelled: bool,
     /// When the INVITE that Timer B runs for was first sent (the first, or
     /// the one after a challenge), and whether any response answered it
     /// (then Timer B no longer runs).
-    invite_sent_ns: Option<i64>,
+    invite_sent_ns: At,
     invite_answered: bool,
     /// Messages not kept because the dialog hit its limit.
     pub dropped_messages: u64,
@@ -258,6 +287,8 @@ impl Dialog {
             from: String::new(),
             to: String::new(),
             user_agent: None,
+            user_agent_shared: false,
+            call_id_spilled: false,
             x_call_ids: Vec::new(),
             // Room for a typical dialog of its kind, so millions of dialogs do
             // not each carry a half-empty doubled buffer.
@@ -267,14 +298,19 @@ impl Dialog {
                 _ => 2,
             }),
             state,
-            seen: Vec::new(),
-            first_invite_ns: None,
-            first_18x_ns: None,
-            answer_ns: None,
-            ack_ns: None,
-            bye_ns: None,
+            // Room for each transaction of a typical dialog of its kind.
+            seen: Vec::with_capacity(match kind {
+                DialogKind::Call => 8,
+                DialogKind::Registration => 4,
+                _ => 2,
+            }),
+            first_invite_ns: At::NONE,
+            first_18x_ns: At::NONE,
+            answer_ns: At::NONE,
+            ack_ns: At::NONE,
+            bye_ns: At::NONE,
             cancelled: false,
-            invite_sent_ns: None,
+            invite_sent_ns: At::NONE,
             invite_answered: false,
             dropped_messages: 0,
             messages_heap: 0,
@@ -283,8 +319,9 @@ impl Dialog {
 
     /// Everything this dialog holds, by estimate (docs/ARCHITECTURE.md,
     /// "Memory"): its struct and table slot, its strings (the Call-ID also
-    /// as the call table's key), the messages' vector by capacity and what
-    /// each message holds, the transaction keys.
+    /// only when it is a key of the model's spilled Call-IDs: the hashed
+    /// table holds a hash), the User-Agent unless shared, the messages'
+    /// vector by capacity and what each message holds, the transaction keys.
     #[must_use]
     pub fn held_bytes(&self) -> usize {
         const OVERHEAD: usize = super::ALLOC_OVERHEAD;
@@ -298,10 +335,18 @@ impl Dialog {
         std::mem::size_of::<Self>()
             + OVERHEAD
             + super::MAP_ENTRY
-            + 2 * string(&self.call_id)
+            + string(&self.call_id)
+            + if self.call_id_spilled {
+                self.call_id.len() + OVERHEAD
+            } else {
+                0
+            }
             + string(&self.from)
             + string(&self.to)
-            + self.user_agent.as_ref().map_or(0, string)
+            + match &self.user_agent {
+                Some(ua) if !self.user_agent_shared => ua.len() + 16 + OVERHEAD,
+                _ => 0,
+            }
             + self
                 .x_call_ids
                 .iter()
@@ -351,8 +396,8 @@ impl Dialog {
             self.method_label(),
             self.from,
             self.to,
-            first.map(|m| m.src.to_string()).unwrap_or_default(),
-            first.map(|m| m.dst.to_string()).unwrap_or_default(),
+            first.map(|m| m.src().to_string()).unwrap_or_default(),
+            first.map(|m| m.dst().to_string()).unwrap_or_default(),
             self.state_at(clock).name(),
             self.call_id,
             self.messages
@@ -383,7 +428,8 @@ impl Dialog {
             DialogState::Pending if timed_out => DialogState::Failed,
             DialogState::Setup
                 if !self.invite_answered
-                    && clock.now_ns - self.invite_sent_ns.unwrap_or_else(|| self.first_ts())
+                    && clock.now_ns
+                        - self.invite_sent_ns.get().unwrap_or_else(|| self.first_ts())
                         > TRANSACTION_TIMEOUT_NS =>
             {
                 DialogState::Failed
@@ -412,20 +458,20 @@ impl Dialog {
     /// Post-dial delay: first INVITE to first 18x.
     #[must_use]
     pub fn pdd_ns(&self) -> Option<i64> {
-        Some(self.first_18x_ns? - self.first_invite_ns?)
+        Some(self.first_18x_ns.get()? - self.first_invite_ns.get()?)
     }
 
     /// First INVITE to the 2xx that answered it.
     #[must_use]
     pub fn answer_ns(&self) -> Option<i64> {
-        Some(self.answer_ns? - self.first_invite_ns?)
+        Some(self.answer_ns.get()? - self.first_invite_ns.get()?)
     }
 
     /// ACK (or the answer, when no ACK was seen) to BYE.
     #[must_use]
     pub fn talk_ns(&self) -> Option<i64> {
-        let start = self.ack_ns.or(self.answer_ns)?;
-        Some(self.bye_ns? - start)
+        let start = self.ack_ns.get().or(self.answer_ns.get())?;
+        Some(self.bye_ns.get()? - start)
     }
 
     #[must_use]
@@ -545,16 +591,16 @@ impl Dialog {
         match meth {
             Method::Invite => {
                 if self.first_invite_ns.is_none() {
-                    self.first_invite_ns = Some(ts);
+                    self.first_invite_ns.set(ts);
                 }
                 if self.invite_sent_ns.is_none() {
-                    self.invite_sent_ns = Some(ts);
+                    self.invite_sent_ns.set(ts);
                 }
                 // A new INVITE after a challenge starts over (Timer B too);
                 // so does the INVITE of responses seen before it (captured
                 // out of order).
                 if matches!(self.state, DialogState::Rejected(401 | 407)) {
-                    self.invite_sent_ns = Some(ts);
+                    self.invite_sent_ns.set(ts);
                     self.invite_answered = false;
                     self.state = DialogState::Setup;
                 } else if self.state == DialogState::ResponseOnly {
@@ -562,7 +608,7 @@ impl Dialog {
                 }
             }
             Method::Ack if self.state == DialogState::InCall && self.ack_ns.is_none() => {
-                self.ack_ns = Some(ts);
+                self.ack_ns.set(ts);
             }
             // A CANCEL matters while no final response has come (a CANCEL
             // crossing the final response changes nothing).
@@ -581,7 +627,7 @@ impl Dialog {
             }
             Method::Bye => {
                 if self.bye_ns.is_none() {
-                    self.bye_ns = Some(ts);
+                    self.bye_ns.set(ts);
                 }
                 self.state = DialogState::Completed;
             }
@@ -599,7 +645,7 @@ impl Dialog {
         match code {
             100..=199 => {
                 if (180..200).contains(&code) && self.first_18x_ns.is_none() {
-                    self.first_18x_ns = Some(m.ts_ns);
+                    self.first_18x_ns.set(m.ts_ns);
                 }
                 if established || self.cancelled {
                     return;
@@ -612,7 +658,7 @@ impl Dialog {
             }
             200..=299 => {
                 if self.answer_ns.is_none() {
-                    self.answer_ns = Some(m.ts_ns);
+                    self.answer_ns.set(m.ts_ns);
                 }
                 if !established || self.state == DialogState::MidDialog {
                     self.state = DialogState::InCall;

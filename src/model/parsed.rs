@@ -9,7 +9,7 @@
 use std::io;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use super::message::{Addr, RawRef};
+use super::message::{Addr, RawLoc};
 use super::{Message, Model};
 use crate::hash::Map;
 use crate::sip::SipMessage;
@@ -54,13 +54,13 @@ struct Key {
 
 impl Key {
     fn of(m: &Message) -> Self {
-        let (source, at, len, inline) = match &m.raw {
-            RawRef::Inline(b) => (0, b.as_ptr().addr() as u64, b.len(), true),
-            RawRef::File {
+        let (source, at, len, inline) = match m.raw_loc() {
+            RawLoc::Inline(b) => (0, b.as_ptr().addr() as u64, b.len(), true),
+            RawLoc::File {
                 source,
                 offset,
                 len,
-            } => (*source, *offset, *len as usize, false),
+            } => (source, offset, len as usize, false),
         };
         Self {
             source,
@@ -68,8 +68,8 @@ impl Key {
             len,
             inline,
             ts_ns: m.ts_ns,
-            src: m.src,
-            dst: m.dst,
+            src: m.src(),
+            dst: m.dst(),
         }
     }
 }

@@ -511,7 +511,7 @@ impl Model {
                 Some(SdpAt {
                     message: i,
                     ts_ns: m.ts_ns,
-                    from: m.src,
+                    from: m.src(),
                     sdp: self.parsed(m).ok()?.sdp.clone()?,
                 })
             })

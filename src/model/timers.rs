@@ -41,7 +41,7 @@ impl Resend {
 }
 
 fn same_send(a: &Message, b: &Message) -> bool {
-    a.src == b.src && a.dst == b.dst && a.kind == b.kind && a.cseq == b.cseq
+    a.src() == b.src() && a.dst() == b.dst() && a.kind == b.kind && a.cseq == b.cseq
 }
 
 /// When the `n`th send (1-based) is due, for a schedule that doubles from
@@ -157,7 +157,7 @@ pub fn fired(d: &Dialog, now_ns: i64, session_expires_s: Option<u64>) -> Vec<Fir
     let mut out = Vec::new();
     let mut seen: Vec<SendKey> = Vec::new();
     for (i, m) in msgs.iter().enumerate() {
-        let key = (m.src, m.kind, m.cseq);
+        let key = (m.src(), m.kind, m.cseq);
         if m.retransmission || seen.contains(&key) {
             continue;
         }

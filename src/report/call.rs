@@ -129,8 +129,8 @@ impl Serialize for Messages<'_> {
             };
             seq.serialize_element(&Msg {
                 ts: secs(m.ts_ns),
-                src: AddrText(m.src),
-                dst: AddrText(m.dst),
+                src: AddrText(m.src()),
+                dst: AddrText(m.dst()),
                 transport: m.transport.as_str(),
                 method: m.method().map(|x| x.as_str()),
                 status: m.status(),

@@ -144,10 +144,10 @@ impl CompiledForm {
         if fails(&self.from, &|| d.from.clone())
             || fails(&self.to, &|| d.to.clone())
             || fails(&self.source, &|| {
-                first.map(|m| m.src.to_string()).unwrap_or_default()
+                first.map(|m| m.src().to_string()).unwrap_or_default()
             })
             || fails(&self.destination, &|| {
-                first.map(|m| m.dst.to_string()).unwrap_or_default()
+                first.map(|m| m.dst().to_string()).unwrap_or_default()
             })
             || fails(&self.state, &|| d.state_at(clock).name())
         {

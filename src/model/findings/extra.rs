@@ -22,7 +22,7 @@ pub(super) fn routing_loop(cx: &Context) -> Vec<Finding> {
                 format!(
                     "{} from {}: the request went round in circles",
                     cx.model.status_text(m),
-                    m.src
+                    m.src()
                 ),
             )
             .messages(req.into_iter().chain([i]).collect()),
@@ -96,7 +96,7 @@ pub(super) fn scanner_fraud(cx: &Context) -> Vec<Finding> {
             Severity::Warning,
             format!(
                 "User-Agent {name:?} from {}: a SIP scanner",
-                first.map(|m| m.src.to_string()).unwrap_or_default()
+                first.map(|m| m.src().to_string()).unwrap_or_default()
             ),
         )
         .messages(vec![0]),

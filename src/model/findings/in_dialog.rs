@@ -25,7 +25,7 @@ pub(super) fn reinvite_glare(cx: &Context) -> Vec<Finding> {
     };
     let retry = msgs.iter().enumerate().find(|(_, x)| {
         x.method() == Some(method)
-            && x.src == m.dst
+            && x.src() == m.dst()
             && x.cseq.is_some_and(|c| c.0 > cseq)
             && x.ts_ns - m.ts_ns <= 5_000_000_000
     });
@@ -82,7 +82,7 @@ pub(super) fn in_dialog_481(cx: &Context) -> Vec<Finding> {
         .iter()
         .filter(|x| x.method() == Some(Method::Bye))
         .collect();
-    let crossing = method == Method::Bye && byes.iter().any(|b| b.src != byes[0].src);
+    let crossing = method == Method::Bye && byes.iter().any(|b| b.src() != byes[0].src());
     let (severity, summary) = if crossing {
         (
             Severity::Info,
@@ -93,7 +93,7 @@ pub(super) fn in_dialog_481(cx: &Context) -> Vec<Finding> {
             Severity::Warning,
             format!(
                 "{method} answered 481 by {}: it does not know this dialog",
-                m.src
+                m.src()
             ),
         )
     };

@@ -242,7 +242,7 @@ pub(super) fn early_media_silence(cx: &Context) -> Vec<Finding> {
         .filter(|p| *p != 0)
         .collect();
     let heard = cx.streams.iter().any(|s| {
-        ports.contains(&s.src.port()) && s.stats.first_ns <= end && s.src.ip() != early.dst.ip()
+        ports.contains(&s.src.port()) && s.stats.first_ns <= end && s.src.ip() != early.dst().ip()
     });
     if heard || ports.is_empty() {
         return Vec::new();

@@ -30,7 +30,7 @@ pub(super) fn register_failure(cx: &Context) -> Vec<Finding> {
             let mut summary = format!(
                 "REGISTER answered {} by {}",
                 cx.model.status_text(fail),
-                fail.src
+                fail.src()
             );
             if code == 423
                 && let Some(min) = cx.header(*f, "Min-Expires", None)

@@ -25,7 +25,7 @@ pub(super) fn invite_timeout(cx: &Context) -> Vec<Finding> {
                     Severity::Error,
                     format!(
                         "{method} answered 408 Request Timeout by {} after {}",
-                        resp.src,
+                        resp.src(),
                         secs(resp.ts_ns - m.ts_ns)
                     ),
                 )
@@ -104,7 +104,7 @@ fn final_sends(cx: &Context, cseq: u32) -> Vec<(u16, Vec<usize>)> {
             let same_hop = |v: &Vec<usize>| {
                 v.first()
                     .and_then(|f| msgs.get(*f))
-                    .is_some_and(|f| f.src == m.src && f.dst == m.dst)
+                    .is_some_and(|f| f.src() == m.src() && f.dst() == m.dst())
             };
             match out.iter_mut().find(|(c, v)| *c == code && same_hop(v)) {
                 Some((_, v)) => v.push(i),
@@ -153,7 +153,7 @@ pub(super) fn ack_missing(cx: &Context) -> Vec<Finding> {
                 let _ = write!(
                     summary,
                     "; {} sent BYE {} after the first",
-                    if b.src == first.src {
+                    if b.src() == first.src() {
                         "the callee"
                     } else {
                         "the caller"
@@ -214,7 +214,7 @@ pub(super) fn prack_missing(cx: &Context) -> Vec<Finding> {
     let sends: Vec<usize> = msgs
         .iter()
         .enumerate()
-        .filter(|(_, x)| x.status() == m.status() && x.cseq == m.cseq && x.src == m.src)
+        .filter(|(_, x)| x.status() == m.status() && x.cseq == m.cseq && x.src() == m.src())
         .map(|(i, _)| i)
         .collect();
     vec![

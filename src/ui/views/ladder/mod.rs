@@ -119,8 +119,8 @@ fn hop_notes(model: &Model, flow: &Flow, index: usize) -> Vec<String> {
         notes.push(format!(
             "hop: forwarded {} after {} → {}",
             hop_delay(msg.ts_ns - before.ts_ns),
-            before.src,
-            before.dst
+            before.src(),
+            before.dst()
         ));
         match model.hop_rewrites(before, msg) {
             Ok(list) if list.is_empty() => notes.push("  nothing rewritten".to_owned()),
