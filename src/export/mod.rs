@@ -130,7 +130,7 @@ impl Selection {
     /// Does `d` pass (every given condition)?
     #[must_use]
     pub fn matches(&self, d: &Dialog, clock: crate::model::Clock) -> bool {
-        (self.call_ids.is_empty() || self.call_ids.contains(&d.call_id))
+        (self.call_ids.is_empty() || self.call_ids.iter().any(|c| c == d.call_id()))
             && self
                 .filter
                 .as_ref()
@@ -557,8 +557,8 @@ pub fn default_name(dialogs: &[&Dialog], format: Format) -> String {
     };
     format!(
         "calls-{}-{}-{hhmm:04}{more}.{}",
-        user(&first.from),
-        user(&first.to),
+        user(first.from()),
+        user(first.to()),
         format.extension()
     )
 }

@@ -219,6 +219,16 @@ impl At {
     }
 }
 
+/// The part of a dialog few dialogs need, behind one pointer.
+#[derive(Debug, Clone, Default)]
+struct Rare {
+    /// Call-IDs this dialog names in X-Call-ID / X-CID.
+    x_call_ids: Vec<String>,
+    /// Transaction keys of messages not kept (the dialog hit its limit),
+    /// for retransmission detection; the kept ones hold their own.
+    seen: Vec<u64>,
+}
+
 /// Stable identity of a dialog in the model (arrival order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct DialogId(pub u64);
@@ -227,10 +237,13 @@ pub struct DialogId(pub u64);
 #[derive(Debug, Clone)]
 pub struct Dialog {
     pub id: DialogId,
-    pub call_id: String,
+    /// Call-ID, From and To as written, in one allocation: From starts at
+    /// `from_at`, To at `to_at` ([`Dialog::call_id`], [`Dialog::from`],
+    /// [`Dialog::to`]).
+    names: Box<str>,
+    from_at: u32,
+    to_at: u32,
     pub kind: DialogKind,
-    pub from: String,
-    pub to: String,
     /// Shared with every dialog of the same agent (interned by the model,
     /// a bounded number of them: [`Dialog::user_agent_shared`]).
     pub user_agent: Option<std::sync::Arc<str>>,
@@ -239,12 +252,10 @@ pub struct Dialog {
     /// The Call-ID is also a key of the model's table of Call-IDs that are
     /// not valid UTF-8 or collide in the hashed table (rare).
     pub(crate) call_id_spilled: bool,
-    /// Call-IDs this dialog names in X-Call-ID / X-CID.
-    pub x_call_ids: Vec<String>,
+    /// What few dialogs need: X-Call-IDs, keys of messages not kept.
+    rare: Option<Box<Rare>>,
     pub messages: Vec<Message>,
     state: DialogState,
-    /// Transaction keys seen, for retransmission detection.
-    seen: Vec<u64>,
     first_invite_ns: At,
     first_18x_ns: At,
     answer_ns: At,
@@ -282,14 +293,14 @@ impl Dialog {
         };
         Self {
             id,
-            call_id,
+            from_at: u32::try_from(call_id.len()).unwrap_or(u32::MAX),
+            to_at: u32::try_from(call_id.len()).unwrap_or(u32::MAX),
+            names: call_id.into_boxed_str(),
             kind,
-            from: String::new(),
-            to: String::new(),
             user_agent: None,
             user_agent_shared: false,
             call_id_spilled: false,
-            x_call_ids: Vec::new(),
+            rare: None,
             // Room for a typical dialog of its kind, so millions of dialogs do
             // not each carry a half-empty doubled buffer.
             messages: Vec::with_capacity(match kind {
@@ -298,12 +309,6 @@ impl Dialog {
                 _ => 2,
             }),
             state,
-            // Room for each transaction of a typical dialog of its kind.
-            seen: Vec::with_capacity(match kind {
-                DialogKind::Call => 8,
-                DialogKind::Registration => 4,
-                _ => 2,
-            }),
             first_invite_ns: At::NONE,
             first_18x_ns: At::NONE,
             answer_ns: At::NONE,
@@ -315,6 +320,41 @@ impl Dialog {
             dropped_messages: 0,
             messages_heap: 0,
         }
+    }
+
+    /// The Call-ID (or, for a message without one, [`super::NO_CALL_ID`]
+    /// and a number).
+    #[must_use]
+    pub fn call_id(&self) -> &str {
+        self.names.get(..self.from_at as usize).unwrap_or_default()
+    }
+
+    /// The From header as written.
+    #[must_use]
+    pub fn from(&self) -> &str {
+        self.names
+            .get(self.from_at as usize..self.to_at as usize)
+            .unwrap_or_default()
+    }
+
+    /// The To header as written.
+    #[must_use]
+    pub fn to(&self) -> &str {
+        self.names.get(self.to_at as usize..).unwrap_or_default()
+    }
+
+    /// Sets From and To.
+    pub(crate) fn set_from_to(&mut self, from: &str, to: &str) {
+        let call_id = self.call_id();
+        let mut all = String::with_capacity(call_id.len() + from.len() + to.len());
+        all.push_str(call_id);
+        all.push_str(from);
+        all.push_str(to);
+        // Wire headers are far shorter than 4 GiB.
+        let (from_at, to_at) = (call_id.len(), call_id.len() + from.len());
+        self.from_at = u32::try_from(from_at).unwrap_or(u32::MAX);
+        self.to_at = u32::try_from(to_at).unwrap_or(u32::MAX);
+        self.names = all.into_boxed_str();
     }
 
     /// Everything this dialog holds, by estimate (docs/ARCHITECTURE.md,
@@ -335,26 +375,32 @@ impl Dialog {
         std::mem::size_of::<Self>()
             + OVERHEAD
             + super::MAP_ENTRY
-            + string(&self.call_id)
             + if self.call_id_spilled {
-                self.call_id.len() + OVERHEAD
+                self.call_id().len() + OVERHEAD
             } else {
                 0
             }
-            + string(&self.from)
-            + string(&self.to)
+            + if self.names.is_empty() {
+                0
+            } else {
+                self.names.len() + OVERHEAD
+            }
             + match &self.user_agent {
                 Some(ua) if !self.user_agent_shared => ua.len() + 16 + OVERHEAD,
                 _ => 0,
             }
-            + self
-                .x_call_ids
-                .iter()
-                .map(|x| 2 * string(x) + super::MAP_ENTRY)
-                .sum::<usize>()
+            + self.rare.as_ref().map_or(0, |r| {
+                std::mem::size_of::<Rare>()
+                    + OVERHEAD
+                    + r.x_call_ids
+                        .iter()
+                        .map(|x| 2 * string(x) + super::MAP_ENTRY)
+                        .sum::<usize>()
+                    + r.x_call_ids.capacity() * std::mem::size_of::<String>()
+                    + r.seen.capacity() * 8
+            })
             + self.messages.capacity() * std::mem::size_of::<Message>()
             + OVERHEAD
-            + self.seen.capacity() * 8
             + self.messages_heap
     }
 
@@ -394,12 +440,12 @@ impl Dialog {
         format!(
             "{} {} {} {} {} {} {} {}",
             self.method_label(),
-            self.from,
-            self.to,
+            self.from(),
+            self.to(),
             first.map(|m| m.src().to_string()).unwrap_or_default(),
             first.map(|m| m.dst().to_string()).unwrap_or_default(),
             self.state_at(clock).name(),
-            self.call_id,
+            self.call_id(),
             self.messages
                 .iter()
                 .filter_map(Message::status)
@@ -545,17 +591,44 @@ impl Dialog {
     /// Records whether `m` retransmits a message already seen, keyed by
     /// direction, top Via branch, CSeq and status.
     pub(crate) fn mark_retransmission(&mut self, m: &mut Message, key: u64) {
-        if self.seen.contains(&key) {
-            m.retransmission = true;
-        } else {
-            self.seen.push(key);
+        m.key = key;
+        if self.messages.iter().any(|x| x.key == key)
+            || self.rare.as_ref().is_some_and(|r| r.seen.contains(&key))
+        {
+            m.set_retransmission();
         }
+    }
+
+    /// Keeps the key of a message that is not kept (the dialog is full).
+    pub(crate) fn remember(&mut self, m: &Message) {
+        if !m.retransmission() {
+            self.rare.get_or_insert_default().seen.push(m.key);
+        }
+    }
+
+    /// Call-IDs this dialog names in X-Call-ID / X-CID.
+    #[must_use]
+    pub fn x_call_ids(&self) -> &[String] {
+        self.rare.as_ref().map_or(&[], |r| r.x_call_ids.as_slice())
+    }
+
+    /// Adds a Call-ID named in X-Call-ID (at most 16); `false` when it was
+    /// there already or there is no room.
+    pub(crate) fn add_x_call_id(&mut self, x: &str) -> bool {
+        if self.x_call_ids().iter().any(|c| c == x) || self.x_call_ids().len() >= 16 {
+            return false;
+        }
+        self.rare
+            .get_or_insert_default()
+            .x_call_ids
+            .push(x.to_owned());
+        true
     }
 
     /// Advances the state machine with a new message (retransmissions are
     /// listed but change nothing).
     pub(crate) fn advance(&mut self, m: &Message, expires_zero: bool) {
-        if m.retransmission {
+        if m.retransmission() {
             return;
         }
         let cseq_method = m.cseq.map(|(_, meth)| meth);
@@ -650,7 +723,7 @@ impl Dialog {
                 if established || self.cancelled {
                     return;
                 }
-                if code == 183 || (code > 100 && m.has_sdp) {
+                if code == 183 || (code > 100 && m.has_sdp()) {
                     self.state = DialogState::EarlyMedia;
                 } else if code >= 180 && self.state != DialogState::EarlyMedia {
                     self.state = DialogState::Ringing;
@@ -688,5 +761,16 @@ impl Dialog {
             408 => DialogState::Failed,
             _ => DialogState::Rejected(code),
         };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Hundreds of thousands of dialogs: six instants in 8 bytes each, the
+    /// User-Agent shared, the transaction keys in the messages, what few
+    /// dialogs need behind one pointer.
+    #[test]
+    fn a_dialog_stays_small() {
+        assert_eq!(std::mem::size_of::<super::Dialog>(), 160);
     }
 }

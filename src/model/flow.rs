@@ -135,7 +135,7 @@ impl<'m> Flow<'m> {
             if m.branch != 0
                 && let Some(&j) = by_top.get(&key(m.branch))
                 && let Some(first) = arrows.get_mut(j)
-                && first.message.origin != m.origin
+                && first.message.origin() != m.origin()
                 && first.message.src() == m.src()
                 && first.message.dst() == m.dst()
                 && m.ts_ns - first.message.ts_ns <= SIGHTING_WINDOW_NS
@@ -143,7 +143,7 @@ impl<'m> Flow<'m> {
                 first.also_seen = first.also_seen.saturating_add(1);
                 sightings.push(Sighting {
                     arrow: j,
-                    origin: m.origin,
+                    origin: m.origin(),
                     ts_ns: m.ts_ns,
                 });
                 continue;

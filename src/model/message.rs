@@ -244,6 +244,7 @@ pub(super) struct Other {
     dst: Addr,
     raw: RawRef,
     frames: Frames,
+    origin: u16,
 }
 
 /// One SIP message in a dialog.
@@ -255,23 +256,24 @@ pub struct Message {
     pub kind: Kind,
     /// CSeq number and method; `None` when the header was missing or bad.
     pub cseq: Option<(u32, Method)>,
-    pub retransmission: bool,
     pub defects: Defects,
-    /// The body holds SDP; [`crate::model::Model::sdp`] parses it on demand.
-    pub has_sdp: bool,
-    /// A response whose reason phrase is not the standard one for its code
-    /// ([`crate::sip::reason`]): [`crate::model::Model::reason`] reads it
-    /// from the message's bytes. A flag, not the text: most phrases are
-    /// standard, and the model keeps no string per message.
-    pub own_reason: bool,
-    /// Where it was captured: 0 here, else a HEP agent
-    /// ([`crate::model::Model::origin`]).
-    pub origin: u16,
+    /// [`Message::retransmission`], [`Message::has_sdp`],
+    /// [`Message::own_reason`] as bits.
+    pub(super) flags: u8,
     /// Hashes of the top and the second Via's branch (0: none), to find
     /// the same message at another hop ([`crate::model::flow`]).
     pub branch: u32,
     pub branch2: u32,
+    /// Its transaction key (direction, branch, CSeq, start line, `RSeq`,
+    /// seeded): an earlier message of its dialog with the same key makes it
+    /// a retransmission. Kept here, not in a vector of the dialog's own.
+    pub(super) key: u64,
 }
+
+/// Bits of [`Message::flags`].
+pub(super) const RETRANSMISSION: u8 = 1;
+pub(super) const HAS_SDP: u8 = 1 << 1;
+pub(super) const OWN_REASON: u8 = 1 << 2;
 
 /// What [`Message::new`] needs besides the typed fields: endpoints, bytes
 /// and frames as captured.
@@ -283,6 +285,8 @@ pub(crate) struct Carried<'a> {
     /// read back from there.
     pub raw_in_file: Option<(u16, u64)>,
     pub frames: Frames,
+    /// Where it was captured: 0 here, else a HEP agent's index.
+    pub origin: u16,
 }
 
 impl Store {
@@ -305,6 +309,7 @@ impl Store {
             dst: carried.dst.into(),
             raw,
             frames: carried.frames,
+            origin: carried.origin,
         }))
     }
 }
@@ -312,6 +317,9 @@ impl Store {
 impl Carried<'_> {
     /// The compact form, when everything fits it.
     fn compact(&self, ts_ns: i64) -> Option<Store> {
+        if self.origin != 0 {
+            return None;
+        }
         let (source, raw_at) = self.raw_in_file?;
         let [frame] = self.frames.as_slice() else {
             return None;
@@ -346,6 +354,42 @@ impl Carried<'_> {
 }
 
 impl Message {
+    /// It repeats a message its dialog already holds: the same direction,
+    /// top Via branch, CSeq and start line (docs/ARCHITECTURE.md).
+    #[must_use]
+    pub fn retransmission(&self) -> bool {
+        self.flags & RETRANSMISSION != 0
+    }
+
+    pub(crate) fn set_retransmission(&mut self) {
+        self.flags |= RETRANSMISSION;
+    }
+
+    /// The body holds SDP; [`crate::model::Model::sdp`] parses it on demand.
+    #[must_use]
+    pub fn has_sdp(&self) -> bool {
+        self.flags & HAS_SDP != 0
+    }
+
+    /// A response whose reason phrase is not the standard one for its code
+    /// ([`crate::sip::reason`]): [`crate::model::Model::reason`] reads it
+    /// from the message's bytes. A flag, not the text: most phrases are
+    /// standard, and the model keeps no string per message.
+    #[must_use]
+    pub fn own_reason(&self) -> bool {
+        self.flags & OWN_REASON != 0
+    }
+
+    /// Where it was captured: 0 here, else a HEP agent
+    /// ([`crate::model::Model::origin`]).
+    #[must_use]
+    pub fn origin(&self) -> u16 {
+        match &self.store {
+            Store::File { .. } => 0,
+            Store::Other(o) => o.origin,
+        }
+    }
+
     /// Where it came from.
     #[must_use]
     pub fn src(&self) -> Addr {
@@ -475,7 +519,7 @@ impl Message {
             self.src(),
             self.dst(),
             self.transport.as_str().to_ascii_uppercase(),
-            if self.retransmission {
+            if self.retransmission() {
                 "  retransmission"
             } else {
                 ""
@@ -497,7 +541,7 @@ impl Message {
             Kind::Request(meth) => meth.as_str().to_owned(),
             Kind::Response(code) => format!("{code} {reason}").trim_end().to_owned(),
         };
-        let again = if self.retransmission { "⟳ " } else { "" };
+        let again = if self.retransmission() { "⟳ " } else { "" };
         format!("{again}{text}{cseq}")
     }
 

@@ -249,14 +249,14 @@ impl Model {
         // model's estimate's change (docs/ARCHITECTURE.md, "Memory").
         let before = d.held_bytes();
         d.mark_retransmission(&mut m, key);
-        if m.retransmission {
+        if m.retransmission() {
             self.stats.retransmissions += 1;
         }
         let was_finished = d.state().is_finished();
         d.advance(&m, expires_zero);
         if !was_finished
             && d.state().is_finished()
-            && (m.has_sdp || d.messages.iter().any(|x| x.has_sdp))
+            && (m.has_sdp() || d.messages.iter().any(Message::has_sdp))
         {
             // Its media is over: it shares no stream other dialogs' SDPs
             // explain from now on (docs/media.md).
@@ -266,8 +266,8 @@ impl Model {
             // on, and so does its media.
             self.media.reopen(id);
         }
-        if m.has_sdp
-            && !m.retransmission
+        if m.has_sdp()
+            && !m.retransmission()
             && let Some(body) = msg.sdp_body()
         {
             let addrs = crate::sip::sdp::media_addresses(body);
@@ -291,8 +291,7 @@ impl Model {
         }
         if !msg.head.x_call_id.is_empty() {
             let x = text(msg.head.x_call_id.get(&msg.raw)).into_owned();
-            if !d.x_call_ids.contains(&x) && d.x_call_ids.len() < 16 {
-                d.x_call_ids.push(x.clone());
+            if d.add_x_call_id(&x) {
                 let refs = self.xref.entry(x).or_default();
                 if refs.len() < 64 {
                     refs.push(id);
@@ -300,6 +299,8 @@ impl Model {
             }
         }
         if d.messages.len() >= max_msgs {
+            // Not kept, but its key is: its retransmissions are still seen.
+            d.remember(&m);
             d.dropped_messages += 1;
             self.stats.dropped_messages += 1;
             self.mem_bytes = (self.mem_bytes + d.held_bytes()).saturating_sub(before);
@@ -355,18 +356,24 @@ impl Model {
             raw: &msg.raw,
             raw_in_file: msg.raw_in_file,
             frames: std::mem::take(&mut msg.frames),
+            origin,
         };
+        let mut flags = 0;
+        if has_sdp {
+            flags |= message::HAS_SDP;
+        }
+        if own_reason {
+            flags |= message::OWN_REASON;
+        }
         Message {
             ts_ns: msg.ts_ns,
             store: message::Store::of(carried, msg.ts_ns, self.limits.raw_in_memory),
             transport: msg.transport,
             kind,
             cseq,
-            retransmission: false,
             defects: msg.head.defects,
-            has_sdp,
-            own_reason,
-            origin,
+            flags,
+            key: 0,
             branch: branch_hash(&self.seed, msg.head.via_branch.get(&msg.raw)),
             branch2: branch_hash(&self.seed, msg.head.via_branch2.get(&msg.raw)),
         }
@@ -384,8 +391,10 @@ impl Model {
         let in_dialog =
             first.method().is_some() && !crate::sip::scan::tag(&msg.raw, msg.head.to).is_empty();
         let mut d = Dialog::new(id, call_id, first, in_dialog);
-        d.from = text(msg.head.from.get(&msg.raw)).into_owned();
-        d.to = text(msg.head.to.get(&msg.raw)).into_owned();
+        d.set_from_to(
+            &text(msg.head.from.get(&msg.raw)),
+            &text(msg.head.to.get(&msg.raw)),
+        );
         if !msg.call_id().is_empty() {
             d.call_id_spilled = self.index_call_id(msg.call_id(), id);
         }
@@ -423,12 +432,12 @@ impl Model {
         if d.call_id_spilled {
             self.spilled_call_ids.retain(|_, v| *v != id);
         } else {
-            let h = self.seed.hash_one(d.call_id.as_bytes());
+            let h = self.seed.hash_one(d.call_id().as_bytes());
             if self.by_call_id.get(&h) == Some(&id) {
                 self.by_call_id.remove(&h);
             }
         }
-        for x in &d.x_call_ids {
+        for x in d.x_call_ids() {
             if let Some(v) = self.xref.get_mut(x) {
                 v.retain(|r| *r != id);
                 if v.is_empty() {
@@ -486,7 +495,7 @@ impl Model {
         // telephone-event out, while the offerer still sends it): merge every
         // SDP of the dialog that names one of the stream's ports, newest first.
         let mut rtpmap: Vec<(u8, String, u32)> = Vec::new();
-        for m in d.messages.iter().rev().filter(|m| m.has_sdp) {
+        for m in d.messages.iter().rev().filter(|m| m.has_sdp()) {
             let Some(sdp) = self.sdp(m).ok().flatten() else {
                 continue;
             };
@@ -621,7 +630,7 @@ impl Model {
             && self
                 .dialogs
                 .get(*id)
-                .is_some_and(|d| d.call_id.as_bytes() == call_id)
+                .is_some_and(|d| d.call_id().as_bytes() == call_id)
         {
             return Some(*id);
         }
@@ -648,13 +657,13 @@ impl Model {
     /// Call-IDs correlated with `d` by X-Call-ID / X-CID, either way.
     #[must_use]
     pub fn related(&self, d: &Dialog) -> Vec<String> {
-        let mut out: Vec<String> = d.x_call_ids.clone();
-        if let Some(refs) = self.xref.get(&d.call_id) {
+        let mut out: Vec<String> = d.x_call_ids().to_vec();
+        if let Some(refs) = self.xref.get(d.call_id()) {
             for r in refs {
                 if let Some(other) = self.dialogs.get(*r)
-                    && !out.contains(&other.call_id)
+                    && !out.iter().any(|c| c == other.call_id())
                 {
-                    out.push(other.call_id.clone());
+                    out.push(other.call_id().to_owned());
                 }
             }
         }

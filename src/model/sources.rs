@@ -53,8 +53,8 @@ impl Model {
     pub fn origins_of(&self, d: &Dialog) -> Vec<u16> {
         let mut out: Vec<u16> = Vec::new();
         for m in &d.messages {
-            if !out.contains(&m.origin) {
-                out.push(m.origin);
+            if !out.contains(&m.origin()) {
+                out.push(m.origin());
             }
         }
         out
@@ -100,7 +100,7 @@ impl Model {
     /// # Errors
     /// As [`Model::raw`].
     pub fn sdp(&self, m: &Message) -> io::Result<Option<Sdp>> {
-        if !m.has_sdp {
+        if !m.has_sdp() {
             return Ok(None);
         }
         let raw = self.raw(m)?;

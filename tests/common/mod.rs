@@ -87,7 +87,7 @@ pub fn dialog_rows(d: &Dialog) -> Vec<Row> {
                 m.dst().to_string(),
                 m.label(),
                 m.cseq_text().unwrap_or_default(),
-                m.retransmission,
+                m.retransmission(),
             )
         })
         .collect()

@@ -193,7 +193,7 @@ impl<'m> Context<'m> {
     /// Non-retransmitted responses to the transaction `(cseq, method)`.
     fn responses(&self, cseq: u32, method: Method) -> impl Iterator<Item = (usize, &'m Message)> {
         self.msgs().iter().enumerate().filter(move |(_, m)| {
-            m.status().is_some() && !m.retransmission && m.cseq == Some((cseq, method))
+            m.status().is_some() && !m.retransmission() && m.cseq == Some((cseq, method))
         })
     }
 

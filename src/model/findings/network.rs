@@ -100,7 +100,7 @@ fn uri_ip(value: &[u8]) -> Option<IpAddr> {
 pub(super) fn response_misrouted_nat(cx: &Context) -> Vec<Finding> {
     let msgs = cx.msgs();
     for (i, req) in msgs.iter().enumerate() {
-        if req.method().is_none_or(|m| m == Method::Ack) || req.retransmission {
+        if req.method().is_none_or(|m| m == Method::Ack) || req.retransmission() {
             continue;
         }
         let Some(cseq) = req.cseq else { continue };
@@ -111,7 +111,7 @@ pub(super) fn response_misrouted_nat(cx: &Context) -> Vec<Finding> {
         };
         let elsewhere = resp.1.dst() != req.src();
         let again = msgs.iter().enumerate().skip(resp.0).find(|(_, m)| {
-            m.retransmission
+            m.retransmission()
                 && m.method() == req.method()
                 && m.cseq == Some(cseq)
                 && m.src() == req.src()
@@ -158,7 +158,7 @@ pub(super) fn nat_contact_private(cx: &Context) -> Vec<Finding> {
         let carries_contact = matches!(m.method(), Some(Method::Invite | Method::Register))
             || (m.status().is_some_and(|c| (200..300).contains(&c))
                 && matches!(m.cseq, Some((_, Method::Invite))));
-        if !carries_contact || m.retransmission || headers_private(m.src().ip()) {
+        if !carries_contact || m.retransmission() || headers_private(m.src().ip()) {
             continue;
         }
         let Some(raw) = cx.raw(i) else { continue };
@@ -188,7 +188,7 @@ fn headers_private(ip: IpAddr) -> bool {
 
 pub(super) fn sdp_private_address(cx: &Context) -> Vec<Finding> {
     for (i, m) in cx.msgs().iter().enumerate() {
-        if !m.has_sdp || m.retransmission {
+        if !m.has_sdp() || m.retransmission() {
             continue;
         }
         let Some(sdp) = cx.model.parsed(m).ok().and_then(|p| p.sdp.clone()) else {
@@ -239,7 +239,7 @@ pub(super) fn udp_fragmented_sip(cx: &Context) -> Vec<Finding> {
         .enumerate()
         .filter(|(_, m)| {
             m.transport == Transport::Udp
-                && !m.retransmission
+                && !m.retransmission()
                 && (m.raw_len() > UDP_LIMIT || m.frame_count() > 1)
         })
         .map(|(i, _)| i)

@@ -34,7 +34,7 @@ fn call_failure<'m>(cx: &Context<'m>) -> Option<(usize, usize, &'m Message)> {
     }
     let initial = cx.initial_invites();
     let (i, m) = msgs.iter().enumerate().rev().find(|(_, m)| {
-        !m.retransmission
+        !m.retransmission()
             && m.status().is_some_and(|c| c >= 300)
             && m.cseq
                 .is_some_and(|(n, meth)| meth == Method::Invite && initial.contains(&n))
@@ -87,7 +87,7 @@ pub(super) fn forbidden_403(cx: &Context) -> Vec<Finding> {
     let msgs = cx.msgs();
     let Some((i, m)) = msgs.iter().enumerate().find(|(_, m)| {
         m.status() == Some(403)
-            && !m.retransmission
+            && !m.retransmission()
             && matches!(m.cseq, Some((_, Method::Invite | Method::Register)))
     }) else {
         return Vec::new();
@@ -172,7 +172,7 @@ pub(super) fn auth_loop(cx: &Context) -> Vec<Finding> {
     let challenges: Vec<usize> = msgs
         .iter()
         .enumerate()
-        .filter(|(_, m)| !m.retransmission && matches!(m.status(), Some(401 | 407)))
+        .filter(|(_, m)| !m.retransmission() && matches!(m.status(), Some(401 | 407)))
         .map(|(i, _)| i)
         .collect();
     let Some(method) = challenges
@@ -189,7 +189,7 @@ pub(super) fn auth_loop(cx: &Context) -> Vec<Finding> {
     let requests: Vec<usize> = msgs
         .iter()
         .enumerate()
-        .filter(|(_, m)| m.method() == Some(method) && !m.retransmission)
+        .filter(|(_, m)| m.method() == Some(method) && !m.retransmission())
         .map(|(i, _)| i)
         .collect();
     let with_auth: Vec<usize> = requests

@@ -191,7 +191,7 @@ pub(super) fn prack_missing(cx: &Context) -> Vec<Finding> {
         .iter()
         .enumerate()
         .filter(|(_, m)| {
-            m.retransmission
+            m.retransmission()
                 && m.status().is_some_and(|c| (101..200).contains(&c))
                 && m.cseq.map(|c| c.1) == Some(Method::Invite)
         })
@@ -280,7 +280,7 @@ pub(super) fn cancel_race(cx: &Context) -> Vec<Finding> {
     if let Some((a, answer)) = msgs
         .iter()
         .enumerate()
-        .find(|(_, m)| is_2xx_to(m, Method::Invite) && !m.retransmission)
+        .find(|(_, m)| is_2xx_to(m, Method::Invite) && !m.retransmission())
         .filter(|(_, m)| m.ts_ns >= cancel.ts_ns - 50_000_000)
     {
         return vec![

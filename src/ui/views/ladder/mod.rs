@@ -95,7 +95,7 @@ fn flow_agents(model: &Model, flow: &Flow) -> Vec<crate::sip::Origin> {
     let origins = flow
         .arrows
         .iter()
-        .map(|a| a.message.origin)
+        .map(|a| a.message.origin())
         .chain(flow.sightings.iter().map(|s| s.origin));
     for o in origins.filter_map(|o| model.origin(o)) {
         if !out.contains(&o) {
@@ -134,7 +134,7 @@ fn hop_notes(model: &Model, flow: &Flow, index: usize) -> Vec<String> {
     if arrow.also_seen > 0 {
         notes.push(format!(
             "seen at {} {}",
-            model.origin_name(msg.origin),
+            model.origin_name(msg.origin()),
             clock(msg.ts_ns)
         ));
         for seen in flow.sightings_of(index) {
