@@ -102,7 +102,8 @@ impl Cache {
     }
 }
 
-fn parse(m: &Message, raw: &[u8]) -> Parsed {
+/// What `raw`, the bytes of `m`, say once parsed.
+pub(crate) fn parse(m: &Message, raw: &[u8]) -> Parsed {
     let Some(p) = SipMessage::parse_one(raw) else {
         return Parsed::default();
     };

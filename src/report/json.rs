@@ -209,8 +209,7 @@ fn render(
     buf: &mut Vec<u8>,
 ) -> io::Result<call::Concluded> {
     buf.extend_from_slice(if first { b"\n    " } else { b",\n    " });
-    let mut ser = serde_json::Serializer::with_formatter(buf, Indented::at(2));
-    call::write(model, d, None, &mut ser)
+    call::write(model, d, None, &mut super::writer::Writer::pretty(buf, 2))
 }
 
 /// One value of the top-level object, pretty, at `depth`.

@@ -124,7 +124,7 @@ impl<W: Write> Ndjson<W> {
             return;
         }
         self.line.clear();
-        let mut ser = serde_json::Serializer::new(&mut self.line);
+        let mut ser = super::writer::Writer::compact(&mut self.line);
         let concluded = match call::write(model, d, Some("call"), &mut ser) {
             Ok(c) => c,
             Err(e) => {

@@ -41,7 +41,7 @@ use serde::Serialize;
 
 use super::media::RtpStream;
 use super::sdp_diff::SdpChange;
-use super::{Dialog, DialogId, Message, Method, Model};
+use super::{Dialog, DialogId, Message, Method, Model, Parsed};
 use crate::hash::Map;
 
 /// How much a finding matters.
@@ -146,6 +146,9 @@ pub struct Context<'m> {
     pub now_ns: i64,
     /// Messages' bytes the rules read, by index.
     raws: RefCell<Vec<(usize, Rc<[u8]>)>>,
+    /// Messages parsed (from those bytes), by index; `None` when the bytes
+    /// could not be read.
+    parses: RefCell<Vec<(usize, Option<Arc<Parsed>>)>>,
 }
 
 /// 64 × T1: Timers B, F and H, and the 2xx retransmission limit.
@@ -155,14 +158,58 @@ impl<'m> Context<'m> {
     /// The context of `d` in `model`, at capture time `now_ns`.
     #[must_use]
     pub fn new(model: &'m Model, d: &'m Dialog, now_ns: i64) -> Self {
-        Self {
+        let mut cx = Self {
             model,
             dialog: d,
             streams: model.streams_of(d).collect(),
-            sdp_changes: model.sdp_changes(d),
+            sdp_changes: Vec::new(),
             now_ns: now_ns.max(model.now_ns()),
             raws: RefCell::new(Vec::new()),
+            parses: RefCell::new(Vec::new()),
+        };
+        cx.sdp_changes = super::sdp_diff::sdp_changes_of(d, |i| cx.parsed(i));
+        cx
+    }
+
+    /// Message `i` parsed ([`Model::parsed`]), from the bytes the rules
+    /// read: each message is read and parsed once per diagnosis. `None`
+    /// when its bytes cannot be read.
+    pub fn parsed(&self, i: usize) -> Option<Arc<Parsed>> {
+        if let Some((_, p)) = self.parses.borrow().iter().find(|(at, _)| *at == i) {
+            return p.clone();
         }
+        let m = self.msgs().get(i)?;
+        let p = self
+            .raw(i)
+            .map(|raw| Arc::new(super::parsed::parse(m, &raw)));
+        self.parses.borrow_mut().push((i, p.clone()));
+        p
+    }
+
+    /// A response's reason phrase as sent ([`Model::reason`]), from
+    /// [`Context::parsed`].
+    #[must_use]
+    pub fn reason(&self, i: usize) -> Option<Cow<'static, str>> {
+        let m = self.msgs().get(i)?;
+        let code = m.status()?;
+        let standard = Cow::Borrowed(crate::sip::reason(code));
+        if !m.own_reason {
+            return Some(standard);
+        }
+        Some(
+            self.parsed(i)
+                .and_then(|p| p.reason.clone())
+                .map_or(standard, Cow::Owned),
+        )
+    }
+
+    /// [`Model::status_text`] of `m`, one of the dialog's messages, from
+    /// [`Context::parsed`].
+    fn status_text(&self, m: &Message) -> String {
+        let Some(i) = self.msgs().iter().position(|x| std::ptr::eq(x, m)) else {
+            return self.model.status_text(m);
+        };
+        crate::model::status_text(m.status().unwrap_or(0), self.reason(i).as_deref())
     }
 
     fn msgs(&self) -> &'m [Message] {
@@ -288,13 +335,11 @@ fn status_text(code: u16) -> String {
 }
 
 /// One dialog's findings, with what they were read from ([`Model::diagnose`]).
-#[derive(Debug)]
 pub struct Diagnosis<'m> {
     pub findings: Vec<Finding>,
-    /// [`Model::sdp_changes`] of the dialog.
-    pub sdp_changes: Vec<SdpChange>,
-    /// [`Model::streams_of`] the dialog, in that order.
-    pub streams: Vec<&'m RtpStream>,
+    /// What the rules read: the dialog's streams, SDP changes, and the
+    /// messages read and parsed so far ([`Context::parsed`]).
+    pub context: Context<'m>,
 }
 
 /// A diagnosis rule.
@@ -456,8 +501,7 @@ impl Model {
         network::apply_coverage(&cx, &mut findings);
         Diagnosis {
             findings,
-            sdp_changes: cx.sdp_changes,
-            streams: cx.streams,
+            context: cx,
         }
     }
 

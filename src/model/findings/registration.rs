@@ -27,11 +27,7 @@ pub(super) fn register_failure(cx: &Context) -> Vec<Finding> {
             if code < 300 || matches!(code, 401 | 407 | 403) || later_ok(fail.ts_ns) {
                 continue;
             }
-            let mut summary = format!(
-                "REGISTER answered {} by {}",
-                cx.model.status_text(fail),
-                fail.src
-            );
+            let mut summary = format!("REGISTER answered {} by {}", cx.status_text(fail), fail.src);
             if code == 423
                 && let Some(min) = cx.header(*f, "Min-Expires", None)
             {
