@@ -131,10 +131,13 @@ fn calls(calls: Calls<'_>, out: &mut impl Write) -> io::Result<Counts> {
     } else {
         std::thread::scope(|scope| -> io::Result<()> {
             let mut batches = Vec::with_capacity(workers);
+            let mut spares = Vec::with_capacity(workers);
             for w in 0..workers {
                 let (tx, rx) = std::sync::mpsc::sync_channel(2);
-                scope.spawn(move || worker(model, calls.iter(), w, workers, &tx));
+                let (spare_tx, spare_rx) = std::sync::mpsc::sync_channel(2);
+                scope.spawn(move || worker(model, calls.iter(), w, workers, &tx, &spare_rx));
                 batches.push(rx);
+                spares.push(spare_tx);
             }
             // Batch b is worker b % workers's; a worker that is done has no
             // batch after it either. Returning drops the receivers, which
@@ -150,6 +153,12 @@ fn calls(calls: Calls<'_>, out: &mut impl Write) -> io::Result<Counts> {
                 any = true;
                 out.write_all(&buf)?;
                 counts.merge(c);
+                // The buffer goes back to its worker for a later batch (its
+                // pages stay mapped and warm); if the worker is done or has
+                // spares enough, it is dropped.
+                if let Some(spare) = spares.get(b % workers) {
+                    let _ = spare.try_send(buf);
+                }
             }
             Ok(())
         })?;
@@ -169,8 +178,9 @@ fn worker<'a>(
     w: usize,
     workers: usize,
     tx: &std::sync::mpsc::SyncSender<Batch>,
+    spare: &std::sync::mpsc::Receiver<Vec<u8>>,
 ) {
-    let mut buf = Vec::new();
+    let mut buf = Vec::with_capacity(CHUNK);
     let mut counts = Counts::default();
     let mut current = None;
     for (i, d) in dialogs.enumerate() {
@@ -179,12 +189,20 @@ fn worker<'a>(
             continue;
         }
         if current != Some(b) {
-            if current.is_some()
-                && tx
-                    .send(Ok((std::mem::take(&mut buf), std::mem::take(&mut counts))))
+            if current.is_some() {
+                let mut next = spare
+                    .try_recv()
+                    .unwrap_or_else(|_| Vec::with_capacity(CHUNK));
+                next.clear();
+                if tx
+                    .send(Ok((
+                        std::mem::replace(&mut buf, next),
+                        std::mem::take(&mut counts),
+                    )))
                     .is_err()
-            {
-                return;
+                {
+                    return;
+                }
             }
             current = Some(b);
         }

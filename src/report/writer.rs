@@ -68,21 +68,26 @@ impl<'a> Writer<'a> {
                 }
             }
             Some(d) => {
-                self.out
-                    .extend_from_slice(if first { b"\n" } else { b",\n" });
-                self.indent(d);
+                // `,` newline and the indentation, in one copy.
+                let from = usize::from(first);
+                match LINE.get(from..2 + 2 * d) {
+                    Some(line) => self.out.extend_from_slice(line),
+                    None => {
+                        self.out
+                            .extend_from_slice(if first { b"\n" } else { b",\n" });
+                        self.indent(d);
+                    }
+                }
             }
         }
     }
 
     fn indent(&mut self, depth: usize) {
-        const SPACES: &[u8; 64] =
-            b"                                                                ";
         let mut n = depth * 2;
         while n > 0 {
-            let k = n.min(SPACES.len());
+            let k = n.min(LINE.len() - 2);
             self.out
-                .extend_from_slice(SPACES.get(..k).unwrap_or_default());
+                .extend_from_slice(LINE.get(2..2 + k).unwrap_or_default());
             n -= k;
         }
     }
@@ -96,6 +101,9 @@ impl<'a> Writer<'a> {
     }
 }
 
+/// A comma, a newline and the spaces of 31 levels of indentation.
+const LINE: &[u8; 64] = b",\n                                                              ";
+
 /// Does `b` need an escape in a JSON string?
 fn needs_escape(b: u8) -> bool {
     b < 0x20 || b == b'"' || b == b'\\'
@@ -103,6 +111,7 @@ fn needs_escape(b: u8) -> bool {
 
 /// `s` as a JSON string, escaped as `serde_json` escapes.
 pub fn string(out: &mut Vec<u8>, s: &str) {
+    out.reserve(s.len() + 2);
     out.push(b'"');
     fragment(out, s);
     out.push(b'"');
