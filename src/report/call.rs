@@ -22,7 +22,8 @@ use crate::sip::sdp::Sdp;
 pub type Concluded = Vec<(&'static str, Severity)>;
 
 /// Writes the call object of `d`, at capture time `model.clock()`; with
-/// `line_type`, a first field `"type"` says what the object is (NDJSON).
+/// `line_type`, a first field `"type"` says what the object is (NDJSON);
+/// messages' bytes from `prefetched` where they are ([`Model::prefetch`]).
 ///
 /// # Errors
 /// When writing fails.
@@ -30,9 +31,10 @@ pub fn write(
     model: &Model,
     d: &Dialog,
     line_type: Option<&'static str>,
+    prefetched: Option<&crate::model::Prefetched>,
     ser: &mut Writer<'_>,
 ) -> io::Result<Concluded> {
-    let diagnosis = model.diagnose(d);
+    let diagnosis = model.diagnose_prefetched(d, prefetched);
     let call = Call {
         line_type,
         call_id: &d.call_id,

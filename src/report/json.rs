@@ -121,7 +121,7 @@ fn calls(calls: Calls<'_>, out: &mut impl Write) -> io::Result<Counts> {
         let mut buf = Vec::with_capacity(CHUNK + (64 << 10));
         for (i, d) in calls.iter().enumerate() {
             any = true;
-            counts.add(&render(model, d, i == 0, &mut buf)?);
+            counts.add(&render(model, d, i == 0, None, &mut buf)?);
             if buf.len() >= CHUNK {
                 out.write_all(&buf)?;
                 buf.clear();
@@ -181,7 +181,8 @@ fn worker<'a>(
     spare: &std::sync::mpsc::Receiver<Vec<u8>>,
 ) {
     let mut buf = Vec::with_capacity(CHUNK);
-    let mut counts = Counts::default();
+    let mut prefetched = crate::model::Prefetched::default();
+    let mut batch: Vec<&Dialog> = Vec::with_capacity(BATCH);
     let mut current = None;
     for (i, d) in dialogs.enumerate() {
         let b = i / BATCH;
@@ -189,34 +190,73 @@ fn worker<'a>(
             continue;
         }
         if current != Some(b) {
-            if current.is_some() {
-                let mut next = spare
-                    .try_recv()
-                    .unwrap_or_else(|_| Vec::with_capacity(CHUNK));
-                next.clear();
-                if tx
-                    .send(Ok((
-                        std::mem::replace(&mut buf, next),
-                        std::mem::take(&mut counts),
-                    )))
-                    .is_err()
-                {
-                    return;
-                }
+            if let Some(c) = current
+                && !send(
+                    model,
+                    &batch,
+                    c * BATCH,
+                    &mut buf,
+                    &mut prefetched,
+                    tx,
+                    spare,
+                )
+            {
+                return;
             }
+            batch.clear();
             current = Some(b);
         }
-        match render(model, d, i == 0, &mut buf) {
+        batch.push(d);
+    }
+    if let Some(c) = current {
+        send(
+            model,
+            &batch,
+            c * BATCH,
+            &mut buf,
+            &mut prefetched,
+            tx,
+            spare,
+        );
+    }
+}
+
+/// Renders one batch of calls, the first of them call `first` of the
+/// report, into `buf` and sends it (taking a spare buffer in its place).
+/// False when the report is over (nobody listens, or rendering failed).
+fn send(
+    model: &Model,
+    batch: &[&Dialog],
+    first: usize,
+    buf: &mut Vec<u8>,
+    prefetched: &mut crate::model::Prefetched,
+    tx: &std::sync::mpsc::SyncSender<Batch>,
+    spare: &std::sync::mpsc::Receiver<Vec<u8>>,
+) -> bool {
+    // What the calls will read of the capture file, in a few reads.
+    model.prefetch(
+        batch
+            .iter()
+            .flat_map(|d| d.messages.iter())
+            .filter(|m| crate::model::findings::read_ahead(m)),
+        prefetched,
+    );
+    let prefetched = &*prefetched;
+    let mut counts = Counts::default();
+    for (k, d) in batch.iter().enumerate() {
+        match render(model, d, first + k == 0, Some(prefetched), buf) {
             Ok(c) => counts.add(&c),
             Err(e) => {
                 let _ = tx.send(Err(e));
-                return;
+                return false;
             }
         }
     }
-    if current.is_some() {
-        let _ = tx.send(Ok((buf, counts)));
-    }
+    let mut next = spare
+        .try_recv()
+        .unwrap_or_else(|_| Vec::with_capacity(CHUNK));
+    next.clear();
+    tx.send(Ok((std::mem::replace(buf, next), counts))).is_ok()
 }
 
 /// One element of `calls`, at its place in the report.
@@ -224,10 +264,17 @@ fn render(
     model: &Model,
     d: &Dialog,
     first: bool,
+    prefetched: Option<&crate::model::Prefetched>,
     buf: &mut Vec<u8>,
 ) -> io::Result<call::Concluded> {
     buf.extend_from_slice(if first { b"\n    " } else { b",\n    " });
-    call::write(model, d, None, &mut super::writer::Writer::pretty(buf, 2))
+    call::write(
+        model,
+        d,
+        None,
+        prefetched,
+        &mut super::writer::Writer::pretty(buf, 2),
+    )
 }
 
 /// One value of the top-level object, pretty, at `depth`.

@@ -125,7 +125,7 @@ impl<W: Write> Ndjson<W> {
         }
         self.line.clear();
         let mut ser = super::writer::Writer::compact(&mut self.line);
-        let concluded = match call::write(model, d, Some("call"), &mut ser) {
+        let concluded = match call::write(model, d, Some("call"), None, &mut ser) {
             Ok(c) => c,
             Err(e) => {
                 self.error = Some(e);

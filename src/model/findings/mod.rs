@@ -41,7 +41,7 @@ use serde::Serialize;
 
 use super::media::RtpStream;
 use super::sdp_diff::SdpChange;
-use super::{Dialog, DialogId, Message, Method, Model, Parsed};
+use super::{Dialog, DialogId, Message, Method, Model, Parsed, Prefetched};
 use crate::hash::Map;
 
 /// How much a finding matters.
@@ -149,6 +149,9 @@ pub struct Context<'m> {
     /// Messages parsed (from those bytes), by index; `None` when the bytes
     /// could not be read.
     parses: RefCell<Vec<(usize, Option<Arc<Parsed>>)>>,
+    /// Bytes read ahead for a run of dialogs (a report), looked at before
+    /// the file.
+    prefetched: Option<&'m Prefetched>,
 }
 
 /// 64 × T1: Timers B, F and H, and the 2xx retransmission limit.
@@ -158,6 +161,18 @@ impl<'m> Context<'m> {
     /// The context of `d` in `model`, at capture time `now_ns`.
     #[must_use]
     pub fn new(model: &'m Model, d: &'m Dialog, now_ns: i64) -> Self {
+        Self::with_prefetched(model, d, now_ns, None)
+    }
+
+    /// [`Context::new`], reading messages' bytes from `prefetched` where
+    /// they are.
+    #[must_use]
+    pub fn with_prefetched(
+        model: &'m Model,
+        d: &'m Dialog,
+        now_ns: i64,
+        prefetched: Option<&'m Prefetched>,
+    ) -> Self {
         let mut cx = Self {
             model,
             dialog: d,
@@ -166,6 +181,7 @@ impl<'m> Context<'m> {
             now_ns: now_ns.max(model.now_ns()),
             raws: RefCell::new(Vec::new()),
             parses: RefCell::new(Vec::new()),
+            prefetched,
         };
         cx.sdp_changes = super::sdp_diff::sdp_changes_of(d, |i| cx.parsed(i));
         cx
@@ -222,9 +238,13 @@ impl<'m> Context<'m> {
         if let Some((_, r)) = self.raws.borrow().iter().find(|(at, _)| *at == i) {
             return Some(Rc::clone(r));
         }
-        let r: Rc<[u8]> = match self.model.raw(self.msgs().get(i)?).ok()? {
-            Cow::Borrowed(b) => Rc::from(b),
-            Cow::Owned(v) => Rc::from(v),
+        let m = self.msgs().get(i)?;
+        let r: Rc<[u8]> = match self.prefetched.and_then(|p| p.get(m)) {
+            Some(b) => Rc::from(b),
+            None => match self.model.raw(m).ok()? {
+                Cow::Borrowed(b) => Rc::from(b),
+                Cow::Owned(v) => Rc::from(v),
+            },
         };
         self.raws.borrow_mut().push((i, Rc::clone(&r)));
         Some(r)
@@ -320,6 +340,20 @@ impl<'m> Context<'m> {
             .enumerate()
             .find(|(_, m)| m.method() == Some(method))
     }
+}
+
+/// Is `m` a message a diagnosis (and a report) usually reads the bytes of:
+/// one with SDP, a reason phrase of its own, a Contact the rules look at
+/// (INVITE, REGISTER and their 2xx), or a failure's headers? (What to read
+/// ahead, [`Model::prefetch`]; any other is read when asked.)
+#[must_use]
+pub fn read_ahead(m: &Message) -> bool {
+    m.has_sdp
+        || m.own_reason
+        || matches!(m.method(), Some(Method::Invite | Method::Register))
+        || m.status().is_some_and(|c| {
+            c >= 300 || (c >= 200 && matches!(m.cseq, Some((_, Method::Invite | Method::Register))))
+        })
 }
 
 /// Seconds, for summaries: `31.5 s`.
@@ -484,7 +518,7 @@ impl Model {
     }
 
     fn run_rules_at(&self, d: &Dialog, now_ns: i64) -> Vec<Finding> {
-        self.diagnose_at(d, now_ns).findings
+        self.diagnose_at(d, now_ns, None).findings
     }
 
     /// The rules run now, without the cache, with the SDP changes and
@@ -492,11 +526,27 @@ impl Model {
     /// three from one pass (and fills no cache).
     #[must_use]
     pub fn diagnose<'m>(&'m self, d: &'m Dialog) -> Diagnosis<'m> {
-        self.diagnose_at(d, self.now_ns())
+        self.diagnose_at(d, self.now_ns(), None)
     }
 
-    fn diagnose_at<'m>(&'m self, d: &'m Dialog, now_ns: i64) -> Diagnosis<'m> {
-        let cx = Context::new(self, d, now_ns);
+    /// [`Model::diagnose`], reading messages' bytes from `prefetched`
+    /// ([`Model::prefetch`]) where they are.
+    #[must_use]
+    pub fn diagnose_prefetched<'m>(
+        &'m self,
+        d: &'m Dialog,
+        prefetched: Option<&'m Prefetched>,
+    ) -> Diagnosis<'m> {
+        self.diagnose_at(d, self.now_ns(), prefetched)
+    }
+
+    fn diagnose_at<'m>(
+        &'m self,
+        d: &'m Dialog,
+        now_ns: i64,
+        prefetched: Option<&'m Prefetched>,
+    ) -> Diagnosis<'m> {
+        let cx = Context::with_prefetched(self, d, now_ns, prefetched);
         let mut findings: Vec<Finding> = RULES.iter().flat_map(|rule| rule(&cx)).collect();
         network::apply_coverage(&cx, &mut findings);
         Diagnosis {
