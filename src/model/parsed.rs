@@ -138,9 +138,11 @@ pub struct Prefetched {
     /// Stretches of file `source` from `start`, by `(source, start)`, and
     /// where their bytes are in `bytes`.
     stretches: Vec<(u16, u64, std::ops::Range<usize>)>,
-    /// The stretches' bytes, one after the other (kept from one run of
-    /// dialogs to the next: no fresh pages each time).
+    /// The stretches' bytes, one after the other, in the first `used` (kept
+    /// from one run of dialogs to the next: neither fresh pages nor zeroing
+    /// each time).
     bytes: Vec<u8>,
+    used: usize,
 }
 
 /// Messages closer than this in a file are read in one stretch.
@@ -244,7 +246,7 @@ impl Model {
             }
         }
         out.stretches.clear();
-        out.bytes.clear();
+        out.used = 0;
         let mut budget = PREFETCH_BUDGET;
         for (source, from, to) in spans {
             let n = to - from;
@@ -262,17 +264,18 @@ impl Model {
             let Ok(len) = usize::try_from(n) else {
                 continue;
             };
-            let at = out.bytes.len();
-            out.bytes.resize(at + len, 0);
+            let at = out.used;
+            if out.bytes.len() < at + len {
+                out.bytes.resize(at + len, 0);
+            }
             let read = out
                 .bytes
-                .get_mut(at..)
+                .get_mut(at..at + len)
                 .is_some_and(|buf| file.read_exact_at(buf, from).is_ok());
             if read {
                 budget -= n;
+                out.used += len;
                 out.stretches.push((source, from, at..at + len));
-            } else {
-                out.bytes.truncate(at);
             }
         }
     }

@@ -117,10 +117,31 @@ pub fn string(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// Does any byte of `bytes` need an escape? Eight at a time.
+fn any_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        let mut le = [0u8; 8];
+        le.copy_from_slice(w);
+        let x = u64::from_le_bytes(le);
+        // A byte below 0x20, or equal to `"` or `\`, has its high bit set
+        // in one of these (and a byte of 0x80 or more in none of them).
+        let below = x.wrapping_sub(ONES * 0x20);
+        let quote = (x ^ (ONES * u64::from(b'"'))).wrapping_sub(ONES);
+        let slash = (x ^ (ONES * u64::from(b'\\'))).wrapping_sub(ONES);
+        if (below | quote | slash) & !x & HIGH != 0 {
+            return true;
+        }
+    }
+    words.remainder().iter().any(|b| needs_escape(*b))
+}
+
 /// The inside of a JSON string: `s`, escaped.
 fn fragment(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
-    if !bytes.iter().any(|b| needs_escape(*b)) {
+    if !any_escape(bytes) {
         out.extend_from_slice(bytes);
         return;
     }
@@ -647,6 +668,22 @@ mod tests {
             String::from_utf8(ours).unwrap(),
             serde_json::to_string(&v).unwrap()
         );
+    }
+
+    #[test]
+    fn any_escape_finds_each_byte_that_needs_one_at_any_place() {
+        for b in 0..=255u8 {
+            for len in [1, 7, 8, 9, 16, 23] {
+                for at in 0..len {
+                    let mut v = vec![b'a'; len];
+                    v[at] = b;
+                    assert_eq!(any_escape(&v), needs_escape(b), "{b:#x} at {at} of {len}");
+                }
+            }
+        }
+        // Bytes that are neither, around ones that are not either.
+        assert!(!any_escape("é→ plain text, 0123456789 ~\u{7f}".as_bytes()));
+        assert!(any_escape(b"0123456789abcdef\x1f"));
     }
 
     #[test]
