@@ -25,7 +25,7 @@ use crate::hash::{Map, Seeded};
 
 pub use dialog::{Clock, Dialog, DialogId, DialogKind, DialogState};
 pub use message::{Addr, Kind, Message, Method, RawLoc, RawRef};
-pub use parsed::{Parsed, status_text};
+pub use parsed::{Parsed, Prefetched, status_text};
 use sources::SourceFile;
 pub use stats::{Lost, OutputCounts, Stats};
 

@@ -102,7 +102,8 @@ impl Cache {
     }
 }
 
-fn parse(m: &Message, raw: &[u8]) -> Parsed {
+/// What `raw`, the bytes of `m`, say once parsed.
+pub(crate) fn parse(m: &Message, raw: &[u8]) -> Parsed {
     let Some(p) = SipMessage::parse_one(raw) else {
         return Parsed::default();
     };
@@ -126,6 +127,55 @@ fn parse(m: &Message, raw: &[u8]) -> Parsed {
         sdp_body: body.map(Box::from),
         warning: (!w.is_empty()).then(|| p.text(w)),
         strict: OnceLock::new(),
+    }
+}
+
+/// Messages' bytes read ahead from the capture files, a stretch at a time:
+/// what a report will read of a run of dialogs, in a few reads instead of
+/// one per message ([`Model::prefetch`]).
+#[derive(Debug, Default)]
+pub struct Prefetched {
+    /// Stretches of file `source` from `start`, by `(source, start)`, and
+    /// where their bytes are in `bytes`.
+    stretches: Vec<(u16, u64, std::ops::Range<usize>)>,
+    /// The stretches' bytes, one after the other, in the first `used` (kept
+    /// from one run of dialogs to the next: neither fresh pages nor zeroing
+    /// each time).
+    bytes: Vec<u8>,
+    used: usize,
+}
+
+/// Messages closer than this in a file are read in one stretch.
+const PREFETCH_GAP: u64 = 16 << 10;
+/// The longest stretch read at once.
+const PREFETCH_STRETCH: u64 = 1 << 20;
+/// The most read ahead for one run of dialogs; beyond, messages are read
+/// one by one when asked.
+const PREFETCH_BUDGET: u64 = 16 << 20;
+
+impl Prefetched {
+    /// The bytes of `m`, when they were read ahead.
+    #[must_use]
+    pub fn get(&self, m: &Message) -> Option<&[u8]> {
+        let super::RawLoc::File {
+            source,
+            offset,
+            len,
+        } = m.raw_loc()
+        else {
+            return None;
+        };
+        let at = self
+            .stretches
+            .partition_point(|(s, start, _)| (*s, *start) <= (source, offset))
+            .checked_sub(1)?;
+        let (s, start, range) = self.stretches.get(at)?;
+        if *s != source {
+            return None;
+        }
+        let stretch = self.bytes.get(range.clone())?;
+        let from = usize::try_from(offset.checked_sub(*start)?).ok()?;
+        stretch.get(from..from.checked_add(len as usize)?)
     }
 }
 
@@ -162,6 +212,72 @@ impl Model {
                 .and_then(|p| p.reason.clone())
                 .map_or(standard, std::borrow::Cow::Owned),
         )
+    }
+
+    /// Reads ahead into `out` (what it held before is let go) the bytes of
+    /// `messages` that lie in capture files, in stretches (messages less
+    /// than 16 KiB apart are read at once, at most 1 MiB a read and 16 MiB
+    /// in all); a stretch that cannot be read is left out (its messages are
+    /// read one by one when asked).
+    pub fn prefetch<'a>(&self, messages: impl Iterator<Item = &'a Message>, out: &mut Prefetched) {
+        use std::os::unix::fs::FileExt;
+        let mut at: Vec<(u16, u64, u64)> = messages
+            .filter_map(|m| match m.raw_loc() {
+                super::RawLoc::File {
+                    source,
+                    offset,
+                    len,
+                } => Some((source, offset, offset.saturating_add(u64::from(len)))),
+                super::RawLoc::Inline(_) => None,
+            })
+            .collect();
+        at.sort_unstable();
+        let mut spans: Vec<(u16, u64, u64)> = Vec::new();
+        for (source, start, end) in at {
+            match spans.last_mut() {
+                Some((s, from, to))
+                    if *s == source
+                        && start <= to.saturating_add(PREFETCH_GAP)
+                        && end.max(*to) - *from <= PREFETCH_STRETCH =>
+                {
+                    *to = end.max(*to);
+                }
+                _ => spans.push((source, start, end)),
+            }
+        }
+        out.stretches.clear();
+        out.used = 0;
+        let mut budget = PREFETCH_BUDGET;
+        for (source, from, to) in spans {
+            let n = to - from;
+            if n > budget {
+                break;
+            }
+            let Some(file) = self
+                .sources
+                .get(usize::from(source))
+                .and_then(Option::as_ref)
+                .and_then(|s| s.file.as_ref())
+            else {
+                continue;
+            };
+            let Ok(len) = usize::try_from(n) else {
+                continue;
+            };
+            let at = out.used;
+            if out.bytes.len() < at + len {
+                out.bytes.resize(at + len, 0);
+            }
+            let read = out
+                .bytes
+                .get_mut(at..at + len)
+                .is_some_and(|buf| file.read_exact_at(buf, from).is_ok());
+            if read {
+                budget -= n;
+                out.used += len;
+                out.stretches.push((source, from, at..at + len));
+            }
+        }
     }
 
     /// What a ladder arrow says of `m` ([`Message::arrow_label_with`]), with
@@ -286,5 +402,28 @@ mod tests {
         let other = d.messages.iter().find(|m| !m.has_sdp()).unwrap();
         assert!(model.sdp_summary(other).is_none());
         assert!(model.parsed(other).unwrap().sdp.is_none());
+    }
+
+    #[test]
+    fn read_ahead_bytes_are_the_messages_bytes() {
+        let model = crate::replay("tests/data/gen__load_udp_2000calls_200cps.pcap").unwrap();
+        let dialogs: Vec<_> = model.dialogs().collect();
+        let (ahead, rest) = dialogs.split_at(dialogs.len() / 2);
+        let mut p = super::Prefetched::default();
+        model.prefetch(ahead.iter().flat_map(|d| d.messages.iter()), &mut p);
+        let mut seen = 0;
+        for d in ahead {
+            for m in &d.messages {
+                assert_eq!(p.get(m), Some(&*model.raw(m).unwrap()));
+                seen += 1;
+            }
+        }
+        assert!(seen > 1000, "{seen}");
+        // Read again for other dialogs: what was read before is let go.
+        model.prefetch(rest.iter().take(3).flat_map(|d| d.messages.iter()), &mut p);
+        let first = ahead.first().unwrap().messages.first().unwrap();
+        assert_eq!(p.get(first), None);
+        let m = rest.first().unwrap().messages.first().unwrap();
+        assert_eq!(p.get(m), Some(&*model.raw(m).unwrap()));
     }
 }

@@ -12,12 +12,12 @@ use super::{Dialog, Model};
 use crate::sip::sdp::{Direction, Media, Sdp};
 
 /// One SDP in a dialog: which message, when, who sent it, what it says.
-#[derive(Debug, Clone)]
-pub struct SdpAt {
+#[derive(Debug, Clone, Copy)]
+pub struct SdpAt<'a> {
     pub message: usize,
     pub ts_ns: i64,
     pub from: Addr,
-    pub sdp: Sdp,
+    pub sdp: &'a Sdp,
 }
 
 /// How an SDP relates to the one it is compared with.
@@ -461,14 +461,14 @@ pub fn changes(sdps: &[SdpAt]) -> Vec<SdpChange> {
                 (
                     SdpKind::Answer,
                     Some(offer.message),
-                    answer(&offer.sdp, &s.sdp),
+                    answer(offer.sdp, s.sdp),
                 )
             }
             _ => {
                 pending = Some(s);
                 match previous_same_side {
-                    Some(p) => (SdpKind::Offer, Some(p.message), reoffer(&p.sdp, &s.sdp)),
-                    None => (SdpKind::Offer, None, reoffer(&s.sdp, &s.sdp)),
+                    Some(p) => (SdpKind::Offer, Some(p.message), reoffer(p.sdp, s.sdp)),
+                    None => (SdpKind::Offer, None, reoffer(s.sdp, s.sdp)),
                 }
             }
         };
@@ -502,62 +502,74 @@ impl Model {
     /// What each SDP of a dialog changed (parsed from the messages' bytes).
     #[must_use]
     pub fn sdp_changes(&self, d: &Dialog) -> Vec<SdpChange> {
-        let sdps: Vec<SdpAt> = d
-            .messages
-            .iter()
-            .enumerate()
-            .filter(|(_, m)| m.has_sdp() && !m.retransmission())
-            .filter_map(|(i, m)| {
-                Some(SdpAt {
-                    message: i,
-                    ts_ns: m.ts_ns,
-                    from: m.src(),
-                    sdp: self.parsed(m).ok()?.sdp.clone()?,
-                })
-            })
-            .collect();
-        let mut out = changes(&sdps);
-        // An offer refused outright (488, 606) has no answer SDP to compare:
-        // say what was offered and why it was refused.
-        for (i, m) in d.messages.iter().enumerate() {
-            let Some(code @ (488 | 606)) = m.status() else {
-                continue;
-            };
-            if m.retransmission() {
-                continue;
-            }
-            let Some(offer) = sdps.iter().rev().find(|s| s.message < i) else {
-                continue;
-            };
-            let answered = out
-                .iter()
-                .any(|c| c.kind == SdpKind::Answer && c.against == Some(offer.message));
-            if answered {
-                continue;
-            }
-            let warning = self
-                .parsed(m)
-                .ok()
-                .and_then(|p| p.warning.clone())
-                .map(|w| format!(" (Warning: {w})"))
-                .unwrap_or_default();
-            out.push(refused(offer, i, m.ts_ns, code, &warning));
-        }
-        out.sort_by_key(|c| c.message);
-        out
+        sdp_changes_of(d, |i| self.parsed(d.messages.get(i)?).ok())
     }
+}
+
+/// [`Model::sdp_changes`] with the messages' parses from `parsed` (by
+/// index): a diagnosis reads each message once for all its rules.
+pub(crate) fn sdp_changes_of(
+    d: &Dialog,
+    parsed: impl Fn(usize) -> Option<std::sync::Arc<super::Parsed>>,
+) -> Vec<SdpChange> {
+    let held: Vec<(usize, std::sync::Arc<super::Parsed>)> = d
+        .messages
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.has_sdp() && !m.retransmission())
+        .filter_map(|(i, _)| Some((i, parsed(i)?)))
+        .collect();
+    let sdps: Vec<SdpAt> = held
+        .iter()
+        .filter_map(|(i, p)| {
+            let m = d.messages.get(*i)?;
+            Some(SdpAt {
+                message: *i,
+                ts_ns: m.ts_ns,
+                from: m.src(),
+                sdp: p.sdp.as_ref()?,
+            })
+        })
+        .collect();
+    let mut out = changes(&sdps);
+    // An offer refused outright (488, 606) has no answer SDP to compare:
+    // say what was offered and why it was refused.
+    for (i, m) in d.messages.iter().enumerate() {
+        let Some(code @ (488 | 606)) = m.status() else {
+            continue;
+        };
+        if m.retransmission() {
+            continue;
+        }
+        let Some(offer) = sdps.iter().rev().find(|s| s.message < i) else {
+            continue;
+        };
+        let answered = out
+            .iter()
+            .any(|c| c.kind == SdpKind::Answer && c.against == Some(offer.message));
+        if answered {
+            continue;
+        }
+        let warning = parsed(i)
+            .and_then(|p| p.warning.clone())
+            .map(|w| format!(" (Warning: {w})"))
+            .unwrap_or_default();
+        out.push(refused(offer, i, m.ts_ns, code, &warning));
+    }
+    out.sort_by_key(|c| c.message);
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn at(message: usize, from: &str, body: &str) -> SdpAt {
+    fn at(message: usize, from: &str, body: &str) -> SdpAt<'static> {
         SdpAt {
             message,
             ts_ns: 0,
             from: from.parse::<std::net::SocketAddr>().unwrap().into(),
-            sdp: crate::sip::sdp::parse(body.as_bytes()),
+            sdp: Box::leak(Box::new(crate::sip::sdp::parse(body.as_bytes()))),
         }
     }
 

@@ -9,9 +9,9 @@ use std::net::SocketAddr;
 
 use serde::Serialize;
 use serde::ser::{SerializeSeq, Serializer};
-use serde_json::ser::Formatter;
 
-use crate::model::findings::{Finding, Severity};
+use super::writer::Writer;
+use crate::model::findings::{Context, Finding, Severity};
 use crate::model::media::{RtcpView, RtpStream};
 use crate::model::sdp_diff::SdpChange;
 use crate::model::{Addr, Dialog, Message, Model};
@@ -22,17 +22,19 @@ use crate::sip::sdp::Sdp;
 pub type Concluded = Vec<(&'static str, Severity)>;
 
 /// Writes the call object of `d`, at capture time `model.clock()`; with
-/// `line_type`, a first field `"type"` says what the object is (NDJSON).
+/// `line_type`, a first field `"type"` says what the object is (NDJSON);
+/// messages' bytes from `prefetched` where they are ([`Model::prefetch`]).
 ///
 /// # Errors
 /// When writing fails.
-pub fn write<W: io::Write, F: Formatter>(
+pub fn write(
     model: &Model,
     d: &Dialog,
     line_type: Option<&'static str>,
-    ser: &mut serde_json::Serializer<W, F>,
+    prefetched: Option<&crate::model::Prefetched>,
+    ser: &mut Writer<'_>,
 ) -> io::Result<Concluded> {
-    let diagnosis = model.diagnose(d);
+    let diagnosis = model.diagnose_prefetched(d, prefetched);
     let call = Call {
         line_type,
         call_id: d.call_id(),
@@ -51,14 +53,15 @@ pub fn write<W: io::Write, F: Formatter>(
         dropped_messages: d.dropped_messages,
         messages: Messages {
             model,
-            messages: &d.messages,
+            cx: &diagnosis.context,
+            list: &d.messages,
         },
-        rtp_streams: Streams(&diagnosis.streams),
+        rtp_streams: Streams(&diagnosis.context.streams),
         fax_streams: model
             .fax_of(d)
             .map(crate::model::media::FaxReport::of)
             .collect(),
-        sdp_changes: &diagnosis.sdp_changes,
+        sdp_changes: &diagnosis.context.sdp_changes,
         findings: &diagnosis.findings,
         seen_at: if model.has_agents() {
             model
@@ -114,19 +117,17 @@ struct Call<'a> {
 /// A dialog's messages, each written as it is read.
 struct Messages<'a> {
     model: &'a Model,
-    messages: &'a [Message],
+    /// The diagnosis's reads: each message read and parsed once.
+    cx: &'a Context<'a>,
+    list: &'a [Message],
 }
 
 impl Serialize for Messages<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.messages.len()))?;
-        for m in self.messages {
-            // Parsed once per message: the SDP changes read the same cache.
-            let parsed = if m.has_sdp() {
-                self.model.parsed(m).ok()
-            } else {
-                None
-            };
+        let mut seq = s.serialize_seq(Some(self.list.len()))?;
+        for (i, m) in self.list.iter().enumerate() {
+            // Parsed once per message: the rules read the same parse.
+            let parsed = if m.has_sdp() { self.cx.parsed(i) } else { None };
             seq.serialize_element(&Msg {
                 ts: secs(m.ts_ns),
                 src: AddrText(m.src()),
@@ -134,7 +135,7 @@ impl Serialize for Messages<'_> {
                 transport: m.transport.as_str(),
                 method: m.method().map(|x| x.as_str()),
                 status: m.status(),
-                reason: self.model.reason(m),
+                reason: self.cx.reason(i),
                 cseq: m.cseq.map(|(n, meth)| CseqText(n, meth)),
                 retransmission: m.retransmission(),
                 malformed: m.malformed(),

@@ -121,7 +121,7 @@ fn calls(calls: Calls<'_>, out: &mut impl Write) -> io::Result<Counts> {
         let mut buf = Vec::with_capacity(CHUNK + (64 << 10));
         for (i, d) in calls.iter().enumerate() {
             any = true;
-            counts.add(&render(model, d, i == 0, &mut buf)?);
+            counts.add(&render(model, d, i == 0, None, &mut buf)?);
             if buf.len() >= CHUNK {
                 out.write_all(&buf)?;
                 buf.clear();
@@ -131,10 +131,13 @@ fn calls(calls: Calls<'_>, out: &mut impl Write) -> io::Result<Counts> {
     } else {
         std::thread::scope(|scope| -> io::Result<()> {
             let mut batches = Vec::with_capacity(workers);
+            let mut spares = Vec::with_capacity(workers);
             for w in 0..workers {
                 let (tx, rx) = std::sync::mpsc::sync_channel(2);
-                scope.spawn(move || worker(model, calls.iter(), w, workers, &tx));
+                let (spare_tx, spare_rx) = std::sync::mpsc::sync_channel(2);
+                scope.spawn(move || worker(model, calls.iter(), w, workers, &tx, &spare_rx));
                 batches.push(rx);
+                spares.push(spare_tx);
             }
             // Batch b is worker b % workers's; a worker that is done has no
             // batch after it either. Returning drops the receivers, which
@@ -150,6 +153,12 @@ fn calls(calls: Calls<'_>, out: &mut impl Write) -> io::Result<Counts> {
                 any = true;
                 out.write_all(&buf)?;
                 counts.merge(c);
+                // The buffer goes back to its worker for a later batch (its
+                // pages stay mapped and warm); if the worker is done or has
+                // spares enough, it is dropped.
+                if let Some(spare) = spares.get(b % workers) {
+                    let _ = spare.try_send(buf);
+                }
             }
             Ok(())
         })?;
@@ -169,9 +178,11 @@ fn worker<'a>(
     w: usize,
     workers: usize,
     tx: &std::sync::mpsc::SyncSender<Batch>,
+    spare: &std::sync::mpsc::Receiver<Vec<u8>>,
 ) {
-    let mut buf = Vec::new();
-    let mut counts = Counts::default();
+    let mut buf = Vec::with_capacity(CHUNK);
+    let mut prefetched = crate::model::Prefetched::default();
+    let mut batch: Vec<&Dialog> = Vec::with_capacity(BATCH);
     let mut current = None;
     for (i, d) in dialogs.enumerate() {
         let b = i / BATCH;
@@ -179,26 +190,73 @@ fn worker<'a>(
             continue;
         }
         if current != Some(b) {
-            if current.is_some()
-                && tx
-                    .send(Ok((std::mem::take(&mut buf), std::mem::take(&mut counts))))
-                    .is_err()
+            if let Some(c) = current
+                && !send(
+                    model,
+                    &batch,
+                    c * BATCH,
+                    &mut buf,
+                    &mut prefetched,
+                    tx,
+                    spare,
+                )
             {
                 return;
             }
+            batch.clear();
             current = Some(b);
         }
-        match render(model, d, i == 0, &mut buf) {
+        batch.push(d);
+    }
+    if let Some(c) = current {
+        send(
+            model,
+            &batch,
+            c * BATCH,
+            &mut buf,
+            &mut prefetched,
+            tx,
+            spare,
+        );
+    }
+}
+
+/// Renders one batch of calls, the first of them call `first` of the
+/// report, into `buf` and sends it (taking a spare buffer in its place).
+/// False when the report is over (nobody listens, or rendering failed).
+fn send(
+    model: &Model,
+    batch: &[&Dialog],
+    first: usize,
+    buf: &mut Vec<u8>,
+    prefetched: &mut crate::model::Prefetched,
+    tx: &std::sync::mpsc::SyncSender<Batch>,
+    spare: &std::sync::mpsc::Receiver<Vec<u8>>,
+) -> bool {
+    // What the calls will read of the capture file, in a few reads.
+    model.prefetch(
+        batch
+            .iter()
+            .flat_map(|d| d.messages.iter())
+            .filter(|m| crate::model::findings::read_ahead(m)),
+        prefetched,
+    );
+    let prefetched = &*prefetched;
+    let mut counts = Counts::default();
+    for (k, d) in batch.iter().enumerate() {
+        match render(model, d, first + k == 0, Some(prefetched), buf) {
             Ok(c) => counts.add(&c),
             Err(e) => {
                 let _ = tx.send(Err(e));
-                return;
+                return false;
             }
         }
     }
-    if current.is_some() {
-        let _ = tx.send(Ok((buf, counts)));
-    }
+    let mut next = spare
+        .try_recv()
+        .unwrap_or_else(|_| Vec::with_capacity(CHUNK));
+    next.clear();
+    tx.send(Ok((std::mem::replace(buf, next), counts))).is_ok()
 }
 
 /// One element of `calls`, at its place in the report.
@@ -206,11 +264,17 @@ fn render(
     model: &Model,
     d: &Dialog,
     first: bool,
+    prefetched: Option<&crate::model::Prefetched>,
     buf: &mut Vec<u8>,
 ) -> io::Result<call::Concluded> {
     buf.extend_from_slice(if first { b"\n    " } else { b",\n    " });
-    let mut ser = serde_json::Serializer::with_formatter(buf, Indented::at(2));
-    call::write(model, d, None, &mut ser)
+    call::write(
+        model,
+        d,
+        None,
+        prefetched,
+        &mut super::writer::Writer::pretty(buf, 2),
+    )
 }
 
 /// One value of the top-level object, pretty, at `depth`.

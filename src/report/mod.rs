@@ -4,3 +4,4 @@ pub mod call;
 pub mod json;
 pub mod ndjson;
 pub mod text;
+pub mod writer;

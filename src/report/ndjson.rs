@@ -124,8 +124,8 @@ impl<W: Write> Ndjson<W> {
             return;
         }
         self.line.clear();
-        let mut ser = serde_json::Serializer::new(&mut self.line);
-        let concluded = match call::write(model, d, Some("call"), &mut ser) {
+        let mut ser = super::writer::Writer::compact(&mut self.line);
+        let concluded = match call::write(model, d, Some("call"), None, &mut ser) {
             Ok(c) => c,
             Err(e) => {
                 self.error = Some(e);

@@ -21,7 +21,7 @@ pub(super) fn routing_loop(cx: &Context) -> Vec<Finding> {
                 Severity::Error,
                 format!(
                     "{} from {}: the request went round in circles",
-                    cx.model.status_text(m),
+                    cx.status_text(m),
                     m.src()
                 ),
             )

@@ -176,7 +176,7 @@ pub(super) fn session_timer_expiry(cx: &Context) -> Vec<Finding> {
                     Severity::Error,
                     format!(
                         "the session refresh ({meth}) was answered {}",
-                        cx.model.status_text(fail)
+                        cx.status_text(fail)
                     ),
                 )
                 .messages(vec![a, *r, f]),
@@ -235,7 +235,7 @@ pub(super) fn transfer_failed(cx: &Context) -> Vec<Finding> {
             Finding::new(
                 "transfer-failed",
                 Severity::Warning,
-                format!("REFER refused: {}", cx.model.status_text(m)),
+                format!("REFER refused: {}", cx.status_text(m)),
             )
             .messages(vec![r, a]),
         ];

@@ -1,8 +1,10 @@
 //! Rules over the media: what the SDP negotiated, and what the RTP did.
 
+use std::sync::Arc;
+
 use super::{Context, Finding, Severity, one_way, secs};
 use crate::model::sdp_diff::{Concern, SdpKind};
-use crate::model::{Method, media::RtpStream};
+use crate::model::{Method, Parsed, media::RtpStream};
 use crate::sip::sdp::Sdp;
 
 /// Media flowed both ways (some stream each way, none one-way).
@@ -16,11 +18,25 @@ fn held(cx: &Context) -> bool {
         .any(|c| c.lines.iter().any(|l| l.concern == Some(Concern::Hold)))
 }
 
-/// The SDP of message `i`, parsed (from the cache).
-fn sdp_of(cx: &Context, i: usize) -> Option<Sdp> {
-    let m = cx.dialog.messages.get(i)?;
-    cx.model.parsed(m).ok()?.sdp.clone()
+/// The SDP of message `i`, parsed ([`Context::parsed`]).
+fn sdp_of(cx: &Context, i: usize) -> Option<SdpOf> {
+    let p = cx.parsed(i)?;
+    p.sdp.is_some().then_some(SdpOf(p))
 }
+
+/// A message's parse that holds an SDP, read as that SDP (not copied).
+pub(super) struct SdpOf(Arc<Parsed>);
+
+impl std::ops::Deref for SdpOf {
+    type Target = Sdp;
+
+    fn deref(&self) -> &Sdp {
+        // Made only when the parse holds an SDP.
+        self.0.sdp.as_ref().unwrap_or(&EMPTY)
+    }
+}
+
+static EMPTY: std::sync::LazyLock<Sdp> = std::sync::LazyLock::new(Sdp::default);
 
 pub(super) fn codec_mismatch(cx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();

@@ -41,7 +41,7 @@ use serde::Serialize;
 
 use super::media::RtpStream;
 use super::sdp_diff::SdpChange;
-use super::{Dialog, DialogId, Message, Method, Model};
+use super::{Dialog, DialogId, Message, Method, Model, Parsed, Prefetched};
 use crate::hash::Map;
 
 /// How much a finding matters.
@@ -146,6 +146,12 @@ pub struct Context<'m> {
     pub now_ns: i64,
     /// Messages' bytes the rules read, by index.
     raws: RefCell<Vec<(usize, Rc<[u8]>)>>,
+    /// Messages parsed (from those bytes), by index; `None` when the bytes
+    /// could not be read.
+    parses: RefCell<Vec<(usize, Option<Arc<Parsed>>)>>,
+    /// Bytes read ahead for a run of dialogs (a report), looked at before
+    /// the file.
+    prefetched: Option<&'m Prefetched>,
 }
 
 /// 64 × T1: Timers B, F and H, and the 2xx retransmission limit.
@@ -155,14 +161,71 @@ impl<'m> Context<'m> {
     /// The context of `d` in `model`, at capture time `now_ns`.
     #[must_use]
     pub fn new(model: &'m Model, d: &'m Dialog, now_ns: i64) -> Self {
-        Self {
+        Self::with_prefetched(model, d, now_ns, None)
+    }
+
+    /// [`Context::new`], reading messages' bytes from `prefetched` where
+    /// they are.
+    #[must_use]
+    pub fn with_prefetched(
+        model: &'m Model,
+        d: &'m Dialog,
+        now_ns: i64,
+        prefetched: Option<&'m Prefetched>,
+    ) -> Self {
+        let mut cx = Self {
             model,
             dialog: d,
             streams: model.streams_of(d).collect(),
-            sdp_changes: model.sdp_changes(d),
+            sdp_changes: Vec::new(),
             now_ns: now_ns.max(model.now_ns()),
             raws: RefCell::new(Vec::new()),
+            parses: RefCell::new(Vec::new()),
+            prefetched,
+        };
+        cx.sdp_changes = super::sdp_diff::sdp_changes_of(d, |i| cx.parsed(i));
+        cx
+    }
+
+    /// Message `i` parsed ([`Model::parsed`]), from the bytes the rules
+    /// read: each message is read and parsed once per diagnosis. `None`
+    /// when its bytes cannot be read.
+    pub fn parsed(&self, i: usize) -> Option<Arc<Parsed>> {
+        if let Some((_, p)) = self.parses.borrow().iter().find(|(at, _)| *at == i) {
+            return p.clone();
         }
+        let m = self.msgs().get(i)?;
+        let p = self
+            .raw(i)
+            .map(|raw| Arc::new(super::parsed::parse(m, &raw)));
+        self.parses.borrow_mut().push((i, p.clone()));
+        p
+    }
+
+    /// A response's reason phrase as sent ([`Model::reason`]), from
+    /// [`Context::parsed`].
+    #[must_use]
+    pub fn reason(&self, i: usize) -> Option<Cow<'static, str>> {
+        let m = self.msgs().get(i)?;
+        let code = m.status()?;
+        let standard = Cow::Borrowed(crate::sip::reason(code));
+        if !m.own_reason() {
+            return Some(standard);
+        }
+        Some(
+            self.parsed(i)
+                .and_then(|p| p.reason.clone())
+                .map_or(standard, Cow::Owned),
+        )
+    }
+
+    /// [`Model::status_text`] of `m`, one of the dialog's messages, from
+    /// [`Context::parsed`].
+    fn status_text(&self, m: &Message) -> String {
+        let Some(i) = self.msgs().iter().position(|x| std::ptr::eq(x, m)) else {
+            return self.model.status_text(m);
+        };
+        crate::model::status_text(m.status().unwrap_or(0), self.reason(i).as_deref())
     }
 
     fn msgs(&self) -> &'m [Message] {
@@ -175,9 +238,13 @@ impl<'m> Context<'m> {
         if let Some((_, r)) = self.raws.borrow().iter().find(|(at, _)| *at == i) {
             return Some(Rc::clone(r));
         }
-        let r: Rc<[u8]> = match self.model.raw(self.msgs().get(i)?).ok()? {
-            Cow::Borrowed(b) => Rc::from(b),
-            Cow::Owned(v) => Rc::from(v),
+        let m = self.msgs().get(i)?;
+        let r: Rc<[u8]> = match self.prefetched.and_then(|p| p.get(m)) {
+            Some(b) => Rc::from(b),
+            None => match self.model.raw(m).ok()? {
+                Cow::Borrowed(b) => Rc::from(b),
+                Cow::Owned(v) => Rc::from(v),
+            },
         };
         self.raws.borrow_mut().push((i, Rc::clone(&r)));
         Some(r)
@@ -275,6 +342,20 @@ impl<'m> Context<'m> {
     }
 }
 
+/// Is `m` a message a diagnosis (and a report) usually reads the bytes of:
+/// one with SDP, a reason phrase of its own, a Contact the rules look at
+/// (INVITE, REGISTER and their 2xx), or a failure's headers? (What to read
+/// ahead, [`Model::prefetch`]; any other is read when asked.)
+#[must_use]
+pub fn read_ahead(m: &Message) -> bool {
+    m.has_sdp()
+        || m.own_reason()
+        || matches!(m.method(), Some(Method::Invite | Method::Register))
+        || m.status().is_some_and(|c| {
+            c >= 300 || (c >= 200 && matches!(m.cseq, Some((_, Method::Invite | Method::Register))))
+        })
+}
+
 /// Seconds, for summaries: `31.5 s`.
 fn secs(ns: i64) -> String {
     format!("{:.1} s", ns as f64 / 1e9)
@@ -288,13 +369,11 @@ fn status_text(code: u16) -> String {
 }
 
 /// One dialog's findings, with what they were read from ([`Model::diagnose`]).
-#[derive(Debug)]
 pub struct Diagnosis<'m> {
     pub findings: Vec<Finding>,
-    /// [`Model::sdp_changes`] of the dialog.
-    pub sdp_changes: Vec<SdpChange>,
-    /// [`Model::streams_of`] the dialog, in that order.
-    pub streams: Vec<&'m RtpStream>,
+    /// What the rules read: the dialog's streams, SDP changes, and the
+    /// messages read and parsed so far ([`Context::parsed`]).
+    pub context: Context<'m>,
 }
 
 /// A diagnosis rule.
@@ -439,7 +518,7 @@ impl Model {
     }
 
     fn run_rules_at(&self, d: &Dialog, now_ns: i64) -> Vec<Finding> {
-        self.diagnose_at(d, now_ns).findings
+        self.diagnose_at(d, now_ns, None).findings
     }
 
     /// The rules run now, without the cache, with the SDP changes and
@@ -447,17 +526,32 @@ impl Model {
     /// three from one pass (and fills no cache).
     #[must_use]
     pub fn diagnose<'m>(&'m self, d: &'m Dialog) -> Diagnosis<'m> {
-        self.diagnose_at(d, self.now_ns())
+        self.diagnose_at(d, self.now_ns(), None)
     }
 
-    fn diagnose_at<'m>(&'m self, d: &'m Dialog, now_ns: i64) -> Diagnosis<'m> {
-        let cx = Context::new(self, d, now_ns);
+    /// [`Model::diagnose`], reading messages' bytes from `prefetched`
+    /// ([`Model::prefetch`]) where they are.
+    #[must_use]
+    pub fn diagnose_prefetched<'m>(
+        &'m self,
+        d: &'m Dialog,
+        prefetched: Option<&'m Prefetched>,
+    ) -> Diagnosis<'m> {
+        self.diagnose_at(d, self.now_ns(), prefetched)
+    }
+
+    fn diagnose_at<'m>(
+        &'m self,
+        d: &'m Dialog,
+        now_ns: i64,
+        prefetched: Option<&'m Prefetched>,
+    ) -> Diagnosis<'m> {
+        let cx = Context::with_prefetched(self, d, now_ns, prefetched);
         let mut findings: Vec<Finding> = RULES.iter().flat_map(|rule| rule(&cx)).collect();
         network::apply_coverage(&cx, &mut findings);
         Diagnosis {
             findings,
-            sdp_changes: cx.sdp_changes,
-            streams: cx.streams,
+            context: cx,
         }
     }
 

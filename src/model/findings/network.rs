@@ -191,7 +191,10 @@ pub(super) fn sdp_private_address(cx: &Context) -> Vec<Finding> {
         if !m.has_sdp() || m.retransmission() {
             continue;
         }
-        let Some(sdp) = cx.model.parsed(m).ok().and_then(|p| p.sdp.clone()) else {
+        let Some(parsed) = cx.parsed(i) else {
+            continue;
+        };
+        let Some(sdp) = parsed.sdp.as_ref() else {
             continue;
         };
         for media in sdp.media.iter().filter(|x| x.port != 0) {
@@ -206,8 +209,8 @@ pub(super) fn sdp_private_address(cx: &Context) -> Vec<Finding> {
             // The SDP crosses into public address space (sent from, or to,
             // a public address): the far side cannot reach a private c=.
             let peer_public = !headers_private(m.src().ip()) || !headers_private(m.dst().ip());
-            let rtp_from_it = cx.rtp_at(c, None, false);
-            if headers::is_private(c) && !rtp_from_it && peer_public {
+            // (RTP from it last: it looks through every stream of the capture.)
+            if headers::is_private(c) && peer_public && !cx.rtp_at(c, None, false) {
                 return vec![
                     Finding::new(
                         "sdp-private-address",

@@ -29,7 +29,7 @@ pub(super) fn register_failure(cx: &Context) -> Vec<Finding> {
             }
             let mut summary = format!(
                 "REGISTER answered {} by {}",
-                cx.model.status_text(fail),
+                cx.status_text(fail),
                 fail.src()
             );
             if code == 423

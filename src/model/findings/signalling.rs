@@ -70,14 +70,14 @@ pub(super) fn final_failure_cause(cx: &Context) -> Vec<Finding> {
     };
     let mut summary = format!(
         "{} from {} {} after the INVITE",
-        cx.model.status_text(m),
+        cx.status_text(m),
         m.src(),
         secs(m.ts_ns - cx.msgs().get(req).map_or(m.ts_ns, |r| r.ts_ns))
     );
     if let Some(reason) = cx.header(i, "Reason", None) {
         let _ = write!(summary, "; Reason: {reason}");
     }
-    if let Some(w) = cx.model.parsed(m).ok().and_then(|p| p.warning.clone()) {
+    if let Some(w) = cx.parsed(i).and_then(|p| p.warning.clone()) {
         let _ = write!(summary, "; Warning: {w}");
     }
     vec![Finding::new("final-failure-cause", severity, summary).messages(vec![req, i])]
@@ -106,7 +106,7 @@ pub(super) fn forbidden_403(cx: &Context) -> Vec<Finding> {
     if with_credentials {
         summary.push_str(", although the request carried credentials");
     }
-    if let Some(w) = cx.model.parsed(m).ok().and_then(|p| p.warning.clone()) {
+    if let Some(w) = cx.parsed(i).and_then(|p| p.warning.clone()) {
         let _ = write!(summary, "; Warning: {w}");
     }
     vec![
@@ -134,7 +134,7 @@ pub(super) fn destination_4xx_6xx(cx: &Context) -> Vec<Finding> {
         Finding::new(
             "destination-4xx-6xx",
             Severity::Warning,
-            format!("{}: {meaning} (from {})", cx.model.status_text(m), m.src()),
+            format!("{}: {meaning} (from {})", cx.status_text(m), m.src()),
         )
         .messages(vec![req, i]),
     ]
@@ -160,7 +160,7 @@ pub(super) fn upstream_5xx(cx: &Context) -> Vec<Finding> {
     } else {
         "without 100 Trying"
     };
-    let mut summary = format!("{} from {} {when}", cx.model.status_text(m), m.src());
+    let mut summary = format!("{} from {} {when}", cx.status_text(m), m.src());
     if let Some(after) = cx.header(i, "Retry-After", None) {
         let _ = write!(summary, "; Retry-After: {after}");
     }

@@ -145,7 +145,7 @@ pub(super) fn ack_missing(cx: &Context) -> Vec<Finding> {
             let fired = cx.saw_past(first.ts_ns, TIMER_64T1_NS - 1_000_000_000);
             let mut summary = format!(
                 "{} sent {} times over {}, never acknowledged",
-                cx.model.status_text(first),
+                cx.status_text(first),
                 sends.len(),
                 secs(last - first.ts_ns)
             );
@@ -223,7 +223,7 @@ pub(super) fn prack_missing(cx: &Context) -> Vec<Finding> {
             Severity::Error,
             format!(
                 "{} with Require: 100rel sent {} times, no PRACK",
-                cx.model.status_text(m),
+                cx.status_text(m),
                 sends.len()
             ),
         )

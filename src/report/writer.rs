@@ -1,0 +1,710 @@
+//! A JSON serializer into a byte buffer, written for the reports' call
+//! objects: byte for byte what `serde_json` writes (its pretty printing at
+//! a depth, [`super::json::Indented`], or its compact form), without its
+//! per-token writer and formatter calls. Keys are written with their
+//! indentation in one copy; a string is copied whole when it needs no
+//! escape.
+//!
+//! Numbers are formatted by `serde_json`'s own formatter (the same digits);
+//! a float that is not finite is `null`, as there.
+
+use std::fmt::{self, Write as _};
+
+use serde::ser::{self, Serialize};
+use serde_json::ser::{CompactFormatter, Formatter};
+
+/// What a value that cannot be JSON says (a map key that is not a string).
+pub type Error = serde_json::Error;
+
+/// Writes JSON into `out`: pretty (two spaces a level, `depth` levels in to
+/// start with), or compact.
+pub struct Writer<'a> {
+    out: &'a mut Vec<u8>,
+    /// `None`: compact. `Some(depth)`: pretty, at that depth now.
+    depth: Option<usize>,
+}
+
+impl<'a> Writer<'a> {
+    /// Pretty printing, as [`super::json::Indented::at`] `depth`.
+    pub fn pretty(out: &'a mut Vec<u8>, depth: usize) -> Self {
+        Self {
+            out,
+            depth: Some(depth),
+        }
+    }
+
+    /// The compact form (`serde_json::to_writer`).
+    pub fn compact(out: &'a mut Vec<u8>) -> Self {
+        Self { out, depth: None }
+    }
+
+    /// Opens an array or object.
+    fn open(&mut self, bracket: u8) {
+        self.out.push(bracket);
+        if let Some(d) = self.depth.as_mut() {
+            *d += 1;
+        }
+    }
+
+    /// Closes what [`Writer::open`] opened; `any` when it holds a value.
+    fn close(&mut self, bracket: u8, any: bool) {
+        if let Some(d) = self.depth.as_mut() {
+            *d = d.saturating_sub(1);
+            if any {
+                self.out.push(b'\n');
+                let d = *d;
+                self.indent(d);
+            }
+        }
+        self.out.push(bracket);
+    }
+
+    /// Before an element (or a key): the separator and the indentation.
+    fn next(&mut self, first: bool) {
+        match self.depth {
+            None => {
+                if !first {
+                    self.out.push(b',');
+                }
+            }
+            Some(d) => {
+                // `,` newline and the indentation, in one copy.
+                let from = usize::from(first);
+                match LINE.get(from..2 + 2 * d) {
+                    Some(line) => self.out.extend_from_slice(line),
+                    None => {
+                        self.out
+                            .extend_from_slice(if first { b"\n" } else { b",\n" });
+                        self.indent(d);
+                    }
+                }
+            }
+        }
+    }
+
+    fn indent(&mut self, depth: usize) {
+        let mut n = depth * 2;
+        while n > 0 {
+            let k = n.min(LINE.len() - 2);
+            self.out
+                .extend_from_slice(LINE.get(2..2 + k).unwrap_or_default());
+            n -= k;
+        }
+    }
+
+    /// A key and what goes between it and its value.
+    fn key(&mut self, first: bool, key: &str) {
+        self.next(first);
+        string(self.out, key);
+        self.out
+            .extend_from_slice(if self.depth.is_some() { b": " } else { b":" });
+    }
+}
+
+/// A comma, a newline and the spaces of 31 levels of indentation.
+const LINE: &[u8; 64] = b",\n                                                              ";
+
+/// Does `b` need an escape in a JSON string?
+fn needs_escape(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
+/// `s` as a JSON string, escaped as `serde_json` escapes.
+pub fn string(out: &mut Vec<u8>, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    fragment(out, s);
+    out.push(b'"');
+}
+
+/// Does any byte of `bytes` need an escape? Eight at a time.
+fn any_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        let mut le = [0u8; 8];
+        le.copy_from_slice(w);
+        let x = u64::from_le_bytes(le);
+        // A byte below 0x20, or equal to `"` or `\`, has its high bit set
+        // in one of these (and a byte of 0x80 or more in none of them).
+        let below = x.wrapping_sub(ONES * 0x20);
+        let quote = (x ^ (ONES * u64::from(b'"'))).wrapping_sub(ONES);
+        let slash = (x ^ (ONES * u64::from(b'\\'))).wrapping_sub(ONES);
+        if (below | quote | slash) & !x & HIGH != 0 {
+            return true;
+        }
+    }
+    words.remainder().iter().any(|b| needs_escape(*b))
+}
+
+/// The inside of a JSON string: `s`, escaped.
+fn fragment(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    if !any_escape(bytes) {
+        out.extend_from_slice(bytes);
+        return;
+    }
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if !needs_escape(b) {
+            continue;
+        }
+        out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
+        start = i + 1;
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(b >> 4)]);
+                out.push(HEX[usize::from(b & 0xf)]);
+            }
+        }
+    }
+    out.extend_from_slice(bytes.get(start..).unwrap_or_default());
+}
+
+/// A `Display` written straight into a JSON string, escaped.
+struct Escaping<'a>(&'a mut Vec<u8>);
+
+impl fmt::Write for Escaping<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        fragment(self.0, s);
+        Ok(())
+    }
+}
+
+/// Numbers as `serde_json` formats them (writing to a `Vec` cannot fail).
+macro_rules! number {
+    ($out:expr, $method:ident, $v:expr) => {{
+        let _ = CompactFormatter.$method($out, $v);
+        Ok(())
+    }};
+}
+
+impl ser::Serializer for &mut Writer<'_> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = Compound<Self>;
+    type SerializeTuple = Compound<Self>;
+    type SerializeTupleStruct = Compound<Self>;
+    type SerializeTupleVariant = Compound<Self>;
+    type SerializeMap = Compound<Self>;
+    type SerializeStruct = Compound<Self>;
+    type SerializeStructVariant = Compound<Self>;
+
+    fn serialize_bool(self, v: bool) -> Result<(), Error> {
+        self.out
+            .extend_from_slice(if v { b"true" } else { b"false" });
+        Ok(())
+    }
+
+    fn serialize_i8(self, v: i8) -> Result<(), Error> {
+        number!(self.out, write_i8, v)
+    }
+
+    fn serialize_i16(self, v: i16) -> Result<(), Error> {
+        number!(self.out, write_i16, v)
+    }
+
+    fn serialize_i32(self, v: i32) -> Result<(), Error> {
+        number!(self.out, write_i32, v)
+    }
+
+    fn serialize_i64(self, v: i64) -> Result<(), Error> {
+        number!(self.out, write_i64, v)
+    }
+
+    fn serialize_i128(self, v: i128) -> Result<(), Error> {
+        number!(self.out, write_i128, v)
+    }
+
+    fn serialize_u8(self, v: u8) -> Result<(), Error> {
+        number!(self.out, write_u8, v)
+    }
+
+    fn serialize_u16(self, v: u16) -> Result<(), Error> {
+        number!(self.out, write_u16, v)
+    }
+
+    fn serialize_u32(self, v: u32) -> Result<(), Error> {
+        number!(self.out, write_u32, v)
+    }
+
+    fn serialize_u64(self, v: u64) -> Result<(), Error> {
+        number!(self.out, write_u64, v)
+    }
+
+    fn serialize_u128(self, v: u128) -> Result<(), Error> {
+        number!(self.out, write_u128, v)
+    }
+
+    fn serialize_f32(self, v: f32) -> Result<(), Error> {
+        if v.is_finite() {
+            number!(self.out, write_f32, v)
+        } else {
+            self.serialize_unit()
+        }
+    }
+
+    fn serialize_f64(self, v: f64) -> Result<(), Error> {
+        if v.is_finite() {
+            number!(self.out, write_f64, v)
+        } else {
+            self.serialize_unit()
+        }
+    }
+
+    fn serialize_char(self, v: char) -> Result<(), Error> {
+        self.serialize_str(v.encode_utf8(&mut [0; 4]))
+    }
+
+    fn serialize_str(self, v: &str) -> Result<(), Error> {
+        string(self.out, v);
+        Ok(())
+    }
+
+    fn serialize_bytes(self, v: &[u8]) -> Result<(), Error> {
+        use ser::SerializeSeq;
+        let mut seq = self.serialize_seq(Some(v.len()))?;
+        for b in v {
+            seq.serialize_element(b)?;
+        }
+        seq.end()
+    }
+
+    fn serialize_none(self) -> Result<(), Error> {
+        self.serialize_unit()
+    }
+
+    fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Result<(), Error> {
+        value.serialize(self)
+    }
+
+    fn serialize_unit(self) -> Result<(), Error> {
+        self.out.extend_from_slice(b"null");
+        Ok(())
+    }
+
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
+        self.serialize_unit()
+    }
+
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+    ) -> Result<(), Error> {
+        self.serialize_str(variant)
+    }
+
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        value.serialize(self)
+    }
+
+    fn serialize_newtype_variant<T: ?Sized + Serialize>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        self.open(b'{');
+        self.key(true, variant);
+        value.serialize(&mut *self)?;
+        self.close(b'}', true);
+        Ok(())
+    }
+
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, Error> {
+        self.open(b'[');
+        Ok(Compound::new(self, false))
+    }
+
+    fn serialize_tuple(self, len: usize) -> Result<Self::SerializeTuple, Error> {
+        self.serialize_seq(Some(len))
+    }
+
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        len: usize,
+    ) -> Result<Self::SerializeTupleStruct, Error> {
+        self.serialize_seq(Some(len))
+    }
+
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleVariant, Error> {
+        self.open(b'{');
+        self.key(true, variant);
+        self.open(b'[');
+        Ok(Compound::new(self, true))
+    }
+
+    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, Error> {
+        self.open(b'{');
+        Ok(Compound::new(self, false))
+    }
+
+    fn serialize_struct(
+        self,
+        _name: &'static str,
+        len: usize,
+    ) -> Result<Self::SerializeStruct, Error> {
+        self.serialize_map(Some(len))
+    }
+
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStructVariant, Error> {
+        self.open(b'{');
+        self.key(true, variant);
+        self.open(b'{');
+        Ok(Compound::new(self, true))
+    }
+
+    fn collect_str<T: ?Sized + fmt::Display>(self, value: &T) -> Result<(), Error> {
+        self.out.push(b'"');
+        let _ = write!(Escaping(self.out), "{value}");
+        self.out.push(b'"');
+        Ok(())
+    }
+}
+
+/// An array or object being written (and, for a variant, the object
+/// around it).
+pub struct Compound<S> {
+    ser: S,
+    first: bool,
+    variant: bool,
+}
+
+impl<'s, 'w> Compound<&'s mut Writer<'w>> {
+    fn new(ser: &'s mut Writer<'w>, variant: bool) -> Self {
+        Self {
+            ser,
+            first: true,
+            variant,
+        }
+    }
+
+    fn element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Error> {
+        self.ser.next(self.first);
+        self.first = false;
+        value.serialize(&mut *self.ser)
+    }
+
+    fn field<T: ?Sized + Serialize>(&mut self, key: &str, value: &T) -> Result<(), Error> {
+        self.ser.key(self.first, key);
+        self.first = false;
+        value.serialize(&mut *self.ser)
+    }
+
+    fn finish(self, bracket: u8) {
+        self.ser.close(bracket, !self.first);
+        if self.variant {
+            self.ser.close(b'}', true);
+        }
+    }
+}
+
+impl ser::SerializeSeq for Compound<&mut Writer<'_>> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Error> {
+        self.element(value)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.finish(b']');
+        Ok(())
+    }
+}
+
+impl ser::SerializeTuple for Compound<&mut Writer<'_>> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Error> {
+        self.element(value)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.finish(b']');
+        Ok(())
+    }
+}
+
+impl ser::SerializeTupleStruct for Compound<&mut Writer<'_>> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Error> {
+        self.element(value)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.finish(b']');
+        Ok(())
+    }
+}
+
+impl ser::SerializeTupleVariant for Compound<&mut Writer<'_>> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Error> {
+        self.element(value)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.finish(b']');
+        Ok(())
+    }
+}
+
+impl ser::SerializeMap for Compound<&mut Writer<'_>> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result<(), Error> {
+        // A key is written as a string: render it alone, then place it.
+        let mut text = Vec::new();
+        key.serialize(&mut Writer::compact(&mut text))?;
+        let key = match text.first() {
+            Some(b'"') => text,
+            // A number or a bool: quoted, as serde_json quotes them.
+            Some(b'-' | b'0'..=b'9' | b't' | b'f') => {
+                let mut q = Vec::with_capacity(text.len() + 2);
+                q.push(b'"');
+                q.extend_from_slice(&text);
+                q.push(b'"');
+                q
+            }
+            _ => return Err(ser::Error::custom("key must be a string")),
+        };
+        self.ser.next(self.first);
+        self.first = false;
+        self.ser.out.extend_from_slice(&key);
+        self.ser.out.extend_from_slice(if self.ser.depth.is_some() {
+            b": "
+        } else {
+            b":"
+        });
+        Ok(())
+    }
+
+    fn serialize_value<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Error> {
+        value.serialize(&mut *self.ser)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.finish(b'}');
+        Ok(())
+    }
+}
+
+impl ser::SerializeStruct for Compound<&mut Writer<'_>> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_field<T: ?Sized + Serialize>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        self.field(key, value)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.finish(b'}');
+        Ok(())
+    }
+}
+
+impl ser::SerializeStructVariant for Compound<&mut Writer<'_>> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_field<T: ?Sized + Serialize>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        self.field(key, value)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.finish(b'}');
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[derive(serde::Serialize)]
+    enum E {
+        Unit,
+        New(u8),
+        Tuple(u8, &'static str),
+        Struct { a: f64, b: Vec<u8> },
+    }
+
+    #[derive(serde::Serialize)]
+    struct All {
+        t: bool,
+        i: i64,
+        u: u64,
+        f: f64,
+        nan: f64,
+        small: f32,
+        c: char,
+        s: &'static str,
+        escapes: String,
+        none: Option<u8>,
+        some: Option<&'static str>,
+        empty: Vec<u8>,
+        empty_map: BTreeMap<String, u8>,
+        nested: Vec<Vec<u16>>,
+        map: BTreeMap<&'static str, Vec<i8>>,
+        int_keys: BTreeMap<u16, bool>,
+        unit: (),
+        tuple: (u8, &'static str),
+        variants: Vec<E>,
+        bytes: serde_bytes_like::Bytes,
+    }
+
+    /// Bytes written through `serialize_bytes`.
+    mod serde_bytes_like {
+        pub struct Bytes(pub &'static [u8]);
+        impl serde::Serialize for Bytes {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_bytes(self.0)
+            }
+        }
+    }
+
+    fn sample() -> All {
+        All {
+            t: true,
+            i: -42,
+            u: u64::MAX,
+            f: 1_705_312_800.035_893,
+            nan: f64::NAN,
+            small: 0.1,
+            c: 'é',
+            s: "plain",
+            escapes: "q\"b\\s/\u{8}\u{c}\n\r\t\u{1}\u{1f}\u{7f}é→".to_owned(),
+            none: None,
+            some: Some("x"),
+            empty: Vec::new(),
+            empty_map: BTreeMap::new(),
+            nested: vec![vec![], vec![1, 2], vec![3]],
+            map: BTreeMap::from([("k", vec![-1]), ("\"odd\"", vec![])]),
+            int_keys: BTreeMap::from([(7, true), (300, false)]),
+            unit: (),
+            tuple: (1, "two"),
+            variants: vec![
+                E::Unit,
+                E::New(3),
+                E::Tuple(4, "five"),
+                E::Struct { a: 0.5, b: vec![6] },
+            ],
+            bytes: serde_bytes_like::Bytes(b"\x00\xff"),
+        }
+    }
+
+    #[test]
+    fn pretty_is_serde_jsons_pretty_printing_at_any_depth() {
+        let v = sample();
+        for depth in [0, 1, 2, 40] {
+            let mut want = Vec::new();
+            v.serialize(&mut serde_json::Serializer::with_formatter(
+                &mut want,
+                super::super::json::Indented::at(depth),
+            ))
+            .unwrap();
+            let mut ours = Vec::new();
+            v.serialize(&mut Writer::pretty(&mut ours, depth)).unwrap();
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                String::from_utf8(want).unwrap(),
+                "depth {depth}"
+            );
+        }
+    }
+
+    #[test]
+    fn compact_is_serde_jsons_compact_form() {
+        let v = sample();
+        let mut ours = Vec::new();
+        v.serialize(&mut Writer::compact(&mut ours)).unwrap();
+        assert_eq!(
+            String::from_utf8(ours).unwrap(),
+            serde_json::to_string(&v).unwrap()
+        );
+    }
+
+    #[test]
+    fn any_escape_finds_each_byte_that_needs_one_at_any_place() {
+        for b in 0..=255u8 {
+            for len in [1, 7, 8, 9, 16, 23] {
+                for at in 0..len {
+                    let mut v = vec![b'a'; len];
+                    v[at] = b;
+                    assert_eq!(any_escape(&v), needs_escape(b), "{b:#x} at {at} of {len}");
+                }
+            }
+        }
+        // Bytes that are neither, around ones that are not either.
+        assert!(!any_escape("é→ plain text, 0123456789 ~\u{7f}".as_bytes()));
+        assert!(any_escape(b"0123456789abcdef\x1f"));
+    }
+
+    #[test]
+    fn a_display_is_escaped_as_a_string_is() {
+        struct D;
+        impl fmt::Display for D {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                writeln!(f, "a\"b{}c", 1)
+            }
+        }
+        struct C;
+        impl Serialize for C {
+            fn serialize<S: ser::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(&D)
+            }
+        }
+        let mut ours = Vec::new();
+        C.serialize(&mut Writer::compact(&mut ours)).unwrap();
+        assert_eq!(
+            String::from_utf8(ours).unwrap(),
+            serde_json::to_string(&C).unwrap()
+        );
+    }
+}
