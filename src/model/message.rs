@@ -169,6 +169,12 @@ impl fmt::Display for Addr {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RawRef {
     Inline(Box<[u8]>),
+    /// Within the message's first frame, kept in memory (live: a UDP
+    /// datagram's message is not copied a second time).
+    InFrame {
+        start: u32,
+        len: u32,
+    },
     /// Contiguous in capture file `source` at `offset`.
     File {
         source: u16,
@@ -208,6 +214,19 @@ pub struct Message {
 }
 
 impl Message {
+    /// The bytes of an [`RawRef::InFrame`] message: a range of its first
+    /// frame, when that frame is in memory.
+    #[must_use]
+    pub(crate) fn in_frame(&self, start: u32, len: u32) -> Option<&[u8]> {
+        match &self.frames.first()?.loc {
+            crate::decode::FrameLoc::Mem(b) => {
+                let start = start as usize;
+                b.get(start..start.checked_add(len as usize)?)
+            }
+            crate::decode::FrameLoc::File { .. } => None,
+        }
+    }
+
     #[must_use]
     pub fn method(&self) -> Option<Method> {
         match self.kind {
@@ -284,7 +303,7 @@ impl Message {
     pub fn raw_len(&self) -> usize {
         match &self.raw {
             RawRef::Inline(b) => b.len(),
-            RawRef::File { len, .. } => *len as usize,
+            RawRef::File { len, .. } | RawRef::InFrame { len, .. } => *len as usize,
         }
     }
 
@@ -310,7 +329,8 @@ impl Message {
     pub fn mem_bytes(&self) -> usize {
         let raw = match &self.raw {
             RawRef::Inline(b) => b.len(),
-            RawRef::File { .. } => 0,
+            // The frame's bytes, counted with the frames.
+            RawRef::File { .. } | RawRef::InFrame { .. } => 0,
         };
         raw + self.frames.iter().map(FrameRef::mem_bytes).sum::<usize>()
     }
@@ -322,5 +342,36 @@ mod tests {
     #[test]
     fn a_message_stays_152_bytes() {
         assert!(std::mem::size_of::<super::Message>() <= 152);
+    }
+
+    /// Live, a datagram's message is read from its frame in memory, not
+    /// kept as a second copy; its bytes are the same.
+    #[test]
+    fn a_message_in_its_frame_is_referenced_not_copied() {
+        use crate::decode::{FrameLoc, FrameRef};
+        let raw: &[u8] = b"OPTIONS sip:a@127.0.0.1 SIP/2.0\r\n\
+            Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1\r\n\
+            From: <sip:b@127.0.0.1>;tag=1\r\nTo: <sip:a@127.0.0.1>\r\n\
+            Call-ID: live-1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+        // Link, IP and UDP headers before the payload.
+        let mut frame = vec![0xAB_u8; 42];
+        frame.extend_from_slice(raw);
+        let mut m = crate::sip::SipMessage::parse_one(raw).unwrap();
+        m.frames = smallvec::smallvec![FrameRef {
+            ts_ns: 0,
+            linktype: 1,
+            source: 0,
+            orig_len: u32::try_from(frame.len()).unwrap(),
+            loc: FrameLoc::Mem(frame.into()),
+        }];
+        let mut model = crate::model::Model::new(crate::model::Limits::default());
+        model.ingest(&mut m);
+        let d = model.dialogs().next().unwrap();
+        let kept = &d.messages[0];
+        let len = u32::try_from(raw.len()).unwrap();
+        assert_eq!(kept.raw, super::RawRef::InFrame { start: 42, len });
+        assert_eq!(&*model.raw(kept).unwrap(), raw);
+        // Only the frame's bytes are held.
+        assert_eq!(kept.mem_bytes(), 42 + raw.len());
     }
 }

@@ -331,7 +331,7 @@ impl Model {
                 offset,
                 len: u32::try_from(msg.raw.len()).unwrap_or(u32::MAX),
             },
-            _ => RawRef::Inline(msg.raw.clone()),
+            _ => in_frame(msg).unwrap_or_else(|| RawRef::Inline(msg.raw.clone())),
         };
         Message {
             ts_ns: msg.ts_ns,
@@ -615,6 +615,30 @@ impl Model {
 /// Direction, top Via branch, CSeq, the whole start line and, for a
 /// provisional response, its `RSeq`: equal keys in one dialog mean a
 /// retransmission.
+/// A message that lies whole in its only frame, kept in memory (live UDP,
+/// HEP): its bytes are referenced there, not copied a second time.
+fn in_frame(msg: &SipMessage) -> Option<RawRef> {
+    let [frame] = msg.frames.as_slice() else {
+        return None;
+    };
+    let crate::decode::FrameLoc::Mem(bytes) = &frame.loc else {
+        return None;
+    };
+    let raw: &[u8] = &msg.raw;
+    // A datagram of one message ends with it (Ethernet pads only tiny
+    // frames); else look for it (several messages in one datagram).
+    let tail = bytes.len().checked_sub(raw.len())?;
+    let start = if bytes.get(tail..) == Some(raw) {
+        tail
+    } else {
+        memchr::memmem::find(bytes, raw)?
+    };
+    Some(RawRef::InFrame {
+        start: u32::try_from(start).ok()?,
+        len: u32::try_from(raw.len()).ok()?,
+    })
+}
+
 fn transaction_key(seed: &Seeded, msg: &SipMessage) -> u64 {
     let mut h = seed.build_hasher();
     // The same message seen by two agents is no retransmission.

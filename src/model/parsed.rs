@@ -56,6 +56,13 @@ impl Key {
     fn of(m: &Message) -> Self {
         let (source, at, len, inline) = match &m.raw {
             RawRef::Inline(b) => (0, b.as_ptr().addr() as u64, b.len(), true),
+            RawRef::InFrame { start, len } => (
+                0,
+                m.in_frame(*start, *len)
+                    .map_or(0, |b| b.as_ptr().addr() as u64),
+                *len as usize,
+                true,
+            ),
             RawRef::File {
                 source,
                 offset,

@@ -74,6 +74,10 @@ impl Model {
     pub fn raw<'a>(&self, m: &'a Message) -> io::Result<Cow<'a, [u8]>> {
         match &m.raw {
             RawRef::Inline(b) => Ok(Cow::Borrowed(b)),
+            RawRef::InFrame { start, len } => m
+                .in_frame(*start, *len)
+                .map(Cow::Borrowed)
+                .ok_or_else(|| io::Error::other("the frame of this message is not in memory")),
             RawRef::File {
                 source,
                 offset,
