@@ -100,6 +100,7 @@ impl LiveCapture {
             }
             if last_stats.elapsed() >= STATS_EVERY {
                 self.kernel_stats(out);
+                out.flush(); // the counters, even on an idle link
                 last_stats = Instant::now();
             }
             if out.backlogged() && !out.retry_backlog() {

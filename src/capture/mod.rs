@@ -66,6 +66,9 @@ pub const CHANNEL_BATCHES: usize = 64;
 
 /// A live batch is sent at least this often, however small.
 const FLUSH_EVERY: Duration = Duration::from_millis(50);
+/// Live, the counters go to the model at most this often (each is an event
+/// that wakes the model's thread), and at the end.
+const COUNTERS_EVERY: Duration = Duration::from_millis(250);
 /// Live, batches held back while the channel is full, at most; beyond this
 /// a batch is dropped and counted (the live loop stops reading long before:
 /// one read adds a batch or two).
@@ -302,6 +305,9 @@ pub struct Processor {
     backlog: std::collections::VecDeque<(CaptureEvent, u64)>,
     batch: Vec<SipMessage>,
     last_flush: Instant,
+    /// Live: when the counters last went out; `None` once the capture ends
+    /// (they go out with every flush then).
+    counters_sent: Option<Instant>,
     pub pipeline: Pipeline,
     pub counters: CaptureCounters,
     /// What came without the pipeline (HEP from agents), counted by its
@@ -323,6 +329,7 @@ impl Processor {
             backlog: std::collections::VecDeque::new(),
             batch: Vec::with_capacity(BATCH),
             last_flush: Instant::now(),
+            counters_sent: live.then(Instant::now),
             pipeline: Pipeline::new(),
             counters: CaptureCounters::default(),
             received: DecodeStats::default(),
@@ -423,6 +430,12 @@ impl Processor {
             let n = rtp.len() as u64;
             self.send(CaptureEvent::Rtp(rtp), n);
         }
+        if let Some(sent) = self.counters_sent {
+            if sent.elapsed() < COUNTERS_EVERY {
+                return;
+            }
+            self.counters_sent = Some(Instant::now());
+        }
         let counters = self.counters;
         self.send(CaptureEvent::Counters(counters), 0);
     }
@@ -491,6 +504,7 @@ impl Processor {
     }
 
     pub fn fail(&mut self, text: String) {
+        self.counters_sent = None;
         self.flush();
         self.drain_backlog();
         // Failure must arrive: wait for room even live.
@@ -499,6 +513,7 @@ impl Processor {
 
     fn finish(mut self) {
         self.pipeline.finish(&mut self.batch);
+        self.counters_sent = None;
         self.flush();
         self.drain_backlog();
         let _ = self.tx.send(CaptureEvent::Finished);
