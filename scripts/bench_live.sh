@@ -11,7 +11,7 @@
 # SECS = 10 s each), one after the other:
 #   sipscope -i lo --no-ui --report stats FILTER (its defaults): its SIP message count and its
 #     loss counters (channel, kernel);
-#   sngrep -N -q -d lo -l 1000000 -B 64 -O /dev/shm/... FILTER (every dialog kept, the same
+#   sngrep -N -q -d lo -l 1000000 -B 128 -O /dev/shm/... FILTER (every dialog kept, the same
 #     kernel buffer as sipscope's default; -O only to count what it took in: the packets in
 #     that file). The filter goes as separate words: sngrep takes a single argument for a match
 #     expression, not a capture filter, and then keeps nothing.
@@ -85,7 +85,7 @@ run() {
                 --log-file "$tmp/sipscope.log" "${filter[@]}" > "$tmp/out" 2> "$tmp/err" &
             ;;
         sngrep)
-            nice -n -10 sngrep -N -q -d lo -l 1000000 -B 64 -O "$shm/sngrep.pcap" "${filter[@]}" \
+            nice -n -10 sngrep -N -q -d lo -l 1000000 -B 128 -O "$shm/sngrep.pcap" "${filter[@]}" \
                 > "$tmp/out" 2> "$tmp/err" &
             ;;
     esac
