@@ -68,8 +68,10 @@ pub struct Cli {
     #[arg(short = 's', long, default_value_t = 65535)]
     pub snaplen: i32,
 
-    /// Kernel capture buffer, in MiB.
-    #[arg(short = 'B', long = "buffer", value_name = "MB", default_value_t = 64)]
+    /// Kernel capture buffer, in MiB (the kernel's memory, taken when the
+    /// capture starts; on `lo` half of it holds the sent copies libpcap
+    /// throws away).
+    #[arg(short = 'B', long = "buffer", value_name = "MB", default_value_t = 128)]
     pub buffer_mb: i32,
 
     /// After opening the capture, drop root to this user (default: the user

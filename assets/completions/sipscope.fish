@@ -1,7 +1,7 @@
 complete -c sipscope -s r -l read -d 'Read a capture file (pcap or pcapng; `-` for standard input). Repeat to merge several by time. sngrep\'s `-I FILE` works too' -r
 complete -c sipscope -s i -l interface -d 'Capture live on an interface (`any` for all). sngrep\'s `-d DEV` works too' -r
 complete -c sipscope -s s -l snaplen -d 'Snap length for a live capture, in bytes' -r
-complete -c sipscope -s B -l buffer -d 'Kernel capture buffer, in MiB' -r
+complete -c sipscope -s B -l buffer -d 'Kernel capture buffer, in MiB (the kernel\'s memory, taken when the capture starts; on `lo` half of it holds the sent copies libpcap throws away)' -r
 complete -c sipscope -l user -d 'After opening the capture, drop root to this user (default: the user who ran sudo, else nobody)' -r
 complete -c sipscope -s l -l limit -d 'Keep at most N dialogs; the oldest finished ones make room, with a warning (default: no count, --mem bounds them)' -r
 complete -c sipscope -l mem -d 'Memory budget for everything the model holds (dialogs, messages, kept frames, streams and their series), in MiB, by an estimate (docs/ARCHITECTURE.md, "Memory"); the oldest finished dialogs make room, counted' -r

@@ -1,14 +1,30 @@
 //! Live capture through libpcap (the `pcap` crate).
+//!
+//! The kernel fills a ring of blocks (`TPACKET_V3`) and hands a block over when
+//! it is full or 100 ms after its first packet. The thread reads every packet
+//! of the ready blocks (`pcap_dispatch`), then sleeps in `poll` on the
+//! capture's descriptor until the kernel hands over the next block: one
+//! wake-up per block (a few hundred packets at high rates), not per packet,
+//! and none on an idle link but the 100 ms look at the stop flag.
 
+use std::os::fd::AsFd;
 use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
 use super::{Control, Processor};
 use crate::decode::Frame;
 
-/// How long the capture thread sleeps when no packet is waiting.
-const IDLE_NAP: std::time::Duration = std::time::Duration::from_millis(2);
-/// How often kernel counters are read while idle.
-const IDLE_STATS: std::time::Duration = std::time::Duration::from_millis(500);
+/// Longest sleep in `poll`, in ms: how soon the stop flag is seen on an
+/// idle link.
+const POLL_WAIT_MS: u16 = 100;
+/// Packets handled per read at most, between looks at the flags, the clock
+/// and the channel.
+const DISPATCH: usize = 1024;
+/// How long the thread naps while the model's channel is full (the packets
+/// wait in the kernel's ring meanwhile).
+const BACKLOG_NAP: Duration = Duration::from_millis(1);
+/// How often kernel counters are read.
+const STATS_EVERY: Duration = Duration::from_millis(500);
 
 /// What `-i` asks for.
 #[derive(Debug, Clone)]
@@ -41,7 +57,10 @@ impl LiveCapture {
             .snaplen(o.snaplen)
             .promisc(true)
             // A short read timeout, not immediate mode: immediate mode with a
-            // large snap length lost most of a burst in our measurements.
+            // large snap length lost most of a burst in our measurements
+            // (each packet then takes a whole block of the ring). With
+            // TPACKET_V3 this is how long a block may wait for more packets
+            // before the kernel hands it over.
             .timeout(100)
             .buffer_size(o.buffer_mb.saturating_mul(1 << 20));
         // Non-blocking: on an idle link libpcap 1.10 (TPACKET_V3) never ends
@@ -70,36 +89,52 @@ impl LiveCapture {
     }
 
     pub(super) fn run(mut self, out: &mut Processor, control: &Control) {
-        let mut last_stats = std::time::Instant::now();
+        let linktype = self.linktype;
+        let mut last_stats = Instant::now();
+        // Wake-ups in a row that found nothing to read (a guard against a
+        // descriptor that keeps saying "ready").
+        let mut empty_wakes = 0u32;
         loop {
             if control.stop.load(Ordering::Relaxed) || out.disconnected() {
                 break;
             }
-            match self.cap.next_packet() {
-                Ok(p) => {
-                    if control.paused.load(Ordering::Relaxed) {
-                        out.counters.lost.paused += 1;
-                        continue;
-                    }
-                    let ts_ns = p.header.ts.tv_sec * 1_000_000_000 + p.header.ts.tv_usec * 1000;
-                    out.frame(&Frame {
-                        ts_ns,
-                        linktype: self.linktype,
-                        source: 0,
-                        orig_len: p.header.len,
-                        file_offset: None,
-                        data: p.data,
-                    });
+            if last_stats.elapsed() >= STATS_EVERY {
+                self.kernel_stats(out);
+                out.flush(); // the counters, even on an idle link
+                last_stats = Instant::now();
+            }
+            if out.backlogged() && !out.retry_backlog() {
+                // The model is behind: leave the packets in the kernel's
+                // ring (it drops, and counts, only when full).
+                std::thread::sleep(BACKLOG_NAP);
+                continue;
+            }
+            let paused = control.paused.load(Ordering::Relaxed);
+            let read = self.cap.dispatch(Some(DISPATCH), |p| {
+                if paused {
+                    out.counters.lost.paused += 1;
+                    return;
                 }
-                Err(pcap::Error::TimeoutExpired) => {
-                    // Nothing to read now: hand over what we have, then nap.
+                let ts_ns = p.header.ts.tv_sec * 1_000_000_000 + p.header.ts.tv_usec * 1000;
+                out.frame(&Frame {
+                    ts_ns,
+                    linktype,
+                    source: 0,
+                    orig_len: p.header.len,
+                    file_offset: None,
+                    data: p.data,
+                });
+            });
+            match read {
+                Ok(0) => {
+                    // Nothing to read now: hand over what we have, then
+                    // sleep until the kernel hands over a block.
                     out.flush_if_pending();
-                    if last_stats.elapsed() >= IDLE_STATS {
-                        self.kernel_stats(out);
-                        out.flush();
-                        last_stats = std::time::Instant::now();
-                    }
-                    std::thread::sleep(IDLE_NAP);
+                    self.wait(&mut empty_wakes);
+                }
+                Ok(_) => {
+                    empty_wakes = 0;
+                    out.flush_if_due();
                 }
                 Err(e) => {
                     // Said as "capture stopped: …" by whoever shows it.
@@ -109,6 +144,25 @@ impl LiveCapture {
             }
         }
         self.kernel_stats(out);
+    }
+
+    /// Sleeps until the kernel has a block for us, or [`POLL_WAIT_MS`].
+    fn wait(&self, empty_wakes: &mut u32) {
+        use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+        *empty_wakes += 1;
+        if *empty_wakes > 3 {
+            // Woken several times with nothing to read: nap instead of
+            // spinning (an error the next read will report, or a signal).
+            std::thread::sleep(Duration::from_millis(2));
+            *empty_wakes = 0;
+        }
+        let mut fds = [PollFd::new(self.cap.as_fd(), PollFlags::POLLIN)];
+        match poll(&mut fds, PollTimeout::from(POLL_WAIT_MS)) {
+            // Timed out on an idle link: not an empty wake-up.
+            Ok(0) => *empty_wakes = 0,
+            Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+            Err(_) => std::thread::sleep(Duration::from_millis(2)),
+        }
     }
 
     fn kernel_stats(&mut self, out: &mut Processor) {

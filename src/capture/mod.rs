@@ -1,8 +1,10 @@
 //! The capture thread: reads frames from files or a live interface, runs the
 //! [`Pipeline`], and hands SIP messages over a bounded channel in batches.
 //!
-//! Live, it never blocks on the consumer: a full channel drops the batch and
-//! counts it. Reading a file, it waits instead (nothing is lost by waiting).
+//! Live, it never blocks on the consumer: when the channel is full the batch
+//! waits in a small backlog and the live loop stops reading, so the packets
+//! wait in the kernel's ring (which drops, and counts, when it fills). Reading
+//! a file, it waits instead (nothing is lost by waiting).
 
 pub mod file;
 pub mod live;
@@ -64,6 +66,13 @@ pub const CHANNEL_BATCHES: usize = 64;
 
 /// A live batch is sent at least this often, however small.
 const FLUSH_EVERY: Duration = Duration::from_millis(50);
+/// Live, the counters go to the model at most this often (each is an event
+/// that wakes the model's thread), and at the end.
+const COUNTERS_EVERY: Duration = Duration::from_millis(250);
+/// Live, batches held back while the channel is full, at most; beyond this
+/// a batch is dropped and counted (the live loop stops reading long before:
+/// one read adds a batch or two).
+const BACKLOG_BATCHES: usize = 8;
 
 /// The consumer's end of the capture: events in, spent batches back.
 ///
@@ -291,8 +300,14 @@ pub struct Processor {
     tx: SyncSender<CaptureEvent>,
     spent: std::sync::mpsc::Receiver<Vec<SipMessage>>,
     live: bool,
+    /// Live: events the full channel did not take yet, in order, each with
+    /// the packets it holds (counted lost if it is dropped).
+    backlog: std::collections::VecDeque<(CaptureEvent, u64)>,
     batch: Vec<SipMessage>,
     last_flush: Instant,
+    /// Live: when the counters last went out; `None` once the capture ends
+    /// (they go out with every flush then).
+    counters_sent: Option<Instant>,
     pub pipeline: Pipeline,
     pub counters: CaptureCounters,
     /// What came without the pipeline (HEP from agents), counted by its
@@ -311,8 +326,10 @@ impl Processor {
             tx,
             spent,
             live,
+            backlog: std::collections::VecDeque::new(),
             batch: Vec::with_capacity(BATCH),
             last_flush: Instant::now(),
+            counters_sent: live.then(Instant::now),
             pipeline: Pipeline::new(),
             counters: CaptureCounters::default(),
             received: DecodeStats::default(),
@@ -320,7 +337,8 @@ impl Processor {
         }
     }
 
-    /// Decodes a frame; sends a batch when it is full (or old, live).
+    /// Decodes a frame; sends a batch when it is full. (Live, the loop
+    /// calls [`Self::flush_if_due`] after each read: no clock per frame.)
     pub fn frame(&mut self, frame: &Frame<'_>) {
         let (sip_before, rtp_before) = (self.batch.len(), self.pipeline.rtp_pending());
         self.pipeline.push(frame, &mut self.batch);
@@ -334,12 +352,44 @@ impl Processor {
             let n = rtp.len() as u64;
             self.send(CaptureEvent::Rtp(rtp), n);
         }
-        if self.batch.len() >= BATCH
-            || self.pipeline.rtp_pending() >= RTP_BATCH
-            || (self.live && self.last_flush.elapsed() >= FLUSH_EVERY)
-        {
+        if self.batch.len() >= BATCH || self.pipeline.rtp_pending() >= RTP_BATCH {
             self.flush();
         }
+    }
+
+    /// Live: sends what is pending if the last batch left long enough ago
+    /// ([`FLUSH_EVERY`]), so a slow trickle still reaches the model.
+    pub fn flush_if_due(&mut self) {
+        if self.last_flush.elapsed() >= FLUSH_EVERY {
+            self.flush_if_pending();
+        }
+    }
+
+    /// Live: batches are waiting for room in the channel; the caller should
+    /// leave packets in the kernel's ring until [`Self::retry_backlog`]
+    /// empties it.
+    #[must_use]
+    pub fn backlogged(&self) -> bool {
+        !self.backlog.is_empty()
+    }
+
+    /// Live: sends held-back batches while the channel takes them; true when
+    /// none is left.
+    pub fn retry_backlog(&mut self) -> bool {
+        while let Some((ev, n)) = self.backlog.pop_front() {
+            match self.tx.try_send(ev) {
+                Ok(()) => {}
+                Err(TrySendError::Full(ev)) => {
+                    self.backlog.push_front((ev, n));
+                    return false;
+                }
+                Err(TrySendError::Disconnected(_)) => {
+                    self.disconnected = true;
+                    self.backlog.clear();
+                }
+            }
+        }
+        true
     }
 
     /// A message that needed no decoding here (HEP from an agent); sent
@@ -380,6 +430,12 @@ impl Processor {
             let n = rtp.len() as u64;
             self.send(CaptureEvent::Rtp(rtp), n);
         }
+        if let Some(sent) = self.counters_sent {
+            if sent.elapsed() < COUNTERS_EVERY {
+                return;
+            }
+            self.counters_sent = Some(Instant::now());
+        }
         let counters = self.counters;
         self.send(CaptureEvent::Counters(counters), 0);
     }
@@ -402,9 +458,14 @@ impl Processor {
 
     fn send(&mut self, ev: CaptureEvent, lost_if_dropped: u64) {
         if self.live {
+            // Keep the order: nothing overtakes a held-back batch.
+            if !self.retry_backlog() {
+                self.hold(ev, lost_if_dropped);
+                return;
+            }
             match self.tx.try_send(ev) {
                 Ok(()) => {}
-                Err(TrySendError::Full(_)) => self.counters.lost.channel += lost_if_dropped,
+                Err(TrySendError::Full(ev)) => self.hold(ev, lost_if_dropped),
                 Err(TrySendError::Disconnected(_)) => self.disconnected = true,
             }
         } else if self.tx.send(ev).is_err() {
@@ -412,20 +473,49 @@ impl Processor {
         }
     }
 
-    /// Sends a warning; live, a full channel drops it (the counters stay).
+    /// Live, the channel is full: the event waits in the backlog. Counters
+    /// are a running total, so only the newest waiting one is kept; past
+    /// [`BACKLOG_BATCHES`] a batch is dropped and counted.
+    fn hold(&mut self, ev: CaptureEvent, lost_if_dropped: u64) {
+        if matches!(ev, CaptureEvent::Counters(_)) {
+            self.backlog
+                .retain(|(e, _)| !matches!(e, CaptureEvent::Counters(_)));
+        } else if self.backlog.len() >= BACKLOG_BATCHES {
+            self.counters.lost.channel += lost_if_dropped;
+            return;
+        }
+        self.backlog.push_back((ev, lost_if_dropped));
+    }
+
+    /// Live, at the end: the backlog goes out, waiting for room (the
+    /// consumer drains until it hears `Finished`).
+    fn drain_backlog(&mut self) {
+        while let Some((ev, _)) = self.backlog.pop_front() {
+            if self.tx.send(ev).is_err() {
+                self.disconnected = true;
+                self.backlog.clear();
+            }
+        }
+    }
+
+    /// Sends a warning; live, a full channel holds it back with the batches.
     pub fn warn(&mut self, text: String) {
         self.send(CaptureEvent::Warning(text), 0);
     }
 
     pub fn fail(&mut self, text: String) {
+        self.counters_sent = None;
         self.flush();
+        self.drain_backlog();
         // Failure must arrive: wait for room even live.
         let _ = self.tx.send(CaptureEvent::Failed(text));
     }
 
     fn finish(mut self) {
         self.pipeline.finish(&mut self.batch);
+        self.counters_sent = None;
         self.flush();
+        self.drain_backlog();
         let _ = self.tx.send(CaptureEvent::Finished);
     }
 }

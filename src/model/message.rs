@@ -169,6 +169,12 @@ impl fmt::Display for Addr {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RawRef {
     Inline(Box<[u8]>),
+    /// Within the message's first frame, kept in memory (live: a UDP
+    /// datagram's message is not copied a second time).
+    InFrame {
+        start: u32,
+        len: u32,
+    },
     /// Contiguous in capture file `source` at `offset`.
     File {
         source: u16,
@@ -305,7 +311,9 @@ impl Store {
                 offset,
                 len: u32::try_from(carried.raw.len()).unwrap_or(u32::MAX),
             },
-            _ => RawRef::Inline(carried.raw.into()),
+            _ => carried
+                .in_frame()
+                .unwrap_or_else(|| RawRef::Inline(carried.raw.into())),
         };
         Self::Other(Box::new(Other {
             src: carried.src.into(),
@@ -318,6 +326,29 @@ impl Store {
 }
 
 impl Carried<'_> {
+    /// A message that lies whole in its only frame, kept in memory (live
+    /// UDP, HEP): its bytes are referenced there, not copied a second time.
+    fn in_frame(&self) -> Option<RawRef> {
+        let [frame] = self.frames.as_slice() else {
+            return None;
+        };
+        let FrameLoc::Mem(bytes) = &frame.loc else {
+            return None;
+        };
+        // A datagram of one message ends with it (Ethernet pads only tiny
+        // frames); else look for it (several messages in one datagram).
+        let tail = bytes.len().checked_sub(self.raw.len())?;
+        let start = if bytes.get(tail..) == Some(self.raw) {
+            tail
+        } else {
+            memchr::memmem::find(bytes, self.raw)?
+        };
+        Some(RawRef::InFrame {
+            start: u32::try_from(start).ok()?,
+            len: u32::try_from(self.raw.len()).ok()?,
+        })
+    }
+
     /// The compact form, when everything fits it.
     fn compact(&self, ts_ns: i64) -> Option<Store> {
         if self.origin != 0 {
@@ -430,6 +461,16 @@ impl Message {
             },
             Store::Other(o) => match &o.raw {
                 RawRef::Inline(b) => RawLoc::Inline(b),
+                // Made only for a frame in memory ([`Carried::in_frame`]).
+                RawRef::InFrame { start, len } => {
+                    RawLoc::Inline(match o.frames.first().map(|f| &f.loc) {
+                        Some(FrameLoc::Mem(b)) => (*start as usize)
+                            .checked_add(*len as usize)
+                            .and_then(|end| b.get(*start as usize..end))
+                            .unwrap_or_default(),
+                        _ => &[],
+                    })
+                }
                 RawRef::File {
                     source,
                     offset,
@@ -591,7 +632,8 @@ impl Message {
         };
         let raw = match &o.raw {
             RawRef::Inline(b) => b.len(),
-            RawRef::File { .. } => 0,
+            // The frame's bytes, counted with the frames.
+            RawRef::File { .. } | RawRef::InFrame { .. } => 0,
         };
         raw + o.frames.iter().map(FrameRef::mem_bytes).sum::<usize>()
     }
@@ -680,5 +722,38 @@ mod tests {
     fn a_message_is_64_bytes() {
         assert_eq!(std::mem::size_of::<Store>(), 24);
         assert_eq!(std::mem::size_of::<Message>(), 64);
+    }
+
+    /// Live, a datagram's message is read from its frame in memory, not
+    /// kept as a second copy; its bytes are the same.
+    #[test]
+    fn a_message_in_its_frame_is_referenced_not_copied() {
+        use crate::decode::{FrameLoc, FrameRef};
+        let raw: &[u8] = b"OPTIONS sip:a@127.0.0.1 SIP/2.0\r\n\
+            Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1\r\n\
+            From: <sip:b@127.0.0.1>;tag=1\r\nTo: <sip:a@127.0.0.1>\r\n\
+            Call-ID: live-1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+        // Link, IP and UDP headers before the payload.
+        let mut frame = vec![0xAB_u8; 42];
+        frame.extend_from_slice(raw);
+        let mut m = crate::sip::SipMessage::parse_one(raw).unwrap();
+        m.frames = smallvec::smallvec![FrameRef {
+            ts_ns: 0,
+            linktype: 1,
+            source: 0,
+            orig_len: u32::try_from(frame.len()).unwrap(),
+            loc: FrameLoc::Mem(frame.into()),
+        }];
+        let mut model = crate::model::Model::new(crate::model::Limits::default());
+        model.ingest(&mut m);
+        let d = model.dialogs().next().unwrap();
+        let kept = &d.messages[0];
+        let len = u32::try_from(raw.len()).unwrap();
+        assert!(
+            matches!(&kept.store, Store::Other(o) if o.raw == RawRef::InFrame { start: 42, len })
+        );
+        assert_eq!(&*model.raw(kept).unwrap(), raw);
+        // Only the frame's bytes are held.
+        assert_eq!(kept.mem_bytes(), 42 + raw.len());
     }
 }
