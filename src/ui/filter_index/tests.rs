@@ -337,3 +337,35 @@ fn dialogs_rotated_out_leave_the_index() {
     }
     assert!(model.dialog(crate::model::DialogId(0)).is_none());
 }
+
+/// The text as it was written before `write_filter_text`: the same bytes.
+#[test]
+fn filter_texts_read_as_before() {
+    let mut model = generated(700, unlimited());
+    for ended in [false, true] {
+        if ended {
+            model.end_capture();
+        }
+        let clock = app().clock(&model);
+        for d in model.dialogs() {
+            let first = d.first_request();
+            let before = format!(
+                "{} {} {} {} {} {} {} {}",
+                d.method_label(),
+                d.from,
+                d.to,
+                first.map(|m| m.src.to_string()).unwrap_or_default(),
+                first.map(|m| m.dst.to_string()).unwrap_or_default(),
+                d.state_at(clock).name(),
+                d.call_id,
+                d.messages
+                    .iter()
+                    .filter_map(crate::model::Message::status)
+                    .map(|s| s.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
+            assert_eq!(d.filter_text(clock), before);
+        }
+    }
+}

@@ -9,7 +9,7 @@ use crate::keymap::Action;
 use crate::model::{Clock, Dialog, DialogId, DialogKind, Model};
 use crate::text::uri_of;
 use crate::ui::filter::RowFilter;
-use crate::ui::filter_index::FilterIndex;
+use crate::ui::filter_index::{FilterIndex, RecentRows};
 
 #[derive(Debug)]
 pub struct CallListState {
@@ -21,6 +21,8 @@ pub struct CallListState {
     /// The dialogs' filter texts, while a display filter is in use (see
     /// [`FilterIndex`]).
     index: Option<FilterIndex>,
+    /// The rows of the last few display filters (Backspace).
+    recent: RecentRows,
     pub cursor: usize,
     /// The rows as last drawn (the view keeps the cursor in sight).
     pub drawn: DrawnRows,
@@ -41,6 +43,7 @@ impl CallListState {
             rows_dirty: true,
             rows_made: None,
             index: None,
+            recent: RecentRows::default(),
             cursor: 0,
             drawn: DrawnRows::default(),
             sort: Column::Index,
@@ -78,6 +81,7 @@ impl CallListState {
     pub fn clear(&mut self) {
         self.rows.clear();
         self.index = None;
+        self.recent.clear();
         self.rows_made = None;
         self.rows_dirty = true;
     }
@@ -126,8 +130,18 @@ impl CallListState {
         if query.is_none() && !typing {
             // No display filter in use: its texts are let go.
             self.index = None;
+            self.recent.clear();
         }
-        if let Some(q) = &query {
+        self.recent.at((
+            model.generation(),
+            now,
+            filter.form_version(),
+            self.only_calls,
+        ));
+        if let Some(ids) = query.as_ref().and_then(|_| self.recent.get(filter.text())) {
+            // A filter typed a moment ago (Backspace): its rows are kept.
+            self.rows = self.sorted(ids, model, now);
+        } else if let Some(q) = &query {
             let index = self.index.get_or_insert_with(FilterIndex::default);
             index.sync(model, now);
             if narrowing {
@@ -145,6 +159,7 @@ impl CallListState {
                 }
                 self.rows = self.sorted(ids, model, now);
             }
+            self.recent.put(filter.text(), &self.rows);
         } else {
             let ids = model
                 .dialogs()
