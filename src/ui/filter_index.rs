@@ -202,6 +202,30 @@ impl FilterIndex {
         model: &Model,
         clock: Clock,
     ) -> Vec<DialogId> {
+        let entries: usize = self.chunks.iter().map(|c| c.entries.len()).sum();
+        if rows.len() > entries / 8 {
+            // Many rows: one pass of the whole index (memmem over each
+            // chunk) costs less than a search in each row's text.
+            let base = self.first * CHUNK as u64;
+            let mut bits = vec![0u64; self.chunks.len() * CHUNK / 64];
+            for id in self.search(q, model, clock) {
+                let at = id.0 - base;
+                if let Some(w) = usize::try_from(at / 64).ok().and_then(|w| bits.get_mut(w)) {
+                    *w |= 1 << (at % 64);
+                }
+            }
+            return rows
+                .iter()
+                .copied()
+                .filter(|id| {
+                    let at = id.0.wrapping_sub(base);
+                    usize::try_from(at / 64)
+                        .ok()
+                        .and_then(|w| bits.get(w))
+                        .is_some_and(|w| w & (1 << (at % 64)) != 0)
+                })
+                .collect();
+        }
         self.prepare(q);
         let this = &*self;
         let parts = in_parts(rows, PARALLEL_ROWS, |_, part| {
