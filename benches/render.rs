@@ -36,6 +36,21 @@ fn sip(start: &str, call_id: &str, cseq: &str) -> String {
     )
 }
 
+/// CPU seconds of the whole process so far (every thread, user and
+/// system; /proc ticks of 10 ms): what a key cost, whatever the load beside.
+fn cpu_s() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // After the command's ")": state is field 3, utime 14, stime 15.
+    let rest = stat.rsplit(')').next().unwrap_or_default();
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    f.iter().sum::<f64>() / 100.0
+}
+
 fn time_it(label: &str, n: u32, mut f: impl FnMut()) {
     f();
     let t = Instant::now();
@@ -140,6 +155,12 @@ fn main() {
         t.elapsed().as_secs_f64() * 1e3
     };
     let (mut extend, mut delete, mut fresh, mut regex) = (vec![], vec![], vec![], vec![]);
+    // CPU seconds per kind of key, and how many.
+    let mut cpu = [(0f64, 0u32); 4];
+    let mut charge = |kind: usize, since: f64| {
+        cpu[kind].0 += cpu_s() - since;
+        cpu[kind].1 += 1;
+    };
     for round in 0..rounds {
         let t = Instant::now();
         app.apply(Action::Search, &model);
@@ -151,11 +172,14 @@ fn main() {
             app.call_list.filter_index_bytes() as f64 / 1_048_576.0
         );
         for c in "call-12345@".chars() {
+            let c0 = cpu_s();
             let ms = key(&mut app, TextKey::Char(c));
             if app.filter.text().len() == 1 {
                 fresh.push(ms);
+                charge(2, c0);
             } else {
                 extend.push(ms);
+                charge(0, c0);
             }
             println!(
                 "{:<52} {ms:>9.3} ms  ({} rows)",
@@ -164,8 +188,10 @@ fn main() {
             );
         }
         for _ in 0..6 {
+            let c0 = cpu_s();
             let ms = key(&mut app, TextKey::Backspace);
             delete.push(ms);
+            charge(1, c0);
             println!(
                 "{:<52} {ms:>9.3} ms  ({} rows)",
                 format!("Backspace to '{}'", app.filter.text()),
@@ -174,8 +200,10 @@ fn main() {
         }
         for first in ["b", "4", "z"] {
             key(&mut app, TextKey::ClearLine);
+            let c0 = cpu_s();
             let ms = key(&mut app, TextKey::Char(first.chars().next().unwrap()));
             fresh.push(ms);
+            charge(2, c0);
             println!(
                 "{:<52} {ms:>9.3} ms  ({} rows)",
                 format!("a new filter '{first}'"),
@@ -185,8 +213,10 @@ fn main() {
         // A regex (not plain text): every key is a full pass.
         key(&mut app, TextKey::ClearLine);
         for c in "bob|call-9999.$".chars() {
+            let c0 = cpu_s();
             let ms = key(&mut app, TextKey::Char(c));
             regex.push(ms);
+            charge(3, c0);
         }
         println!(
             "{:<52} {:>9.3} ms  ({} rows)",
@@ -196,18 +226,22 @@ fn main() {
         );
         key(&mut app, TextKey::Cancel);
     }
-    for (what, v) in [
+    for ((what, v), (cpu, n)) in [
         ("a key that extends the filter", &mut extend),
         ("Backspace", &mut delete),
         ("the first key of a new filter", &mut fresh),
         ("a key of a regex filter", &mut regex),
-    ] {
+    ]
+    .into_iter()
+    .zip(cpu)
+    {
         v.sort_by(f64::total_cmp);
         println!(
-            "{:<52} {:>9.3} ms median, {:.3} ms worst  ({} keys)",
+            "{:<52} {:>9.3} ms median, {:.3} ms worst, {:.1} CPU-ms mean  ({} keys)",
             what,
             v.get(v.len() / 2).copied().unwrap_or_default(),
             v.last().copied().unwrap_or_default(),
+            cpu * 1e3 / f64::from(n.max(1)),
             v.len()
         );
     }

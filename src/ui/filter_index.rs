@@ -237,6 +237,24 @@ impl FilterIndex {
         parts.concat()
     }
 
+    /// Every dialog (calls only: INVITE dialogs), in id order, without
+    /// touching the dialogs: the rows while the filter's line is empty.
+    /// Call [`FilterIndex::sync`] first.
+    #[must_use]
+    pub fn all(&self, only_calls: bool) -> Vec<DialogId> {
+        let mut out = Vec::with_capacity(self.chunks.iter().map(|c| c.entries.len()).sum());
+        for (k, c) in (self.first..).zip(&self.chunks) {
+            let base = k * CHUNK as u64;
+            out.extend(
+                c.entries
+                    .iter()
+                    .filter(|e| !only_calls || e.key.call)
+                    .map(|e| DialogId(base + u64::from(e.lo))),
+            );
+        }
+        out
+    }
+
     /// What the index holds on the heap, in bytes.
     #[must_use]
     pub fn heap_bytes(&self) -> usize {

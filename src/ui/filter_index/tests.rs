@@ -269,6 +269,8 @@ fn the_form_calls_only_and_the_order_apply_with_the_filter() {
     a.call_list.refilter();
     check(&mut a, &model, "calls only, descending");
     a.apply(Action::Search, &model);
+    a.search_key(TextKey::ClearLine);
+    check(&mut a, &model, "the line emptied, calls only");
     typed(&mut a, &model, "4");
     a.search_key(TextKey::Enter);
     // Another column: the same dialogs.

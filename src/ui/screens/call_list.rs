@@ -160,6 +160,12 @@ impl CallListState {
                 self.rows = self.sorted(ids, model, now);
             }
             self.recent.put(filter.text(), &self.rows);
+        } else if let Some(index) = self.index.as_mut().filter(|_| !filter.form_active()) {
+            // The filter's line is empty while typing: every dialog, from
+            // the index (no pass over the dialogs themselves).
+            index.sync(model, now);
+            let ids = index.all(self.only_calls);
+            self.rows = self.sorted(ids, model, now);
         } else {
             let ids = model
                 .dialogs()
