@@ -92,7 +92,7 @@ fn main() {
 
     // One call from the middle of the file, found as `-w --call-id` finds it.
     let middle = model.dialogs().nth(model.len() / 2).unwrap();
-    let call_id = middle.call_id.clone();
+    let call_id = middle.call_id().to_owned();
     println!("one call: {call_id} ({} messages)", middle.messages.len());
     let selection = Selection {
         call_ids: vec![call_id.clone()],

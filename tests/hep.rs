@@ -300,11 +300,11 @@ fn hep_inside_a_capture_is_read_as_the_sip_it_carries() {
         let model = sipscope::replay(&carried).unwrap();
         let got: std::collections::BTreeMap<String, Vec<common::Row>> = model
             .dialogs()
-            .map(|d| (d.call_id.clone(), common::dialog_rows(d)))
+            .map(|d| (d.call_id().to_owned(), common::dialog_rows(d)))
             .collect();
         assert_eq!(got, truth_calls(&data(name)), "{name}");
         let first = model.dialogs().next().unwrap();
-        let origin = model.origin(first.messages[0].origin).expect("an agent");
+        let origin = model.origin(first.messages[0].origin()).expect("an agent");
         assert_eq!(origin.agent.to_string(), "127.0.0.1");
         assert_eq!(
             model.stats().hep_received,

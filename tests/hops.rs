@@ -72,9 +72,9 @@ fn hops(flow: &Flow) -> Vec<Hop> {
             let m = a.message;
             let prev = a.hop_from.map(|j| {
                 let p = flow.arrows[j].message;
-                (p.src.to_string(), p.dst.to_string())
+                (p.src().to_string(), p.dst().to_string())
             });
-            ((m.src.to_string(), m.dst.to_string(), m.label()), prev)
+            ((m.src().to_string(), m.dst().to_string(), m.label()), prev)
         })
         .collect()
 }
@@ -191,11 +191,11 @@ fn one_packet_seen_by_two_agents_is_one_arrow() {
         let s = flow.sightings_of(i);
         assert_eq!(s.len(), 1);
         let names = [
-            model.origin_name(a.message.origin),
+            model.origin_name(a.message.origin()),
             model.origin_name(s[0].origin),
         ];
         assert_eq!(names, ["101@127.0.0.1", "102@127.0.0.1"]);
-        assert!(!a.message.retransmission, "a copy is no retransmission");
+        assert!(!a.message.retransmission(), "a copy is no retransmission");
     }
     // The hops are still found among the first agent's copies.
     assert_eq!(

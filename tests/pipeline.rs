@@ -243,7 +243,7 @@ fn the_same_frame_twice_within_the_window_counts_once() {
     }
     let d = model.find("dup").unwrap();
     assert_eq!(d.messages.len(), 2);
-    assert!(!d.messages[0].retransmission && d.messages[1].retransmission);
+    assert!(!d.messages[0].retransmission() && d.messages[1].retransmission());
 }
 
 #[test]

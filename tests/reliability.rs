@@ -425,7 +425,11 @@ fn messages_with_no_call_id_each_stand_apart() {
     let dialogs: Vec<_> = model.dialogs().collect();
     assert_eq!(dialogs.len(), 4);
     for dlg in &dialogs {
-        assert!(dlg.call_id.starts_with("(no Call-ID) "), "{}", dlg.call_id);
+        assert!(
+            dlg.call_id().starts_with("(no Call-ID) "),
+            "{}",
+            dlg.call_id()
+        );
         assert_eq!(dlg.messages.len(), 1);
     }
     assert_eq!(model.stats().messages_without_call_id, 4);
@@ -587,8 +591,8 @@ fn hostile_captures_are_counted_as_what_they_are() {
     let s = r.model.stats();
     assert_eq!((s.sip_messages, s.malformed), (4, 3));
     for d in r.model.dialogs() {
-        assert!(d.call_id.starts_with("cl-"), "{}", d.call_id);
-        assert_eq!(d.messages[0].label(), "OPTIONS", "{}", d.call_id);
+        assert!(d.call_id().starts_with("cl-"), "{}", d.call_id());
+        assert_eq!(d.messages[0].label(), "OPTIONS", "{}", d.call_id());
     }
 
     // A reversed TCP stream: lost bytes, not retransmissions.

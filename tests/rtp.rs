@@ -329,6 +329,6 @@ fn a_challenged_leg_still_shares_the_media_its_sdps_named() {
             .map(|s| (s.src.to_string(), s.dst.to_string()))
             .collect();
         got.sort();
-        assert_eq!(got, expected, "{}", d.call_id);
+        assert_eq!(got, expected, "{}", d.call_id());
     }
 }

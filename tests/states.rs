@@ -81,10 +81,10 @@ fn reason_phrases_are_the_ones_sent() {
     for d in m.dialogs() {
         for msg in d.messages.iter().filter(|x| x.status().is_some()) {
             let reason = m.reason(msg).unwrap().into_owned();
-            seen.push((d.call_id.as_str(), msg.status().unwrap(), reason));
+            seen.push((d.call_id(), msg.status().unwrap(), reason));
             // Only phrases that differ from the standard are read back.
             assert_eq!(
-                msg.own_reason,
+                msg.own_reason(),
                 seen.last().unwrap().2 != sipscope::sip::reason(msg.status().unwrap())
             );
         }
@@ -218,7 +218,7 @@ fn a_reliable_183_with_a_new_rseq_is_no_retransmission() {
         .messages
         .iter()
         .filter(|x| x.status() == Some(183))
-        .map(|x| x.retransmission)
+        .map(sipscope::model::Message::retransmission)
         .collect();
     assert_eq!(flags, [false, false, true]);
     assert_eq!(m.stats().retransmissions, 1);
@@ -236,7 +236,7 @@ fn a_call_cancelled_then_timed_out_is_cancelled_with_its_code() {
         .messages
         .iter()
         .filter(|x| x.method() == Some(sipscope::model::Method::Cancel));
-    assert_eq!(cancels.filter(|x| x.retransmission).count(), 10);
+    assert_eq!(cancels.filter(|x| x.retransmission()).count(), 10);
     // The usual 487 after a CANCEL stays plain "cancelled".
     let usual = sipscope::replay(format!(
         "{}/tests/data/gen__cancel_487_3calls.pcap",
@@ -292,7 +292,7 @@ fn dialogs_picked_up_midway_say_so() {
     let matching: Vec<&str> = m
         .dialogs()
         .filter(|d| re.is_match(&d.filter_text(clock)))
-        .map(|d| d.call_id.as_str())
+        .map(sipscope::model::Dialog::call_id)
         .collect();
     assert_eq!(matching, ["mid-bye-200"]);
 }

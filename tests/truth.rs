@@ -27,7 +27,7 @@ fn our_rows(path: &Path) -> BTreeMap<String, Vec<Row>> {
     let model = sipscope::replay(path).unwrap();
     model
         .dialogs()
-        .map(|d| (d.call_id.clone(), dialog_rows(d)))
+        .map(|d| (d.call_id().to_owned(), dialog_rows(d)))
         .collect()
 }
 

@@ -130,7 +130,7 @@ impl Selection {
     /// Does `d` pass (every given condition)?
     #[must_use]
     pub fn matches(&self, d: &Dialog, clock: crate::model::Clock) -> bool {
-        (self.call_ids.is_empty() || self.call_ids.contains(&d.call_id))
+        (self.call_ids.is_empty() || self.call_ids.iter().any(|c| c == d.call_id()))
             && self
                 .filter
                 .as_ref()
@@ -170,7 +170,7 @@ impl Plan {
         let mut sip: Vec<FrameRef> = dialogs
             .iter()
             .flat_map(|d| d.messages.iter())
-            .flat_map(|m| m.frames.iter().cloned())
+            .flat_map(crate::model::Message::frames)
             .collect();
         sort_dedup(&mut sip);
         let mut plan = Self {
@@ -557,8 +557,8 @@ pub fn default_name(dialogs: &[&Dialog], format: Format) -> String {
     };
     format!(
         "calls-{}-{}-{hhmm:04}{more}.{}",
-        user(&first.from),
-        user(&first.to),
+        user(first.from()),
+        user(first.to()),
         format.extension()
     )
 }

@@ -68,9 +68,9 @@ pub fn write_flow(model: &Model, dialogs: &[&Dialog], out: &mut impl Write) -> i
         writeln!(
             out,
             "{tag}Call-ID {}  {} -> {}  {}  {}{}",
-            crate::text::escape::text(&d.call_id),
-            crate::text::escape::text(crate::text::uri_of(&d.from)),
-            crate::text::escape::text(crate::text::uri_of(&d.to)),
+            crate::text::escape::text(d.call_id()),
+            crate::text::escape::text(crate::text::uri_of(d.from())),
+            crate::text::escape::text(crate::text::uri_of(d.to())),
             d.state_at(clock).name(),
             crate::text::duration(d.duration_at(clock)),
             d.pdd_ns()
@@ -85,7 +85,7 @@ pub fn write_flow(model: &Model, dialogs: &[&Dialog], out: &mut impl Write) -> i
         .map(|a| {
             let m = a.message;
             let mut l = model.arrow_label(m);
-            if m.has_sdp {
+            if m.has_sdp() {
                 l.push_str(" SDP");
             }
             l
@@ -127,7 +127,7 @@ pub fn write_flow(model: &Model, dialogs: &[&Dialog], out: &mut impl Write) -> i
             String::new()
         };
         let mut line = arrow_line(flow.columns.len(), column, from, to, label);
-        if m.has_sdp
+        if m.has_sdp()
             && let Some(sdp) = model.sdp(m).ok().flatten()
         {
             let _ = write!(line, "  {}", crate::text::escape::text(&sdp.summary()));

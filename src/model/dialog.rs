@@ -197,6 +197,38 @@ pub struct Clock {
     pub ended: bool,
 }
 
+/// A capture time that may not have happened yet, in 8 bytes (an
+/// `Option<i64>` takes 16; a dialog has six).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct At(i64);
+
+impl At {
+    const NONE: Self = Self(i64::MIN);
+
+    fn get(self) -> Option<i64> {
+        (self != Self::NONE).then_some(self.0)
+    }
+
+    fn is_none(self) -> bool {
+        self == Self::NONE
+    }
+
+    fn set(&mut self, ts_ns: i64) {
+        // The one instant that cannot be told from none.
+        self.0 = ts_ns.max(i64::MIN + 1);
+    }
+}
+
+/// The part of a dialog few dialogs need, behind one pointer.
+#[derive(Debug, Clone, Default)]
+struct Rare {
+    /// Call-IDs this dialog names in X-Call-ID / X-CID.
+    x_call_ids: Vec<String>,
+    /// Transaction keys of messages not kept (the dialog hit its limit),
+    /// for retransmission detection; the kept ones hold their own.
+    seen: Vec<u64>,
+}
+
 /// Stable identity of a dialog in the model (arrival order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct DialogId(pub u64);
@@ -205,27 +237,35 @@ pub struct DialogId(pub u64);
 #[derive(Debug, Clone)]
 pub struct Dialog {
     pub id: DialogId,
-    pub call_id: String,
+    /// Call-ID, From and To as written, in one allocation: From starts at
+    /// `from_at`, To at `to_at` ([`Dialog::call_id`], [`Dialog::from`],
+    /// [`Dialog::to`]).
+    names: Box<str>,
+    from_at: u32,
+    to_at: u32,
     pub kind: DialogKind,
-    pub from: String,
-    pub to: String,
-    pub user_agent: Option<String>,
-    /// Call-IDs this dialog names in X-Call-ID / X-CID.
-    pub x_call_ids: Vec<String>,
+    /// Shared with every dialog of the same agent (interned by the model,
+    /// a bounded number of them: [`Dialog::user_agent_shared`]).
+    pub user_agent: Option<std::sync::Arc<str>>,
+    /// The User-Agent is the model's interned one, counted there once.
+    pub(crate) user_agent_shared: bool,
+    /// The Call-ID is also a key of the model's table of Call-IDs that are
+    /// not valid UTF-8 or collide in the hashed table (rare).
+    pub(crate) call_id_spilled: bool,
+    /// What few dialogs need: X-Call-IDs, keys of messages not kept.
+    rare: Option<Box<Rare>>,
     pub messages: Vec<Message>,
     state: DialogState,
-    /// Transaction keys seen, for retransmission detection.
-    seen: Vec<u64>,
-    first_invite_ns: Option<i64>,
-    first_18x_ns: Option<i64>,
-    answer_ns: Option<i64>,
-    ack_ns: Option<i64>,
-    bye_ns: Option<i64>,
+    first_invite_ns: At,
+    first_18x_ns: At,
+    answer_ns: At,
+    ack_ns: At,
+    bye_ns: At,
     cancelled: bool,
     /// When the INVITE that Timer B runs for was first sent (the first, or
     /// the one after a challenge), and whether any response answered it
     /// (then Timer B no longer runs).
-    invite_sent_ns: Option<i64>,
+    invite_sent_ns: At,
     invite_answered: bool,
     /// Messages not kept because the dialog hit its limit.
     pub dropped_messages: u64,
@@ -253,12 +293,14 @@ impl Dialog {
         };
         Self {
             id,
-            call_id,
+            from_at: u32::try_from(call_id.len()).unwrap_or(u32::MAX),
+            to_at: u32::try_from(call_id.len()).unwrap_or(u32::MAX),
+            names: call_id.into_boxed_str(),
             kind,
-            from: String::new(),
-            to: String::new(),
             user_agent: None,
-            x_call_ids: Vec::new(),
+            user_agent_shared: false,
+            call_id_spilled: false,
+            rare: None,
             // Room for a typical dialog of its kind, so millions of dialogs do
             // not each carry a half-empty doubled buffer.
             messages: Vec::with_capacity(match kind {
@@ -267,24 +309,59 @@ impl Dialog {
                 _ => 2,
             }),
             state,
-            seen: Vec::new(),
-            first_invite_ns: None,
-            first_18x_ns: None,
-            answer_ns: None,
-            ack_ns: None,
-            bye_ns: None,
+            first_invite_ns: At::NONE,
+            first_18x_ns: At::NONE,
+            answer_ns: At::NONE,
+            ack_ns: At::NONE,
+            bye_ns: At::NONE,
             cancelled: false,
-            invite_sent_ns: None,
+            invite_sent_ns: At::NONE,
             invite_answered: false,
             dropped_messages: 0,
             messages_heap: 0,
         }
     }
 
+    /// The Call-ID (or, for a message without one, [`super::NO_CALL_ID`]
+    /// and a number).
+    #[must_use]
+    pub fn call_id(&self) -> &str {
+        self.names.get(..self.from_at as usize).unwrap_or_default()
+    }
+
+    /// The From header as written.
+    #[must_use]
+    pub fn from(&self) -> &str {
+        self.names
+            .get(self.from_at as usize..self.to_at as usize)
+            .unwrap_or_default()
+    }
+
+    /// The To header as written.
+    #[must_use]
+    pub fn to(&self) -> &str {
+        self.names.get(self.to_at as usize..).unwrap_or_default()
+    }
+
+    /// Sets From and To.
+    pub(crate) fn set_from_to(&mut self, from: &str, to: &str) {
+        let call_id = self.call_id();
+        let mut all = String::with_capacity(call_id.len() + from.len() + to.len());
+        all.push_str(call_id);
+        all.push_str(from);
+        all.push_str(to);
+        // Wire headers are far shorter than 4 GiB.
+        let (from_at, to_at) = (call_id.len(), call_id.len() + from.len());
+        self.from_at = u32::try_from(from_at).unwrap_or(u32::MAX);
+        self.to_at = u32::try_from(to_at).unwrap_or(u32::MAX);
+        self.names = all.into_boxed_str();
+    }
+
     /// Everything this dialog holds, by estimate (docs/ARCHITECTURE.md,
     /// "Memory"): its struct and table slot, its strings (the Call-ID also
-    /// as the call table's key), the messages' vector by capacity and what
-    /// each message holds, the transaction keys.
+    /// only when it is a key of the model's spilled Call-IDs: the hashed
+    /// table holds a hash), the User-Agent unless shared, the messages'
+    /// vector by capacity and what each message holds, the transaction keys.
     #[must_use]
     pub fn held_bytes(&self) -> usize {
         const OVERHEAD: usize = super::ALLOC_OVERHEAD;
@@ -298,18 +375,32 @@ impl Dialog {
         std::mem::size_of::<Self>()
             + OVERHEAD
             + super::MAP_ENTRY
-            + 2 * string(&self.call_id)
-            + string(&self.from)
-            + string(&self.to)
-            + self.user_agent.as_ref().map_or(0, string)
-            + self
-                .x_call_ids
-                .iter()
-                .map(|x| 2 * string(x) + super::MAP_ENTRY)
-                .sum::<usize>()
+            + if self.call_id_spilled {
+                self.call_id().len() + OVERHEAD
+            } else {
+                0
+            }
+            + if self.names.is_empty() {
+                0
+            } else {
+                self.names.len() + OVERHEAD
+            }
+            + match &self.user_agent {
+                Some(ua) if !self.user_agent_shared => ua.len() + 16 + OVERHEAD,
+                _ => 0,
+            }
+            + self.rare.as_ref().map_or(0, |r| {
+                std::mem::size_of::<Rare>()
+                    + OVERHEAD
+                    + r.x_call_ids
+                        .iter()
+                        .map(|x| 2 * string(x) + super::MAP_ENTRY)
+                        .sum::<usize>()
+                    + r.x_call_ids.capacity() * std::mem::size_of::<String>()
+                    + r.seen.capacity() * 8
+            })
             + self.messages.capacity() * std::mem::size_of::<Message>()
             + OVERHEAD
-            + self.seen.capacity() * 8
             + self.messages_heap
     }
 
@@ -358,15 +449,15 @@ impl Dialog {
         if let Some(m) = self.method() {
             let _ = write!(out, "{m}");
         }
-        let _ = write!(out, " {} {} ", self.from, self.to);
+        let _ = write!(out, " {} {} ", self.from(), self.to());
         if let Some(m) = first {
-            let _ = write!(out, "{}", m.src);
+            let _ = write!(out, "{}", m.src());
         }
         out.push(' ');
         if let Some(m) = first {
-            let _ = write!(out, "{}", m.dst);
+            let _ = write!(out, "{}", m.dst());
         }
-        let _ = write!(out, " {} {} ", self.state_at(clock).name(), self.call_id);
+        let _ = write!(out, " {} {} ", self.state_at(clock).name(), self.call_id());
         for (i, s) in self.messages.iter().filter_map(Message::status).enumerate() {
             if i > 0 {
                 out.push(' ');
@@ -394,7 +485,8 @@ impl Dialog {
             DialogState::Pending if timed_out => DialogState::Failed,
             DialogState::Setup
                 if !self.invite_answered
-                    && clock.now_ns - self.invite_sent_ns.unwrap_or_else(|| self.first_ts())
+                    && clock.now_ns
+                        - self.invite_sent_ns.get().unwrap_or_else(|| self.first_ts())
                         > TRANSACTION_TIMEOUT_NS =>
             {
                 DialogState::Failed
@@ -423,20 +515,20 @@ impl Dialog {
     /// Post-dial delay: first INVITE to first 18x.
     #[must_use]
     pub fn pdd_ns(&self) -> Option<i64> {
-        Some(self.first_18x_ns? - self.first_invite_ns?)
+        Some(self.first_18x_ns.get()? - self.first_invite_ns.get()?)
     }
 
     /// First INVITE to the 2xx that answered it.
     #[must_use]
     pub fn answer_ns(&self) -> Option<i64> {
-        Some(self.answer_ns? - self.first_invite_ns?)
+        Some(self.answer_ns.get()? - self.first_invite_ns.get()?)
     }
 
     /// ACK (or the answer, when no ACK was seen) to BYE.
     #[must_use]
     pub fn talk_ns(&self) -> Option<i64> {
-        let start = self.ack_ns.or(self.answer_ns)?;
-        Some(self.bye_ns? - start)
+        let start = self.ack_ns.get().or(self.answer_ns.get())?;
+        Some(self.bye_ns.get()? - start)
     }
 
     #[must_use]
@@ -510,17 +602,44 @@ impl Dialog {
     /// Records whether `m` retransmits a message already seen, keyed by
     /// direction, top Via branch, CSeq and status.
     pub(crate) fn mark_retransmission(&mut self, m: &mut Message, key: u64) {
-        if self.seen.contains(&key) {
-            m.retransmission = true;
-        } else {
-            self.seen.push(key);
+        m.key = key;
+        if self.messages.iter().any(|x| x.key == key)
+            || self.rare.as_ref().is_some_and(|r| r.seen.contains(&key))
+        {
+            m.set_retransmission();
         }
+    }
+
+    /// Keeps the key of a message that is not kept (the dialog is full).
+    pub(crate) fn remember(&mut self, m: &Message) {
+        if !m.retransmission() {
+            self.rare.get_or_insert_default().seen.push(m.key);
+        }
+    }
+
+    /// Call-IDs this dialog names in X-Call-ID / X-CID.
+    #[must_use]
+    pub fn x_call_ids(&self) -> &[String] {
+        self.rare.as_ref().map_or(&[], |r| r.x_call_ids.as_slice())
+    }
+
+    /// Adds a Call-ID named in X-Call-ID (at most 16); `false` when it was
+    /// there already or there is no room.
+    pub(crate) fn add_x_call_id(&mut self, x: &str) -> bool {
+        if self.x_call_ids().iter().any(|c| c == x) || self.x_call_ids().len() >= 16 {
+            return false;
+        }
+        self.rare
+            .get_or_insert_default()
+            .x_call_ids
+            .push(x.to_owned());
+        true
     }
 
     /// Advances the state machine with a new message (retransmissions are
     /// listed but change nothing).
     pub(crate) fn advance(&mut self, m: &Message, expires_zero: bool) {
-        if m.retransmission {
+        if m.retransmission() {
             return;
         }
         let cseq_method = m.cseq.map(|(_, meth)| meth);
@@ -556,16 +675,16 @@ impl Dialog {
         match meth {
             Method::Invite => {
                 if self.first_invite_ns.is_none() {
-                    self.first_invite_ns = Some(ts);
+                    self.first_invite_ns.set(ts);
                 }
                 if self.invite_sent_ns.is_none() {
-                    self.invite_sent_ns = Some(ts);
+                    self.invite_sent_ns.set(ts);
                 }
                 // A new INVITE after a challenge starts over (Timer B too);
                 // so does the INVITE of responses seen before it (captured
                 // out of order).
                 if matches!(self.state, DialogState::Rejected(401 | 407)) {
-                    self.invite_sent_ns = Some(ts);
+                    self.invite_sent_ns.set(ts);
                     self.invite_answered = false;
                     self.state = DialogState::Setup;
                 } else if self.state == DialogState::ResponseOnly {
@@ -573,7 +692,7 @@ impl Dialog {
                 }
             }
             Method::Ack if self.state == DialogState::InCall && self.ack_ns.is_none() => {
-                self.ack_ns = Some(ts);
+                self.ack_ns.set(ts);
             }
             // A CANCEL matters while no final response has come (a CANCEL
             // crossing the final response changes nothing).
@@ -592,7 +711,7 @@ impl Dialog {
             }
             Method::Bye => {
                 if self.bye_ns.is_none() {
-                    self.bye_ns = Some(ts);
+                    self.bye_ns.set(ts);
                 }
                 self.state = DialogState::Completed;
             }
@@ -610,12 +729,12 @@ impl Dialog {
         match code {
             100..=199 => {
                 if (180..200).contains(&code) && self.first_18x_ns.is_none() {
-                    self.first_18x_ns = Some(m.ts_ns);
+                    self.first_18x_ns.set(m.ts_ns);
                 }
                 if established || self.cancelled {
                     return;
                 }
-                if code == 183 || (code > 100 && m.has_sdp) {
+                if code == 183 || (code > 100 && m.has_sdp()) {
                     self.state = DialogState::EarlyMedia;
                 } else if code >= 180 && self.state != DialogState::EarlyMedia {
                     self.state = DialogState::Ringing;
@@ -623,7 +742,7 @@ impl Dialog {
             }
             200..=299 => {
                 if self.answer_ns.is_none() {
-                    self.answer_ns = Some(m.ts_ns);
+                    self.answer_ns.set(m.ts_ns);
                 }
                 if !established || self.state == DialogState::MidDialog {
                     self.state = DialogState::InCall;
@@ -653,5 +772,16 @@ impl Dialog {
             408 => DialogState::Failed,
             _ => DialogState::Rejected(code),
         };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Hundreds of thousands of dialogs: six instants in 8 bytes each, the
+    /// User-Agent shared, the transaction keys in the messages, what few
+    /// dialogs need behind one pointer.
+    #[test]
+    fn a_dialog_stays_small() {
+        assert_eq!(std::mem::size_of::<super::Dialog>(), 160);
     }
 }

@@ -135,15 +135,15 @@ impl<'m> Flow<'m> {
             if m.branch != 0
                 && let Some(&j) = by_top.get(&key(m.branch))
                 && let Some(first) = arrows.get_mut(j)
-                && first.message.origin != m.origin
-                && first.message.src == m.src
-                && first.message.dst == m.dst
+                && first.message.origin() != m.origin()
+                && first.message.src() == m.src()
+                && first.message.dst() == m.dst()
                 && m.ts_ns - first.message.ts_ns <= SIGHTING_WINDOW_NS
             {
                 first.also_seen = first.also_seen.saturating_add(1);
                 sightings.push(Sighting {
                     arrow: j,
-                    origin: m.origin,
+                    origin: m.origin(),
                     ts_ns: m.ts_ns,
                 });
                 continue;
@@ -165,8 +165,8 @@ impl<'m> Flow<'m> {
                 call,
                 dialog,
                 message,
-                from: column_of(message.src),
-                to: column_of(message.dst),
+                from: column_of(message.src()),
+                to: column_of(message.dst()),
                 hop_from,
                 also_seen: 0,
             });
@@ -248,8 +248,8 @@ mod tests {
                 .all(|w| w[0].message.ts_ns <= w[1].message.ts_ns)
         );
         for a in &flow.arrows {
-            assert_eq!(flow.columns[a.from].addr, a.message.src);
-            assert_eq!(flow.columns[a.to].addr, a.message.dst);
+            assert_eq!(flow.columns[a.from].addr, a.message.src());
+            assert_eq!(flow.columns[a.to].addr, a.message.dst());
             assert!(std::ptr::eq(flow.dialogs[a.call], a.dialog));
         }
         let merged = model.flow(&ids, false, true);

@@ -79,6 +79,10 @@ pub struct Media {
     not_rtp_packets: u64,
     /// Streams of each dialog, and the bytes their kept frames cost.
     by_dialog: Map<DialogId, DialogMedia>,
+    /// Dialogs that ended (BYE, or a final failure): they take no share of
+    /// streams that other dialogs' SDPs explain. A set of its own, not a
+    /// flag of `by_dialog`: nearly every call ends, few have streams.
+    closed: crate::hash::Set<DialogId>,
     /// Budget for the frames kept per dialog (`None`: keep all).
     keep_per_call: Option<usize>,
     /// Ceiling for all kept frames together, whatever `keep_per_call` says.
@@ -93,9 +97,6 @@ pub struct Media {
 struct DialogMedia {
     streams: SmallVec<[usize; 4]>,
     kept_bytes: usize,
-    /// The dialog ended (BYE, or a final failure): it takes no share of
-    /// streams that other dialogs' SDPs explain.
-    closed: bool,
 }
 
 impl Media {
@@ -129,6 +130,9 @@ impl Media {
             + self.rate_bytes
             + self.rtcp_flows.len() * (std::mem::size_of::<RtcpFlow>() + MAP_ENTRY)
             + self.by_dialog.len() * (std::mem::size_of::<DialogMedia>() + MAP_ENTRY)
+            // A set of 8-byte keys: the key and its control byte, at the
+            // table's load factor and growth slack.
+            + self.closed.len() * 16
     }
 
     /// The per-dialog budget for kept frames (`None`: unlimited).
@@ -165,21 +169,19 @@ impl Media {
 
     /// Whether a dialog is still in progress, as far as media knows.
     fn open(&self, dialog: DialogId) -> bool {
-        !self.by_dialog.get(&dialog).is_some_and(|d| d.closed)
+        !self.closed.contains(&dialog)
     }
 
     /// The dialog ended: from now on it shares no stream it does not own
     /// (see `owners.rs`).
     pub fn close(&mut self, dialog: DialogId) {
-        self.by_dialog.entry(dialog).or_default().closed = true;
+        self.closed.insert(dialog);
     }
 
     /// The dialog goes on after a final response that ended nothing (a
     /// challenge answered): it shares streams again.
     pub fn reopen(&mut self, dialog: DialogId) {
-        if let Some(d) = self.by_dialog.get_mut(&dialog) {
-            d.closed = false;
-        }
+        self.closed.remove(&dialog);
     }
 
     /// Whose stream `src -> dst` is, its owner first.
@@ -248,6 +250,7 @@ impl Media {
     /// Lets go of the frames kept for a dialog's streams (it was evicted).
     /// Returns the bytes freed.
     pub fn forget_dialog(&mut self, dialog: DialogId) -> usize {
+        self.closed.remove(&dialog);
         let Some(d) = self.by_dialog.remove(&dialog) else {
             return 0;
         };

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
-use crate::decode::{FrameRef, Frames, Transport};
+use crate::decode::{FrameLoc, FrameRef, Frames, Transport};
 use crate::sip::scan::Defects;
 
 /// A SIP method. The common ones are variants; any other token is interned
@@ -177,37 +177,311 @@ pub enum RawRef {
     },
 }
 
+/// Where a message's bytes are, borrowed from it ([`Message::raw_loc`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawLoc<'a> {
+    Inline(&'a [u8]),
+    /// Contiguous in capture file `source` at `offset`.
+    File {
+        source: u16,
+        offset: u64,
+        len: u32,
+    },
+}
+
+/// An IPv4 address and port in 6 bytes: the common case, kept inline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct V4 {
+    ip: [u8; 4],
+    port: u16,
+}
+
+impl V4 {
+    fn of(a: std::net::SocketAddr) -> Option<Self> {
+        match a {
+            SocketAddr::V4(v4) => Some(Self {
+                ip: v4.ip().octets(),
+                port: v4.port(),
+            }),
+            SocketAddr::V6(_) => None,
+        }
+    }
+
+    fn addr(self) -> Addr {
+        Addr::from(SocketAddr::new(
+            IpAddr::V4(Ipv4Addr::from(self.ip)),
+            self.port,
+        ))
+    }
+}
+
+/// Where a message came from and went, where its bytes and its frame are.
+/// Nearly every message read from a capture file is the `File` case: one
+/// frame in the first TiB of one of the first 256 files, IPv4, its bytes
+/// inside the frame after at most 255 bytes of headers and before at most
+/// 255 of padding, 23 bytes in all; anything else (live or standard input,
+/// several frames, IPv6, HEP, `--keep-raw`) is `Other`, behind one pointer.
+#[derive(Debug, Clone)]
+pub(super) enum Store {
+    File {
+        /// The frame's offset in its file, in 40 bits (low 32, high 8).
+        offset_lo: u32,
+        offset_hi: u8,
+        /// Where the message starts in its frame, its length, and the
+        /// frame's bytes after it (Ethernet padding): the frame's length
+        /// is their sum.
+        raw_off: u8,
+        raw_len: u16,
+        trail: u8,
+        linktype: u8,
+        source: u8,
+        src: V4,
+        dst: V4,
+    },
+    Other(Box<Other>),
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct Other {
+    src: Addr,
+    dst: Addr,
+    raw: RawRef,
+    frames: Frames,
+    origin: u16,
+}
+
 /// One SIP message in a dialog.
 #[derive(Debug, Clone)]
 pub struct Message {
     pub ts_ns: i64,
-    pub src: Addr,
-    pub dst: Addr,
+    pub(super) store: Store,
     pub transport: Transport,
     pub kind: Kind,
     /// CSeq number and method; `None` when the header was missing or bad.
     pub cseq: Option<(u32, Method)>,
-    pub retransmission: bool,
     pub defects: Defects,
-    /// The body holds SDP; [`crate::model::Model::sdp`] parses it on demand.
-    pub has_sdp: bool,
-    /// A response whose reason phrase is not the standard one for its code
-    /// ([`crate::sip::reason`]): [`crate::model::Model::reason`] reads it
-    /// from the message's bytes. A flag, not the text: most phrases are
-    /// standard, and the model keeps no string per message.
-    pub own_reason: bool,
-    pub(crate) raw: RawRef,
-    pub frames: Frames,
-    /// Where it was captured: 0 here, else a HEP agent
-    /// ([`crate::model::Model::origin`]).
-    pub origin: u16,
+    /// [`Message::retransmission`], [`Message::has_sdp`],
+    /// [`Message::own_reason`] as bits.
+    pub(super) flags: u8,
     /// Hashes of the top and the second Via's branch (0: none), to find
     /// the same message at another hop ([`crate::model::flow`]).
     pub branch: u32,
     pub branch2: u32,
+    /// Its transaction key (direction, branch, CSeq, start line, `RSeq`,
+    /// seeded): an earlier message of its dialog with the same key makes it
+    /// a retransmission. Kept here, not in a vector of the dialog's own.
+    pub(super) key: u64,
+}
+
+/// Bits of [`Message::flags`].
+pub(super) const RETRANSMISSION: u8 = 1;
+pub(super) const HAS_SDP: u8 = 1 << 1;
+pub(super) const OWN_REASON: u8 = 1 << 2;
+
+/// What [`Message::new`] needs besides the typed fields: endpoints, bytes
+/// and frames as captured.
+pub(crate) struct Carried<'a> {
+    pub src: SocketAddr,
+    pub dst: SocketAddr,
+    pub raw: &'a [u8],
+    /// `(source, offset)` of the bytes in a capture file, when they may be
+    /// read back from there.
+    pub raw_in_file: Option<(u16, u64)>,
+    pub frames: Frames,
+    /// Where it was captured: 0 here, else a HEP agent's index.
+    pub origin: u16,
+}
+
+impl Store {
+    /// Where a message `carried` at `ts_ns` is kept: its bytes left in the
+    /// file unless `in_memory` (or there is no file to read them from).
+    pub(super) fn of(carried: Carried<'_>, ts_ns: i64, in_memory: bool) -> Self {
+        if !in_memory && let Some(store) = carried.compact(ts_ns) {
+            return store;
+        }
+        let raw = match carried.raw_in_file {
+            Some((source, offset)) if !in_memory => RawRef::File {
+                source,
+                offset,
+                len: u32::try_from(carried.raw.len()).unwrap_or(u32::MAX),
+            },
+            _ => RawRef::Inline(carried.raw.into()),
+        };
+        Self::Other(Box::new(Other {
+            src: carried.src.into(),
+            dst: carried.dst.into(),
+            raw,
+            frames: carried.frames,
+            origin: carried.origin,
+        }))
+    }
+}
+
+impl Carried<'_> {
+    /// The compact form, when everything fits it.
+    fn compact(&self, ts_ns: i64) -> Option<Store> {
+        if self.origin != 0 {
+            return None;
+        }
+        let (source, raw_at) = self.raw_in_file?;
+        let [frame] = self.frames.as_slice() else {
+            return None;
+        };
+        if frame.ts_ns != ts_ns {
+            return None;
+        }
+        let FrameLoc::File { offset, len } = frame.loc else {
+            return None;
+        };
+        if frame.source != source || frame.orig_len != len || offset >> 40 != 0 {
+            return None;
+        }
+        let raw_off = u8::try_from(raw_at.checked_sub(offset)?).ok()?;
+        let raw_len = u16::try_from(self.raw.len()).ok()?;
+        let trail = len
+            .checked_sub(u32::from(raw_off))?
+            .checked_sub(u32::from(raw_len))?;
+        #[allow(clippy::cast_possible_truncation)]
+        Some(Store::File {
+            offset_lo: offset as u32,
+            offset_hi: (offset >> 32) as u8,
+            raw_off,
+            raw_len,
+            trail: u8::try_from(trail).ok()?,
+            linktype: u8::try_from(frame.linktype).ok()?,
+            source: u8::try_from(source).ok()?,
+            src: V4::of(self.src)?,
+            dst: V4::of(self.dst)?,
+        })
+    }
 }
 
 impl Message {
+    /// It repeats a message its dialog already holds: the same direction,
+    /// top Via branch, CSeq and start line (docs/ARCHITECTURE.md).
+    #[must_use]
+    pub fn retransmission(&self) -> bool {
+        self.flags & RETRANSMISSION != 0
+    }
+
+    pub(crate) fn set_retransmission(&mut self) {
+        self.flags |= RETRANSMISSION;
+    }
+
+    /// The body holds SDP; [`crate::model::Model::sdp`] parses it on demand.
+    #[must_use]
+    pub fn has_sdp(&self) -> bool {
+        self.flags & HAS_SDP != 0
+    }
+
+    /// A response whose reason phrase is not the standard one for its code
+    /// ([`crate::sip::reason`]): [`crate::model::Model::reason`] reads it
+    /// from the message's bytes. A flag, not the text: most phrases are
+    /// standard, and the model keeps no string per message.
+    #[must_use]
+    pub fn own_reason(&self) -> bool {
+        self.flags & OWN_REASON != 0
+    }
+
+    /// Where it was captured: 0 here, else a HEP agent
+    /// ([`crate::model::Model::origin`]).
+    #[must_use]
+    pub fn origin(&self) -> u16 {
+        match &self.store {
+            Store::File { .. } => 0,
+            Store::Other(o) => o.origin,
+        }
+    }
+
+    /// Where it came from.
+    #[must_use]
+    pub fn src(&self) -> Addr {
+        match &self.store {
+            Store::File { src, .. } => src.addr(),
+            Store::Other(o) => o.src,
+        }
+    }
+
+    /// Where it went.
+    #[must_use]
+    pub fn dst(&self) -> Addr {
+        match &self.store {
+            Store::File { dst, .. } => dst.addr(),
+            Store::Other(o) => o.dst,
+        }
+    }
+
+    /// Where its bytes are: in memory, or in a capture file.
+    #[must_use]
+    pub fn raw_loc(&self) -> RawLoc<'_> {
+        match &self.store {
+            Store::File {
+                offset_lo,
+                offset_hi,
+                raw_off,
+                raw_len,
+                source,
+                ..
+            } => RawLoc::File {
+                source: u16::from(*source),
+                offset: ((u64::from(*offset_hi) << 32) | u64::from(*offset_lo))
+                    + u64::from(*raw_off),
+                len: u32::from(*raw_len),
+            },
+            Store::Other(o) => match &o.raw {
+                RawRef::Inline(b) => RawLoc::Inline(b),
+                RawRef::File {
+                    source,
+                    offset,
+                    len,
+                } => RawLoc::File {
+                    source: *source,
+                    offset: *offset,
+                    len: *len,
+                },
+            },
+        }
+    }
+
+    /// The frames that carried it (nearly always one), for export.
+    #[must_use]
+    pub fn frames(&self) -> Frames {
+        match &self.store {
+            Store::File {
+                offset_lo,
+                offset_hi,
+                raw_off,
+                raw_len,
+                trail,
+                linktype,
+                source,
+                ..
+            } => {
+                let len = u32::from(*raw_off) + u32::from(*raw_len) + u32::from(*trail);
+                smallvec::smallvec![FrameRef {
+                    ts_ns: self.ts_ns,
+                    linktype: u16::from(*linktype),
+                    source: u16::from(*source),
+                    orig_len: len,
+                    loc: FrameLoc::File {
+                        offset: (u64::from(*offset_hi) << 32) | u64::from(*offset_lo),
+                        len,
+                    },
+                }]
+            }
+            Store::Other(o) => o.frames.clone(),
+        }
+    }
+
+    /// How many frames carried it.
+    #[must_use]
+    pub fn frame_count(&self) -> usize {
+        match &self.store {
+            Store::File { .. } => 1,
+            Store::Other(o) => o.frames.len(),
+        }
+    }
+
     #[must_use]
     pub fn method(&self) -> Option<Method> {
         match self.kind {
@@ -250,10 +524,10 @@ impl Message {
     pub fn route(&self, arrow: &str) -> String {
         format!(
             "{} {arrow} {} {}{}",
-            self.src,
-            self.dst,
+            self.src(),
+            self.dst(),
             self.transport.as_str().to_ascii_uppercase(),
-            if self.retransmission {
+            if self.retransmission() {
                 "  retransmission"
             } else {
                 ""
@@ -275,32 +549,36 @@ impl Message {
             Kind::Request(meth) => meth.as_str().to_owned(),
             Kind::Response(code) => format!("{code} {reason}").trim_end().to_owned(),
         };
-        let again = if self.retransmission { "⟳ " } else { "" };
+        let again = if self.retransmission() { "⟳ " } else { "" };
         format!("{again}{text}{cseq}")
     }
 
     /// The message's size in bytes (as carried: headers and body).
     #[must_use]
     pub fn raw_len(&self) -> usize {
-        match &self.raw {
-            RawRef::Inline(b) => b.len(),
-            RawRef::File { len, .. } => *len as usize,
+        match self.raw_loc() {
+            RawLoc::Inline(b) => b.len(),
+            RawLoc::File { len, .. } => len as usize,
         }
     }
 
     /// Everything this message holds, by estimate: its struct (in its
-    /// dialog's vector, counted there), the bytes kept in memory, frames
-    /// spilled to the heap, and an allocator's overhead per allocation.
+    /// dialog's vector, counted there), what its `Other` part holds (the
+    /// part itself, the bytes kept in memory, frames spilled to the heap),
+    /// and an allocator's overhead per allocation.
     #[must_use]
     pub fn heap_bytes(&self) -> usize {
-        let mut n = self.mem_bytes();
-        if matches!(self.raw, RawRef::Inline(_)) {
+        let Store::Other(o) = &self.store else {
+            return 0;
+        };
+        let mut n = self.mem_bytes() + std::mem::size_of::<Other>() + super::ALLOC_OVERHEAD;
+        if matches!(o.raw, RawRef::Inline(_)) {
             n += super::ALLOC_OVERHEAD;
         }
-        if self.frames.spilled() {
-            n += self.frames.capacity() * std::mem::size_of::<FrameRef>() + super::ALLOC_OVERHEAD;
+        if o.frames.spilled() {
+            n += o.frames.capacity() * std::mem::size_of::<FrameRef>() + super::ALLOC_OVERHEAD;
         }
-        let in_mem = self.frames.iter().filter(|f| f.mem_bytes() > 0).count();
+        let in_mem = o.frames.iter().filter(|f| f.mem_bytes() > 0).count();
         // An `Arc<[u8]>`: two counters and the allocation.
         n + in_mem * (16 + super::ALLOC_OVERHEAD)
     }
@@ -308,19 +586,99 @@ impl Message {
     /// Bytes held in memory by this message (raw bytes and frames).
     #[must_use]
     pub fn mem_bytes(&self) -> usize {
-        let raw = match &self.raw {
+        let Store::Other(o) = &self.store else {
+            return 0;
+        };
+        let raw = match &o.raw {
             RawRef::Inline(b) => b.len(),
             RawRef::File { .. } => 0,
         };
-        raw + self.frames.iter().map(FrameRef::mem_bytes).sum::<usize>()
+        raw + o.frames.iter().map(FrameRef::mem_bytes).sum::<usize>()
     }
 }
 #[cfg(test)]
 mod tests {
-    /// Millions of messages: a flag more (the reason phrase's) fits in the
-    /// padding, and the struct stays as small as it was.
+    use super::*;
+
+    /// Millions of messages: one read from a file is 64 bytes (it was 152
+    /// before the compact form), its frame and bytes included.
+    fn message_of(frame: FrameRef, raw_at: u64, raw: &[u8], src: &str) -> Message {
+        let ts_ns = frame.ts_ns;
+        let carried = Carried {
+            src: src.parse().unwrap(),
+            dst: "10.0.0.2:5060".parse().unwrap(),
+            raw,
+            raw_in_file: Some((frame.source, raw_at)),
+            frames: smallvec::smallvec![frame],
+            origin: 0,
+        };
+        Message {
+            ts_ns,
+            store: Store::of(carried, ts_ns, false),
+            transport: Transport::Udp,
+            kind: Kind::Request(Method::Options),
+            cseq: None,
+            defects: Defects::default(),
+            flags: 0,
+            branch: 0,
+            branch2: 0,
+            key: 0,
+        }
+    }
+
+    fn frame(offset: u64, len: u32, orig_len: u32, linktype: u16) -> FrameRef {
+        FrameRef {
+            ts_ns: 1_700_000_000_123_456_789,
+            linktype,
+            source: 1,
+            orig_len,
+            loc: FrameLoc::File { offset, len },
+        }
+    }
+
+    /// The compact form gives back the frame, the bytes' place and the
+    /// endpoints it was made from; what does not fit it (a frame past the
+    /// first TiB, cut by a snap length, an odd link type, IPv6) keeps them
+    /// out of line, the same.
     #[test]
-    fn a_message_stays_152_bytes() {
-        assert!(std::mem::size_of::<super::Message>() <= 152);
+    fn a_message_gives_back_what_it_was_made_of() {
+        let raw = [b'x'; 500];
+        let cases = [
+            (frame(24, 546, 546, 1), 66, true, "10.0.0.1:5060"),
+            (frame(24, 560, 560, 1), 66, true, "10.0.0.1:5060"),
+            (
+                frame(1 << 41, 546, 546, 1),
+                (1 << 41) + 42,
+                false,
+                "10.0.0.1:5060",
+            ),
+            (frame(24, 546, 600, 1), 66, false, "10.0.0.1:5060"),
+            (frame(24, 546, 546, 276), 66, false, "10.0.0.1:5060"),
+            (frame(24, 1046, 1046, 1), 566, false, "10.0.0.1:5060"),
+            (frame(24, 566, 566, 1), 66, false, "[2001:db8::1]:5060"),
+        ];
+        for (f, raw_at, compact, src) in cases {
+            let m = message_of(f.clone(), raw_at, &raw, src);
+            assert_eq!(matches!(m.store, Store::File { .. }), compact, "{f:?}");
+            assert_eq!(m.frames().as_slice(), [f]);
+            assert_eq!(m.frame_count(), 1);
+            assert_eq!(
+                m.raw_loc(),
+                RawLoc::File {
+                    source: 1,
+                    offset: raw_at,
+                    len: 500
+                }
+            );
+            assert_eq!(m.src().to_string(), src);
+            assert_eq!(m.dst().to_string(), "10.0.0.2:5060");
+            assert_eq!(m.heap_bytes() == 0, compact);
+        }
+    }
+
+    #[test]
+    fn a_message_is_64_bytes() {
+        assert_eq!(std::mem::size_of::<Store>(), 24);
+        assert_eq!(std::mem::size_of::<Message>(), 64);
     }
 }

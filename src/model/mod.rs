@@ -16,12 +16,15 @@ mod stats;
 mod table;
 pub mod timers;
 
+use std::borrow::Cow;
 use std::hash::{BuildHasher, Hash, Hasher};
+use std::net::SocketAddr;
+use std::sync::Arc;
 
 use crate::hash::{Map, Seeded};
 
 pub use dialog::{Clock, Dialog, DialogId, DialogKind, DialogState};
-pub use message::{Addr, Kind, Message, Method, RawRef};
+pub use message::{Addr, Kind, Message, Method, RawLoc, RawRef};
 pub use parsed::{Parsed, status_text};
 use sources::SourceFile;
 pub use stats::{Lost, OutputCounts, Stats};
@@ -62,6 +65,9 @@ pub(crate) const MAP_ENTRY: usize = 48;
 /// each stands apart (a Call-ID has no spaces, so none can look the same).
 pub const NO_CALL_ID: &str = "(no Call-ID)";
 
+/// User-Agent texts interned at most.
+const MAX_USER_AGENTS: usize = 4096;
+
 /// Vantage points (HEP agents) told apart at most.
 const MAX_ORIGINS: usize = 1024;
 
@@ -85,7 +91,16 @@ impl Default for Limits {
 pub struct Model {
     limits: Limits,
     dialogs: table::DialogTable,
-    by_call_id: Map<Box<[u8]>, DialogId>,
+    /// Dialogs by a seeded hash of their Call-ID (the dialog holds the
+    /// text, and a lookup checks it): the Call-ID is kept once.
+    by_call_id: Map<u64, DialogId>,
+    /// Call-IDs that are not valid UTF-8 (the dialog's text is not their
+    /// bytes) or whose hash another Call-ID already took, by their bytes.
+    spilled_call_ids: Map<Box<[u8]>, DialogId>,
+    /// User-Agent texts shared by the dialogs that name them (bounded: past
+    /// [`MAX_USER_AGENTS`], a dialog keeps its own), and what they hold.
+    user_agents: crate::hash::Set<Arc<str>>,
+    user_agents_bytes: usize,
     /// Call-ID → dialogs that name it in X-Call-ID.
     xref: Map<String, Vec<DialogId>>,
     /// Seeds transaction keys, so crafted messages cannot collide on purpose.
@@ -214,12 +229,15 @@ impl Model {
         }
         // Messages with no Call-ID have nothing in common: each stands
         // apart, never one dialog of strangers.
-        let id = match self.by_call_id.get(call_id) {
-            Some(id) if !call_id.is_empty() => *id,
+        let id = match self.lookup(call_id) {
+            Some(id) if !call_id.is_empty() => id,
             _ => self.new_dialog(msg, &m),
         };
         let key = transaction_key(&self.seed, msg);
-        let expires_zero = expires_zero(msg);
+        // Only a REGISTER's response reads it (`Dialog::advance`).
+        let expires_zero = m.status().is_some()
+            && matches!(m.cseq, Some((_, Method::Register)))
+            && expires_zero(msg);
         let max_msgs = self.limits.max_messages_per_call;
         // Streams this message's SDP ties, to be given their codecs once the
         // message is stored.
@@ -231,14 +249,14 @@ impl Model {
         // model's estimate's change (docs/ARCHITECTURE.md, "Memory").
         let before = d.held_bytes();
         d.mark_retransmission(&mut m, key);
-        if m.retransmission {
+        if m.retransmission() {
             self.stats.retransmissions += 1;
         }
         let was_finished = d.state().is_finished();
         d.advance(&m, expires_zero);
         if !was_finished
             && d.state().is_finished()
-            && (m.has_sdp || d.messages.iter().any(|x| x.has_sdp))
+            && (m.has_sdp() || d.messages.iter().any(Message::has_sdp))
         {
             // Its media is over: it shares no stream other dialogs' SDPs
             // explain from now on (docs/media.md).
@@ -248,8 +266,8 @@ impl Model {
             // on, and so does its media.
             self.media.reopen(id);
         }
-        if m.has_sdp
-            && !m.retransmission
+        if m.has_sdp()
+            && !m.retransmission()
             && let Some(body) = msg.sdp_body()
         {
             let addrs = crate::sip::sdp::media_addresses(body);
@@ -262,13 +280,18 @@ impl Model {
                 msg.head.user_agent
             };
             if !ua.is_empty() {
-                d.user_agent = Some(msg.text(ua));
+                let (ua, shared) = intern(
+                    &mut self.user_agents,
+                    &mut self.user_agents_bytes,
+                    &text(ua.get(&msg.raw)),
+                );
+                d.user_agent = Some(ua);
+                d.user_agent_shared = shared;
             }
         }
         if !msg.head.x_call_id.is_empty() {
-            let x = msg.text(msg.head.x_call_id);
-            if !d.x_call_ids.contains(&x) && d.x_call_ids.len() < 16 {
-                d.x_call_ids.push(x.clone());
+            let x = text(msg.head.x_call_id.get(&msg.raw)).into_owned();
+            if d.add_x_call_id(&x) {
                 let refs = self.xref.entry(x).or_default();
                 if refs.len() < 64 {
                     refs.push(id);
@@ -276,6 +299,8 @@ impl Model {
             }
         }
         if d.messages.len() >= max_msgs {
+            // Not kept, but its key is: its retransmissions are still seen.
+            d.remember(&m);
             d.dropped_messages += 1;
             self.stats.dropped_messages += 1;
             self.mem_bytes = (self.mem_bytes + d.held_bytes()).saturating_sub(before);
@@ -325,28 +350,30 @@ impl Model {
             }
             _ => false,
         };
-        let raw = match msg.raw_in_file {
-            Some((source, offset)) if !self.limits.raw_in_memory => RawRef::File {
-                source,
-                offset,
-                len: u32::try_from(msg.raw.len()).unwrap_or(u32::MAX),
-            },
-            _ => RawRef::Inline(msg.raw.clone()),
+        let carried = message::Carried {
+            src: msg.src,
+            dst: msg.dst,
+            raw: &msg.raw,
+            raw_in_file: msg.raw_in_file,
+            frames: std::mem::take(&mut msg.frames),
+            origin,
         };
+        let mut flags = 0;
+        if has_sdp {
+            flags |= message::HAS_SDP;
+        }
+        if own_reason {
+            flags |= message::OWN_REASON;
+        }
         Message {
             ts_ns: msg.ts_ns,
-            src: msg.src.into(),
-            dst: msg.dst.into(),
+            store: message::Store::of(carried, msg.ts_ns, self.limits.raw_in_memory),
             transport: msg.transport,
             kind,
             cseq,
-            retransmission: false,
             defects: msg.head.defects,
-            has_sdp,
-            own_reason,
-            raw,
-            frames: std::mem::take(&mut msg.frames),
-            origin,
+            flags,
+            key: 0,
             branch: branch_hash(&self.seed, msg.head.via_branch.get(&msg.raw)),
             branch2: branch_hash(&self.seed, msg.head.via_branch2.get(&msg.raw)),
         }
@@ -357,17 +384,19 @@ impl Model {
         let call_id = if msg.call_id().is_empty() {
             format!("{NO_CALL_ID} {}", id.0)
         } else {
-            String::from_utf8_lossy(msg.call_id()).into_owned()
+            text(msg.call_id()).into_owned()
         };
         // A request with a To tag belongs to a dialog begun before the
         // capture (a re-INVITE, an UPDATE).
         let in_dialog =
             first.method().is_some() && !crate::sip::scan::tag(&msg.raw, msg.head.to).is_empty();
         let mut d = Dialog::new(id, call_id, first, in_dialog);
-        d.from = msg.text(msg.head.from);
-        d.to = msg.text(msg.head.to);
+        d.set_from_to(
+            &text(msg.head.from.get(&msg.raw)),
+            &text(msg.head.to.get(&msg.raw)),
+        );
         if !msg.call_id().is_empty() {
-            self.by_call_id.insert(msg.call_id().into(), id);
+            d.call_id_spilled = self.index_call_id(msg.call_id(), id);
         }
         self.mem_bytes += d.held_bytes();
         self.dialogs.push(d);
@@ -400,10 +429,15 @@ impl Model {
         let Some(d) = self.dialogs.remove(id) else {
             return false;
         };
-        if self.by_call_id.get(d.call_id.as_bytes()) == Some(&id) {
-            self.by_call_id.remove(d.call_id.as_bytes());
+        if d.call_id_spilled {
+            self.spilled_call_ids.retain(|_, v| *v != id);
+        } else {
+            let h = self.seed.hash_one(d.call_id().as_bytes());
+            if self.by_call_id.get(&h) == Some(&id) {
+                self.by_call_id.remove(&h);
+            }
         }
-        for x in &d.x_call_ids {
+        for x in d.x_call_ids() {
             if let Some(v) = self.xref.get_mut(x) {
                 v.retain(|r| *r != id);
                 if v.is_empty() {
@@ -461,7 +495,7 @@ impl Model {
         // telephone-event out, while the offerer still sends it): merge every
         // SDP of the dialog that names one of the stream's ports, newest first.
         let mut rtpmap: Vec<(u8, String, u32)> = Vec::new();
-        for m in d.messages.iter().rev().filter(|m| m.has_sdp) {
+        for m in d.messages.iter().rev().filter(|m| m.has_sdp()) {
             let Some(sdp) = self.sdp(m).ok().flatten() else {
                 continue;
             };
@@ -546,6 +580,7 @@ impl Model {
         self.media.clear();
         self.dialogs.clear();
         self.by_call_id.clear();
+        self.spilled_call_ids.clear();
         self.xref.clear();
         self.mem_bytes = 0;
         self.generation += 1;
@@ -579,24 +614,56 @@ impl Model {
         if msg.call_id().is_empty() {
             return self.dialogs.values().next_back();
         }
-        self.dialogs.get(*self.by_call_id.get(msg.call_id())?)
+        self.dialogs.get(self.lookup(msg.call_id())?)
     }
 
     #[must_use]
     pub fn find(&self, call_id: &str) -> Option<&Dialog> {
-        self.dialogs.get(*self.by_call_id.get(call_id.as_bytes())?)
+        self.dialogs.get(self.lookup(call_id.as_bytes())?)
+    }
+
+    /// The dialog of a Call-ID, by its hash and then its text, else among
+    /// the spilled ones.
+    fn lookup(&self, call_id: &[u8]) -> Option<DialogId> {
+        let h = self.seed.hash_one(call_id);
+        if let Some(id) = self.by_call_id.get(&h)
+            && self
+                .dialogs
+                .get(*id)
+                .is_some_and(|d| d.call_id().as_bytes() == call_id)
+        {
+            return Some(*id);
+        }
+        if self.spilled_call_ids.is_empty() {
+            return None;
+        }
+        self.spilled_call_ids.get(call_id).copied()
+    }
+
+    /// Files a new dialog's Call-ID; `true` when it went to the spilled
+    /// table (not UTF-8, or its hash taken by another Call-ID).
+    fn index_call_id(&mut self, call_id: &[u8], id: DialogId) -> bool {
+        if std::str::from_utf8(call_id).is_ok() {
+            let h = self.seed.hash_one(call_id);
+            if let std::collections::hash_map::Entry::Vacant(v) = self.by_call_id.entry(h) {
+                v.insert(id);
+                return false;
+            }
+        }
+        self.spilled_call_ids.insert(call_id.into(), id);
+        true
     }
 
     /// Call-IDs correlated with `d` by X-Call-ID / X-CID, either way.
     #[must_use]
     pub fn related(&self, d: &Dialog) -> Vec<String> {
-        let mut out: Vec<String> = d.x_call_ids.clone();
-        if let Some(refs) = self.xref.get(&d.call_id) {
+        let mut out: Vec<String> = d.x_call_ids().to_vec();
+        if let Some(refs) = self.xref.get(d.call_id()) {
             for r in refs {
                 if let Some(other) = self.dialogs.get(*r)
-                    && !out.contains(&other.call_id)
+                    && !out.iter().any(|c| c == other.call_id())
                 {
-                    out.push(other.call_id.clone());
+                    out.push(other.call_id().to_owned());
                 }
             }
         }
@@ -608,7 +675,45 @@ impl Model {
     /// (docs/ARCHITECTURE.md, "Memory").
     #[must_use]
     pub fn held_bytes(&self) -> usize {
-        self.mem_bytes + self.media.held_bytes()
+        self.mem_bytes + self.user_agents_bytes + self.media.held_bytes()
+    }
+}
+
+/// Text from the wire: as it is when it is UTF-8 (the common case, checked
+/// far faster than a lossy conversion walks it), else lossily.
+fn text(b: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(b) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(b),
+    }
+}
+
+/// The shared copy of a User-Agent text, and whether it is shared (the
+/// table is full: the dialog keeps its own, counted with it).
+fn intern(table: &mut crate::hash::Set<Arc<str>>, bytes: &mut usize, ua: &str) -> (Arc<str>, bool) {
+    if let Some(a) = table.get(ua) {
+        return (Arc::clone(a), true);
+    }
+    let a: Arc<str> = Arc::from(ua);
+    if table.len() >= MAX_USER_AGENTS {
+        return (a, false);
+    }
+    table.insert(Arc::clone(&a));
+    *bytes += ua.len() + 16 + ALLOC_OVERHEAD + MAP_ENTRY;
+    (a, true)
+}
+
+/// An address into a hash, as one or two words (the derived `Hash` of a
+/// `SocketAddr` feeds it field by field).
+fn hash_addr(h: &mut impl Hasher, a: SocketAddr) {
+    match a {
+        SocketAddr::V4(v4) => {
+            h.write_u64((1 << 48) | (u64::from(v4.ip().to_bits()) << 16) | u64::from(v4.port()));
+        }
+        SocketAddr::V6(v6) => {
+            h.write_u128(v6.ip().to_bits());
+            h.write_u64((2 << 48) | u64::from(v6.port()));
+        }
     }
 }
 
@@ -619,8 +724,8 @@ fn transaction_key(seed: &Seeded, msg: &SipMessage) -> u64 {
     let mut h = seed.build_hasher();
     // The same message seen by two agents is no retransmission.
     msg.origin.hash(&mut h);
-    msg.src.hash(&mut h);
-    msg.dst.hash(&mut h);
+    hash_addr(&mut h, msg.src);
+    hash_addr(&mut h, msg.dst);
     let branch = msg.head.via_branch.get(&msg.raw);
     if branch.is_empty() {
         // No branch (RFC 2543 peers): only identical bytes are a retransmission.
@@ -632,17 +737,31 @@ fn transaction_key(seed: &Seeded, msg: &SipMessage) -> u64 {
     h.write(msg.cseq_method());
     // The whole start line: two provisional responses of one transaction
     // ("100 Trying" from a proxy, "100 Giving a try" from the next hop) differ.
-    let start_line = msg.raw.split(|b| *b == b'\n').next().unwrap_or_default();
+    let start_line = memchr::memchr(b'\n', &msg.raw)
+        .and_then(|i| msg.raw.get(..i))
+        .unwrap_or(&msg.raw);
     h.write(start_line);
     // Reliable provisional responses (RFC 3262) of one transaction share
     // all of the above: each new one has a new RSeq (a second 183 with new
     // SDP is no retransmission of the first).
     if msg.status().is_some_and(|c| (101..200).contains(&c))
+        && may_name_rseq(&msg.raw)
         && let Some(rseq) = crate::sip::headers::first(&msg.raw, "RSeq", None)
     {
         h.write(rseq);
     }
     h.finish()
+}
+
+/// Could these bytes hold an `RSeq` header (the name in any case)? A
+/// quick look before reading the headers (most 18x have none).
+fn may_name_rseq(raw: &[u8]) -> bool {
+    memchr::memchr2_iter(b'q', b'Q', raw).any(|i| {
+        i >= 3
+            && raw
+                .get(i - 3..i)
+                .is_some_and(|p| p.eq_ignore_ascii_case(b"rse"))
+    })
 }
 
 /// A Via branch as a small number (0: no branch); seeded, so a crafted

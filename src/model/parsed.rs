@@ -9,7 +9,7 @@
 use std::io;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use super::message::{Addr, RawRef};
+use super::message::{Addr, RawLoc};
 use super::{Message, Model};
 use crate::hash::Map;
 use crate::sip::SipMessage;
@@ -54,13 +54,13 @@ struct Key {
 
 impl Key {
     fn of(m: &Message) -> Self {
-        let (source, at, len, inline) = match &m.raw {
-            RawRef::Inline(b) => (0, b.as_ptr().addr() as u64, b.len(), true),
-            RawRef::File {
+        let (source, at, len, inline) = match m.raw_loc() {
+            RawLoc::Inline(b) => (0, b.as_ptr().addr() as u64, b.len(), true),
+            RawLoc::File {
                 source,
                 offset,
                 len,
-            } => (*source, *offset, *len as usize, false),
+            } => (source, offset, len as usize, false),
         };
         Self {
             source,
@@ -68,8 +68,8 @@ impl Key {
             len,
             inline,
             ts_ns: m.ts_ns,
-            src: m.src,
-            dst: m.dst,
+            src: m.src(),
+            dst: m.dst(),
         }
     }
 }
@@ -107,14 +107,14 @@ fn parse(m: &Message, raw: &[u8]) -> Parsed {
         return Parsed::default();
     };
     let body = p.sdp_body();
-    let sdp = if m.has_sdp {
+    let sdp = if m.has_sdp() {
         body.map(crate::sip::sdp::parse)
     } else {
         None
     };
     let w = p.head.warning;
     let reason = match p.head.start_line {
-        Some(crate::sip::StartLine::Response { reason, .. }) if m.own_reason => {
+        Some(crate::sip::StartLine::Response { reason, .. }) if m.own_reason() => {
             Some(p.text(reason))
         }
         _ => None,
@@ -153,7 +153,7 @@ impl Model {
     pub fn reason(&self, m: &Message) -> Option<std::borrow::Cow<'static, str>> {
         let code = m.status()?;
         let standard = std::borrow::Cow::Borrowed(crate::sip::reason(code));
-        if !m.own_reason {
+        if !m.own_reason() {
             return Some(standard);
         }
         Some(
@@ -239,7 +239,7 @@ impl Model {
     /// ([`Sdp::summary`]), or `None` without SDP (or bytes).
     #[must_use]
     pub fn sdp_summary(&self, m: &Message) -> Option<String> {
-        if !m.has_sdp {
+        if !m.has_sdp() {
             return None;
         }
         let p = self.parsed(m).ok()?;
@@ -274,7 +274,7 @@ mod tests {
     fn a_message_is_parsed_once_and_read_from_the_cache_after() {
         let model = crate::replay("tests/data/gen__hold_resume_refer_rtp.pcap").unwrap();
         let d = model.dialogs().next().unwrap();
-        let m = d.messages.iter().find(|m| m.has_sdp).unwrap();
+        let m = d.messages.iter().find(|m| m.has_sdp()).unwrap();
         let a = model.parsed(m).unwrap();
         let b = model.parsed(m).unwrap();
         assert!(std::sync::Arc::ptr_eq(&a, &b));
@@ -283,7 +283,7 @@ mod tests {
             model.sdp_summary(m),
             model.sdp(m).unwrap().map(|s| s.summary())
         );
-        let other = d.messages.iter().find(|m| !m.has_sdp).unwrap();
+        let other = d.messages.iter().find(|m| !m.has_sdp()).unwrap();
         assert!(model.sdp_summary(other).is_none());
         assert!(model.parsed(other).unwrap().sdp.is_none());
     }

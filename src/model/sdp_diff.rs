@@ -506,12 +506,12 @@ impl Model {
             .messages
             .iter()
             .enumerate()
-            .filter(|(_, m)| m.has_sdp && !m.retransmission)
+            .filter(|(_, m)| m.has_sdp() && !m.retransmission())
             .filter_map(|(i, m)| {
                 Some(SdpAt {
                     message: i,
                     ts_ns: m.ts_ns,
-                    from: m.src,
+                    from: m.src(),
                     sdp: self.parsed(m).ok()?.sdp.clone()?,
                 })
             })
@@ -523,7 +523,7 @@ impl Model {
             let Some(code @ (488 | 606)) = m.status() else {
                 continue;
             };
-            if m.retransmission {
+            if m.retransmission() {
                 continue;
             }
             let Some(offer) = sdps.iter().rev().find(|s| s.message < i) else {

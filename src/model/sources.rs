@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::io;
 use std::path::PathBuf;
 
-use super::{Dialog, Message, Model, RawRef};
+use super::{Dialog, Message, Model, RawLoc};
 use crate::sip::sdp::Sdp;
 use crate::sip::{Origin, SipMessage};
 
@@ -53,8 +53,8 @@ impl Model {
     pub fn origins_of(&self, d: &Dialog) -> Vec<u16> {
         let mut out: Vec<u16> = Vec::new();
         for m in &d.messages {
-            if !out.contains(&m.origin) {
-                out.push(m.origin);
+            if !out.contains(&m.origin()) {
+                out.push(m.origin());
             }
         }
         out
@@ -72,9 +72,9 @@ impl Model {
     /// # Errors
     /// When the bytes were left in a file that can no longer be read.
     pub fn raw<'a>(&self, m: &'a Message) -> io::Result<Cow<'a, [u8]>> {
-        match &m.raw {
-            RawRef::Inline(b) => Ok(Cow::Borrowed(b)),
-            RawRef::File {
+        match m.raw_loc() {
+            RawLoc::Inline(b) => Ok(Cow::Borrowed(b)),
+            RawLoc::File {
                 source,
                 offset,
                 len,
@@ -82,14 +82,14 @@ impl Model {
                 use std::os::unix::fs::FileExt;
                 let f = self
                     .sources
-                    .get(usize::from(*source))
+                    .get(usize::from(source))
                     .and_then(Option::as_ref)
                     .and_then(|s| s.file.as_ref())
                     .ok_or_else(|| {
                         io::Error::other("the capture file of this message cannot be read")
                     })?;
-                let mut buf = vec![0u8; *len as usize];
-                f.read_exact_at(&mut buf, *offset)?;
+                let mut buf = vec![0u8; len as usize];
+                f.read_exact_at(&mut buf, offset)?;
                 Ok(Cow::Owned(buf))
             }
         }
@@ -100,7 +100,7 @@ impl Model {
     /// # Errors
     /// As [`Model::raw`].
     pub fn sdp(&self, m: &Message) -> io::Result<Option<Sdp>> {
-        if !m.has_sdp {
+        if !m.has_sdp() {
             return Ok(None);
         }
         let raw = self.raw(m)?;

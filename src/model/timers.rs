@@ -41,7 +41,7 @@ impl Resend {
 }
 
 fn same_send(a: &Message, b: &Message) -> bool {
-    a.src == b.src && a.dst == b.dst && a.kind == b.kind && a.cseq == b.cseq
+    a.src() == b.src() && a.dst() == b.dst() && a.kind == b.kind && a.cseq == b.cseq
 }
 
 /// When the `n`th send (1-based) is due, for a schedule that doubles from
@@ -65,7 +65,7 @@ fn due(n: usize, t1: i64, capped: bool) -> i64 {
 #[must_use]
 pub fn resend_place(d: &Dialog, i: usize) -> Option<Resend> {
     let m = d.messages.get(i)?;
-    if !m.retransmission {
+    if !m.retransmission() {
         return None;
     }
     let sends: Vec<&Message> = d
@@ -157,8 +157,8 @@ pub fn fired(d: &Dialog, now_ns: i64, session_expires_s: Option<u64>) -> Vec<Fir
     let mut out = Vec::new();
     let mut seen: Vec<SendKey> = Vec::new();
     for (i, m) in msgs.iter().enumerate() {
-        let key = (m.src, m.kind, m.cseq);
-        if m.retransmission || seen.contains(&key) {
+        let key = (m.src(), m.kind, m.cseq);
+        if m.retransmission() || seen.contains(&key) {
             continue;
         }
         seen.push(key);
@@ -212,7 +212,7 @@ pub fn fired(d: &Dialog, now_ns: i64, session_expires_s: Option<u64>) -> Vec<Fir
         let due = answer.ts_ns + half;
         let refresh = msgs.iter().find(|m| {
             matches!(m.method(), Some(Method::Invite | Method::Update))
-                && !m.retransmission
+                && !m.retransmission()
                 && m.ts_ns > answer.ts_ns
         });
         if due <= now_ns {

@@ -35,11 +35,11 @@ pub fn write<W: io::Write, F: Formatter>(
     let diagnosis = model.diagnose(d);
     let call = Call {
         line_type,
-        call_id: &d.call_id,
+        call_id: d.call_id(),
         kind: d.kind.as_str(),
         state: d.state_at(model.clock()).name(),
-        from: &d.from,
-        to: &d.to,
+        from: d.from(),
+        to: d.to(),
         user_agent: d.user_agent.as_deref(),
         first_ts: secs(d.first_ts()),
         last_ts: secs(d.last_ts()),
@@ -122,25 +122,25 @@ impl Serialize for Messages<'_> {
         let mut seq = s.serialize_seq(Some(self.messages.len()))?;
         for m in self.messages {
             // Parsed once per message: the SDP changes read the same cache.
-            let parsed = if m.has_sdp {
+            let parsed = if m.has_sdp() {
                 self.model.parsed(m).ok()
             } else {
                 None
             };
             seq.serialize_element(&Msg {
                 ts: secs(m.ts_ns),
-                src: AddrText(m.src),
-                dst: AddrText(m.dst),
+                src: AddrText(m.src()),
+                dst: AddrText(m.dst()),
                 transport: m.transport.as_str(),
                 method: m.method().map(|x| x.as_str()),
                 status: m.status(),
                 reason: self.model.reason(m),
                 cseq: m.cseq.map(|(n, meth)| CseqText(n, meth)),
-                retransmission: m.retransmission,
+                retransmission: m.retransmission(),
                 malformed: m.malformed(),
                 defects: m.defects.names(),
                 sdp: parsed.as_deref().and_then(|p| p.sdp.as_ref()),
-                seen_at: self.model.origin(m.origin).map(DisplayText),
+                seen_at: self.model.origin(m.origin()).map(DisplayText),
             })?;
         }
         seq.end()

@@ -205,7 +205,11 @@ pub fn media_addresses(body: &[u8]) -> smallvec::SmallVec<[std::net::SocketAddr;
             out.push(std::net::SocketAddr::new(ip, port));
         }
     };
-    for raw in body.split(|b| *b == b'\n') {
+    // Line ends found by memchr: this runs on every SDP the capture holds.
+    let mut from = 0;
+    for end in memchr::memchr_iter(b'\n', body).chain(std::iter::once(body.len())) {
+        let raw = body.get(from..end).unwrap_or_default();
+        from = end + 1;
         let line = raw.strip_suffix(b"\r").unwrap_or(raw);
         match (line.first(), line.get(1)) {
             (Some(b'm'), Some(b'=')) => {

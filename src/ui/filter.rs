@@ -144,13 +144,13 @@ impl CompiledForm {
         let fails = |re: &Option<Regex>, text: &dyn Fn() -> String| {
             re.as_ref().is_some_and(|re| !re.is_match(&text()))
         };
-        if fails(&self.from, &|| d.from.clone())
-            || fails(&self.to, &|| d.to.clone())
+        if fails(&self.from, &|| d.from().to_owned())
+            || fails(&self.to, &|| d.to().to_owned())
             || fails(&self.source, &|| {
-                first.map(|m| m.src.to_string()).unwrap_or_default()
+                first.map(|m| m.src().to_string()).unwrap_or_default()
             })
             || fails(&self.destination, &|| {
-                first.map(|m| m.dst.to_string()).unwrap_or_default()
+                first.map(|m| m.dst().to_string()).unwrap_or_default()
             })
             || fails(&self.state, &|| d.state_at(clock).name())
         {

@@ -83,11 +83,11 @@ pub fn dialog_rows(d: &Dialog) -> Vec<Row> {
         .iter()
         .map(|m| {
             (
-                m.src.to_string(),
-                m.dst.to_string(),
+                m.src().to_string(),
+                m.dst().to_string(),
                 m.label(),
                 m.cseq_text().unwrap_or_default(),
-                m.retransmission,
+                m.retransmission(),
             )
         })
         .collect()

@@ -10,7 +10,7 @@ pub(super) fn routing_loop(cx: &Context) -> Vec<Finding> {
     if let Some((i, m)) = msgs
         .iter()
         .enumerate()
-        .find(|(_, m)| matches!(m.status(), Some(482 | 483)) && !m.retransmission)
+        .find(|(_, m)| matches!(m.status(), Some(482 | 483)) && !m.retransmission())
     {
         let req = m
             .cseq
@@ -22,7 +22,7 @@ pub(super) fn routing_loop(cx: &Context) -> Vec<Finding> {
                 format!(
                     "{} from {}: the request went round in circles",
                     cx.model.status_text(m),
-                    m.src
+                    m.src()
                 ),
             )
             .messages(req.into_iter().chain([i]).collect()),
@@ -40,7 +40,7 @@ pub(super) fn routing_loop(cx: &Context) -> Vec<Finding> {
         .iter()
         .enumerate()
         .filter(|(_, m)| {
-            m.method() == Some(Method::Invite) && m.cseq == invite.cseq && !m.retransmission
+            m.method() == Some(Method::Invite) && m.cseq == invite.cseq && !m.retransmission()
         })
         .map(|(k, _)| k)
         .collect();
@@ -96,7 +96,7 @@ pub(super) fn scanner_fraud(cx: &Context) -> Vec<Finding> {
             Severity::Warning,
             format!(
                 "User-Agent {name:?} from {}: a SIP scanner",
-                first.map(|m| m.src.to_string()).unwrap_or_default()
+                first.map(|m| m.src().to_string()).unwrap_or_default()
             ),
         )
         .messages(vec![0]),
@@ -107,7 +107,7 @@ pub(super) fn cleartext_secrets(cx: &Context) -> Vec<Finding> {
     // Every transport sipscope reads is in clear (UDP, TCP, WebSocket): an
     // SDES key in the SDP is readable by anyone on the path.
     for (i, m) in cx.msgs().iter().enumerate() {
-        if !m.has_sdp || m.retransmission {
+        if !m.has_sdp() || m.retransmission() {
             continue;
         }
         let Some(raw) = cx.raw(i) else { continue };

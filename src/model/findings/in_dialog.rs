@@ -13,7 +13,7 @@ pub(super) fn reinvite_glare(cx: &Context) -> Vec<Finding> {
         .enumerate()
         .filter(|(_, m)| {
             m.status() == Some(491)
-                && !m.retransmission
+                && !m.retransmission()
                 && matches!(m.cseq, Some((_, Method::Invite | Method::Update)))
         })
         .collect();
@@ -25,7 +25,7 @@ pub(super) fn reinvite_glare(cx: &Context) -> Vec<Finding> {
     };
     let retry = msgs.iter().enumerate().find(|(_, x)| {
         x.method() == Some(method)
-            && x.src == m.dst
+            && x.src() == m.dst()
             && x.cseq.is_some_and(|c| c.0 > cseq)
             && x.ts_ns - m.ts_ns <= 5_000_000_000
     });
@@ -57,7 +57,7 @@ pub(super) fn in_dialog_481(cx: &Context) -> Vec<Finding> {
     let msgs = cx.msgs();
     let Some((i, m)) = msgs.iter().enumerate().find(|(_, m)| {
         m.status() == Some(481)
-            && !m.retransmission
+            && !m.retransmission()
             && matches!(
                 m.cseq,
                 Some((
@@ -82,7 +82,7 @@ pub(super) fn in_dialog_481(cx: &Context) -> Vec<Finding> {
         .iter()
         .filter(|x| x.method() == Some(Method::Bye))
         .collect();
-    let crossing = method == Method::Bye && byes.iter().any(|b| b.src != byes[0].src);
+    let crossing = method == Method::Bye && byes.iter().any(|b| b.src() != byes[0].src());
     let (severity, summary) = if crossing {
         (
             Severity::Info,
@@ -93,7 +93,7 @@ pub(super) fn in_dialog_481(cx: &Context) -> Vec<Finding> {
             Severity::Warning,
             format!(
                 "{method} answered 481 by {}: it does not know this dialog",
-                m.src
+                m.src()
             ),
         )
     };
@@ -112,7 +112,7 @@ pub(super) fn session_timer_expiry(cx: &Context) -> Vec<Finding> {
     let too_small: Vec<usize> = msgs
         .iter()
         .enumerate()
-        .filter(|(_, m)| m.status() == Some(422) && !m.retransmission)
+        .filter(|(_, m)| m.status() == Some(422) && !m.retransmission())
         .map(|(i, _)| i)
         .collect();
     if too_small.len() >= 2 {
@@ -131,7 +131,7 @@ pub(super) fn session_timer_expiry(cx: &Context) -> Vec<Finding> {
     let Some((a, answer)) = msgs
         .iter()
         .enumerate()
-        .find(|(_, m)| is_2xx_to(m, Method::Invite) && !m.retransmission)
+        .find(|(_, m)| is_2xx_to(m, Method::Invite) && !m.retransmission())
     else {
         return out;
     };
@@ -155,7 +155,7 @@ pub(super) fn session_timer_expiry(cx: &Context) -> Vec<Finding> {
         .enumerate()
         .filter(|(_, m)| {
             matches!(m.method(), Some(Method::Invite | Method::Update))
-                && !m.retransmission
+                && !m.retransmission()
                 && m.ts_ns > answer.ts_ns
                 && m.cseq.is_some_and(|c| c.0 > cseq0 || c.1 == Method::Update)
         })
@@ -242,7 +242,7 @@ pub(super) fn transfer_failed(cx: &Context) -> Vec<Finding> {
     }
     let mut last_frag = None;
     for (i, m) in msgs.iter().enumerate().skip(r) {
-        if m.method() == Some(Method::Notify) && !m.retransmission {
+        if m.method() == Some(Method::Notify) && !m.retransmission() {
             let frag = cx
                 .raw(i)
                 .and_then(|raw| headers::sipfrag_status(headers::body(&raw)));

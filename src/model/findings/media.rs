@@ -66,7 +66,7 @@ pub(super) fn codec_mismatch(cx: &Context) -> Vec<Finding> {
     // 415 (and 606 without SDP in the offer) to an INVITE.
     for (i, m) in cx.dialog.messages.iter().enumerate() {
         if m.status() == Some(415)
-            && !m.retransmission
+            && !m.retransmission()
             && matches!(m.cseq, Some((_, Method::Invite)))
         {
             out.push(
@@ -172,7 +172,7 @@ pub(super) fn dtmf_mismatch(cx: &Context) -> Vec<Finding> {
     }
     // INFO digits: refused, or sent while RFC 4733 was agreed.
     for (i, m) in msgs.iter().enumerate() {
-        if m.method() == Some(Method::Info) && !m.retransmission {
+        if m.method() == Some(Method::Info) && !m.retransmission() {
             let Some((cseq, _)) = m.cseq else { continue };
             if let Some((r, resp)) = cx
                 .responses(cseq, Method::Info)
@@ -213,8 +213,8 @@ pub(super) fn dtmf_mismatch(cx: &Context) -> Vec<Finding> {
 pub(super) fn early_media_silence(cx: &Context) -> Vec<Finding> {
     let msgs = &cx.dialog.messages;
     let Some((e, early)) = msgs.iter().enumerate().find(|(_, m)| {
-        m.has_sdp
-            && !m.retransmission
+        m.has_sdp()
+            && !m.retransmission()
             && m.status().is_some_and(|c| (180..200).contains(&c))
             && matches!(m.cseq, Some((_, Method::Invite)))
     }) else {
@@ -242,7 +242,7 @@ pub(super) fn early_media_silence(cx: &Context) -> Vec<Finding> {
         .filter(|p| *p != 0)
         .collect();
     let heard = cx.streams.iter().any(|s| {
-        ports.contains(&s.src.port()) && s.stats.first_ns <= end && s.src.ip() != early.dst.ip()
+        ports.contains(&s.src.port()) && s.stats.first_ns <= end && s.src.ip() != early.dst().ip()
     });
     if heard || ports.is_empty() {
         return Vec::new();
@@ -309,7 +309,7 @@ pub(super) fn no_media(cx: &Context) -> Vec<Finding> {
     // Media addresses the SDPs name (not port 0); RTP at any of them, tied
     // to this dialog or to another leg of a B2BUA, is media.
     let mut addrs = Vec::new();
-    for (i, _) in msgs.iter().enumerate().filter(|(_, m)| m.has_sdp) {
+    for (i, _) in msgs.iter().enumerate().filter(|(_, m)| m.has_sdp()) {
         if let Some(sdp) = sdp_of(cx, i) {
             for x in sdp.media.iter().filter(|x| x.port != 0) {
                 if let Some(ip) = x

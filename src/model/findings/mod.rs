@@ -193,7 +193,7 @@ impl<'m> Context<'m> {
     /// Non-retransmitted responses to the transaction `(cseq, method)`.
     fn responses(&self, cseq: u32, method: Method) -> impl Iterator<Item = (usize, &'m Message)> {
         self.msgs().iter().enumerate().filter(move |(_, m)| {
-            m.status().is_some() && !m.retransmission && m.cseq == Some((cseq, method))
+            m.status().is_some() && !m.retransmission() && m.cseq == Some((cseq, method))
         })
     }
 
@@ -208,7 +208,7 @@ impl<'m> Context<'m> {
         self.msgs()
             .iter()
             .enumerate()
-            .filter(|(_, m)| of(m) && m.src == first.src && m.dst == first.dst)
+            .filter(|(_, m)| of(m) && m.src() == first.src() && m.dst() == first.dst())
             .map(|(i, _)| i)
             .collect()
     }
@@ -233,8 +233,8 @@ impl<'m> Context<'m> {
         let msgs = self.msgs();
         let mut silent: Vec<super::Addr> = Vec::new();
         for m in msgs.iter().filter(|m| m.method().is_some()) {
-            if !silent.contains(&m.dst) && !msgs.iter().any(|x| x.src.ip() == m.dst.ip()) {
-                silent.push(m.dst);
+            if !silent.contains(&m.dst()) && !msgs.iter().any(|x| x.src().ip() == m.dst().ip()) {
+                silent.push(m.dst());
             }
         }
         silent

@@ -28,7 +28,7 @@ pub(super) fn capture_coverage(cx: &Context) -> Vec<Finding> {
             .msgs()
             .iter()
             .enumerate()
-            .filter(|(_, m)| m.dst == *peer)
+            .filter(|(_, m)| m.dst() == *peer)
             .map(|(i, _)| i)
             .take(8)
             .collect();
@@ -100,21 +100,21 @@ fn uri_ip(value: &[u8]) -> Option<IpAddr> {
 pub(super) fn response_misrouted_nat(cx: &Context) -> Vec<Finding> {
     let msgs = cx.msgs();
     for (i, req) in msgs.iter().enumerate() {
-        if req.method().is_none_or(|m| m == Method::Ack) || req.retransmission {
+        if req.method().is_none_or(|m| m == Method::Ack) || req.retransmission() {
             continue;
         }
         let Some(cseq) = req.cseq else { continue };
         let Some(resp) = msgs.iter().enumerate().skip(i).find(|(_, m)| {
-            m.status().is_some() && m.cseq == Some(cseq) && m.src.ip() == req.dst.ip()
+            m.status().is_some() && m.cseq == Some(cseq) && m.src().ip() == req.dst().ip()
         }) else {
             continue;
         };
-        let elsewhere = resp.1.dst != req.src;
+        let elsewhere = resp.1.dst() != req.src();
         let again = msgs.iter().enumerate().skip(resp.0).find(|(_, m)| {
-            m.retransmission
+            m.retransmission()
                 && m.method() == req.method()
                 && m.cseq == Some(cseq)
-                && m.src == req.src
+                && m.src() == req.src()
         });
         if !elsewhere && again.is_none() {
             continue;
@@ -126,15 +126,15 @@ pub(super) fn response_misrouted_nat(cx: &Context) -> Vec<Finding> {
         let sent_by = headers::via_host(via).and_then(headers::ip);
         let rport = headers::param(via, "rport").is_some_and(|v| !v.is_empty())
             || headers::param(via, "received").is_some();
-        let mismatch = sent_by.is_some_and(|ip| ip != req.src.ip());
+        let mismatch = sent_by.is_some_and(|ip| ip != req.src().ip());
         if !mismatch || rport && !elsewhere {
             continue;
         }
         let summary = format!(
             "Via says {} but the request came from {}; the response went to {}{}",
             sent_by.map(|a| a.to_string()).unwrap_or_default(),
-            req.src,
-            resp.1.dst,
+            req.src(),
+            resp.1.dst(),
             if again.is_some() {
                 ", and the request was sent again"
             } else {
@@ -158,7 +158,7 @@ pub(super) fn nat_contact_private(cx: &Context) -> Vec<Finding> {
         let carries_contact = matches!(m.method(), Some(Method::Invite | Method::Register))
             || (m.status().is_some_and(|c| (200..300).contains(&c))
                 && matches!(m.cseq, Some((_, Method::Invite))));
-        if !carries_contact || m.retransmission || headers_private(m.src.ip()) {
+        if !carries_contact || m.retransmission() || headers_private(m.src().ip()) {
             continue;
         }
         let Some(raw) = cx.raw(i) else { continue };
@@ -172,7 +172,7 @@ pub(super) fn nat_contact_private(cx: &Context) -> Vec<Finding> {
                     Severity::Warning,
                     format!(
                         "Contact names private {contact} in a message from public {}",
-                        m.src
+                        m.src()
                     ),
                 )
                 .messages(vec![i]),
@@ -188,7 +188,7 @@ fn headers_private(ip: IpAddr) -> bool {
 
 pub(super) fn sdp_private_address(cx: &Context) -> Vec<Finding> {
     for (i, m) in cx.msgs().iter().enumerate() {
-        if !m.has_sdp || m.retransmission {
+        if !m.has_sdp() || m.retransmission() {
             continue;
         }
         let Some(sdp) = cx.model.parsed(m).ok().and_then(|p| p.sdp.clone()) else {
@@ -205,7 +205,7 @@ pub(super) fn sdp_private_address(cx: &Context) -> Vec<Finding> {
             };
             // The SDP crosses into public address space (sent from, or to,
             // a public address): the far side cannot reach a private c=.
-            let peer_public = !headers_private(m.src.ip()) || !headers_private(m.dst.ip());
+            let peer_public = !headers_private(m.src().ip()) || !headers_private(m.dst().ip());
             let rtp_from_it = cx.rtp_at(c, None, false);
             if headers::is_private(c) && !rtp_from_it && peer_public {
                 return vec![
@@ -214,7 +214,10 @@ pub(super) fn sdp_private_address(cx: &Context) -> Vec<Finding> {
                         Severity::Warning,
                         format!(
                             "SDP asks for {} at private {c}:{} ({} → {}), and no RTP came from it",
-                            media.media, media.port, m.src, m.dst
+                            media.media,
+                            media.port,
+                            m.src(),
+                            m.dst()
                         ),
                     )
                     .messages(vec![i]),
@@ -236,8 +239,8 @@ pub(super) fn udp_fragmented_sip(cx: &Context) -> Vec<Finding> {
         .enumerate()
         .filter(|(_, m)| {
             m.transport == Transport::Udp
-                && !m.retransmission
-                && (m.raw_len() > UDP_LIMIT || m.frames.len() > 1)
+                && !m.retransmission()
+                && (m.raw_len() > UDP_LIMIT || m.frame_count() > 1)
         })
         .map(|(i, _)| i)
         .collect();
@@ -258,7 +261,7 @@ pub(super) fn udp_fragmented_sip(cx: &Context) -> Vec<Finding> {
     });
     let m = msgs.get(unanswered.first().copied().unwrap_or(first));
     let size = m.map_or(0, crate::model::Message::raw_len);
-    let frags = m.map_or(0, |m| m.frames.len());
+    let frags = m.map_or(0, crate::model::Message::frame_count);
     if !unanswered.is_empty() && small_answered {
         return vec![
             Finding::new(

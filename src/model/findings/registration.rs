@@ -30,7 +30,7 @@ pub(super) fn register_failure(cx: &Context) -> Vec<Finding> {
             let mut summary = format!(
                 "REGISTER answered {} by {}",
                 cx.model.status_text(fail),
-                fail.src
+                fail.src()
             );
             if code == 423
                 && let Some(min) = cx.header(*f, "Min-Expires", None)
@@ -74,7 +74,7 @@ pub(super) fn registration_lapse(cx: &Context) -> Vec<Finding> {
     }
     let msgs = cx.msgs();
     for (i, m) in msgs.iter().enumerate() {
-        if !is_2xx_to(m, Method::Register) || m.retransmission {
+        if !is_2xx_to(m, Method::Register) || m.retransmission() {
             continue;
         }
         let Some(raw) = cx.raw(i) else { continue };
@@ -88,7 +88,7 @@ pub(super) fn registration_lapse(cx: &Context) -> Vec<Finding> {
             .unwrap_or(i64::MAX / 4)
             .saturating_mul(1_100_000_000);
         let next = msgs.iter().find(|x| {
-            x.method() == Some(Method::Register) && !x.retransmission && x.ts_ns > m.ts_ns
+            x.method() == Some(Method::Register) && !x.retransmission() && x.ts_ns > m.ts_ns
         });
         let lapsed = match next {
             Some(n) => n.ts_ns - m.ts_ns > window,
@@ -114,12 +114,12 @@ pub(super) fn registration_lapse(cx: &Context) -> Vec<Finding> {
 /// Did another registration dialog for the same address of record refresh
 /// within the window (clients that take a new Call-ID each time)?
 fn refreshed_elsewhere(cx: &Context, from: i64, window: i64) -> bool {
-    let aor = crate::text::uri_of(&cx.dialog.to);
+    let aor = crate::text::uri_of(cx.dialog.to());
     cx.model.dialogs().any(|d| {
         d.id != cx.dialog.id
             && d.kind == DialogKind::Registration
             && d.first_ts() > from
             && d.first_ts() <= from + window
-            && crate::text::uri_of(&d.to) == aor
+            && crate::text::uri_of(d.to()) == aor
     })
 }

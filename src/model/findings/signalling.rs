@@ -34,7 +34,7 @@ fn call_failure<'m>(cx: &Context<'m>) -> Option<(usize, usize, &'m Message)> {
     }
     let initial = cx.initial_invites();
     let (i, m) = msgs.iter().enumerate().rev().find(|(_, m)| {
-        !m.retransmission
+        !m.retransmission()
             && m.status().is_some_and(|c| c >= 300)
             && m.cseq
                 .is_some_and(|(n, meth)| meth == Method::Invite && initial.contains(&n))
@@ -71,7 +71,7 @@ pub(super) fn final_failure_cause(cx: &Context) -> Vec<Finding> {
     let mut summary = format!(
         "{} from {} {} after the INVITE",
         cx.model.status_text(m),
-        m.src,
+        m.src(),
         secs(m.ts_ns - cx.msgs().get(req).map_or(m.ts_ns, |r| r.ts_ns))
     );
     if let Some(reason) = cx.header(i, "Reason", None) {
@@ -87,7 +87,7 @@ pub(super) fn forbidden_403(cx: &Context) -> Vec<Finding> {
     let msgs = cx.msgs();
     let Some((i, m)) = msgs.iter().enumerate().find(|(_, m)| {
         m.status() == Some(403)
-            && !m.retransmission
+            && !m.retransmission()
             && matches!(m.cseq, Some((_, Method::Invite | Method::Register)))
     }) else {
         return Vec::new();
@@ -102,7 +102,7 @@ pub(super) fn forbidden_403(cx: &Context) -> Vec<Finding> {
                 || headers::has(&raw, "Proxy-Authorization", None)
         })
     });
-    let mut summary = format!("403 Forbidden to {method} from {}", m.src);
+    let mut summary = format!("403 Forbidden to {method} from {}", m.src());
     if with_credentials {
         summary.push_str(", although the request carried credentials");
     }
@@ -134,7 +134,7 @@ pub(super) fn destination_4xx_6xx(cx: &Context) -> Vec<Finding> {
         Finding::new(
             "destination-4xx-6xx",
             Severity::Warning,
-            format!("{}: {meaning} (from {})", cx.model.status_text(m), m.src),
+            format!("{}: {meaning} (from {})", cx.model.status_text(m), m.src()),
         )
         .messages(vec![req, i]),
     ]
@@ -160,7 +160,7 @@ pub(super) fn upstream_5xx(cx: &Context) -> Vec<Finding> {
     } else {
         "without 100 Trying"
     };
-    let mut summary = format!("{} from {} {when}", cx.model.status_text(m), m.src);
+    let mut summary = format!("{} from {} {when}", cx.model.status_text(m), m.src());
     if let Some(after) = cx.header(i, "Retry-After", None) {
         let _ = write!(summary, "; Retry-After: {after}");
     }
@@ -172,7 +172,7 @@ pub(super) fn auth_loop(cx: &Context) -> Vec<Finding> {
     let challenges: Vec<usize> = msgs
         .iter()
         .enumerate()
-        .filter(|(_, m)| !m.retransmission && matches!(m.status(), Some(401 | 407)))
+        .filter(|(_, m)| !m.retransmission() && matches!(m.status(), Some(401 | 407)))
         .map(|(i, _)| i)
         .collect();
     let Some(method) = challenges
@@ -189,7 +189,7 @@ pub(super) fn auth_loop(cx: &Context) -> Vec<Finding> {
     let requests: Vec<usize> = msgs
         .iter()
         .enumerate()
-        .filter(|(_, m)| m.method() == Some(method) && !m.retransmission)
+        .filter(|(_, m)| m.method() == Some(method) && !m.retransmission())
         .map(|(i, _)| i)
         .collect();
     let with_auth: Vec<usize> = requests

@@ -25,7 +25,7 @@ pub(super) fn invite_timeout(cx: &Context) -> Vec<Finding> {
                     Severity::Error,
                     format!(
                         "{method} answered 408 Request Timeout by {} after {}",
-                        resp.src,
+                        resp.src(),
                         secs(resp.ts_ns - m.ts_ns)
                     ),
                 )
@@ -104,7 +104,7 @@ fn final_sends(cx: &Context, cseq: u32) -> Vec<(u16, Vec<usize>)> {
             let same_hop = |v: &Vec<usize>| {
                 v.first()
                     .and_then(|f| msgs.get(*f))
-                    .is_some_and(|f| f.src == m.src && f.dst == m.dst)
+                    .is_some_and(|f| f.src() == m.src() && f.dst() == m.dst())
             };
             match out.iter_mut().find(|(c, v)| *c == code && same_hop(v)) {
                 Some((_, v)) => v.push(i),
@@ -153,7 +153,7 @@ pub(super) fn ack_missing(cx: &Context) -> Vec<Finding> {
                 let _ = write!(
                     summary,
                     "; {} sent BYE {} after the first",
-                    if b.src == first.src {
+                    if b.src() == first.src() {
                         "the callee"
                     } else {
                         "the caller"
@@ -191,7 +191,7 @@ pub(super) fn prack_missing(cx: &Context) -> Vec<Finding> {
         .iter()
         .enumerate()
         .filter(|(_, m)| {
-            m.retransmission
+            m.retransmission()
                 && m.status().is_some_and(|c| (101..200).contains(&c))
                 && m.cseq.map(|c| c.1) == Some(Method::Invite)
         })
@@ -214,7 +214,7 @@ pub(super) fn prack_missing(cx: &Context) -> Vec<Finding> {
     let sends: Vec<usize> = msgs
         .iter()
         .enumerate()
-        .filter(|(_, x)| x.status() == m.status() && x.cseq == m.cseq && x.src == m.src)
+        .filter(|(_, x)| x.status() == m.status() && x.cseq == m.cseq && x.src() == m.src())
         .map(|(i, _)| i)
         .collect();
     vec![
@@ -280,7 +280,7 @@ pub(super) fn cancel_race(cx: &Context) -> Vec<Finding> {
     if let Some((a, answer)) = msgs
         .iter()
         .enumerate()
-        .find(|(_, m)| is_2xx_to(m, Method::Invite) && !m.retransmission)
+        .find(|(_, m)| is_2xx_to(m, Method::Invite) && !m.retransmission())
         .filter(|(_, m)| m.ts_ns >= cancel.ts_ns - 50_000_000)
     {
         return vec![

@@ -354,12 +354,12 @@ fn filter_texts_read_as_before() {
             let before = format!(
                 "{} {} {} {} {} {} {} {}",
                 d.method_label(),
-                d.from,
-                d.to,
-                first.map(|m| m.src.to_string()).unwrap_or_default(),
-                first.map(|m| m.dst.to_string()).unwrap_or_default(),
+                d.from(),
+                d.to(),
+                first.map(|m| m.src().to_string()).unwrap_or_default(),
+                first.map(|m| m.dst().to_string()).unwrap_or_default(),
                 d.state_at(clock).name(),
-                d.call_id,
+                d.call_id(),
                 d.messages
                     .iter()
                     .filter_map(crate::model::Message::status)

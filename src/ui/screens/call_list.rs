@@ -331,10 +331,10 @@ fn sort_key(key: Column, d: &Dialog, clock: Clock, model: &Model) -> SortKey {
         Column::Index => num(i64::try_from(d.id.0).ok()),
         Column::Start => num(Some(d.first_ts())),
         Column::Method => SortKey::Text(d.method_label()),
-        Column::From => SortKey::Text(uri_of(&d.from).to_owned()),
-        Column::To => SortKey::Text(uri_of(&d.to).to_owned()),
-        Column::Src => SortKey::Text(first.map(|m| m.src.to_string()).unwrap_or_default()),
-        Column::Dst => SortKey::Text(first.map(|m| m.dst.to_string()).unwrap_or_default()),
+        Column::From => SortKey::Text(uri_of(d.from()).to_owned()),
+        Column::To => SortKey::Text(uri_of(d.to()).to_owned()),
+        Column::Src => SortKey::Text(first.map(|m| m.src().to_string()).unwrap_or_default()),
+        Column::Dst => SortKey::Text(first.map(|m| m.dst().to_string()).unwrap_or_default()),
         Column::Msgs => num(i64::try_from(d.messages.len()).ok()),
         Column::State => SortKey::State(d.state_at(clock).sort_rank()),
         Column::Duration => num(Some(d.duration_at(clock))),
@@ -344,9 +344,9 @@ fn sort_key(key: Column, d: &Dialog, clock: Clock, model: &Model) -> SortKey {
                 .map(|m| m.transport.as_str().to_owned())
                 .unwrap_or_default(),
         ),
-        Column::CallId => SortKey::Text(d.call_id.clone()),
-        Column::UserAgent => SortKey::Text(d.user_agent.clone().unwrap_or_default()),
-        Column::Seen => num(d.messages.first().map(|m| i64::from(m.origin))),
+        Column::CallId => SortKey::Text(d.call_id().to_owned()),
+        Column::UserAgent => SortKey::Text(d.user_agent.as_deref().unwrap_or_default().to_owned()),
+        Column::Seen => num(d.messages.first().map(|m| i64::from(m.origin()))),
         Column::Findings => num(model.worst_finding(d, clock.now_ns).map(|(s, _)| s as i64)),
     }
 }

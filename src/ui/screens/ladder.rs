@@ -114,7 +114,7 @@ impl LadderState {
             Action::SdpDiff => {
                 let has_sdp = msgs
                     .get(self.cursor)
-                    .is_some_and(|(_, m)| m.has_sdp || matches!(m.status(), Some(488 | 606)));
+                    .is_some_and(|(_, m)| m.has_sdp() || matches!(m.status(), Some(488 | 606)));
                 return if has_sdp {
                     Step::Push(Screen::SdpDiff)
                 } else {

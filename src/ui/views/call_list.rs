@@ -421,10 +421,10 @@ pub fn cell(c: Column, d: &Dialog, at: Clock, model: &Model) -> String {
         Column::Index => (d.id.0 + 1).to_string(),
         Column::Start => clock(d.first_ts()),
         Column::Method => d.method_label(),
-        Column::From => short_uri(&d.from),
-        Column::To => short_uri(&d.to),
-        Column::Src => first.map(|m| m.src.to_string()).unwrap_or_default(),
-        Column::Dst => first.map(|m| m.dst.to_string()).unwrap_or_default(),
+        Column::From => short_uri(d.from()),
+        Column::To => short_uri(d.to()),
+        Column::Src => first.map(|m| m.src().to_string()).unwrap_or_default(),
+        Column::Dst => first.map(|m| m.dst().to_string()).unwrap_or_default(),
         Column::Msgs => d.messages.len().to_string(),
         Column::State => d.state_at(at).name(),
         Column::Duration => duration(d.duration_at(at)),
@@ -432,7 +432,7 @@ pub fn cell(c: Column, d: &Dialog, at: Clock, model: &Model) -> String {
         Column::Transport => first
             .map(|m| m.transport.as_str().to_ascii_uppercase())
             .unwrap_or_default(),
-        Column::CallId => escape::text(&d.call_id).into_owned(),
+        Column::CallId => escape::text(d.call_id()).into_owned(),
         Column::UserAgent => d
             .user_agent
             .as_deref()

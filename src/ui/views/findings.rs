@@ -141,8 +141,8 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
                     format!(
                         "    #{:<5} {} → {}  {}",
                         d.id.0 + 1,
-                        escape::text(uri_of(&d.from)),
-                        escape::text(uri_of(&d.to)),
+                        escape::text(uri_of(d.from())),
+                        escape::text(uri_of(d.to())),
                         escape::text(&f.summary)
                     ),
                     if f.severity == Severity::Info {

@@ -224,7 +224,7 @@ pub fn draw_full(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
     title_bar(
         buf,
         area,
-        &format!(" {}   Call-ID {}", heading(m), escape::text(&d.call_id)),
+        &format!(" {}   Call-ID {}", heading(m), escape::text(d.call_id())),
     );
     let raw = model
         .raw(m)

@@ -45,8 +45,8 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
             "── {} {} {} → {}",
             model.arrow_label(m),
             clock(m.ts_ns),
-            m.src,
-            m.dst
+            m.src(),
+            m.dst()
         )
     };
     put(buf, area, area.x, area.y + 1, &head(a), half, theme::dim());

@@ -15,7 +15,7 @@ use crate::ui::widgets::put;
 /// The title: the first Call-ID (and how many more), messages, modes.
 pub(super) fn title(l: &LadderState, flow: &Flow, legs: usize) -> String {
     let msgs = &flow.arrows;
-    let first = msgs.first().map_or("", |a| a.dialog.call_id.as_str());
+    let first = msgs.first().map_or("", |a| a.dialog.call_id());
     format!(
         " Call flow  {}{}   {} message{}   time: {}   colours: {}{}",
         escape::text(first),

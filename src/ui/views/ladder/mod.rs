@@ -95,7 +95,7 @@ fn flow_agents(model: &Model, flow: &Flow) -> Vec<crate::sip::Origin> {
     let origins = flow
         .arrows
         .iter()
-        .map(|a| a.message.origin)
+        .map(|a| a.message.origin())
         .chain(flow.sightings.iter().map(|s| s.origin));
     for o in origins.filter_map(|o| model.origin(o)) {
         if !out.contains(&o) {
@@ -119,8 +119,8 @@ fn hop_notes(model: &Model, flow: &Flow, index: usize) -> Vec<String> {
         notes.push(format!(
             "hop: forwarded {} after {} → {}",
             hop_delay(msg.ts_ns - before.ts_ns),
-            before.src,
-            before.dst
+            before.src(),
+            before.dst()
         ));
         match model.hop_rewrites(before, msg) {
             Ok(list) if list.is_empty() => notes.push("  nothing rewritten".to_owned()),
@@ -134,7 +134,7 @@ fn hop_notes(model: &Model, flow: &Flow, index: usize) -> Vec<String> {
     if arrow.also_seen > 0 {
         notes.push(format!(
             "seen at {} {}",
-            model.origin_name(msg.origin),
+            model.origin_name(msg.origin()),
             clock(msg.ts_ns)
         ));
         for seen in flow.sightings_of(index) {

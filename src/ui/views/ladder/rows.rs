@@ -291,7 +291,7 @@ pub(super) fn draw_arrows(
         let mut text = fitted_label(model, m, marks.chars().count(), usize::from(room));
         text.push_str(&marks);
         // A retransmission's place in the RFC 3261 schedule.
-        if m.retransmission
+        if m.retransmission()
             && let Some(r) = d
                 .messages
                 .iter()
@@ -312,7 +312,7 @@ pub(super) fn draw_arrows(
             (from, to),
             a.from == a.to,
             &text,
-            m.retransmission,
+            m.retransmission(),
             style,
         );
         if i == l.cursor {
