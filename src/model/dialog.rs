@@ -436,23 +436,34 @@ impl Dialog {
     /// list's row shows, the Call-ID and every status code.
     #[must_use]
     pub fn filter_text(&self, clock: Clock) -> String {
+        let mut out = String::new();
+        self.write_filter_text(clock, &mut out);
+        out
+    }
+
+    /// Appends [`Dialog::filter_text`] to `out` (the UI's filter index
+    /// keeps a million of them in one string).
+    pub fn write_filter_text(&self, clock: Clock, out: &mut String) {
+        use std::fmt::Write;
         let first = self.first_request();
-        format!(
-            "{} {} {} {} {} {} {} {}",
-            self.method_label(),
-            self.from(),
-            self.to(),
-            first.map(|m| m.src().to_string()).unwrap_or_default(),
-            first.map(|m| m.dst().to_string()).unwrap_or_default(),
-            self.state_at(clock).name(),
-            self.call_id(),
-            self.messages
-                .iter()
-                .filter_map(Message::status)
-                .map(|s| s.to_string())
-                .collect::<Vec<_>>()
-                .join(" "),
-        )
+        if let Some(m) = self.method() {
+            let _ = write!(out, "{m}");
+        }
+        let _ = write!(out, " {} {} ", self.from(), self.to());
+        if let Some(m) = first {
+            let _ = write!(out, "{}", m.src());
+        }
+        out.push(' ');
+        if let Some(m) = first {
+            let _ = write!(out, "{}", m.dst());
+        }
+        let _ = write!(out, " {} {} ", self.state_at(clock).name(), self.call_id());
+        for (i, s) in self.messages.iter().filter_map(Message::status).enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            let _ = write!(out, "{s}");
+        }
     }
 
     /// The state at `clock`. A request no response answered within the

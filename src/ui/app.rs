@@ -184,9 +184,21 @@ impl AppState {
         }
         let clock = self.clock(model);
         let follow = self.screen() == Screen::CallList && self.search_input.is_none();
-        self.call_list.refresh(model, &self.filter, clock, follow);
+        let typing = self.search_input.is_some();
+        self.call_list
+            .refresh(model, &self.filter, clock, follow, typing);
         self.selected.retain(|id| model.dialog(*id).is_some());
         true
+    }
+
+    /// While the display filter is being typed, makes its index ready (a
+    /// pass over every dialog the first time, then only what moved), so
+    /// each key finds the texts made. The loop calls it after drawing.
+    pub fn prepare_filter(&mut self, model: &Model) {
+        if self.search_input.is_some() {
+            let clock = self.clock(model);
+            self.call_list.prepare_filter(model, clock);
+        }
     }
 
     /// For actions that lose data: true on the second press in a row; the

@@ -1,12 +1,15 @@
 //! Which dialogs the call list shows: the display filter (a regex over each
 //! row's text) and the filter form (F7), field by field. Every filter regex
 //! compiles by one rule, `model::dialog::row_filter` (shared with `--filter`).
+//! The call list applies the display filter through the texts kept in
+//! `ui/filter_index.rs`; [`RowFilter::matches`] is the rule itself.
 
+use memchr::memmem::Finder;
 use regex::Regex;
 
-use crate::hash::Map;
 use crate::model::dialog::row_filter;
-use crate::model::{Clock, Dialog, DialogId, DialogState, Model};
+use crate::model::{Clock, Dialog, Model};
+use crate::ui::filter_index::{Needle, Query};
 
 /// The filter form's fields, in the order it shows them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,10 +176,27 @@ pub struct RowFilter {
     /// Moves whenever the form is put in force.
     form_version: u64,
     regex: Option<Regex>,
-    /// The regex matches some rule id of the catalogue: findings are worth
-    /// looking at (a filter on `486` does not run the rules on every dialog).
-    names_a_rule: bool,
+    /// The display filter as plain ASCII text, lowercased, when it is one.
+    plain: Option<Finder<'static>>,
+    /// The rule ids of the catalogue the regex matches (bit = place; see
+    /// [`Query::rule_bits`]): findings are worth looking at only when some
+    /// (a filter on `call-1` does not run the rules on every dialog).
+    rules: u64,
     form: CompiledForm,
+}
+
+/// Is the text plain (no regex syntax: it matches itself, in any case)?
+/// Outside a class, only these are regex syntax ('-', '#', '&', '~' and
+/// spaces are themselves).
+fn is_plain(t: &str) -> bool {
+    !t.contains(|c: char| "\\.+*?()|[]{}^$".contains(c))
+}
+
+/// Does the (case-insensitive) regex match an ASCII-lowercased text exactly
+/// when it matches the text? Yes, unless inline flags (`(?-i)`) or classes
+/// named by property are in it; those are matched on the text as it is.
+fn same_on_lowercase(t: &str) -> bool {
+    !["(?", "\\p", "\\P", "[:"].iter().any(|s| t.contains(s))
 }
 
 impl RowFilter {
@@ -193,17 +213,36 @@ impl RowFilter {
     pub fn set_text(&mut self, text: &str) -> Result<(), regex::Error> {
         if text.is_empty() {
             self.regex = None;
-            self.names_a_rule = false;
+            self.plain = None;
+            self.rules = 0;
             self.text.clear();
         } else {
             let re = row_filter(text)?;
-            self.names_a_rule = crate::model::findings::catalogue::CATALOGUE
-                .iter()
-                .any(|r| re.is_match(r.id));
+            self.rules = Query::rule_bits(&re);
             self.regex = Some(re);
+            self.plain = (is_plain(text) && text.is_ascii() && !text.contains('\n'))
+                .then(|| Finder::new(text.to_ascii_lowercase().as_bytes()).into_owned());
             text.clone_into(&mut self.text);
         }
         Ok(())
+    }
+
+    /// The display filter as the call list's index applies it (none when
+    /// there is no display filter).
+    #[must_use]
+    pub fn query(&self, only_calls: bool) -> Option<Query<'_>> {
+        let re = self.regex.as_ref()?;
+        let needle = match &self.plain {
+            Some(finder) => Needle::Plain { finder, re },
+            None if same_on_lowercase(&self.text) => Needle::Regex(re),
+            None => Needle::Original(re),
+        };
+        Some(Query {
+            needle,
+            re,
+            rules: self.rules,
+            only_calls,
+        })
     }
 
     /// Puts a compiled form in force.
@@ -226,14 +265,11 @@ impl RowFilter {
     /// the rows `before` passed.
     #[must_use]
     pub fn narrows(&self, before_text: &str, before_form: u64) -> bool {
-        // Outside a class, only these are regex syntax ('-', '#', '&',
-        // '~' and spaces are themselves).
-        let literal = |t: &str| !t.contains(|c: char| "\\.+*?()|[]{}^$".contains(c));
         before_form == self.form_version
             && !before_text.is_empty()
             && self.text.len() > before_text.len()
             && self.text.starts_with(before_text)
-            && literal(&self.text)
+            && is_plain(&self.text)
     }
 
     /// Is a filter from the form (F7) in force?
@@ -242,72 +278,27 @@ impl RowFilter {
         self.form.is_active()
     }
 
+    /// Does the dialog pass the form (F7)?
+    #[must_use]
+    pub fn form_matches(&self, model: &Model, d: &Dialog, clock: Clock) -> bool {
+        self.form.matches(model, d, clock)
+    }
+
     /// Does the dialog pass the display filter and the form? The filter
     /// also matches the rule ids of the dialog's findings (`/ack-missing`);
     /// findings are only looked at when the filter can match some rule id.
+    /// This is the rule; the call list gets the same answer faster from
+    /// its index (`ui/filter_index.rs`).
     #[must_use]
     pub fn matches(&self, model: &Model, d: &Dialog, clock: Clock) -> bool {
-        self.matches_cached(model, d, clock, None)
-    }
-
-    /// As [`RowFilter::matches`], reading the dialog's text from `texts`
-    /// (kept there between passes) when given.
-    #[must_use]
-    pub fn matches_cached(
-        &self,
-        model: &Model,
-        d: &Dialog,
-        clock: Clock,
-        texts: Option<&mut FilterTexts>,
-    ) -> bool {
         self.regex.as_ref().is_none_or(|re| {
-            let hit = match texts {
-                Some(t) => re.is_match(t.get(d, clock)),
-                None => re.is_match(&d.filter_text(clock)),
-            };
-            hit || (self.names_a_rule
-                && model
-                    .findings_at(d, clock.now_ns)
-                    .iter()
-                    .any(|f| re.is_match(f.rule)))
+            re.is_match(&d.filter_text(clock))
+                || (self.rules != 0
+                    && model
+                        .findings_at(d, clock.now_ns)
+                        .iter()
+                        .any(|f| re.is_match(f.rule)))
         }) && self.form.matches(model, d, clock)
-    }
-}
-
-/// Each dialog's [`Dialog::filter_text`], kept between passes of the
-/// display filter: building it (addresses, state, status codes) costs far
-/// more than matching it. An entry is made again when its dialog gained a
-/// message or its state moved; entries of dialogs gone are let go.
-#[derive(Debug, Default)]
-pub struct FilterTexts {
-    texts: Map<DialogId, (usize, DialogState, Box<str>)>,
-}
-
-impl FilterTexts {
-    /// The dialog's text at `clock`.
-    pub fn get(&mut self, d: &Dialog, clock: Clock) -> &str {
-        let key = (d.messages.len(), d.state_at(clock));
-        let e = self
-            .texts
-            .entry(d.id)
-            .or_insert_with(|| (usize::MAX, DialogState::Pending, Box::from("")));
-        if (e.0, e.1) != key {
-            *e = (key.0, key.1, d.filter_text(clock).into_boxed_str());
-        }
-        &e.2
-    }
-
-    /// Lets go of the texts of dialogs no longer in the model, once they
-    /// outnumber the model's.
-    pub fn prune(&mut self, model: &Model) {
-        if self.texts.len() > 2 * model.len() + 1024 {
-            self.texts.retain(|id, _| model.dialog(*id).is_some());
-        }
-    }
-
-    /// Forgets everything (the model was cleared).
-    pub fn clear(&mut self) {
-        self.texts = Map::default();
     }
 }
 

@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod filter;
+pub mod filter_index;
 pub mod input;
 pub mod save;
 pub mod screens;
@@ -240,6 +241,8 @@ pub fn run(
         if app.start_pending_save(model) {
             dirty = true;
         }
+        // After the draw too: the filter's prompt shows while its texts are made.
+        app.prepare_filter(model);
     }
     control.stop.store(true, Ordering::Relaxed);
     done.store(true, Ordering::Relaxed);

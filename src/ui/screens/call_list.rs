@@ -8,7 +8,8 @@ use crate::config::Column;
 use crate::keymap::Action;
 use crate::model::{Clock, Dialog, DialogId, DialogKind, Model};
 use crate::text::uri_of;
-use crate::ui::filter::{FilterTexts, RowFilter};
+use crate::ui::filter::RowFilter;
+use crate::ui::filter_index::{FilterIndex, RecentRows};
 
 #[derive(Debug)]
 pub struct CallListState {
@@ -17,8 +18,11 @@ pub struct CallListState {
     rows_dirty: bool,
     /// What the rows were last computed with.
     rows_made: Option<Made>,
-    /// The dialogs' filter texts, made once (see [`FilterTexts`]).
-    texts: FilterTexts,
+    /// The dialogs' filter texts, while a display filter is in use (see
+    /// [`FilterIndex`]).
+    index: Option<FilterIndex>,
+    /// The rows of the last few display filters (Backspace).
+    recent: RecentRows,
     pub cursor: usize,
     /// The rows as last drawn (the view keeps the cursor in sight).
     pub drawn: DrawnRows,
@@ -38,7 +42,8 @@ impl CallListState {
             rows_generation: None,
             rows_dirty: true,
             rows_made: None,
-            texts: FilterTexts::default(),
+            index: None,
+            recent: RecentRows::default(),
             cursor: 0,
             drawn: DrawnRows::default(),
             sort: Column::Index,
@@ -75,7 +80,8 @@ impl CallListState {
     /// The model was cleared.
     pub fn clear(&mut self) {
         self.rows.clear();
-        self.texts.clear();
+        self.index = None;
+        self.recent.clear();
         self.rows_made = None;
         self.rows_dirty = true;
     }
@@ -95,8 +101,16 @@ impl CallListState {
 
     /// Computes the rows (see [`CallListState::stale`]); `clock` dates
     /// states and durations. The cursor stays on its dialog, or, when
-    /// `follow` and autoscroll, goes to the last row.
-    pub fn refresh(&mut self, model: &Model, filter: &RowFilter, clock: Clock, follow: bool) {
+    /// `follow` and autoscroll, goes to the last row. `typing`: the display
+    /// filter is being typed (its index is kept even while it is empty).
+    pub fn refresh(
+        &mut self,
+        model: &Model,
+        filter: &RowFilter,
+        clock: Clock,
+        follow: bool,
+        typing: bool,
+    ) {
         let cursor_id = self.current();
         let now = clock;
         let made = Made {
@@ -107,42 +121,60 @@ impl CallListState {
             only_calls: self.only_calls,
             sort: (self.sort, self.ascending),
         };
-        let texts = &mut self.texts;
         let narrowing = self.rows_made.as_ref().is_some_and(|m| {
             (m.generation, m.now, m.only_calls, m.sort)
                 == (made.generation, made.now, made.only_calls, made.sort)
                 && filter.narrows(&m.text, m.form)
         });
-        if narrowing {
-            // The same model and order, a filter that only narrows: the
-            // rows it passed before, in their order, are all it can pass.
-            self.rows.retain(|id| {
-                model
-                    .dialog(*id)
-                    .is_some_and(|d| filter.matches_cached(model, d, now, Some(texts)))
-            });
+        let query = filter.query(self.only_calls);
+        if query.is_none() && !typing {
+            // No display filter in use: its texts are let go.
+            self.index = None;
+            self.recent.clear();
+        }
+        self.recent.at((
+            model.generation(),
+            now,
+            filter.form_version(),
+            self.only_calls,
+        ));
+        if let Some(ids) = query.as_ref().and_then(|_| self.recent.get(filter.text())) {
+            // A filter typed a moment ago (Backspace): its rows are kept.
+            self.rows = self.sorted(ids, model, now);
+        } else if let Some(q) = &query {
+            let index = self.index.get_or_insert_with(FilterIndex::default);
+            index.sync(model, now);
+            if narrowing {
+                // The same model and order, a filter that only narrows: the
+                // rows it passed before, in their order, are all it can pass.
+                self.rows = index.narrow(&self.rows, q, model, now);
+            } else {
+                let mut ids = index.search(q, model, now);
+                if filter.form_active() {
+                    ids.retain(|id| {
+                        model
+                            .dialog(*id)
+                            .is_some_and(|d| filter.form_matches(model, d, now))
+                    });
+                }
+                self.rows = self.sorted(ids, model, now);
+            }
+            self.recent.put(filter.text(), &self.rows);
+        } else if let Some(index) = self.index.as_mut().filter(|_| !filter.form_active()) {
+            // The filter's line is empty while typing: every dialog, from
+            // the index (no pass over the dialogs themselves).
+            index.sync(model, now);
+            let ids = index.all(self.only_calls);
+            self.rows = self.sorted(ids, model, now);
         } else {
-            let rows: Vec<&Dialog> = model
+            let ids = model
                 .dialogs()
                 .filter(|d| !self.only_calls || d.kind == DialogKind::Call)
-                .filter(|d| {
-                    let cached = (!filter.text().is_empty()).then_some(&mut *texts);
-                    filter.matches_cached(model, d, now, cached)
-                })
+                .filter(|d| !filter.form_active() || filter.form_matches(model, d, now))
+                .map(|d| d.id)
                 .collect();
-            // One key per dialog (not one per comparison): sorting 100k rows
-            // by a text column must not allocate millions of strings.
-            let mut keyed: Vec<(SortKey, DialogId)> = rows
-                .iter()
-                .map(|d| (sort_key(self.sort, d, now, model), d.id))
-                .collect();
-            keyed.sort_unstable();
-            if !self.ascending {
-                keyed.reverse();
-            }
-            self.rows = keyed.into_iter().map(|(_, id)| id).collect();
+            self.rows = self.sorted(ids, model, now);
         }
-        self.texts.prune(model);
         self.rows_made = Some(made);
         self.rows_generation = Some(model.generation());
         self.rows_dirty = false;
@@ -156,6 +188,44 @@ impl CallListState {
                 .unwrap_or(self.cursor);
         }
         self.cursor = self.cursor.min(self.rows.len().saturating_sub(1));
+    }
+
+    /// Makes the display filter's index ready (the texts of every dialog),
+    /// so the first key typed into the filter finds it made.
+    pub fn prepare_filter(&mut self, model: &Model, clock: Clock) {
+        self.index
+            .get_or_insert_with(FilterIndex::default)
+            .sync(model, clock);
+    }
+
+    /// What the display filter's index holds, in bytes (0: none).
+    #[must_use]
+    pub fn filter_index_bytes(&self) -> usize {
+        self.index.as_ref().map_or(0, FilterIndex::heap_bytes)
+    }
+
+    /// `ids` (in id order) in the list's order.
+    fn sorted(&self, ids: Vec<DialogId>, model: &Model, clock: Clock) -> Vec<DialogId> {
+        if self.sort == Column::Index {
+            // The ids come in their own order.
+            let mut ids = ids;
+            if !self.ascending {
+                ids.reverse();
+            }
+            return ids;
+        }
+        // One key per dialog (not one per comparison): sorting 100k rows
+        // by a text column must not allocate millions of strings.
+        let mut keyed: Vec<(SortKey, DialogId)> = ids
+            .iter()
+            .filter_map(|id| model.dialog(*id))
+            .map(|d| (sort_key(self.sort, d, clock, model), d.id))
+            .collect();
+        keyed.sort_unstable();
+        if !self.ascending {
+            keyed.reverse();
+        }
+        keyed.into_iter().map(|(_, id)| id).collect()
     }
 
     /// The row drawn on screen line `y`, if any.

@@ -1,0 +1,373 @@
+//! The index against the rule: on a generated model, every filter form
+//! (plain text, text with capitals or not ASCII, a regex, inline flags, rule
+//! ids of findings, the form, calls only, either order) gives the call list
+//! exactly the dialogs [`RowFilter::matches`] passes, key after key, and
+//! again once the model moved.
+
+use crate::config::{Column, Config};
+use crate::keymap::Action;
+use crate::model::{Limits, Model};
+use crate::sip::SipMessage;
+use crate::ui::app::AppState;
+use crate::ui::filter::{CompiledForm, FormField};
+use crate::ui::input::TextKey;
+
+const A: &str = "198.18.0.1:5060";
+const B: &str = "192.0.2.10:5060";
+
+fn ingest(model: &mut Model, text: &str, ts_ns: i64, to_b: bool) {
+    let mut m = SipMessage::parse_one(text.as_bytes()).unwrap();
+    m.ts_ns = ts_ns;
+    let (s, d) = if to_b { (A, B) } else { (B, A) };
+    m.src = s.parse().unwrap();
+    m.dst = d.parse().unwrap();
+    model.ingest(&mut m);
+}
+
+fn sip(start: &str, call_id: &str, cseq: &str, from: &str) -> String {
+    format!(
+        "{start}\r\nVia: SIP/2.0/UDP 198.18.0.1:5060;branch=z9hG4bK{}\r\n\
+         From: {from} <sip:alice@192.0.2.10>;tag=a\r\nTo: <sip:bob@192.0.2.10>\r\n\
+         Call-ID: {call_id}\r\nCSeq: {cseq}\r\nContent-Length: 0\r\n\r\n",
+        cseq.replace(' ', "")
+    )
+}
+
+/// Dialog `i` of a generated model: calls answered, busy, ringing forever,
+/// registrations challenged, OPTIONS; names in capitals, with the Kelvin
+/// sign, the long s and other letters outside ASCII.
+fn dialog(model: &mut Model, i: i64, ts: i64) {
+    let id = format!("Call-{i}@Gen");
+    let from = [
+        "\"Alice\"",
+        "\"BOB Smith\"",
+        "\"X\u{212A}Z\"",
+        "\"Stra\u{df}e \u{17f}am\"",
+        "\"\u{c9}lise\"",
+        "\"carol\"",
+    ][usize::try_from(i).unwrap() % 6];
+    let invite = "INVITE sip:bob@192.0.2.10 SIP/2.0";
+    match i % 7 {
+        0..=2 => {
+            ingest(model, &sip(invite, &id, "1 INVITE", from), ts, true);
+            ingest(
+                model,
+                &sip("SIP/2.0 180 Ringing", &id, "1 INVITE", from),
+                ts + 1,
+                false,
+            );
+            ingest(
+                model,
+                &sip("SIP/2.0 200 OK", &id, "1 INVITE", from),
+                ts + 2,
+                false,
+            );
+            if i % 7 != 2 {
+                // The third has no ACK (a finding).
+                let ack = "ACK sip:bob@192.0.2.10 SIP/2.0";
+                ingest(model, &sip(ack, &id, "1 ACK", from), ts + 3, true);
+            }
+        }
+        3 => {
+            ingest(model, &sip(invite, &id, "1 INVITE", from), ts, true);
+            ingest(
+                model,
+                &sip("SIP/2.0 486 Busy Here", &id, "1 INVITE", from),
+                ts + 1,
+                false,
+            );
+        }
+        4 => {
+            ingest(model, &sip(invite, &id, "1 INVITE", from), ts, true);
+            ingest(
+                model,
+                &sip("SIP/2.0 180 Ringing", &id, "1 INVITE", from),
+                ts + 1,
+                false,
+            );
+        }
+        5 => {
+            let reg = "REGISTER sip:192.0.2.10 SIP/2.0";
+            ingest(model, &sip(reg, &id, "1 REGISTER", from), ts, true);
+            let unauth = "SIP/2.0 401 Unauthorized";
+            ingest(model, &sip(unauth, &id, "1 REGISTER", from), ts + 1, false);
+        }
+        _ => {
+            let opt = "OPTIONS sip:bob@192.0.2.10 SIP/2.0";
+            ingest(model, &sip(opt, &id, "1 OPTIONS", from), ts, true);
+            ingest(
+                model,
+                &sip("SIP/2.0 200 OK", &id, "1 OPTIONS", from),
+                ts + 1,
+                false,
+            );
+        }
+    }
+}
+
+fn generated(n: i64, limits: Limits) -> Model {
+    let mut model = Model::new(limits);
+    for i in 0..n {
+        dialog(&mut model, i, 1_700_000_000_000_000_000 + i * 10_000_000);
+    }
+    model
+}
+
+fn unlimited() -> Limits {
+    Limits {
+        max_calls: usize::MAX,
+        max_mem_bytes: usize::MAX,
+        ..Limits::default()
+    }
+}
+
+/// The rows as the rule gives them: every dialog [`RowFilter::matches`]
+/// passes, in id order (reversed when descending).
+fn reference(app: &AppState, model: &Model) -> Vec<crate::model::DialogId> {
+    let clock = app.clock(model);
+    let mut ids: Vec<_> = model
+        .dialogs()
+        .filter(|d| !app.call_list.only_calls || d.kind == crate::model::DialogKind::Call)
+        .filter(|d| app.filter.matches(model, d, clock))
+        .map(|d| d.id)
+        .collect();
+    if !app.call_list.ascending {
+        ids.reverse();
+    }
+    ids
+}
+
+fn check(app: &mut AppState, model: &Model, what: &str) -> usize {
+    app.refresh(model);
+    let want = reference(app, model);
+    let n = want.len();
+    if app.call_list.sort == Column::Index {
+        assert_eq!(app.rows(), want.as_slice(), "{what}");
+    } else {
+        let mut got = app.rows().to_vec();
+        got.sort_unstable();
+        let mut want = want;
+        want.sort_unstable();
+        assert_eq!(got, want, "{what} (as sets)");
+    }
+    n
+}
+
+fn app() -> AppState {
+    AppState::new(Config::default(), "test".into(), false)
+}
+
+/// Types `text` into `/` key by key, checking the rows after each.
+fn typed(app: &mut AppState, model: &Model, text: &str) {
+    for c in text.chars() {
+        app.search_key(TextKey::Char(c));
+        check(app, model, &format!("typing {:?}", app.filter.text()));
+    }
+}
+
+const FILTERS: &[&str] = &[
+    "call-1",
+    "CALL-12@gen",
+    "\"alice\"",
+    "xkz",
+    "straße",
+    "sam",
+    "élise",
+    "ÉLISE",
+    "busy",
+    "486",
+    "4xx",
+    "destination-4",
+    "in call",
+    "auth",
+    "call-1[0-3]@|smith",
+    r"^invite .*carol",
+    r"(?-i)BOB",
+    r"\p{Lu}lise",
+    r"[[:upper:]]mith",
+    r"x\x{212A}z",
+    "nothing-like-this",
+];
+
+#[test]
+fn every_filter_form_gives_the_rows_of_the_rule() {
+    let mut model = generated(12_000, unlimited());
+    model.end_capture();
+    let mut a = app();
+    a.refresh(&model);
+    let mut seen = 0;
+    for f in FILTERS {
+        a.set_filter(f);
+        let n = check(&mut a, &model, f);
+        seen += usize::from(n > 0 && n < model.len());
+    }
+    assert!(seen >= FILTERS.len() - 2, "the filters tell dialogs apart");
+    // Not ASCII in the text: the Kelvin sign and the long s match k and s.
+    a.set_filter("xkz");
+    assert_eq!(check(&mut a, &model, "xkz"), 2000);
+    a.set_filter("ſam");
+    assert_eq!(check(&mut a, &model, "ſam"), 2000);
+    // A rule id of findings that no text holds: the busy calls.
+    a.set_filter("4xx");
+    assert_eq!(
+        check(&mut a, &model, "4xx"),
+        (0..12_000).filter(|i| i % 7 == 3).count()
+    );
+}
+
+#[test]
+fn typed_keys_extend_delete_and_start_again() {
+    let mut model = generated(10_000, unlimited());
+    model.end_capture();
+    let mut a = app();
+    a.refresh(&model);
+    a.apply(Action::Search, &model);
+    a.prepare_filter(&model);
+    assert!(a.call_list.filter_index_bytes() > 0, "made at '/'");
+    typed(&mut a, &model, "call-12");
+    for _ in 0..3 {
+        a.search_key(TextKey::Backspace);
+        check(&mut a, &model, "backspace");
+    }
+    typed(&mut a, &model, "9@gen 4");
+    a.search_key(TextKey::ClearLine);
+    check(&mut a, &model, "cleared");
+    typed(&mut a, &model, "Bob smi");
+    a.search_key(TextKey::ClearLine);
+    typed(&mut a, &model, "(?-i)Al");
+    a.search_key(TextKey::Enter);
+    check(&mut a, &model, "entered");
+    // Esc and Back take the filter away; its texts go with it.
+    a.set_filter("");
+    a.refresh(&model);
+    assert_eq!(a.call_list.filter_index_bytes(), 0);
+    assert_eq!(a.rows().len(), model.len());
+}
+
+#[test]
+fn the_form_calls_only_and_the_order_apply_with_the_filter() {
+    let mut model = generated(9_000, unlimited());
+    model.end_capture();
+    let mut a = app();
+    a.refresh(&model);
+    let form = CompiledForm::compile(|f| match f {
+        FormField::Methods => "INVITE",
+        FormField::From => "alice|carol",
+        _ => "",
+    })
+    .unwrap();
+    a.filter.set_form(form);
+    a.call_list.refilter();
+    check(&mut a, &model, "form alone");
+    a.apply(Action::Search, &model);
+    typed(&mut a, &model, "call-2");
+    a.search_key(TextKey::Enter);
+    a.apply(Action::SortReverse, &model);
+    typed_again(&mut a, &model, "destination-");
+    a.apply(Action::OnlyCalls, &model);
+    a.filter.set_form(CompiledForm::default());
+    a.call_list.refilter();
+    check(&mut a, &model, "calls only, descending");
+    a.apply(Action::Search, &model);
+    a.search_key(TextKey::ClearLine);
+    check(&mut a, &model, "the line emptied, calls only");
+    typed(&mut a, &model, "4");
+    a.search_key(TextKey::Enter);
+    // Another column: the same dialogs.
+    a.apply(Action::SortNext, &model);
+    a.apply(Action::SortNext, &model);
+    assert_ne!(a.call_list.sort, Column::Index);
+    a.apply(Action::Search, &model);
+    typed(&mut a, &model, "86");
+}
+
+fn typed_again(a: &mut AppState, model: &Model, text: &str) {
+    a.apply(Action::Search, model);
+    a.search_key(TextKey::ClearLine);
+    typed(a, model, text);
+    a.search_key(TextKey::Enter);
+}
+
+#[test]
+fn the_index_follows_the_model() {
+    let mut model = generated(6_000, unlimited());
+    let mut a = app();
+    a.apply(Action::Search, &model);
+    typed(&mut a, &model, "ringing");
+    // Calls ringing time out or are answered; new dialogs come.
+    let late = 1_700_000_000_000_000_000 + 6_000 * 1_000_000;
+    for i in (4..6_000).step_by(7).take(300) {
+        let id = format!("Call-{i}@Gen");
+        let ok = sip("SIP/2.0 200 OK", &id, "1 INVITE", "\"Alice\"");
+        ingest(&mut model, &ok, late + i, false);
+    }
+    for i in 6_000..7_000 {
+        dialog(&mut model, i, late + 10_000 + i * 1_000_000);
+    }
+    check(&mut a, &model, "after new traffic");
+    model.end_capture();
+    check(&mut a, &model, "capture ended");
+    a.search_key(TextKey::Backspace);
+    check(&mut a, &model, "backspace");
+    // Cleared: nothing left to show.
+    model.clear();
+    a.cleared();
+    check(&mut a, &model, "model cleared");
+    for i in 0..100 {
+        dialog(&mut model, i, late + i);
+    }
+    a.search_key(TextKey::Char('g'));
+    check(&mut a, &model, "after the clear");
+}
+
+#[test]
+fn dialogs_rotated_out_leave_the_index() {
+    let limits = Limits {
+        max_calls: 5_000,
+        max_mem_bytes: usize::MAX,
+        ..Limits::default()
+    };
+    let mut model = Model::new(limits);
+    let mut a = app();
+    a.apply(Action::Search, &model);
+    for round in 0..4 {
+        for i in round * 3_000..(round + 1) * 3_000 {
+            dialog(&mut model, i, 1_700_000_000_000_000_000 + i * 1_000_000);
+        }
+        a.search_key(TextKey::ClearLine);
+        typed(&mut a, &model, "call-1");
+    }
+    assert!(model.dialog(crate::model::DialogId(0)).is_none());
+}
+
+/// The text as it was written before `write_filter_text`: the same bytes.
+#[test]
+fn filter_texts_read_as_before() {
+    let mut model = generated(700, unlimited());
+    for ended in [false, true] {
+        if ended {
+            model.end_capture();
+        }
+        let clock = app().clock(&model);
+        for d in model.dialogs() {
+            let first = d.first_request();
+            let before = format!(
+                "{} {} {} {} {} {} {} {}",
+                d.method_label(),
+                d.from(),
+                d.to(),
+                first.map(|m| m.src().to_string()).unwrap_or_default(),
+                first.map(|m| m.dst().to_string()).unwrap_or_default(),
+                d.state_at(clock).name(),
+                d.call_id(),
+                d.messages
+                    .iter()
+                    .filter_map(crate::model::Message::status)
+                    .map(|s| s.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
+            assert_eq!(d.filter_text(clock), before);
+        }
+    }
+}
