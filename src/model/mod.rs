@@ -331,7 +331,7 @@ impl Model {
                 offset,
                 len: u32::try_from(msg.raw.len()).unwrap_or(u32::MAX),
             },
-            _ => RawRef::Inline(msg.raw.clone()),
+            _ => RawRef::Inline(msg.raw.to_boxed()),
         };
         Message {
             ts_ns: msg.ts_ns,
