@@ -129,6 +129,56 @@ fn classify(buf: &[u8], at: usize, len: usize) -> Option<Known> {
     Some(known)
 }
 
+/// Up to eight bytes packed little-endian, as a line's first eight are.
+const fn word(s: &[u8]) -> u64 {
+    let mut w = 0u64;
+    let mut i = 0;
+    let mut rest = s;
+    while let [b, tail @ ..] = rest {
+        w |= (*b as u64) << (8 * i);
+        i += 1;
+        rest = tail;
+    }
+    w
+}
+
+/// The low `n` bytes of a word.
+const fn low(n: u32) -> u64 {
+    (1u64 << (8 * n)) - 1
+}
+
+/// The header names most stacks write, as they write them, colon
+/// included: the line's first eight bytes name the header and place the
+/// colon, without the general search and case-blind comparison. `Some`
+/// with the header (`None`: one the scanner does not keep) and the
+/// colon's offset in the line; `None` for any other line.
+fn canonical(line: &[u8]) -> Option<(Option<Known>, usize)> {
+    let w = u64::from_le_bytes(line.get(..8)?.try_into().ok()?);
+    let then = |at: usize, s: &[u8]| line.get(at..at + s.len()) == Some(s);
+    let found = match w {
+        w if w == word(b"Call-ID:") => (Some(Known::CallId), 7),
+        w if w == word(b"Contact:") => (Some(Known::Contact), 7),
+        w if w == word(b"Expires:") => (Some(Known::Expires), 7),
+        w if w == word(b"Content-") && then(8, b"Length:") => (Some(Known::ContentLength), 14),
+        w if w == word(b"Content-") && then(8, b"Type:") => (Some(Known::ContentType), 12),
+        w if w == word(b"User-Age") && then(8, b"nt:") => (Some(Known::UserAgent), 10),
+        w if w == word(b"Max-Forw") && then(8, b"ards:") => (None, 12),
+        w if w == word(b"Supporte") && then(8, b"d:") => (None, 9),
+        w if w == word(b"Record-R") && then(8, b"oute:") => (None, 12),
+        w if w == word(b"WWW-Auth") && then(8, b"enticate:") => (None, 16),
+        w if w == word(b"Authoriz") && then(8, b"ation:") => (None, 13),
+        w if w & low(4) == word(b"Via:") => (Some(Known::Via), 3),
+        w if w & low(5) == word(b"From:") => (Some(Known::From), 4),
+        w if w & low(5) == word(b"CSeq:") => (Some(Known::CSeq), 4),
+        w if w & low(3) == word(b"To:") => (Some(Known::To), 2),
+        w if w & low(7) == word(b"Server:") => (Some(Known::Server), 6),
+        w if w & low(6) == word(b"Allow:") => (None, 5),
+        w if w & low(6) == word(b"Route:") => (None, 5),
+        _ => return None,
+    };
+    Some(found)
+}
+
 /// Reads one (unfolded) header line `[start, end)` into `head`.
 pub(super) fn header_line(
     buf: &[u8],
@@ -138,15 +188,21 @@ pub(super) fn header_line(
     seen_via: &mut bool,
 ) {
     let line = buf.get(start..end).unwrap_or_default();
-    // Header names are short: a plain loop beats a SIMD search's set-up.
-    let Some(colon) = line.iter().position(|b| *b == b':') else {
-        head.defects.insert(Defects::BAD_HEADER_LINE);
-        return;
+    let (known, colon) = match canonical(line) {
+        Some(found) => found,
+        None => {
+            // Header names are short: a plain loop beats a SIMD search's set-up.
+            let Some(colon) = line.iter().position(|b| *b == b':') else {
+                head.defects.insert(Defects::BAD_HEADER_LINE);
+                return;
+            };
+            let raw_name = line.get(..colon).unwrap_or_default();
+            let name = trim_end(trim_start(raw_name));
+            let lead = raw_name.len() - trim_start(raw_name).len();
+            (classify(buf, start + lead, name.len()), colon)
+        }
     };
-    let raw_name = line.get(..colon).unwrap_or_default();
-    let name = trim_end(trim_start(raw_name));
-    let lead = raw_name.len() - trim_start(raw_name).len();
-    let Some(known) = classify(buf, start + lead, name.len()) else {
+    let Some(known) = known else {
         return;
     };
     let (vs, ve) = trim_span(buf, start + colon + 1, end);
