@@ -317,22 +317,41 @@ impl Pipeline {
                     let delta = (payload.as_ptr() as usize).wrapping_sub(c.as_ptr() as usize);
                     (delta <= c.len() && payload.len() <= c.len() - delta).then_some((c, delta))
                 });
-                for (at, head, len) in scan::messages(payload, Framing::Datagram) {
+                let message = |(at, head, len): (usize, scan::Head, usize), frames| {
                     let raw = match in_chunk {
                         Some((c, delta)) => Raw::shared(c, delta + at..delta + at + len),
                         None => Raw::copy(payload.get(at..at + len).unwrap_or_default()),
                     };
-                    out.push(SipMessage::with_raw(
+                    SipMessage::with_raw(
                         frame.ts_ns,
                         (src, dst),
                         Transport::Udp,
                         raw,
                         head,
-                        frames.clone(),
+                        frames,
                         payload_in_file.map(|o| (frame.source, o + at as u64)),
-                    ));
+                    )
+                };
+                // Each message but the last gets a copy of the frames; the
+                // last (nearly always the only one) takes them, unless they
+                // are on the heap (fragments): a copy is sized to fit, and
+                // the model counts what its messages hold.
+                let mut frames = Some(frames);
+                let mut found = scan::messages(payload, Framing::Datagram);
+                let mut held = found.next();
+                while let Some(m) = held.take() {
+                    held = found.next();
+                    let f = if held.is_some() || frames.as_ref().is_some_and(Frames::spilled) {
+                        frames.clone()
+                    } else {
+                        frames.take()
+                    };
+                    out.extend(f.map(|f| message(m, f)));
                 }
-                if fax && out.len() == before {
+                if fax
+                    && out.len() == before
+                    && let Some(frames) = frames
+                {
                     self.rtp.push(MediaPacket {
                         body: fax_packet(None),
                         frames,

@@ -396,6 +396,13 @@ impl<R: Read> CaptureReader<R> {
     /// or pcap then pcapng): each header found where a record would start
     /// switches to its format, and is counted.
     fn skip_headers(&mut self) -> io::Result<()> {
+        // Nearly always a record follows: a header starts with a magic's
+        // first byte, and a record seldom does.
+        if self.filled - self.pos >= 24
+            && !matches!(self.buf.get(self.pos), Some(0xd4 | 0xa1 | 0x4d | 0x0a))
+        {
+            return Ok(());
+        }
         loop {
             self.fill(24)?;
             if let Some(format) = self.pcap_header_at(self.pos) {
