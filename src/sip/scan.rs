@@ -54,24 +54,26 @@ fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
     memchr::memchr(needle, hay)
 }
 
-/// RFC 3261 token characters: letters, digits and `-.!%*_+`'~`, by byte.
+/// RFC 3261 token characters, by byte: letters, digits and
+/// `-.!%*_+'~` and the backtick.
 const TOKEN: [bool; 256] = {
     let mut t = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        t[b] = c.is_ascii_alphanumeric()
+    let mut c = 0u8;
+    let mut rest: &mut [bool] = &mut t;
+    while let [slot, tail @ ..] = rest {
+        *slot = c.is_ascii_alphanumeric()
             || matches!(
                 c,
                 b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'
             );
-        b += 1;
+        c = c.wrapping_add(1);
+        rest = tail;
     }
     t
 };
 
 fn is_token_char(b: u8) -> bool {
-    TOKEN[usize::from(b)]
+    TOKEN.get(usize::from(b)).copied().unwrap_or(false)
 }
 
 fn trim_start(s: &[u8]) -> &[u8] {
