@@ -346,7 +346,9 @@ impl Pipeline {
                     } else {
                         frames.take()
                     };
-                    out.extend(f.map(|f| message(m, f)));
+                    if let Some(f) = f {
+                        out.push(message(m, f));
+                    }
                 }
                 if fax
                     && out.len() == before
