@@ -4,6 +4,7 @@
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use crate::decode::tcp::{FlowKey, Pushed, Reassembler, StreamMode, TcpLimits};
 use crate::decode::{
@@ -12,8 +13,8 @@ use crate::decode::{
 };
 use crate::hash::Set;
 use crate::rtp::{self, MediaBody, MediaPacket, RtpPacket, udptl};
-use crate::sip::SipMessage;
 use crate::sip::scan::{self, Framing, Scan};
+use crate::sip::{Raw, SipMessage};
 
 /// Bytes kept from a stream that shows no SIP yet, in case a start line is
 /// split across segments.
@@ -38,7 +39,10 @@ impl FaxEndpoints {
     /// Learns from one SDP body. Only bodies that name `m=image` are read,
     /// and, once some fax address is known, those that may name it again.
     fn learn(&mut self, body: &[u8]) {
-        if self.set.is_empty() && memchr::memmem::find(body, b"m=image").is_none() {
+        // One searcher for every body: building it costs more than a search.
+        static M_IMAGE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"m=image"));
+        if self.set.is_empty() && M_IMAGE.find(body).is_none() {
             return;
         }
         let sdp = crate::sip::sdp::parse(body);
@@ -161,14 +165,31 @@ impl Pipeline {
     /// Decodes one frame and appends the SIP messages it completes to `out`
     /// (RTP packets wait for [`Pipeline::take_rtp`]).
     pub fn push(&mut self, frame: &Frame<'_>, out: &mut Vec<SipMessage>) {
+        self.push_in(frame, None, out);
+    }
+
+    /// [`Pipeline::push`] for a frame whose bytes lie in `chunk` (the file
+    /// reader's): messages that lie whole in the frame share the chunk
+    /// ([`Raw::shared`]) instead of copying their bytes.
+    pub fn push_in(
+        &mut self,
+        frame: &Frame<'_>,
+        chunk: Option<&Arc<[u8]>>,
+        out: &mut Vec<SipMessage>,
+    ) {
         let start = out.len();
-        self.push_frame(frame, out);
+        self.push_frame(frame, chunk, out);
         if out.len() > start {
             self.learn_fax(out.get(start..).unwrap_or_default());
         }
     }
 
-    fn push_frame(&mut self, frame: &Frame<'_>, out: &mut Vec<SipMessage>) {
+    fn push_frame(
+        &mut self,
+        frame: &Frame<'_>,
+        chunk: Option<&Arc<[u8]>>,
+        out: &mut Vec<SipMessage>,
+    ) {
         self.stats.packets += 1;
         let Some(packet) = link::ip_payload(frame.linktype, frame.data) else {
             self.stats.not_ip += 1;
@@ -193,11 +214,11 @@ impl Pipeline {
                     ..p
                 };
                 // A reassembled datagram's bytes are in no one frame: kept in memory.
-                self.transport(frame, &whole, None, Some(d.frames), out);
+                self.transport(frame, &whole, None, Some(d.frames), None, out);
             }
             return;
         }
-        self.transport(frame, &p, Some(frame.data), None, out);
+        self.transport(frame, &p, Some(frame.data), None, chunk, out);
     }
 
     fn transport(
@@ -206,6 +227,7 @@ impl Pipeline {
         p: &ip::IpPacket<'_>,
         frame_bytes: Option<&[u8]>,
         frames: Option<Vec<FrameRef>>,
+        chunk: Option<&Arc<[u8]>>,
         out: &mut Vec<SipMessage>,
     ) {
         match p.proto {
@@ -290,18 +312,48 @@ impl Pipeline {
                 }
                 let frames = frames_of(frame, frames);
                 let before = out.len();
-                for (at, head, len) in scan::messages(payload, Framing::Datagram) {
-                    out.push(SipMessage::new(
+                // Where the payload lies in the reader's chunk, if it does.
+                let in_chunk = chunk.and_then(|c| {
+                    let delta = (payload.as_ptr() as usize).wrapping_sub(c.as_ptr() as usize);
+                    (delta <= c.len() && payload.len() <= c.len() - delta).then_some((c, delta))
+                });
+                let message = |(at, head, len): (usize, scan::Head, usize), frames| {
+                    let raw = match in_chunk {
+                        Some((c, delta)) => Raw::shared(c, delta + at..delta + at + len),
+                        None => Raw::copy(payload.get(at..at + len).unwrap_or_default()),
+                    };
+                    SipMessage::with_raw(
                         frame.ts_ns,
                         (src, dst),
                         Transport::Udp,
-                        payload.get(at..at + len).unwrap_or_default(),
+                        raw,
                         head,
-                        frames.clone(),
+                        frames,
                         payload_in_file.map(|o| (frame.source, o + at as u64)),
-                    ));
+                    )
+                };
+                // Each message but the last gets a copy of the frames; the
+                // last (nearly always the only one) takes them, unless they
+                // are on the heap (fragments): a copy is sized to fit, and
+                // the model counts what its messages hold.
+                let mut frames = Some(frames);
+                let mut found = scan::messages(payload, Framing::Datagram);
+                let mut held = found.next();
+                while let Some(m) = held.take() {
+                    held = found.next();
+                    let f = if held.is_some() || frames.as_ref().is_some_and(Frames::spilled) {
+                        frames.clone()
+                    } else {
+                        frames.take()
+                    };
+                    if let Some(f) = f {
+                        out.push(message(m, f));
+                    }
                 }
-                if fax && out.len() == before {
+                if fax
+                    && out.len() == before
+                    && let Some(frames) = frames
+                {
                     self.rtp.push(MediaPacket {
                         body: fax_packet(None),
                         frames,

@@ -2,17 +2,23 @@
 //! order) and pcapng (any number of interfaces with different link types,
 //! any timestamp resolution), from a file or a pipe.
 //!
-//! The reader hands out frames borrowed from one large buffer, with the file
-//! offset of each, so the model can leave SIP bytes in the file. A record cut
+//! The reader hands out frames borrowed from its current chunk, with the
+//! file offset of each, so the model can leave SIP bytes in the file; the
+//! pipeline may share the chunk with the messages it finds there. A record cut
 //! short ends the reading with [`ReadEnd::Truncated`]; everything before it
 //! has been returned.
 #![warn(clippy::indexing_slicing)]
 
 use std::io::{self, Read};
+use std::sync::Arc;
 
 use crate::decode::Frame;
 
-const CHUNK: usize = 4 << 20;
+/// Bytes read at a time: small enough that what was read is still in the
+/// core's cache when it is decoded.
+const CHUNK: usize = 1 << 20;
+/// Chunks kept for reuse once the messages that shared them are dropped.
+const SPARE_CHUNKS: usize = 64;
 /// Larger records are taken as corruption: no link carries such frames.
 const MAX_RECORD: usize = 1 << 20;
 
@@ -71,10 +77,17 @@ struct Interface {
     ns_den: u64,
 }
 
+/// A frame and the chunk its bytes lie in.
+pub type SharedFrame<'a> = (Frame<'a>, &'a Arc<[u8]>);
+
 /// Reads frames from a pcap or pcapng stream.
 pub struct CaptureReader<R> {
     inner: R,
-    buf: Vec<u8>,
+    /// The chunk being read. Messages share it ([`Self::chunk`]), so a
+    /// chunk still shared is never written again: the reader moves on to
+    /// another, and takes it back from `spare` once it is free.
+    buf: Arc<[u8]>,
+    spare: Vec<Arc<[u8]>>,
     /// End of the bytes read into `buf` (what lies after is stale).
     filled: usize,
     /// Start of unread bytes in `buf`.
@@ -131,7 +144,8 @@ impl<R: Read> CaptureReader<R> {
     pub fn new(inner: R, seekable: bool, source: u16) -> Result<Self, OpenError> {
         let mut r = Self {
             inner,
-            buf: Vec::new(),
+            buf: Arc::from(Vec::new()),
+            spare: Vec::new(),
             filled: 0,
             pos: 0,
             buf_offset: 0,
@@ -207,29 +221,52 @@ impl<R: Read> CaptureReader<R> {
     }
 
     /// Makes at least `n` unread bytes available, unless the stream ends.
-    /// The buffer is zeroed once, when it grows, never per read: the bytes
+    /// A chunk is zeroed once, when it is made, never per read: the bytes
     /// that count are those before `filled`.
     fn fill(&mut self, n: usize) -> io::Result<()> {
         if self.filled - self.pos >= n || self.eof {
             return Ok(());
         }
-        if self.pos > 0 {
-            self.buf.copy_within(self.pos..self.filled, 0);
-            self.filled -= self.pos;
-            self.buf_offset += self.pos as u64;
-            self.pos = 0;
-        }
         let want = n.max(CHUNK);
-        if self.buf.len() < want {
-            self.buf.resize(want, 0);
+        let unread = self.pos..self.filled;
+        let moved = self.pos > 0;
+        self.buf_offset += self.pos as u64;
+        self.filled -= self.pos;
+        self.pos = 0;
+        match Arc::get_mut(&mut self.buf) {
+            // Nothing shares the chunk: the unread bytes move to its front.
+            Some(buf) if buf.len() >= want => {
+                if moved {
+                    buf.copy_within(unread, 0);
+                }
+            }
+            _ => {
+                let mut next = self.free_chunk(want);
+                if let (Some(to), Some(from)) = (
+                    Arc::get_mut(&mut next).and_then(|b| b.get_mut(..unread.len())),
+                    self.buf.get(unread),
+                ) {
+                    to.copy_from_slice(from);
+                }
+                let old = std::mem::replace(&mut self.buf, next);
+                if old.len() == CHUNK {
+                    self.spare.push(old);
+                    if self.spare.len() > SPARE_CHUNKS {
+                        self.spare.remove(0);
+                    }
+                }
+            }
         }
         while self.filled < want && !self.eof {
             // One `read` at a time, not `read_to_end` of a whole chunk: a
             // pipe delivers what its writer wrote so far, and waiting for
-            // 4 MiB (or the end) would hold back what is already here.
+            // a whole chunk (or the end) would hold back what is already here.
+            let Some(buf) = Arc::get_mut(&mut self.buf) else {
+                break; // not reached: the chunk was made unshared above
+            };
             match self
                 .inner
-                .read(self.buf.get_mut(self.filled..want).unwrap_or_default())
+                .read(buf.get_mut(self.filled..want).unwrap_or_default())
             {
                 Ok(0) => self.eof = true,
                 Ok(got) => self.filled += got,
@@ -241,6 +278,26 @@ impl<R: Read> CaptureReader<R> {
             }
         }
         Ok(())
+    }
+
+    /// A chunk of at least `len` bytes that nothing shares: a spare one
+    /// whose messages are all gone, else a new one.
+    fn free_chunk(&mut self, len: usize) -> Arc<[u8]> {
+        if let Some(i) = self
+            .spare
+            .iter_mut()
+            .position(|c| c.len() >= len && Arc::get_mut(c).is_some())
+        {
+            return self.spare.swap_remove(i);
+        }
+        std::iter::repeat_n(0u8, len).collect()
+    }
+
+    /// The chunk the last frame's bytes lie in, to share them
+    /// ([`crate::sip::Raw::shared`]) instead of copying.
+    #[must_use]
+    pub fn chunk(&self) -> &Arc<[u8]> {
+        &self.buf
     }
 
     /// The bytes read and not yet overwritten: `buf` up to `filled`.
@@ -269,6 +326,33 @@ impl<R: Read> CaptureReader<R> {
             } => self.next_pcap(big_endian, nanos, linktype),
             Format::PcapNg => self.next_pcapng(),
         }
+    }
+
+    /// [`Self::next_frame`], with the chunk its bytes lie in, for the
+    /// pipeline to share rather than copy ([`crate::sip::Raw::shared`]).
+    ///
+    /// # Errors
+    /// On an I/O error from the underlying stream.
+    pub fn next_frame_shared(&mut self) -> io::Result<Option<SharedFrame<'_>>> {
+        let Some(f) = self.next_frame()? else {
+            return Ok(None);
+        };
+        let (ts_ns, linktype, source, orig_len, file_offset) =
+            (f.ts_ns, f.linktype, f.source, f.orig_len, f.file_offset);
+        let (at, len) = (f.data.as_ptr() as usize, f.data.len());
+        let start = at.wrapping_sub(self.buf.as_ptr() as usize);
+        let data = self.buf.get(start..start + len).unwrap_or_default();
+        Ok(Some((
+            Frame {
+                ts_ns,
+                linktype,
+                source,
+                orig_len,
+                file_offset,
+                data,
+            },
+            &self.buf,
+        )))
     }
 
     /// The pcap file header at `p`, if one is there whole: its magic and
@@ -312,6 +396,13 @@ impl<R: Read> CaptureReader<R> {
     /// or pcap then pcapng): each header found where a record would start
     /// switches to its format, and is counted.
     fn skip_headers(&mut self) -> io::Result<()> {
+        // Nearly always a record follows: a header starts with a magic's
+        // first byte, and a record seldom does.
+        if self.filled - self.pos >= 24
+            && !matches!(self.buf.get(self.pos), Some(0xd4 | 0xa1 | 0x4d | 0x0a))
+        {
+            return Ok(());
+        }
         loop {
             self.fill(24)?;
             if let Some(format) = self.pcap_header_at(self.pos) {

@@ -340,8 +340,14 @@ impl Processor {
     /// Decodes a frame; sends a batch when it is full. (Live, the loop
     /// calls [`Self::flush_if_due`] after each read: no clock per frame.)
     pub fn frame(&mut self, frame: &Frame<'_>) {
+        self.frame_in(frame, None);
+    }
+
+    /// [`Self::frame`] for a frame whose bytes lie in `chunk`: the messages
+    /// found in it share the chunk instead of copying their bytes.
+    pub fn frame_in(&mut self, frame: &Frame<'_>, chunk: Option<&Arc<[u8]>>) {
         let (sip_before, rtp_before) = (self.batch.len(), self.pipeline.rtp_pending());
-        self.pipeline.push(frame, &mut self.batch);
+        self.pipeline.push_in(frame, chunk, &mut self.batch);
         // SIP and RTP keep their order across the two kinds of batch: an RTP
         // packet must reach the model after the SDP that came before it, and
         // before a later SDP that reuses its address (as a second call may).
@@ -561,8 +567,8 @@ fn read_one(f: &mut OpenFile, out: &mut Processor, control: &Control) {
         {
             return;
         }
-        match f.reader.next_frame() {
-            Ok(Some(frame)) => out.frame(&frame),
+        match f.reader.next_frame_shared() {
+            Ok(Some((frame, chunk))) => out.frame_in(&frame, Some(chunk)),
             Ok(None) => break,
             Err(e) => {
                 out.fail(format!("{}: read error: {e}", shown(f)));

@@ -3,6 +3,7 @@
 //! IP packet, so different link headers around the same packet still match.
 
 use std::collections::VecDeque;
+use std::collections::hash_map::Entry;
 use std::hash::{BuildHasher, Hasher};
 
 use crate::hash::{Map, Seeded};
@@ -32,8 +33,10 @@ impl Dedup {
                 break;
             }
             self.order.pop_front();
-            if self.seen.get(&h) == Some(&ts) {
-                self.seen.remove(&h);
+            if let Entry::Occupied(e) = self.seen.entry(h)
+                && *e.get() == ts
+            {
+                e.remove();
             }
         }
         // The IP and transport headers (IDs, sequence numbers, checksums over
@@ -47,12 +50,17 @@ impl Dedup {
         );
         hasher.write_usize(packet.len());
         let h = hasher.finish();
-        if let Some(&prev) = self.seen.get(&h)
-            && (ts_ns - prev).abs() <= WINDOW_NS
-        {
-            return true;
+        // One lookup: a duplicate leaves the entry as it was; anything else
+        // (new, or seen outside the window) records this sighting.
+        match self.seen.entry(h) {
+            Entry::Occupied(e) if (ts_ns - *e.get()).abs() <= WINDOW_NS => return true,
+            Entry::Occupied(mut e) => {
+                e.insert(ts_ns);
+            }
+            Entry::Vacant(e) => {
+                e.insert(ts_ns);
+            }
         }
-        self.seen.insert(h, ts_ns);
         self.order.push_back((ts_ns, h));
         false
     }

@@ -353,7 +353,7 @@ impl Model {
         let carried = message::Carried {
             src: msg.src,
             dst: msg.dst,
-            raw: &msg.raw,
+            raw: &msg.raw[..],
             raw_in_file: msg.raw_in_file,
             frames: std::mem::take(&mut msg.frames),
             origin,

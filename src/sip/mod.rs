@@ -9,6 +9,7 @@ pub mod sdp;
 pub mod strict;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use crate::decode::{Frames, Transport};
 pub use scan::{Head, StartLine};
@@ -24,7 +25,7 @@ pub struct SipMessage {
     pub src: SocketAddr,
     pub dst: SocketAddr,
     pub transport: Transport,
-    pub raw: Box<[u8]>,
+    pub raw: Raw,
     pub head: Head,
     pub frames: Frames,
     /// `(source, offset)` when `raw` lies whole and contiguous in a capture
@@ -32,6 +33,72 @@ pub struct SipMessage {
     pub raw_in_file: Option<(u16, u64)>,
     /// The HEP agent that captured it; `None` when this sipscope did.
     pub origin: Option<Origin>,
+}
+
+/// A message's bytes: a range of a shared, reference-counted buffer. Read
+/// from a capture file, that buffer is the reader's chunk, shared by every
+/// message read from it (no copy, no allocation per message; the chunk is
+/// freed, or reused by the reader, once the last of them is dropped).
+/// Elsewhere (live, reassembled, HEP) a message gets a buffer of its own.
+/// Whoever keeps a message's bytes for long copies them ([`Raw::to_boxed`]),
+/// so that a chunk is never held by one message.
+#[derive(Clone)]
+pub struct Raw {
+    buf: Arc<[u8]>,
+    start: u32,
+    end: u32,
+}
+
+impl Raw {
+    /// `range` of a shared buffer (empty if it lies outside).
+    #[must_use]
+    pub fn shared(buf: &Arc<[u8]>, range: std::ops::Range<usize>) -> Self {
+        let ok = range.start <= range.end && range.end <= buf.len();
+        let (start, end) = if ok { (range.start, range.end) } else { (0, 0) };
+        Self {
+            buf: Arc::clone(buf),
+            start: u32::try_from(start).unwrap_or(0),
+            end: u32::try_from(end).unwrap_or(0),
+        }
+    }
+
+    /// The bytes copied into a buffer of their own.
+    #[must_use]
+    pub fn copy(bytes: &[u8]) -> Self {
+        Self {
+            buf: Arc::from(bytes),
+            start: 0,
+            end: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// The bytes, copied into an allocation of their own (to keep them).
+    #[must_use]
+    pub fn to_boxed(&self) -> Box<[u8]> {
+        Box::from(&**self)
+    }
+}
+
+impl std::ops::Deref for Raw {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
+    }
+}
+
+impl AsRef<[u8]> for Raw {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
+impl std::fmt::Debug for Raw {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
+    }
 }
 
 /// A vantage point: the HEP agent that captured a message, by its capture
@@ -52,13 +119,35 @@ impl std::fmt::Display for Origin {
 }
 
 impl SipMessage {
-    /// Builds a message from its bytes and the scanner's spans.
+    /// Builds a message from its bytes (copied) and the scanner's spans.
     #[must_use]
     pub fn new(
         ts_ns: i64,
-        (src, dst): (SocketAddr, SocketAddr),
+        addrs: (SocketAddr, SocketAddr),
         transport: Transport,
         raw: &[u8],
+        head: Head,
+        frames: Frames,
+        raw_in_file: Option<(u16, u64)>,
+    ) -> Self {
+        Self::with_raw(
+            ts_ns,
+            addrs,
+            transport,
+            Raw::copy(raw),
+            head,
+            frames,
+            raw_in_file,
+        )
+    }
+
+    /// [`SipMessage::new`] with bytes already held ([`Raw::shared`]).
+    #[must_use]
+    pub fn with_raw(
+        ts_ns: i64,
+        (src, dst): (SocketAddr, SocketAddr),
+        transport: Transport,
+        raw: Raw,
         head: Head,
         frames: Frames,
         raw_in_file: Option<(u16, u64)>,
@@ -68,7 +157,7 @@ impl SipMessage {
             src,
             dst,
             transport,
-            raw: raw.into(),
+            raw,
             head,
             frames,
             raw_in_file,

@@ -54,8 +54,26 @@ fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
     memchr::memchr(needle, hay)
 }
 
+/// RFC 3261 token characters, by byte: letters, digits and
+/// `-.!%*_+'~` and the backtick.
+const TOKEN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0u8;
+    let mut rest: &mut [bool] = &mut t;
+    while let [slot, tail @ ..] = rest {
+        *slot = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'
+            );
+        c = c.wrapping_add(1);
+        rest = tail;
+    }
+    t
+};
+
 fn is_token_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&b)
+    TOKEN.get(usize::from(b)).copied().unwrap_or(false)
 }
 
 fn trim_start(s: &[u8]) -> &[u8] {

@@ -172,3 +172,37 @@ fn names_what_a_non_capture_looks_like() {
         Err(OpenError::Empty)
     ));
 }
+
+#[test]
+fn bytes_shared_from_a_chunk_stay_whole_while_the_reader_moves_on() {
+    // 10,000 records of 1,000 bytes (about ten chunks), each marked with its
+    // index; the last 500 are held, as messages in flight are, the rest
+    // dropped, so chunks are freed and taken up again while some are held.
+    let records: Vec<Vec<u8>> = (0..10_000u32)
+        .map(|i| {
+            let mut v = vec![u8::try_from(i % 251).unwrap(); 1000];
+            v[..4].copy_from_slice(&i.to_le_bytes());
+            v
+        })
+        .collect();
+    let list: Vec<(&[u8], u32)> = records.iter().map(|r| (&r[..], 1000)).collect();
+    let file = pcap_with(&list);
+    let mut r = CaptureReader::new(&file[..], true, 0).unwrap();
+    let mut held = std::collections::VecDeque::new();
+    let mut n = 0;
+    while let Some((frame, chunk)) = r.next_frame_shared().unwrap() {
+        let start = (frame.data.as_ptr() as usize) - (chunk.as_ptr() as usize);
+        let raw = crate::sip::Raw::shared(chunk, start..start + frame.data.len());
+        assert_eq!(&*raw, frame.data);
+        held.push_back((n, raw));
+        if held.len() > 500 {
+            let (i, raw) = held.pop_front().unwrap();
+            assert_eq!(&*raw, &records[i][..], "record {i} was overwritten");
+        }
+        n += 1;
+    }
+    assert_eq!(n, records.len());
+    for (i, raw) in held {
+        assert_eq!(&*raw, &records[i][..]);
+    }
+}

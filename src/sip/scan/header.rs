@@ -23,35 +23,160 @@ enum Known {
     Expires,
 }
 
-fn classify(name: &[u8]) -> Option<Known> {
-    let first = name.first()?.to_ascii_lowercase();
-    let is = |full: &[u8]| name.eq_ignore_ascii_case(full);
-    // Dispatch on length and first letter: one comparison per header at most.
-    match (name.len(), first) {
-        (1, b'i') => Some(Known::CallId),
-        (1, b'f') => Some(Known::From),
-        (1, b't') => Some(Known::To),
-        (1, b'v') => Some(Known::Via),
-        (1, b'm') => Some(Known::Contact),
-        (1, b'l') => Some(Known::ContentLength),
-        (1, b'c') => Some(Known::ContentType),
-        (2, b't') if is(b"to") => Some(Known::To),
-        (3, b'v') if is(b"via") => Some(Known::Via),
-        (4, b'f') if is(b"from") => Some(Known::From),
-        (4, b'c') if is(b"cseq") => Some(Known::CSeq),
-        (5, b'x') if is(b"x-cid") => Some(Known::XCallId),
-        (6, b'r') if is(b"reason") => Some(Known::Reason),
-        (6, b's') if is(b"server") => Some(Known::Server),
-        (7, b'c') if is(b"call-id") => Some(Known::CallId),
-        (7, b'c') if is(b"contact") => Some(Known::Contact),
-        (7, b'e') if is(b"expires") => Some(Known::Expires),
-        (7, b'w') if is(b"warning") => Some(Known::Warning),
-        (9, b'x') if is(b"x-call-id") => Some(Known::XCallId),
-        (10, b'u') if is(b"user-agent") => Some(Known::UserAgent),
-        (12, b'c') if is(b"content-type") => Some(Known::ContentType),
-        (14, b'c') if is(b"content-length") => Some(Known::ContentLength),
-        _ => None,
+/// The name of `len` bytes at `at` in `buf`, packed little-endian into a
+/// `u128` (names of 2 to 15 bytes: no header the scanner keeps is longer).
+fn pack(buf: &[u8], at: usize, len: usize) -> u128 {
+    let keep = (1u128 << (8 * len.min(15))) - 1;
+    if let Some(w) = buf
+        .get(at..at + 16)
+        .and_then(|w| <[u8; 16]>::try_from(w).ok())
+    {
+        return u128::from_le_bytes(w) & keep;
     }
+    // Near the end of the buffer: byte by byte.
+    let mut w = [0u8; 16];
+    for (d, s) in w.iter_mut().zip(buf.get(at..at + len).unwrap_or_default()) {
+        *d = *s;
+    }
+    u128::from_le_bytes(w) & keep
+}
+
+/// A known header name, lowercase, packed as [`pack`] does, with the mask
+/// of its letters' case bit: `(word | case) == name` compares a packed
+/// name without regard to the case of its letters, and its other bytes
+/// (`-`) exactly, as `eq_ignore_ascii_case` does.
+struct Name {
+    name: u128,
+    case: u128,
+}
+
+const fn name(s: &[u8]) -> Name {
+    let mut name = 0u128;
+    let mut case = 0u128;
+    let mut i = 0;
+    let mut rest = s;
+    while let [b, tail @ ..] = rest {
+        name |= (*b as u128) << (8 * i);
+        if b.is_ascii_lowercase() {
+            case |= 0x20u128 << (8 * i);
+        }
+        i += 1;
+        rest = tail;
+    }
+    Name { name, case }
+}
+
+impl Name {
+    fn is(&self, w: u128) -> bool {
+        w | self.case == self.name
+    }
+}
+
+const TO: Name = name(b"to");
+const VIA: Name = name(b"via");
+const FROM: Name = name(b"from");
+const CSEQ: Name = name(b"cseq");
+const X_CID: Name = name(b"x-cid");
+const REASON: Name = name(b"reason");
+const SERVER: Name = name(b"server");
+const CALL_ID: Name = name(b"call-id");
+const CONTACT: Name = name(b"contact");
+const EXPIRES: Name = name(b"expires");
+const WARNING: Name = name(b"warning");
+const X_CALL_ID: Name = name(b"x-call-id");
+const USER_AGENT: Name = name(b"user-agent");
+const CONTENT_TYPE: Name = name(b"content-type");
+const CONTENT_LENGTH: Name = name(b"content-length");
+
+/// Which header the name `[at, at + len)` of `buf` is.
+fn classify(buf: &[u8], at: usize, len: usize) -> Option<Known> {
+    let name = buf.get(at..at + len).unwrap_or_default();
+    if let [one] = name {
+        return match one.to_ascii_lowercase() {
+            b'i' => Some(Known::CallId),
+            b'f' => Some(Known::From),
+            b't' => Some(Known::To),
+            b'v' => Some(Known::Via),
+            b'm' => Some(Known::Contact),
+            b'l' => Some(Known::ContentLength),
+            b'c' => Some(Known::ContentType),
+            _ => None,
+        };
+    }
+    // Dispatch on length: one or a few word comparisons per header.
+    let w = match len {
+        2..=7 | 9 | 10 | 12 | 14 => pack(buf, at, len),
+        _ => return None,
+    };
+    let known = match name.len() {
+        2 if TO.is(w) => Known::To,
+        3 if VIA.is(w) => Known::Via,
+        4 if FROM.is(w) => Known::From,
+        4 if CSEQ.is(w) => Known::CSeq,
+        5 if X_CID.is(w) => Known::XCallId,
+        6 if REASON.is(w) => Known::Reason,
+        6 if SERVER.is(w) => Known::Server,
+        7 if CALL_ID.is(w) => Known::CallId,
+        7 if CONTACT.is(w) => Known::Contact,
+        7 if EXPIRES.is(w) => Known::Expires,
+        7 if WARNING.is(w) => Known::Warning,
+        9 if X_CALL_ID.is(w) => Known::XCallId,
+        10 if USER_AGENT.is(w) => Known::UserAgent,
+        12 if CONTENT_TYPE.is(w) => Known::ContentType,
+        14 if CONTENT_LENGTH.is(w) => Known::ContentLength,
+        _ => return None,
+    };
+    Some(known)
+}
+
+/// Up to eight bytes packed little-endian, as a line's first eight are.
+const fn word(s: &[u8]) -> u64 {
+    let mut w = 0u64;
+    let mut i = 0;
+    let mut rest = s;
+    while let [b, tail @ ..] = rest {
+        w |= (*b as u64) << (8 * i);
+        i += 1;
+        rest = tail;
+    }
+    w
+}
+
+/// The low `n` bytes of a word.
+const fn low(n: u32) -> u64 {
+    (1u64 << (8 * n)) - 1
+}
+
+/// The header names most stacks write, as they write them, colon
+/// included: the line's first eight bytes name the header and place the
+/// colon, without the general search and case-blind comparison. `Some`
+/// with the header (`None`: one the scanner does not keep) and the
+/// colon's offset in the line; `None` for any other line.
+fn canonical(line: &[u8]) -> Option<(Option<Known>, usize)> {
+    let w = u64::from_le_bytes(line.get(..8)?.try_into().ok()?);
+    let then = |at: usize, s: &[u8]| line.get(at..at + s.len()) == Some(s);
+    let found = match w {
+        w if w == word(b"Call-ID:") => (Some(Known::CallId), 7),
+        w if w == word(b"Contact:") => (Some(Known::Contact), 7),
+        w if w == word(b"Expires:") => (Some(Known::Expires), 7),
+        w if w == word(b"Content-") && then(8, b"Length:") => (Some(Known::ContentLength), 14),
+        w if w == word(b"Content-") && then(8, b"Type:") => (Some(Known::ContentType), 12),
+        w if w == word(b"User-Age") && then(8, b"nt:") => (Some(Known::UserAgent), 10),
+        w if w == word(b"Max-Forw") && then(8, b"ards:") => (None, 12),
+        w if w == word(b"Supporte") && then(8, b"d:") => (None, 9),
+        w if w == word(b"Record-R") && then(8, b"oute:") => (None, 12),
+        w if w == word(b"WWW-Auth") && then(8, b"enticate:") => (None, 16),
+        w if w == word(b"Authoriz") && then(8, b"ation:") => (None, 13),
+        w if w & low(4) == word(b"Via:") => (Some(Known::Via), 3),
+        w if w & low(5) == word(b"From:") => (Some(Known::From), 4),
+        w if w & low(5) == word(b"CSeq:") => (Some(Known::CSeq), 4),
+        w if w & low(3) == word(b"To:") => (Some(Known::To), 2),
+        w if w & low(7) == word(b"Server:") => (Some(Known::Server), 6),
+        w if w & low(6) == word(b"Allow:") => (None, 5),
+        w if w & low(6) == word(b"Route:") => (None, 5),
+        _ => return None,
+    };
+    Some(found)
 }
 
 /// Reads one (unfolded) header line `[start, end)` into `head`.
@@ -63,17 +188,25 @@ pub(super) fn header_line(
     seen_via: &mut bool,
 ) {
     let line = buf.get(start..end).unwrap_or_default();
-    // Header names are short: a plain loop beats a SIMD search's set-up.
-    let Some(colon) = line.iter().position(|b| *b == b':') else {
-        head.defects.insert(Defects::BAD_HEADER_LINE);
+    let (known, colon) = match canonical(line) {
+        Some(found) => found,
+        None => {
+            // Header names are short: a plain loop beats a SIMD search's set-up.
+            let Some(colon) = line.iter().position(|b| *b == b':') else {
+                head.defects.insert(Defects::BAD_HEADER_LINE);
+                return;
+            };
+            let raw_name = line.get(..colon).unwrap_or_default();
+            let name = trim_end(trim_start(raw_name));
+            let lead = raw_name.len() - trim_start(raw_name).len();
+            (classify(buf, start + lead, name.len()), colon)
+        }
+    };
+    let Some(known) = known else {
         return;
     };
-    let name = trim_end(trim_start(line.get(..colon).unwrap_or_default()));
     let (vs, ve) = trim_span(buf, start + colon + 1, end);
     let value = Span::new(vs, ve);
-    let Some(known) = classify(name) else {
-        return;
-    };
     match known {
         Known::CallId => set_first(&mut head.call_id, value),
         Known::CSeq => {
@@ -185,9 +318,14 @@ fn first_value_end(buf: &[u8], vs: usize, ve: usize) -> usize {
     ve
 }
 
+/// The bytes that end a parameter value (`;`, `,`, `>`, space, tab, CR,
+/// LF), as a bit set over the first 64 byte values: they all lie there.
+const PARAM_END: u64 =
+    1 << b';' | 1 << b',' | 1 << b'>' | 1 << b' ' | 1 << b'\t' | 1 << b'\r' | 1 << b'\n';
+
 /// Ends a parameter value.
 fn is_param_end(b: u8) -> bool {
-    matches!(b, b';' | b',' | b'>' | b' ' | b'\t' | b'\r' | b'\n')
+    b < 64 && PARAM_END >> b & 1 == 1
 }
 
 /// Where a parameter value starting at `s` ends: `;`, `,`, `>` or whitespace.
@@ -200,6 +338,24 @@ fn param_value(buf: &[u8], s: usize, ve: usize) -> Span {
     Span::new(s, s + len)
 }
 
+/// `param(.., b"branch")` for the usual value, with neither `<` nor `"`:
+/// the first `;branch=` as written. `None` when the value has either (the
+/// general walk reads it).
+fn plain_branch(buf: &[u8], vs: usize, ve: usize) -> Option<Span> {
+    const PAT: &[u8] = b";branch=";
+    let value = buf.get(vs..ve).unwrap_or_default();
+    if memchr::memchr2(b'<', b'"', value).is_some() {
+        return None;
+    }
+    let found = memchr::memchr_iter(b';', value)
+        .find(|&i| value.get(i..).is_some_and(|r| r.starts_with(PAT)));
+    Some(match found {
+        Some(i) => param_value(buf, vs + i + PAT.len(), ve),
+        // No `;branch=` as written: the general walk (case, spaces).
+        None => param_slow(buf, vs, ve, b"branch"),
+    })
+}
+
 /// `;tag=` and `;branch=` as nearly every stack writes them: found with one
 /// SIMD search before the general parameter walk.
 static TAG: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
@@ -210,6 +366,16 @@ static BRANCH: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
 /// Finds `;name=value` in a header value, outside quotes and `<...>` (where
 /// URI parameters live). The value ends at `;`, `,`, `>` or whitespace.
 fn param(buf: &[u8], vs: usize, ve: usize, name: &[u8]) -> Span {
+    if name == b"branch"
+        && let Some(span) = plain_branch(buf, vs, ve)
+    {
+        return span;
+    }
+    param_slow(buf, vs, ve, name)
+}
+
+/// [`param`] without the fast path for branches.
+fn param_slow(buf: &[u8], vs: usize, ve: usize, name: &[u8]) -> Span {
     let value = buf.get(vs..ve).unwrap_or_default();
     // Header parameters follow the name-addr's closing '>', if there is one.
     let from = match memchr::memrchr(b'>', value) {
