@@ -31,6 +31,8 @@
 #   SHARED          the shared directory, or the generator script itself
 #                   (default: <repo>/../shared)
 #   REPEAT          sipscope runs per capture, 1..20 (default 3)
+#   DROP_CACHES     1 (default): as root, empty the page cache before warming each capture
+#                   (0: leave it); see warm() in bench_lib.sh
 #   REPEAT_OTHERS   runs of each other tool, 1..20 (default 1)
 #   TIMEOUT         seconds before any single run is killed (default 1800)
 #   CARGO_TARGET_DIR  where cargo builds (default <repo>/target): the binary measured is its
@@ -105,7 +107,7 @@ for name in "${captures[@]}"; do
     file=$bench_dir/$name.pcap
     expected=$(expected_messages "$bench_dir/$name.json")
     size_mb=$(($(stat -c %s "$file") / 1000000))
-    cat "$file" > /dev/null # warm the page cache
+    warm "$file" # an emptied page cache, then the file in it (bench_lib.sh)
 
     echo "running $name: sipscope x$repeat (stats, json), others x$repeat_others (timeout ${run_timeout}s each)" >&2
     tools=(tcpdump stats json sngrep tshark)

@@ -100,7 +100,7 @@ frames() { { tshark -r "$1" 2> /dev/null || true; } | wc -l; }
 # digest FILE: every frame's time and bytes, whatever the file header says.
 digest() { { tcpdump -r "$1" -tt -xx 2> /dev/null || true; } | md5sum | cut -d' ' -f1; }
 
-cat "$file" > /dev/null # warm the page cache
+warm "$file" # an emptied page cache, then the file in it (bench_lib.sh)
 echo "exporting Call-ID $call_id from $file ($size_mb MB):" \
     "sipscope x$repeat, tshark and sngrep x$repeat_others (timeout ${run_timeout}s each)" >&2
 

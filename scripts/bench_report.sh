@@ -68,7 +68,7 @@ echo "building sipscope (cargo build --release)" >&2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-cat "$file" > /dev/null # warm the page cache
+warm "$file" # an emptied page cache, then the file in it (bench_lib.sh)
 formats=(stats json ndjson)
 echo "reports of $file ($size_mb MB): ${formats[*]}, x$repeat each (timeout ${run_timeout}s each)" >&2
 

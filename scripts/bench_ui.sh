@@ -53,7 +53,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cat "$file" > /dev/null # warm the page cache
+warm "$file" # an emptied page cache, then the file in it (bench_lib.sh)
 
 # ---- headless -----------------------------------------------------------------------------
 
