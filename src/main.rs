@@ -138,6 +138,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     let control = Arc::new(Control::default());
     let options = CaptureOptions {
         hep_port: (cli.hep_port != 0).then_some(cli.hep_port),
+        headless: !use_ui,
     };
     let (handles, rx) =
         capture::spawn_sources(sources, &control, options).context("capture thread")?;

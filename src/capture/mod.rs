@@ -63,10 +63,13 @@ const RTP_BATCH: usize = 4096;
 /// Batches in flight: enough to ride out a burst live (32k messages), small
 /// enough that a fast reader cannot fill memory ahead of the model.
 pub const CHANNEL_BATCHES: usize = 64;
-/// Batches in flight when every source is a file: a file waits for the
-/// model, so nothing is lost with fewer, and each batch in flight holds
-/// its messages' read chunks (docs/performance.md, issue 14: 64 -> 8
-/// took 57 -> 40 MiB off the peak of a 757 MB file, at the same speed).
+/// Batches in flight when every source is a file and nothing draws
+/// ([`CaptureOptions::headless`]): a file waits for the model, so nothing
+/// is lost with fewer, and each batch in flight holds its messages' read
+/// chunks (docs/performance.md, issue 14: 64 -> 8 took the peak of a 757 MB
+/// file from 222 to 209 MiB, at the same speed). Not with the UI: while it
+/// draws, the reader needs room to run ahead (8 made opening that file
+/// 2.8x slower).
 const FILE_CHANNEL_BATCHES: usize = 8;
 
 /// A live batch is sent at least this often, however small.
@@ -218,12 +221,15 @@ pub enum Source {
 pub struct CaptureOptions {
     /// UDP to this port carrying HEP is decoded as the SIP inside (`--hep-port`).
     pub hep_port: Option<u16>,
+    /// No UI draws from the model: the reader of files needs less room.
+    pub headless: bool,
 }
 
 impl Default for CaptureOptions {
     fn default() -> Self {
         Self {
             hep_port: Some(crate::pipeline::HEP_PORT),
+            headless: false,
         }
     }
 }
@@ -257,7 +263,7 @@ pub fn spawn_sources(
     control: &Arc<Control>,
     options: CaptureOptions,
 ) -> io::Result<(Vec<JoinHandle<()>>, Events)> {
-    let in_flight = if sources.iter().all(|s| matches!(s, Source::Files(_))) {
+    let in_flight = if options.headless && sources.iter().all(|s| matches!(s, Source::Files(_))) {
         FILE_CHANNEL_BATCHES
     } else {
         CHANNEL_BATCHES
