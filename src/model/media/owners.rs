@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use smallvec::SmallVec;
 
 use super::super::dialog::DialogId;
+use super::super::message::Addr;
 use crate::hash::Map;
 
 /// Dialogs remembered per announced media address.
@@ -23,9 +24,11 @@ pub type Owners = SmallVec<[DialogId; 2]>;
 #[derive(Debug, Default)]
 pub(super) struct Announced {
     /// Media addresses SDP announced, and whose they are (the newest last).
-    by_addr: Map<SocketAddr, SmallVec<[DialogId; 2]>>,
+    /// Keyed by the 20-byte [`Addr`], not a 32-byte `SocketAddr`: up to
+    /// [`MAX_EXPECTED`] of them, twice (here and in `order`).
+    by_addr: Map<Addr, SmallVec<[DialogId; 2]>>,
     /// Insertion order of `by_addr`, to forget the oldest when full.
-    order: VecDeque<SocketAddr>,
+    order: VecDeque<Addr>,
     /// The newest dialog that announced each port (NAT rewrites addresses,
     /// rarely ports).
     by_port: Map<u16, DialogId>,
@@ -34,6 +37,8 @@ pub(super) struct Announced {
 impl Announced {
     /// Records that `dialog`'s SDP named `addr` (it becomes the newest owner).
     pub(super) fn announce(&mut self, dialog: DialogId, addr: SocketAddr) {
+        let port = addr.port();
+        let addr = Addr::from(addr);
         let owners = self.by_addr.entry(addr).or_default();
         let new = owners.is_empty();
         owners.retain(|d| *d != dialog);
@@ -49,17 +54,21 @@ impl Announced {
                 }
             }
         }
-        self.by_port.insert(addr.port(), dialog);
+        self.by_port.insert(port, dialog);
     }
 
     /// The dialogs whose SDP named `addr`, the newest last.
     pub(super) fn owners(&self, addr: SocketAddr) -> &[DialogId] {
-        self.by_addr.get(&addr).map_or(&[], |v| v.as_slice())
+        self.by_addr
+            .get(&Addr::from(addr))
+            .map_or(&[], |v| v.as_slice())
     }
 
     /// Whether `dialog`'s SDP named `addr`.
     pub(super) fn named(&self, dialog: DialogId, addr: SocketAddr) -> bool {
-        self.by_addr.get(&addr).is_some_and(|v| v.contains(&dialog))
+        self.by_addr
+            .get(&Addr::from(addr))
+            .is_some_and(|v| v.contains(&dialog))
     }
 
     /// Whose stream `src -> dst` is. The dialogs whose SDPs named both ends,
@@ -74,8 +83,8 @@ impl Announced {
         dst: SocketAddr,
         open: impl Fn(DialogId) -> bool,
     ) -> Owners {
-        let to = self.by_addr.get(&dst);
-        let from = self.by_addr.get(&src);
+        let to = self.by_addr.get(&Addr::from(dst));
+        let from = self.by_addr.get(&Addr::from(src));
         let mut out = Owners::new();
         if let (Some(to), Some(from)) = (to, from) {
             for d in to.iter().rev().filter(|d| from.contains(d)) {
