@@ -67,10 +67,10 @@ pub const CHANNEL_BATCHES: usize = 64;
 /// ([`CaptureOptions::headless`]): a file waits for the model, so nothing
 /// is lost with fewer, and each batch in flight holds its messages' read
 /// chunks (docs/performance.md, issue 14: 64 -> 8 took the peak of a 757 MB
-/// file from 222 to 209 MiB, at the same speed). Not with the UI: while it
+/// file from 222 to 209 MB, 8 -> 4 another 0.3 MB, at the same speed). Not with the UI: while it
 /// draws, the reader needs room to run ahead (8 made opening that file
 /// 2.8x slower).
-const FILE_CHANNEL_BATCHES: usize = 8;
+const FILE_CHANNEL_BATCHES: usize = 4;
 
 /// A live batch is sent at least this often, however small.
 const FLUSH_EVERY: Duration = Duration::from_millis(50);
