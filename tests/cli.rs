@@ -628,6 +628,9 @@ fn pcap_cannot_hold_two_link_types_and_pcapng_can() {
 
 #[test]
 fn live_write_rotates_by_time_and_keeps_the_newest_files() {
+    // Its own port: the live tests in this file run at the same time, and
+    // this one counts every packet it sees.
+    const ROTATE_PORT: u16 = 5095;
     if !nix::unistd::geteuid().is_root() {
         eprintln!("skipped: live capture needs root");
         return;
@@ -649,23 +652,32 @@ fn live_write_rotates_by_time_and_keeps_the_newest_files() {
             "2",
         ],
         "/tmp/sipscope-rotate-test.log",
-        5097,
+        ROTATE_PORT,
     );
     std::thread::sleep(std::time::Duration::from_millis(800));
     let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     // Bounded: 20 messages, 130 ms apart (2.6 s).
     for i in 0..20 {
         let msg = options("rotate", i);
-        sock.send_to(msg.as_bytes(), ("127.0.0.1", 5097)).unwrap();
+        sock.send_to(msg.as_bytes(), ("127.0.0.1", ROTATE_PORT))
+            .unwrap();
         std::thread::sleep(std::time::Duration::from_millis(130));
     }
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
+    // 2.5 s of messages in 1 s files: three files, or four when a loaded
+    // machine stretched the sends past 3 s; the newest two are kept.
+    let made = if err.contains("in 4 files (2 deleted") {
+        4
+    } else {
+        3
+    };
     assert!(
-        err.contains(
-            "wrote 20 packets (20 SIP, 0 RTP) in 3 files (1 deleted by --rotate-keep); kept: "
-        ),
+        err.contains(&format!(
+            "wrote 20 packets (20 SIP, 0 RTP) in {made} files ({} deleted by --rotate-keep); kept: ",
+            made - 2
+        )),
         "{err}"
     );
     let mut files: Vec<_> = std::fs::read_dir(&dir)
@@ -673,23 +685,27 @@ fn live_write_rotates_by_time_and_keeps_the_newest_files() {
         .map(|e| e.unwrap().path())
         .collect();
     files.sort();
-    // 2.5 s of messages in 1 s files: three files, the newest two kept.
     assert_eq!(files.len(), 2, "{files:?}");
     assert!(
-        files[0].to_string_lossy().ends_with("live-00002.pcap"),
+        files[0]
+            .to_string_lossy()
+            .ends_with(&format!("live-{:05}.pcap", made - 1)),
         "{files:?}"
     );
     assert!(
-        files[1].to_string_lossy().ends_with("live-00003.pcap"),
+        files[1]
+            .to_string_lossy()
+            .ends_with(&format!("live-{made:05}.pcap")),
         "{files:?}"
     );
     let kept: Vec<u64> = files
         .iter()
         .map(|f| sipscope::replay(f).unwrap().stats().sip_messages)
         .collect();
-    // 1 s of messages 130 ms apart: 7 or 8 in a whole file.
+    // 1 s of messages 130 ms apart: 7 or 8 in a whole file (fewer when the
+    // sender was held up).
     assert!(
-        (7..=8).contains(&kept[0]) && kept[1] > 0 && kept.iter().sum::<u64>() < 20,
+        (4..=8).contains(&kept[0]) && kept[1] > 0 && kept.iter().sum::<u64>() < 20,
         "{kept:?}"
     );
     std::fs::remove_dir_all(&dir).unwrap();
