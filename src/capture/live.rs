@@ -37,8 +37,9 @@ const BACKLOG_NAP: Duration = Duration::from_millis(1);
 /// `lo` (each packet is there twice) of the 128 MiB default. A message
 /// reaches the model at most this much later.
 const WAKE_GAP: Duration = Duration::from_millis(50);
-/// How often kernel counters are read.
-const STATS_EVERY: Duration = Duration::from_millis(500);
+/// How often kernel counters are read (libpcap opens files in /sys for
+/// them; each read also sends the counters, waking the model's thread).
+const STATS_EVERY: Duration = Duration::from_secs(1);
 
 /// What `-i` asks for.
 #[derive(Debug, Clone)]
