@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use crate::decode::tcp::{FlowKey, Pushed, Reassembler, StreamMode, TcpLimits};
 use crate::decode::{
-    DecodeStats, Frame, FrameRef, Frames, Transport, dedup::Dedup, defrag, defrag::Defragmenter,
-    ip, link, ws,
+    DecodeStats, Frame, FrameLoc, FrameRef, Frames, Transport, dedup::Dedup, defrag,
+    defrag::Defragmenter, ip, link, ws,
 };
 use crate::hash::Set;
 use crate::rtp::{self, MediaBody, MediaPacket, RtpPacket, udptl};
@@ -312,11 +312,23 @@ impl Pipeline {
                 }
                 let frames = frames_of(frame, frames);
                 let before = out.len();
-                // Where the payload lies in the reader's chunk, if it does.
-                let in_chunk = chunk.and_then(|c| {
-                    let delta = (payload.as_ptr() as usize).wrapping_sub(c.as_ptr() as usize);
-                    (delta <= c.len() && payload.len() <= c.len() - delta).then_some((c, delta))
-                });
+                // Where the payload lies in a buffer its messages can share:
+                // the reader's chunk, or else (live) the copy of the frame
+                // the messages keep anyway (one copy of the bytes, not two).
+                let kept = match frames.as_slice() {
+                    [f] if chunk.is_none() => match &f.loc {
+                        FrameLoc::Mem(b) => Some(Arc::clone(b)),
+                        FrameLoc::File { .. } => None,
+                    },
+                    _ => None,
+                };
+                let in_chunk = match (chunk, &kept, frame_bytes) {
+                    (Some(c), _, _) => offset_in(c, payload).map(|d| (c, d)),
+                    (None, Some(k), Some(b)) if k.len() == b.len() => {
+                        offset_in(b, payload).map(|d| (k, d))
+                    }
+                    _ => None,
+                };
                 let message = |(at, head, len): (usize, scan::Head, usize), frames| {
                     let raw = match in_chunk {
                         Some((c, delta)) => Raw::shared(c, delta + at..delta + at + len),
@@ -624,6 +636,12 @@ pub fn push_hep_sip(
         );
         out.push(SipMessage { origin, ..msg });
     }
+}
+
+/// Where `part` starts in `buf`, if it lies whole within it.
+fn offset_in(buf: &[u8], part: &[u8]) -> Option<usize> {
+    let delta = (part.as_ptr() as usize).wrapping_sub(buf.as_ptr() as usize);
+    (delta <= buf.len() && part.len() <= buf.len() - delta).then_some(delta)
 }
 
 fn frames_of(frame: &Frame<'_>, fragments: Option<Vec<FrameRef>>) -> Frames {

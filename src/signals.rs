@@ -50,7 +50,10 @@ pub fn watchdog(interrupted: &Arc<AtomicBool>, done: &Arc<AtomicBool>, grace: st
         .name("signal-watchdog".into())
         .spawn(move || {
             while !done.load(Ordering::Relaxed) {
-                std::thread::sleep(std::time::Duration::from_millis(50));
+                // Seldom: each wake-up of an idle thread costs tens of µs on
+                // a VM (4 % of a live capture's CPU at 10,000 msg/s when it
+                // looked every 50 ms), and the grace is seconds.
+                std::thread::sleep(std::time::Duration::from_millis(500));
                 if flag.load(Ordering::Relaxed) {
                     std::thread::sleep(grace);
                     if !done.load(Ordering::Relaxed) {

@@ -330,3 +330,32 @@ fn fuzz_crashes_stay_fixed() {
         let _ = std::fs::remove_file(&path);
     }
 }
+
+/// Live (a frame kept in memory, no reader's chunk), a UDP datagram's message
+/// is a range of the frame copy it keeps for export, not a second copy; its
+/// bytes are the payload the packet was built with, and the frame's bytes
+/// the frame's.
+#[test]
+fn a_live_datagram_message_shares_its_kept_frame() {
+    let payload = sip("INVITE", "live-share", 1);
+    let mut frame = Vec::new();
+    PacketBuilder::ethernet2([1; 6], [2; 6])
+        .ipv4(A, B, 64)
+        .udp(5060, 5060)
+        .write(&mut frame, &payload)
+        .unwrap();
+    let (out, _) = run(std::slice::from_ref(&frame), linktype::ETHERNET);
+    assert_eq!(out.len(), 1);
+    let m = &out[0];
+    assert_eq!(&*m.raw, &payload[..]);
+    let [kept] = m.frames.as_slice() else {
+        panic!("one frame expected, got {}", m.frames.len());
+    };
+    let sipscope::decode::FrameLoc::Mem(bytes) = &kept.loc else {
+        panic!("a live frame is kept in memory");
+    };
+    assert_eq!(&bytes[..], &frame[..]);
+    // The message's bytes lie in the kept frame, after the 42 bytes of
+    // Ethernet, IPv4 and UDP headers.
+    assert_eq!(m.raw.as_ptr(), bytes[42..].as_ptr());
+}

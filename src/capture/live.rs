@@ -2,10 +2,14 @@
 //!
 //! The kernel fills a ring of blocks (`TPACKET_V3`) and hands a block over when
 //! it is full or 100 ms after its first packet. The thread reads every packet
-//! of the ready blocks (`pcap_dispatch`), then sleeps in `poll` on the
-//! capture's descriptor until the kernel hands over the next block: one
-//! wake-up per block (a few hundred packets at high rates), not per packet,
-//! and none on an idle link but the 100 ms look at the stop flag.
+//! of the ready blocks (`pcap_dispatch`). While traffic flows it then naps
+//! [`WAKE_GAP`] and reads again, the packets waiting in the ring meanwhile:
+//! one wake-up (and one batch for the model's thread) per gap, whatever the
+//! rate, instead of one per block. When a read after the nap finds nothing,
+//! the link has gone quiet: what is pending goes to the model and the thread
+//! sleeps in `poll` on the capture's descriptor until the kernel hands over
+//! the next block (none on an idle link but the 100 ms look at the stop
+//! flag).
 
 use std::os::fd::AsFd;
 use std::sync::atomic::Ordering;
@@ -23,8 +27,19 @@ const DISPATCH: usize = 1024;
 /// How long the thread naps while the model's channel is full (the packets
 /// wait in the kernel's ring meanwhile).
 const BACKLOG_NAP: Duration = Duration::from_millis(1);
-/// How often kernel counters are read.
-const STATS_EVERY: Duration = Duration::from_millis(500);
+/// While traffic flows, how long the thread naps between reads. Each
+/// wake-up of the capture thread, and each batch it hands the model's
+/// thread, costs the same whether it carries ten messages or a thousand
+/// (switching in, caches and TLB refilled after whatever ran between): at
+/// 10,000 messages/s a block filled every 10-15 ms, and the two threads woke
+/// about 100 times a second each (docs/performance-live.md). The ring holds
+/// what arrives meanwhile: 100,000 messages/s for 50 ms take about 8 MiB on
+/// `lo` (each packet is there twice) of the 128 MiB default. A message
+/// reaches the model at most this much later.
+const WAKE_GAP: Duration = Duration::from_millis(50);
+/// How often kernel counters are read (libpcap opens files in /sys for
+/// them; each read also sends the counters, waking the model's thread).
+const STATS_EVERY: Duration = Duration::from_secs(1);
 
 /// What `-i` asks for.
 #[derive(Debug, Clone)]
@@ -94,6 +109,8 @@ impl LiveCapture {
         // Wake-ups in a row that found nothing to read (a guard against a
         // descriptor that keeps saying "ready").
         let mut empty_wakes = 0u32;
+        // The last read found packets: nap before polling.
+        let mut flowing = false;
         loop {
             if control.stop.load(Ordering::Relaxed) || out.disconnected() {
                 break;
@@ -126,13 +143,20 @@ impl LiveCapture {
                 });
             });
             match read {
+                Ok(0) if flowing => {
+                    // Read up to now: let packets gather in the ring.
+                    flowing = false;
+                    out.flush_if_due();
+                    std::thread::sleep(WAKE_GAP);
+                }
                 Ok(0) => {
-                    // Nothing to read now: hand over what we have, then
-                    // sleep until the kernel hands over a block.
+                    // Nothing came during the nap: hand over what we have,
+                    // then sleep until the kernel hands over a block.
                     out.flush_if_pending();
                     self.wait(&mut empty_wakes);
                 }
                 Ok(_) => {
+                    flowing = true;
                     empty_wakes = 0;
                     out.flush_if_due();
                 }

@@ -335,10 +335,15 @@ impl Carried<'_> {
         let FrameLoc::Mem(bytes) = &frame.loc else {
             return None;
         };
-        // A datagram of one message ends with it (Ethernet pads only tiny
-        // frames); else look for it (several messages in one datagram).
+        // Live, the message's bytes are a range of this very frame (the
+        // pipeline shares it): no need to compare. Else a datagram of one
+        // message ends with it (Ethernet pads only tiny frames); else look
+        // for it (several messages in one datagram).
+        let at = (self.raw.as_ptr() as usize).wrapping_sub(bytes.as_ptr() as usize);
         let tail = bytes.len().checked_sub(self.raw.len())?;
-        let start = if bytes.get(tail..) == Some(self.raw) {
+        let start = if at <= tail {
+            at
+        } else if bytes.get(tail..) == Some(self.raw) {
             tail
         } else {
             memchr::memmem::find(bytes, self.raw)?
@@ -755,5 +760,40 @@ mod tests {
         assert_eq!(&*model.raw(kept).unwrap(), raw);
         // Only the frame's bytes are held.
         assert_eq!(kept.mem_bytes(), 42 + raw.len());
+    }
+
+    /// Live, the pipeline hands the message's bytes as a range of its kept
+    /// frame; the model finds where without comparing, and the range is
+    /// right even when the same text also ends the frame (two copies of the
+    /// message in one datagram: the first is the one referenced).
+    #[test]
+    fn a_message_sharing_its_frame_is_found_by_place() {
+        use crate::decode::{FrameLoc, FrameRef};
+        let raw: &[u8] = b"OPTIONS sip:a@127.0.0.1 SIP/2.0\r\n\
+            Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK2\r\n\
+            From: <sip:b@127.0.0.1>;tag=1\r\nTo: <sip:a@127.0.0.1>\r\n\
+            Call-ID: live-2\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+        let mut bytes = vec![0xAB_u8; 42];
+        bytes.extend_from_slice(raw);
+        bytes.extend_from_slice(raw);
+        let frame: std::sync::Arc<[u8]> = bytes.into();
+        let mut m = crate::sip::SipMessage::parse_one(raw).unwrap();
+        m.raw = crate::sip::Raw::shared(&frame, 42..42 + raw.len());
+        m.frames = smallvec::smallvec![FrameRef {
+            ts_ns: 0,
+            linktype: 1,
+            source: 0,
+            orig_len: u32::try_from(frame.len()).unwrap(),
+            loc: FrameLoc::Mem(frame.clone()),
+        }];
+        let mut model = crate::model::Model::new(crate::model::Limits::default());
+        model.ingest(&mut m);
+        let d = model.dialogs().next().unwrap();
+        let kept = &d.messages[0];
+        let len = u32::try_from(raw.len()).unwrap();
+        assert!(
+            matches!(&kept.store, Store::Other(o) if o.raw == RawRef::InFrame { start: 42, len })
+        );
+        assert_eq!(&*model.raw(kept).unwrap(), raw);
     }
 }
