@@ -313,28 +313,57 @@ impl Serialize for AddrText {
 }
 
 impl AddrText {
-    /// The address as a JSON string, IPv4 without the formatting machinery.
+    /// The address as a JSON string; IPv4 (two per message) digit by digit
+    /// on the stack, nothing to escape.
     fn write(&self, w: &mut Writer<'_>) {
-        if let SocketAddr::V4(a) = self.0.socket() {
-            let mut buf = Digits::default();
-            buf.push(b'"');
-            for (i, o) in a.ip().octets().into_iter().enumerate() {
-                if i > 0 {
-                    buf.push(b'.');
+        match self.0.socket() {
+            SocketAddr::V4(a) => {
+                // `"255.255.255.255:65535"` is 23 bytes.
+                let mut buf = [0u8; 24];
+                let mut len = 0;
+                push(&mut buf, &mut len, b'"');
+                for (i, o) in a.ip().octets().into_iter().enumerate() {
+                    if i > 0 {
+                        push(&mut buf, &mut len, b'.');
+                    }
+                    decimal(&mut buf, &mut len, u16::from(o));
                 }
-                buf.number(u32::from(o));
+                push(&mut buf, &mut len, b':');
+                decimal(&mut buf, &mut len, a.port());
+                push(&mut buf, &mut len, b'"');
+                w.raw(buf.get(..len).unwrap_or_default());
             }
-            buf.push(b':');
-            buf.number(u32::from(a.port()));
-            buf.push(b'"');
-            if let Some(t) = buf.text() {
-                // Digits, dots and a colon: nothing to escape.
-                w.raw(t.as_bytes());
-                return;
-            }
+            SocketAddr::V6(_) => w.display(&self.0),
         }
-        w.display(&self.0);
     }
+}
+
+/// Appends `b` to the first `len` bytes of `buf` (dropped past its end).
+fn push(buf: &mut [u8], len: &mut usize, b: u8) {
+    if let Some(slot) = buf.get_mut(*len) {
+        *slot = b;
+        *len += 1;
+    }
+}
+
+/// Appends `v` in decimal (an octet, a port).
+fn decimal(buf: &mut [u8], len: &mut usize, v: u16) {
+    // x % 10 < 10: the cast keeps it.
+    #[allow(clippy::cast_possible_truncation)]
+    let digit = |x: u16| b'0' + (x % 10) as u8;
+    if v >= 10_000 {
+        push(buf, len, digit(v / 10_000));
+    }
+    if v >= 1_000 {
+        push(buf, len, digit(v / 1_000));
+    }
+    if v >= 100 {
+        push(buf, len, digit(v / 100));
+    }
+    if v >= 10 {
+        push(buf, len, digit(v / 10));
+    }
+    push(buf, len, digit(v));
 }
 
 impl CseqText {
@@ -418,11 +447,20 @@ mod tests {
             "127.0.0.1:5060",
             "255.255.255.255:65535",
             "10.20.30.40:9",
+            "1.22.123.4:10000",
+            "9.99.100.200:1000",
             "[2001:db8::1]:5060",
             "[::ffff:1.2.3.4]:5060",
         ] {
             let addr = Addr::from(a.parse::<SocketAddr>().unwrap());
             assert_eq!(json(&AddrText(addr)), format!("\"{addr}\""), "{a}");
+            let mut ours = Vec::new();
+            AddrText(addr).write(&mut Writer::compact(&mut ours));
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                format!("\"{addr}\""),
+                "{a}"
+            );
         }
     }
 
