@@ -145,8 +145,11 @@ pub struct Prefetched {
     used: usize,
 }
 
-/// Messages closer than this in a file are read in one stretch.
-const PREFETCH_GAP: u64 = 16 << 10;
+/// Messages closer than this in a file are read in one stretch. A gap read
+/// costs its copy from the page cache (about 0.45 µs a KiB here), a read of
+/// its own about 0.25 µs: on the 20,000-call capture 16 KiB made 16,621
+/// reads of 158 MB in all (1.8 times the file), 2 KiB 49,301 of 64 MB.
+const PREFETCH_GAP: u64 = 2 << 10;
 /// The longest stretch read at once.
 const PREFETCH_STRETCH: u64 = 1 << 20;
 /// The most read ahead for one run of dialogs; beyond, messages are read
@@ -216,7 +219,7 @@ impl Model {
 
     /// Reads ahead into `out` (what it held before is let go) the bytes of
     /// `messages` that lie in capture files, in stretches (messages less
-    /// than 16 KiB apart are read at once, at most 1 MiB a read and 16 MiB
+    /// than 2 KiB apart are read at once, at most 1 MiB a read and 16 MiB
     /// in all); a stretch that cannot be read is left out (its messages are
     /// read one by one when asked).
     pub fn prefetch<'a>(&self, messages: impl Iterator<Item = &'a Message>, out: &mut Prefetched) {

@@ -3,19 +3,16 @@
 //! that borrow from the model: a call is serialised straight from its
 //! dialog, with nothing copied to be written but its SDP, parsed once.
 
-use std::fmt;
 use std::io;
 use std::net::SocketAddr;
 
 use serde::Serialize;
-use serde::ser::{SerializeSeq, Serializer};
+use serde::ser::Serializer;
 
 use super::writer::Writer;
-use crate::model::findings::{Context, Finding, Severity};
+use crate::model::findings::{Context, Severity};
 use crate::model::media::{RtcpView, RtpStream};
-use crate::model::sdp_diff::SdpChange;
 use crate::model::{Addr, Dialog, Message, Model};
-use crate::sip::sdp::Sdp;
 
 /// What writing one call concluded: its findings' rules and severities,
 /// for the report's counts and `--fail-on`.
@@ -25,6 +22,11 @@ pub type Concluded = Vec<(&'static str, Severity)>;
 /// `line_type`, a first field `"type"` says what the object is (NDJSON);
 /// messages' bytes from `prefetched` where they are ([`Model::prefetch`]).
 ///
+/// Written field by field (the schema of docs/report.md, in its order):
+/// the keys and the call's and messages' plain values straight into the
+/// buffer, the nested values (SDP, SDP changes, findings, streams) through
+/// serde; byte for byte what `serde_json` writes of the same object.
+///
 /// # Errors
 /// When writing fails.
 pub fn write(
@@ -32,48 +34,79 @@ pub fn write(
     d: &Dialog,
     line_type: Option<&'static str>,
     prefetched: Option<&crate::model::Prefetched>,
-    ser: &mut Writer<'_>,
+    w: &mut Writer<'_>,
 ) -> io::Result<Concluded> {
     let diagnosis = model.diagnose_prefetched(d, prefetched);
-    let call = Call {
-        line_type,
-        call_id: d.call_id(),
-        kind: d.kind.as_str(),
-        state: d.state_at(model.clock()).name(),
-        from: d.from(),
-        to: d.to(),
-        user_agent: d.user_agent.as_deref(),
-        first_ts: secs(d.first_ts()),
-        last_ts: secs(d.last_ts()),
-        pdd_ms: d.pdd_ns().map(ms),
-        answer_ms: d.answer_ns().map(ms),
-        talk_ms: d.talk_ns().map(ms),
-        total_ms: ms(d.duration_at(model.clock())),
-        related: model.related(d),
-        dropped_messages: d.dropped_messages,
-        messages: Messages {
-            model,
-            cx: &diagnosis.context,
-            list: &d.messages,
-        },
-        rtp_streams: Streams(&diagnosis.context.streams),
-        fax_streams: model
-            .fax_of(d)
-            .map(crate::model::media::FaxReport::of)
-            .collect(),
-        sdp_changes: &diagnosis.context.sdp_changes,
-        findings: &diagnosis.findings,
-        seen_at: if model.has_agents() {
-            model
-                .origins_of(d)
-                .into_iter()
-                .map(|o| model.origin_name(o))
-                .collect()
-        } else {
-            Vec::new()
-        },
-    };
-    call.serialize(ser).map_err(io::Error::from)?;
+    let clock = model.clock();
+    w.begin_object();
+    if let Some(t) = line_type {
+        w.field(true, "type");
+        w.str(t);
+    }
+    w.field(line_type.is_none(), "call_id");
+    w.str(d.call_id());
+    w.field(false, "kind");
+    w.str(d.kind.as_str());
+    w.field(false, "state");
+    w.str(&d.state_at(clock).name());
+    w.field(false, "from");
+    w.str(d.from());
+    w.field(false, "to");
+    w.str(d.to());
+    w.field(false, "user_agent");
+    match d.user_agent.as_deref() {
+        Some(ua) => w.str(ua),
+        None => w.null(),
+    }
+    w.field(false, "first_ts");
+    w.f64(secs(d.first_ts()));
+    w.field(false, "last_ts");
+    w.f64(secs(d.last_ts()));
+    for (key, v) in [
+        ("pdd_ms", d.pdd_ns()),
+        ("answer_ms", d.answer_ns()),
+        ("talk_ms", d.talk_ns()),
+    ] {
+        w.field(false, key);
+        match v {
+            Some(ns) => w.f64(ms(ns)),
+            None => w.null(),
+        }
+    }
+    w.field(false, "total_ms");
+    w.f64(ms(d.duration_at(clock)));
+    w.field(false, "related");
+    w.value(&model.related(d)).map_err(io::Error::from)?;
+    w.field(false, "dropped_messages");
+    w.u64(d.dropped_messages);
+    w.field(false, "messages");
+    messages(w, model, &diagnosis.context, &d.messages).map_err(io::Error::from)?;
+    w.field(false, "rtp_streams");
+    w.value(&Streams(&diagnosis.context.streams))
+        .map_err(io::Error::from)?;
+    w.field(false, "fax_streams");
+    let fax: Vec<_> = model
+        .fax_of(d)
+        .map(crate::model::media::FaxReport::of)
+        .collect();
+    w.value(&fax).map_err(io::Error::from)?;
+    w.field(false, "sdp_changes");
+    w.value(&diagnosis.context.sdp_changes)
+        .map_err(io::Error::from)?;
+    w.field(false, "findings");
+    w.value(&diagnosis.findings).map_err(io::Error::from)?;
+    if model.has_agents() {
+        let seen_at: Vec<String> = model
+            .origins_of(d)
+            .into_iter()
+            .map(|o| model.origin_name(o))
+            .collect();
+        if !seen_at.is_empty() {
+            w.field(false, "seen_at");
+            w.value(&seen_at).map_err(io::Error::from)?;
+        }
+    }
+    w.end_object(true);
     Ok(diagnosis
         .findings
         .iter()
@@ -81,94 +114,75 @@ pub fn write(
         .collect())
 }
 
-/// The calls' schema (docs/report.md).
-#[allow(clippy::struct_field_names)]
-#[derive(Serialize)]
-struct Call<'a> {
-    /// `"call"` on an NDJSON line; absent in the JSON report.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    line_type: Option<&'static str>,
-    call_id: &'a str,
-    kind: &'static str,
-    state: String,
-    from: &'a str,
-    to: &'a str,
-    user_agent: Option<&'a str>,
-    first_ts: f64,
-    last_ts: f64,
-    pdd_ms: Option<f64>,
-    answer_ms: Option<f64>,
-    talk_ms: Option<f64>,
-    total_ms: f64,
-    related: Vec<String>,
-    dropped_messages: u64,
-    messages: Messages<'a>,
-    rtp_streams: Streams<'a>,
-    /// T.38 fax over UDPTL (docs/report.md).
-    fax_streams: Vec<crate::model::media::FaxReport>,
-    sdp_changes: &'a [SdpChange],
-    findings: &'a [Finding],
-    /// Where its messages were captured (`here`, or HEP agents), when an
-    /// agent took part.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    seen_at: Vec<String>,
-}
-
-/// A dialog's messages, each written as it is read.
-struct Messages<'a> {
-    model: &'a Model,
-    /// The diagnosis's reads: each message read and parsed once.
-    cx: &'a Context<'a>,
-    list: &'a [Message],
-}
-
-impl Serialize for Messages<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.list.len()))?;
-        for (i, m) in self.list.iter().enumerate() {
-            // Parsed once per message: the rules read the same parse.
-            let parsed = if m.has_sdp() { self.cx.parsed(i) } else { None };
-            seq.serialize_element(&Msg {
-                ts: secs(m.ts_ns),
-                src: AddrText(m.src()),
-                dst: AddrText(m.dst()),
-                transport: m.transport.as_str(),
-                method: m.method().map(|x| x.as_str()),
-                status: m.status(),
-                reason: self.cx.reason(i),
-                cseq: m.cseq.map(|(n, meth)| CseqText(n, meth)),
-                retransmission: m.retransmission(),
-                malformed: m.malformed(),
-                defects: m.defects.names(),
-                sdp: parsed.as_deref().and_then(|p| p.sdp.as_ref()),
-                seen_at: self.model.origin(m.origin()).map(DisplayText),
-            })?;
+/// A dialog's messages (the call's `messages`), each written as it is read;
+/// `cx` holds the diagnosis's reads: each message read and parsed once.
+fn messages(
+    w: &mut Writer<'_>,
+    model: &Model,
+    cx: &Context<'_>,
+    list: &[Message],
+) -> Result<(), super::writer::Error> {
+    w.begin_array();
+    for (i, m) in list.iter().enumerate() {
+        w.element(i == 0);
+        w.begin_object();
+        w.field(true, "ts");
+        w.f64(secs(m.ts_ns));
+        w.field(false, "src");
+        AddrText(m.src()).write(w);
+        w.field(false, "dst");
+        AddrText(m.dst()).write(w);
+        w.field(false, "transport");
+        w.str(m.transport.as_str());
+        w.field(false, "method");
+        match m.method() {
+            Some(x) => w.str(x.as_str()),
+            None => w.null(),
         }
-        seq.end()
+        w.field(false, "status");
+        match m.status() {
+            Some(c) => w.u64(u64::from(c)),
+            None => w.null(),
+        }
+        // A response's reason phrase as sent (absent for a request).
+        if let Some(reason) = cx.reason(i) {
+            w.field(false, "reason");
+            w.str(&reason);
+        }
+        w.field(false, "cseq");
+        match m.cseq {
+            Some((n, meth)) => CseqText(n, meth).write(w),
+            None => w.null(),
+        }
+        w.field(false, "retransmission");
+        w.bool(m.retransmission());
+        w.field(false, "malformed");
+        w.bool(m.malformed());
+        if !m.defects.is_empty() {
+            let names = m.defects.names();
+            if !names.is_empty() {
+                w.field(false, "defects");
+                w.value(&names)?;
+            }
+        }
+        // Parsed once per message: the rules read the same parse.
+        if m.has_sdp()
+            && let Some(parsed) = cx.parsed(i)
+            && let Some(sdp) = parsed.sdp.as_ref()
+        {
+            w.field(false, "sdp");
+            w.value(sdp)?;
+        }
+        // The HEP agent that captured it (`id@address`); absent when
+        // captured here.
+        if let Some(o) = model.origin(m.origin()) {
+            w.field(false, "seen_at");
+            w.display(&o);
+        }
+        w.end_object(true);
     }
-}
-
-#[derive(Serialize)]
-struct Msg<'a> {
-    ts: f64,
-    src: AddrText,
-    dst: AddrText,
-    transport: &'static str,
-    method: Option<&'static str>,
-    status: Option<u16>,
-    /// A response's reason phrase as sent (absent for a request).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reason: Option<std::borrow::Cow<'static, str>>,
-    cseq: Option<CseqText>,
-    retransmission: bool,
-    malformed: bool,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    defects: Vec<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    sdp: Option<&'a Sdp>,
-    /// The HEP agent that captured it (`id@address`); absent when captured here.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    seen_at: Option<DisplayText<crate::sip::Origin>>,
+    w.end_array(!list.is_empty());
+    Ok(())
 }
 
 /// RTP streams (the report's `rtp_streams` and `unassociated_rtp_streams`).
@@ -253,15 +267,6 @@ fn ms(ns: i64) -> f64 {
     ns as f64 / 1e6
 }
 
-/// Anything shown as a JSON string by its `Display`.
-struct DisplayText<T>(T);
-
-impl<T: fmt::Display> Serialize for DisplayText<T> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&self.0)
-    }
-}
-
 /// The CSeq header as written: `"1 INVITE"`.
 struct CseqText(u32, crate::model::Method);
 
@@ -303,6 +308,76 @@ impl Serialize for AddrText {
                 }
             }
             SocketAddr::V6(_) => s.collect_str(&self.0),
+        }
+    }
+}
+
+impl AddrText {
+    /// The address as a JSON string; IPv4 (two per message) digit by digit
+    /// on the stack, nothing to escape.
+    fn write(&self, w: &mut Writer<'_>) {
+        match self.0.socket() {
+            SocketAddr::V4(a) => {
+                // `"255.255.255.255:65535"` is 23 bytes.
+                let mut buf = [0u8; 24];
+                let mut len = 0;
+                push(&mut buf, &mut len, b'"');
+                for (i, o) in a.ip().octets().into_iter().enumerate() {
+                    if i > 0 {
+                        push(&mut buf, &mut len, b'.');
+                    }
+                    decimal(&mut buf, &mut len, u16::from(o));
+                }
+                push(&mut buf, &mut len, b':');
+                decimal(&mut buf, &mut len, a.port());
+                push(&mut buf, &mut len, b'"');
+                w.raw(buf.get(..len).unwrap_or_default());
+            }
+            SocketAddr::V6(_) => w.display(&self.0),
+        }
+    }
+}
+
+/// Appends `b` to the first `len` bytes of `buf` (dropped past its end).
+fn push(buf: &mut [u8], len: &mut usize, b: u8) {
+    if let Some(slot) = buf.get_mut(*len) {
+        *slot = b;
+        *len += 1;
+    }
+}
+
+/// Appends `v` in decimal (an octet, a port).
+fn decimal(buf: &mut [u8], len: &mut usize, v: u16) {
+    // x % 10 < 10: the cast keeps it.
+    #[allow(clippy::cast_possible_truncation)]
+    let digit = |x: u16| b'0' + (x % 10) as u8;
+    if v >= 10_000 {
+        push(buf, len, digit(v / 10_000));
+    }
+    if v >= 1_000 {
+        push(buf, len, digit(v / 1_000));
+    }
+    if v >= 100 {
+        push(buf, len, digit(v / 100));
+    }
+    if v >= 10 {
+        push(buf, len, digit(v / 10));
+    }
+    push(buf, len, digit(v));
+}
+
+impl CseqText {
+    /// `"1 INVITE"` as a JSON string.
+    fn write(&self, w: &mut Writer<'_>) {
+        let mut buf = Digits::default();
+        buf.number(self.0);
+        buf.push(b' ');
+        for b in self.1.as_str().bytes() {
+            buf.push(b);
+        }
+        match buf.text() {
+            Some(t) => w.str(t),
+            None => w.display(&format_args!("{} {}", self.0, self.1)),
         }
     }
 }
@@ -372,11 +447,20 @@ mod tests {
             "127.0.0.1:5060",
             "255.255.255.255:65535",
             "10.20.30.40:9",
+            "1.22.123.4:10000",
+            "9.99.100.200:1000",
             "[2001:db8::1]:5060",
             "[::ffff:1.2.3.4]:5060",
         ] {
             let addr = Addr::from(a.parse::<SocketAddr>().unwrap());
             assert_eq!(json(&AddrText(addr)), format!("\"{addr}\""), "{a}");
+            let mut ours = Vec::new();
+            AddrText(addr).write(&mut Writer::compact(&mut ours));
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                format!("\"{addr}\""),
+                "{a}"
+            );
         }
     }
 

@@ -38,6 +38,88 @@ impl<'a> Writer<'a> {
         Self { out, depth: None }
     }
 
+    /// Opens an object (`{`), for one written by hand: then [`Writer::field`]
+    /// before each value, and [`Writer::end_object`].
+    pub fn begin_object(&mut self) {
+        self.open(b'{');
+    }
+
+    /// Closes an object; `any` when a field was written in it.
+    pub fn end_object(&mut self, any: bool) {
+        self.close(b'}', any);
+    }
+
+    /// Opens an array (`[`): then [`Writer::element`] before each value,
+    /// and [`Writer::end_array`].
+    pub fn begin_array(&mut self) {
+        self.open(b'[');
+    }
+
+    /// Closes an array; `any` when an element was written in it.
+    pub fn end_array(&mut self, any: bool) {
+        self.close(b']', any);
+    }
+
+    /// Before an array's element: the separator and the indentation.
+    pub fn element(&mut self, first: bool) {
+        self.next(first);
+    }
+
+    /// Before a field's value: the separator, the indentation and the key.
+    pub fn field(&mut self, first: bool, key: &'static str) {
+        self.key(first, key);
+    }
+
+    /// A value through serde.
+    ///
+    /// # Errors
+    /// As serde's (a map key that is not a string).
+    pub fn value<T: ?Sized + Serialize>(&mut self, v: &T) -> Result<(), Error> {
+        v.serialize(self)
+    }
+
+    /// A string value, escaped.
+    pub fn str(&mut self, v: &str) {
+        string(self.out, v);
+    }
+
+    /// A string value made by a `Display`, escaped.
+    pub fn display(&mut self, v: &dyn fmt::Display) {
+        self.out.push(b'"');
+        let _ = write!(Escaping(self.out), "{v}");
+        self.out.push(b'"');
+    }
+
+    /// A number, `null` when it is not finite (as `serde_json` writes it).
+    pub fn f64(&mut self, v: f64) {
+        if v.is_finite() {
+            let _ = CompactFormatter.write_f64(self.out, v);
+        } else {
+            self.out.extend_from_slice(b"null");
+        }
+    }
+
+    /// A number.
+    pub fn u64(&mut self, v: u64) {
+        let _ = CompactFormatter.write_u64(self.out, v);
+    }
+
+    /// `true` or `false`.
+    pub fn bool(&mut self, v: bool) {
+        self.out
+            .extend_from_slice(if v { b"true" } else { b"false" });
+    }
+
+    /// `null`.
+    pub fn null(&mut self) {
+        self.out.extend_from_slice(b"null");
+    }
+
+    /// Bytes that are already JSON (a quoted text that needs no escape).
+    pub fn raw(&mut self, json: &[u8]) {
+        self.out.extend_from_slice(json);
+    }
+
     /// Opens an array or object.
     fn open(&mut self, bracket: u8) {
         self.out.push(bracket);
@@ -92,12 +174,36 @@ impl<'a> Writer<'a> {
         }
     }
 
-    /// A key and what goes between it and its value.
+    /// A struct field's key and what goes between it and its value. Field
+    /// names are the schema's own words (Rust identifiers and renames in
+    /// our code, never text from the wire), so they are copied without an
+    /// escape (checked in debug builds, which every test runs).
     fn key(&mut self, first: bool, key: &str) {
-        self.next(first);
-        string(self.out, key);
-        self.out
-            .extend_from_slice(if self.depth.is_some() { b": " } else { b":" });
+        let bytes = key.as_bytes();
+        debug_assert!(!any_escape(bytes), "a key that needs an escape: {key}");
+        match self.depth {
+            Some(d) => {
+                match LINE.get(usize::from(first)..2 + 2 * d) {
+                    Some(line) => {
+                        self.out.reserve(line.len() + bytes.len() + 4);
+                        self.out.extend_from_slice(line);
+                    }
+                    None => self.next(first),
+                }
+                self.out.push(b'"');
+                self.out.extend_from_slice(bytes);
+                self.out.extend_from_slice(b"\": ");
+            }
+            None => {
+                self.out.reserve(bytes.len() + 4);
+                if !first {
+                    self.out.push(b',');
+                }
+                self.out.push(b'"');
+                self.out.extend_from_slice(bytes);
+                self.out.extend_from_slice(b"\":");
+            }
+        }
     }
 }
 

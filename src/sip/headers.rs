@@ -47,6 +47,25 @@ fn trim(mut b: &[u8]) -> &[u8] {
     b
 }
 
+/// The pieces of `bytes` between newlines, as `split(|b| *b == b'\n')`
+/// gives them, found by `memchr` rather than byte by byte.
+fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = Some(bytes);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match memchr::memchr(b'\n', r) {
+            Some(i) => {
+                rest = r.get(i + 1..);
+                r.get(..i)
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
+}
+
 /// The values of every header called `name` (or by its one-letter compact
 /// form, when it has one), in order of appearance; the start line is
 /// skipped and folded continuation lines are left out.
@@ -55,16 +74,13 @@ pub fn values<'a>(
     name: &'a str,
     compact: Option<u8>,
 ) -> impl Iterator<Item = &'a [u8]> + 'a {
-    header_section(raw)
-        .split(|b| *b == b'\n')
-        .skip(1)
-        .filter_map(move |line| {
-            let colon = memchr::memchr(b':', line)?;
-            let n = trim(line.get(..colon)?);
-            let named = n.eq_ignore_ascii_case(name.as_bytes())
-                || compact.is_some_and(|c| n.len() == 1 && n.eq_ignore_ascii_case(&[c]));
-            named.then(|| trim(line.get(colon + 1..).unwrap_or_default()))
-        })
+    lines(header_section(raw)).skip(1).filter_map(move |line| {
+        let colon = memchr::memchr(b':', line)?;
+        let n = trim(line.get(..colon)?);
+        let named = n.eq_ignore_ascii_case(name.as_bytes())
+            || compact.is_some_and(|c| n.len() == 1 && n.eq_ignore_ascii_case(&[c]));
+        named.then(|| trim(line.get(colon + 1..).unwrap_or_default()))
+    })
 }
 
 /// The first value of a header, if present.
@@ -207,6 +223,24 @@ mod tests {
         Session-Expires: 1800;refresher=uac\r\n\
         Contact: \"A\" <sip:alice@[fd00::1]:5062;ob>\r\n\
         \r\nSIP/2.0 486 Busy Here\r\n";
+
+    #[test]
+    fn lines_are_the_pieces_split_gives() {
+        for bytes in [
+            &b""[..],
+            b"\n",
+            b"\n\n",
+            b"a",
+            b"a\n",
+            b"a\r\nb\r\n\r\nc",
+            b"\nx\n\ny",
+            MSG,
+        ] {
+            let ours: Vec<&[u8]> = lines(bytes).collect();
+            let split: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
+            assert_eq!(ours, split, "{bytes:?}");
+        }
+    }
 
     #[test]
     fn headers_are_read_by_name_and_compact_form() {

@@ -78,14 +78,27 @@ const SCANNERS: &[&str] = &[
     "pplsip",
 ];
 
+/// The scanners' names, lowercased, each with its searcher: made once.
+static FINDERS: std::sync::LazyLock<Vec<(&str, memchr::memmem::Finder<'static>)>> =
+    std::sync::LazyLock::new(|| {
+        SCANNERS
+            .iter()
+            .map(|s| {
+                let lower = s.to_ascii_lowercase().into_bytes();
+                (*s, memchr::memmem::Finder::new(&lower).into_owned())
+            })
+            .collect()
+    });
+
 pub(super) fn scanner_fraud(cx: &Context) -> Vec<Finding> {
     let Some(ua) = cx.dialog.user_agent.as_deref() else {
         return Vec::new();
     };
     let lower = ua.to_ascii_lowercase();
-    let Some(name) = SCANNERS
+    let Some(name) = FINDERS
         .iter()
-        .find(|s| lower.contains(&s.to_ascii_lowercase()))
+        .find(|(_, f)| f.find(lower.as_bytes()).is_some())
+        .map(|(s, _)| *s)
     else {
         return Vec::new();
     };
@@ -103,6 +116,12 @@ pub(super) fn scanner_fraud(cx: &Context) -> Vec<Finding> {
     ]
 }
 
+/// What `cleartext-secrets` looks for in an SDP body, searchers made once.
+static CRYPTO: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"a=crypto:"));
+static INLINE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"inline:"));
+
 pub(super) fn cleartext_secrets(cx: &Context) -> Vec<Finding> {
     // Every transport sipscope reads is in clear (UDP, TCP, WebSocket): an
     // SDES key in the SDP is readable by anyone on the path.
@@ -112,9 +131,7 @@ pub(super) fn cleartext_secrets(cx: &Context) -> Vec<Finding> {
         }
         let Some(raw) = cx.raw(i) else { continue };
         let body = headers::body(&raw);
-        if memchr::memmem::find(body, b"a=crypto:").is_some()
-            && memchr::memmem::find(body, b"inline:").is_some()
-        {
+        if CRYPTO.find(body).is_some() && INLINE.find(body).is_some() {
             return vec![
                 Finding::new(
                     "cleartext-secrets",

@@ -145,13 +145,34 @@ pub struct Context<'m> {
     /// Capture time now: the end of a file, the newest packet live.
     pub now_ns: i64,
     /// Messages' bytes the rules read, by index.
-    raws: RefCell<Vec<(usize, Rc<[u8]>)>>,
+    raws: RefCell<Vec<(usize, Bytes<'m>)>>,
     /// Messages parsed (from those bytes), by index; `None` when the bytes
     /// could not be read.
     parses: RefCell<Vec<(usize, Option<Arc<Parsed>>)>>,
     /// Bytes read ahead for a run of dialogs (a report), looked at before
     /// the file.
     prefetched: Option<&'m Prefetched>,
+}
+
+/// A message's bytes as the rules read them: read ahead for a run of
+/// dialogs, held by the model, or read from the capture file (shared by
+/// the rules that read one message).
+#[derive(Clone)]
+enum Bytes<'m> {
+    Ahead(&'m [u8]),
+    Held(&'m [u8]),
+    Read(Rc<[u8]>),
+}
+
+impl std::ops::Deref for Bytes<'_> {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Self::Ahead(b) | Self::Held(b) => b,
+            Self::Read(r) => r,
+        }
+    }
 }
 
 /// 64 × T1: Timers B, F and H, and the 2xx retransmission limit.
@@ -232,21 +253,22 @@ impl<'m> Context<'m> {
         &self.dialog.messages
     }
 
-    /// A message's bytes, when they can still be read; read from the
-    /// capture file once per diagnosis (several rules read one message).
-    fn raw(&self, i: usize) -> Option<Rc<[u8]>> {
-        if let Some((_, r)) = self.raws.borrow().iter().find(|(at, _)| *at == i) {
-            return Some(Rc::clone(r));
-        }
+    /// A message's bytes, when they can still be read: where they were
+    /// read ahead, or read from the capture file once per diagnosis
+    /// (several rules read one message).
+    fn raw(&self, i: usize) -> Option<Bytes<'m>> {
         let m = self.msgs().get(i)?;
-        let r: Rc<[u8]> = match self.prefetched.and_then(|p| p.get(m)) {
-            Some(b) => Rc::from(b),
-            None => match self.model.raw(m).ok()? {
-                Cow::Borrowed(b) => Rc::from(b),
-                Cow::Owned(v) => Rc::from(v),
-            },
+        if let Some(b) = self.prefetched.and_then(|p| p.get(m)) {
+            return Some(Bytes::Ahead(b));
+        }
+        if let Some((_, r)) = self.raws.borrow().iter().find(|(at, _)| *at == i) {
+            return Some(r.clone());
+        }
+        let r = match self.model.raw(m).ok()? {
+            Cow::Borrowed(b) => Bytes::Held(b),
+            Cow::Owned(v) => Bytes::Read(Rc::from(v)),
         };
-        self.raws.borrow_mut().push((i, Rc::clone(&r)));
+        self.raws.borrow_mut().push((i, r.clone()));
         Some(r)
     }
 
