@@ -106,19 +106,13 @@ impl Feed {
         match event {
             CaptureEvent::Messages(mut batch) => {
                 step.took = batch.len();
-                if self.sinks.is_empty() {
-                    // As many as `--count` still allows, looked up together.
-                    let room = self.limit.map_or(batch.len(), |n| {
-                        usize::try_from(n.saturating_sub(model.stats().sip_messages))
-                            .unwrap_or(usize::MAX)
-                    });
-                    let n = batch.len().min(room);
-                    model.ingest_batch(batch.get_mut(..n).unwrap_or_default());
-                } else {
-                    for m in &mut batch {
-                        if self.limit_reached(model) {
-                            break;
-                        }
+                for m in &mut batch {
+                    if self.limit_reached(model) {
+                        break;
+                    }
+                    if self.sinks.is_empty() {
+                        model.ingest(m);
+                    } else {
                         // The model takes the message's frames: the sinks
                         // get a copy, and see the dialog as it is after.
                         let frames = m.frames.clone();

@@ -357,6 +357,7 @@ impl Dialog {
     /// table holds a hash), the User-Agent unless shared, the messages'
     /// vector by capacity and what each message holds, the transaction keys.
     #[must_use]
+    #[inline]
     pub fn held_bytes(&self) -> usize {
         const OVERHEAD: usize = super::ALLOC_OVERHEAD;
         let string = |s: &String| {

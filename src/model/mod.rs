@@ -127,16 +127,6 @@ pub struct Model {
     parsed: parsed::Cache,
     /// Findings per dialog, kept until the dialog changes.
     findings: findings::Cache,
-    /// What [`Model::ingest_batch`] looked up ahead (kept for its capacity).
-    ahead: Vec<Ahead>,
-}
-
-/// A message's Call-ID hash, and its dialog when a look-ahead found it (the
-/// Call-ID's text checked).
-#[derive(Debug, Clone, Copy)]
-struct Ahead {
-    hash: u64,
-    id: Option<DialogId>,
 }
 
 impl Model {
@@ -212,48 +202,6 @@ impl Model {
 
     /// Adds one message to its dialog, creating the dialog if needed.
     pub fn ingest(&mut self, msg: &mut SipMessage) {
-        let hash = self.seed.hash_one(msg.head.call_id.get(&msg.raw));
-        self.take_in(msg, Ahead { hash, id: None });
-    }
-
-    /// Adds a batch of messages, in order, as [`Model::ingest`] one by one
-    /// would. First it looks each message's dialog up, before taking any in:
-    /// those lookups do not wait on one another, so the processor fetches
-    /// the Call-IDs' bytes, the table's slots and the dialogs for many
-    /// messages at once, where one message at a time waits for each in
-    /// turn (most of what a lookup cost on a large capture).
-    pub fn ingest_batch(&mut self, batch: &mut [SipMessage]) {
-        let mut ahead = std::mem::take(&mut self.ahead);
-        ahead.clear();
-        ahead.extend(batch.iter().map(|msg| {
-            let hash = self.seed.hash_one(msg.head.call_id.get(&msg.raw));
-            Ahead {
-                hash,
-                id: self.by_call_id.get(&hash).copied(),
-            }
-        }));
-        for (msg, a) in batch.iter().zip(ahead.iter_mut()) {
-            let found =
-                a.id.and_then(|id| self.dialogs.get(id))
-                    .filter(|d| d.call_id().as_bytes() == msg.head.call_id.get(&msg.raw));
-            match found {
-                // What taking it in reads next: its newest message's key.
-                Some(d) => {
-                    std::hint::black_box(d.messages.last().map(|m| m.key));
-                }
-                None => a.id = None,
-            }
-        }
-        for (msg, a) in batch.iter_mut().zip(ahead.iter()) {
-            self.take_in(msg, *a);
-        }
-        self.ahead = ahead;
-    }
-
-    /// [`Model::ingest`] with the Call-ID's hash known, and its dialog when
-    /// a look-ahead found it (`ahead.id`: that dialog, if still here, is
-    /// the message's; else it is looked up now).
-    fn take_in(&mut self, msg: &mut SipMessage, ahead: Ahead) {
         self.stats.sip_messages += 1;
         self.now_ns = self.now_ns.max(msg.ts_ns);
         if self.only.is_some() && self.pass_over(msg) {
@@ -266,6 +214,7 @@ impl Model {
         let raw: &[u8] = &msg.raw;
         let head = &msg.head;
         let call_id = head.call_id.get(raw);
+        let hash = self.seed.hash_one(call_id);
         // The SDP body, read once (by Content-Type, or multipart).
         let sdp_body = msg.sdp_body();
         self.generation += 1;
@@ -282,13 +231,9 @@ impl Model {
         }
         // Messages with no Call-ID have nothing in common: each stands
         // apart, never one dialog of strangers.
-        let found = match ahead.id {
-            Some(id) if self.dialogs.get(id).is_some() => Some(id),
-            _ => self.lookup_hashed(call_id, ahead.hash),
-        };
-        let id = match found {
+        let id = match self.lookup_hashed(call_id, hash) {
             Some(id) if !call_id.is_empty() => id,
-            _ => self.new_dialog(msg, raw, &m, ahead.hash),
+            _ => self.new_dialog(msg, raw, &m, hash),
         };
         let key = transaction_key(&self.seed, msg, raw, branch);
         // Only a REGISTER's response reads it (`Dialog::advance`).
@@ -493,10 +438,22 @@ impl Model {
         id
     }
 
+    /// Evicts while over a limit; the check is all most messages cost.
+    #[inline]
     fn enforce_limits(&mut self) {
-        while self.dialogs.len() > self.limits.max_calls.max(1)
+        if self.over_limits() {
+            self.evict_while_over();
+        }
+    }
+
+    fn over_limits(&self) -> bool {
+        self.dialogs.len() > self.limits.max_calls.max(1)
             || (self.held_bytes() > self.limits.max_mem_bytes && self.dialogs.len() > 1)
-        {
+    }
+
+    #[cold]
+    fn evict_while_over(&mut self) {
+        while self.over_limits() {
             if !self.evict_one() {
                 break;
             }
@@ -906,71 +863,4 @@ fn expires_zero(head: &crate::sip::scan::Head, raw: &[u8]) -> bool {
     let contact = head.contact.get(raw).to_ascii_lowercase();
     memchr::memmem::find(&contact, b"expires=0")
         .is_some_and(|i| !contact.get(i + 9).is_some_and(u8::is_ascii_digit))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn msg(call_id: &str, first_line: &str, cseq: &str) -> SipMessage {
-        let raw = format!(
-            "{first_line}\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-{call_id}-{cseq}\r\n\
-             From: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\nCall-ID: {call_id}\r\n\
-             CSeq: {cseq}\r\nContent-Length: 0\r\n\r\n"
-        );
-        SipMessage::parse_one(raw.as_bytes()).unwrap()
-    }
-
-    /// Calls whose messages interleave, a Call-ID first seen inside a batch
-    /// and seen again in it, dialogs evicted between (a limit of 3): taken in
-    /// by batches, the table is the one taken in message by message.
-    #[test]
-    fn a_batch_is_taken_in_as_its_messages_one_by_one() {
-        let mut all = Vec::new();
-        for round in 0..3 {
-            for c in 0..5 {
-                let id = format!("call-{c}");
-                all.push(match round {
-                    0 => msg(&id, "INVITE sip:b@x SIP/2.0", "1 INVITE"),
-                    1 => msg(&id, "SIP/2.0 200 OK", "1 INVITE"),
-                    _ => msg(&id, "BYE sip:b@x SIP/2.0", "2 BYE"),
-                });
-            }
-        }
-        // A message without a Call-ID, and one repeated (a retransmission).
-        all.insert(4, msg("", "OPTIONS sip:b@x SIP/2.0", "1 OPTIONS"));
-        all.insert(9, msg("call-3", "INVITE sip:b@x SIP/2.0", "1 INVITE"));
-        let limits = Limits {
-            max_calls: 3,
-            ..Limits::default()
-        };
-        let mut one = Model::new(limits);
-        for m in &mut all.clone() {
-            one.ingest(m);
-        }
-        let summary = |model: &Model| {
-            model
-                .dialogs()
-                .map(|d| {
-                    let m: Vec<_> = d
-                        .messages
-                        .iter()
-                        .map(|m| (m.label(), m.retransmission()))
-                        .collect();
-                    (d.id, d.call_id().to_owned(), d.state(), m)
-                })
-                .collect::<Vec<_>>()
-        };
-        for size in [1, 2, 4, 7, all.len()] {
-            let mut batched = Model::new(limits);
-            for chunk in all.clone().chunks_mut(size) {
-                batched.ingest_batch(chunk);
-            }
-            assert_eq!(summary(&batched), summary(&one), "batches of {size}");
-            assert_eq!(batched.stats(), one.stats());
-            assert_eq!(batched.held_bytes(), one.held_bytes());
-        }
-        // The case the look-ahead must not get wrong happened.
-        assert!(one.stats().evicted_calls > 0);
-    }
 }
