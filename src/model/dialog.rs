@@ -275,8 +275,15 @@ pub struct Dialog {
 
 impl Dialog {
     /// A new dialog whose first message is `first`; `in_dialog`: a request
-    /// with a To tag (the dialog began before the capture).
-    pub(crate) fn new(id: DialogId, call_id: String, first: &Message, in_dialog: bool) -> Self {
+    /// with a To tag (the dialog began before the capture). `names` holds
+    /// the Call-ID, From from byte `from_at`, To from byte `to_at`.
+    pub(crate) fn new(
+        id: DialogId,
+        names: String,
+        (from_at, to_at): (usize, usize),
+        first: &Message,
+        in_dialog: bool,
+    ) -> Self {
         let kind = match first.kind {
             Kind::Request(m) => DialogKind::of(m),
             Kind::Response(_) => first
@@ -293,9 +300,10 @@ impl Dialog {
         };
         Self {
             id,
-            from_at: u32::try_from(call_id.len()).unwrap_or(u32::MAX),
-            to_at: u32::try_from(call_id.len()).unwrap_or(u32::MAX),
-            names: call_id.into_boxed_str(),
+            // Wire headers are far shorter than 4 GiB.
+            from_at: u32::try_from(from_at).unwrap_or(u32::MAX),
+            to_at: u32::try_from(to_at).unwrap_or(u32::MAX),
+            names: names.into_boxed_str(),
             kind,
             user_agent: None,
             user_agent_shared: false,
@@ -343,26 +351,13 @@ impl Dialog {
         self.names.get(self.to_at as usize..).unwrap_or_default()
     }
 
-    /// Sets From and To.
-    pub(crate) fn set_from_to(&mut self, from: &str, to: &str) {
-        let call_id = self.call_id();
-        let mut all = String::with_capacity(call_id.len() + from.len() + to.len());
-        all.push_str(call_id);
-        all.push_str(from);
-        all.push_str(to);
-        // Wire headers are far shorter than 4 GiB.
-        let (from_at, to_at) = (call_id.len(), call_id.len() + from.len());
-        self.from_at = u32::try_from(from_at).unwrap_or(u32::MAX);
-        self.to_at = u32::try_from(to_at).unwrap_or(u32::MAX);
-        self.names = all.into_boxed_str();
-    }
-
     /// Everything this dialog holds, by estimate (docs/ARCHITECTURE.md,
     /// "Memory"): its struct and table slot, its strings (the Call-ID also
     /// only when it is a key of the model's spilled Call-IDs: the hashed
     /// table holds a hash), the User-Agent unless shared, the messages'
     /// vector by capacity and what each message holds, the transaction keys.
     #[must_use]
+    #[inline]
     pub fn held_bytes(&self) -> usize {
         const OVERHEAD: usize = super::ALLOC_OVERHEAD;
         let string = |s: &String| {

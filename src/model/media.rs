@@ -302,8 +302,13 @@ impl Media {
     /// it tied, whose codecs the caller then fills in from the SDP.
     pub fn expect(&mut self, dialog: DialogId, addrs: &[SocketAddr]) -> Vec<usize> {
         let mut tied = Vec::new();
+        // Only addresses other dialogs named too can make streams shared.
+        let mut shared = false;
         for addr in addrs {
-            self.announced.announce(dialog, *addr);
+            shared |= self.announced.announce(dialog, *addr);
+            if self.pending.is_empty() {
+                continue;
+            }
             // Streams that came before this SDP.
             for i in self.pending.remove(addr).unwrap_or_default() {
                 if self.streams.get(i).is_some_and(|s| s.dialog.is_none()) {
@@ -312,8 +317,13 @@ impl Media {
                 }
             }
         }
-        for i in self.shared_by(dialog, addrs) {
-            self.tie(i, dialog);
+        if shared {
+            for i in self.shared_by(dialog, addrs) {
+                self.tie(i, dialog);
+            }
+        }
+        if self.candidates.is_empty() {
+            return tied;
         }
         // Flows on probation that this SDP now explains: streams at once.
         let explained: Vec<(Addr, Addr, u32)> = self

@@ -325,6 +325,46 @@ impl Store {
     }
 }
 
+/// The compact form's frame, unpacked: the one place that reads its bits.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct FileFrame {
+    source: u16,
+    /// The frame's offset in its file and its length.
+    offset: u64,
+    len: u32,
+    linktype: u16,
+    /// Where the message lies in the frame.
+    raw_off: u32,
+    raw_len: u32,
+}
+
+impl Store {
+    /// The frame of the compact form (`None` for the other).
+    fn file_frame(&self) -> Option<FileFrame> {
+        let Self::File {
+            offset_lo,
+            offset_hi,
+            raw_off,
+            raw_len,
+            trail,
+            linktype,
+            source,
+            ..
+        } = self
+        else {
+            return None;
+        };
+        Some(FileFrame {
+            source: u16::from(*source),
+            offset: (u64::from(*offset_hi) << 32) | u64::from(*offset_lo),
+            len: u32::from(*raw_off) + u32::from(*raw_len) + u32::from(*trail),
+            linktype: u16::from(*linktype),
+            raw_off: u32::from(*raw_off),
+            raw_len: u32::from(*raw_len),
+        })
+    }
+}
+
 impl Carried<'_> {
     /// A message that lies whole in its only frame, kept in memory (live
     /// UDP, HEP): its bytes are referenced there, not copied a second time.
@@ -451,19 +491,14 @@ impl Message {
     #[must_use]
     pub fn raw_loc(&self) -> RawLoc<'_> {
         match &self.store {
-            Store::File {
-                offset_lo,
-                offset_hi,
-                raw_off,
-                raw_len,
-                source,
-                ..
-            } => RawLoc::File {
-                source: u16::from(*source),
-                offset: ((u64::from(*offset_hi) << 32) | u64::from(*offset_lo))
-                    + u64::from(*raw_off),
-                len: u32::from(*raw_len),
-            },
+            Store::File { .. } => {
+                let f = self.store.file_frame().unwrap_or_default();
+                RawLoc::File {
+                    source: f.source,
+                    offset: f.offset + u64::from(f.raw_off),
+                    len: f.raw_len,
+                }
+            }
             Store::Other(o) => match &o.raw {
                 RawRef::Inline(b) => RawLoc::Inline(b),
                 // Made only for a frame in memory ([`Carried::in_frame`]).
@@ -493,25 +528,16 @@ impl Message {
     #[must_use]
     pub fn frames(&self) -> Frames {
         match &self.store {
-            Store::File {
-                offset_lo,
-                offset_hi,
-                raw_off,
-                raw_len,
-                trail,
-                linktype,
-                source,
-                ..
-            } => {
-                let len = u32::from(*raw_off) + u32::from(*raw_len) + u32::from(*trail);
+            Store::File { .. } => {
+                let f = self.store.file_frame().unwrap_or_default();
                 smallvec::smallvec![FrameRef {
                     ts_ns: self.ts_ns,
-                    linktype: u16::from(*linktype),
-                    source: u16::from(*source),
-                    orig_len: len,
+                    linktype: f.linktype,
+                    source: f.source,
+                    orig_len: f.len,
                     loc: FrameLoc::File {
-                        offset: (u64::from(*offset_hi) << 32) | u64::from(*offset_lo),
-                        len,
+                        offset: f.offset,
+                        len: f.len,
                     },
                 }]
             }

@@ -204,40 +204,42 @@ impl Model {
     pub fn ingest(&mut self, msg: &mut SipMessage) {
         self.stats.sip_messages += 1;
         self.now_ns = self.now_ns.max(msg.ts_ns);
-        if self
-            .only
-            .as_ref()
-            .is_some_and(|only| !only.contains(msg.call_id()))
-        {
-            // Not kept, but its SDP still says whose media is where: the
-            // chosen calls must not be given another call's streams.
-            if let Some(body) = msg.sdp_body() {
-                let addrs = crate::sip::sdp::media_addresses(body);
-                let _ = self.media.expect(OTHER_CALLS, &addrs);
-            }
+        if self.only.is_some() && self.pass_over(msg) {
             return;
         }
+        // The frames go to the stored message; the bytes are read from here
+        // on through one slice (each read of `msg.raw` checks its range).
+        let frames = std::mem::take(&mut msg.frames);
+        let msg: &SipMessage = msg;
+        let raw: &[u8] = &msg.raw;
+        let head = &msg.head;
+        let call_id = head.call_id.get(raw);
+        let hash = self.seed.hash_one(call_id);
+        // The SDP body, read once (by Content-Type, or multipart).
+        let sdp_body = msg.sdp_body();
         self.generation += 1;
         let origin = self.origin_index(msg.origin);
-        let mut m = self.to_message(msg, origin);
+        // The top Via's branch, hashed once for the message and its key.
+        let branch = branch_hash(&self.seed, head.via_branch.get(raw));
+        let mut m = self.to_message(msg, raw, frames, sdp_body.is_some(), origin);
+        m.branch = fold(branch);
         if m.malformed() {
             self.stats.malformed += 1;
         }
-        let call_id = msg.call_id();
         if call_id.is_empty() {
             self.stats.messages_without_call_id += 1;
         }
         // Messages with no Call-ID have nothing in common: each stands
         // apart, never one dialog of strangers.
-        let id = match self.lookup(call_id) {
+        let id = match self.lookup_hashed(call_id, hash) {
             Some(id) if !call_id.is_empty() => id,
-            _ => self.new_dialog(msg, &m),
+            _ => self.new_dialog(msg, raw, &m, hash),
         };
-        let key = transaction_key(&self.seed, msg);
+        let key = transaction_key(&self.seed, msg, raw, branch);
         // Only a REGISTER's response reads it (`Dialog::advance`).
         let expires_zero = m.status().is_some()
             && matches!(m.cseq, Some((_, Method::Register)))
-            && expires_zero(msg);
+            && expires_zero(head, raw);
         let max_msgs = self.limits.max_messages_per_call;
         // Streams this message's SDP ties, to be given their codecs once the
         // message is stored.
@@ -266,31 +268,30 @@ impl Model {
             // on, and so does its media.
             self.media.reopen(id);
         }
-        if m.has_sdp()
-            && !m.retransmission()
-            && let Some(body) = msg.sdp_body()
+        if !m.retransmission()
+            && let Some(body) = sdp_body
         {
             let addrs = crate::sip::sdp::media_addresses(body);
             tied.extend(self.media.expect(id, &addrs));
         }
         if d.user_agent.is_none() {
-            let ua = if msg.head.user_agent.is_empty() {
-                msg.head.server
+            let ua = if head.user_agent.is_empty() {
+                head.server
             } else {
-                msg.head.user_agent
+                head.user_agent
             };
             if !ua.is_empty() {
                 let (ua, shared) = intern(
                     &mut self.user_agents,
                     &mut self.user_agents_bytes,
-                    &text(ua.get(&msg.raw)),
+                    &text(ua.get(raw)),
                 );
                 d.user_agent = Some(ua);
                 d.user_agent_shared = shared;
             }
         }
-        if !msg.head.x_call_id.is_empty() {
-            let x = text(msg.head.x_call_id.get(&msg.raw)).into_owned();
+        if !head.x_call_id.is_empty() {
+            let x = text(head.x_call_id.get(raw)).into_owned();
             if d.add_x_call_id(&x) {
                 let refs = self.xref.entry(x).or_default();
                 if refs.len() < 64 {
@@ -317,6 +318,25 @@ impl Model {
         self.enforce_limits();
     }
 
+    /// Passes over a message of a Call-ID not chosen (`keep_only`): `true`
+    /// when it is not to be kept.
+    fn pass_over(&mut self, msg: &SipMessage) -> bool {
+        if self
+            .only
+            .as_ref()
+            .is_none_or(|only| only.contains(msg.call_id()))
+        {
+            return false;
+        }
+        // Not kept, but its SDP still says whose media is where: the
+        // chosen calls must not be given another call's streams.
+        if let Some(body) = msg.sdp_body() {
+            let addrs = crate::sip::sdp::media_addresses(body);
+            let _ = self.media.expect(OTHER_CALLS, &addrs);
+        }
+        true
+    }
+
     /// The index of a message's vantage point: 0 for this capture, else its
     /// HEP agent's (interned; past [`MAX_ORIGINS`] agents, the last slot
     /// stands for every other).
@@ -331,31 +351,43 @@ impl Model {
         u16::try_from(self.origins.len()).unwrap_or(u16::MAX)
     }
 
-    fn to_message(&self, msg: &mut SipMessage, origin: u16) -> Message {
-        let kind = match (msg.method(), msg.status()) {
-            (Some(meth), _) => Kind::Request(Method::from_bytes(meth)),
-            (None, Some(code)) => Kind::Response(code),
-            (None, None) => Kind::Request(Method::from_bytes(b"?")),
+    fn to_message(
+        &self,
+        msg: &SipMessage,
+        raw: &[u8],
+        frames: crate::decode::Frames,
+        has_sdp: bool,
+        origin: u16,
+    ) -> Message {
+        let head = &msg.head;
+        let cseq_method = head.cseq_method.get(raw);
+        let (kind, request) = match head.start_line {
+            Some(crate::sip::StartLine::Request { method, .. }) => {
+                let meth = method.get(raw);
+                (Kind::Request(Method::from_bytes(meth)), Some(meth))
+            }
+            Some(crate::sip::StartLine::Response { code, .. }) => (Kind::Response(code), None),
+            None => (Kind::Request(Method::from_bytes(b"?")), None),
         };
-        let cseq = msg
-            .head
-            .cseq_num
-            .map(|n| (n, Method::from_bytes(msg.cseq_method())));
-        let has_sdp = msg.sdp_body().is_some();
+        // A request's CSeq names its own method (nearly always): read once.
+        let cseq = head.cseq_num.map(|n| match (kind, request) {
+            (Kind::Request(meth), Some(name)) if name == cseq_method => (n, meth),
+            _ => (n, Method::from_bytes(cseq_method)),
+        });
         // The reason phrase is read back only when it is not the standard
         // one (a carrier's "403 Wrong password or domain").
-        let own_reason = match msg.head.start_line {
+        let own_reason = match head.start_line {
             Some(crate::sip::StartLine::Response { code, reason }) => {
-                reason.get(&msg.raw) != crate::sip::reason(code).as_bytes()
+                reason.get(raw) != crate::sip::reason(code).as_bytes()
             }
             _ => false,
         };
         let carried = message::Carried {
             src: msg.src,
             dst: msg.dst,
-            raw: &msg.raw[..],
+            raw,
             raw_in_file: msg.raw_in_file,
-            frames: std::mem::take(&mut msg.frames),
+            frames,
             origin,
         };
         let mut flags = 0;
@@ -371,32 +403,34 @@ impl Model {
             transport: msg.transport,
             kind,
             cseq,
-            defects: msg.head.defects,
+            defects: head.defects,
             flags,
             key: 0,
-            branch: branch_hash(&self.seed, msg.head.via_branch.get(&msg.raw)),
-            branch2: branch_hash(&self.seed, msg.head.via_branch2.get(&msg.raw)),
+            branch: 0,
+            branch2: fold(branch_hash(&self.seed, head.via_branch2.get(raw))),
         }
     }
 
-    fn new_dialog(&mut self, msg: &SipMessage, first: &Message) -> DialogId {
+    /// A new dialog for `first`, read from `raw` (the bytes of `msg`), whose
+    /// Call-ID hashes to `hash`.
+    fn new_dialog(&mut self, msg: &SipMessage, raw: &[u8], first: &Message, hash: u64) -> DialogId {
         let id = self.dialogs.next_id();
-        let call_id = if msg.call_id().is_empty() {
-            format!("{NO_CALL_ID} {}", id.0)
+        let head = &msg.head;
+        let wire_id = head.call_id.get(raw);
+        let label;
+        let call_id = if wire_id.is_empty() {
+            label = format!("{NO_CALL_ID} {}", id.0);
+            label.as_bytes()
         } else {
-            text(msg.call_id()).into_owned()
+            wire_id
         };
+        let (names, at, utf8) = names(call_id, head.from.get(raw), head.to.get(raw));
         // A request with a To tag belongs to a dialog begun before the
         // capture (a re-INVITE, an UPDATE).
-        let in_dialog =
-            first.method().is_some() && !crate::sip::scan::tag(&msg.raw, msg.head.to).is_empty();
-        let mut d = Dialog::new(id, call_id, first, in_dialog);
-        d.set_from_to(
-            &text(msg.head.from.get(&msg.raw)),
-            &text(msg.head.to.get(&msg.raw)),
-        );
-        if !msg.call_id().is_empty() {
-            d.call_id_spilled = self.index_call_id(msg.call_id(), id);
+        let in_dialog = first.method().is_some() && !crate::sip::scan::tag(raw, head.to).is_empty();
+        let mut d = Dialog::new(id, names, at, first, in_dialog);
+        if !wire_id.is_empty() {
+            d.call_id_spilled = self.index_call_id(wire_id, utf8, hash, id);
         }
         self.mem_bytes += d.held_bytes();
         self.dialogs.push(d);
@@ -404,10 +438,22 @@ impl Model {
         id
     }
 
+    /// Evicts while over a limit; the check is all most messages cost.
+    #[inline]
     fn enforce_limits(&mut self) {
-        while self.dialogs.len() > self.limits.max_calls.max(1)
+        if self.over_limits() {
+            self.evict_while_over();
+        }
+    }
+
+    fn over_limits(&self) -> bool {
+        self.dialogs.len() > self.limits.max_calls.max(1)
             || (self.held_bytes() > self.limits.max_mem_bytes && self.dialogs.len() > 1)
-        {
+    }
+
+    #[cold]
+    fn evict_while_over(&mut self) {
+        while self.over_limits() {
             if !self.evict_one() {
                 break;
             }
@@ -625,7 +671,11 @@ impl Model {
     /// The dialog of a Call-ID, by its hash and then its text, else among
     /// the spilled ones.
     fn lookup(&self, call_id: &[u8]) -> Option<DialogId> {
-        let h = self.seed.hash_one(call_id);
+        self.lookup_hashed(call_id, self.seed.hash_one(call_id))
+    }
+
+    /// [`Model::lookup`] of a Call-ID whose seeded hash is `h`.
+    fn lookup_hashed(&self, call_id: &[u8], h: u64) -> Option<DialogId> {
         if let Some(id) = self.by_call_id.get(&h)
             && self
                 .dialogs
@@ -640,15 +690,13 @@ impl Model {
         self.spilled_call_ids.get(call_id).copied()
     }
 
-    /// Files a new dialog's Call-ID; `true` when it went to the spilled
-    /// table (not UTF-8, or its hash taken by another Call-ID).
-    fn index_call_id(&mut self, call_id: &[u8], id: DialogId) -> bool {
-        if std::str::from_utf8(call_id).is_ok() {
-            let h = self.seed.hash_one(call_id);
-            if let std::collections::hash_map::Entry::Vacant(v) = self.by_call_id.entry(h) {
-                v.insert(id);
-                return false;
-            }
+    /// Files a new dialog's Call-ID (`utf8`: its bytes are UTF-8, and so
+    /// the dialog's text), whose hash is `h`; `true` when it went to the
+    /// spilled table (not UTF-8, or its hash taken by another Call-ID).
+    fn index_call_id(&mut self, call_id: &[u8], utf8: bool, h: u64, id: DialogId) -> bool {
+        if utf8 && let std::collections::hash_map::Entry::Vacant(v) = self.by_call_id.entry(h) {
+            v.insert(id);
+            return false;
         }
         self.spilled_call_ids.insert(call_id.into(), id);
         true
@@ -688,6 +736,30 @@ fn text(b: &[u8]) -> Cow<'_, str> {
     }
 }
 
+/// A dialog's Call-ID, From and To in one string, where From and To start
+/// in it, and whether the Call-ID was UTF-8 as it came: one check and one
+/// allocation for the three when they are UTF-8 (nearly always), else each
+/// lossily as [`text`] makes it.
+fn names(call_id: &[u8], from: &[u8], to: &[u8]) -> (String, (usize, usize), bool) {
+    let from_at = call_id.len();
+    let to_at = from_at + from.len();
+    let mut all = Vec::with_capacity(to_at + to.len());
+    all.extend_from_slice(call_id);
+    all.extend_from_slice(from);
+    all.extend_from_slice(to);
+    // Whole and cut at char boundaries: each part is UTF-8 on its own.
+    if let Ok(s) = String::from_utf8(all)
+        && s.is_char_boundary(from_at)
+        && s.is_char_boundary(to_at)
+    {
+        return (s, (from_at, to_at), true);
+    }
+    let (c, f, t) = (text(call_id), text(from), text(to));
+    let utf8 = matches!(c, Cow::Borrowed(_));
+    let at = (c.len(), c.len() + f.len());
+    (c.into_owned() + &f + &t, at, utf8)
+}
+
 /// The shared copy of a User-Agent text, and whether it is shared (the
 /// table is full: the dialog keeps its own, counted with it).
 fn intern(table: &mut crate::hash::Set<Arc<str>>, bytes: &mut usize, ua: &str) -> (Arc<str>, bool) {
@@ -720,33 +792,33 @@ fn hash_addr(h: &mut impl Hasher, a: SocketAddr) {
 /// Direction, top Via branch, CSeq, the whole start line and, for a
 /// provisional response, its `RSeq`: equal keys in one dialog mean a
 /// retransmission.
-fn transaction_key(seed: &Seeded, msg: &SipMessage) -> u64 {
+/// `branch` is the top Via branch's [`branch_hash`].
+fn transaction_key(seed: &Seeded, msg: &SipMessage, raw: &[u8], branch: u64) -> u64 {
     let mut h = seed.build_hasher();
     // The same message seen by two agents is no retransmission.
     msg.origin.hash(&mut h);
     hash_addr(&mut h, msg.src);
     hash_addr(&mut h, msg.dst);
-    let branch = msg.head.via_branch.get(&msg.raw);
-    if branch.is_empty() {
+    if branch == 0 {
         // No branch (RFC 2543 peers): only identical bytes are a retransmission.
-        h.write(&msg.raw);
+        h.write(raw);
     } else {
-        h.write(branch);
+        h.write_u64(branch);
     }
     h.write_u32(msg.head.cseq_num.unwrap_or(0));
-    h.write(msg.cseq_method());
+    h.write(msg.head.cseq_method.get(raw));
     // The whole start line: two provisional responses of one transaction
     // ("100 Trying" from a proxy, "100 Giving a try" from the next hop) differ.
-    let start_line = memchr::memchr(b'\n', &msg.raw)
-        .and_then(|i| msg.raw.get(..i))
-        .unwrap_or(&msg.raw);
+    let start_line = memchr::memchr(b'\n', raw)
+        .and_then(|i| raw.get(..i))
+        .unwrap_or(raw);
     h.write(start_line);
     // Reliable provisional responses (RFC 3262) of one transaction share
     // all of the above: each new one has a new RSeq (a second 183 with new
     // SDP is no retransmission of the first).
     if msg.status().is_some_and(|c| (101..200).contains(&c))
-        && may_name_rseq(&msg.raw)
-        && let Some(rseq) = crate::sip::headers::first(&msg.raw, "RSeq", None)
+        && may_name_rseq(raw)
+        && let Some(rseq) = crate::sip::headers::first(raw, "RSeq", None)
     {
         h.write(rseq);
     }
@@ -764,27 +836,31 @@ fn may_name_rseq(raw: &[u8]) -> bool {
     })
 }
 
-/// A Via branch as a small number (0: no branch); seeded, so a crafted
-/// branch cannot be made to match another on purpose.
-fn branch_hash(seed: &Seeded, branch: &[u8]) -> u32 {
+/// A Via branch as a number (0: no branch); seeded, so a crafted branch
+/// cannot be made to match another on purpose.
+fn branch_hash(seed: &Seeded, branch: &[u8]) -> u64 {
     if branch.is_empty() {
         return 0;
     }
     let mut h = seed.build_hasher();
     h.write(branch);
-    let v = h.finish();
+    h.finish().max(1)
+}
+
+/// A [`branch_hash`] in the 32 bits a message keeps (0 stays 0).
+fn fold(v: u64) -> u32 {
     #[allow(clippy::cast_possible_truncation)]
     let folded = (v ^ (v >> 32)) as u32;
-    folded.max(1)
+    if v == 0 { 0 } else { folded.max(1) }
 }
 
 /// Does a REGISTER response say the binding was removed (`Expires: 0`, or
 /// `expires=0` on the Contact)?
-fn expires_zero(msg: &SipMessage) -> bool {
-    if msg.head.expires.get(&msg.raw) == b"0" {
+fn expires_zero(head: &crate::sip::scan::Head, raw: &[u8]) -> bool {
+    if head.expires.get(raw) == b"0" {
         return true;
     }
-    let contact = msg.head.contact.get(&msg.raw).to_ascii_lowercase();
+    let contact = head.contact.get(raw).to_ascii_lowercase();
     memchr::memmem::find(&contact, b"expires=0")
         .is_some_and(|i| !contact.get(i + 9).is_some_and(u8::is_ascii_digit))
 }

@@ -35,8 +35,9 @@ pub(super) struct Announced {
 }
 
 impl Announced {
-    /// Records that `dialog`'s SDP named `addr` (it becomes the newest owner).
-    pub(super) fn announce(&mut self, dialog: DialogId, addr: SocketAddr) {
+    /// Records that `dialog`'s SDP named `addr` (it becomes the newest
+    /// owner); `true` when other dialogs named it too.
+    pub(super) fn announce(&mut self, dialog: DialogId, addr: SocketAddr) -> bool {
         let port = addr.port();
         let addr = Addr::from(addr);
         let owners = self.by_addr.entry(addr).or_default();
@@ -46,6 +47,7 @@ impl Announced {
         if owners.len() > OWNERS_PER_ADDRESS {
             owners.remove(0);
         }
+        let shared = owners.len() > 1;
         if new {
             self.order.push_back(addr);
             while self.order.len() > MAX_EXPECTED {
@@ -55,6 +57,7 @@ impl Announced {
             }
         }
         self.by_port.insert(port, dialog);
+        shared
     }
 
     /// The dialogs whose SDP named `addr`, the newest last.
