@@ -155,19 +155,38 @@ fn main() {
         t.elapsed().as_secs_f64() * 1e3
     };
     let (mut extend, mut delete, mut fresh, mut regex) = (vec![], vec![], vec![], vec![]);
-    let mut rule = vec![];
+    let (mut rule, mut few) = (vec![], vec![]);
     // CPU seconds per kind of key, and how many.
-    let mut cpu = [(0f64, 0u32); 5];
+    let mut cpu = [(0f64, 0u32); 6];
     let mut charge = |kind: usize, since: f64| {
         cpu[kind].0 += cpu_s() - since;
         cpu[kind].1 += 1;
     };
+    // The loop makes the index a slice at a time (`ui::FILTER_SLICE`).
+    let mut prompt = Buffer::empty(area);
+    app.call_list.incremental = true;
+    let slice = sipscope::ui::FILTER_SLICE;
+    let (mut slices, mut builds) = (vec![], vec![]);
     for round in 0..rounds {
+        // `/`: the prompt drawn, then slices of the index until it is
+        // whole (a key typed meanwhile waits for one slice at most).
         let t = Instant::now();
         app.apply(Action::Search, &model);
-        app.prepare_filter(&model);
+        prompt.reset();
+        views::draw(&mut prompt, area, &app, &model);
+        let mut n = 0;
+        loop {
+            let s = Instant::now();
+            app.prepare_filter(&model, Some(s + slice));
+            slices.push(s.elapsed().as_secs_f64() * 1e3);
+            n += 1;
+            if app.call_list.filter_progress().is_none() {
+                break;
+            }
+        }
+        builds.push(t.elapsed().as_secs_f64() * 1e3);
         println!(
-            "{:<52} {:>9.3} ms  (index {:.1} MiB)",
+            "{:<52} {:>9.3} ms  ({n} slices, index {:.1} MiB)",
             format!("'/': the filter's index made (round {round})"),
             t.elapsed().as_secs_f64() * 1e3,
             app.call_list.filter_index_bytes() as f64 / 1_048_576.0
@@ -233,6 +252,25 @@ fn main() {
             regex.last().copied().unwrap_or_default(),
             app.rows().len()
         );
+        // A regex that few dialogs match: the keys once it is one (the
+        // text compiles and is not plain).
+        key(&mut app, TextKey::ClearLine);
+        let mut typed = String::new();
+        for c in "call-4242[0-9]@|smith".chars() {
+            typed.push(c);
+            let c0 = cpu_s();
+            let ms = key(&mut app, TextKey::Char(c));
+            if app.filter.text() == typed && typed.contains(['[', '|']) {
+                few.push(ms);
+                charge(5, c0);
+            }
+        }
+        println!(
+            "{:<52} {:>9.3} ms  ({} rows)",
+            "regex 'call-4242[0-9]@|smith', its last key",
+            few.last().copied().unwrap_or_default(),
+            app.rows().len()
+        );
         key(&mut app, TextKey::Cancel);
     }
     for ((what, v), (cpu, n)) in [
@@ -241,6 +279,7 @@ fn main() {
         ("the first key of a new filter", &mut fresh),
         ("a key of a regex filter", &mut regex),
         ("a new filter naming rule ids ('4')", &mut rule),
+        ("a key of a regex few dialogs match", &mut few),
     ]
     .into_iter()
     .zip(cpu)
@@ -255,6 +294,62 @@ fn main() {
             v.len()
         );
     }
+    for (what, v) in [
+        (
+            "'/': a slice of the index (the most a key waits)",
+            &mut slices,
+        ),
+        ("'/': until the index is whole", &mut builds),
+    ] {
+        v.sort_by(f64::total_cmp);
+        println!(
+            "{:<52} {:>9.3} ms median, {:.3} ms worst  ({} times)",
+            what,
+            v.get(v.len() / 2).copied().unwrap_or_default(),
+            v.last().copied().unwrap_or_default(),
+            v.len()
+        );
+    }
+
+    // Keys typed while the index is being made (a slice between keys, as
+    // the loop turns): the rows of the part made so far.
+    app.apply(Action::Search, &model);
+    let mut during = vec![];
+    for c in "call-1".chars() {
+        let s = Instant::now();
+        app.prepare_filter(&model, Some(s + slice));
+        let waited = s.elapsed().as_secs_f64() * 1e3;
+        let ms = key(&mut app, TextKey::Char(c));
+        during.push(ms);
+        println!(
+            "{:<52} {ms:>9.3} ms  ({} rows so far, {:.0} % made; the slice before {waited:.3} ms)",
+            format!("filter key '{c}' while the index is made"),
+            app.rows().len(),
+            app.call_list.filter_progress().unwrap_or(1.0) * 100.0
+        );
+    }
+    while app.call_list.filter_progress().is_some() {
+        app.prepare_filter(&model, Some(Instant::now() + slice));
+    }
+    let t = Instant::now();
+    app.refresh(&model);
+    prompt.reset();
+    views::draw(&mut prompt, area, &app, &model);
+    println!(
+        "{:<52} {:>9.3} ms  ({} rows)",
+        "the rows made again once the index is whole",
+        t.elapsed().as_secs_f64() * 1e3,
+        app.rows().len()
+    );
+    during.sort_by(f64::total_cmp);
+    println!(
+        "{:<52} {:>9.3} ms median, {:.3} ms worst  ({} keys)",
+        "a key typed while the index is made",
+        during.get(during.len() / 2).copied().unwrap_or_default(),
+        during.last().copied().unwrap_or_default(),
+        during.len()
+    );
+    app.search_key(TextKey::Cancel);
     app.set_filter("");
     app.refresh(&model);
 
