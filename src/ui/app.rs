@@ -205,6 +205,15 @@ impl AppState {
         false
     }
 
+    /// Is there filter work for [`AppState::prepare_filter`] to go on with
+    /// (the index being made, or, while the filter is typed, the rules'
+    /// masks)? The loop then looks at the keys without waiting.
+    #[must_use]
+    pub fn filter_busy(&self) -> bool {
+        self.call_list.filter_progress().is_some()
+            || (self.search_input.is_some() && self.call_list.filter_busy())
+    }
+
     /// For actions that lose data: true on the second press in a row; the
     /// first only says what the second would do.
     fn confirm(&mut self, a: Action, what: &str) -> bool {

@@ -468,18 +468,7 @@ fn names_a_rule(q: &Query, model: &Model, clock: Clock, id: DialogId) -> bool {
     };
     let mut mask = slot.load(Relaxed);
     if mask == UNKNOWN {
-        mask = model.dialog(id).map_or(0, |d| {
-            model
-                .findings_at(d, clock.now_ns)
-                .iter()
-                .map(|f| {
-                    CATALOGUE
-                        .iter()
-                        .position(|r| r.id == f.rule)
-                        .map_or(OTHER_RULE, rule_bit)
-                })
-                .fold(0, |m, b| m | b)
-        });
+        mask = model.dialog(id).map_or(0, |d| rule_mask(model, d, clock));
         slot.store(mask, Relaxed);
     }
     if mask & q.rules & !OTHER_RULE != 0 {
@@ -490,6 +479,28 @@ fn names_a_rule(q: &Query, model: &Model, clock: Clock, id: DialogId) -> bool {
         && model
             .dialog(id)
             .is_some_and(|d| findings_match(q, model, d, clock))
+}
+
+/// The rules of the dialog's findings at `clock`, as bits. At the
+/// capture's own clock (a file, a capture stopped) the rules are run
+/// without the model's cache of findings: a filter looks at every dialog
+/// once, and the cache would keep a million findings.
+fn rule_mask(model: &Model, d: &Dialog, clock: Clock) -> u64 {
+    let bits = |f: &[crate::model::findings::Finding]| {
+        f.iter()
+            .map(|f| {
+                CATALOGUE
+                    .iter()
+                    .position(|r| r.id == f.rule)
+                    .map_or(OTHER_RULE, rule_bit)
+            })
+            .fold(0, |m, b| m | b)
+    };
+    if clock.now_ns == model.now_ns() {
+        bits(&model.run_rules(d))
+    } else {
+        bits(&model.findings_at(d, clock.now_ns))
+    }
 }
 
 /// The rules of each dialog's findings (bit = place in the catalogue), by
@@ -505,15 +516,21 @@ pub struct RuleMasks {
     /// The id of `masks[0]`.
     base: u64,
     masks: Vec<AtomicU64>,
+    /// The masks below this place are known (see [`RuleMasks::fill_until`]).
+    filled: usize,
 }
 
 impl RuleMasks {
     /// Makes the masks ready for a query (nothing when it names no rule):
     /// all unknown again if the model or the clock moved.
     pub fn prepare(&mut self, q: &Query, model: &Model, clock: Clock) {
-        if q.rules == 0 {
-            return;
+        if q.rules != 0 {
+            self.ready(model, clock);
         }
+    }
+
+    /// The masks, all unknown, unless made at this model and clock.
+    fn ready(&mut self, model: &Model, clock: Clock) {
         let at = (model.generation(), clock);
         if self.at == Some(at) && !self.masks.is_empty() {
             return;
@@ -527,6 +544,44 @@ impl RuleMasks {
         self.masks.resize_with(n, || AtomicU64::new(UNKNOWN));
         self.base = lo.id.0;
         self.at = Some(at);
+        self.filled = 0;
+    }
+
+    /// Works out the masks of every dialog ahead of a filter that names
+    /// rule ids, a batch at a time (ids over the cores) until `deadline`;
+    /// only once the capture has ended (the clock then stands still: the
+    /// masks are made once for the model). The UI loop does this while the
+    /// filter is typed, after the index is whole. Says whether it is done.
+    pub fn fill_until(&mut self, model: &Model, clock: Clock, deadline: Instant) -> bool {
+        if !clock.ended {
+            return true;
+        }
+        self.ready(model, clock);
+        let per_core = if cfg!(test) { 512 } else { CHUNK };
+        let base = self.base;
+        while self.filled < self.masks.len() {
+            let from = self.filled;
+            let part = self
+                .masks
+                .get(from..(from + per_core * threads()).min(self.masks.len()))
+                .unwrap_or_default();
+            in_parts(part, 2, |at, part| {
+                for (i, slot) in part.iter().enumerate() {
+                    if slot.load(Relaxed) != UNKNOWN {
+                        continue;
+                    }
+                    let id = DialogId(base + (from + at + i) as u64);
+                    if let Some(d) = model.dialog(id) {
+                        slot.store(rule_mask(model, d, clock), Relaxed);
+                    }
+                }
+            });
+            self.filled += part.len().max(1);
+            if Instant::now() >= deadline {
+                break;
+            }
+        }
+        self.filled >= self.masks.len()
     }
 
     /// Forgets them when the model or the clock moved (they are made again

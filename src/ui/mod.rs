@@ -179,9 +179,9 @@ pub fn run(
         control.paused.store(app.paused, Ordering::Relaxed);
         let size = guard.terminal.size()?;
         app.page = usize::from(size.height.saturating_sub(6)).max(1);
-        // Traffic waiting (a file being read) or the filter's index being
-        // made: look at the keys and go on.
-        let wait = if app.call_list.filter_progress().is_some() {
+        // Traffic waiting (a file being read) or the filter's index (or the
+        // rules' masks) being made: look at the keys and go on.
+        let wait = if app.filter_busy() {
             Duration::ZERO
         } else if finished {
             Duration::from_millis(250)

@@ -375,6 +375,19 @@ fn the_rules_of_findings_are_kept_across_filters_until_the_model_moves() {
     }
     a.set_filter("4xx|ack-missing");
     check(&mut a, &model, "after new traffic");
+    // Worked out ahead, a slice a turn, while the filter is typed.
+    a.call_list.incremental = true;
+    a.apply(Action::Search, &model);
+    let past = Some(std::time::Instant::now());
+    let mut turns = 0;
+    while a.filter_busy() {
+        a.prepare_filter(&model, past);
+        turns += 1;
+        assert!(turns < 100, "the masks are made in a few turns");
+    }
+    assert!(turns > 2, "a slice at a time");
+    a.search_key(TextKey::ClearLine);
+    typed(&mut a, &model, "4xx");
 }
 
 #[test]

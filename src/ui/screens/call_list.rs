@@ -33,6 +33,8 @@ pub struct CallListState {
     pub incremental: bool,
     /// The rows came from an index not yet whole.
     partial: bool,
+    /// The rules' masks are all known (or need not be made ahead).
+    masks_filled: bool,
     pub cursor: usize,
     /// The rows as last drawn (the view keeps the cursor in sight).
     pub drawn: DrawnRows,
@@ -57,6 +59,7 @@ impl CallListState {
             rule_masks: RuleMasks::default(),
             incremental: false,
             partial: false,
+            masks_filled: false,
             cursor: 0,
             drawn: DrawnRows::default(),
             sort: Column::Index,
@@ -144,6 +147,9 @@ impl CallListState {
         let mut query = filter.query(self.only_calls);
         self.partial = false;
         self.rule_masks.keep_if(model, now);
+        if self.rule_masks.heap_bytes() == 0 {
+            self.masks_filled = false;
+        }
         if let Some(q) = &mut query {
             self.rule_masks.prepare(q, model, now);
             q.masks = Some(&self.rule_masks);
@@ -241,7 +247,19 @@ impl CallListState {
             self.rows_dirty = true;
             return true;
         }
+        if whole && let Some(deadline) = deadline {
+            // Time left in the slice, the index whole: the rules of the
+            // dialogs' findings, ahead of a filter that names rule ids.
+            self.masks_filled = self.rule_masks.fill_until(model, clock, deadline);
+        }
         false
+    }
+
+    /// Is the loop making the filter's index or the rules' masks (it then
+    /// looks at the keys without waiting between slices)?
+    #[must_use]
+    pub fn filter_busy(&self) -> bool {
+        self.filter_progress().is_some() || (self.index.is_some() && !self.masks_filled)
     }
 
     /// Is the display filter's index being made (a few milliseconds a
