@@ -146,7 +146,13 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(3);
+    // Before each key, one slice of the loop's filter work (the index, then
+    // the rules' masks), as the loop does after each frame; not in the
+    // key's time or CPU (`key_cpu`: the CPU seconds when the key began).
+    let key_cpu = std::cell::Cell::new(0f64);
     let mut key = |app: &mut AppState, k: TextKey| {
+        app.prepare_filter(&model, Some(Instant::now() + sipscope::ui::FILTER_SLICE));
+        key_cpu.set(cpu_s());
         let t = Instant::now();
         app.search_key(k);
         app.refresh(&model);
@@ -155,32 +161,50 @@ fn main() {
         t.elapsed().as_secs_f64() * 1e3
     };
     let (mut extend, mut delete, mut fresh, mut regex) = (vec![], vec![], vec![], vec![]);
-    let mut rule = vec![];
+    let (mut rule, mut few) = (vec![], vec![]);
     // CPU seconds per kind of key, and how many.
-    let mut cpu = [(0f64, 0u32); 5];
+    let mut cpu = [(0f64, 0u32); 6];
     let mut charge = |kind: usize, since: f64| {
         cpu[kind].0 += cpu_s() - since;
         cpu[kind].1 += 1;
     };
+    // The loop makes the index a slice at a time (`ui::FILTER_SLICE`).
+    let mut prompt = Buffer::empty(area);
+    app.call_list.incremental = true;
+    let slice = sipscope::ui::FILTER_SLICE;
+    let (mut slices, mut builds) = (vec![], vec![]);
     for round in 0..rounds {
+        // `/`: the prompt drawn, then slices of the index until it is
+        // whole (a key typed meanwhile waits for one slice at most).
         let t = Instant::now();
         app.apply(Action::Search, &model);
-        app.prepare_filter(&model);
+        prompt.reset();
+        views::draw(&mut prompt, area, &app, &model);
+        let mut n = 0;
+        loop {
+            let s = Instant::now();
+            app.prepare_filter(&model, Some(s + slice));
+            slices.push(s.elapsed().as_secs_f64() * 1e3);
+            n += 1;
+            if app.call_list.filter_progress().is_none() {
+                break;
+            }
+        }
+        builds.push(t.elapsed().as_secs_f64() * 1e3);
         println!(
-            "{:<52} {:>9.3} ms  (index {:.1} MiB)",
+            "{:<52} {:>9.3} ms  ({n} slices, index {:.1} MiB)",
             format!("'/': the filter's index made (round {round})"),
             t.elapsed().as_secs_f64() * 1e3,
             app.call_list.filter_index_bytes() as f64 / 1_048_576.0
         );
         for c in "call-12345@".chars() {
-            let c0 = cpu_s();
             let ms = key(&mut app, TextKey::Char(c));
             if app.filter.text().len() == 1 {
                 fresh.push(ms);
-                charge(2, c0);
+                charge(2, key_cpu.get());
             } else {
                 extend.push(ms);
-                charge(0, c0);
+                charge(0, key_cpu.get());
             }
             println!(
                 "{:<52} {ms:>9.3} ms  ({} rows)",
@@ -189,10 +213,9 @@ fn main() {
             );
         }
         for _ in 0..6 {
-            let c0 = cpu_s();
             let ms = key(&mut app, TextKey::Backspace);
             delete.push(ms);
-            charge(1, c0);
+            charge(1, key_cpu.get());
             println!(
                 "{:<52} {ms:>9.3} ms  ({} rows)",
                 format!("Backspace to '{}'", app.filter.text()),
@@ -204,14 +227,13 @@ fn main() {
         // first time).
         for first in ["b", "4", "z"] {
             key(&mut app, TextKey::ClearLine);
-            let c0 = cpu_s();
             let ms = key(&mut app, TextKey::Char(first.chars().next().unwrap()));
             if first == "4" {
                 rule.push(ms);
-                charge(4, c0);
+                charge(4, key_cpu.get());
             } else {
                 fresh.push(ms);
-                charge(2, c0);
+                charge(2, key_cpu.get());
             }
             println!(
                 "{:<52} {ms:>9.3} ms  ({} rows)",
@@ -222,15 +244,32 @@ fn main() {
         // A regex (not plain text): every key is a full pass.
         key(&mut app, TextKey::ClearLine);
         for c in "bob|call-9999.$".chars() {
-            let c0 = cpu_s();
             let ms = key(&mut app, TextKey::Char(c));
             regex.push(ms);
-            charge(3, c0);
+            charge(3, key_cpu.get());
         }
         println!(
             "{:<52} {:>9.3} ms  ({} rows)",
             "regex 'bob|call-9999.$', its last key",
             regex.last().copied().unwrap_or_default(),
+            app.rows().len()
+        );
+        // A regex that few dialogs match: the keys once it is one (the
+        // text compiles and is not plain).
+        key(&mut app, TextKey::ClearLine);
+        let mut typed = String::new();
+        for c in "call-4242[0-9]@|smith".chars() {
+            typed.push(c);
+            let ms = key(&mut app, TextKey::Char(c));
+            if app.filter.text() == typed && typed.contains(['[', '|']) {
+                few.push(ms);
+                charge(5, key_cpu.get());
+            }
+        }
+        println!(
+            "{:<52} {:>9.3} ms  ({} rows)",
+            "regex 'call-4242[0-9]@|smith', its last key",
+            few.last().copied().unwrap_or_default(),
             app.rows().len()
         );
         key(&mut app, TextKey::Cancel);
@@ -241,6 +280,7 @@ fn main() {
         ("the first key of a new filter", &mut fresh),
         ("a key of a regex filter", &mut regex),
         ("a new filter naming rule ids ('4')", &mut rule),
+        ("a key of a regex few dialogs match", &mut few),
     ]
     .into_iter()
     .zip(cpu)
@@ -255,6 +295,62 @@ fn main() {
             v.len()
         );
     }
+    for (what, v) in [
+        (
+            "'/': a slice of the index (the most a key waits)",
+            &mut slices,
+        ),
+        ("'/': until the index is whole", &mut builds),
+    ] {
+        v.sort_by(f64::total_cmp);
+        println!(
+            "{:<52} {:>9.3} ms median, {:.3} ms worst  ({} times)",
+            what,
+            v.get(v.len() / 2).copied().unwrap_or_default(),
+            v.last().copied().unwrap_or_default(),
+            v.len()
+        );
+    }
+
+    // Keys typed while the index is being made (a slice between keys, as
+    // the loop turns): the rows of the part made so far.
+    app.apply(Action::Search, &model);
+    let mut during = vec![];
+    for c in "call-1".chars() {
+        let s = Instant::now();
+        app.prepare_filter(&model, Some(s + slice));
+        let waited = s.elapsed().as_secs_f64() * 1e3;
+        let ms = key(&mut app, TextKey::Char(c));
+        during.push(ms);
+        println!(
+            "{:<52} {ms:>9.3} ms  ({} rows so far, {:.0} % made; the slice before {waited:.3} ms)",
+            format!("filter key '{c}' while the index is made"),
+            app.rows().len(),
+            app.call_list.filter_progress().unwrap_or(1.0) * 100.0
+        );
+    }
+    while app.call_list.filter_progress().is_some() {
+        app.prepare_filter(&model, Some(Instant::now() + slice));
+    }
+    let t = Instant::now();
+    app.refresh(&model);
+    prompt.reset();
+    views::draw(&mut prompt, area, &app, &model);
+    println!(
+        "{:<52} {:>9.3} ms  ({} rows)",
+        "the rows made again once the index is whole",
+        t.elapsed().as_secs_f64() * 1e3,
+        app.rows().len()
+    );
+    during.sort_by(f64::total_cmp);
+    println!(
+        "{:<52} {:>9.3} ms median, {:.3} ms worst  ({} keys)",
+        "a key typed while the index is made",
+        during.get(during.len() / 2).copied().unwrap_or_default(),
+        during.last().copied().unwrap_or_default(),
+        during.len()
+    );
+    app.search_key(TextKey::Cancel);
     app.set_filter("");
     app.refresh(&model);
 

@@ -191,14 +191,27 @@ impl AppState {
         true
     }
 
-    /// While the display filter is being typed, makes its index ready (a
-    /// pass over every dialog the first time, then only what moved), so
-    /// each key finds the texts made. The loop calls it after drawing.
-    pub fn prepare_filter(&mut self, model: &Model) {
-        if self.search_input.is_some() {
+    /// While the display filter is being typed (or its index is being
+    /// made), makes its index ready (a pass over every dialog the first
+    /// time, then only what moved), so each key finds the texts made. The
+    /// loop calls it after drawing, with a deadline: the index is then made
+    /// a slice at a time and the keys typed meanwhile are not kept waiting.
+    /// Says whether the rows must be made again (the index became whole).
+    pub fn prepare_filter(&mut self, model: &Model, deadline: Option<std::time::Instant>) -> bool {
+        if self.search_input.is_some() || self.call_list.filter_progress().is_some() {
             let clock = self.clock(model);
-            self.call_list.prepare_filter(model, clock);
+            return self.call_list.prepare_filter(model, clock, deadline);
         }
+        false
+    }
+
+    /// Is there filter work for [`AppState::prepare_filter`] to go on with
+    /// (the index being made, or, while the filter is typed, the rules'
+    /// masks)? The loop then looks at the keys without waiting.
+    #[must_use]
+    pub fn filter_busy(&self) -> bool {
+        self.call_list.filter_progress().is_some()
+            || (self.search_input.is_some() && self.call_list.filter_busy())
     }
 
     /// For actions that lose data: true on the second press in a row; the

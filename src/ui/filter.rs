@@ -178,6 +178,10 @@ pub struct RowFilter {
     regex: Option<Regex>,
     /// The display filter as plain ASCII text, lowercased, when it is one.
     plain: Option<Finder<'static>>,
+    /// The same regex in multi-line mode (`^` and `$` at each line's ends),
+    /// when it means the same on lowercased text and holds no `\A` or
+    /// `\z`: run over a whole chunk of texts at once (see [`Needle::Regex`]).
+    lines: Option<Regex>,
     /// The rule ids of the catalogue the regex matches (bit = place; see
     /// [`Query::rule_bits`]): findings are worth looking at only when some
     /// (a filter on `call-1` does not run the rules on every dialog).
@@ -214,6 +218,7 @@ impl RowFilter {
         if text.is_empty() {
             self.regex = None;
             self.plain = None;
+            self.lines = None;
             self.rules = 0;
             self.text.clear();
         } else {
@@ -222,6 +227,14 @@ impl RowFilter {
             self.regex = Some(re);
             self.plain = (is_plain(text) && text.is_ascii() && !text.contains('\n'))
                 .then(|| Finder::new(text.to_ascii_lowercase().as_bytes()).into_owned());
+            // Compiles as the filter did, wrapped in a group with the flag
+            // (a text that compiles alone compiles wrapped; if not, none).
+            self.lines = (self.plain.is_none()
+                && same_on_lowercase(text)
+                && !text.contains("\\A")
+                && !text.contains("\\z"))
+            .then(|| row_filter(&format!("(?m:{text})")).ok())
+            .flatten();
             text.clone_into(&mut self.text);
         }
         Ok(())
@@ -234,7 +247,10 @@ impl RowFilter {
         let re = self.regex.as_ref()?;
         let needle = match &self.plain {
             Some(finder) => Needle::Plain { finder, re },
-            None if same_on_lowercase(&self.text) => Needle::Regex(re),
+            None if same_on_lowercase(&self.text) => Needle::Regex {
+                re,
+                lines: self.lines.as_ref(),
+            },
             None => Needle::Original(re),
         };
         Some(Query {
@@ -242,6 +258,7 @@ impl RowFilter {
             re,
             rules: self.rules,
             only_calls,
+            masks: None,
         })
     }
 

@@ -13,12 +13,17 @@
 //! text     "invite \"alice\" <sip:a@x> … call-1@h 180 200\nregister …\n…"
 //! entries  [{end, lo, key}, …]   in id order; `lo`: the id's place in the chunk
 //! slots    [entry index or NONE; CHUNK]
-//! masks    [the rules of the dialog's findings, looked at on demand]
+//! ```
+//! The rules of the dialogs' findings ([`RuleMasks`]) are kept apart, as
+//! bits by dialog id, looked at on demand, and outlive the index while the
+//! model and the clock stand still.
+//! ```text
 //! ```
 
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::thread;
+use std::time::Instant;
 
 use memchr::memmem::Finder;
 use regex::Regex;
@@ -77,9 +82,8 @@ struct Chunk {
     entries: Vec<Entry>,
     /// Entry index by the id's place in the chunk; empty when no dialog.
     slots: Vec<u16>,
-    /// The rules of each entry's findings (bit = place in the catalogue),
-    /// [`UNKNOWN`] until a filter naming a rule looks; empty until then.
-    masks: Vec<AtomicU64>,
+    /// A text holds a newline of its own: a regex is run text by text.
+    newline: bool,
 }
 
 /// What a filter looks for, as the index searches it.
@@ -92,8 +96,18 @@ pub enum Needle<'a> {
         finder: &'a Finder<'static>,
         re: &'a Regex,
     },
-    /// A regex that means the same on ASCII-lowercased text.
-    Regex(&'a Regex),
+    /// A regex that means the same on ASCII-lowercased text; `lines`, the
+    /// same in multi-line mode, when it may run over a whole chunk (no text
+    /// of the chunk holds a newline of its own): a match that does not
+    /// cross a newline is a match of the text it is in (`^` and `$` meet
+    /// the text's ends, `\b` sees a newline there as it sees nothing), and
+    /// the other way round. One search over the chunk from each text not
+    /// yet decided finds the next text to look at, the regex's own
+    /// prefilter skipping the texts between (see [`Chunk::search_lines`]).
+    Regex {
+        re: &'a Regex,
+        lines: Option<&'a Regex>,
+    },
     /// A regex that needs the text as it is (inline flags): the dialog's
     /// text is made for each test.
     Original(&'a Regex),
@@ -103,12 +117,16 @@ pub enum Needle<'a> {
 #[derive(Debug)]
 pub struct Query<'a> {
     pub needle: Needle<'a>,
-    /// The regex, for the rule ids of findings (when `rules` is not 0).
+    /// The regex, for the rule ids of findings (when `rules` is not 0); the
+    /// needle's `re` is this one.
     pub re: &'a Regex,
     /// The catalogue's rules the filter matches (bit = place).
     pub rules: u64,
     /// Only INVITE dialogs.
     pub only_calls: bool,
+    /// The rules of the dialogs' findings, as far as known (none: each
+    /// dialog's findings are asked for when needed).
+    pub masks: Option<&'a RuleMasks>,
 }
 
 impl Query<'_> {
@@ -124,6 +142,50 @@ impl Query<'_> {
     }
 }
 
+/// A query's regexes, cloned for one thread: a clone has its own pool of
+/// search caches, so the threads of a pass do not share one (a regex used
+/// on a thread other than the one that first used it takes its cache from
+/// a shared pool on every search: a cost per text at a million texts).
+struct OwnRegexes {
+    re: Regex,
+    lines: Option<Regex>,
+}
+
+impl OwnRegexes {
+    fn of(q: &Query) -> Self {
+        let lines = match q.needle {
+            Needle::Regex { lines, .. } => lines.cloned(),
+            _ => None,
+        };
+        Self {
+            re: q.re.clone(),
+            lines,
+        }
+    }
+
+    /// `q` with these regexes.
+    fn query<'b>(&'b self, q: &Query<'b>) -> Query<'b> {
+        let needle = match q.needle {
+            Needle::Plain { finder, .. } => Needle::Plain {
+                finder,
+                re: &self.re,
+            },
+            Needle::Regex { .. } => Needle::Regex {
+                re: &self.re,
+                lines: self.lines.as_ref(),
+            },
+            Needle::Original(_) => Needle::Original(&self.re),
+        };
+        Query {
+            needle,
+            re: &self.re,
+            rules: q.rules,
+            only_calls: q.only_calls,
+            masks: q.masks,
+        }
+    }
+}
+
 fn rule_bit(place: usize) -> u64 {
     if place < 62 { 1 << place } else { OTHER_RULE }
 }
@@ -136,6 +198,27 @@ pub struct FilterIndex {
     first: u64,
     /// The model's generation and the clock it was made at.
     synced: Option<(u64, Clock)>,
+    /// A pass under way ([`FilterIndex::sync_until`] stopped at its
+    /// deadline); none once the index is in step.
+    pass: Option<Pass>,
+}
+
+/// How far a pass that brings the chunks in step has come.
+#[derive(Debug, Clone, Copy)]
+struct Pass {
+    /// The generation and clock the chunks were laid out for.
+    at: (u64, Clock),
+    /// The chunks below this chunk number are made.
+    to: u64,
+    /// The model or the clock moved during the pass: the chunks made
+    /// before may be behind, and are checked again at its end.
+    moved: bool,
+}
+
+/// Chunks made between two looks at the deadline: one per core, a few
+/// milliseconds at 4,096 dialogs each.
+fn batch() -> usize {
+    threads()
 }
 
 impl FilterIndex {
@@ -143,11 +226,95 @@ impl FilterIndex {
     /// when neither moved; otherwise each chunk is checked, dialog by
     /// dialog, and made again only if one of them changed.
     pub fn sync(&mut self, model: &Model, clock: Clock) {
+        self.sync_until(model, clock, None);
+    }
+
+    /// [`FilterIndex::sync`], stopping once `deadline` has passed (checked
+    /// after each batch of chunks, one chunk per core; a batch at least is
+    /// made); the next call goes
+    /// on where it stopped. Says whether the index is in step. Meanwhile
+    /// the index searches the chunks made so far (the UI loop makes the
+    /// index a few milliseconds at a time after `/`, and the keys typed
+    /// meanwhile show what is made).
+    pub fn sync_until(&mut self, model: &Model, clock: Clock, deadline: Option<Instant>) -> bool {
         let at = (model.generation(), clock);
         if self.synced == Some(at) {
-            return;
+            return true;
         }
+        let mut pass = match self.pass {
+            Some(p) if p.at == at => p,
+            Some(p) => {
+                self.lay_out(model);
+                Pass {
+                    at,
+                    to: p.to,
+                    moved: true,
+                }
+            }
+            None => {
+                self.lay_out(model);
+                Pass {
+                    at,
+                    to: self.first,
+                    moved: false,
+                }
+            }
+        };
+        let end = self.first + self.chunks.len() as u64;
+        pass.to = pass.to.max(self.first);
+        while pass.to < end {
+            let from = usize::try_from(pass.to - self.first).unwrap_or(usize::MAX);
+            let n = if deadline.is_some() {
+                batch()
+            } else {
+                self.chunks.len()
+            };
+            let part = self.chunks.get_mut(from..).unwrap_or_default();
+            let len = n.min(part.len());
+            let part = part.get_mut(..len).unwrap_or_default();
+            let made = part.len();
+            sync_chunks(part, model, clock, pass.to);
+            pass.to += made as u64;
+            // At least a batch per call: the pass always moves on.
+            if pass.to < end && deadline.is_some_and(|d| Instant::now() >= d) {
+                self.pass = Some(pass);
+                return false;
+            }
+        }
+        if pass.moved {
+            // Chunks made before the model moved: checked again (each is
+            // made again only if one of its dialogs changed).
+            let first = self.first;
+            sync_chunks(&mut self.chunks, model, clock, first);
+        }
+        self.pass = None;
         self.synced = Some(at);
+        true
+    }
+
+    /// Is a pass under way, or none made yet (see
+    /// [`FilterIndex::sync_until`])?
+    #[must_use]
+    pub fn partial(&self) -> bool {
+        self.pass.is_some() || self.synced.is_none()
+    }
+
+    /// How much of a pass under way is done, from 0 to 1 (1: none under way).
+    #[must_use]
+    pub fn progress(&self) -> f64 {
+        match self.pass {
+            Some(p) if !self.chunks.is_empty() => {
+                p.to.saturating_sub(self.first) as f64 / self.chunks.len() as f64
+            }
+            Some(_) => 0.0,
+            None => 1.0,
+        }
+    }
+
+    /// Lays the chunks out for the model's ids (a chunk per [`CHUNK`] ids
+    /// from the first dialog's to the last's), each made chunk kept in its
+    /// place; the others empty until made.
+    fn lay_out(&mut self, model: &Model) {
         let (Some(lo), Some(hi)) = (model.dialogs().next(), model.dialogs().next_back()) else {
             self.chunks = Vec::new();
             return;
@@ -155,7 +322,7 @@ impl FilterIndex {
         let (lo, hi) = (lo.id.0 / CHUNK as u64, hi.id.0 / CHUNK as u64);
         let mut old = std::mem::take(&mut self.chunks);
         let old_first = self.first;
-        let mut chunks: Vec<Chunk> = (lo..=hi)
+        self.chunks = (lo..=hi)
             .map(|c| {
                 c.checked_sub(old_first)
                     .and_then(|i| usize::try_from(i).ok())
@@ -164,24 +331,17 @@ impl FilterIndex {
                     .unwrap_or_default()
             })
             .collect();
-        drop(old);
         self.first = lo;
-        let first = lo;
-        in_parts_mut(&mut chunks, PARALLEL_CHUNKS, |at, part| {
-            for (i, c) in part.iter_mut().enumerate() {
-                c.sync(model, clock, (first + (at + i) as u64) * CHUNK as u64);
-            }
-        });
-        self.chunks = chunks;
     }
 
     /// The dialogs whose text (or findings) the query matches, in id order.
     /// Call [`FilterIndex::sync`] first.
     #[must_use]
-    pub fn search(&mut self, q: &Query, model: &Model, clock: Clock) -> Vec<DialogId> {
-        self.prepare(q);
+    pub fn search(&self, q: &Query, model: &Model, clock: Clock) -> Vec<DialogId> {
         let first = self.first;
         let parts = in_parts(&self.chunks, PARALLEL_CHUNKS, |at, part| {
+            let own = OwnRegexes::of(q);
+            let q = &own.query(q);
             let mut out = Vec::new();
             for (i, c) in part.iter().enumerate() {
                 let base = (first + (at + i) as u64) * CHUNK as u64;
@@ -196,7 +356,7 @@ impl FilterIndex {
     /// only narrows the one before). Call [`FilterIndex::sync`] first.
     #[must_use]
     pub fn narrow(
-        &mut self,
+        &self,
         rows: &[DialogId],
         q: &Query,
         model: &Model,
@@ -226,9 +386,10 @@ impl FilterIndex {
                 })
                 .collect();
         }
-        self.prepare(q);
-        let this = &*self;
+        let this = self;
         let parts = in_parts(rows, PARALLEL_ROWS, |_, part| {
+            let own = OwnRegexes::of(q);
+            let q = &own.query(q);
             part.iter()
                 .copied()
                 .filter(|id| this.matches(*id, q, model, clock))
@@ -266,21 +427,8 @@ impl FilterIndex {
                     c.text.capacity()
                         + c.entries.capacity() * size_of::<Entry>()
                         + c.slots.capacity() * size_of::<u16>()
-                        + c.masks.capacity() * size_of::<AtomicU64>()
                 })
                 .sum::<usize>()
-    }
-
-    /// A query that looks at findings needs their masks.
-    fn prepare(&mut self, q: &Query) {
-        if q.rules == 0 {
-            return;
-        }
-        for c in &mut self.chunks {
-            if c.masks.len() != c.entries.len() {
-                c.masks = c.entries.iter().map(|_| AtomicU64::new(UNKNOWN)).collect();
-            }
-        }
     }
 
     fn matches(&self, id: DialogId, q: &Query, model: &Model, clock: Clock) -> bool {
@@ -306,6 +454,156 @@ impl FilterIndex {
     }
 }
 
+/// Do the findings of dialog `id` have a rule the query matches? From the
+/// query's masks when it has them (the findings looked at once, then
+/// kept), else from the findings themselves.
+fn names_a_rule(q: &Query, model: &Model, clock: Clock, id: DialogId) -> bool {
+    if q.rules == 0 {
+        return false;
+    }
+    let Some(slot) = q.masks.and_then(|m| m.slot(id)) else {
+        return model
+            .dialog(id)
+            .is_some_and(|d| findings_match(q, model, d, clock));
+    };
+    let mut mask = slot.load(Relaxed);
+    if mask == UNKNOWN {
+        mask = model.dialog(id).map_or(0, |d| rule_mask(model, d, clock));
+        slot.store(mask, Relaxed);
+    }
+    if mask & q.rules & !OTHER_RULE != 0 {
+        return true;
+    }
+    // A rule without a bit of its own: ask the findings themselves.
+    mask & OTHER_RULE != 0
+        && model
+            .dialog(id)
+            .is_some_and(|d| findings_match(q, model, d, clock))
+}
+
+/// The rules of the dialog's findings at `clock`, as bits. At the
+/// capture's own clock (a file, a capture stopped) the rules are run
+/// without the model's cache of findings: a filter looks at every dialog
+/// once, and the cache would keep a million findings.
+fn rule_mask(model: &Model, d: &Dialog, clock: Clock) -> u64 {
+    let bits = |f: &[crate::model::findings::Finding]| {
+        f.iter()
+            .map(|f| {
+                CATALOGUE
+                    .iter()
+                    .position(|r| r.id == f.rule)
+                    .map_or(OTHER_RULE, rule_bit)
+            })
+            .fold(0, |m, b| m | b)
+    };
+    if clock.now_ns == model.now_ns() {
+        bits(&model.run_rules(d))
+    } else {
+        bits(&model.findings_at(d, clock.now_ns))
+    }
+}
+
+/// The rules of each dialog's findings (bit = place in the catalogue), by
+/// dialog id from the first dialog's, [`UNKNOWN`] until a filter naming a
+/// rule looks. Kept while the model and the clock stand still (a file read
+/// to its end), also when the filter's index is let go: a filter naming
+/// rule ids runs the rules once per dialog, not once per `/`. Made only
+/// for such a filter: 8 bytes per id (8 MB at a million dialogs).
+#[derive(Debug, Default)]
+pub struct RuleMasks {
+    /// The model's generation and the clock the masks were made at.
+    at: Option<(u64, Clock)>,
+    /// The id of `masks[0]`.
+    base: u64,
+    masks: Vec<AtomicU64>,
+    /// The masks below this place are known (see [`RuleMasks::fill_until`]).
+    filled: usize,
+}
+
+impl RuleMasks {
+    /// Makes the masks ready for a query (nothing when it names no rule):
+    /// all unknown again if the model or the clock moved.
+    pub fn prepare(&mut self, q: &Query, model: &Model, clock: Clock) {
+        if q.rules != 0 {
+            self.ready(model, clock);
+        }
+    }
+
+    /// The masks, all unknown, unless made at this model and clock.
+    fn ready(&mut self, model: &Model, clock: Clock) {
+        let at = (model.generation(), clock);
+        if self.at == Some(at) && !self.masks.is_empty() {
+            return;
+        }
+        let (Some(lo), Some(hi)) = (model.dialogs().next(), model.dialogs().next_back()) else {
+            *self = Self::default();
+            return;
+        };
+        let n = usize::try_from(hi.id.0 - lo.id.0 + 1).unwrap_or(0);
+        self.masks = Vec::new();
+        self.masks.resize_with(n, || AtomicU64::new(UNKNOWN));
+        self.base = lo.id.0;
+        self.at = Some(at);
+        self.filled = 0;
+    }
+
+    /// Works out the masks of every dialog ahead of a filter that names
+    /// rule ids, a batch at a time (ids over the cores) until `deadline`;
+    /// only once the capture has ended (the clock then stands still: the
+    /// masks are made once for the model). The UI loop does this while the
+    /// filter is typed, after the index is whole. Says whether it is done.
+    pub fn fill_until(&mut self, model: &Model, clock: Clock, deadline: Instant) -> bool {
+        if !clock.ended {
+            return true;
+        }
+        self.ready(model, clock);
+        let per_core = if cfg!(test) { 512 } else { CHUNK };
+        let base = self.base;
+        while self.filled < self.masks.len() {
+            let from = self.filled;
+            let part = self
+                .masks
+                .get(from..(from + per_core * threads()).min(self.masks.len()))
+                .unwrap_or_default();
+            in_parts(part, 2, |at, part| {
+                for (i, slot) in part.iter().enumerate() {
+                    if slot.load(Relaxed) != UNKNOWN {
+                        continue;
+                    }
+                    let id = DialogId(base + (from + at + i) as u64);
+                    if let Some(d) = model.dialog(id) {
+                        slot.store(rule_mask(model, d, clock), Relaxed);
+                    }
+                }
+            });
+            self.filled += part.len().max(1);
+            if Instant::now() >= deadline {
+                break;
+            }
+        }
+        self.filled >= self.masks.len()
+    }
+
+    /// Forgets them when the model or the clock moved (they are made again
+    /// on demand).
+    pub fn keep_if(&mut self, model: &Model, clock: Clock) {
+        if self.at != Some((model.generation(), clock)) {
+            *self = Self::default();
+        }
+    }
+
+    fn slot(&self, id: DialogId) -> Option<&AtomicU64> {
+        let at = usize::try_from(id.0.checked_sub(self.base)?).ok()?;
+        self.masks.get(at)
+    }
+
+    /// What the masks hold on the heap, in bytes.
+    #[must_use]
+    pub fn heap_bytes(&self) -> usize {
+        self.masks.capacity() * size_of::<AtomicU64>()
+    }
+}
+
 /// Does one of the dialog's findings have a rule id the query matches?
 fn findings_match(q: &Query, model: &Model, d: &Dialog, clock: Clock) -> bool {
     q.rules != 0
@@ -327,8 +625,6 @@ impl Chunk {
     }
 
     fn sync(&mut self, model: &Model, clock: Clock, base: u64) {
-        // The findings may have moved with the model or the clock.
-        self.masks = Vec::new();
         let mut n = 0;
         let same = (0..CHUNK).all(|lo| {
             let Some(d) = model.dialog(DialogId(base + lo as u64)) else {
@@ -394,11 +690,12 @@ impl Chunk {
         }
         text.shrink_to_fit();
         entries.shrink_to_fit();
+        let newline = memchr::memchr_iter(END, text.as_bytes()).count() != entries.len();
         *self = Self {
             text,
             entries,
             slots,
-            masks: Vec::new(),
+            newline,
         };
     }
 
@@ -415,54 +712,26 @@ impl Chunk {
             Needle::Plain { finder, re } => {
                 finder.find(text.as_bytes()).is_some() || (!e.ascii && re.is_match(text))
             }
-            Needle::Regex(re) => re.is_match(text),
+            Needle::Regex { re, .. } => re.is_match(text),
             Needle::Original(re) => model
                 .dialog(id)
                 .is_some_and(|d| re.is_match(&d.filter_text(clock))),
         };
-        hit || self.names_a_rule(i, q, model, clock, id)
-    }
-
-    /// Do the findings of entry `i` (dialog `id`) have a rule the query
-    /// matches? Looked at once per pass of the model, then kept.
-    fn names_a_rule(&self, i: usize, q: &Query, model: &Model, clock: Clock, id: DialogId) -> bool {
-        if q.rules == 0 {
-            return false;
-        }
-        let Some(slot) = self.masks.get(i) else {
-            return model
-                .dialog(id)
-                .is_some_and(|d| findings_match(q, model, d, clock));
-        };
-        let mut mask = slot.load(Relaxed);
-        if mask == UNKNOWN {
-            mask = model.dialog(id).map_or(0, |d| {
-                model
-                    .findings_at(d, clock.now_ns)
-                    .iter()
-                    .map(|f| {
-                        CATALOGUE
-                            .iter()
-                            .position(|r| r.id == f.rule)
-                            .map_or(OTHER_RULE, rule_bit)
-                    })
-                    .fold(0, |m, b| m | b)
-            });
-            slot.store(mask, Relaxed);
-        }
-        if mask & q.rules & !OTHER_RULE != 0 {
-            return true;
-        }
-        // A rule without a bit of its own: ask the findings themselves.
-        mask & OTHER_RULE != 0
-            && model
-                .dialog(id)
-                .is_some_and(|d| findings_match(q, model, d, clock))
+        hit || names_a_rule(q, model, clock, id)
     }
 
     /// Appends the ids of the entries the query matches, in order.
     fn search(&self, q: &Query, model: &Model, clock: Clock, base: u64, out: &mut Vec<DialogId>) {
         let id = |e: &Entry| DialogId(base + u64::from(e.lo));
+        if let Needle::Regex {
+            re,
+            lines: Some(lines),
+        } = q.needle
+            && !self.newline
+        {
+            self.search_lines(q, re, lines, model, clock, base, out);
+            return;
+        }
         let Needle::Plain { finder, re } = q.needle else {
             for (i, e) in self.entries.iter().enumerate() {
                 if self.matches(i, q, model, clock, id(e)) {
@@ -475,8 +744,7 @@ impl Chunk {
         // pass (not ASCII, or a finding's rule).
         let missed = |i: usize, e: &Entry| {
             (!q.only_calls || e.key.call)
-                && ((!e.ascii && re.is_match(self.text(i)))
-                    || self.names_a_rule(i, q, model, clock, id(e)))
+                && ((!e.ascii && re.is_match(self.text(i))) || names_a_rule(q, model, clock, id(e)))
         };
         let bytes = self.text.as_bytes();
         let (mut pos, mut next) = (0, 0);
@@ -502,6 +770,63 @@ impl Chunk {
         }
         for (i, e) in self.entries.iter().enumerate().skip(next) {
             if missed(i, e) {
+                out.push(id(e));
+            }
+        }
+    }
+}
+
+impl Chunk {
+    /// [`Chunk::search`] for a regex run over the whole chunk (see
+    /// [`Needle::Regex`]). From the start of the first text not yet
+    /// decided, the end of the match that ends first: the texts before the
+    /// one it ends in hold no match of their own (one would end sooner);
+    /// the text it ends in passes if it is the one the search began in
+    /// (the match is inside it), else that text alone is asked (the match
+    /// may have begun in an earlier text). The search goes on from the next
+    /// text. Only the end is sought: no search backwards for a start.
+    #[allow(clippy::too_many_arguments)]
+    fn search_lines(
+        &self,
+        q: &Query,
+        re: &Regex,
+        lines: &Regex,
+        model: &Model,
+        clock: Clock,
+        base: u64,
+        out: &mut Vec<DialogId>,
+    ) {
+        let id = |e: &Entry| DialogId(base + u64::from(e.lo));
+        let wanted = |e: &Entry| !q.only_calls || e.key.call;
+        let (mut pos, mut next) = (0, 0);
+        while next < self.entries.len() {
+            let Some(end) = lines.shortest_match_at(&self.text, pos) else {
+                break;
+            };
+            let began = next;
+            while let Some(e) = self.entries.get(next)
+                && e.end < end
+            {
+                if wanted(e) && names_a_rule(q, model, clock, id(e)) {
+                    out.push(id(e));
+                }
+                next += 1;
+            }
+            let Some(e) = self.entries.get(next) else {
+                break;
+            };
+            if wanted(e)
+                && (next == began
+                    || re.is_match(self.text(next))
+                    || names_a_rule(q, model, clock, id(e)))
+            {
+                out.push(id(e));
+            }
+            pos = e.end + 1;
+            next += 1;
+        }
+        for e in self.entries.iter().skip(next) {
+            if wanted(e) && names_a_rule(q, model, clock, id(e)) {
                 out.push(id(e));
             }
         }
@@ -577,6 +902,16 @@ impl RecentRows {
     pub fn clear(&mut self) {
         *self = Self::default();
     }
+}
+
+/// Brings `chunks` (the first is chunk number `first`) in step, over the
+/// cores.
+fn sync_chunks(chunks: &mut [Chunk], model: &Model, clock: Clock, first: u64) {
+    in_parts_mut(chunks, PARALLEL_CHUNKS.min(batch()), |at, part| {
+        for (i, c) in part.iter_mut().enumerate() {
+            c.sync(model, clock, (first + (at + i) as u64) * CHUNK as u64);
+        }
+    });
 }
 
 /// How many threads a pass may use.

@@ -39,6 +39,10 @@ const TICK: Duration = Duration::from_millis(50);
 /// are recomputed at most once per this many times their last cost, so a
 /// large capture loads at nearly the headless speed.
 const ROWS_SHARE: u32 = 10;
+/// How long one loop turn spends making the display filter's index at most
+/// (a million dialogs take a few hundred milliseconds on two cores): a key
+/// typed meanwhile waits no longer than this.
+pub const FILTER_SLICE: Duration = Duration::from_millis(12);
 
 /// What one [`drain`] did.
 #[derive(Debug, Clone, Copy, Default)]
@@ -148,6 +152,8 @@ pub fn run(
     feed: &mut Feed,
 ) -> std::io::Result<()> {
     let mut guard = terminal::enter()?;
+    // The filter's index is made a slice per turn, never all at once.
+    app.call_list.incremental = true;
     let done = Arc::new(AtomicBool::new(false));
     watchdog(interrupted, &done);
     let mut finished = false;
@@ -173,8 +179,11 @@ pub fn run(
         control.paused.store(app.paused, Ordering::Relaxed);
         let size = guard.terminal.size()?;
         app.page = usize::from(size.height.saturating_sub(6)).max(1);
-        // Traffic waiting (a file being read): look at the keys and go on.
-        let wait = if finished {
+        // Traffic waiting (a file being read) or the filter's index (or the
+        // rules' masks) being made: look at the keys and go on.
+        let wait = if app.filter_busy() {
+            Duration::ZERO
+        } else if finished {
             Duration::from_millis(250)
         } else if busy {
             Duration::ZERO
@@ -241,8 +250,12 @@ pub fn run(
         if app.start_pending_save(model) {
             dirty = true;
         }
-        // After the draw too: the filter's prompt shows while its texts are made.
-        app.prepare_filter(model);
+        // After the draw too: the filter's prompt shows while its texts are
+        // made, a slice at a time (keys typed meanwhile are looked at
+        // between slices).
+        if app.prepare_filter(model, Some(Instant::now() + FILTER_SLICE)) {
+            dirty = true;
+        }
     }
     control.stop.store(true, Ordering::Relaxed);
     done.store(true, Ordering::Relaxed);

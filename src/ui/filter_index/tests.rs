@@ -189,6 +189,27 @@ const FILTERS: &[&str] = &[
     "nothing-like-this",
 ];
 
+/// Regexes run over whole chunks of texts, with the count of the 12,000
+/// dialogs each passes where it is all or none.
+const CHUNK_REGEXES: &[(&str, Option<usize>)] = &[
+    // Anchors at each text's ends, word boundaries there, empty matches,
+    // classes that match a newline (a match across two texts must not
+    // count), `\A` and `\z`.
+    (r"200$", None),
+    (r"^register", None),
+    (r"\bgen\b", Some(12_000)),
+    (r"200\s+invite", Some(0)),
+    (r"[^x]*", Some(12_000)),
+    (r"a*", Some(12_000)),
+    (r"486$|^opt", None),
+    (r"[\n]", Some(0)),
+    (r"x?$", Some(12_000)),
+    (r"\Ainvite", None),
+    (r"486\z", None),
+    (r"ok\W*\w+ sip", Some(0)),
+    (r"call-(1|2)[0-9]{3}@", None),
+];
+
 #[test]
 fn every_filter_form_gives_the_rows_of_the_rule() {
     let mut model = generated(12_000, unlimited());
@@ -202,6 +223,14 @@ fn every_filter_form_gives_the_rows_of_the_rule() {
         seen += usize::from(n > 0 && n < model.len());
     }
     assert!(seen >= FILTERS.len() - 2, "the filters tell dialogs apart");
+    for (f, all_or_none) in CHUNK_REGEXES {
+        a.set_filter(f);
+        let n = check(&mut a, &model, f);
+        match all_or_none {
+            Some(want) => assert_eq!(n, *want, "{f}"),
+            None => assert!(n > 0 && n < model.len(), "{f}: {n}"),
+        }
+    }
     // Not ASCII in the text: the Kelvin sign and the long s match k and s.
     a.set_filter("xkz");
     assert_eq!(check(&mut a, &model, "xkz"), 2000);
@@ -215,6 +244,152 @@ fn every_filter_form_gives_the_rows_of_the_rule() {
     );
 }
 
+/// The rows of an index still being made: those of the rule, among the
+/// dialogs of the chunks made so far.
+fn check_partial(app: &mut AppState, model: &Model, what: &str) -> usize {
+    app.refresh(model);
+    let mut want = reference(app, model);
+    want.sort_unstable();
+    let got = app.rows().to_vec();
+    assert!(
+        got.iter().all(|id| want.binary_search(id).is_ok()),
+        "{what}: a row the rule does not pass"
+    );
+    let mut sorted = got.clone();
+    sorted.sort_unstable();
+    if app.call_list.ascending {
+        assert_eq!(got, sorted, "{what}: in id order");
+    }
+    got.len()
+}
+
+#[test]
+fn an_index_made_a_slice_at_a_time_shows_its_part_then_every_row() {
+    // 10 chunks of 4,096 ids; a batch is a chunk per core.
+    let mut model = generated(40_000, unlimited());
+    model.end_capture();
+    let mut a = app();
+    a.call_list.incremental = true;
+    a.refresh(&model);
+    a.apply(Action::Search, &model);
+    // A deadline already passed: one batch per call.
+    let past = Some(std::time::Instant::now());
+    assert!(!a.prepare_filter(&model, past));
+    let done = a.call_list.filter_progress().expect("being made");
+    assert!(done > 0.0 && done < 1.0, "{done}");
+    // Keys typed meanwhile: the rows of the part made.
+    for c in "call-1".chars() {
+        a.search_key(TextKey::Char(c));
+        let n = check_partial(&mut a, &model, "typed while made");
+        assert!(n < reference(&a, &model).len(), "only a part so far");
+        if c == 'c' {
+            a.prepare_filter(&model, past);
+        }
+    }
+    // The counts line says the rows are those of a part.
+    let area = ratatui::layout::Rect::new(0, 0, 160, 10);
+    let mut buf = ratatui::buffer::Buffer::empty(area);
+    crate::ui::views::draw(&mut buf, area, &a, &model);
+    let line: String = (0..160).map(|x| buf[(x, 1)].symbol().to_owned()).collect();
+    assert!(line.contains("so far, filter index"), "{line}");
+    // A regex and a rule id while it is made.
+    a.search_key(TextKey::ClearLine);
+    typed_partial(&mut a, &model, "call-(1|2)4xx");
+    let mut turns = 0;
+    while !a.prepare_filter(&model, past) {
+        turns += 1;
+        assert!(turns < 20, "the index is made in a few turns");
+    }
+    assert!(a.call_list.filter_progress().is_none());
+    check(&mut a, &model, "whole: every row");
+    // Whole: keys extend, delete and start again as before.
+    a.search_key(TextKey::ClearLine);
+    typed(&mut a, &model, "call-12");
+    a.search_key(TextKey::Backspace);
+    check(&mut a, &model, "backspace");
+    a.search_key(TextKey::Enter);
+    check(&mut a, &model, "entered");
+}
+
+fn typed_partial(app: &mut AppState, model: &Model, text: &str) {
+    for c in text.chars() {
+        app.search_key(TextKey::Char(c));
+        check_partial(app, model, &format!("typing {:?}", app.filter.text()));
+    }
+}
+
+#[test]
+fn new_traffic_while_the_index_is_made_is_in_it_once_whole() {
+    let mut model = generated(30_000, unlimited());
+    let mut a = app();
+    a.call_list.incremental = true;
+    a.apply(Action::Search, &model);
+    let past = Some(std::time::Instant::now());
+    a.prepare_filter(&model, past);
+    typed_partial(&mut a, &model, "ringing");
+    // Calls answered, new dialogs, in the middle of the pass.
+    let late = 1_700_000_000_000_000_000 + 30_000 * 10_000_000;
+    for i in (4..30_000).step_by(7).take(500) {
+        let id = format!("Call-{i}@Gen");
+        let ok = sip("SIP/2.0 200 OK", &id, "1 INVITE", "\"Alice\"");
+        ingest(&mut model, &ok, late + i, false);
+    }
+    for i in 30_000..31_000 {
+        dialog(&mut model, i, late + 10_000 + i * 1_000_000);
+    }
+    // (Rows of chunks made before the model moved may be behind it, until
+    // the index is whole.)
+    a.refresh(&model);
+    let mut turns = 0;
+    while !a.prepare_filter(&model, past) {
+        turns += 1;
+        assert!(turns < 20, "the index is made in a few turns");
+    }
+    check(&mut a, &model, "whole after the model moved");
+    model.end_capture();
+    check(&mut a, &model, "capture ended");
+}
+
+#[test]
+fn the_rules_of_findings_are_kept_across_filters_until_the_model_moves() {
+    let mut model = generated(8_000, unlimited());
+    model.end_capture();
+    let mut a = app();
+    a.refresh(&model);
+    let busy = (0..8_000).filter(|i| i % 7 == 3).count();
+    a.set_filter("4xx");
+    assert_eq!(check(&mut a, &model, "4xx"), busy);
+    // The filter (and its index) let go, then another naming rules: the
+    // masks were kept and still give the rule's rows.
+    a.set_filter("");
+    a.refresh(&model);
+    assert_eq!(a.call_list.filter_index_bytes(), 0);
+    a.set_filter("ack-missing|4xx");
+    check(&mut a, &model, "kept masks");
+    a.set_filter("destination-4");
+    assert_eq!(check(&mut a, &model, "destination-4"), busy);
+    // The model moves: the busy calls get an ACK, new dialogs come.
+    let late = 1_700_000_000_000_000_000 + 8_000 * 10_000_000;
+    for i in 8_000..8_700 {
+        dialog(&mut model, i, late + i * 1_000_000);
+    }
+    a.set_filter("4xx|ack-missing");
+    check(&mut a, &model, "after new traffic");
+    // Worked out ahead, a slice a turn, while the filter is typed.
+    a.call_list.incremental = true;
+    a.apply(Action::Search, &model);
+    let past = Some(std::time::Instant::now());
+    let mut turns = 0;
+    while a.filter_busy() {
+        a.prepare_filter(&model, past);
+        turns += 1;
+        assert!(turns < 100, "the masks are made in a few turns");
+    }
+    assert!(turns > 2, "a slice at a time");
+    a.search_key(TextKey::ClearLine);
+    typed(&mut a, &model, "4xx");
+}
+
 #[test]
 fn typed_keys_extend_delete_and_start_again() {
     let mut model = generated(10_000, unlimited());
@@ -222,7 +397,7 @@ fn typed_keys_extend_delete_and_start_again() {
     let mut a = app();
     a.refresh(&model);
     a.apply(Action::Search, &model);
-    a.prepare_filter(&model);
+    a.prepare_filter(&model, None);
     assert!(a.call_list.filter_index_bytes() > 0, "made at '/'");
     typed(&mut a, &model, "call-12");
     for _ in 0..3 {

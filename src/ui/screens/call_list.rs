@@ -2,6 +2,7 @@
 //! what it follows. The view is `ui/views/call_list.rs`.
 
 use std::collections::BTreeSet;
+use std::time::Instant;
 
 use super::nav::{DrawnRows, Screen, Step, movement, step_cursor};
 use crate::config::Column;
@@ -9,7 +10,7 @@ use crate::keymap::Action;
 use crate::model::{Clock, Dialog, DialogId, DialogKind, Model};
 use crate::text::uri_of;
 use crate::ui::filter::RowFilter;
-use crate::ui::filter_index::{FilterIndex, RecentRows};
+use crate::ui::filter_index::{FilterIndex, RecentRows, RuleMasks};
 
 #[derive(Debug)]
 pub struct CallListState {
@@ -23,6 +24,17 @@ pub struct CallListState {
     index: Option<FilterIndex>,
     /// The rows of the last few display filters (Backspace).
     recent: RecentRows,
+    /// The rules of the dialogs' findings, for filters naming rule ids.
+    rule_masks: RuleMasks,
+    /// The index is made a few milliseconds at a time by the UI loop
+    /// ([`CallListState::prepare_filter`] with a deadline), not at once
+    /// when a key needs it: rows are then searched in the part made so
+    /// far, and made again once it is whole.
+    pub incremental: bool,
+    /// The rows came from an index not yet whole.
+    partial: bool,
+    /// The rules' masks are all known (or need not be made ahead).
+    masks_filled: bool,
     pub cursor: usize,
     /// The rows as last drawn (the view keeps the cursor in sight).
     pub drawn: DrawnRows,
@@ -44,6 +56,10 @@ impl CallListState {
             rows_made: None,
             index: None,
             recent: RecentRows::default(),
+            rule_masks: RuleMasks::default(),
+            incremental: false,
+            partial: false,
+            masks_filled: false,
             cursor: 0,
             drawn: DrawnRows::default(),
             sort: Column::Index,
@@ -82,6 +98,7 @@ impl CallListState {
         self.rows.clear();
         self.index = None;
         self.recent.clear();
+        self.rule_masks = RuleMasks::default();
         self.rows_made = None;
         self.rows_dirty = true;
     }
@@ -121,12 +138,22 @@ impl CallListState {
             only_calls: self.only_calls,
             sort: (self.sort, self.ascending),
         };
-        let narrowing = self.rows_made.as_ref().is_some_and(|m| {
-            (m.generation, m.now, m.only_calls, m.sort)
-                == (made.generation, made.now, made.only_calls, made.sort)
-                && filter.narrows(&m.text, m.form)
-        });
-        let query = filter.query(self.only_calls);
+        let narrowing = !self.partial
+            && self.rows_made.as_ref().is_some_and(|m| {
+                (m.generation, m.now, m.only_calls, m.sort)
+                    == (made.generation, made.now, made.only_calls, made.sort)
+                    && filter.narrows(&m.text, m.form)
+            });
+        let mut query = filter.query(self.only_calls);
+        self.partial = false;
+        self.rule_masks.keep_if(model, now);
+        if self.rule_masks.heap_bytes() == 0 {
+            self.masks_filled = false;
+        }
+        if let Some(q) = &mut query {
+            self.rule_masks.prepare(q, model, now);
+            q.masks = Some(&self.rule_masks);
+        }
         if query.is_none() && !typing {
             // No display filter in use: its texts are let go.
             self.index = None;
@@ -143,7 +170,12 @@ impl CallListState {
             self.rows = self.sorted(ids, model, now);
         } else if let Some(q) = &query {
             let index = self.index.get_or_insert_with(FilterIndex::default);
-            index.sync(model, now);
+            if self.incremental && index.partial() {
+                // The index is being made: the part made so far.
+                self.partial = true;
+            } else {
+                index.sync(model, now);
+            }
             if narrowing {
                 // The same model and order, a filter that only narrows: the
                 // rows it passed before, in their order, are all it can pass.
@@ -159,8 +191,14 @@ impl CallListState {
                 }
                 self.rows = self.sorted(ids, model, now);
             }
-            self.recent.put(filter.text(), &self.rows);
-        } else if let Some(index) = self.index.as_mut().filter(|_| !filter.form_active()) {
+            if !self.partial {
+                self.recent.put(filter.text(), &self.rows);
+            }
+        } else if let Some(index) = self
+            .index
+            .as_mut()
+            .filter(|i| !(filter.form_active() || (self.incremental && i.partial())))
+        {
             // The filter's line is empty while typing: every dialog, from
             // the index (no pass over the dialogs themselves).
             index.sync(model, now);
@@ -191,11 +229,47 @@ impl CallListState {
     }
 
     /// Makes the display filter's index ready (the texts of every dialog),
-    /// so the first key typed into the filter finds it made.
-    pub fn prepare_filter(&mut self, model: &Model, clock: Clock) {
-        self.index
+    /// so the first key typed into the filter finds it made; with a
+    /// deadline, as much as fits before it (see
+    /// [`FilterIndex::sync_until`]). Says whether the rows must be made
+    /// again: they came from an index that is now whole.
+    pub fn prepare_filter(
+        &mut self,
+        model: &Model,
+        clock: Clock,
+        deadline: Option<Instant>,
+    ) -> bool {
+        let whole = self
+            .index
             .get_or_insert_with(FilterIndex::default)
-            .sync(model, clock);
+            .sync_until(model, clock, deadline);
+        if whole && self.partial {
+            self.rows_dirty = true;
+            return true;
+        }
+        if whole && let Some(deadline) = deadline {
+            // Time left in the slice, the index whole: the rules of the
+            // dialogs' findings, ahead of a filter that names rule ids.
+            self.masks_filled = self.rule_masks.fill_until(model, clock, deadline);
+        }
+        false
+    }
+
+    /// Is the loop making the filter's index or the rules' masks (it then
+    /// looks at the keys without waiting between slices)?
+    #[must_use]
+    pub fn filter_busy(&self) -> bool {
+        self.filter_progress().is_some() || (self.index.is_some() && !self.masks_filled)
+    }
+
+    /// Is the display filter's index being made (a few milliseconds a
+    /// turn)? Then how much of it is done, from 0 to 1.
+    #[must_use]
+    pub fn filter_progress(&self) -> Option<f64> {
+        self.index
+            .as_ref()
+            .filter(|i| self.incremental && i.partial())
+            .map(FilterIndex::progress)
     }
 
     /// What the display filter's index holds, in bytes (0: none).

@@ -87,9 +87,16 @@ fn draw_counts(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
     let lost = s.dropped_kernel + s.dropped_channel + s.evicted_calls;
     let orphans = model.unassociated_streams().count();
     let mut counts = format!(
-        "Dialogs {} (shown {})  SIP {}{}{}   lost: kernel {}  channel {}  evicted {}  malformed {}",
+        "Dialogs {} (shown {}{})  SIP {}{}{}   lost: kernel {}  channel {}  evicted {}  malformed {}",
         model.len(),
         app.rows().len(),
+        // The filter's index being made: the rows are those of its part made.
+        app.call_list
+            .filter_progress()
+            .map_or(String::new(), |done| format!(
+                " so far, filter index {:.0} %",
+                done * 100.0
+            )),
         s.sip_messages,
         if app.live {
             format!("  {:.1}/s", app.rate)
