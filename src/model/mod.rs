@@ -211,9 +211,8 @@ impl Model {
         {
             // Not kept, but its SDP still says whose media is where: the
             // chosen calls must not be given another call's streams.
-            if let Some(body) = msg.sdp_body() {
-                let addrs = crate::sip::sdp::media_addresses(body);
-                let _ = self.media.expect(OTHER_CALLS, &addrs);
+            if msg.has_sdp() {
+                let _ = self.media.expect(OTHER_CALLS, &msg.media_addresses());
             }
             return;
         }
@@ -266,12 +265,8 @@ impl Model {
             // on, and so does its media.
             self.media.reopen(id);
         }
-        if m.has_sdp()
-            && !m.retransmission()
-            && let Some(body) = msg.sdp_body()
-        {
-            let addrs = crate::sip::sdp::media_addresses(body);
-            tied.extend(self.media.expect(id, &addrs));
+        if m.has_sdp() && !m.retransmission() {
+            tied.extend(self.media.expect(id, &msg.media_addresses()));
         }
         if d.user_agent.is_none() {
             let ua = if msg.head.user_agent.is_empty() {
@@ -341,7 +336,7 @@ impl Model {
             .head
             .cseq_num
             .map(|n| (n, Method::from_bytes(msg.cseq_method())));
-        let has_sdp = msg.sdp_body().is_some();
+        let has_sdp = msg.has_sdp();
         // The reason phrase is read back only when it is not the standard
         // one (a carrier's "403 Wrong password or domain").
         let own_reason = match msg.head.start_line {
