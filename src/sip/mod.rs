@@ -420,3 +420,16 @@ mod tests {
         assert_eq!(addrs[4999], "192.0.2.1:5999".parse().unwrap());
     }
 }
+
+#[cfg(test)]
+mod size_tests {
+    #[test]
+    fn what_travels_to_the_model_stays_small() {
+        let (msg, head) = (
+            std::mem::size_of::<super::SipMessage>(),
+            std::mem::size_of::<super::Head>(),
+        );
+        println!("SipMessage {msg} bytes, Head {head} bytes");
+        assert!(msg <= 384 && head <= 160, "SipMessage {msg}, Head {head}");
+    }
+}

@@ -187,6 +187,13 @@ pub fn media_addresses(body: &[u8]) -> smallvec::SmallVec<[std::net::SocketAddr;
     media_addresses_upto(body, usize::MAX).unwrap_or_default()
 }
 
+/// The searchers for `m=` and `c=` lines, made once (making one costs more
+/// than a search).
+static M_LINE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\nm="));
+static C_LINE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\nc="));
+
 /// [`media_addresses`], or `None` as soon as there are more than `limit`
 /// (the scan stops there: a hostile SDP costs no more).
 #[must_use]
@@ -210,18 +217,35 @@ pub fn media_addresses_upto(
             out.push(std::net::SocketAddr::new(ip, port));
         }
     };
-    // This runs on every SDP the capture sees: line ends found by memchr,
-    // and only `m=` and `c=` lines read further.
-    let mut from = 0;
-    for end in memchr::memchr_iter(b'\n', body).chain(std::iter::once(body.len())) {
-        let raw = body.get(from..end).unwrap_or_default();
-        from = end + 1;
-        let (Some(&kind @ (b'm' | b'c')), Some(b'=')) = (raw.first(), raw.get(1)) else {
-            continue;
-        };
+    // This runs on every SDP the capture sees: only the `m=` and `c=`
+    // lines are visited, found by two searches, not line by line.
+    // The next line after `from` that starts with `m=` (or `c=`): its start.
+    let next = |f: &memchr::memmem::Finder<'_>, from: usize| {
+        body.get(from..)
+            .and_then(|rest| f.find(rest))
+            .map_or(usize::MAX, |i| from + i + 1)
+    };
+    let (mut m_at, mut c_at) = (next(&M_LINE, 0), next(&C_LINE, 0));
+    // The first line has no line end before it.
+    let mut at = if body.starts_with(b"m=") || body.starts_with(b"c=") {
+        0
+    } else {
+        m_at.min(c_at)
+    };
+    while at != usize::MAX {
+        if at == m_at {
+            m_at = next(&M_LINE, at);
+        }
+        if at == c_at {
+            c_at = next(&C_LINE, at);
+        }
+        let rest = body.get(at..).unwrap_or_default();
+        let raw = rest
+            .get(..memchr::memchr(b'\n', rest).unwrap_or(rest.len()))
+            .unwrap_or_default();
         let line = raw.strip_suffix(b"\r").unwrap_or(raw);
         let value = line.get(2..).unwrap_or_default();
-        if kind == b'm' {
+        if line.first() == Some(&b'm') {
             flush(current.take(), session, &mut out);
             if out.len() > limit {
                 return None;
@@ -236,6 +260,7 @@ pub fn media_addresses_upto(
                 None => session = a,
             }
         }
+        at = m_at.min(c_at);
     }
     flush(current, session, &mut out);
     (out.len() <= limit).then_some(out)
