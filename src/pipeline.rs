@@ -347,29 +347,30 @@ impl Pipeline {
                 // Each message but the last gets a copy of the frames; the
                 // last (nearly always the only one) takes them, unless they
                 // are on the heap (fragments): a copy is sized to fit, and
-                // the model counts what its messages hold.
-                let mut frames = Some(frames);
-                let mut found = scan::messages(payload, Framing::Datagram);
-                let mut held = found.next();
-                while let Some(m) = held.take() {
-                    held = found.next();
-                    let f = if held.is_some() || frames.as_ref().is_some_and(Frames::spilled) {
-                        frames.clone()
-                    } else {
-                        frames.take()
-                    };
-                    if let Some(f) = f {
-                        out.push(message(m, f));
-                    }
+                // the model counts what its messages hold. The messages are
+                // built where they stay, and given their frames after.
+                for m in scan::messages(payload, Framing::Datagram) {
+                    out.push(message(m, Frames::new()));
                 }
-                if fax
-                    && out.len() == before
-                    && let Some(frames) = frames
+                match out
+                    .get_mut(before..)
+                    .and_then(<[SipMessage]>::split_last_mut)
                 {
-                    self.rtp.push(MediaPacket {
+                    Some((last, rest)) => {
+                        for msg in rest {
+                            msg.frames.clone_from(&frames);
+                        }
+                        last.frames = if frames.spilled() {
+                            frames.clone()
+                        } else {
+                            frames
+                        };
+                    }
+                    None if fax => self.rtp.push(MediaPacket {
                         body: fax_packet(None),
                         frames,
-                    });
+                    }),
+                    None => {}
                 }
             }
             ip::TCP => {
@@ -521,7 +522,7 @@ impl Pipeline {
                     }
                     match scan::scan(data, Framing::Stream) {
                         Scan::Message { head, len } => {
-                            let msg = SipMessage::new(
+                            let mut msg = SipMessage::new(
                                 ts_ns,
                                 key,
                                 Transport::Tcp,
@@ -537,7 +538,8 @@ impl Pipeline {
                                 frames
                                     .extend([Some(syn), reverse_syn.clone()].into_iter().flatten());
                             }
-                            out.push(SipMessage { frames, ..msg });
+                            msg.frames = frames;
+                            out.push(msg);
                         }
                         Scan::Incomplete => return,
                         Scan::NotSip => flow.mode = StreamMode::Unknown,
@@ -625,7 +627,7 @@ pub fn push_hep_sip(
         _ => Transport::Udp,
     };
     for (at, head, len) in scan::messages(h.payload, Framing::Datagram) {
-        let msg = SipMessage::new(
+        let mut msg = SipMessage::new(
             h.meta.ts_ns,
             (h.meta.src, h.meta.dst),
             transport,
@@ -634,7 +636,8 @@ pub fn push_hep_sip(
             frames.clone(),
             sip_in_file.map(|(s, o)| (s, o + at as u64)),
         );
-        out.push(SipMessage { origin, ..msg });
+        msg.origin = origin;
+        out.push(msg);
     }
 }
 

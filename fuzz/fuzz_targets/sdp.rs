@@ -1,4 +1,5 @@
-//! The SDP scanner on any bytes: it must never panic.
+//! The SDP scanner on any bytes: it must never panic; the media addresses
+//! read with a limit are those read without it, or none past the limit.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -13,4 +14,9 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let _ = format!("{s:?}");
+    let all = sdp::media_addresses(data);
+    for limit in [0, 1, 16] {
+        let some = sdp::media_addresses_upto(data, limit);
+        assert_eq!(some, (all.len() <= limit).then(|| all.clone()));
+    }
 });

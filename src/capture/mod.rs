@@ -192,6 +192,16 @@ impl OpenFile {
             if meta.is_dir() {
                 anyhow::bail!("{name}: is a directory, not a capture file");
             }
+            // Read once, front to back: the kernel may read further ahead.
+            #[cfg(target_os = "linux")]
+            if meta.is_file() {
+                let _ = nix::fcntl::posix_fadvise(
+                    &f,
+                    0,
+                    0,
+                    nix::fcntl::PosixFadviseAdvice::POSIX_FADV_SEQUENTIAL,
+                );
+            }
             (Box::new(f), meta.is_file())
         };
         let reader = CaptureReader::new(inner, seekable, source)

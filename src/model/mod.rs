@@ -215,13 +215,11 @@ impl Model {
         let head = &msg.head;
         let call_id = head.call_id.get(raw);
         let hash = self.seed.hash_one(call_id);
-        // The SDP body, read once (by Content-Type, or multipart).
-        let sdp_body = msg.sdp_body();
         self.generation += 1;
         let origin = self.origin_index(msg.origin);
         // The top Via's branch, hashed once for the message and its key.
         let branch = branch_hash(&self.seed, head.via_branch.get(raw));
-        let mut m = self.to_message(msg, raw, frames, sdp_body.is_some(), origin);
+        let mut m = self.to_message(msg, raw, frames, msg.has_sdp(), origin);
         m.branch = fold(branch);
         if m.malformed() {
             self.stats.malformed += 1;
@@ -268,11 +266,8 @@ impl Model {
             // on, and so does its media.
             self.media.reopen(id);
         }
-        if !m.retransmission()
-            && let Some(body) = sdp_body
-        {
-            let addrs = crate::sip::sdp::media_addresses(body);
-            tied.extend(self.media.expect(id, &addrs));
+        if msg.has_sdp() && !m.retransmission() {
+            tied.extend(self.media.expect(id, &msg.media_addresses()));
         }
         if d.user_agent.is_none() {
             let ua = if head.user_agent.is_empty() {
@@ -330,9 +325,8 @@ impl Model {
         }
         // Not kept, but its SDP still says whose media is where: the
         // chosen calls must not be given another call's streams.
-        if let Some(body) = msg.sdp_body() {
-            let addrs = crate::sip::sdp::media_addresses(body);
-            let _ = self.media.expect(OTHER_CALLS, &addrs);
+        if msg.has_sdp() {
+            let _ = self.media.expect(OTHER_CALLS, &msg.media_addresses());
         }
         true
     }

@@ -12,7 +12,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use crate::decode::{Frames, Transport};
-pub use scan::{Head, StartLine};
+pub use scan::{Head, Span, StartLine};
+
+/// Media addresses a message carries worked out ([`SipMessage::media_addresses`]):
+/// an SDP that announces more (a hostile one with thousands of `m=` lines)
+/// keeps none, and they are read from its body again when asked, so what a
+/// message holds on its way to the model stays small.
+pub const MAX_MEDIA_ADDRESSES: usize = 16;
 
 const UNSPECIFIED: SocketAddr =
     SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), 0);
@@ -33,6 +39,13 @@ pub struct SipMessage {
     pub raw_in_file: Option<(u16, u64)>,
     /// The HEP agent that captured it; `None` when this sipscope did.
     pub origin: Option<Origin>,
+    /// Its SDP: the body, or the SDP part of a multipart body; empty when
+    /// it carries none. Found once, where the message is built.
+    sdp: Span,
+    /// Where its SDP expects media (`sdp::media_addresses`), worked out on
+    /// the capture thread; `None` when there are more than
+    /// [`MAX_MEDIA_ADDRESSES`].
+    media: Option<Box<[SocketAddr]>>,
 }
 
 /// A message's bytes: a range of a shared, reference-counted buffer. Read
@@ -152,6 +165,13 @@ impl SipMessage {
         frames: Frames,
         raw_in_file: Option<(u16, u64)>,
     ) -> Self {
+        let sdp = sdp_span(&raw, &head);
+        let media = if sdp.is_empty() {
+            Some(Box::default())
+        } else {
+            sdp::media_addresses_upto(sdp.get(&raw), MAX_MEDIA_ADDRESSES)
+                .map(|a| Box::from(a.as_slice()))
+        };
         Self {
             ts_ns,
             src,
@@ -162,6 +182,8 @@ impl SipMessage {
             frames,
             raw_in_file,
             origin: None,
+            sdp,
+            media,
         }
     }
 
@@ -226,40 +248,56 @@ impl SipMessage {
         String::from_utf8_lossy(self.span(s)).into_owned()
     }
 
-    /// Does the body hold SDP (by Content-Type, or by its first line)?
+    /// Does it carry SDP: its body (by Content-Type, or by its first
+    /// line), or one part of a multipart body?
     #[must_use]
     pub fn has_sdp(&self) -> bool {
-        let body = self.body();
-        if body.is_empty() {
-            return false;
-        }
-        let ct = self.span(self.head.content_type);
-        let is_sdp_type = ct.len() >= 15
-            && ct
-                .get(..15)
-                .is_some_and(|p| p.eq_ignore_ascii_case(b"application/sdp"));
-        is_sdp_type || (ct.is_empty() && sdp::looks_like_sdp(body))
+        !self.sdp.is_empty()
     }
 
     /// The SDP body, also when it is one part of a multipart body.
     #[must_use]
     pub fn sdp_body(&self) -> Option<&[u8]> {
-        if self.has_sdp() {
-            return Some(self.body());
+        (!self.sdp.is_empty()).then(|| self.span(self.sdp))
+    }
+
+    /// Where its SDP expects media ([`sdp::media_addresses`]; empty without
+    /// SDP): worked out when the message was built, or read from the body
+    /// now when it announces more than [`MAX_MEDIA_ADDRESSES`].
+    #[must_use]
+    pub fn media_addresses(&self) -> std::borrow::Cow<'_, [SocketAddr]> {
+        match &self.media {
+            Some(addrs) => std::borrow::Cow::Borrowed(addrs),
+            None => std::borrow::Cow::Owned(sdp::media_addresses(self.span(self.sdp)).into_vec()),
         }
-        let ct = self.span(self.head.content_type);
-        if ct.len() >= 10
-            && ct
-                .get(..10)
-                .is_some_and(|p| p.eq_ignore_ascii_case(b"multipart/"))
-        {
-            let body = self.body();
-            let at = memchr::memmem::find(body, b"\nv=0")?;
-            let rest = body.get(at + 1..)?;
-            let end = memchr::memmem::find(rest, b"\n--").map_or(rest.len(), |e| e + 1);
-            return rest.get(..end);
-        }
-        None
+    }
+}
+
+/// Where the SDP of a message lies: its body when that is SDP (by
+/// Content-Type, or by its first line when there is none), else the SDP
+/// part of a multipart body; empty when there is none.
+fn sdp_span(raw: &[u8], head: &Head) -> Span {
+    let body = head.body.get(raw);
+    if body.is_empty() {
+        return Span::default();
+    }
+    let ct = head.content_type.get(raw);
+    let starts = |p: &[u8]| ct.get(..p.len()).is_some_and(|c| c.eq_ignore_ascii_case(p));
+    if starts(b"application/sdp") || (ct.is_empty() && sdp::looks_like_sdp(body)) {
+        return head.body;
+    }
+    if !starts(b"multipart/") {
+        return Span::default();
+    }
+    let Some(at) = memchr::memmem::find(body, b"\nv=0") else {
+        return Span::default();
+    };
+    let rest = body.get(at + 1..).unwrap_or_default();
+    let end = memchr::memmem::find(rest, b"\n--").map_or(rest.len(), |e| e + 1);
+    let start = head.body.start as usize + at + 1;
+    Span {
+        start: u32::try_from(start).unwrap_or(u32::MAX),
+        end: u32::try_from(start + end).unwrap_or(u32::MAX),
     }
 }
 
@@ -322,5 +360,76 @@ pub fn reason(code: u16) -> &'static str {
         604 => "Does Not Exist Anywhere",
         606 => "Not Acceptable",
         _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(content_type: &str, body: &str) -> SipMessage {
+        let raw = format!(
+            "INVITE sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        SipMessage::parse_one(raw.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn the_sdp_and_its_addresses_are_found_when_the_message_is_built() {
+        let m = message(
+            "application/SDP",
+            "v=0\r\nc=IN IP4 192.0.2.1\r\nm=audio 4000 RTP/AVP 0\r\n",
+        );
+        assert!(m.has_sdp());
+        assert_eq!(
+            m.media_addresses().to_vec(),
+            ["192.0.2.1:4000".parse().unwrap()]
+        );
+        let multipart = "--b\r\nContent-Type: application/sdp\r\n\r\nv=0\r\nc=IN IP4 192.0.2.2\r\nm=audio 5000 RTP/AVP 0\r\n--b--\r\n";
+        let m = message("multipart/mixed;boundary=b", multipart);
+        assert_eq!(
+            m.sdp_body(),
+            Some(&b"v=0\r\nc=IN IP4 192.0.2.2\r\nm=audio 5000 RTP/AVP 0\r\n"[..])
+        );
+        assert_eq!(
+            m.media_addresses().to_vec(),
+            ["192.0.2.2:5000".parse().unwrap()]
+        );
+        let m = message(
+            "text/plain",
+            "v=0\r\nc=IN IP4 192.0.2.1\r\nm=audio 4000 RTP/AVP 0\r\n",
+        );
+        assert!(!m.has_sdp());
+        assert!(m.sdp_body().is_none());
+        assert!(m.media_addresses().is_empty());
+    }
+
+    #[test]
+    fn an_sdp_with_thousands_of_media_keeps_none_and_reads_them_when_asked() {
+        let mut body = String::from("v=0\r\nc=IN IP4 192.0.2.1\r\n");
+        for port in 1000..6000 {
+            body += "m=audio ";
+            body += &port.to_string();
+            body += " RTP/AVP 0\r\n";
+        }
+        let m = message("application/sdp", &body);
+        assert!(m.media.is_none(), "no more than {MAX_MEDIA_ADDRESSES} held");
+        let addrs = m.media_addresses();
+        assert_eq!(addrs.len(), 5000);
+        assert_eq!(addrs[4999], "192.0.2.1:5999".parse().unwrap());
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    #[test]
+    fn what_travels_to_the_model_stays_small() {
+        let (msg, head) = (
+            std::mem::size_of::<super::SipMessage>(),
+            std::mem::size_of::<super::Head>(),
+        );
+        println!("SipMessage {msg} bytes, Head {head} bytes");
+        assert!(msg <= 384 && head <= 160, "SipMessage {msg}, Head {head}");
     }
 }

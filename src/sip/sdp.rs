@@ -184,19 +184,31 @@ pub fn looks_like_sdp(body: &[u8]) -> bool {
 /// and hold by `0.0.0.0` are left out.
 #[must_use]
 pub fn media_addresses(body: &[u8]) -> smallvec::SmallVec<[std::net::SocketAddr; 4]> {
-    fn addr(value: &[u8]) -> Option<std::net::IpAddr> {
-        let mut parts = split_ws(value).skip(2);
-        let a = parts.next()?;
-        let a = a.split(|b| *b == b'/').next()?;
-        std::str::from_utf8(a).ok()?.parse().ok()
-    }
-    let mut out = smallvec::SmallVec::new();
+    media_addresses_upto(body, usize::MAX).unwrap_or_default()
+}
+
+/// The searchers for `m=` and `c=` lines, made once (making one costs more
+/// than a search).
+static M_LINE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\nm="));
+static C_LINE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\nc="));
+
+/// [`media_addresses`], or `None` as soon as there are more than `limit`
+/// (the scan stops there: a hostile SDP costs no more).
+#[must_use]
+pub fn media_addresses_upto(
+    body: &[u8],
+    limit: usize,
+) -> Option<smallvec::SmallVec<[std::net::SocketAddr; 4]>> {
+    type Addrs = smallvec::SmallVec<[std::net::SocketAddr; 4]>;
+    let mut out = Addrs::new();
     let mut session: Option<std::net::IpAddr> = None;
     // The current m= line: its port and its own c= address, if any yet.
     let mut current: Option<(u16, Option<std::net::IpAddr>)> = None;
     let flush = |m: Option<(u16, Option<std::net::IpAddr>)>,
                  session: Option<std::net::IpAddr>,
-                 out: &mut smallvec::SmallVec<[std::net::SocketAddr; 4]>| {
+                 out: &mut Addrs| {
         if let Some((port, own)) = m
             && let Some(ip) = own.or(session)
             && port != 0
@@ -205,32 +217,122 @@ pub fn media_addresses(body: &[u8]) -> smallvec::SmallVec<[std::net::SocketAddr;
             out.push(std::net::SocketAddr::new(ip, port));
         }
     };
-    // Line ends found by memchr: this runs on every SDP the capture holds.
-    let mut from = 0;
-    for end in memchr::memchr_iter(b'\n', body).chain(std::iter::once(body.len())) {
-        let raw = body.get(from..end).unwrap_or_default();
-        from = end + 1;
-        let line = raw.strip_suffix(b"\r").unwrap_or(raw);
-        match (line.first(), line.get(1)) {
-            (Some(b'm'), Some(b'=')) => {
-                flush(current.take(), session, &mut out);
-                let port = split_ws(line.get(2..).unwrap_or_default())
-                    .nth(1)
-                    .and_then(|p| parse_num::<u16>(p.split(|b| *b == b'/').next().unwrap_or(p)));
-                current = port.map(|p| (p, None));
-            }
-            (Some(b'c'), Some(b'=')) => {
-                let a = addr(line.get(2..).unwrap_or_default());
-                match current.as_mut() {
-                    Some((_, own)) => *own = a,
-                    None => session = a,
-                }
-            }
-            _ => {}
+    // This runs on every SDP the capture sees: only the `m=` and `c=`
+    // lines are visited, found by two searches, not line by line.
+    // The next line after `from` that starts with `m=` (or `c=`): its start.
+    let next = |f: &memchr::memmem::Finder<'_>, from: usize| {
+        body.get(from..)
+            .and_then(|rest| f.find(rest))
+            .map_or(usize::MAX, |i| from + i + 1)
+    };
+    let (mut m_at, mut c_at) = (next(&M_LINE, 0), next(&C_LINE, 0));
+    // The first line has no line end before it.
+    let mut at = if body.starts_with(b"m=") || body.starts_with(b"c=") {
+        0
+    } else {
+        m_at.min(c_at)
+    };
+    while at != usize::MAX {
+        if at == m_at {
+            m_at = next(&M_LINE, at);
         }
+        if at == c_at {
+            c_at = next(&C_LINE, at);
+        }
+        let rest = body.get(at..).unwrap_or_default();
+        let raw = rest
+            .get(..memchr::memchr(b'\n', rest).unwrap_or(rest.len()))
+            .unwrap_or_default();
+        let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let value = line.get(2..).unwrap_or_default();
+        if line.first() == Some(&b'm') {
+            flush(current.take(), session, &mut out);
+            if out.len() > limit {
+                return None;
+            }
+            current = nth_word(value, 1).and_then(port).map(|p| (p, None));
+        } else {
+            let a = nth_word(value, 2)
+                .and_then(|a| a.split(|b| *b == b'/').next())
+                .and_then(ip_addr);
+            match current.as_mut() {
+                Some((_, own)) => *own = a,
+                None => session = a,
+            }
+        }
+        at = m_at.min(c_at);
     }
     flush(current, session, &mut out);
-    out
+    (out.len() <= limit).then_some(out)
+}
+
+/// `split_ws(s).nth(n)`, without the iterator.
+fn nth_word(s: &[u8], mut n: usize) -> Option<&[u8]> {
+    let mut i = 0;
+    loop {
+        i += s
+            .get(i..)?
+            .iter()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count();
+        if i >= s.len() {
+            return None;
+        }
+        let start = i;
+        i += s
+            .get(i..)?
+            .iter()
+            .take_while(|b| !b.is_ascii_whitespace())
+            .count();
+        if n == 0 {
+            return s.get(start..i);
+        }
+        n -= 1;
+    }
+}
+
+/// An `m=` line's port (`49170` or `49170/2`), as `parse_num` reads it:
+/// up to five digits here, anything else by the standard parser.
+fn port(word: &[u8]) -> Option<u16> {
+    let p = word.split(|b| *b == b'/').next().unwrap_or(word);
+    if matches!(p.len(), 1..=5) && p.iter().all(u8::is_ascii_digit) {
+        let v = p
+            .iter()
+            .fold(0u32, |v, d| v * 10 + u32::from(d.wrapping_sub(b'0')));
+        return u16::try_from(v).ok();
+    }
+    parse_num::<u16>(p)
+}
+
+/// An IP address as `str::parse` reads it. The usual dotted quad (no
+/// leading zeros) is read here, byte by byte; anything else goes to the
+/// standard parser.
+fn ip_addr(a: &[u8]) -> Option<std::net::IpAddr> {
+    let mut octets = [0u8; 4];
+    let mut n = 0;
+    let mut parts = a.split(|b| *b == b'.');
+    let quad = parts.by_ref().take(4).all(|p| {
+        let ok = matches!(p.len(), 1..=3)
+            && p.iter().all(u8::is_ascii_digit)
+            && (p.len() == 1 || p.first() != Some(&b'0'));
+        if !ok {
+            return false;
+        }
+        let v = p
+            .iter()
+            .fold(0u16, |v, d| v * 10 + u16::from(d.wrapping_sub(b'0')));
+        if let (Ok(v), Some(slot)) = (u8::try_from(v), octets.get_mut(n)) {
+            *slot = v;
+            n += 1;
+            true
+        } else {
+            false
+        }
+    });
+    if quad && n == 4 && parts.next().is_none() {
+        return Some(std::net::IpAddr::from(octets));
+    }
+    std::str::from_utf8(a).ok()?.parse().ok()
 }
 
 /// Scans an SDP body. Lines that do not parse are skipped.
@@ -411,6 +513,7 @@ a=rtcp-mux\r\n";
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod address_tests {
     #[test]
     fn media_addresses_follow_session_and_media_connections() {
@@ -421,5 +524,106 @@ mod address_tests {
             .collect();
         assert_eq!(got, ["192.0.2.1:4000", "[2001:db8::5]:5000"]);
         assert!(super::media_addresses(b"m=audio\r\nc=IN").is_empty());
+    }
+
+    /// The reading `media_addresses` replaced: every line in turn, words
+    /// by `split`, numbers and addresses by the standard parsers.
+    fn line_by_line(body: &[u8]) -> Vec<SocketAddr> {
+        let words = |b: &'_ [u8]| {
+            b.split(u8::is_ascii_whitespace)
+                .filter(|s| !s.is_empty())
+                .map(<[u8]>::to_vec)
+                .collect::<Vec<_>>()
+        };
+        let first = |w: &[u8]| w.split(|b| *b == b'/').next().unwrap_or(w).to_vec();
+        let text = |w: Vec<u8>| String::from_utf8(w).ok();
+        let mut out = Vec::new();
+        let mut session: Option<IpAddr> = None;
+        let mut current: Option<(u16, Option<IpAddr>)> = None;
+        let flush = |m: Option<(u16, Option<IpAddr>)>, session, out: &mut Vec<SocketAddr>| {
+            if let Some((port, own)) = m
+                && let Some(ip) = own.or(session)
+                && port != 0
+                && !IpAddr::is_unspecified(&ip)
+            {
+                out.push(SocketAddr::new(ip, port));
+            }
+        };
+        for raw in body.split(|b| *b == b'\n') {
+            let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+            match (line.first(), line.get(1)) {
+                (Some(b'm'), Some(b'=')) => {
+                    flush(current.take(), session, &mut out);
+                    let port = words(&line[2..])
+                        .get(1)
+                        .and_then(|w| text(first(w)))
+                        .and_then(|t| t.trim().parse::<u16>().ok());
+                    current = port.map(|p| (p, None));
+                }
+                (Some(b'c'), Some(b'=')) => {
+                    let a = words(&line[2..])
+                        .get(2)
+                        .and_then(|w| text(first(w)))
+                        .and_then(|t| t.parse::<IpAddr>().ok());
+                    match current.as_mut() {
+                        Some((_, own)) => *own = a,
+                        None => session = a,
+                    }
+                }
+                _ => {}
+            }
+        }
+        flush(current, session, &mut out);
+        out
+    }
+
+    use std::net::{IpAddr, SocketAddr};
+
+    #[test]
+    fn media_addresses_read_every_spelling_as_the_standard_parsers_do() {
+        let base: &[u8] = b"v=0\r\no=- 1 1 IN IP4 198.18.0.136\r\ns=-\r\nc=IN IP4 198.18.0.136\r\nt=0 0\r\nm=audio 14190 RTP/AVP 0 8 101\r\na=rtpmap:0 PCMU/8000\r\nm=video 5004/2 RTP/AVP 31\nc=IN IP6 2001:db8::5\nm=image 6000 udptl t38\r\nc=IN IP4 10.1.2.3/127\r\n";
+        let mut cases: Vec<Vec<u8>> = [
+            "c=IN IP4 01.2.3.4\nm=audio 1 RTP/AVP 0",
+            "c=IN IP4 1.2.3.4.5\nm=audio 1 RTP/AVP 0",
+            "c=IN IP4 256.1.1.1\nm=audio 1 RTP/AVP 0",
+            "c=IN IP4 1.2.3\nm=audio 1 RTP/AVP 0",
+            "c=IN IP4 1..2.3\nm=audio 1 RTP/AVP 0",
+            "c=IN IP4 0.0.0.0\nm=audio 1 RTP/AVP 0",
+            "c=IN IP4 255.255.255.255\nm=audio +5060 RTP/AVP 0",
+            "c=IN IP4 9.9.9.9\nm=audio 005060 RTP/AVP 0",
+            "c=IN IP4 9.9.9.9\nm=audio 65536 RTP/AVP 0",
+            "c=IN IP4 9.9.9.9\nm=audio 65535 RTP/AVP 0",
+            "c=IN IP4 9.9.9.9\nm=audio 0000000001 RTP/AVP 0",
+            "c=IN IP4 ::ffff:1.2.3.4\nm=audio 7 x",
+            "c=IN\tIP4\x0c1.2.3.4\nm=audio\t\t8 x",
+            "m=audio 9 x\nc=IN IP4 1.2.3.4\r",
+            "\nm=audio 9 x\r\n\r\nc=IN IP4 1.2.3.4\r\n",
+            "c=IN IP4 1.2.3.4\nm=audio 9\u{85} x\nm=audio 10",
+            "c=IN IP4 1.2.3.4\nm=a 1\nm=b 2\nm=c 3\nc=IN IP4 5.6.7.8\nm=d 4",
+        ]
+        .iter()
+        .map(|s| s.as_bytes().to_vec())
+        .collect();
+        // Every byte of a real SDP replaced, removed, or the body cut there.
+        for i in 0..base.len() {
+            for b in [
+                b'\n', b'\r', b' ', b'/', b'0', b'.', b':', b'm', b'c', b'=', 0xff,
+            ] {
+                let mut v = base.to_vec();
+                v[i] = b;
+                cases.push(v);
+            }
+            let mut v = base.to_vec();
+            v.remove(i);
+            cases.push(v);
+            cases.push(base[..i].to_vec());
+            cases.push(base[i..].to_vec());
+        }
+        for body in &cases {
+            let want = line_by_line(body);
+            assert_eq!(super::media_addresses(body).to_vec(), want, "{body:?}");
+            let capped = super::media_addresses_upto(body, 2).map(|a| a.to_vec());
+            assert_eq!(capped, (want.len() <= 2).then_some(want), "{body:?}");
+        }
     }
 }

@@ -155,25 +155,26 @@ const fn low(n: u32) -> u64 {
 fn canonical(line: &[u8]) -> Option<(Option<Known>, usize)> {
     let w = u64::from_le_bytes(line.get(..8)?.try_into().ok()?);
     let then = |at: usize, s: &[u8]| line.get(at..at + s.len()) == Some(s);
-    let found = match w {
-        w if w == word(b"Call-ID:") => (Some(Known::CallId), 7),
-        w if w == word(b"Contact:") => (Some(Known::Contact), 7),
-        w if w == word(b"Expires:") => (Some(Known::Expires), 7),
-        w if w == word(b"Content-") && then(8, b"Length:") => (Some(Known::ContentLength), 14),
-        w if w == word(b"Content-") && then(8, b"Type:") => (Some(Known::ContentType), 12),
-        w if w == word(b"User-Age") && then(8, b"nt:") => (Some(Known::UserAgent), 10),
-        w if w == word(b"Max-Forw") && then(8, b"ards:") => (None, 12),
-        w if w == word(b"Supporte") && then(8, b"d:") => (None, 9),
-        w if w == word(b"Record-R") && then(8, b"oute:") => (None, 12),
-        w if w == word(b"WWW-Auth") && then(8, b"enticate:") => (None, 16),
-        w if w == word(b"Authoriz") && then(8, b"ation:") => (None, 13),
-        w if w & low(4) == word(b"Via:") => (Some(Known::Via), 3),
-        w if w & low(5) == word(b"From:") => (Some(Known::From), 4),
-        w if w & low(5) == word(b"CSeq:") => (Some(Known::CSeq), 4),
-        w if w & low(3) == word(b"To:") => (Some(Known::To), 2),
-        w if w & low(7) == word(b"Server:") => (Some(Known::Server), 6),
-        w if w & low(6) == word(b"Allow:") => (None, 5),
-        w if w & low(6) == word(b"Route:") => (None, 5),
+    // The first byte picks the few names to compare the word with.
+    let found = match w.to_le_bytes()[0] {
+        b'V' if w & low(4) == word(b"Via:") => (Some(Known::Via), 3),
+        b'F' if w & low(5) == word(b"From:") => (Some(Known::From), 4),
+        b'T' if w & low(3) == word(b"To:") => (Some(Known::To), 2),
+        b'C' if w == word(b"Call-ID:") => (Some(Known::CallId), 7),
+        b'C' if w & low(5) == word(b"CSeq:") => (Some(Known::CSeq), 4),
+        b'C' if w == word(b"Contact:") => (Some(Known::Contact), 7),
+        b'C' if w == word(b"Content-") && then(8, b"Length:") => (Some(Known::ContentLength), 14),
+        b'C' if w == word(b"Content-") && then(8, b"Type:") => (Some(Known::ContentType), 12),
+        b'E' if w == word(b"Expires:") => (Some(Known::Expires), 7),
+        b'U' if w == word(b"User-Age") && then(8, b"nt:") => (Some(Known::UserAgent), 10),
+        b'S' if w & low(7) == word(b"Server:") => (Some(Known::Server), 6),
+        b'S' if w == word(b"Supporte") && then(8, b"d:") => (None, 9),
+        b'M' if w == word(b"Max-Forw") && then(8, b"ards:") => (None, 12),
+        b'R' if w & low(6) == word(b"Route:") => (None, 5),
+        b'R' if w == word(b"Record-R") && then(8, b"oute:") => (None, 12),
+        b'W' if w == word(b"WWW-Auth") && then(8, b"enticate:") => (None, 16),
+        b'A' if w & low(6) == word(b"Allow:") => (None, 5),
+        b'A' if w == word(b"Authoriz") && then(8, b"ation:") => (None, 13),
         _ => return None,
     };
     Some(found)
@@ -225,6 +226,20 @@ pub(super) fn header_line(
             }
         }
         Known::Via if !head.second_via => {
+            // The usual value (one, with neither quotes nor `<`): one search
+            // says so, and its branch is read without the general walk.
+            let value = buf.get(vs..ve).unwrap_or_default();
+            if memchr::memchr3(b',', b'<', b'"', value).is_none() {
+                let branch = plain_branch_found(buf, vs, ve);
+                if *seen_via {
+                    head.second_via = true;
+                    head.via_branch2 = branch;
+                } else {
+                    *seen_via = true;
+                    head.via_branch = branch;
+                }
+                return;
+            }
             // Only the first value of the first Via is the top Via; the next
             // value, on that line or the next Via line, is the second.
             let first_end = first_value_end(buf, vs, ve);
@@ -342,18 +357,24 @@ fn param_value(buf: &[u8], s: usize, ve: usize) -> Span {
 /// the first `;branch=` as written. `None` when the value has either (the
 /// general walk reads it).
 fn plain_branch(buf: &[u8], vs: usize, ve: usize) -> Option<Span> {
-    const PAT: &[u8] = b";branch=";
     let value = buf.get(vs..ve).unwrap_or_default();
     if memchr::memchr2(b'<', b'"', value).is_some() {
         return None;
     }
+    Some(plain_branch_found(buf, vs, ve))
+}
+
+/// [`plain_branch`] of a value known to hold neither `<` nor `"`.
+fn plain_branch_found(buf: &[u8], vs: usize, ve: usize) -> Span {
+    const PAT: &[u8] = b";branch=";
+    let value = buf.get(vs..ve).unwrap_or_default();
     let found = memchr::memchr_iter(b';', value)
         .find(|&i| value.get(i..).is_some_and(|r| r.starts_with(PAT)));
-    Some(match found {
+    match found {
         Some(i) => param_value(buf, vs + i + PAT.len(), ve),
         // No `;branch=` as written: the general walk (case, spaces).
         None => param_slow(buf, vs, ve, b"branch"),
-    })
+    }
 }
 
 /// `;tag=` and `;branch=` as nearly every stack writes them: found with one
