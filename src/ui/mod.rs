@@ -35,6 +35,8 @@ const DRAIN_TIME: Duration = Duration::from_millis(25);
 const MIN_FRAME: Duration = Duration::from_millis(100);
 /// How long one poll for input waits when no traffic is waiting.
 const TICK: Duration = Duration::from_millis(50);
+/// The same while a file is read and its reader is momentarily behind.
+const FILE_NAP: Duration = Duration::from_millis(1);
 /// While the model moves, the call list's rows (a pass over every dialog)
 /// are recomputed at most once per this many times their last cost, so a
 /// large capture loads at nearly the headless speed.
@@ -181,12 +183,19 @@ pub fn run(
         app.page = usize::from(size.height.saturating_sub(6)).max(1);
         // Traffic waiting (a file being read) or the filter's index (or the
         // rules' masks) being made: look at the keys and go on.
-        let wait = if app.filter_busy() {
+        // Once the capture has ended, its last state is drawn at once: not
+        // after a poll's wait (a file would look a quarter second slower).
+        let undrawn = dirty || drawn_generation != Some(model.generation());
+        let wait = if app.filter_busy() || (finished && undrawn) {
             Duration::ZERO
         } else if finished {
             Duration::from_millis(250)
         } else if busy {
             Duration::ZERO
+        } else if !app.live && !app.paused {
+            // A file's reader refills the channel in a few milliseconds:
+            // a longer nap here would leave it blocked on a full channel.
+            FILE_NAP
         } else {
             TICK
         };
@@ -220,7 +229,8 @@ pub fn run(
             rate_mark = (Instant::now(), n);
         }
         let moved = drawn_generation != Some(model.generation());
-        let due = last_draw.is_none_or(|t| t.elapsed() >= MIN_FRAME);
+        // Frames are spaced while traffic flows; the last one is not held.
+        let due = finished || last_draw.is_none_or(|t| t.elapsed() >= MIN_FRAME);
         // Once a file is read, nothing competes: the rows at once.
         let rows_due = finished
             || rows_at.is_none_or(|t| t.elapsed() >= MIN_FRAME.max(rows_cost * ROWS_SHARE));
