@@ -757,13 +757,36 @@ mod tests {
 
     /// Live, a datagram's message is read from its frame in memory, not
     /// kept as a second copy; its bytes are the same.
+    /// A live OPTIONS, its Via branch and Call-ID numbered `n`.
+    fn options(n: u8) -> Vec<u8> {
+        format!(
+            "OPTIONS sip:a@127.0.0.1 SIP/2.0\r\n\
+             Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK{n}\r\n\
+             From: <sip:b@127.0.0.1>;tag=1\r\nTo: <sip:a@127.0.0.1>\r\n\
+             Call-ID: live-{n}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+        )
+        .into_bytes()
+    }
+
+    /// `m` (whose bytes are `raw`, 42 bytes into its only frame) taken in
+    /// by a new model, which must reference it in the frame and read it back.
+    fn ingested_in_frame(m: &mut crate::sip::SipMessage, raw: &[u8]) -> crate::model::Model {
+        let mut model = crate::model::Model::new(crate::model::Limits::default());
+        model.ingest(m);
+        let kept = &model.dialogs().next().unwrap().messages[0];
+        let len = u32::try_from(raw.len()).unwrap();
+        assert!(
+            matches!(&kept.store, Store::Other(o) if o.raw == RawRef::InFrame { start: 42, len })
+        );
+        assert_eq!(&*model.raw(kept).unwrap(), raw);
+        model
+    }
+
     #[test]
     fn a_message_in_its_frame_is_referenced_not_copied() {
         use crate::decode::{FrameLoc, FrameRef};
-        let raw: &[u8] = b"OPTIONS sip:a@127.0.0.1 SIP/2.0\r\n\
-            Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1\r\n\
-            From: <sip:b@127.0.0.1>;tag=1\r\nTo: <sip:a@127.0.0.1>\r\n\
-            Call-ID: live-1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+        let raw = options(1);
+        let raw = raw.as_slice();
         // Link, IP and UDP headers before the payload.
         let mut frame = vec![0xAB_u8; 42];
         frame.extend_from_slice(raw);
@@ -775,15 +798,8 @@ mod tests {
             orig_len: u32::try_from(frame.len()).unwrap(),
             loc: FrameLoc::Mem(frame.into()),
         }];
-        let mut model = crate::model::Model::new(crate::model::Limits::default());
-        model.ingest(&mut m);
-        let d = model.dialogs().next().unwrap();
-        let kept = &d.messages[0];
-        let len = u32::try_from(raw.len()).unwrap();
-        assert!(
-            matches!(&kept.store, Store::Other(o) if o.raw == RawRef::InFrame { start: 42, len })
-        );
-        assert_eq!(&*model.raw(kept).unwrap(), raw);
+        let model = ingested_in_frame(&mut m, raw);
+        let kept = &model.dialogs().next().unwrap().messages[0];
         // Only the frame's bytes are held.
         assert_eq!(kept.mem_bytes(), 42 + raw.len());
     }
@@ -795,10 +811,8 @@ mod tests {
     #[test]
     fn a_message_sharing_its_frame_is_found_by_place() {
         use crate::decode::{FrameLoc, FrameRef};
-        let raw: &[u8] = b"OPTIONS sip:a@127.0.0.1 SIP/2.0\r\n\
-            Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK2\r\n\
-            From: <sip:b@127.0.0.1>;tag=1\r\nTo: <sip:a@127.0.0.1>\r\n\
-            Call-ID: live-2\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+        let raw = options(2);
+        let raw = raw.as_slice();
         let mut bytes = vec![0xAB_u8; 42];
         bytes.extend_from_slice(raw);
         bytes.extend_from_slice(raw);
@@ -812,14 +826,6 @@ mod tests {
             orig_len: u32::try_from(frame.len()).unwrap(),
             loc: FrameLoc::Mem(frame.clone()),
         }];
-        let mut model = crate::model::Model::new(crate::model::Limits::default());
-        model.ingest(&mut m);
-        let d = model.dialogs().next().unwrap();
-        let kept = &d.messages[0];
-        let len = u32::try_from(raw.len()).unwrap();
-        assert!(
-            matches!(&kept.store, Store::Other(o) if o.raw == RawRef::InFrame { start: 42, len })
-        );
-        assert_eq!(&*model.raw(kept).unwrap(), raw);
+        ingested_in_frame(&mut m, raw);
     }
 }

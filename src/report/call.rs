@@ -272,13 +272,7 @@ struct CseqText(u32, crate::model::Method);
 
 impl Serialize for CseqText {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut buf = Digits::default();
-        buf.number(self.0);
-        buf.push(b' ');
-        for b in self.1.as_str().bytes() {
-            buf.push(b);
-        }
-        match buf.text() {
+        match self.digits().text() {
             Some(t) => s.serialize_str(t),
             None => s.collect_str(&format_args!("{} {}", self.0, self.1)),
         }
@@ -367,15 +361,20 @@ fn decimal(buf: &mut [u8], len: &mut usize, v: u16) {
 }
 
 impl CseqText {
-    /// `"1 INVITE"` as a JSON string.
-    fn write(&self, w: &mut Writer<'_>) {
+    /// The text on the stack (`None` from `text()` only if it did not fit).
+    fn digits(&self) -> Digits {
         let mut buf = Digits::default();
         buf.number(self.0);
         buf.push(b' ');
         for b in self.1.as_str().bytes() {
             buf.push(b);
         }
-        match buf.text() {
+        buf
+    }
+
+    /// `"1 INVITE"` as a JSON string.
+    fn write(&self, w: &mut Writer<'_>) {
+        match self.digits().text() {
             Some(t) => w.str(t),
             None => w.display(&format_args!("{} {}", self.0, self.1)),
         }
