@@ -299,7 +299,8 @@ impl FilterIndex {
         self.pass.is_some() || self.synced.is_none()
     }
 
-    /// How much of a pass under way is done, from 0 to 1 (1: none under way).
+    /// How much of a pass under way is done, from 0 to 1 (1: none under way
+    /// and the index made; 0: not begun).
     #[must_use]
     pub fn progress(&self) -> f64 {
         match self.pass {
@@ -307,6 +308,7 @@ impl FilterIndex {
                 p.to.saturating_sub(self.first) as f64 / self.chunks.len() as f64
             }
             Some(_) => 0.0,
+            None if self.synced.is_none() => 0.0,
             None => 1.0,
         }
     }

@@ -546,3 +546,12 @@ fn filter_texts_read_as_before() {
         }
     }
 }
+
+/// An index not yet begun is no index at 100 %: the count line said
+/// "shown 0 so far, filter index 100 %" for its first frame.
+#[test]
+fn an_index_not_begun_is_at_zero_percent() {
+    let index = crate::ui::filter_index::FilterIndex::default();
+    assert!(index.partial());
+    assert!(index.progress() < f64::EPSILON, "{}", index.progress());
+}

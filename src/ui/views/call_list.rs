@@ -187,7 +187,11 @@ fn draw_column_titles(
     if model.has_agents() && app.config.columns.is_none() && !columns.contains(&Column::Seen) {
         columns.push(Column::Seen);
     }
-    let (layout, hidden) = fit_columns(&columns, area.width.saturating_sub(2));
+    // The `#` column as wide as the last dialog's number (a million calls
+    // must not all read "1000…").
+    let last = model.dialogs().next_back().map_or(0, |d| d.id.0 + 1);
+    let digits = u16::try_from(last.checked_ilog10().unwrap_or(0) + 1).unwrap_or(u16::MAX);
+    let (layout, hidden) = fit_columns(&columns, area.width.saturating_sub(2), digits);
     let mut x = area.x + 2;
     for (c, w) in &layout {
         put(
@@ -260,7 +264,11 @@ fn draw_rows(
         }
     }
     if rows.is_empty() && area.height > TOP + 1 {
-        let msg = if !model.is_empty() {
+        let msg = if app.call_list.filter_progress().is_some() {
+            // The filter's index is not whole yet: no match so far says
+            // nothing.
+            "searching: the filter's index is being made"
+        } else if !model.is_empty() {
             "no dialog matches the filter"
         } else if model.stats().sip_messages > 0 {
             "cleared: new dialogs will show here"
@@ -353,12 +361,17 @@ fn drop_rank(c: Column) -> u8 {
     }
 }
 
-/// Widths for `cols` in `avail` cells: preferred widths, flexible columns
-/// grown into spare room or shrunk, then low-priority columns hidden.
-/// Returns the layout and how many columns were hidden.
+/// Widths for `cols` in `avail` cells: preferred widths (`#` at least
+/// `index_digits` wide), flexible columns grown into spare room or shrunk,
+/// then low-priority columns hidden. Returns the layout and how many columns
+/// were hidden.
 #[must_use]
-pub fn fit_columns(cols: &[Column], avail: u16) -> (Vec<(Column, u16)>, usize) {
-    let mut shown: Vec<(Column, u16)> = cols.iter().map(|c| (*c, c.width())).collect();
+pub fn fit_columns(cols: &[Column], avail: u16, index_digits: u16) -> (Vec<(Column, u16)>, usize) {
+    let width = |c: Column| match c {
+        Column::Index => c.width().max(index_digits),
+        _ => c.width(),
+    };
+    let mut shown: Vec<(Column, u16)> = cols.iter().map(|c| (*c, width(*c))).collect();
     let total = |s: &[(Column, u16)]| s.iter().map(|(_, w)| u32::from(*w) + 1).sum::<u32>();
     let avail32 = u32::from(avail);
     // Spare room goes to From and To first (up to 40 cells).
@@ -461,5 +474,29 @@ fn seen_at(d: &Dialog, model: &Model) -> String {
     match origins.len() {
         0 | 1 => first,
         n => format!("{first} +{}", n - 1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A million dialogs: the `#` column widens to seven digits (it cut
+    /// them to "1000…"), taking the room from the flexible columns.
+    #[test]
+    fn the_number_column_is_as_wide_as_the_last_number() {
+        let cols = [Column::Index, Column::From, Column::To, Column::State];
+        let width_of = |digits| {
+            let (layout, hidden) = fit_columns(&cols, 100, digits);
+            assert_eq!(hidden, 0);
+            let total: u16 = layout.iter().map(|(_, w)| w + 1).sum();
+            assert!(total <= 100, "{layout:?}");
+            layout
+                .iter()
+                .find(|(c, _)| *c == Column::Index)
+                .map(|(_, w)| *w)
+        };
+        assert_eq!(width_of(1), Some(Column::Index.width()));
+        assert_eq!(width_of(7), Some(7));
     }
 }
