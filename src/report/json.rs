@@ -184,6 +184,18 @@ fn worker<'a>(
     let mut prefetched = crate::model::Prefetched::default();
     let mut batch: Vec<&Dialog> = Vec::with_capacity(BATCH);
     let mut current = None;
+    // Renders and sends the batch numbered `c`; false once nobody listens.
+    let mut flush = |batch: &[&Dialog], c: usize| {
+        send(
+            model,
+            batch,
+            c * BATCH,
+            &mut buf,
+            &mut prefetched,
+            tx,
+            spare,
+        )
+    };
     for (i, d) in dialogs.enumerate() {
         let b = i / BATCH;
         if b % workers != w {
@@ -191,15 +203,7 @@ fn worker<'a>(
         }
         if current != Some(b) {
             if let Some(c) = current
-                && !send(
-                    model,
-                    &batch,
-                    c * BATCH,
-                    &mut buf,
-                    &mut prefetched,
-                    tx,
-                    spare,
-                )
+                && !flush(&batch, c)
             {
                 return;
             }
@@ -209,15 +213,7 @@ fn worker<'a>(
         batch.push(d);
     }
     if let Some(c) = current {
-        send(
-            model,
-            &batch,
-            c * BATCH,
-            &mut buf,
-            &mut prefetched,
-            tx,
-            spare,
-        );
+        flush(&batch, c);
     }
 }
 

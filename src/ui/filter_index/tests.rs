@@ -328,15 +328,12 @@ fn new_traffic_while_the_index_is_made_is_in_it_once_whole() {
     a.prepare_filter(&model, past);
     typed_partial(&mut a, &model, "ringing");
     // Calls answered, new dialogs, in the middle of the pass.
-    let late = 1_700_000_000_000_000_000 + 30_000 * 10_000_000;
-    for i in (4..30_000).step_by(7).take(500) {
-        let id = format!("Call-{i}@Gen");
-        let ok = sip("SIP/2.0 200 OK", &id, "1 INVITE", "\"Alice\"");
-        ingest(&mut model, &ok, late + i, false);
-    }
-    for i in 30_000..31_000 {
-        dialog(&mut model, i, late + 10_000 + i * 1_000_000);
-    }
+    more_traffic(
+        &mut model,
+        30_000,
+        500,
+        1_700_000_000_000_000_000 + 30_000 * 10_000_000,
+    );
     // (Rows of chunks made before the model moved may be behind it, until
     // the index is whole.)
     a.refresh(&model);
@@ -471,14 +468,7 @@ fn the_index_follows_the_model() {
     typed(&mut a, &model, "ringing");
     // Calls ringing time out or are answered; new dialogs come.
     let late = 1_700_000_000_000_000_000 + 6_000 * 1_000_000;
-    for i in (4..6_000).step_by(7).take(300) {
-        let id = format!("Call-{i}@Gen");
-        let ok = sip("SIP/2.0 200 OK", &id, "1 INVITE", "\"Alice\"");
-        ingest(&mut model, &ok, late + i, false);
-    }
-    for i in 6_000..7_000 {
-        dialog(&mut model, i, late + 10_000 + i * 1_000_000);
-    }
+    more_traffic(&mut model, 6_000, 300, late);
     check(&mut a, &model, "after new traffic");
     model.end_capture();
     check(&mut a, &model, "capture ended");
@@ -554,4 +544,18 @@ fn an_index_not_begun_is_at_zero_percent() {
     let index = crate::ui::filter_index::FilterIndex::default();
     assert!(index.partial());
     assert!(index.progress() < f64::EPSILON, "{}", index.progress());
+}
+
+/// Traffic after a generated model of `n` dialogs, from `late` on: a 200 OK
+/// to `answered` of its calls (every seventh from the fifth), then 1,000
+/// new dialogs.
+fn more_traffic(model: &mut Model, n: i64, answered: usize, late: i64) {
+    for i in (4..n).step_by(7).take(answered) {
+        let id = format!("Call-{i}@Gen");
+        let ok = sip("SIP/2.0 200 OK", &id, "1 INVITE", "\"Alice\"");
+        ingest(model, &ok, late + i, false);
+    }
+    for i in n..n + 1_000 {
+        dialog(model, i, late + 10_000 + i * 1_000_000);
+    }
 }
