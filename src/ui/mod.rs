@@ -35,8 +35,11 @@ const DRAIN_TIME: Duration = Duration::from_millis(25);
 const MIN_FRAME: Duration = Duration::from_millis(100);
 /// How long one poll for input waits when no traffic is waiting.
 const TICK: Duration = Duration::from_millis(50);
-/// The same while a file is read and its reader is momentarily behind.
+/// The same while a file is read and its reader is momentarily behind (it
+/// sent something within [`FILE_QUIET`]); past that (a pipe with nothing to
+/// say, `-r -`), [`TICK`] again.
 const FILE_NAP: Duration = Duration::from_millis(1);
+const FILE_QUIET: Duration = Duration::from_millis(100);
 /// While the model moves, the call list's rows (a pass over every dialog)
 /// are recomputed at most once per this many times their last cost, so a
 /// large capture loads at nearly the headless speed.
@@ -166,12 +169,16 @@ pub fn run(
     // When the rows were last recomputed, and what that took.
     let mut rows_at: Option<Instant> = None;
     let mut rows_cost = Duration::ZERO;
+    let mut last_events = Instant::now();
     loop {
         let mut busy = false;
         if !finished {
             let d = drain(model, events, app, feed);
             finished = d.finished;
             busy = d.events > 0;
+            if busy {
+                last_events = Instant::now();
+            }
         }
         if app.clear_requested {
             model.clear();
@@ -192,7 +199,7 @@ pub fn run(
             Duration::from_millis(250)
         } else if busy {
             Duration::ZERO
-        } else if !app.live && !app.paused {
+        } else if !app.live && !app.paused && last_events.elapsed() < FILE_QUIET {
             // A file's reader refills the channel in a few milliseconds:
             // a longer nap here would leave it blocked on a full channel.
             FILE_NAP
