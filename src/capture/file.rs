@@ -100,6 +100,11 @@ pub struct CaptureReader<R> {
     interfaces: Vec<Interface>,
     seekable: bool,
     source: u16,
+    /// The last read gave less than it was asked for: the source (a pipe)
+    /// had nothing more then, and the next read may wait for its writer.
+    drained: bool,
+    /// Say so once before such a read ([`Self::yield_before_waiting`]).
+    yield_before_wait: bool,
     /// Set when reading ended early.
     pub end: Option<ReadEnd>,
     /// Capture headers found after the first (`cat a.pcap b.pcap`): each
@@ -155,6 +160,8 @@ impl<R: Read> CaptureReader<R> {
             interfaces: Vec::new(),
             seekable,
             source,
+            drained: false,
+            yield_before_wait: false,
             end: None,
             concatenated: 0,
             unknown_interface: 0,
@@ -227,6 +234,14 @@ impl<R: Read> CaptureReader<R> {
         if self.filled - self.pos >= n || self.eof {
             return Ok(());
         }
+        if self.yield_before_wait && self.drained {
+            // Nothing is consumed yet: the caller's retry starts over.
+            self.drained = false;
+            return Err(io::Error::new(
+                io::ErrorKind::WouldBlock,
+                "the next read may wait for the writer",
+            ));
+        }
         let want = n.max(CHUNK);
         let unread = self.pos..self.filled;
         let moved = self.pos > 0;
@@ -264,12 +279,16 @@ impl<R: Read> CaptureReader<R> {
             let Some(buf) = Arc::get_mut(&mut self.buf) else {
                 break; // not reached: the chunk was made unshared above
             };
+            let asked = want - self.filled;
             match self
                 .inner
                 .read(buf.get_mut(self.filled..want).unwrap_or_default())
             {
                 Ok(0) => self.eof = true,
-                Ok(got) => self.filled += got,
+                Ok(got) => {
+                    self.filled += got;
+                    self.drained = got < asked;
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
@@ -333,6 +352,24 @@ impl<R: Read> CaptureReader<R> {
     ///
     /// # Errors
     /// On an I/O error from the underlying stream.
+    /// Whether file offsets are meaningful (a regular file, not a pipe).
+    #[must_use]
+    pub fn seekable(&self) -> bool {
+        self.seekable
+    }
+
+    /// From now on, a read that may wait on a drained pipe is announced
+    /// first: `next_frame*` returns an error of kind `WouldBlock` once,
+    /// consuming nothing, and the next call reads (and may wait). The
+    /// caller sends what it holds meanwhile, so a pipe's writer that pauses
+    /// (`tcpdump -w - | sipscope -r -`) does not hold messages back.
+    pub fn yield_before_waiting(&mut self) {
+        self.yield_before_wait = true;
+    }
+
+    /// # Errors
+    /// When the stream cannot be read; `WouldBlock` once before a read that
+    /// may wait, after [`Self::yield_before_waiting`].
     pub fn next_frame_shared(&mut self) -> io::Result<Option<SharedFrame<'_>>> {
         let Some(f) = self.next_frame()? else {
             return Ok(None);

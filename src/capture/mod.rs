@@ -587,6 +587,9 @@ fn run_files(mut files: Vec<OpenFile>, out: &mut Processor, control: &Control) {
 
 fn read_one(f: &mut OpenFile, out: &mut Processor, control: &Control) {
     let mut n = 0u64;
+    if !f.reader.seekable() {
+        f.reader.yield_before_waiting();
+    }
     loop {
         n += 1;
         if n.is_multiple_of(65_536) && (control.stop.load(Ordering::Relaxed) || out.disconnected())
@@ -596,6 +599,8 @@ fn read_one(f: &mut OpenFile, out: &mut Processor, control: &Control) {
         match f.reader.next_frame_shared() {
             Ok(Some((frame, chunk))) => out.frame_in(&frame, Some(chunk)),
             Ok(None) => break,
+            // A pipe drained: what is held goes now, before a read waits.
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => out.flush_if_pending(),
             Err(e) => {
                 out.fail(format!("{}: read error: {e}", shown(f)));
                 return;

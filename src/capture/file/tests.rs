@@ -206,3 +206,71 @@ fn bytes_shared_from_a_chunk_stay_whole_while_the_reader_moves_on() {
         assert_eq!(&*raw, &records[i][..]);
     }
 }
+
+/// A pipe: each read gives at most `piece` bytes, as a writer's pauses do.
+struct Trickle<'a> {
+    bytes: &'a [u8],
+    piece: usize,
+}
+
+impl Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = buf.len().min(self.piece).min(self.bytes.len());
+        buf[..n].copy_from_slice(&self.bytes[..n]);
+        self.bytes = &self.bytes[n..];
+        Ok(n)
+    }
+}
+
+/// Read from a pipe, the reader says once before each read that may wait
+/// (after a short one), consuming nothing: every frame still comes, whole
+/// and in order, the same as read at once.
+#[test]
+fn a_drained_pipe_is_announced_before_a_read_that_may_wait() {
+    let records: Vec<Vec<u8>> = (0..40u8)
+        .map(|i| vec![i; 300 + usize::from(i) * 7])
+        .collect();
+    let refs: Vec<(&[u8], u32)> = records.iter().map(|r| (r.as_slice(), 1500)).collect();
+    let file = pcap_with(&refs);
+    let mut r = CaptureReader::new(
+        Trickle {
+            bytes: &file,
+            piece: 1000,
+        },
+        false,
+        0,
+    )
+    .unwrap();
+    r.yield_before_waiting();
+    let (mut got, mut yields) = (Vec::new(), 0);
+    loop {
+        match r.next_frame_shared() {
+            Ok(Some((f, _))) => got.push(f.data.to_vec()),
+            Ok(None) => break,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                yields += 1;
+                assert!(yields < 1000, "no progress");
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(got, records);
+    assert!(r.end.is_none());
+    // About one per 1000-byte read (the file is ~15 KB).
+    assert!((10..=40).contains(&yields), "{yields}");
+    // Without asking, a pipe is read straight through.
+    let mut r = CaptureReader::new(
+        Trickle {
+            bytes: &file,
+            piece: 1000,
+        },
+        false,
+        0,
+    )
+    .unwrap();
+    let mut n = 0;
+    while r.next_frame_shared().unwrap().is_some() {
+        n += 1;
+    }
+    assert_eq!(n, records.len());
+}
