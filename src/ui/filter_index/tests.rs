@@ -766,3 +766,17 @@ fn a_search_made_a_part_at_a_time_shows_its_part_then_every_row() {
     whole(&mut a, &model);
     check(&mut a, &model, "after a clear");
 }
+
+#[test]
+fn while_the_model_moves_a_key_searches_the_whole_index() {
+    // A file still being read (or live): a pass cut at its budget would be
+    // begun again at each refresh; the key searches every chunk.
+    let model = generated(12_000, unlimited());
+    let mut a = app();
+    a.call_list.incremental = true;
+    a.call_list.search_budget = Some(std::time::Duration::ZERO);
+    a.apply(Action::Search, &model);
+    a.prepare_filter(&model, None);
+    typed(&mut a, &model, "call-1[0-3]@|smith");
+    assert!(a.call_list.rows_progress().is_none());
+}

@@ -37,9 +37,10 @@ pub struct CallListState {
     /// reads files. Not live: there the clock moves every turn, and the
     /// rules' masks with it (each dialog's rules run when a key needs them).
     pub rules_in_slices: bool,
-    /// How long a key may search the filter's index (none: the whole index
-    /// at once): past it, the rows are those of the part searched and the
-    /// loop searches on a slice a turn. Set by the UI loop.
+    /// How long a key may search the filter's index once the capture has
+    /// ended (none: the whole index at once): past it, the rows are those
+    /// of the part searched and the loop searches on a slice a turn. Set
+    /// by the UI loop.
     pub search_budget: Option<Duration>,
     /// A search of the index under way (see `search_budget`).
     search: Option<SearchPass<(Made, bool)>>,
@@ -213,7 +214,10 @@ impl CallListState {
                 // rows it passed before, in their order, are all it can pass.
                 self.rows = index.narrow(&self.rows, q, model, now);
             } else {
-                let budget = self.search_budget.filter(|_| !self.partial);
+                // Only once the capture has ended: while the model moves
+                // (live, a file being read) a pass would be begun again at
+                // each refresh and never end.
+                let budget = self.search_budget.filter(|_| !self.partial && now.ended);
                 let mut ids = match budget {
                     Some(budget) => {
                         // Searched for the budget (a pass begun for this
