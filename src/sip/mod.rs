@@ -7,6 +7,7 @@ pub mod hop;
 pub mod scan;
 pub mod sdp;
 pub mod strict;
+mod swar;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -12,6 +12,7 @@ mod head;
 mod header;
 mod start_line;
 
+use super::swar;
 pub use head::{Defects, Head, Span, StartLine};
 use header::header_line;
 pub use header::tag;

@@ -2,7 +2,7 @@
 //! the scanner takes from its value (Call-ID, CSeq, Via branches, lengths).
 #![warn(clippy::indexing_slicing)]
 
-use super::{Defects, Head, Span, is_token_char, memchr, trim_end, trim_span, trim_start};
+use super::{Defects, Head, Span, is_token_char, memchr, swar, trim_end, trim_span, trim_start};
 
 /// The headers the scanner extracts, after compact forms are expanded.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -180,7 +180,10 @@ fn canonical(line: &[u8]) -> Option<(Option<Known>, usize)> {
     Some(found)
 }
 
-/// Reads one (unfolded) header line `[start, end)` into `head`.
+/// Reads one (unfolded) header line `[start, end)` into `head`. Inlined
+/// into the scanner's loop, its one caller for nearly every line.
+#[allow(clippy::inline_always)]
+#[inline(always)]
 pub(super) fn header_line(
     buf: &[u8],
     start: usize,
@@ -206,7 +209,7 @@ pub(super) fn header_line(
     let Some(known) = known else {
         return;
     };
-    let (vs, ve) = trim_span(buf, start + colon + 1, end);
+    let (vs, ve) = value_span(line, colon + 1, start);
     let value = Span::new(vs, ve);
     match known {
         Known::CallId => set_first(&mut head.call_id, value),
@@ -275,6 +278,24 @@ pub(super) fn header_line(
         Known::XCallId => set_first(&mut head.x_call_id, value),
         Known::Expires => set_first(&mut head.expires, value),
     }
+}
+
+/// Where the value of a header line lies: `line[from..]` without the
+/// whitespace around it, as positions in the buffer (`line` starts at `at`
+/// there); what `trim_span` gives, read from the line.
+fn value_span(line: &[u8], from: usize, at: usize) -> (usize, usize) {
+    let v = line.get(from..).unwrap_or_default();
+    let lead = v
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(v.len());
+    let keep = v
+        .get(lead..)
+        .unwrap_or_default()
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(0, |i| i + 1);
+    (at + from + lead, at + from + lead + keep)
 }
 
 fn set_first(slot: &mut Span, value: Span) {
@@ -346,11 +367,44 @@ fn is_param_end(b: u8) -> bool {
 /// Where a parameter value starting at `s` ends: `;`, `,`, `>` or whitespace.
 fn param_value(buf: &[u8], s: usize, ve: usize) -> Span {
     let rest = buf.get(s..ve).unwrap_or_default();
-    let len = rest
-        .iter()
-        .position(|b| is_param_end(*b))
-        .unwrap_or(rest.len());
-    Span::new(s, s + len)
+    Span::new(s, s + param_end(rest))
+}
+
+/// The first byte of `rest` that ends a parameter value (its length when
+/// none does). Eight bytes a step: a word with none of `;`, `,`, `>` nor a
+/// byte below `!` (the whitespace among them) is passed over whole.
+fn param_end(rest: &[u8]) -> usize {
+    let exact = |from: usize| {
+        rest.get(from..)
+            .unwrap_or_default()
+            .iter()
+            .position(|b| is_param_end(*b))
+            .map_or(rest.len(), |k| from + k)
+    };
+    let ends =
+        |w: u64| swar::eq(w, b';') | swar::eq(w, b',') | swar::eq(w, b'>') | swar::below(w, b'!');
+    let mut i = 0;
+    while let Some(w) = swar::word_at(rest, i) {
+        let m = ends(w);
+        if m != 0 {
+            // A candidate: the bytes from it decide (a control byte below
+            // `!` that is not whitespace does not end the value).
+            return exact(i + swar::first(m));
+        }
+        i += 8;
+    }
+    // The last bytes: the last eight, less those already passed.
+    if i >= rest.len() {
+        return rest.len();
+    }
+    let Some(last) = rest.len().checked_sub(8) else {
+        return exact(i);
+    };
+    let m = swar::word_at(rest, last).map_or(0, ends) & (u64::MAX << (8 * (i - last)));
+    if m == 0 {
+        return rest.len();
+    }
+    exact(last + swar::first(m))
 }
 
 /// `param(.., b"branch")` for the usual value, with neither `<` nor `"`:
@@ -366,15 +420,33 @@ fn plain_branch(buf: &[u8], vs: usize, ve: usize) -> Option<Span> {
 
 /// [`plain_branch`] of a value known to hold neither `<` nor `"`.
 fn plain_branch_found(buf: &[u8], vs: usize, ve: usize) -> Span {
-    const PAT: &[u8] = b";branch=";
     let value = buf.get(vs..ve).unwrap_or_default();
-    let found = memchr::memchr_iter(b';', value)
-        .find(|&i| value.get(i..).is_some_and(|r| r.starts_with(PAT)));
-    match found {
-        Some(i) => param_value(buf, vs + i + PAT.len(), ve),
+    match first_branch(value) {
+        Some(i) => param_value(buf, vs + i + 8, ve),
         // No `;branch=` as written: the general walk (case, spaces).
         None => param_slow(buf, vs, ve, b"branch"),
     }
+}
+
+/// Where the first `;branch=` as written lies in `value`: its semicolons
+/// found eight bytes a step, each compared with the pattern as one word.
+fn first_branch(value: &[u8]) -> Option<usize> {
+    const PAT: u64 = u64::from_le_bytes(*b";branch=");
+    let is_branch = |at: usize| swar::word_at(value, at) == Some(PAT);
+    let mut i = 0;
+    while let Some(w) = swar::word_at(value, i) {
+        let mut m = swar::eq(w, b';');
+        while m != 0 {
+            let at = i + swar::first(m);
+            if is_branch(at) {
+                return Some(at);
+            }
+            m &= m - 1;
+        }
+        i += 8;
+    }
+    // The last bytes are too few to hold the pattern.
+    None
 }
 
 /// `;tag=` and `;branch=` as nearly every stack writes them: found with one
@@ -446,4 +518,48 @@ fn param_slow(buf: &[u8], vs: usize, ve: usize, name: &[u8]) -> Span {
 #[must_use]
 pub fn tag(buf: &[u8], header: Span) -> Span {
     param(buf, header.start as usize, header.end as usize, b"tag")
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::indexing_slicing)]
+    use super::*;
+
+    /// Values made of the bytes that matter here (and a few others), of
+    /// every length up to 40.
+    fn values() -> impl Iterator<Item = Vec<u8>> {
+        const BYTES: &[u8] = b";branch=;,> \t\r\nzZ9\x01\x7f\xff";
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        (0..60_000).map(move |n| {
+            let mut v = Vec::new();
+            for _ in 0..n % 41 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let i = (seed >> 32) as usize;
+                if i.is_multiple_of(5) {
+                    v.extend_from_slice(b";branch=");
+                } else {
+                    v.push(BYTES[i % BYTES.len()]);
+                }
+            }
+            v
+        })
+    }
+
+    #[test]
+    fn a_parameter_value_ends_where_the_byte_loop_said() {
+        for v in values() {
+            let want = v.iter().position(|b| is_param_end(*b)).unwrap_or(v.len());
+            assert_eq!(param_end(&v), want, "{v:?}");
+        }
+    }
+
+    #[test]
+    fn the_first_branch_is_where_the_search_for_semicolons_said() {
+        for v in values() {
+            let want = memchr::memchr_iter(b';', &v).find(|&i| v[i..].starts_with(b";branch="));
+            assert_eq!(first_branch(&v), want, "{v:?}");
+        }
+    }
 }
