@@ -156,7 +156,9 @@ impl SipMessage {
     }
 
     /// [`SipMessage::new`] with bytes already held ([`Raw::shared`]).
+    /// Inline: the message is then built where the caller puts it.
     #[must_use]
+    #[inline]
     pub fn with_raw(
         ts_ns: i64,
         (src, dst): (SocketAddr, SocketAddr),

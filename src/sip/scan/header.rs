@@ -151,7 +151,10 @@ const fn low(n: u32) -> u64 {
 /// included: the line's first eight bytes name the header and place the
 /// colon, without the general search and case-blind comparison. `Some`
 /// with the header (`None`: one the scanner does not keep) and the
-/// colon's offset in the line; `None` for any other line.
+/// colon's offset in the line; `None` for any other line. Inlined where
+/// each line is read.
+#[allow(clippy::inline_always)]
+#[inline(always)]
 fn canonical(line: &[u8]) -> Option<(Option<Known>, usize)> {
     let w = u64::from_le_bytes(line.get(..8)?.try_into().ok()?);
     let then = |at: usize, s: &[u8]| line.get(at..at + s.len()) == Some(s);
