@@ -286,8 +286,21 @@ pub(super) fn header_line(
 /// Where the value of a header line lies: `line[from..]` without the
 /// whitespace around it, as positions in the buffer (`line` starts at `at`
 /// there); what `trim_span` gives, read from the line.
+#[inline]
 fn value_span(line: &[u8], from: usize, at: usize) -> (usize, usize) {
     let v = line.get(from..).unwrap_or_default();
+    // As nearly every stack writes it: one space before, CR after.
+    if let [b' ', first, .., last, b'\r'] = v
+        && !first.is_ascii_whitespace()
+        && !last.is_ascii_whitespace()
+    {
+        return (at + from + 1, at + from + v.len() - 1);
+    }
+    if let [b' ', only, b'\r'] = v
+        && !only.is_ascii_whitespace()
+    {
+        return (at + from + 1, at + from + 2);
+    }
     let lead = v
         .iter()
         .position(|b| !b.is_ascii_whitespace())
@@ -309,16 +322,19 @@ fn set_first(slot: &mut Span, value: Span) {
 
 fn cseq(buf: &[u8], vs: usize, ve: usize, head: &mut Head) {
     let v = buf.get(vs..ve).unwrap_or_default();
-    let digits = v.iter().take_while(|b| b.is_ascii_digit()).count();
+    // The number, read as its digits are counted (eleven are too many).
+    let (mut num, mut digits) = (0u64, 0usize);
+    for d in v {
+        if !d.is_ascii_digit() || digits > 10 {
+            break;
+        }
+        num = num * 10 + u64::from(d - b'0');
+        digits += 1;
+    }
     if digits == 0 || digits > 10 {
         head.defects.insert(Defects::BAD_CSEQ);
         return;
     }
-    let num = v
-        .get(..digits)
-        .unwrap_or_default()
-        .iter()
-        .fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0'));
     let Ok(num) = u32::try_from(num) else {
         head.defects.insert(Defects::BAD_CSEQ);
         return;
