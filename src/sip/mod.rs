@@ -158,7 +158,8 @@ impl SipMessage {
     /// [`SipMessage::new`] with bytes already held ([`Raw::shared`]).
     /// Inline: the message is then built where the caller puts it.
     #[must_use]
-    #[inline]
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     pub fn with_raw(
         ts_ns: i64,
         (src, dst): (SocketAddr, SocketAddr),
