@@ -145,8 +145,9 @@ pub fn scan(buf: &[u8], framing: Framing) -> Scan {
             }
         };
     }
-    // One SIMD pass finds every line end; a header is flushed once the next
-    // line shows it is not folded onto (a line starting with SP or HT).
+    // memchr finds each line's end (one call a line: memchr_iter's state
+    // cost more); a header is read once the next line shows it is not
+    // folded onto (a line starting with SP or HT).
     let mut seen_via = false;
     let mut pending: Option<(usize, usize)> = None;
     let mut line_start = pos;
