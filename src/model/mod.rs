@@ -17,6 +17,9 @@ mod stats;
 mod table;
 pub mod timers;
 
+#[cfg(test)]
+mod lookup_tests;
+
 use std::borrow::Cow;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::net::SocketAddr;
