@@ -258,10 +258,7 @@ impl Model {
         }
         let was_finished = d.state().is_finished();
         d.advance(&m, expires_zero);
-        if !was_finished
-            && d.state().is_finished()
-            && (m.has_sdp() || d.messages.iter().any(Message::has_sdp))
-        {
+        if !was_finished && d.state().is_finished() && (m.has_sdp() || d.has_sdp()) {
             // Its media is over: it shares no stream other dialogs' SDPs
             // explain from now on (docs/media.md).
             self.media.close(id);
@@ -307,9 +304,7 @@ impl Model {
             return;
         }
         d.messages_heap += m.heap_bytes();
-        // Keep time order even when transports interleave (TCP completes late).
-        let at = d.messages.partition_point(|x| x.ts_ns <= m.ts_ns);
-        d.messages.insert(at, m);
+        d.keep(m);
         self.mem_bytes = (self.mem_bytes + d.held_bytes()).saturating_sub(before);
         for stream in tied {
             self.fill_rtpmap(stream);
