@@ -377,7 +377,7 @@ impl Dialog {
         };
         std::mem::size_of::<Self>()
             + OVERHEAD
-            + super::MAP_ENTRY
+            + super::call_index::DIALOG_SHARE
             + if self.call_id_spilled {
                 self.call_id().len() + OVERHEAD
             } else {
