@@ -267,6 +267,12 @@ pub struct Dialog {
     /// (then Timer B no longer runs).
     invite_sent_ns: At,
     invite_answered: bool,
+    /// One bit per transaction key seen in this dialog (32 bits, in what
+    /// was padding): a message whose bit is clear retransmits nothing, known
+    /// without reading the messages.
+    keys_seen: u32,
+    /// A kept message carries SDP (known without reading them).
+    kept_sdp: bool,
     /// Messages not kept because the dialog hit its limit.
     pub dropped_messages: u64,
     /// What the kept messages hold on the heap ([`Message::heap_bytes`]).
@@ -325,6 +331,8 @@ impl Dialog {
             cancelled: false,
             invite_sent_ns: At::NONE,
             invite_answered: false,
+            keys_seen: 0,
+            kept_sdp: false,
             dropped_messages: 0,
             messages_heap: 0,
         }
@@ -369,7 +377,7 @@ impl Dialog {
         };
         std::mem::size_of::<Self>()
             + OVERHEAD
-            + super::MAP_ENTRY
+            + super::call_index::DIALOG_SHARE
             + if self.call_id_spilled {
                 self.call_id().len() + OVERHEAD
             } else {
@@ -598,11 +606,32 @@ impl Dialog {
     /// direction, top Via branch, CSeq and status.
     pub(crate) fn mark_retransmission(&mut self, m: &mut Message, key: u64) {
         m.key = key;
-        if self.messages.iter().any(|x| x.key == key)
-            || self.rare.as_ref().is_some_and(|r| r.seen.contains(&key))
+        let bit = 1u32 << (key >> 59);
+        if self.keys_seen & bit != 0
+            && (self.messages.iter().any(|x| x.key == key)
+                || self.rare.as_ref().is_some_and(|r| r.seen.contains(&key)))
         {
             m.set_retransmission();
         }
+        self.keys_seen |= bit;
+    }
+
+    /// Keeps a message in time order (even when transports interleave: TCP
+    /// completes late). Nearly always the newest, known from the last one.
+    pub(crate) fn keep(&mut self, m: Message) {
+        self.kept_sdp |= m.has_sdp();
+        let at = if self.messages.last().is_none_or(|x| x.ts_ns <= m.ts_ns) {
+            self.messages.len()
+        } else {
+            self.messages.partition_point(|x| x.ts_ns <= m.ts_ns)
+        };
+        self.messages.insert(at, m);
+    }
+
+    /// Does a kept message carry SDP?
+    #[must_use]
+    pub fn has_sdp(&self) -> bool {
+        self.kept_sdp
     }
 
     /// Keeps the key of a message that is not kept (the dialog is full).

@@ -114,11 +114,20 @@ pub enum Kind {
 
 /// An IP address and port in 20 bytes (a `SocketAddr` takes 32; there are
 /// two per message and millions of messages).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Addr {
     ip: [u8; 16],
     port: u16,
     v6: bool,
+}
+
+impl std::hash::Hash for Addr {
+    /// As two words (the derived hash feeds the address byte by byte, with
+    /// its length, then the port and the family).
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u128(u128::from_ne_bytes(self.ip));
+        state.write_u32(u32::from(self.port) | (u32::from(self.v6) << 16));
+    }
 }
 
 impl From<SocketAddr> for Addr {

@@ -4,6 +4,7 @@
 //! reports and export read it through the methods here and never reach into
 //! its fields. It knows nothing of any view.
 
+mod call_index;
 pub mod dialog;
 pub mod findings;
 pub mod flow;
@@ -15,6 +16,9 @@ mod sources;
 mod stats;
 mod table;
 pub mod timers;
+
+#[cfg(test)]
+mod lookup_tests;
 
 use std::borrow::Cow;
 use std::hash::{BuildHasher, Hash, Hasher};
@@ -93,9 +97,9 @@ pub struct Model {
     dialogs: table::DialogTable,
     /// Dialogs by a seeded hash of their Call-ID (the dialog holds the
     /// text, and a lookup checks it): the Call-ID is kept once.
-    by_call_id: Map<u64, DialogId>,
+    by_call_id: call_index::CallIndex,
     /// Call-IDs that are not valid UTF-8 (the dialog's text is not their
-    /// bytes) or whose hash another Call-ID already took, by their bytes.
+    /// bytes), by their bytes.
     spilled_call_ids: Map<Box<[u8]>, DialogId>,
     /// User-Agent texts shared by the dialogs that name them (bounded: past
     /// [`MAX_USER_AGENTS`], a dialog keeps its own), and what they hold.
@@ -254,10 +258,7 @@ impl Model {
         }
         let was_finished = d.state().is_finished();
         d.advance(&m, expires_zero);
-        if !was_finished
-            && d.state().is_finished()
-            && (m.has_sdp() || d.messages.iter().any(Message::has_sdp))
-        {
+        if !was_finished && d.state().is_finished() && (m.has_sdp() || d.has_sdp()) {
             // Its media is over: it shares no stream other dialogs' SDPs
             // explain from now on (docs/media.md).
             self.media.close(id);
@@ -303,9 +304,7 @@ impl Model {
             return;
         }
         d.messages_heap += m.heap_bytes();
-        // Keep time order even when transports interleave (TCP completes late).
-        let at = d.messages.partition_point(|x| x.ts_ns <= m.ts_ns);
-        d.messages.insert(at, m);
+        d.keep(m);
         self.mem_bytes = (self.mem_bytes + d.held_bytes()).saturating_sub(before);
         for stream in tied {
             self.fill_rtpmap(stream);
@@ -473,9 +472,7 @@ impl Model {
             self.spilled_call_ids.retain(|_, v| *v != id);
         } else {
             let h = self.seed.hash_one(d.call_id().as_bytes());
-            if self.by_call_id.get(&h) == Some(&id) {
-                self.by_call_id.remove(&h);
-            }
+            self.by_call_id.remove(h, table::low_bits(id));
         }
         for x in d.x_call_ids() {
             if let Some(v) = self.xref.get_mut(x) {
@@ -669,14 +666,16 @@ impl Model {
     }
 
     /// [`Model::lookup`] of a Call-ID whose seeded hash is `h`.
+    #[inline]
     fn lookup_hashed(&self, call_id: &[u8], h: u64) -> Option<DialogId> {
-        if let Some(id) = self.by_call_id.get(&h)
-            && self
-                .dialogs
-                .get(*id)
+        let found = self.by_call_id.find(h, |low| {
+            self.dialogs
+                .resolve(low)
+                .and_then(|id| self.dialogs.get(id))
                 .is_some_and(|d| d.call_id().as_bytes() == call_id)
-        {
-            return Some(*id);
+        });
+        if let Some(id) = found.and_then(|low| self.dialogs.resolve(low)) {
+            return Some(id);
         }
         if self.spilled_call_ids.is_empty() {
             return None;
@@ -686,10 +685,10 @@ impl Model {
 
     /// Files a new dialog's Call-ID (`utf8`: its bytes are UTF-8, and so
     /// the dialog's text), whose hash is `h`; `true` when it went to the
-    /// spilled table (not UTF-8, or its hash taken by another Call-ID).
+    /// spilled table (not UTF-8).
     fn index_call_id(&mut self, call_id: &[u8], utf8: bool, h: u64, id: DialogId) -> bool {
-        if utf8 && let std::collections::hash_map::Entry::Vacant(v) = self.by_call_id.entry(h) {
-            v.insert(id);
+        if utf8 {
+            self.by_call_id.insert(h, table::low_bits(id));
             return false;
         }
         self.spilled_call_ids.insert(call_id.into(), id);

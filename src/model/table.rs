@@ -31,6 +31,15 @@ impl DialogTable {
         usize::try_from(id.0.checked_sub(self.base)?).ok()
     }
 
+    /// The id of a dialog in the table whose id's low 32 bits are `low`
+    /// (what the call index keeps): ids in the table span far less than
+    /// 2^32, so at most one fits.
+    #[inline]
+    pub fn resolve(&self, low: u32) -> Option<DialogId> {
+        let id = self.base + u64::from(low.wrapping_sub(low_bits(DialogId(self.base))));
+        (id < self.next_id().0).then_some(DialogId(id))
+    }
+
     pub fn get(&self, id: DialogId) -> Option<&Dialog> {
         self.slots.get(self.index(id)?)?.as_deref()
     }
@@ -64,4 +73,9 @@ impl DialogTable {
         self.slots.clear();
         self.live = 0;
     }
+}
+
+/// A dialog id's low 32 bits.
+pub(crate) fn low_bits(id: DialogId) -> u32 {
+    u32::try_from(id.0 & u64::from(u32::MAX)).unwrap_or(u32::MAX)
 }

@@ -1,0 +1,79 @@
+//! Finding a message's dialog by its Call-ID ([`super::call_index`]):
+//! through evictions, and for Call-IDs that are not UTF-8.
+
+use super::{Limits, Model};
+use crate::sip::SipMessage;
+
+fn message(call_id: &[u8], first_line: &str, cseq: &str) -> SipMessage {
+    let mut raw = format!("{first_line}\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK{cseq}\r\nCall-ID: ")
+        .into_bytes();
+    raw.extend_from_slice(call_id);
+    raw.extend_from_slice(
+        format!("\r\nCSeq: {cseq}\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\nContent-Length: 0\r\n\r\n")
+            .as_bytes(),
+    );
+    SipMessage::parse_one(&raw).unwrap()
+}
+
+fn invite(call_id: &[u8]) -> SipMessage {
+    message(call_id, "INVITE sip:b@x SIP/2.0", "1 INVITE")
+}
+
+fn ok(call_id: &[u8]) -> SipMessage {
+    message(call_id, "SIP/2.0 200 OK", "1 INVITE")
+}
+
+/// A Call-ID that is not UTF-8 is shown lossily, and its messages still
+/// find their one dialog by its bytes.
+#[test]
+fn a_call_id_that_is_not_utf8_keeps_one_dialog() {
+    let mut model = Model::new(Limits::default());
+    for m in [
+        invite(b"a\xffb"),
+        invite(b"a\xfeb"),
+        ok(b"a\xffb"),
+        ok(b"plain"),
+        ok(b"a\xfeb"),
+    ] {
+        model.ingest(&mut m.clone());
+    }
+    assert_eq!(model.len(), 3);
+    let sizes: Vec<usize> = model.dialogs().map(|d| d.messages.len()).collect();
+    assert_eq!(sizes, [2, 2, 1]);
+    assert!(model.find("plain").is_some());
+}
+
+/// With room for 100 dialogs, 1,000 calls come and go: each message
+/// finds its dialog while it is kept, an evicted Call-ID starts a new one,
+/// and the index forgets every evicted dialog.
+#[test]
+fn evicted_dialogs_leave_the_index() {
+    let mut model = Model::new(Limits {
+        max_calls: 100,
+        ..Limits::default()
+    });
+    let id = |n: usize| format!("call-{n}@example.org");
+    for n in 0..1_000 {
+        model.ingest(&mut invite(id(n).as_bytes()));
+        // The answer of the call ten back: still kept.
+        if n >= 10 {
+            model.ingest(&mut ok(id(n - 10).as_bytes()));
+        }
+    }
+    assert_eq!(model.len(), 100);
+    for n in 0..1_000 {
+        let found = model.find(&id(n));
+        if n >= 900 {
+            let d = found.unwrap();
+            assert_eq!(d.call_id(), id(n));
+            assert_eq!(d.messages.len(), if n < 990 { 2 } else { 1 });
+        } else {
+            assert!(found.is_none(), "{n}");
+        }
+    }
+    assert_eq!(model.by_call_id.len(), 100);
+    // An evicted Call-ID comes back: a dialog of its own, found.
+    model.ingest(&mut ok(id(5).as_bytes()));
+    assert_eq!(model.find(&id(5)).unwrap().messages.len(), 1);
+    assert_eq!(model.by_call_id.len(), 100);
+}
