@@ -3,13 +3,17 @@
 //! The kernel fills a ring of blocks (`TPACKET_V3`) and hands a block over when
 //! it is full or 100 ms after its first packet. The thread reads every packet
 //! of the ready blocks (`pcap_dispatch`). While traffic flows it then naps
-//! [`WAKE_GAP`] and reads again, the packets waiting in the ring meanwhile:
-//! one wake-up (and one batch for the model's thread) per gap, whatever the
-//! rate, instead of one per block. When a read after the nap finds nothing,
-//! the link has gone quiet: what is pending goes to the model and the thread
-//! sleeps in `poll` on the capture's descriptor until the kernel hands over
-//! the next block (none on an idle link but the 100 ms look at the stop
-//! flag).
+//! and reads again, the packets waiting in the ring meanwhile: one wake-up
+//! (and one hand-over to the model's thread) per nap, whatever the rate,
+//! instead of one per block. The nap is long enough to gather about
+//! [`GATHER`] packets at the rate just seen, between [`WAKE_GAP_MIN`] and
+//! [`WAKE_GAP_MAX`]. The batches made during one turn go to the model's
+//! thread together at its end ([`Processor::cork`]), so that thread wakes
+//! once per turn too. When a read after the nap finds nothing, the link has
+//! gone quiet: what is pending goes to the model and the thread sleeps in
+//! `poll` on the capture's descriptor until the kernel hands over the next
+//! block (none on an idle link but the look at the stop flag every
+//! [`POLL_WAIT_MS`]).
 
 use std::os::fd::AsFd;
 use std::sync::atomic::Ordering;
@@ -27,16 +31,24 @@ const DISPATCH: usize = 1024;
 /// How long the thread naps while the model's channel is full (the packets
 /// wait in the kernel's ring meanwhile).
 const BACKLOG_NAP: Duration = Duration::from_millis(1);
-/// While traffic flows, how long the thread naps between reads. Each
-/// wake-up of the capture thread, and each batch it hands the model's
-/// thread, costs the same whether it carries ten messages or a thousand
-/// (switching in, caches and TLB refilled after whatever ran between): at
-/// 10,000 messages/s a block filled every 10-15 ms, and the two threads woke
-/// about 100 times a second each (docs/performance-live.md). The ring holds
-/// what arrives meanwhile: 100,000 messages/s for 50 ms take about 8 MiB on
-/// `lo` (each packet is there twice) of the 128 MiB default. A message
-/// reaches the model at most this much later.
-const WAKE_GAP: Duration = Duration::from_millis(50);
+/// While traffic flows, the thread naps between reads. Each wake-up of the
+/// capture thread, and each hand-over to the model's thread, costs the same
+/// whether it carries ten messages or a thousand (switching in, caches and
+/// TLB refilled after whatever ran between): at 10,000 messages/s a block
+/// fills every 15 ms, and with a nap of 50 ms the two threads still woke 20
+/// times a second each (docs/performance-live.md). The nap is long enough
+/// to gather this many packets at the rate of the last turn...
+const GATHER: u64 = 4096;
+/// ... but at least this long (the fixed cost of a turn stays small against
+/// its packets at any rate) ...
+const WAKE_GAP_MIN: Duration = Duration::from_millis(50);
+/// ... and at most this long: a message reaches the model at most this
+/// much later (plus the block's 100 ms when traffic starts). The ring holds
+/// what arrives meanwhile: at 100,000 messages/s the nap is [`WAKE_GAP_MIN`]
+/// (about 8 MiB of the ring on `lo`, where each packet is there twice, of
+/// the 128 MiB default); at 20,000/s and below it is this (at most 4,096
+/// messages, about 7 MiB).
+const WAKE_GAP_MAX: Duration = Duration::from_millis(200);
 /// How often kernel counters are read (libpcap opens files in /sys for
 /// them; each read also sends the counters, waking the model's thread).
 const STATS_EVERY: Duration = Duration::from_secs(1);
@@ -111,6 +123,9 @@ impl LiveCapture {
         let mut empty_wakes = 0u32;
         // The last read found packets: nap before polling.
         let mut flowing = false;
+        // This turn: since when, and the packets read in it.
+        let mut turn = Instant::now();
+        let mut packets = 0u64;
         loop {
             if control.stop.load(Ordering::Relaxed) || out.disconnected() {
                 break;
@@ -127,7 +142,10 @@ impl LiveCapture {
                 continue;
             }
             let paused = control.paused.load(Ordering::Relaxed);
+            out.cork();
+            let mut n = 0u64;
             let read = self.cap.dispatch(Some(DISPATCH), |p| {
+                n += 1;
                 if paused {
                     out.counters.lost.paused += 1;
                     return;
@@ -142,31 +160,41 @@ impl LiveCapture {
                     data: p.data,
                 });
             });
+            packets += n;
             match read {
                 Ok(0) if flowing => {
-                    // Read up to now: let packets gather in the ring.
+                    // Read up to now: hand the turn's batches over at once,
+                    // then let packets gather in the ring.
                     flowing = false;
-                    out.flush_if_due();
-                    std::thread::sleep(WAKE_GAP);
+                    out.flush_if_pending();
+                    out.uncork();
+                    let gap = nap(packets, turn.elapsed());
+                    turn = Instant::now();
+                    packets = 0;
+                    std::thread::sleep(gap);
                 }
                 Ok(0) => {
                     // Nothing came during the nap: hand over what we have,
                     // then sleep until the kernel hands over a block.
                     out.flush_if_pending();
+                    out.uncork();
                     self.wait(&mut empty_wakes);
+                    turn = Instant::now();
+                    packets = 0;
                 }
                 Ok(_) => {
                     flowing = true;
                     empty_wakes = 0;
-                    out.flush_if_due();
                 }
                 Err(e) => {
                     // Said as "capture stopped: …" by whoever shows it.
+                    out.uncork();
                     out.fail(format!("{}: {e}", self.name));
                     return;
                 }
             }
         }
+        out.uncork();
         self.kernel_stats(out);
     }
 
@@ -197,6 +225,16 @@ impl LiveCapture {
     }
 }
 
+/// How long to nap after a turn that read `packets` in `took`: long
+/// enough to gather [`GATHER`] at that rate, within [`WAKE_GAP_MIN`] and
+/// [`WAKE_GAP_MAX`].
+fn nap(packets: u64, took: Duration) -> Duration {
+    let per_packet = took / u32::try_from(packets.max(1)).unwrap_or(u32::MAX);
+    per_packet
+        .saturating_mul(u32::try_from(GATHER).unwrap_or(u32::MAX))
+        .clamp(WAKE_GAP_MIN, WAKE_GAP_MAX)
+}
+
 fn open_error(iface: &str, e: &pcap::Error) -> anyhow::Error {
     let text = e.to_string();
     let lower = text.to_lowercase();
@@ -223,4 +261,23 @@ fn open_error(iface: &str, e: &pcap::Error) -> anyhow::Error {
         );
     }
     anyhow::anyhow!("{iface}: {text}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_nap_gathers_a_few_thousand_packets_within_its_bounds() {
+        let second = Duration::from_secs(1);
+        // 10,000/s: 4,096 would take 410 ms, more than the longest nap.
+        assert_eq!(nap(10_000, second), WAKE_GAP_MAX);
+        // 40,000/s: about 102 ms.
+        let at_40k = nap(40_000, second);
+        assert!(at_40k > Duration::from_millis(100) && at_40k < Duration::from_millis(105));
+        // 200,000/s, and a turn that read nothing (or took no time).
+        assert_eq!(nap(200_000, second), WAKE_GAP_MIN);
+        assert_eq!(nap(0, second), WAKE_GAP_MAX);
+        assert_eq!(nap(1_000, Duration::ZERO), WAKE_GAP_MIN);
+    }
 }
