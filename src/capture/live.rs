@@ -12,8 +12,9 @@
 //! once per turn too. When a read after the nap finds nothing, the link has
 //! gone quiet: what is pending goes to the model and the thread sleeps in
 //! `poll` on the capture's descriptor until the kernel hands over the next
-//! block (none on an idle link but the look at the stop flag every
-//! [`POLL_WAIT_MS`]).
+//! block or the stop flag is set ([`super::StopFlag`] wakes it); on an idle
+//! link it wakes once a second ([`POLL_WAIT_MS`]), for the kernel's
+//! counters.
 
 use std::os::fd::AsFd;
 use std::sync::atomic::Ordering;
@@ -22,9 +23,9 @@ use std::time::{Duration, Instant};
 use super::{Control, Processor};
 use crate::decode::Frame;
 
-/// Longest sleep in `poll`, in ms: how soon the stop flag is seen on an
-/// idle link.
-const POLL_WAIT_MS: u16 = 100;
+/// Longest sleep in `poll` on an idle link, in ms: when the kernel
+/// counters are read next. (Setting the stop flag wakes the poll.)
+const POLL_WAIT_MS: u16 = 1000;
 /// Packets handled per read at most, between looks at the flags, the clock
 /// and the channel.
 const DISPATCH: usize = 1024;
@@ -126,6 +127,7 @@ impl LiveCapture {
         // This turn: since when, and the packets read in it.
         let mut turn = Instant::now();
         let mut packets = 0u64;
+        let waker = control.stop.waker();
         loop {
             if control.stop.load(Ordering::Relaxed) || out.disconnected() {
                 break;
@@ -178,7 +180,7 @@ impl LiveCapture {
                     // then sleep until the kernel hands over a block.
                     out.flush_if_pending();
                     out.uncork();
-                    self.wait(&mut empty_wakes);
+                    self.wait(&mut empty_wakes, waker);
                     turn = Instant::now();
                     packets = 0;
                 }
@@ -198,8 +200,9 @@ impl LiveCapture {
         self.kernel_stats(out);
     }
 
-    /// Sleeps until the kernel has a block for us, or [`POLL_WAIT_MS`].
-    fn wait(&self, empty_wakes: &mut u32) {
+    /// Sleeps until the kernel has a block for us, the stop flag is set
+    /// (`waker`), or [`POLL_WAIT_MS`].
+    fn wait(&self, empty_wakes: &mut u32, waker: Option<std::os::fd::BorrowedFd<'_>>) {
         use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
         *empty_wakes += 1;
         if *empty_wakes > 3 {
@@ -208,7 +211,9 @@ impl LiveCapture {
             std::thread::sleep(Duration::from_millis(2));
             *empty_wakes = 0;
         }
-        let mut fds = [PollFd::new(self.cap.as_fd(), PollFlags::POLLIN)];
+        let mut fds: smallvec::SmallVec<[PollFd<'_>; 2]> =
+            smallvec::smallvec![PollFd::new(self.cap.as_fd(), PollFlags::POLLIN)];
+        fds.extend(waker.map(|w| PollFd::new(w, PollFlags::POLLIN)));
         match poll(&mut fds, PollTimeout::from(POLL_WAIT_MS)) {
             // Timed out on an idle link: not an empty wake-up.
             Ok(0) => *empty_wakes = 0,

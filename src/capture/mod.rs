@@ -12,6 +12,7 @@ pub mod privileges;
 
 use std::fs::File;
 use std::io::{self, Read};
+use std::os::unix::net::UnixDatagram;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -250,9 +251,48 @@ impl Default for CaptureOptions {
 /// Flags the consumer sets and the capture thread reads.
 #[derive(Debug, Default)]
 pub struct Control {
-    pub stop: AtomicBool,
+    pub stop: StopFlag,
     /// While set, frames are read and dropped uncounted (the UI's pause).
     pub paused: AtomicBool,
+}
+
+/// The stop flag, read and set like an `AtomicBool`. Setting it also wakes
+/// a live capture that sleeps in `poll` on a quiet link, so that sleep can
+/// be long (a second) and a stop (the UI's quit, `--duration`, a signal)
+/// still takes effect at once.
+#[derive(Debug, Default)]
+pub struct StopFlag {
+    set: AtomicBool,
+    /// Made by the first [`StopFlag::waker`]: setting the flag sends a
+    /// byte on the first socket, which makes the second readable.
+    wake: std::sync::OnceLock<Option<(UnixDatagram, UnixDatagram)>>,
+}
+
+impl StopFlag {
+    #[must_use]
+    pub fn load(&self, order: Ordering) -> bool {
+        self.set.load(order)
+    }
+
+    pub fn store(&self, stop: bool, order: Ordering) {
+        self.set.store(stop, order);
+        if stop && let Some(Some((tx, _))) = self.wake.get() {
+            // Non-blocking; a full socket already wakes the poll.
+            let _ = tx.send(&[1]);
+        }
+    }
+
+    /// A descriptor that becomes readable once the flag is set (`None` if
+    /// no socket pair could be made: then only the flag is there).
+    pub(crate) fn waker(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        use std::os::fd::AsFd;
+        let pair = self.wake.get_or_init(|| {
+            let (tx, rx) = UnixDatagram::pair().ok()?;
+            tx.set_nonblocking(true).ok()?;
+            Some((tx, rx))
+        });
+        pair.as_ref().map(|(_, rx)| rx.as_fd())
+    }
 }
 
 /// Starts the capture thread.
@@ -340,6 +380,8 @@ pub struct Processor {
     /// Live: when the counters last went out; `None` once the capture ends
     /// (they go out with every flush then).
     counters_sent: Option<Instant>,
+    /// The counters last sent.
+    last_counters: Option<CaptureCounters>,
     pub pipeline: Pipeline,
     pub counters: CaptureCounters,
     /// What came without the pipeline (HEP from agents), counted by its
@@ -364,6 +406,7 @@ impl Processor {
             batch: Vec::with_capacity(BATCH),
             last_flush: Instant::now(),
             counters_sent: live.then(Instant::now),
+            last_counters: None,
             pipeline: Pipeline::new(),
             counters: CaptureCounters::default(),
             received: DecodeStats::default(),
@@ -486,12 +529,15 @@ impl Processor {
             self.send(CaptureEvent::Rtp(rtp), n);
         }
         if let Some(sent) = self.counters_sent {
-            if sent.elapsed() < COUNTERS_EVERY {
+            // Live, the same counters again (an idle link) would only wake
+            // the model's thread.
+            if sent.elapsed() < COUNTERS_EVERY || self.last_counters == Some(self.counters) {
                 return;
             }
             self.counters_sent = Some(Instant::now());
         }
         let counters = self.counters;
+        self.last_counters = Some(counters);
         self.send(CaptureEvent::Counters(counters), 0);
     }
 
@@ -753,6 +799,18 @@ mod tests {
             }
         }
         seen
+    }
+
+    #[test]
+    fn setting_the_stop_flag_wakes_a_poll_on_its_waker() {
+        use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+        let control = Control::default();
+        let waker = control.stop.waker().unwrap();
+        let mut fds = [PollFd::new(waker, PollFlags::POLLIN)];
+        assert_eq!(poll(&mut fds, PollTimeout::ZERO).unwrap(), 0);
+        control.stop.store(true, Ordering::Relaxed);
+        assert!(control.stop.load(Ordering::Relaxed));
+        assert_eq!(poll(&mut fds, PollTimeout::ZERO).unwrap(), 1);
     }
 
     #[test]
