@@ -235,7 +235,8 @@ pub enum Source {
 pub struct CaptureOptions {
     /// UDP to this port carrying HEP is decoded as the SIP inside (`--hep-port`).
     pub hep_port: Option<u16>,
-    /// No UI draws from the model: the reader of files needs less room.
+    /// No UI draws from the model: the reader of files needs less room, and
+    /// a live capture may hand traffic over less often ([`live::Pace`]).
     pub headless: bool,
 }
 
@@ -343,6 +344,11 @@ pub fn spawn_sources(
         out.pipeline = Pipeline::new().with_hep_port(options.hep_port);
         out.counters.producer = u8::try_from(i).unwrap_or(u8::MAX);
         let control = Arc::clone(control);
+        let pace = if options.headless {
+            live::Pace::HEADLESS
+        } else {
+            live::Pace::SHOWN
+        };
         let name = match &source {
             Source::Hep(_) => "hep-listen",
             _ => "capture",
@@ -353,7 +359,7 @@ pub fn spawn_sources(
                 .spawn(move || {
                     match source {
                         Source::Files(files) => run_files(files, &mut out, &control),
-                        Source::Live(cap) => cap.run(&mut out, &control),
+                        Source::Live(cap) => cap.run(&mut out, &control, pace),
                         Source::Hep(listener) => listener.run(&mut out, &control),
                     }
                     out.finish();
