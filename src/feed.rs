@@ -85,6 +85,12 @@ impl Feed {
         }
     }
 
+    /// Are there sinks to tick?
+    #[must_use]
+    pub fn has_sinks(&self) -> bool {
+        !self.sinks.is_empty()
+    }
+
     /// Takes in at most `limit` SIP messages (`--count`); the rest of the
     /// traffic is read and left.
     #[must_use]

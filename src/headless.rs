@@ -19,6 +19,13 @@ pub struct StopWhen {
 
 /// How often the sinks are ticked on a quiet link.
 const TICK: Duration = Duration::from_millis(100);
+/// With no sink to tick, how long the loop sleeps at most waiting for the
+/// capture: nothing needs it sooner (a signal stops the capture through
+/// [`crate::signals::on_signal`], whose `Finished` wakes the loop, and
+/// `--duration` shortens the wait). Each wake-up of an idle thread costs
+/// tens of µs; live, the capture hands batches over every 50-200 ms, and a
+/// shorter wait woke the loop between them for nothing.
+const IDLE_WAIT: Duration = Duration::from_secs(1);
 
 /// How long after a signal the capture thread has to finish.
 pub const SIGNAL_GRACE: Duration = Duration::from_secs(1);
@@ -29,7 +36,7 @@ pub const SIGNAL_GRACE: Duration = Duration::from_secs(1);
 pub fn run(
     model: &mut Model,
     rx: &Events,
-    control: &Control,
+    control: &Arc<Control>,
     interrupted: &Arc<AtomicBool>,
     until: StopWhen,
     feed: &mut Feed,
@@ -37,18 +44,31 @@ pub fn run(
     let started = Instant::now();
     // When the capture was asked to stop (a signal, `--duration`, `--count`).
     let mut stop_asked: Option<Instant> = None;
+    let capture = Arc::clone(control);
+    crate::signals::on_signal(move || capture.stop.store(true, Ordering::Relaxed));
     loop {
         let expired = until.duration.is_some_and(|d| started.elapsed() >= d);
         if interrupted.load(Ordering::Relaxed) || expired || feed.limit_reached(model) {
             control.stop.store(true, Ordering::Relaxed);
             // The capture thread may sit in a read that never returns (a
             // stalled pipe, `-r -` from a writer that stays open): once
-            // asked to stop, we stop within a second regardless.
+            // asked to stop, we stop within a second or so regardless.
             if stop_asked.get_or_insert_with(Instant::now).elapsed() >= SIGNAL_GRACE {
                 break;
             }
         }
-        let notice = match rx.recv_timeout(TICK) {
+        // Sinks are ticked, the grace after a stop is counted, and `--duration`
+        // is kept to within a tick.
+        let wait = if feed.has_sinks() || stop_asked.is_some() {
+            TICK
+        } else {
+            IDLE_WAIT
+        };
+        let wait = match until.duration {
+            Some(d) if !expired => d.saturating_sub(started.elapsed()).min(wait),
+            _ => wait,
+        };
+        let notice = match rx.recv_timeout(wait.max(Duration::from_millis(1))) {
             Ok(ev) => {
                 let step = feed.apply(model, ev, rx);
                 if step.finished {

@@ -12,6 +12,7 @@ pub mod privileges;
 
 use std::fs::File;
 use std::io::{self, Read};
+use std::os::unix::net::UnixDatagram;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -77,10 +78,13 @@ const FLUSH_EVERY: Duration = Duration::from_millis(50);
 /// Live, the counters go to the model at most this often (each is an event
 /// that wakes the model's thread), and at the end.
 const COUNTERS_EVERY: Duration = Duration::from_millis(250);
+/// Live, batches made during one turn of the live loop and held until its
+/// end ([`Processor::cork`]), at most: then they go.
+const CORK_BATCHES: usize = 8;
 /// Live, batches held back while the channel is full, at most; beyond this
 /// a batch is dropped and counted (the live loop stops reading long before:
-/// one read adds a batch or two).
-const BACKLOG_BATCHES: usize = 8;
+/// one read adds a batch or two to what a turn held).
+const BACKLOG_BATCHES: usize = CORK_BATCHES + 8;
 
 /// The consumer's end of the capture: events in, spent batches back.
 ///
@@ -231,7 +235,8 @@ pub enum Source {
 pub struct CaptureOptions {
     /// UDP to this port carrying HEP is decoded as the SIP inside (`--hep-port`).
     pub hep_port: Option<u16>,
-    /// No UI draws from the model: the reader of files needs less room.
+    /// No UI draws from the model: the reader of files needs less room, and
+    /// a live capture may hand traffic over less often ([`live::Pace`]).
     pub headless: bool,
 }
 
@@ -247,9 +252,48 @@ impl Default for CaptureOptions {
 /// Flags the consumer sets and the capture thread reads.
 #[derive(Debug, Default)]
 pub struct Control {
-    pub stop: AtomicBool,
+    pub stop: StopFlag,
     /// While set, frames are read and dropped uncounted (the UI's pause).
     pub paused: AtomicBool,
+}
+
+/// The stop flag, read and set like an `AtomicBool`. Setting it also wakes
+/// a live capture that sleeps in `poll` on a quiet link, so that sleep can
+/// be long (a second) and a stop (the UI's quit, `--duration`, a signal)
+/// still takes effect at once.
+#[derive(Debug, Default)]
+pub struct StopFlag {
+    set: AtomicBool,
+    /// Made by the first [`StopFlag::waker`]: setting the flag sends a
+    /// byte on the first socket, which makes the second readable.
+    wake: std::sync::OnceLock<Option<(UnixDatagram, UnixDatagram)>>,
+}
+
+impl StopFlag {
+    #[must_use]
+    pub fn load(&self, order: Ordering) -> bool {
+        self.set.load(order)
+    }
+
+    pub fn store(&self, stop: bool, order: Ordering) {
+        self.set.store(stop, order);
+        if stop && let Some(Some((tx, _))) = self.wake.get() {
+            // Non-blocking; a full socket already wakes the poll.
+            let _ = tx.send(&[1]);
+        }
+    }
+
+    /// A descriptor that becomes readable once the flag is set (`None` if
+    /// no socket pair could be made: then only the flag is there).
+    pub(crate) fn waker(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        use std::os::fd::AsFd;
+        let pair = self.wake.get_or_init(|| {
+            let (tx, rx) = UnixDatagram::pair().ok()?;
+            tx.set_nonblocking(true).ok()?;
+            Some((tx, rx))
+        });
+        pair.as_ref().map(|(_, rx)| rx.as_fd())
+    }
 }
 
 /// Starts the capture thread.
@@ -300,6 +344,11 @@ pub fn spawn_sources(
         out.pipeline = Pipeline::new().with_hep_port(options.hep_port);
         out.counters.producer = u8::try_from(i).unwrap_or(u8::MAX);
         let control = Arc::clone(control);
+        let pace = if options.headless {
+            live::Pace::HEADLESS
+        } else {
+            live::Pace::SHOWN
+        };
         let name = match &source {
             Source::Hep(_) => "hep-listen",
             _ => "capture",
@@ -310,7 +359,7 @@ pub fn spawn_sources(
                 .spawn(move || {
                     match source {
                         Source::Files(files) => run_files(files, &mut out, &control),
-                        Source::Live(cap) => cap.run(&mut out, &control),
+                        Source::Live(cap) => cap.run(&mut out, &control, pace),
                         Source::Hep(listener) => listener.run(&mut out, &control),
                     }
                     out.finish();
@@ -329,11 +378,16 @@ pub struct Processor {
     /// Live: events the full channel did not take yet, in order, each with
     /// the packets it holds (counted lost if it is dropped).
     backlog: std::collections::VecDeque<(CaptureEvent, u64)>,
+    /// Live: while set, events wait in `held` (see [`Self::cork`]).
+    corked: bool,
+    held: Vec<(CaptureEvent, u64)>,
     batch: Vec<SipMessage>,
     last_flush: Instant,
     /// Live: when the counters last went out; `None` once the capture ends
     /// (they go out with every flush then).
     counters_sent: Option<Instant>,
+    /// The counters last sent.
+    last_counters: Option<CaptureCounters>,
     pub pipeline: Pipeline,
     pub counters: CaptureCounters,
     /// What came without the pipeline (HEP from agents), counted by its
@@ -353,9 +407,12 @@ impl Processor {
             spent,
             live,
             backlog: std::collections::VecDeque::new(),
+            corked: false,
+            held: Vec::new(),
             batch: Vec::with_capacity(BATCH),
             last_flush: Instant::now(),
             counters_sent: live.then(Instant::now),
+            last_counters: None,
             pipeline: Pipeline::new(),
             counters: CaptureCounters::default(),
             received: DecodeStats::default(),
@@ -364,7 +421,7 @@ impl Processor {
     }
 
     /// Decodes a frame; sends a batch when it is full. (Live, the loop
-    /// calls [`Self::flush_if_due`] after each read: no clock per frame.)
+    /// sends what is pending at the end of each turn: no clock per frame.)
     pub fn frame(&mut self, frame: &Frame<'_>) {
         self.frame_in(frame, None);
     }
@@ -389,11 +446,26 @@ impl Processor {
         }
     }
 
-    /// Live: sends what is pending if the last batch left long enough ago
-    /// ([`FLUSH_EVERY`]), so a slow trickle still reaches the model.
-    pub fn flush_if_due(&mut self) {
-        if self.last_flush.elapsed() >= FLUSH_EVERY {
-            self.flush_if_pending();
+    /// Live: what is sent from now on is held, in order, until
+    /// [`Self::uncork`] (or until [`CORK_BATCHES`] are held): the live loop
+    /// hands a turn's batches over together, and the model's thread, woken
+    /// by the first, finds the others already there instead of sleeping
+    /// and waking again between them.
+    pub fn cork(&mut self) {
+        self.corked = self.live;
+    }
+
+    /// Live: sends what [`Self::cork`] held, and what comes next, at once.
+    pub fn uncork(&mut self) {
+        self.corked = false;
+        self.release();
+    }
+
+    /// Sends the held events, in order.
+    fn release(&mut self) {
+        let held = std::mem::take(&mut self.held);
+        for (ev, n) in held {
+            self.send_now(ev, n);
         }
     }
 
@@ -463,12 +535,15 @@ impl Processor {
             self.send(CaptureEvent::Rtp(rtp), n);
         }
         if let Some(sent) = self.counters_sent {
-            if sent.elapsed() < COUNTERS_EVERY {
+            // Live, the same counters again (an idle link) would only wake
+            // the model's thread.
+            if sent.elapsed() < COUNTERS_EVERY || self.last_counters == Some(self.counters) {
                 return;
             }
             self.counters_sent = Some(Instant::now());
         }
         let counters = self.counters;
+        self.last_counters = Some(counters);
         self.send(CaptureEvent::Counters(counters), 0);
     }
 
@@ -489,6 +564,17 @@ impl Processor {
     }
 
     fn send(&mut self, ev: CaptureEvent, lost_if_dropped: u64) {
+        if self.corked {
+            if self.held.len() < CORK_BATCHES {
+                self.held.push((ev, lost_if_dropped));
+                return;
+            }
+            self.release();
+        }
+        self.send_now(ev, lost_if_dropped);
+    }
+
+    fn send_now(&mut self, ev: CaptureEvent, lost_if_dropped: u64) {
         if self.live {
             // Keep the order: nothing overtakes a held-back batch.
             if !self.retry_backlog() {
@@ -536,6 +622,7 @@ impl Processor {
     }
 
     pub fn fail(&mut self, text: String) {
+        self.uncork();
         self.counters_sent = None;
         self.flush();
         self.drain_backlog();
@@ -544,6 +631,7 @@ impl Processor {
     }
 
     fn finish(mut self) {
+        self.uncork();
         self.pipeline.finish(&mut self.batch);
         self.counters_sent = None;
         self.flush();
@@ -676,5 +764,79 @@ fn next_owned(f: &mut OpenFile, out: &mut Processor) -> Option<OwnedFrame> {
             out.warn(format!("{shown_name}: read error: {e}"));
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(n: usize) -> SipMessage {
+        let text = format!(
+            "OPTIONS sip:a@127.0.0.1 SIP/2.0\r\n\
+             Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK{n}\r\n\
+             From: <sip:b@127.0.0.1>;tag=1\r\nTo: <sip:a@127.0.0.1>\r\n\
+             Call-ID: cork-{n}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+        );
+        SipMessage::parse_one(text.as_bytes()).unwrap()
+    }
+
+    /// A live processor, its events' receiver, and `n` messages given to it.
+    fn live(n: usize) -> (Processor, std::sync::mpsc::Receiver<CaptureEvent>) {
+        let (tx, rx) = std::sync::mpsc::sync_channel(CHANNEL_BATCHES);
+        let (_spent_tx, spent_rx) = std::sync::mpsc::sync_channel(1);
+        let mut out = Processor::new(tx, spent_rx, true);
+        out.cork();
+        for i in 0..n {
+            out.message(options(i));
+        }
+        (out, rx)
+    }
+
+    /// The messages' numbers, in the order the events brought them.
+    fn received(rx: &std::sync::mpsc::Receiver<CaptureEvent>) -> Vec<usize> {
+        let mut seen = Vec::new();
+        while let Ok(ev) = rx.try_recv() {
+            if let CaptureEvent::Messages(batch) = ev {
+                for m in batch {
+                    let id = String::from_utf8_lossy(m.call_id()).into_owned();
+                    seen.push(id.strip_prefix("cork-").unwrap().parse().unwrap());
+                }
+            }
+        }
+        seen
+    }
+
+    #[test]
+    fn setting_the_stop_flag_wakes_a_poll_on_its_waker() {
+        use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+        let control = Control::default();
+        let waker = control.stop.waker().unwrap();
+        let mut fds = [PollFd::new(waker, PollFlags::POLLIN)];
+        assert_eq!(poll(&mut fds, PollTimeout::ZERO).unwrap(), 0);
+        control.stop.store(true, Ordering::Relaxed);
+        assert!(control.stop.load(Ordering::Relaxed));
+        assert_eq!(poll(&mut fds, PollTimeout::ZERO).unwrap(), 1);
+    }
+
+    #[test]
+    fn a_corked_live_turn_hands_its_batches_over_together_and_in_order() {
+        let (mut out, rx) = live(3 * BATCH);
+        assert!(received(&rx).is_empty(), "sent while corked");
+        assert!(!out.backlogged(), "held batches are not a full channel");
+        out.uncork();
+        assert_eq!(received(&rx), (0..3 * BATCH).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_cork_holds_a_bounded_number_of_batches() {
+        let n = (CORK_BATCHES + 2) * BATCH;
+        let (mut out, rx) = live(n);
+        let early = received(&rx);
+        assert!(early.len() >= CORK_BATCHES * BATCH, "{}", early.len());
+        out.uncork();
+        let mut all = early;
+        all.extend(received(&rx));
+        assert_eq!(all, (0..n).collect::<Vec<_>>());
     }
 }
