@@ -77,3 +77,36 @@ fn evicted_dialogs_leave_the_index() {
     assert_eq!(model.find(&id(5)).unwrap().messages.len(), 1);
     assert_eq!(model.by_call_id.len(), 100);
 }
+
+/// Room for 100 dialogs; one call is answered and never ends (its BYE was
+/// not seen), then 10,000 calls are refused. The finished ones go first,
+/// but the table keeps a slot for each dialog behind the oldest: past
+/// `MAX_TABLE_HOLES` the held call goes too, so the slots stay bounded
+/// (they grew by one per call, and each eviction walked them all).
+#[test]
+fn a_call_that_never_ends_does_not_hold_the_table_open() {
+    let mut model = Model::new(Limits {
+        max_calls: 100,
+        ..Limits::default()
+    });
+    model.ingest(&mut invite(b"held"));
+    model.ingest(&mut ok(b"held"));
+    let id = |n: usize| format!("busy-{n}@example.org");
+    for n in 0..10_000 {
+        model.ingest(&mut invite(id(n).as_bytes()));
+        model.ingest(&mut message(
+            id(n).as_bytes(),
+            "SIP/2.0 486 Busy Here",
+            "1 INVITE",
+        ));
+        assert!(
+            model.dialogs.holes() <= super::MAX_TABLE_HOLES,
+            "{} holes after {n} calls",
+            model.dialogs.holes()
+        );
+    }
+    assert_eq!(model.len(), 100);
+    assert!(model.find("held").is_none(), "the held call was evicted");
+    assert!(model.find(&id(9_999)).is_some());
+    assert!(model.find(&id(9_899)).is_none());
+}

@@ -72,6 +72,10 @@ pub const NO_CALL_ID: &str = "(no Call-ID)";
 /// User-Agent texts interned at most.
 const MAX_USER_AGENTS: usize = 4096;
 
+/// Evicted dialogs' slots the table may hold behind an older dialog that
+/// stays, before that dialog is evicted too (see `Model::evict_one`).
+const MAX_TABLE_HOLES: usize = 4096;
+
 /// Vantage points (HEP agents) told apart at most.
 const MAX_ORIGINS: usize = 1024;
 
@@ -454,13 +458,17 @@ impl Model {
     }
 
     /// Evicts the oldest finished dialog (among the oldest few hundred), else
-    /// the oldest of all.
+    /// the oldest of all. Once [`MAX_TABLE_HOLES`] finished dialogs have
+    /// gone from behind one that stays (a call whose BYE was never seen),
+    /// the oldest goes whatever its state: the holes would otherwise grow
+    /// without bound, and every eviction walks them.
     fn evict_one(&mut self) -> bool {
         let clock = self.clock();
+        let oldest_first = self.dialogs.holes() >= MAX_TABLE_HOLES;
         let victim = self
             .dialogs
             .values()
-            .take(256)
+            .take(if oldest_first { 0 } else { 256 })
             .find(|d| d.state_at(clock).is_finished())
             .or_else(|| self.dialogs.values().next())
             .map(|d| d.id);
