@@ -48,7 +48,7 @@ pub fn write(
     w.field(line_type.is_none(), crate::key!("call_id"));
     w.str(d.call_id());
     w.field(false, crate::key!("kind"));
-    w.str(d.kind.as_str());
+    w.word(d.kind.as_str());
     w.field(false, crate::key!("state"));
     w.str(&d.state_at(clock).name());
     w.field(false, crate::key!("from"));
@@ -134,10 +134,12 @@ fn messages(
         w.field(false, crate::key!("dst"));
         AddrText(m.dst()).write(w);
         w.field(false, crate::key!("transport"));
-        w.str(m.transport.as_str());
+        w.word(m.transport.as_str());
         w.field(false, crate::key!("method"));
         match m.method() {
-            Some(x) => w.str(x.as_str()),
+            // An unknown method's name is from the wire.
+            Some(x @ crate::model::Method::Other(_)) => w.str(x.as_str()),
+            Some(x) => w.word(x.as_str()),
             None => w.null(),
         }
         w.field(false, crate::key!("status"));
@@ -207,7 +209,7 @@ fn write_sdp_changes(w: &mut Writer<'_>, changes: &[SdpChange]) {
         w.field(false, crate::key!("ts"));
         w.f64(c.ts);
         w.field(false, crate::key!("kind"));
-        w.str(c.kind.as_str());
+        w.word(c.kind.as_str());
         if let Some(a) = c.against {
             w.field(false, crate::key!("against"));
             w.u64(a as u64);

@@ -105,6 +105,20 @@ impl<'a> Writer<'a> {
         string(self.out, v);
     }
 
+    /// A string value that is one of the schema's own words (a transport,
+    /// a kind, a standard method): written without the escape check (checked
+    /// in debug builds, which every test runs).
+    pub fn word(&mut self, v: &'static str) {
+        debug_assert!(
+            !any_escape(v.as_bytes()),
+            "a word that needs an escape: {v}"
+        );
+        self.out.reserve(v.len() + 2);
+        self.out.push(b'"');
+        self.out.extend_from_slice(v.as_bytes());
+        self.out.push(b'"');
+    }
+
     /// A string value made by a `Display`, escaped.
     pub fn display(&mut self, v: &dyn fmt::Display) {
         self.out.push(b'"');
