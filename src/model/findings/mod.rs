@@ -257,19 +257,22 @@ impl<'m> Context<'m> {
     }
 
     /// A message's bytes, when they can still be read: where they were
-    /// read ahead, or read from the capture file once per diagnosis
+    /// read ahead, or read from the capture file, once per diagnosis
     /// (several rules read one message).
     fn raw(&self, i: usize) -> Option<Bytes<'m>> {
         let m = self.msgs().get(i)?;
-        if let Some(b) = self.prefetched.and_then(|p| p.get(m)) {
-            return Some(Bytes::Ahead(b));
-        }
+        // The few messages already read first: a search through what was
+        // read ahead for the whole run of dialogs costs more.
         if let Some((_, r)) = self.raws.borrow().iter().find(|(at, _)| *at == i) {
             return Some(r.clone());
         }
-        let r = match self.model.raw(m).ok()? {
-            Cow::Borrowed(b) => Bytes::Held(b),
-            Cow::Owned(v) => Bytes::Read(Rc::from(v)),
+        let r = if let Some(b) = self.prefetched.and_then(|p| p.get(m)) {
+            Bytes::Ahead(b)
+        } else {
+            match self.model.raw(m).ok()? {
+                Cow::Borrowed(b) => Bytes::Held(b),
+                Cow::Owned(v) => Bytes::Read(Rc::from(v)),
+            }
         };
         self.raws.borrow_mut().push((i, r.clone()));
         Some(r)
