@@ -66,9 +66,9 @@ impl<'a> Writer<'a> {
     }
 
     /// Before a field's value: the separator, the indentation and the key
-    /// (made at compile time: [`key!`](crate::key)). Up to 15 levels deep
-    /// in fixed-size copies (a few stores, no `memcpy` call), deeper as
-    /// serde's keys are.
+    /// (made at compile time: [`key!`](crate::key)). Compact, or pretty up
+    /// to 15 levels deep, in fixed-size copies (a few stores, no `memcpy`
+    /// call); deeper as serde's keys are.
     pub fn field(&mut self, first: bool, key: &Key) {
         match self.depth {
             Some(d) if d <= 15 => {
@@ -88,7 +88,21 @@ impl<'a> Writer<'a> {
                 self.out.extend_from_slice(name);
                 self.out.truncate(at + key.len);
             }
-            _ => self.key(first, key.name()),
+            None => {
+                let Some(name) = key.text.get(..KEY_MAX) else {
+                    self.key(first, key.name());
+                    return;
+                };
+                self.out.reserve(1 + KEY_MAX);
+                if !first {
+                    self.out.push(b',');
+                }
+                // `"name":`, without the space pretty printing puts after it.
+                let at = self.out.len() + key.len - 1;
+                self.out.extend_from_slice(name);
+                self.out.truncate(at);
+            }
+            Some(_) => self.key(first, key.name()),
         }
     }
 
