@@ -114,6 +114,10 @@ fn main() {
         );
         model.ingest(&mut m);
     }
+    // A file read to its end (a million dialogs come from a file): the
+    // clock stands still, the filter's searches and the rules it names are
+    // made a slice at a time after the key's budget.
+    model.end_capture();
     println!("model: {} dialogs, built in {:?}", model.len(), t.elapsed());
 
     let mut app = AppState::new(Config::default(), "bench".into(), false);
@@ -162,6 +166,13 @@ fn main() {
     };
     let (mut extend, mut delete, mut fresh, mut regex) = (vec![], vec![], vec![], vec![]);
     let (mut rule, mut few) = (vec![], vec![]);
+    // The slices that run the rules a filter naming rule ids waits for
+    // (the rows shown meanwhile are those of the rules run so far), and
+    // the time until its rows are whole.
+    let (mut rule_slices, mut rule_wholes) = (vec![], vec![]);
+    // The same for a key's search of the index cut at its budget
+    // (`ui::KEY_SEARCH`): the loop searches on a slice a turn.
+    let (mut search_slices, mut search_wholes) = (vec![], vec![]);
     // CPU seconds per kind of key, and how many.
     let mut cpu = [(0f64, 0u32); 6];
     let mut charge = |kind: usize, since: f64| {
@@ -171,6 +182,8 @@ fn main() {
     // The loop makes the index a slice at a time (`ui::FILTER_SLICE`).
     let mut prompt = Buffer::empty(area);
     app.call_list.incremental = true;
+    app.call_list.rules_in_slices = true;
+    app.call_list.search_budget = Some(sipscope::ui::KEY_SEARCH);
     let slice = sipscope::ui::FILTER_SLICE;
     let (mut slices, mut builds) = (vec![], vec![]);
     for round in 0..rounds {
@@ -231,6 +244,27 @@ fn main() {
             if first == "4" {
                 rule.push(ms);
                 charge(4, key_cpu.get());
+                let t = Instant::now();
+                let mut n = 0;
+                while app.call_list.rows_progress().is_some() {
+                    let s = Instant::now();
+                    if app.prepare_filter(&model, Some(s + slice)) {
+                        app.refresh(&model);
+                        prompt.reset();
+                        views::draw(&mut prompt, area, &app, &model);
+                    }
+                    rule_slices.push(s.elapsed().as_secs_f64() * 1e3);
+                    n += 1;
+                }
+                if n > 0 {
+                    rule_wholes.push(t.elapsed().as_secs_f64() * 1e3);
+                    println!(
+                        "{:<52} {:>9.3} ms  ({n} slices, {} rows)",
+                        "'4': until its rows are whole (the rules run)",
+                        t.elapsed().as_secs_f64() * 1e3,
+                        app.rows().len()
+                    );
+                }
             } else {
                 fresh.push(ms);
                 charge(2, key_cpu.get());
@@ -272,6 +306,28 @@ fn main() {
             few.last().copied().unwrap_or_default(),
             app.rows().len()
         );
+        // A key's search cut at its budget: the rest in the loop's slices.
+        let t = Instant::now();
+        let mut n = 0;
+        while app.call_list.rows_progress().is_some() {
+            let s = Instant::now();
+            if app.prepare_filter(&model, Some(s + slice)) {
+                app.refresh(&model);
+                prompt.reset();
+                views::draw(&mut prompt, area, &app, &model);
+            }
+            search_slices.push(s.elapsed().as_secs_f64() * 1e3);
+            n += 1;
+        }
+        if n > 0 {
+            search_wholes.push(t.elapsed().as_secs_f64() * 1e3);
+            println!(
+                "{:<52} {:>9.3} ms  ({n} slices, {} rows)",
+                "  its search, until its rows are whole",
+                t.elapsed().as_secs_f64() * 1e3,
+                app.rows().len()
+            );
+        }
         key(&mut app, TextKey::Cancel);
     }
     for ((what, v), (cpu, n)) in [
@@ -301,6 +357,19 @@ fn main() {
             &mut slices,
         ),
         ("'/': until the index is whole", &mut builds),
+        (
+            "'4': a slice of the rules run (the most a key waits)",
+            &mut rule_slices,
+        ),
+        ("'4': until its rows are whole", &mut rule_wholes),
+        (
+            "a search cut at its budget: a slice after",
+            &mut search_slices,
+        ),
+        (
+            "a search cut at its budget: until whole",
+            &mut search_wholes,
+        ),
     ] {
         v.sort_by(f64::total_cmp);
         println!(

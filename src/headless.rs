@@ -35,19 +35,18 @@ pub fn run(
     feed: &mut Feed,
 ) {
     let started = Instant::now();
-    let mut signalled: Option<Instant> = None;
+    // When the capture was asked to stop (a signal, `--duration`, `--count`).
+    let mut stop_asked: Option<Instant> = None;
     loop {
         let expired = until.duration.is_some_and(|d| started.elapsed() >= d);
-        if interrupted.load(Ordering::Relaxed) {
+        if interrupted.load(Ordering::Relaxed) || expired || feed.limit_reached(model) {
+            control.stop.store(true, Ordering::Relaxed);
             // The capture thread may sit in a read that never returns (a
-            // stalled pipe): a signal stops us within a second regardless.
-            if signalled.get_or_insert_with(Instant::now).elapsed() >= SIGNAL_GRACE {
+            // stalled pipe, `-r -` from a writer that stays open): once
+            // asked to stop, we stop within a second regardless.
+            if stop_asked.get_or_insert_with(Instant::now).elapsed() >= SIGNAL_GRACE {
                 break;
             }
-            control.stop.store(true, Ordering::Relaxed);
-        }
-        if expired || feed.limit_reached(model) {
-            control.stop.store(true, Ordering::Relaxed);
         }
         let notice = match rx.recv_timeout(TICK) {
             Ok(ev) => {

@@ -308,6 +308,26 @@ fn concatenated_captures_on_standard_input_are_read_and_said() {
     assert!(text.contains("6 dialogs"), "{text}");
 }
 
+#[test]
+fn count_on_standard_input_that_stays_open_stops_and_reports() {
+    // The writer sends a whole capture and then keeps the pipe open (a
+    // `tcpdump -w -` that goes on): --count is reached, so sipscope must
+    // report and exit without waiting for an end of file that never comes.
+    let a = std::fs::read(data("gen__busy_486_3calls.pcap")).unwrap();
+    let mut child = sipscope()
+        .args(["-r", "-", "--no-ui", "--count", "4", "--report", "json"])
+        .stdin(Stdio::piped())
+        .spawn_piped();
+    let mut stdin = child.stdin.take().unwrap();
+    std::io::Write::write_all(&mut stdin, &a).unwrap();
+    let out = wait_bounded(child, Duration::from_secs(20)).expect("hung on an open pipe");
+    drop(stdin);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["stats"]["sip_messages"], 4, "{err}");
+}
+
 /// An OPTIONS request with Call-ID `{tag}-{i}`.
 fn options(tag: &str, i: usize) -> String {
     format!(

@@ -7,6 +7,7 @@ pub mod hop;
 pub mod scan;
 pub mod sdp;
 pub mod strict;
+mod swar;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -155,7 +156,10 @@ impl SipMessage {
     }
 
     /// [`SipMessage::new`] with bytes already held ([`Raw::shared`]).
+    /// Inline: the message is then built where the caller puts it.
     #[must_use]
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     pub fn with_raw(
         ts_ns: i64,
         (src, dst): (SocketAddr, SocketAddr),

@@ -12,6 +12,7 @@ mod head;
 mod header;
 mod start_line;
 
+use super::swar;
 pub use head::{Defects, Head, Span, StartLine};
 use header::header_line;
 pub use header::tag;
@@ -144,21 +145,23 @@ pub fn scan(buf: &[u8], framing: Framing) -> Scan {
             }
         };
     }
-    // One SIMD pass finds every line end; a header is flushed once the next
-    // line shows it is not folded onto (a line starting with SP or HT).
+    // memchr finds each line's end (one call a line: memchr_iter's state
+    // cost more); a header is read once the next line shows it is not
+    // folded onto (a line starting with SP or HT).
     let mut seen_via = false;
     let mut pending: Option<(usize, usize)> = None;
     let mut line_start = pos;
     let mut body_start = None;
-    let region = buf.get(pos..limit).unwrap_or_default();
-    for nl in memchr::memchr_iter(b'\n', region).map(|i| i + pos) {
-        let line = trim_cr(buf.get(line_start..nl).unwrap_or_default());
-        if line.is_empty() {
+    while let Some(nl) = line_end(buf, line_start, limit) {
+        // The line's first byte says all the loop needs: whether the line
+        // is empty (or a lone CR: the end of the headers) or folded.
+        let first = buf.get(line_start).copied();
+        if nl == line_start || (nl == line_start + 1 && first == Some(b'\r')) {
             body_start = Some(nl + 1);
             break;
         }
         match pending.as_mut() {
-            Some(p) if matches!(line.first(), Some(b' ' | b'\t')) => p.1 = nl,
+            Some(p) if matches!(first, Some(b' ' | b'\t')) => p.1 = nl,
             _ => {
                 if let Some((s, e)) = pending.replace((line_start, nl)) {
                     header_line(buf, s, e, &mut head, &mut seen_via);
@@ -229,8 +232,9 @@ pub fn scan(buf: &[u8], framing: Framing) -> Scan {
     Scan::Message { head, len: total }
 }
 
-fn trim_cr(line: &[u8]) -> &[u8] {
-    line.strip_suffix(b"\r").unwrap_or(line)
+/// The next line feed in `buf[from..limit)`.
+fn line_end(buf: &[u8], from: usize, limit: usize) -> Option<usize> {
+    memchr(b'\n', buf.get(from..limit)?).map(|i| from + i)
 }
 
 fn finish_defects(head: &mut Head) {

@@ -327,31 +327,36 @@ fn port(word: &[u8]) -> Option<u16> {
 /// leading zeros) is read here, byte by byte; anything else goes to the
 /// standard parser.
 fn ip_addr(a: &[u8]) -> Option<std::net::IpAddr> {
-    let mut octets = [0u8; 4];
-    let mut n = 0;
-    let mut parts = a.split(|b| *b == b'.');
-    let quad = parts.by_ref().take(4).all(|p| {
-        let ok = matches!(p.len(), 1..=3)
-            && p.iter().all(u8::is_ascii_digit)
-            && (p.len() == 1 || p.first() != Some(&b'0'));
-        if !ok {
-            return false;
-        }
-        let v = p
-            .iter()
-            .fold(0u16, |v, d| v * 10 + u16::from(d.wrapping_sub(b'0')));
-        if let (Ok(v), Some(slot)) = (u8::try_from(v), octets.get_mut(n)) {
-            *slot = v;
-            n += 1;
-            true
-        } else {
-            false
-        }
-    });
-    if quad && n == 4 && parts.next().is_none() {
+    if let Some(octets) = dotted_quad(a) {
         return Some(std::net::IpAddr::from(octets));
     }
     std::str::from_utf8(a).ok()?.parse().ok()
+}
+
+/// Four parts of one to three digits, no leading zero, each at most 255,
+/// read in one pass; `None` for anything else.
+fn dotted_quad(a: &[u8]) -> Option<[u8; 4]> {
+    let mut octets = [0u8; 4];
+    let (mut n, mut value, mut digits) = (0usize, 0u16, 0u8);
+    for b in a {
+        if b.is_ascii_digit() {
+            if digits == 3 || (digits == 1 && value == 0) {
+                return None;
+            }
+            value = value * 10 + u16::from(b - b'0');
+            digits += 1;
+        } else if *b == b'.' && digits > 0 {
+            *octets.get_mut(n)? = u8::try_from(value).ok()?;
+            (n, value, digits) = (n + 1, 0, 0);
+        } else {
+            return None;
+        }
+    }
+    if n != 3 || digits == 0 {
+        return None;
+    }
+    *octets.get_mut(3)? = u8::try_from(value).ok()?;
+    Some(octets)
 }
 
 /// The pieces of `bytes` between newlines, as `split(|b| *b == b'\n')`
@@ -754,6 +759,34 @@ mod address_tests {
             assert_eq!(super::media_addresses(body).to_vec(), want, "{body:?}");
             let capped = super::media_addresses_upto(body, 2).map(|a| a.to_vec());
             assert_eq!(capped, (want.len() <= 2).then_some(want), "{body:?}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod quad_tests {
+    #[test]
+    fn a_dotted_quad_is_read_as_the_standard_parser_reads_it() {
+        let parts = [
+            "0", "1", "9", "10", "01", "00", "255", "256", "999", "1000", "", "a", " 1",
+        ];
+        for a in parts {
+            for b in parts {
+                for text in [
+                    format!("{a}.{b}.{a}.{b}"),
+                    format!("1.2.{a}.{b}"),
+                    format!("{a}.{b}.3"),
+                    format!("1.2.3.4.{a}"),
+                    format!("{a}{b}"),
+                    format!("1.2.3.{a}{b}"),
+                ] {
+                    let want = text
+                        .parse::<std::net::Ipv4Addr>()
+                        .ok()
+                        .map(|ip| ip.octets());
+                    assert_eq!(super::dotted_quad(text.as_bytes()), want, "{text}");
+                }
+            }
         }
     }
 }

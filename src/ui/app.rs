@@ -198,19 +198,22 @@ impl AppState {
     /// a slice at a time and the keys typed meanwhile are not kept waiting.
     /// Says whether the rows must be made again (the index became whole).
     pub fn prepare_filter(&mut self, model: &Model, deadline: Option<std::time::Instant>) -> bool {
-        if self.search_input.is_some() || self.call_list.filter_progress().is_some() {
+        if self.search_input.is_some() || self.call_list.rows_progress().is_some() {
             let clock = self.clock(model);
-            return self.call_list.prepare_filter(model, clock, deadline);
+            return self
+                .call_list
+                .prepare_filter(model, &self.filter, clock, deadline);
         }
         false
     }
 
     /// Is there filter work for [`AppState::prepare_filter`] to go on with
-    /// (the index being made, or, while the filter is typed, the rules'
-    /// masks)? The loop then looks at the keys without waiting.
+    /// (the index being made or the rules the rows wait for, or, while the
+    /// filter is typed, the rules' masks ahead)? The loop then looks at the
+    /// keys without waiting.
     #[must_use]
     pub fn filter_busy(&self) -> bool {
-        self.call_list.filter_progress().is_some()
+        self.call_list.rows_progress().is_some()
             || (self.search_input.is_some() && self.call_list.filter_busy())
     }
 

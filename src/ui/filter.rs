@@ -6,6 +6,10 @@
 
 use memchr::memmem::Finder;
 use regex::Regex;
+use regex_syntax::hir::{
+    Capture, Class, ClassBytes, ClassBytesRange, ClassUnicode, ClassUnicodeRange, Hir, HirKind,
+    Literal, Repetition,
+};
 
 use crate::model::dialog::row_filter;
 use crate::model::{Clock, Dialog, Model};
@@ -180,7 +184,8 @@ pub struct RowFilter {
     plain: Option<Finder<'static>>,
     /// The same regex in multi-line mode (`^` and `$` at each line's ends),
     /// when it means the same on lowercased text and holds no `\A` or
-    /// `\z`: run over a whole chunk of texts at once (see [`Needle::Regex`]).
+    /// `\z`: run over a whole chunk of texts at once (see [`Needle::Regex`]),
+    /// made for texts without capitals (see [`lowercase_lines`]).
     lines: Option<Regex>,
     /// The rule ids of the catalogue the regex matches (bit = place; see
     /// [`Query::rule_bits`]): findings are worth looking at only when some
@@ -201,6 +206,69 @@ fn is_plain(t: &str) -> bool {
 /// named by property are in it; those are matched on the text as it is.
 fn same_on_lowercase(t: &str) -> bool {
     !["(?", "\\p", "\\P", "[:"].iter().any(|s| t.contains(s))
+}
+
+/// The filter `text` in multi-line mode (`^` and `$` at each line's ends)
+/// for texts that hold no ASCII capital (the index's, lowercased): the
+/// case-insensitive regex with the capitals taken out of its classes
+/// (`c` is read as `[Cc]`, and becomes `c` again; `[Ssſ]`, `[sſ]`). On such
+/// texts it matches where the regex does; its literals, no longer one per
+/// case, are few enough for the regex's own prefilter (`call-4242[0-9]@`
+/// is searched for `call-4242`, not in each of 256 spellings, none of
+/// which it then finds: every byte read). None if it does not compile;
+/// then the same regex in multi-line mode, as typed.
+fn lowercase_lines(text: &str) -> Option<Regex> {
+    let lowered = regex_syntax::ParserBuilder::new()
+        .case_insensitive(true)
+        .multi_line(true)
+        .build()
+        .parse(text)
+        .ok()
+        .map(without_capitals)
+        .and_then(|hir| {
+            regex::RegexBuilder::new(&hir.to_string())
+                .size_limit(1 << 20)
+                .build()
+                .ok()
+        });
+    lowered.or_else(|| row_filter(&format!("(?m:{text})")).ok())
+}
+
+/// `hir` with the ASCII capitals taken out of every class, and a literal
+/// holding one made a class that matches nothing: the same matches on a
+/// text without capitals.
+fn without_capitals(hir: Hir) -> Hir {
+    match hir.into_kind() {
+        HirKind::Class(Class::Unicode(mut c)) => {
+            c.difference(&ClassUnicode::new([ClassUnicodeRange::new('A', 'Z')]));
+            Hir::class(Class::Unicode(c))
+        }
+        HirKind::Class(Class::Bytes(mut c)) => {
+            c.difference(&ClassBytes::new([ClassBytesRange::new(b'A', b'Z')]));
+            Hir::class(Class::Bytes(c))
+        }
+        HirKind::Literal(Literal(bytes)) => {
+            if bytes.iter().any(u8::is_ascii_uppercase) {
+                Hir::fail()
+            } else {
+                Hir::literal(bytes)
+            }
+        }
+        HirKind::Repetition(r) => Hir::repetition(Repetition {
+            sub: Box::new(without_capitals(*r.sub)),
+            ..r
+        }),
+        HirKind::Capture(c) => Hir::capture(Capture {
+            sub: Box::new(without_capitals(*c.sub)),
+            ..c
+        }),
+        HirKind::Concat(subs) => Hir::concat(subs.into_iter().map(without_capitals).collect()),
+        HirKind::Alternation(subs) => {
+            Hir::alternation(subs.into_iter().map(without_capitals).collect())
+        }
+        HirKind::Look(look) => Hir::look(look),
+        HirKind::Empty => Hir::empty(),
+    }
 }
 
 impl RowFilter {
@@ -233,7 +301,7 @@ impl RowFilter {
                 && same_on_lowercase(text)
                 && !text.contains("\\A")
                 && !text.contains("\\z"))
-            .then(|| row_filter(&format!("(?m:{text})")).ok())
+            .then(|| lowercase_lines(text))
             .flatten();
             text.clone_into(&mut self.text);
         }
@@ -259,6 +327,7 @@ impl RowFilter {
             rules: self.rules,
             only_calls,
             masks: None,
+            rules_later: false,
         })
     }
 
@@ -369,6 +438,25 @@ mod tests {
         assert!(!f.narrows("call", f.form_version()), "a regex may widen");
         f.set_text("a.b").unwrap();
         assert!(!f.narrows("a", f.form_version()));
+    }
+
+    #[test]
+    fn a_regex_for_lowercased_texts_keeps_its_literals_in_lower_case_only() {
+        let re = lowercase_lines("CALL-1[0-9]@|Smith$").unwrap();
+        let pattern = re.as_str();
+        assert!(
+            !pattern.contains(|c: char| c.is_ascii_uppercase()),
+            "{pattern}"
+        );
+        assert!(pattern.contains("call"), "{pattern}");
+        // The long s still matches an s; the capitals no longer do.
+        assert!(re.is_match("x call-17@h\nbob \u{17f}mith"));
+        assert!(re.is_match("bob smith\nz"));
+        assert!(!re.is_match("CALL-17@h"));
+        // A literal with a capital (no case folding) can match no lowercased
+        // text.
+        assert!(!lowercase_lines("(?-i:A)").unwrap().is_match("a"));
+        assert!(lowercase_lines("(?-i:a)").unwrap().is_match("a"));
     }
 
     #[test]

@@ -97,7 +97,9 @@ pub enum Needle<'a> {
         re: &'a Regex,
     },
     /// A regex that means the same on ASCII-lowercased text; `lines`, the
-    /// same in multi-line mode, when it may run over a whole chunk (no text
+    /// same in multi-line mode and for texts without ASCII capitals (its
+    /// literals in lower case only: few, so its prefilter skips most
+    /// bytes), when it may run over a whole chunk (no text
     /// of the chunk holds a newline of its own): a match that does not
     /// cross a newline is a match of the text it is in (`^` and `$` meet
     /// the text's ends, `\b` sees a newline there as it sees nothing), and
@@ -127,6 +129,12 @@ pub struct Query<'a> {
     /// The rules of the dialogs' findings, as far as known (none: each
     /// dialog's findings are asked for when needed).
     pub masks: Option<&'a RuleMasks>,
+    /// A dialog whose rules are not known yet (its mask not worked out) is
+    /// taken to have none, instead of its rules being run: the rows are
+    /// then right for the dialogs whose rules are known, and the UI loop
+    /// works the others out a slice at a time ([`RuleMasks::fill_until`]),
+    /// then makes the rows again.
+    pub rules_later: bool,
 }
 
 impl Query<'_> {
@@ -182,6 +190,7 @@ impl OwnRegexes {
             rules: q.rules,
             only_calls: q.only_calls,
             masks: q.masks,
+            rules_later: q.rules_later,
         }
     }
 }
@@ -340,8 +349,23 @@ impl FilterIndex {
     /// Call [`FilterIndex::sync`] first.
     #[must_use]
     pub fn search(&self, q: &Query, model: &Model, clock: Clock) -> Vec<DialogId> {
-        let first = self.first;
-        let parts = in_parts(&self.chunks, PARALLEL_CHUNKS, |at, part| {
+        self.search_chunks(q, model, clock, 0..self.chunks.len())
+    }
+
+    /// [`FilterIndex::search`] in the chunks at places `range` (0 is the
+    /// first chunk; see [`FilterIndex::chunk_count`]): a search made a part
+    /// at a time ([`SearchPass`]).
+    #[must_use]
+    pub fn search_chunks(
+        &self,
+        q: &Query,
+        model: &Model,
+        clock: Clock,
+        range: std::ops::Range<usize>,
+    ) -> Vec<DialogId> {
+        let first = self.first + range.start as u64;
+        let chunks = self.chunks.get(range).unwrap_or_default();
+        let parts = in_parts(chunks, PARALLEL_CHUNKS, |at, part| {
             let own = OwnRegexes::of(q);
             let q = &own.query(q);
             let mut out = Vec::new();
@@ -352,6 +376,18 @@ impl FilterIndex {
             out
         });
         parts.concat()
+    }
+
+    /// How many dialogs the index holds.
+    #[must_use]
+    pub fn dialog_count(&self) -> usize {
+        self.chunks.iter().map(|c| c.entries.len()).sum()
+    }
+
+    /// How many chunks the index has (made or not).
+    #[must_use]
+    pub fn chunk_count(&self) -> usize {
+        self.chunks.len()
     }
 
     /// Of `rows`, those the query matches, in their order (a filter that
@@ -470,6 +506,9 @@ fn names_a_rule(q: &Query, model: &Model, clock: Clock, id: DialogId) -> bool {
     };
     let mut mask = slot.load(Relaxed);
     if mask == UNKNOWN {
+        if q.rules_later {
+            return false;
+        }
         mask = model.dialog(id).map_or(0, |d| rule_mask(model, d, clock));
         slot.store(mask, Relaxed);
     }
@@ -549,17 +588,26 @@ impl RuleMasks {
         self.filled = 0;
     }
 
-    /// Works out the masks of every dialog ahead of a filter that names
-    /// rule ids, a batch at a time (ids over the cores) until `deadline`;
-    /// only once the capture has ended (the clock then stands still: the
-    /// masks are made once for the model). The UI loop does this while the
-    /// filter is typed, after the index is whole. Says whether it is done.
-    pub fn fill_until(&mut self, model: &Model, clock: Clock, deadline: Instant) -> bool {
-        if !clock.ended {
+    /// Works out the masks of every dialog, a batch at a time (ids over
+    /// the cores) until `deadline`: ahead of a filter that names rule ids
+    /// once the capture has ended (the clock then stands still: the masks
+    /// are made once for the model), or when `needed` (the rows of such a
+    /// filter wait for them). The UI loop does this while the filter is
+    /// typed, after the index is whole. Says whether it is done.
+    pub fn fill_until(
+        &mut self,
+        model: &Model,
+        clock: Clock,
+        deadline: Instant,
+        needed: bool,
+    ) -> bool {
+        if !clock.ended && !needed {
             return true;
         }
         self.ready(model, clock);
-        let per_core = if cfg!(test) { 512 } else { CHUNK };
+        // A batch is a few milliseconds (the rules of a dialog take a few
+        // microseconds): the deadline is looked at after each.
+        let per_core = if cfg!(test) { 512 } else { 1024 };
         let base = self.base;
         while self.filled < self.masks.len() {
             let from = self.filled;
@@ -584,6 +632,22 @@ impl RuleMasks {
             }
         }
         self.filled >= self.masks.len()
+    }
+
+    /// Are the masks of every dialog known (made ahead by
+    /// [`RuleMasks::fill_until`])?
+    #[must_use]
+    pub fn all_known(&self) -> bool {
+        self.filled >= self.masks.len()
+    }
+
+    /// How much of the masks is worked out ahead, from 0 to 1.
+    #[must_use]
+    pub fn progress(&self) -> f64 {
+        if self.masks.is_empty() {
+            return 1.0;
+        }
+        self.filled.min(self.masks.len()) as f64 / self.masks.len() as f64
     }
 
     /// Forgets them when the model or the clock moved (they are made again
@@ -833,6 +897,89 @@ impl Chunk {
             }
         }
     }
+}
+
+/// A search of the whole index made a part at a time: a key applied within
+/// its budget shows the rows of the chunks searched so far, and the UI loop
+/// searches the rest a slice a turn. Valid for the filter, model, clock and
+/// order it was begun for (`at`, compared by the call list).
+#[derive(Debug)]
+pub struct SearchPass<K> {
+    pub at: K,
+    /// The chunks below this place are searched.
+    next: usize,
+    /// The dialogs passed so far, in id order.
+    pub ids: Vec<DialogId>,
+}
+
+impl<K> SearchPass<K> {
+    #[must_use]
+    pub fn new(at: K) -> Self {
+        Self {
+            at,
+            next: 0,
+            ids: Vec::new(),
+        }
+    }
+
+    /// A pass for `at` that takes up where `before` stopped, with `ids`
+    /// the dialogs it passes in the part `before` searched (a filter that
+    /// only narrows `before`'s: its rows there are among `before`'s).
+    #[must_use]
+    pub fn narrowed<B>(at: K, before: &SearchPass<B>, ids: Vec<DialogId>) -> Self {
+        Self {
+            at,
+            next: before.next,
+            ids,
+        }
+    }
+
+    /// Searches on, a batch of chunks (a few per core) at a time, until
+    /// `deadline` (a batch at least); says whether the whole index is
+    /// searched.
+    pub fn run(
+        &mut self,
+        index: &FilterIndex,
+        q: &Query,
+        model: &Model,
+        clock: Clock,
+        deadline: Instant,
+    ) -> bool {
+        let len = index.chunk_count();
+        while self.next < len {
+            let to = (self.next + search_batch()).min(len);
+            self.ids
+                .extend(index.search_chunks(q, model, clock, self.next..to));
+            self.next = to;
+            if Instant::now() >= deadline {
+                break;
+            }
+        }
+        self.done(index)
+    }
+
+    /// Is the whole index searched?
+    #[must_use]
+    pub fn done(&self, index: &FilterIndex) -> bool {
+        self.next >= index.chunk_count()
+    }
+
+    /// How much of the index is searched, from 0 to 1.
+    #[must_use]
+    pub fn progress(&self, index: &FilterIndex) -> f64 {
+        let len = index.chunk_count();
+        if len == 0 {
+            return 1.0;
+        }
+        self.next.min(len) as f64 / len as f64
+    }
+}
+
+/// Chunks between two looks at a search's deadline: four per core (a
+/// regex over a chunk of 4,096 texts takes about a third of a millisecond);
+/// one in tests.
+fn search_batch() -> usize {
+    if cfg!(test) { 1 } else { 4 * threads() }
 }
 
 /// The rows of the last few display filters, as bits over the dialog ids:

@@ -2,7 +2,7 @@
 //! the scanner takes from its value (Call-ID, CSeq, Via branches, lengths).
 #![warn(clippy::indexing_slicing)]
 
-use super::{Defects, Head, Span, is_token_char, memchr, trim_end, trim_span, trim_start};
+use super::{Defects, Head, Span, is_token_char, memchr, swar, trim_end, trim_span, trim_start};
 
 /// The headers the scanner extracts, after compact forms are expanded.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -151,7 +151,10 @@ const fn low(n: u32) -> u64 {
 /// included: the line's first eight bytes name the header and place the
 /// colon, without the general search and case-blind comparison. `Some`
 /// with the header (`None`: one the scanner does not keep) and the
-/// colon's offset in the line; `None` for any other line.
+/// colon's offset in the line; `None` for any other line. Inlined where
+/// each line is read.
+#[allow(clippy::inline_always)]
+#[inline(always)]
 fn canonical(line: &[u8]) -> Option<(Option<Known>, usize)> {
     let w = u64::from_le_bytes(line.get(..8)?.try_into().ok()?);
     let then = |at: usize, s: &[u8]| line.get(at..at + s.len()) == Some(s);
@@ -180,7 +183,10 @@ fn canonical(line: &[u8]) -> Option<(Option<Known>, usize)> {
     Some(found)
 }
 
-/// Reads one (unfolded) header line `[start, end)` into `head`.
+/// Reads one (unfolded) header line `[start, end)` into `head`. Inlined
+/// into the scanner's loop, its one caller for nearly every line.
+#[allow(clippy::inline_always)]
+#[inline(always)]
 pub(super) fn header_line(
     buf: &[u8],
     start: usize,
@@ -206,7 +212,7 @@ pub(super) fn header_line(
     let Some(known) = known else {
         return;
     };
-    let (vs, ve) = trim_span(buf, start + colon + 1, end);
+    let (vs, ve) = value_span(line, colon + 1, start);
     let value = Span::new(vs, ve);
     match known {
         Known::CallId => set_first(&mut head.call_id, value),
@@ -277,6 +283,37 @@ pub(super) fn header_line(
     }
 }
 
+/// Where the value of a header line lies: `line[from..]` without the
+/// whitespace around it, as positions in the buffer (`line` starts at `at`
+/// there); what `trim_span` gives, read from the line.
+#[inline]
+fn value_span(line: &[u8], from: usize, at: usize) -> (usize, usize) {
+    let v = line.get(from..).unwrap_or_default();
+    // As nearly every stack writes it: one space before, CR after.
+    if let [b' ', first, .., last, b'\r'] = v
+        && !first.is_ascii_whitespace()
+        && !last.is_ascii_whitespace()
+    {
+        return (at + from + 1, at + from + v.len() - 1);
+    }
+    if let [b' ', only, b'\r'] = v
+        && !only.is_ascii_whitespace()
+    {
+        return (at + from + 1, at + from + 2);
+    }
+    let lead = v
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(v.len());
+    let keep = v
+        .get(lead..)
+        .unwrap_or_default()
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(0, |i| i + 1);
+    (at + from + lead, at + from + lead + keep)
+}
+
 fn set_first(slot: &mut Span, value: Span) {
     if slot.is_empty() {
         *slot = value;
@@ -285,16 +322,19 @@ fn set_first(slot: &mut Span, value: Span) {
 
 fn cseq(buf: &[u8], vs: usize, ve: usize, head: &mut Head) {
     let v = buf.get(vs..ve).unwrap_or_default();
-    let digits = v.iter().take_while(|b| b.is_ascii_digit()).count();
+    // The number, read as its digits are counted (eleven are too many).
+    let (mut num, mut digits) = (0u64, 0usize);
+    for d in v {
+        if !d.is_ascii_digit() || digits > 10 {
+            break;
+        }
+        num = num * 10 + u64::from(d - b'0');
+        digits += 1;
+    }
     if digits == 0 || digits > 10 {
         head.defects.insert(Defects::BAD_CSEQ);
         return;
     }
-    let num = v
-        .get(..digits)
-        .unwrap_or_default()
-        .iter()
-        .fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0'));
     let Ok(num) = u32::try_from(num) else {
         head.defects.insert(Defects::BAD_CSEQ);
         return;
@@ -346,11 +386,44 @@ fn is_param_end(b: u8) -> bool {
 /// Where a parameter value starting at `s` ends: `;`, `,`, `>` or whitespace.
 fn param_value(buf: &[u8], s: usize, ve: usize) -> Span {
     let rest = buf.get(s..ve).unwrap_or_default();
-    let len = rest
-        .iter()
-        .position(|b| is_param_end(*b))
-        .unwrap_or(rest.len());
-    Span::new(s, s + len)
+    Span::new(s, s + param_end(rest))
+}
+
+/// The first byte of `rest` that ends a parameter value (its length when
+/// none does). Eight bytes a step: a word with none of `;`, `,`, `>` nor a
+/// byte below `!` (the whitespace among them) is passed over whole.
+fn param_end(rest: &[u8]) -> usize {
+    let exact = |from: usize| {
+        rest.get(from..)
+            .unwrap_or_default()
+            .iter()
+            .position(|b| is_param_end(*b))
+            .map_or(rest.len(), |k| from + k)
+    };
+    let ends =
+        |w: u64| swar::eq(w, b';') | swar::eq(w, b',') | swar::eq(w, b'>') | swar::below(w, b'!');
+    let mut i = 0;
+    while let Some(w) = swar::word_at(rest, i) {
+        let m = ends(w);
+        if m != 0 {
+            // A candidate: the bytes from it decide (a control byte below
+            // `!` that is not whitespace does not end the value).
+            return exact(i + swar::first(m));
+        }
+        i += 8;
+    }
+    // The last bytes: the last eight, less those already passed.
+    if i >= rest.len() {
+        return rest.len();
+    }
+    let Some(last) = rest.len().checked_sub(8) else {
+        return exact(i);
+    };
+    let m = swar::word_at(rest, last).map_or(0, ends) & (u64::MAX << (8 * (i - last)));
+    if m == 0 {
+        return rest.len();
+    }
+    exact(last + swar::first(m))
 }
 
 /// `param(.., b"branch")` for the usual value, with neither `<` nor `"`:
@@ -366,15 +439,33 @@ fn plain_branch(buf: &[u8], vs: usize, ve: usize) -> Option<Span> {
 
 /// [`plain_branch`] of a value known to hold neither `<` nor `"`.
 fn plain_branch_found(buf: &[u8], vs: usize, ve: usize) -> Span {
-    const PAT: &[u8] = b";branch=";
     let value = buf.get(vs..ve).unwrap_or_default();
-    let found = memchr::memchr_iter(b';', value)
-        .find(|&i| value.get(i..).is_some_and(|r| r.starts_with(PAT)));
-    match found {
-        Some(i) => param_value(buf, vs + i + PAT.len(), ve),
+    match first_branch(value) {
+        Some(i) => param_value(buf, vs + i + 8, ve),
         // No `;branch=` as written: the general walk (case, spaces).
         None => param_slow(buf, vs, ve, b"branch"),
     }
+}
+
+/// Where the first `;branch=` as written lies in `value`: its semicolons
+/// found eight bytes a step, each compared with the pattern as one word.
+fn first_branch(value: &[u8]) -> Option<usize> {
+    const PAT: u64 = u64::from_le_bytes(*b";branch=");
+    let is_branch = |at: usize| swar::word_at(value, at) == Some(PAT);
+    let mut i = 0;
+    while let Some(w) = swar::word_at(value, i) {
+        let mut m = swar::eq(w, b';');
+        while m != 0 {
+            let at = i + swar::first(m);
+            if is_branch(at) {
+                return Some(at);
+            }
+            m &= m - 1;
+        }
+        i += 8;
+    }
+    // The last bytes are too few to hold the pattern.
+    None
 }
 
 /// `;tag=` and `;branch=` as nearly every stack writes them: found with one
@@ -446,4 +537,48 @@ fn param_slow(buf: &[u8], vs: usize, ve: usize, name: &[u8]) -> Span {
 #[must_use]
 pub fn tag(buf: &[u8], header: Span) -> Span {
     param(buf, header.start as usize, header.end as usize, b"tag")
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::indexing_slicing)]
+    use super::*;
+
+    /// Values made of the bytes that matter here (and a few others), of
+    /// every length up to 40.
+    fn values() -> impl Iterator<Item = Vec<u8>> {
+        const BYTES: &[u8] = b";branch=;,> \t\r\nzZ9\x01\x7f\xff";
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        (0..60_000).map(move |n| {
+            let mut v = Vec::new();
+            for _ in 0..n % 41 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let i = (seed >> 32) as usize;
+                if i.is_multiple_of(5) {
+                    v.extend_from_slice(b";branch=");
+                } else {
+                    v.push(BYTES[i % BYTES.len()]);
+                }
+            }
+            v
+        })
+    }
+
+    #[test]
+    fn a_parameter_value_ends_where_the_byte_loop_said() {
+        for v in values() {
+            let want = v.iter().position(|b| is_param_end(*b)).unwrap_or(v.len());
+            assert_eq!(param_end(&v), want, "{v:?}");
+        }
+    }
+
+    #[test]
+    fn the_first_branch_is_where_the_search_for_semicolons_said() {
+        for v in values() {
+            let want = memchr::memchr_iter(b';', &v).find(|&i| v[i..].starts_with(b";branch="));
+            assert_eq!(first_branch(&v), want, "{v:?}");
+        }
+    }
 }

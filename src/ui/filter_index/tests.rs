@@ -208,6 +208,14 @@ const CHUNK_REGEXES: &[(&str, Option<usize>)] = &[
     (r"486\z", None),
     (r"ok\W*\w+ sip", Some(0)),
     (r"call-(1|2)[0-9]{3}@", None),
+    // Capitals in classes, escapes and literals (read as lower case on
+    // the index's texts), classes that exclude them, letters outside ASCII.
+    (r"[A-C]all-1[0-3]@|SMITH$", None),
+    (r"[^A-Z]lise|\x42OB smith", None),
+    (r"x[K]z|É", None),
+    (r"\w+ SMITH", None),
+    (r"ca[^a-z]l", Some(0)),
+    (r"C\S*-1?7@GEN", None),
 ];
 
 #[test]
@@ -558,4 +566,217 @@ fn more_traffic(model: &mut Model, n: i64, answered: usize, late: i64) {
     for i in n..n + 1_000 {
         dialog(model, i, late + 10_000 + i * 1_000_000);
     }
+}
+
+#[test]
+fn a_filter_naming_rule_ids_shows_the_rules_run_so_far_then_every_row() {
+    // A file read to its end, and one still being read.
+    rules_run_in_slices(true);
+    rules_run_in_slices(false);
+}
+
+fn rules_run_in_slices(ended: bool) {
+    let mut model = generated(40_000, unlimited());
+    if ended {
+        model.end_capture();
+    }
+    let mut a = app();
+    a.call_list.incremental = true;
+    a.call_list.rules_in_slices = true;
+    a.refresh(&model);
+    a.apply(Action::Search, &model);
+    let past = Some(std::time::Instant::now());
+    a.prepare_filter(&model, past);
+    while a.call_list.filter_progress().is_some() {
+        a.prepare_filter(&model, past);
+    }
+    // The index whole, the rules of a few dialogs worked out ahead: a
+    // filter naming rule ids does not run the others' now.
+    typed_partial(&mut a, &model, "4xx");
+    let (what, done) = a.call_list.rows_progress().expect("rules pending");
+    assert_eq!(what, crate::ui::screens::call_list::Pending::Findings);
+    assert!(done < 0.5, "{done}");
+    let so_far = a.rows().len();
+    assert!(so_far < reference(&a, &model).len(), "only a part so far");
+    let area = ratatui::layout::Rect::new(0, 0, 160, 10);
+    let mut buf = ratatui::buffer::Buffer::empty(area);
+    crate::ui::views::draw(&mut buf, area, &a, &model);
+    let line: String = (0..160).map(|x| buf[(x, 1)].symbol().to_owned()).collect();
+    assert!(line.contains("so far, findings"), "{line}");
+    // Another key meanwhile, then Enter: the loop goes on with the rules
+    // (a slice a turn) and makes the rows again once they are all run.
+    a.search_key(TextKey::Char('|'));
+    a.search_key(TextKey::Char('a'));
+    a.search_key(TextKey::Char('c'));
+    a.search_key(TextKey::Char('k'));
+    check_partial(&mut a, &model, "4xx|ack");
+    if !ended {
+        // The file goes on: the rules run so far are made again.
+        more_traffic(
+            &mut model,
+            40_000,
+            300,
+            1_700_000_000_000_000_000 + 40_000 * 10_000_000,
+        );
+        check_partial(&mut a, &model, "new traffic");
+    }
+    a.search_key(TextKey::Enter);
+    let mut turns = 0;
+    while a.filter_busy() {
+        if a.prepare_filter(&model, past) {
+            check_partial(&mut a, &model, "rules being run");
+        }
+        a.refresh(&model);
+        turns += 1;
+        assert!(turns < 200, "the rules are run in a few turns");
+    }
+    assert!(turns > 2, "a slice at a time");
+    assert!(a.call_list.rows_progress().is_none());
+    check(&mut a, &model, "every rule run");
+    // Kept: a new filter naming rule ids is whole at once.
+    a.apply(Action::Search, &model);
+    a.search_key(TextKey::ClearLine);
+    typed(&mut a, &model, "destination-4");
+    assert!(a.call_list.rows_progress().is_none());
+}
+
+#[test]
+fn a_filter_keeps_the_cursor_on_its_dialog_while_it_passes() {
+    let mut model = generated(30_000, unlimited());
+    model.end_capture();
+    let mut a = app();
+    a.call_list.incremental = true;
+    a.refresh(&model);
+    // A dialog far down: its chunk is made last.
+    a.call_list.cursor = 29_990;
+    let x = a.current().unwrap();
+    let text = model.dialog(x).unwrap().call_id().to_ascii_lowercase();
+    assert_eq!(text, "call-29990@gen");
+    a.apply(Action::Search, &model);
+    let past = Some(std::time::Instant::now());
+    a.prepare_filter(&model, past);
+    // Typed while the index is made: the dialog is not in the part yet.
+    typed_partial(&mut a, &model, "call-2");
+    assert!(a.call_list.filter_progress().is_some());
+    while !a.prepare_filter(&model, past) {}
+    a.refresh(&model);
+    assert_eq!(a.current(), Some(x), "whole: back on its dialog");
+    for c in "999".chars() {
+        a.search_key(TextKey::Char(c));
+        check(&mut a, &model, "typing");
+        assert_eq!(a.current(), Some(x), "{} passes it", a.filter.text());
+    }
+    a.search_key(TextKey::Char('1'));
+    check(&mut a, &model, "call-29991");
+    assert_eq!(a.call_list.cursor, 0, "it no longer passes: the top");
+    // Backspace: the dialog under the cursor now is kept, if it passes.
+    let top = a.current().unwrap();
+    a.search_key(TextKey::Backspace);
+    check(&mut a, &model, "call-2999");
+    assert_eq!(a.current(), Some(top));
+    // Moved by hand, the cursor stays where it was put.
+    a.search_key(TextKey::Enter);
+    a.apply(Action::Down, &model);
+    let below = a.current().unwrap();
+    a.apply(Action::Search, &model);
+    a.search_key(TextKey::Backspace);
+    check(&mut a, &model, "call-299");
+    assert_eq!(a.current(), Some(below));
+}
+
+#[test]
+fn a_search_made_a_part_at_a_time_shows_its_part_then_every_row() {
+    let mut model = generated(20_000, unlimited());
+    model.end_capture();
+    let mut a = app();
+    a.call_list.incremental = true;
+    // A chunk of the index per turn: the key, then each slice of the loop.
+    a.call_list.search_budget = Some(std::time::Duration::ZERO);
+    a.refresh(&model);
+    a.apply(Action::Search, &model);
+    let past = Some(std::time::Instant::now());
+    a.prepare_filter(&model, past);
+    while a.call_list.filter_progress().is_some() {
+        a.prepare_filter(&model, past);
+    }
+    let whole = |a: &mut AppState, model: &Model| {
+        let mut turns = 0;
+        a.refresh(model);
+        while a.call_list.rows_progress().is_some() {
+            a.prepare_filter(model, past);
+            if turns == 3 {
+                check_partial(a, model, "searched on");
+            } else {
+                a.refresh(model);
+            }
+            turns += 1;
+            assert!(turns < 100, "searched in a few turns");
+        }
+        turns
+    };
+    // Every form of filter: the parts, once whole, are the rule's rows.
+    for f in FILTERS.iter().chain(CHUNK_REGEXES.iter().map(|(f, _)| f)) {
+        a.set_filter(f);
+        check_partial(&mut a, &model, f);
+        let turns = whole(&mut a, &model);
+        assert!(turns > 2, "{f}: a part at a time");
+        check(&mut a, &model, f);
+    }
+    // Keys typed meanwhile, and the counts line.
+    a.search_key(TextKey::ClearLine);
+    typed_partial(&mut a, &model, "call-1[0-3]");
+    let (what, _) = a.call_list.rows_progress().expect("searching");
+    assert_eq!(what, crate::ui::screens::call_list::Pending::Search);
+    let area = ratatui::layout::Rect::new(0, 0, 160, 10);
+    let mut buf = ratatui::buffer::Buffer::empty(area);
+    crate::ui::views::draw(&mut buf, area, &a, &model);
+    let line: String = (0..160).map(|x| buf[(x, 1)].symbol().to_owned()).collect();
+    assert!(line.contains("so far, searched"), "{line}");
+    a.search_key(TextKey::Enter);
+    whole(&mut a, &model);
+    check(&mut a, &model, "entered");
+    // Keys that extend plain text while the search is under way: the few
+    // rows so far narrowed, the search on from where it was.
+    a.apply(Action::Search, &model);
+    a.search_key(TextKey::ClearLine);
+    typed_partial(&mut a, &model, "call-12");
+    a.prepare_filter(&model, past);
+    typed_partial(&mut a, &model, "3");
+    assert!(a.call_list.rows_progress().is_some());
+    whole(&mut a, &model);
+    check(&mut a, &model, "call-123, narrowed while searched");
+    a.search_key(TextKey::Enter);
+    // A key that extends a whole search narrows its rows: whole at once.
+    a.apply(Action::Search, &model);
+    a.search_key(TextKey::ClearLine);
+    a.search_key(TextKey::Char('c'));
+    whole(&mut a, &model);
+    typed(&mut a, &model, "all-12");
+    // The model moves while a search is under way: made again.
+    a.search_key(TextKey::ClearLine);
+    typed_partial(&mut a, &model, "ringing|busy");
+    model.clear();
+    a.cleared();
+    for i in 0..9_000 {
+        dialog(&mut model, i, 1_800_000_000_000_000_000 + i);
+    }
+    a.apply(Action::Search, &model);
+    a.search_key(TextKey::ClearLine);
+    typed_partial(&mut a, &model, "ringing|busy");
+    whole(&mut a, &model);
+    check(&mut a, &model, "after a clear");
+}
+
+#[test]
+fn while_the_model_moves_a_key_searches_the_whole_index() {
+    // A file still being read (or live): a pass cut at its budget would be
+    // begun again at each refresh; the key searches every chunk.
+    let model = generated(12_000, unlimited());
+    let mut a = app();
+    a.call_list.incremental = true;
+    a.call_list.search_budget = Some(std::time::Duration::ZERO);
+    a.apply(Action::Search, &model);
+    a.prepare_filter(&model, None);
+    typed(&mut a, &model, "call-1[0-3]@|smith");
+    assert!(a.call_list.rows_progress().is_none());
 }

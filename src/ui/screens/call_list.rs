@@ -2,7 +2,7 @@
 //! what it follows. The view is `ui/views/call_list.rs`.
 
 use std::collections::BTreeSet;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::nav::{DrawnRows, Screen, Step, movement, step_cursor};
 use crate::config::Column;
@@ -10,7 +10,7 @@ use crate::keymap::Action;
 use crate::model::{Clock, Dialog, DialogId, DialogKind, Model};
 use crate::text::uri_of;
 use crate::ui::filter::RowFilter;
-use crate::ui::filter_index::{FilterIndex, RecentRows, RuleMasks};
+use crate::ui::filter_index::{FilterIndex, RecentRows, RuleMasks, SearchPass};
 
 #[derive(Debug)]
 pub struct CallListState {
@@ -31,8 +31,30 @@ pub struct CallListState {
     /// when a key needs it: rows are then searched in the part made so
     /// far, and made again once it is whole.
     pub incremental: bool,
+    /// The rules of findings a filter names are run a slice at a time by
+    /// the UI loop too ([`CallListState::prepare_filter`]), the rows shown
+    /// meanwhile those of the rules run so far: set by the loop when it
+    /// reads files. Not live: there the clock moves every turn, and the
+    /// rules' masks with it (each dialog's rules run when a key needs them).
+    pub rules_in_slices: bool,
+    /// How long a key may search the filter's index once the capture has
+    /// ended (none: the whole index at once): past it, the rows are those
+    /// of the part searched and the loop searches on a slice a turn. Set
+    /// by the UI loop.
+    pub search_budget: Option<Duration>,
+    /// A search of the index under way (see `search_budget`).
+    search: Option<SearchPass<(Made, bool)>>,
     /// The rows came from an index not yet whole.
     partial: bool,
+    /// The rows were made with the rules of some dialogs' findings not yet
+    /// known (taken as none: see
+    /// [`crate::ui::filter_index::Query::rules_later`]); the loop works
+    /// them out a slice at a time, then the rows are made again.
+    rules_pending: bool,
+    /// The dialog the cursor was on when the filter changed: it stays
+    /// there if the dialog still passes (as sngrep does), else the cursor
+    /// goes to the top. Kept while the rows are those of a part.
+    keep: Option<DialogId>,
     /// The rules' masks are all known (or need not be made ahead).
     masks_filled: bool,
     pub cursor: usize,
@@ -58,7 +80,12 @@ impl CallListState {
             recent: RecentRows::default(),
             rule_masks: RuleMasks::default(),
             incremental: false,
+            rules_in_slices: false,
+            search_budget: None,
+            search: None,
             partial: false,
+            rules_pending: false,
+            keep: None,
             masks_filled: false,
             cursor: 0,
             drawn: DrawnRows::default(),
@@ -86,16 +113,21 @@ impl CallListState {
         self.rows_dirty = true;
     }
 
-    /// A filter changed: the rows again, from the top, not following.
+    /// A filter changed: the rows again, not following; the cursor stays
+    /// on its dialog if it passes, else goes to the top.
     pub fn refilter(&mut self) {
         self.autoscroll = false;
-        self.cursor = 0;
+        if self.keep.is_none() {
+            self.keep = self.current();
+        }
         self.rows_dirty = true;
     }
 
     /// The model was cleared.
     pub fn clear(&mut self) {
         self.rows.clear();
+        self.search = None;
+        self.keep = None;
         self.index = None;
         self.recent.clear();
         self.rule_masks = RuleMasks::default();
@@ -128,24 +160,22 @@ impl CallListState {
         follow: bool,
         typing: bool,
     ) {
-        let cursor_id = self.current();
+        let cursor_id = self.keep.or_else(|| self.current());
         let now = clock;
-        let made = Made {
-            text: filter.text().to_owned(),
-            form: filter.form_version(),
-            generation: model.generation(),
-            now,
-            only_calls: self.only_calls,
-            sort: (self.sort, self.ascending),
-        };
+        let made = self.made(filter, model, now);
         let narrowing = !self.partial
-            && self.rows_made.as_ref().is_some_and(|m| {
-                (m.generation, m.now, m.only_calls, m.sort)
-                    == (made.generation, made.now, made.only_calls, made.sort)
-                    && filter.narrows(&m.text, m.form)
-            });
+            && !self.rules_pending
+            && self.search.is_none()
+            && self
+                .rows_made
+                .as_ref()
+                .is_some_and(|m| made.narrows(m, filter));
         let mut query = filter.query(self.only_calls);
         self.partial = false;
+        self.rules_pending = false;
+        // A search under way is taken up again below if it is still for
+        // these rows; otherwise it is dropped.
+        let search = self.search.take();
         self.rule_masks.keep_if(model, now);
         if self.rule_masks.heap_bytes() == 0 {
             self.masks_filled = false;
@@ -153,6 +183,9 @@ impl CallListState {
         if let Some(q) = &mut query {
             self.rule_masks.prepare(q, model, now);
             q.masks = Some(&self.rule_masks);
+            // The rules not yet known wait for the loop's slices, the rows
+            // of those known are shown meanwhile.
+            q.rules_later = self.rules_in_slices && q.rules != 0 && !self.rule_masks.all_known();
         }
         if query.is_none() && !typing {
             // No display filter in use: its texts are let go.
@@ -181,7 +214,40 @@ impl CallListState {
                 // rows it passed before, in their order, are all it can pass.
                 self.rows = index.narrow(&self.rows, q, model, now);
             } else {
-                let mut ids = index.search(q, model, now);
+                // Only once the capture has ended: while the model moves
+                // (live, a file being read) a pass would be begun again at
+                // each refresh and never end.
+                let budget = self.search_budget.filter(|_| !self.partial && now.ended);
+                let mut ids = match budget {
+                    Some(budget) => {
+                        // Searched for the budget (a pass begun for this
+                        // filter goes on); the rest in the loop's slices.
+                        let at = (made.clone(), q.rules_later);
+                        let mut pass = match search {
+                            Some(p) if p.at == at => p,
+                            // A key that extends plain text while few rows
+                            // have passed so far: those rows narrowed, and
+                            // the search on from where it was.
+                            Some(p)
+                                if p.at.1 == at.1
+                                    && made.narrows(&p.at.0, filter)
+                                    && p.ids.len() <= index.dialog_count() / 8 =>
+                            {
+                                let ids = index.narrow(&p.ids, q, model, now);
+                                SearchPass::narrowed(at, &p, ids)
+                            }
+                            _ => SearchPass::new(at),
+                        };
+                        if pass.run(index, q, model, now, Instant::now() + budget) {
+                            pass.ids
+                        } else {
+                            let ids = pass.ids.clone();
+                            self.search = Some(pass);
+                            ids
+                        }
+                    }
+                    None => index.search(q, model, now),
+                };
                 if filter.form_active() {
                     ids.retain(|id| {
                         model
@@ -191,7 +257,8 @@ impl CallListState {
                 }
                 self.rows = self.sorted(ids, model, now);
             }
-            if !self.partial {
+            self.rules_pending = q.rules_later;
+            if !self.partial && !self.rules_pending && self.search.is_none() {
                 self.recent.put(filter.text(), &self.rows);
             }
         } else if let Some(index) = self
@@ -219,11 +286,14 @@ impl CallListState {
         if self.autoscroll && follow {
             self.cursor = self.rows.len().saturating_sub(1);
         } else if let Some(id) = cursor_id {
-            self.cursor = self
-                .rows
-                .iter()
-                .position(|r| *r == id)
-                .unwrap_or(self.cursor);
+            let at = self.rows.iter().position(|r| *r == id);
+            // After a filter change, a dialog that no longer passes leaves
+            // the cursor at the top; after new traffic, where it was.
+            let missing = if self.keep.is_some() { 0 } else { self.cursor };
+            self.cursor = at.unwrap_or(missing);
+        }
+        if !self.partial && !self.rules_pending && self.search.is_none() {
+            self.keep = None;
         }
         self.cursor = self.cursor.min(self.rows.len().saturating_sub(1));
     }
@@ -236,6 +306,7 @@ impl CallListState {
     pub fn prepare_filter(
         &mut self,
         model: &Model,
+        filter: &RowFilter,
         clock: Clock,
         deadline: Option<Instant>,
     ) -> bool {
@@ -247,19 +318,97 @@ impl CallListState {
             self.rows_dirty = true;
             return true;
         }
+        if whole
+            && let Some(deadline) = deadline
+            && self.search.is_some()
+            && !self.rows_dirty
+        {
+            // The search a key began: on, for the slice; the rows once it
+            // is whole.
+            return self.search_on(model, filter, clock, deadline);
+        }
         if whole && let Some(deadline) = deadline {
             // Time left in the slice, the index whole: the rules of the
-            // dialogs' findings, ahead of a filter that names rule ids.
-            self.masks_filled = self.rule_masks.fill_until(model, clock, deadline);
+            // dialogs' findings, ahead of a filter that names rule ids (or
+            // for the one in force, whose rows wait for them).
+            self.masks_filled =
+                self.rule_masks
+                    .fill_until(model, clock, deadline, self.rules_pending);
+            if self.rules_pending && self.masks_filled {
+                self.rows_dirty = true;
+                return true;
+            }
         }
         false
+    }
+
+    /// Goes on with the search under way until `deadline`; says whether
+    /// the rows must be made again (it is whole, or no longer theirs).
+    fn search_on(
+        &mut self,
+        model: &Model,
+        filter: &RowFilter,
+        clock: Clock,
+        deadline: Instant,
+    ) -> bool {
+        let made = self.made(filter, model, clock);
+        let (Some(pass), Some(index), Some(mut q)) = (
+            self.search.as_mut(),
+            self.index.as_ref(),
+            filter.query(self.only_calls),
+        ) else {
+            self.search = None;
+            self.rows_dirty = true;
+            return true;
+        };
+        if pass.at.0 != made {
+            // The filter, the model or the order moved: the rows again.
+            self.search = None;
+            self.rows_dirty = true;
+            return true;
+        }
+        q.masks = Some(&self.rule_masks);
+        q.rules_later = pass.at.1;
+        if pass.run(index, &q, model, clock, deadline) {
+            self.rows_dirty = true;
+            return true;
+        }
+        false
+    }
+
+    /// What the rows are made with, for `filter` now.
+    fn made(&self, filter: &RowFilter, model: &Model, now: Clock) -> Made {
+        Made {
+            text: filter.text().to_owned(),
+            form: filter.form_version(),
+            generation: model.generation(),
+            now,
+            only_calls: self.only_calls,
+            sort: (self.sort, self.ascending),
+        }
+    }
+
+    /// Are the rows those of a part (the filter's index being made or
+    /// searched, or the rules of some dialogs' findings not yet known)?
+    /// Then what is being worked out, and how much of it is done, from 0
+    /// to 1.
+    #[must_use]
+    pub fn rows_progress(&self) -> Option<(Pending, f64)> {
+        if let Some(done) = self.filter_progress() {
+            return Some((Pending::Index, done));
+        }
+        if let (Some(pass), Some(index)) = (&self.search, &self.index) {
+            return Some((Pending::Search, pass.progress(index)));
+        }
+        self.rules_pending
+            .then(|| (Pending::Findings, self.rule_masks.progress()))
     }
 
     /// Is the loop making the filter's index or the rules' masks (it then
     /// looks at the keys without waiting between slices)?
     #[must_use]
     pub fn filter_busy(&self) -> bool {
-        self.filter_progress().is_some() || (self.index.is_some() && !self.masks_filled)
+        self.rows_progress().is_some() || (self.index.is_some() && !self.masks_filled)
     }
 
     /// Is the display filter's index being made (a few milliseconds a
@@ -311,6 +460,7 @@ impl CallListState {
     /// A click on row `i`: the cursor goes there and stops following.
     pub fn click(&mut self, i: usize) {
         self.cursor = i;
+        self.keep = None;
         self.autoscroll = false;
     }
 
@@ -327,11 +477,13 @@ impl CallListState {
         if a == Action::Bottom {
             // Bottom keeps following new dialogs if it did.
             self.cursor = len.saturating_sub(1);
+            self.keep = None;
             return Step::Done;
         }
         if let Some(to) = movement(a, self.cursor, len, page) {
             // Moving by hand stops following new dialogs.
             self.cursor = to;
+            self.keep = None;
             self.autoscroll = false;
             return Step::Done;
         }
@@ -378,6 +530,30 @@ impl CallListState {
     }
 }
 
+/// What the rows wait for while they are those of a part (see
+/// [`CallListState::rows_progress`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pending {
+    /// The display filter's index, being made.
+    Index,
+    /// The index, being searched for the filter.
+    Search,
+    /// The rules of the dialogs' findings, for a filter naming rule ids.
+    Findings,
+}
+
+impl Pending {
+    /// What the counts line calls it.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Index => "filter index",
+            Self::Search => "searched",
+            Self::Findings => "findings",
+        }
+    }
+}
+
 /// What the rows were computed with: a later filter that only narrows the
 /// same rows of the same model filters these rows alone.
 #[derive(Debug, Clone, PartialEq)]
@@ -388,6 +564,20 @@ struct Made {
     now: Clock,
     only_calls: bool,
     sort: (Column, bool),
+}
+
+impl Made {
+    /// Does `filter` (these rows') pass only dialogs that the rows made
+    /// `before` passed, on the same model, clock and order?
+    fn narrows(&self, before: &Self, filter: &RowFilter) -> bool {
+        (
+            before.generation,
+            before.now,
+            before.only_calls,
+            before.sort,
+        ) == (self.generation, self.now, self.only_calls, self.sort)
+            && filter.narrows(&before.text, before.form)
+    }
 }
 
 /// What a row sorts by.

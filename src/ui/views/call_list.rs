@@ -23,6 +23,7 @@ use crate::text::escape;
 use crate::text::uri_of;
 use crate::text::{clock, duration, millis};
 use crate::ui::app::AppState;
+use crate::ui::screens::call_list::Pending;
 use crate::ui::theme;
 use crate::ui::widgets::{fill_row, footer, put, title_bar};
 
@@ -90,11 +91,13 @@ fn draw_counts(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         "Dialogs {} (shown {}{})  SIP {}{}{}   lost: kernel {}  channel {}  evicted {}  malformed {}",
         model.len(),
         app.rows().len(),
-        // The filter's index being made: the rows are those of its part made.
+        // The filter's index being made, or the rules of the findings
+        // run: the rows are those of the part done.
         app.call_list
-            .filter_progress()
-            .map_or(String::new(), |done| format!(
-                " so far, filter index {:.0} %",
+            .rows_progress()
+            .map_or(String::new(), |(what, done)| format!(
+                " so far, {} {:.0} %",
+                what.label(),
                 done * 100.0
             )),
         s.sip_messages,
@@ -264,10 +267,14 @@ fn draw_rows(
         }
     }
     if rows.is_empty() && area.height > TOP + 1 {
-        let msg = if app.call_list.filter_progress().is_some() {
-            // The filter's index is not whole yet: no match so far says
-            // nothing.
-            "searching: the filter's index is being made"
+        let msg = if let Some((what, _)) = app.call_list.rows_progress() {
+            // The filter's index is not whole yet, or the rules not all
+            // run: no match so far says nothing.
+            match what {
+                Pending::Index => "searching: the filter's index is being made",
+                Pending::Search => "searching",
+                Pending::Findings => "searching: the findings' rules are being run",
+            }
         } else if !model.is_empty() {
             "no dialog matches the filter"
         } else if model.stats().sip_messages > 0 {
