@@ -21,6 +21,9 @@
 #   SHARED      the shared directory, or the generator script itself (default <repo>/../shared)
 #   REPEAT      runs of each format, 1..20 (default 3)
 #   TIMEOUT     seconds before any single run is killed (default 600)
+#   BIN         a sipscope binary to measure as it is (no build): to compare two builds
+#   DROP_CACHES 0 to keep the page cache as it is (bench_lib.sh; default 1: emptied, then
+#               the capture read into it)
 #
 # Exits 1 if a run fails or the check does, 2 on bad usage, 3 if a tool is missing.
 
@@ -33,7 +36,7 @@ run_timeout=${TIMEOUT:-600}
 case ${1:-} in
     -h | --help)
         sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'
-        echo "Environment: BENCH_DIR SHARED REPEAT TIMEOUT (see the header of $0)"
+        echo "Environment: BENCH_DIR SHARED REPEAT TIMEOUT BIN DROP_CACHES (see the header of $0)"
         exit 0
         ;;
 esac
@@ -62,8 +65,13 @@ size_mb=$(($(stat -c %s "$file") / 1000000))
 
 bin=$repo/target/release/sipscope
 if [[ -n ${CARGO_TARGET_DIR:-} ]]; then bin=$CARGO_TARGET_DIR/release/sipscope; fi
-echo "building sipscope (cargo build --release)" >&2
-(cd "$repo" && cargo build --release --quiet) || die "cargo build --release failed"
+if [[ -n ${BIN:-} ]]; then
+    bin=$BIN
+    [[ -x $bin ]] || die "BIN is not an executable: $bin" 2
+else
+    echo "building sipscope (cargo build --release)" >&2
+    (cd "$repo" && cargo build --release --quiet) || die "cargo build --release failed"
+fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -72,20 +80,25 @@ warm "$file" # an emptied page cache, then the file in it (bench_lib.sh)
 formats=(stats json ndjson)
 echo "reports of $file ($size_mb MB): ${formats[*]}, x$repeat each (timeout ${run_timeout}s each)" >&2
 
-declare -A all_walls=() rss=()
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+declare -A all_walls=() all_cpus=() rss=()
 for f in "${formats[@]}"; do rss[$f]=0; done
 for ((i = 1; i <= repeat; i++)); do
     for f in "${formats[@]}"; do
         measure 1 /dev/null "$bin" -r "$file" --no-ui --report "$f"
         all_walls[$f]="${all_walls[$f]:-} $wall"
+        all_cpus[$f]="${all_cpus[$f]:-} $cpu"
         if ((rss_kb > rss[$f])); then rss[$f]=$rss_kb; fi
     done
 done
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
-declare -A walls=()
+declare -A walls=() cpus=()
 for f in "${formats[@]}"; do
     # shellcheck disable=SC2086 # the list is meant to split
     walls[$f]=$(printf '%s\n' ${all_walls[$f]} | sort -g | sed -n "$(((repeat + 1) / 2))p")
+    # shellcheck disable=SC2086
+    cpus[$f]=$(printf '%s\n' ${all_cpus[$f]} | sort -g | sed -n "$(((repeat + 1) / 2))p")
 done
 
 # ---- the check: one ndjson run, counted ------------------------------------------------------
@@ -111,17 +124,19 @@ print(f"check: ndjson wrote {calls} call lines for {want} dialogs, then the stat
 
 echo
 echo "== reports of $file ($size_mb MB)"
-printf '%-8s %9s %9s %10s %10s\n' report "wall s" "peak MB" "time x" "memory x"
+printf '%-8s %9s %9s %9s %10s %10s\n' report "wall s" "CPU s" "peak MB" "time x" "memory x"
 for f in "${formats[@]}"; do
-    awk -v f="$f" -v w="${walls[$f]}" -v r="${rss[$f]}" \
+    awk -v f="$f" -v w="${walls[$f]}" -v c="${cpus[$f]}" -v r="${rss[$f]}" \
         -v sw="${walls[stats]}" -v sr="${rss[stats]}" 'BEGIN {
         tx = (sw > 0) ? sprintf("%.2f", w / sw) : "inf"
         mx = (sr > 0) ? sprintf("%.2f", r / sr) : "inf"
-        printf "%-8s %9.2f %9.1f %10s %10s\n", f, w, r / 1024, tx, mx
+        printf "%-8s %9.2f %9.2f %9.1f %10s %10s\n", f, w, c, r / 1024, tx, mx
     }'
 done
 echo "(time x, memory x: against --report stats; targets for json: at most 2 and 1.5;"
-echo " wall is the median of $repeat runs:"
-for f in "${formats[@]}"; do echo "  $f:${all_walls[$f]} s"; done
+echo " wall and CPU (user + sys) are the medians of $repeat runs; the report's own CPU,"
+echo " json less stats: $(awk -v j="${cpus[json]}" -v s="${cpus[stats]}" 'BEGIN { printf "%.2f", j - s }') s;"
+echo " load average before and after: $load_before / $load_after:"
+for f in "${formats[@]}"; do echo "  $f:${all_walls[$f]} s wall,${all_cpus[$f]} s CPU"; done
 echo ")"
 exit "$status"

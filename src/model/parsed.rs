@@ -12,7 +12,6 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use super::message::{Addr, RawLoc};
 use super::{Message, Model};
 use crate::hash::Map;
-use crate::sip::SipMessage;
 use crate::sip::sdp::Sdp;
 use crate::sip::strict::Verdict;
 
@@ -102,21 +101,28 @@ impl Cache {
     }
 }
 
-/// What `raw`, the bytes of `m`, say once parsed.
+/// What `raw`, the bytes of `m`, say once parsed: what
+/// [`crate::sip::SipMessage::parse_one`] reads of them, without its copy of the bytes
+/// nor its media addresses (nothing here reads them).
 pub(crate) fn parse(m: &Message, raw: &[u8]) -> Parsed {
-    let Some(p) = SipMessage::parse_one(raw) else {
+    let crate::sip::scan::Scan::Message { head, len } =
+        crate::sip::scan::scan(raw, crate::sip::scan::Framing::Datagram)
+    else {
         return Parsed::default();
     };
-    let body = p.sdp_body();
+    let raw = raw.get(..len).unwrap_or(raw);
+    let text = |s: crate::sip::scan::Span| String::from_utf8_lossy(s.get(raw)).into_owned();
+    let sdp_span = crate::sip::sdp_span(raw, &head);
+    let body = (!sdp_span.is_empty()).then(|| sdp_span.get(raw));
     let sdp = if m.has_sdp() {
         body.map(crate::sip::sdp::parse)
     } else {
         None
     };
-    let w = p.head.warning;
-    let reason = match p.head.start_line {
+    let w = head.warning;
+    let reason = match head.start_line {
         Some(crate::sip::StartLine::Response { reason, .. }) if m.own_reason() => {
-            Some(p.text(reason))
+            Some(text(reason))
         }
         _ => None,
     };
@@ -125,7 +131,7 @@ pub(crate) fn parse(m: &Message, raw: &[u8]) -> Parsed {
         sdp_summary: OnceLock::new(),
         sdp,
         sdp_body: body.map(Box::from),
-        warning: (!w.is_empty()).then(|| p.text(w)),
+        warning: (!w.is_empty()).then(|| text(w)),
         strict: OnceLock::new(),
     }
 }
@@ -405,6 +411,39 @@ mod tests {
         let other = d.messages.iter().find(|m| !m.has_sdp()).unwrap();
         assert!(model.sdp_summary(other).is_none());
         assert!(model.parsed(other).unwrap().sdp.is_none());
+    }
+
+    #[test]
+    fn a_parse_says_what_the_whole_message_parse_says() {
+        for file in [
+            "tests/data/gen__hold_resume_refer_rtp.pcap",
+            "tests/data/gen__load_udp_2000calls_200cps.pcap",
+        ] {
+            let model = crate::replay(file).unwrap();
+            let mut sdps = 0;
+            for m in model.dialogs().flat_map(|d| d.messages.iter()) {
+                let raw = model.raw(m).unwrap();
+                let ours = super::parse(m, &raw);
+                let p = crate::sip::SipMessage::parse_one(&raw).unwrap();
+                let body = p.sdp_body();
+                assert_eq!(ours.sdp_body.as_deref(), body);
+                assert_eq!(
+                    ours.sdp,
+                    body.filter(|_| m.has_sdp()).map(crate::sip::sdp::parse)
+                );
+                let w = p.head.warning;
+                assert_eq!(ours.warning, (!w.is_empty()).then(|| p.text(w)));
+                if let Some(crate::sip::StartLine::Response { reason, .. }) = p.head.start_line
+                    && m.own_reason()
+                {
+                    assert_eq!(ours.reason, Some(p.text(reason)));
+                } else {
+                    assert_eq!(ours.reason, None);
+                }
+                sdps += usize::from(ours.sdp.is_some());
+            }
+            assert!(sdps >= 6, "{file}: {sdps}");
+        }
     }
 
     #[test]

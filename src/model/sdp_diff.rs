@@ -190,20 +190,22 @@ fn codecs(m: &Media) -> Vec<String> {
     if m.is_t38() {
         return vec!["T.38".to_owned()];
     }
-    m.formats
-        .iter()
-        .filter_map(|f| f.parse::<u8>().ok())
-        .filter_map(|pt| m.codec_name(pt))
+    codec_names(m)
         .filter(|n| !n.eq_ignore_ascii_case("telephone-event") && !n.eq_ignore_ascii_case("CN"))
+        .map(str::to_owned)
         .collect()
 }
 
-fn has_event(m: &Media) -> bool {
+/// The codec name of each format of an m-line that names one, borrowed.
+fn codec_names(m: &Media) -> impl Iterator<Item = &str> {
     m.formats
         .iter()
         .filter_map(|f| f.parse::<u8>().ok())
-        .filter_map(|pt| m.codec_name(pt))
-        .any(|n| n.eq_ignore_ascii_case("telephone-event"))
+        .filter_map(|pt| m.codec(pt))
+}
+
+fn has_event(m: &Media) -> bool {
+    codec_names(m).any(|n| n.eq_ignore_ascii_case("telephone-event"))
 }
 
 fn address(m: &Media) -> String {
@@ -213,6 +215,12 @@ fn address(m: &Media) -> String {
     } else {
         format!("{c}:{}", m.port)
     }
+}
+
+/// Do two m-lines have one [`address`] (compared without writing it)?
+fn same_address(a: &Media, b: &Media) -> bool {
+    a.port == b.port
+        && a.connection.as_deref().unwrap_or("?") == b.connection.as_deref().unwrap_or("?")
 }
 
 /// Is this m-line on hold (RFC 3264 8.4, and the old `c=0.0.0.0` way)?
@@ -309,7 +317,9 @@ fn reoffer(prev: &Sdp, now: &Sdp) -> Vec<MediaChange> {
         .map(|(i, n)| {
             let mut notes = Vec::new();
             let offered = codecs(n);
-            if let Some(p) = prev.media.get(i) {
+            // A first offer is compared with itself: nothing changed.
+            let same = |p: &&Media| std::ptr::eq(*p, n);
+            if let Some(p) = prev.media.get(i).filter(|p| !same(p)) {
                 match (held(p), held(n)) {
                     (false, true) => notes.push(Note::of(
                         Concern::Hold,
@@ -337,18 +347,23 @@ fn reoffer(prev: &Sdp, now: &Sdp) -> Vec<MediaChange> {
                     }
                     _ => {}
                 }
-                if address(p) != address(n) && n.connection.as_deref() != Some("0.0.0.0") {
+                if !same_address(p, n) && n.connection.as_deref() != Some("0.0.0.0") {
                     notes.push(format!("address {} → {}", address(p), address(n)).into());
                 }
                 let before = codecs(p);
-                let kind = |m: &Media| {
+                let kind = |m: &Media| -> String {
                     if m.is_t38() {
                         "fax (T.38)".to_owned()
                     } else {
                         m.media.clone()
                     }
                 };
-                if kind(p) != kind(n) {
+                let same_kind = |a: &Media, b: &Media| match (a.is_t38(), b.is_t38()) {
+                    (true, true) => true,
+                    (false, false) => a.media == b.media,
+                    _ => false,
+                };
+                if !same_kind(p, n) {
                     // A switch to fax (or back): what changed is the kind of
                     // media, not its codecs.
                     notes.push(format!("{} → {}", kind(p), kind(n)).into());
@@ -394,7 +409,7 @@ fn reoffer(prev: &Sdp, now: &Sdp) -> Vec<MediaChange> {
                         .into(),
                     );
                 }
-            } else {
+            } else if prev.media.get(i).is_none() {
                 notes.push(format!("{} stream added", n.media).into());
             }
             MediaChange {

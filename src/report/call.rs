@@ -12,7 +12,9 @@ use serde::ser::Serializer;
 use super::writer::Writer;
 use crate::model::findings::{Context, Severity};
 use crate::model::media::{RtcpView, RtpStream};
+use crate::model::sdp_diff::SdpChange;
 use crate::model::{Addr, Dialog, Message, Model};
+use crate::sip::sdp::{Direction, Media, Sdp};
 
 /// What writing one call concluded: its findings' rules and severities,
 /// for the report's counts and `--fail-on`.
@@ -40,32 +42,32 @@ pub fn write(
     let clock = model.clock();
     w.begin_object();
     if let Some(t) = line_type {
-        w.field(true, "type");
+        w.field(true, crate::key!("type"));
         w.str(t);
     }
-    w.field(line_type.is_none(), "call_id");
+    w.field(line_type.is_none(), crate::key!("call_id"));
     w.str(d.call_id());
-    w.field(false, "kind");
-    w.str(d.kind.as_str());
-    w.field(false, "state");
+    w.field(false, crate::key!("kind"));
+    w.word(d.kind.as_str());
+    w.field(false, crate::key!("state"));
     w.str(&d.state_at(clock).name());
-    w.field(false, "from");
+    w.field(false, crate::key!("from"));
     w.str(d.from());
-    w.field(false, "to");
+    w.field(false, crate::key!("to"));
     w.str(d.to());
-    w.field(false, "user_agent");
+    w.field(false, crate::key!("user_agent"));
     match d.user_agent.as_deref() {
         Some(ua) => w.str(ua),
         None => w.null(),
     }
-    w.field(false, "first_ts");
+    w.field(false, crate::key!("first_ts"));
     w.f64(secs(d.first_ts()));
-    w.field(false, "last_ts");
+    w.field(false, crate::key!("last_ts"));
     w.f64(secs(d.last_ts()));
     for (key, v) in [
-        ("pdd_ms", d.pdd_ns()),
-        ("answer_ms", d.answer_ns()),
-        ("talk_ms", d.talk_ns()),
+        (crate::key!("pdd_ms"), d.pdd_ns()),
+        (crate::key!("answer_ms"), d.answer_ns()),
+        (crate::key!("talk_ms"), d.talk_ns()),
     ] {
         w.field(false, key);
         match v {
@@ -73,27 +75,26 @@ pub fn write(
             None => w.null(),
         }
     }
-    w.field(false, "total_ms");
+    w.field(false, crate::key!("total_ms"));
     w.f64(ms(d.duration_at(clock)));
-    w.field(false, "related");
+    w.field(false, crate::key!("related"));
     w.value(&model.related(d)).map_err(io::Error::from)?;
-    w.field(false, "dropped_messages");
+    w.field(false, crate::key!("dropped_messages"));
     w.u64(d.dropped_messages);
-    w.field(false, "messages");
+    w.field(false, crate::key!("messages"));
     messages(w, model, &diagnosis.context, &d.messages).map_err(io::Error::from)?;
-    w.field(false, "rtp_streams");
+    w.field(false, crate::key!("rtp_streams"));
     w.value(&Streams(&diagnosis.context.streams))
         .map_err(io::Error::from)?;
-    w.field(false, "fax_streams");
+    w.field(false, crate::key!("fax_streams"));
     let fax: Vec<_> = model
         .fax_of(d)
         .map(crate::model::media::FaxReport::of)
         .collect();
     w.value(&fax).map_err(io::Error::from)?;
-    w.field(false, "sdp_changes");
-    w.value(&diagnosis.context.sdp_changes)
-        .map_err(io::Error::from)?;
-    w.field(false, "findings");
+    w.field(false, crate::key!("sdp_changes"));
+    write_sdp_changes(w, &diagnosis.context.sdp_changes);
+    w.field(false, crate::key!("findings"));
     w.value(&diagnosis.findings).map_err(io::Error::from)?;
     if model.has_agents() {
         let seen_at: Vec<String> = model
@@ -102,7 +103,7 @@ pub fn write(
             .map(|o| model.origin_name(o))
             .collect();
         if !seen_at.is_empty() {
-            w.field(false, "seen_at");
+            w.field(false, crate::key!("seen_at"));
             w.value(&seen_at).map_err(io::Error::from)?;
         }
     }
@@ -126,42 +127,44 @@ fn messages(
     for (i, m) in list.iter().enumerate() {
         w.element(i == 0);
         w.begin_object();
-        w.field(true, "ts");
+        w.field(true, crate::key!("ts"));
         w.f64(secs(m.ts_ns));
-        w.field(false, "src");
+        w.field(false, crate::key!("src"));
         AddrText(m.src()).write(w);
-        w.field(false, "dst");
+        w.field(false, crate::key!("dst"));
         AddrText(m.dst()).write(w);
-        w.field(false, "transport");
-        w.str(m.transport.as_str());
-        w.field(false, "method");
+        w.field(false, crate::key!("transport"));
+        w.word(m.transport.as_str());
+        w.field(false, crate::key!("method"));
         match m.method() {
-            Some(x) => w.str(x.as_str()),
+            // An unknown method's name is from the wire.
+            Some(x @ crate::model::Method::Other(_)) => w.str(x.as_str()),
+            Some(x) => w.word(x.as_str()),
             None => w.null(),
         }
-        w.field(false, "status");
+        w.field(false, crate::key!("status"));
         match m.status() {
             Some(c) => w.u64(u64::from(c)),
             None => w.null(),
         }
         // A response's reason phrase as sent (absent for a request).
         if let Some(reason) = cx.reason(i) {
-            w.field(false, "reason");
+            w.field(false, crate::key!("reason"));
             w.str(&reason);
         }
-        w.field(false, "cseq");
+        w.field(false, crate::key!("cseq"));
         match m.cseq {
             Some((n, meth)) => CseqText(n, meth).write(w),
             None => w.null(),
         }
-        w.field(false, "retransmission");
+        w.field(false, crate::key!("retransmission"));
         w.bool(m.retransmission());
-        w.field(false, "malformed");
+        w.field(false, crate::key!("malformed"));
         w.bool(m.malformed());
         if !m.defects.is_empty() {
             let names = m.defects.names();
             if !names.is_empty() {
-                w.field(false, "defects");
+                w.field(false, crate::key!("defects"));
                 w.value(&names)?;
             }
         }
@@ -170,19 +173,181 @@ fn messages(
             && let Some(parsed) = cx.parsed(i)
             && let Some(sdp) = parsed.sdp.as_ref()
         {
-            w.field(false, "sdp");
-            w.value(sdp)?;
+            w.field(false, crate::key!("sdp"));
+            write_sdp(w, sdp);
         }
         // The HEP agent that captured it (`id@address`); absent when
         // captured here.
         if let Some(o) = model.origin(m.origin()) {
-            w.field(false, "seen_at");
+            w.field(false, crate::key!("seen_at"));
             w.display(&o);
         }
         w.end_object(true);
     }
     w.end_array(!list.is_empty());
     Ok(())
+}
+
+/// The call's `sdp_changes`, field by field as their derived serialisation
+/// writes them (docs/report.md).
+fn write_sdp_changes(w: &mut Writer<'_>, changes: &[SdpChange]) {
+    let strings = |w: &mut Writer<'_>, list: &mut dyn ExactSizeIterator<Item = &str>| {
+        let any = list.len() > 0;
+        w.begin_array();
+        for (i, s) in list.enumerate() {
+            w.element(i == 0);
+            w.str(s);
+        }
+        w.end_array(any);
+    };
+    w.begin_array();
+    for (i, c) in changes.iter().enumerate() {
+        w.element(i == 0);
+        w.begin_object();
+        w.field(true, crate::key!("message"));
+        w.u64(c.message as u64);
+        w.field(false, crate::key!("ts"));
+        w.f64(c.ts);
+        w.field(false, crate::key!("kind"));
+        w.word(c.kind.as_str());
+        if let Some(a) = c.against {
+            w.field(false, crate::key!("against"));
+            w.u64(a as u64);
+        }
+        w.field(false, crate::key!("media"));
+        w.begin_array();
+        for (k, m) in c.media.iter().enumerate() {
+            w.element(k == 0);
+            w.begin_object();
+            w.field(true, crate::key!("media"));
+            w.str(&m.media);
+            for (key, list) in [
+                (crate::key!("offered"), &m.offered),
+                (crate::key!("accepted"), &m.accepted),
+                (crate::key!("dropped"), &m.dropped),
+            ] {
+                if !list.is_empty() {
+                    w.field(false, key);
+                    strings(w, &mut list.iter().map(String::as_str));
+                }
+            }
+            if let Some(codec) = m.codec.as_deref() {
+                w.field(false, crate::key!("codec"));
+                w.str(codec);
+            }
+            w.field(false, crate::key!("notes"));
+            strings(w, &mut m.notes.iter().map(|n| n.text.as_str()));
+            w.end_object(true);
+        }
+        w.end_array(!c.media.is_empty());
+        w.field(false, crate::key!("summary"));
+        strings(w, &mut c.summary.iter().map(String::as_str));
+        w.end_object(true);
+    }
+    w.end_array(!changes.is_empty());
+}
+
+/// A message's SDP, field by field as its derived serialisation writes it
+/// (docs/report.md): absent options left out, the lists as arrays.
+fn write_sdp(w: &mut Writer<'_>, sdp: &Sdp) {
+    w.begin_object();
+    let mut first = true;
+    if let Some(o) = sdp.origin.as_deref() {
+        w.field(first, crate::key!("origin"));
+        w.str(o);
+        first = false;
+    }
+    if let Some(c) = sdp.connection.as_deref() {
+        w.field(first, crate::key!("connection"));
+        w.str(c);
+        first = false;
+    }
+    w.field(first, crate::key!("media"));
+    w.begin_array();
+    for (i, m) in sdp.media.iter().enumerate() {
+        w.element(i == 0);
+        write_media(w, m);
+    }
+    w.end_array(!sdp.media.is_empty());
+    w.end_object(true);
+}
+
+/// One `m=` section of an SDP ([`write_sdp`]).
+fn write_media(w: &mut Writer<'_>, m: &Media) {
+    w.begin_object();
+    w.field(true, crate::key!("media"));
+    w.str(&m.media);
+    w.field(false, crate::key!("port"));
+    w.u64(u64::from(m.port));
+    w.field(false, crate::key!("proto"));
+    w.str(&m.proto);
+    w.field(false, crate::key!("formats"));
+    w.begin_array();
+    for (i, f) in m.formats.iter().enumerate() {
+        w.element(i == 0);
+        w.str(f);
+    }
+    w.end_array(!m.formats.is_empty());
+    if let Some(c) = m.connection.as_deref() {
+        w.field(false, crate::key!("connection"));
+        w.str(c);
+    }
+    w.field(false, crate::key!("direction"));
+    w.raw(match m.direction {
+        Direction::SendRecv => b"\"sendrecv\"",
+        Direction::SendOnly => b"\"sendonly\"",
+        Direction::RecvOnly => b"\"recvonly\"",
+        Direction::Inactive => b"\"inactive\"",
+    });
+    if !m.rtpmap.is_empty() {
+        w.field(false, crate::key!("rtpmap"));
+        w.begin_array();
+        for (i, r) in m.rtpmap.iter().enumerate() {
+            w.element(i == 0);
+            w.begin_object();
+            w.field(true, crate::key!("payload_type"));
+            w.u64(u64::from(r.payload_type));
+            w.field(false, crate::key!("encoding"));
+            w.str(&r.encoding);
+            w.field(false, crate::key!("clock_rate"));
+            w.u64(u64::from(r.clock_rate));
+            if let Some(ch) = r.channels {
+                w.field(false, crate::key!("channels"));
+                w.u64(u64::from(ch));
+            }
+            w.end_object(true);
+        }
+        w.end_array(true);
+    }
+    if !m.fmtp.is_empty() {
+        w.field(false, crate::key!("fmtp"));
+        w.begin_array();
+        for (i, (pt, params)) in m.fmtp.iter().enumerate() {
+            w.element(i == 0);
+            w.begin_array();
+            w.element(true);
+            w.u64(u64::from(*pt));
+            w.element(false);
+            w.str(params);
+            w.end_array(true);
+        }
+        w.end_array(true);
+    }
+    if let Some(p) = m.ptime {
+        w.field(false, crate::key!("ptime"));
+        w.u64(u64::from(p));
+    }
+    if let Some(p) = m.rtcp_port {
+        w.field(false, crate::key!("rtcp_port"));
+        w.u64(u64::from(p));
+    }
+    w.field(false, crate::key!("rtcp_mux"));
+    w.bool(m.rtcp_mux);
+    w.field(false, crate::key!("crypto"));
+    w.bool(m.crypto);
+    w.field(false, crate::key!("fingerprint"));
+    w.bool(m.fingerprint);
+    w.end_object(true);
 }
 
 /// RTP streams (the report's `rtp_streams` and `unassociated_rtp_streams`).
@@ -461,6 +626,66 @@ mod tests {
                 "{a}"
             );
         }
+    }
+
+    #[test]
+    fn an_sdp_is_written_as_its_serde_form() {
+        let bodies: [&[u8]; 5] = [
+            b"v=0\r\no=alice 1 1 IN IP4 h.example.com\r\nc=IN IP4 192.0.2.1\r\nm=audio 49170 RTP/AVP 0 8 97\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:97 iLBC/8000/2\r\na=fmtp:97 mode=30\r\na=fmtp:0 \"q\\\r\na=ptime:20\r\na=rtcp:9 IN IP4 x\r\na=sendonly\r\na=rtcp-mux\r\na=crypto:1 x\r\nm=video 0 RTP/SAVP\r\nc=IN IP6 2001:db8::5\r\na=fingerprint:x\r\na=inactive\r\nm=image 1 udptl t38\r\na=recvonly\r\n",
+            b"",
+            b"v=0\r\nc=IN IP4 1.2.3.4\r\n",
+            b"o=\xff\x01\r\nm=\r\n",
+            b"m=audio 1 RTP/AVP 0\r\na=sendrecv\r\n",
+        ];
+        for body in bodies {
+            let sdp = crate::sip::sdp::parse(body);
+            for depth in [0, 3] {
+                let mut ours = Vec::new();
+                write_sdp(&mut Writer::pretty(&mut ours, depth), &sdp);
+                let mut serde = Vec::new();
+                sdp.serialize(&mut serde_json::Serializer::with_formatter(
+                    &mut serde,
+                    super::super::json::Indented::at(depth),
+                ))
+                .unwrap();
+                assert_eq!(
+                    String::from_utf8(ours).unwrap(),
+                    String::from_utf8(serde).unwrap()
+                );
+            }
+            let mut ours = Vec::new();
+            write_sdp(&mut Writer::compact(&mut ours), &sdp);
+            assert_eq!(String::from_utf8(ours).unwrap(), json(&sdp));
+        }
+    }
+
+    #[test]
+    fn sdp_changes_are_written_as_their_serde_form() {
+        let model = crate::replay("tests/data/gen__hold_resume_refer_rtp.pcap").unwrap();
+        let mut seen = 0;
+        for d in model.dialogs() {
+            let changes = model.sdp_changes(d);
+            seen += changes.len();
+            for depth in [0, 3] {
+                let mut ours = Vec::new();
+                write_sdp_changes(&mut Writer::pretty(&mut ours, depth), &changes);
+                let mut serde = Vec::new();
+                changes
+                    .serialize(&mut serde_json::Serializer::with_formatter(
+                        &mut serde,
+                        super::super::json::Indented::at(depth),
+                    ))
+                    .unwrap();
+                assert_eq!(
+                    String::from_utf8(ours).unwrap(),
+                    String::from_utf8(serde).unwrap()
+                );
+            }
+            let mut ours = Vec::new();
+            write_sdp_changes(&mut Writer::compact(&mut ours), &changes);
+            assert_eq!(String::from_utf8(ours).unwrap(), json(&changes));
+        }
+        assert!(seen >= 4, "{seen}");
     }
 
     #[test]

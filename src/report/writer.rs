@@ -65,9 +65,45 @@ impl<'a> Writer<'a> {
         self.next(first);
     }
 
-    /// Before a field's value: the separator, the indentation and the key.
-    pub fn field(&mut self, first: bool, key: &'static str) {
-        self.key(first, key);
+    /// Before a field's value: the separator, the indentation and the key
+    /// (made at compile time: [`key!`](crate::key)). Compact, or pretty up
+    /// to 15 levels deep, in fixed-size copies (a few stores, no `memcpy`
+    /// call); deeper as serde's keys are.
+    pub fn field(&mut self, first: bool, key: &Key) {
+        match self.depth {
+            Some(d) if d <= 15 => {
+                let start = self.out.len();
+                let from = usize::from(first);
+                let (Some(line), Some(name)) = (
+                    LINE.get(from..).and_then(<[u8]>::first_chunk::<32>),
+                    key.text.get(..KEY_MAX),
+                ) else {
+                    self.key(first, key.name());
+                    return;
+                };
+                self.out.reserve(32 + KEY_MAX);
+                self.out.extend_from_slice(line);
+                let at = start + 2 + 2 * d - from;
+                self.out.truncate(at);
+                self.out.extend_from_slice(name);
+                self.out.truncate(at + key.len);
+            }
+            None => {
+                let Some(name) = key.text.get(..KEY_MAX) else {
+                    self.key(first, key.name());
+                    return;
+                };
+                self.out.reserve(1 + KEY_MAX);
+                if !first {
+                    self.out.push(b',');
+                }
+                // `"name":`, without the space pretty printing puts after it.
+                let at = self.out.len() + key.len - 1;
+                self.out.extend_from_slice(name);
+                self.out.truncate(at);
+            }
+            Some(_) => self.key(first, key.name()),
+        }
     }
 
     /// A value through serde.
@@ -81,6 +117,20 @@ impl<'a> Writer<'a> {
     /// A string value, escaped.
     pub fn str(&mut self, v: &str) {
         string(self.out, v);
+    }
+
+    /// A string value that is one of the schema's own words (a transport,
+    /// a kind, a standard method): written without the escape check (checked
+    /// in debug builds, which every test runs).
+    pub fn word(&mut self, v: &'static str) {
+        debug_assert!(
+            !any_escape(v.as_bytes()),
+            "a word that needs an escape: {v}"
+        );
+        self.out.reserve(v.len() + 2);
+        self.out.push(b'"');
+        self.out.extend_from_slice(v.as_bytes());
+        self.out.push(b'"');
     }
 
     /// A string value made by a `Display`, escaped.
@@ -133,9 +183,11 @@ impl<'a> Writer<'a> {
         if let Some(d) = self.depth.as_mut() {
             *d = d.saturating_sub(1);
             if any {
-                self.out.push(b'\n');
                 let d = *d;
-                self.indent(d);
+                if !self.line(1, 1 + 2 * d) {
+                    self.out.push(b'\n');
+                    self.indent(d);
+                }
             }
         }
         self.out.push(bracket);
@@ -152,6 +204,9 @@ impl<'a> Writer<'a> {
             Some(d) => {
                 // `,` newline and the indentation, in one copy.
                 let from = usize::from(first);
+                if self.line(from, 2 + 2 * d - from) {
+                    return;
+                }
                 match LINE.get(from..2 + 2 * d) {
                     Some(line) => self.out.extend_from_slice(line),
                     None => {
@@ -161,6 +216,21 @@ impl<'a> Writer<'a> {
                     }
                 }
             }
+        }
+    }
+
+    /// The `n` bytes of [`LINE`] from `from`, when `n` is at most 32: in
+    /// one fixed-size copy (a few stores, no `memcpy` call) cut to length.
+    /// False (nothing written) when longer.
+    fn line(&mut self, from: usize, n: usize) -> bool {
+        match LINE.get(from..).and_then(<[u8]>::first_chunk::<32>) {
+            Some(chunk) if n <= 32 => {
+                let at = self.out.len() + n;
+                self.out.extend_from_slice(chunk);
+                self.out.truncate(at);
+                true
+            }
+            _ => false,
         }
     }
 
@@ -205,6 +275,66 @@ impl<'a> Writer<'a> {
             }
         }
     }
+}
+
+/// The longest key text [`Key`] holds: `"` name `": `.
+const KEY_MAX: usize = 32;
+
+/// A struct field's key as [`Writer::field`] writes it, `"name": `, made at
+/// compile time by [`key!`](crate::key): the schema's own words, checked
+/// there to need no escape.
+pub struct Key {
+    text: [u8; KEY_MAX],
+    len: usize,
+}
+
+impl Key {
+    /// The key `name`; a name too long, or one that would need an escape,
+    /// fails to compile.
+    ///
+    /// # Panics
+    /// At compile time (in [`key!`](crate::key)'s `const` block): a name
+    /// longer than 28 bytes, or one with a byte that needs an escape.
+    #[must_use]
+    #[allow(clippy::indexing_slicing)] // in a const fn: a bad index fails the build
+    pub const fn new(name: &str) -> Self {
+        let b = name.as_bytes();
+        assert!(b.len() + 4 <= KEY_MAX, "a key too long");
+        let mut text = [0u8; KEY_MAX];
+        text[0] = b'"';
+        let mut i = 0;
+        while i < b.len() {
+            assert!(
+                !(b[i] < 0x20 || b[i] == b'"' || b[i] == b'\\'),
+                "a key that needs an escape"
+            );
+            text[i + 1] = b[i];
+            i += 1;
+        }
+        text[b.len() + 1] = b'"';
+        text[b.len() + 2] = b':';
+        text[b.len() + 3] = b' ';
+        Self {
+            text,
+            len: b.len() + 4,
+        }
+    }
+
+    /// The name alone.
+    fn name(&self) -> &str {
+        self.text
+            .get(1..self.len - 3)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or_default()
+    }
+}
+
+/// A [`Key`] made at compile time: `w.field(false, key!("src"))`.
+#[macro_export]
+macro_rules! key {
+    ($name:literal) => {
+        &const { $crate::report::writer::Key::new($name) }
+    };
 }
 
 /// A comma, a newline and the spaces of 31 levels of indentation.
@@ -762,6 +892,50 @@ mod tests {
                 String::from_utf8(want).unwrap(),
                 "depth {depth}"
             );
+        }
+    }
+
+    #[test]
+    fn a_key_made_at_compile_time_is_written_as_serde_writes_a_field() {
+        const KEYS: [(&Key, &str); 3] = [
+            (crate::key!("a"), "a"),
+            (crate::key!("frames_not_kept"), "frames_not_kept"),
+            (
+                crate::key!("a_key_of_twenty_eight_bytes"),
+                "a_key_of_twenty_eight_bytes",
+            ),
+        ];
+        for (key, name) in KEYS {
+            assert_eq!(key.name(), name);
+            for depth in [
+                None,
+                Some(0),
+                Some(1),
+                Some(7),
+                Some(8),
+                Some(15),
+                Some(16),
+                Some(40),
+            ] {
+                for first in [true, false] {
+                    let (mut ours, mut theirs) = (b"x".to_vec(), b"x".to_vec());
+                    let mut w = Writer {
+                        out: &mut ours,
+                        depth,
+                    };
+                    w.field(first, key);
+                    let mut w = Writer {
+                        out: &mut theirs,
+                        depth,
+                    };
+                    w.key(first, name);
+                    assert_eq!(
+                        String::from_utf8(ours).unwrap(),
+                        String::from_utf8(theirs).unwrap(),
+                        "{name} {depth:?} {first}"
+                    );
+                }
+            }
         }
     }
 

@@ -10,10 +10,20 @@
 
 use std::net::IpAddr;
 
-/// The header section: bytes up to the blank line (or all of them).
+/// The searchers for the blank line, made once (making one costs more than
+/// a search through a message's headers).
+static CRLF2: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\r\n\r\n"));
+static LF2: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\n\n"));
+
+/// The header section: bytes up to the blank line (or all of them). (What
+/// [`section_lines`] walks, kept to check it.)
+#[cfg(test)]
 fn header_section(raw: &[u8]) -> &[u8] {
-    let end = memchr::memmem::find(raw, b"\r\n\r\n")
-        .or_else(|| memchr::memmem::find(raw, b"\n\n"))
+    let end = CRLF2
+        .find(raw)
+        .or_else(|| LF2.find(raw))
         .unwrap_or(raw.len());
     raw.get(..end).unwrap_or(raw)
 }
@@ -21,10 +31,10 @@ fn header_section(raw: &[u8]) -> &[u8] {
 /// The body: bytes after the blank line (empty without one).
 #[must_use]
 pub fn body(raw: &[u8]) -> &[u8] {
-    if let Some(i) = memchr::memmem::find(raw, b"\r\n\r\n") {
+    if let Some(i) = CRLF2.find(raw) {
         return raw.get(i + 4..).unwrap_or_default();
     }
-    memchr::memmem::find(raw, b"\n\n")
+    LF2.find(raw)
         .and_then(|i| raw.get(i + 2..))
         .unwrap_or_default()
 }
@@ -49,6 +59,7 @@ fn trim(mut b: &[u8]) -> &[u8] {
 
 /// The pieces of `bytes` between newlines, as `split(|b| *b == b'\n')`
 /// gives them, found by `memchr` rather than byte by byte.
+#[cfg(test)]
 fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
     let mut rest = Some(bytes);
     std::iter::from_fn(move || {
@@ -66,6 +77,43 @@ fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
     })
 }
 
+/// The lines of the header section, as `lines(header_section(raw))` gives
+/// them, found as they are walked: the section's end (the first
+/// `\r\n\r\n`, else the first `\n\n`) is seen at its line, so a search
+/// through the headers for the blank line is only made when a `\n\n` comes
+/// first (then a `\r\n\r\n` further on still ends the section).
+fn section_lines(raw: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut next = Some(0);
+    // Where the section ends, once a `\n\n` came before a `\r\n\r\n`.
+    let mut limit = None;
+    std::iter::from_fn(move || {
+        let s = next?;
+        let rest = raw.get(s..limit.unwrap_or(raw.len()))?;
+        let Some(i) = memchr::memchr(b'\n', rest) else {
+            next = None;
+            return Some(rest);
+        };
+        let e = s + i;
+        if limit.is_none() {
+            if e >= 1 && raw.get(e - 1) == Some(&b'\r') && raw.get(e + 1..e + 3) == Some(b"\r\n") {
+                next = None;
+                return raw.get(s..e - 1);
+            }
+            if raw.get(e + 1) == Some(&b'\n') {
+                match CRLF2.find(raw.get(e..).unwrap_or_default()) {
+                    Some(k) => limit = Some(e + k),
+                    None => {
+                        next = None;
+                        return raw.get(s..e);
+                    }
+                }
+            }
+        }
+        next = Some(e + 1);
+        raw.get(s..e)
+    })
+}
+
 /// The values of every header called `name` (or by its one-letter compact
 /// form, when it has one), in order of appearance; the start line is
 /// skipped and folded continuation lines are left out.
@@ -74,7 +122,18 @@ pub fn values<'a>(
     name: &'a str,
     compact: Option<u8>,
 ) -> impl Iterator<Item = &'a [u8]> + 'a {
-    lines(header_section(raw)).skip(1).filter_map(move |line| {
+    let initial = name.as_bytes().first().map(u8::to_ascii_lowercase);
+    section_lines(raw).skip(1).filter_map(move |line| {
+        // A line that starts with a letter neither form of the name starts
+        // with is not the header (its name is what stands before the colon).
+        if let (Some(initial), Some(b)) =
+            (initial, line.first().filter(|b| !b.is_ascii_whitespace()))
+        {
+            let b = b.to_ascii_lowercase();
+            if b != initial && compact.is_none_or(|c| c.to_ascii_lowercase() != b) {
+                return None;
+            }
+        }
         let colon = memchr::memchr(b':', line)?;
         let n = trim(line.get(..colon)?);
         let named = n.eq_ignore_ascii_case(name.as_bytes())
@@ -143,9 +202,14 @@ pub fn number(value: &[u8]) -> Option<u64> {
 /// gives `10.0.0.1`; an IPv6 reference loses its brackets).
 #[must_use]
 pub fn uri_host(value: &[u8]) -> Option<&[u8]> {
-    let start = memchr::memmem::find(value, b"sip:")
+    static SIP: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"sip:"));
+    static SIPS: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"sips:"));
+    let start = SIP
+        .find(value)
         .map(|i| i + 4)
-        .or_else(|| memchr::memmem::find(value, b"sips:").map(|i| i + 5))?;
+        .or_else(|| SIPS.find(value).map(|i| i + 5))?;
     let rest = value.get(start..)?;
     let end = rest
         .iter()
@@ -239,6 +303,73 @@ mod tests {
             let ours: Vec<&[u8]> = lines(bytes).collect();
             let split: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
             assert_eq!(ours, split, "{bytes:?}");
+        }
+    }
+
+    #[test]
+    #[allow(clippy::indexing_slicing)]
+    fn section_lines_are_the_lines_of_the_header_section() {
+        let mut cases: Vec<Vec<u8>> = [
+            &b""[..],
+            b"\n",
+            b"\n\n",
+            b"\r\n\r\n",
+            b"\r\n\r\nx",
+            b"a\n\nb\r\n\r\nc",
+            b"a\r\n\r\nb\n\nc",
+            b"a\n\r\nb\r\n\r\n",
+            b"a\r\n\r",
+            b"a\n\n",
+            b"\rx\r\n\r\n",
+            MSG,
+        ]
+        .iter()
+        .map(|b| b.to_vec())
+        .collect();
+        // Every byte of a message replaced by a line end's, removed, or the
+        // message cut there.
+        let base: &[u8] = b"INVITE sip:b@x SIP/2.0\r\nVia: a\r\n v : b\r\nContact: <sip:a@10.0.0.1>\r\nm:c\r\n\tX: :\r\n\r\nv=0\r\n\r\n";
+        for i in 0..base.len() {
+            for b in [b'\n', b'\r', b'x'] {
+                let mut v = base.to_vec();
+                v[i] = b;
+                cases.push(v);
+            }
+            let mut v = base.to_vec();
+            v.remove(i);
+            cases.push(v);
+            cases.push(base[..i].to_vec());
+            cases.push(base[i..].to_vec());
+        }
+        // How `values` read each line before: the name trimmed, then compared.
+        let reference = |raw: &'static [u8], name: &'static str, compact: Option<u8>| {
+            lines(header_section(raw))
+                .skip(1)
+                .filter_map(move |line| {
+                    let colon = memchr::memchr(b':', line)?;
+                    let n = trim(line.get(..colon)?);
+                    let named = n.eq_ignore_ascii_case(name.as_bytes())
+                        || compact.is_some_and(|c| n.len() == 1 && n.eq_ignore_ascii_case(&[c]));
+                    named.then(|| trim(line.get(colon + 1..).unwrap_or_default()))
+                })
+                .collect::<Vec<_>>()
+        };
+        for raw in cases {
+            let raw: &'static [u8] = Box::leak(raw.into_boxed_slice());
+            let ours: Vec<&[u8]> = section_lines(raw).collect();
+            let theirs: Vec<&[u8]> = lines(header_section(raw)).collect();
+            assert_eq!(ours, theirs, "{:?}", String::from_utf8_lossy(raw));
+            for (name, compact) in [
+                ("Contact", Some(b'm')),
+                ("Via", Some(b'v')),
+                ("via", None),
+                ("x", None),
+                ("", None),
+                ("", Some(b'X')),
+            ] {
+                let ours: Vec<&[u8]> = values(raw, name, compact).collect();
+                assert_eq!(ours, reference(raw, name, compact), "{name} {raw:?}");
+            }
         }
     }
 

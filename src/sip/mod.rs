@@ -280,7 +280,7 @@ impl SipMessage {
 /// Where the SDP of a message lies: its body when that is SDP (by
 /// Content-Type, or by its first line when there is none), else the SDP
 /// part of a multipart body; empty when there is none.
-fn sdp_span(raw: &[u8], head: &Head) -> Span {
+pub(crate) fn sdp_span(raw: &[u8], head: &Head) -> Span {
     let body = head.body.get(raw);
     if body.is_empty() {
         return Span::default();

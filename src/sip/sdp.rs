@@ -62,11 +62,17 @@ impl Media {
     /// The codec name of a payload type: from rtpmap, else the static table.
     #[must_use]
     pub fn codec_name(&self, pt: u8) -> Option<String> {
+        self.codec(pt).map(str::to_owned)
+    }
+
+    /// [`Media::codec_name`], borrowed.
+    #[must_use]
+    pub fn codec(&self, pt: u8) -> Option<&str> {
         self.rtpmap
             .iter()
             .find(|m| m.payload_type == pt)
-            .map(|m| m.encoding.clone())
-            .or_else(|| static_payload_name(pt).map(str::to_owned))
+            .map(|m| m.encoding.as_str())
+            .or_else(|| static_payload_name(pt))
     }
 }
 
@@ -146,15 +152,28 @@ pub fn static_payload_name(pt: u8) -> Option<&'static str> {
     })
 }
 
+/// `b` as text, trimmed: lossily UTF-8 (checked first as it is: nearly
+/// always valid, and checking is cheaper than the lossy reading).
 fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).trim().to_owned()
+    match std::str::from_utf8(b) {
+        Ok(s) => s.trim().to_owned(),
+        Err(_) => String::from_utf8_lossy(b).trim().to_owned(),
+    }
 }
 
 fn split_ws(b: &[u8]) -> impl Iterator<Item = &[u8]> {
     b.split(u8::is_ascii_whitespace).filter(|s| !s.is_empty())
 }
 
-fn parse_num<T: std::str::FromStr>(b: &[u8]) -> Option<T> {
+/// A number as `str::parse` reads the trimmed text: plain digits (up to
+/// nineteen) here, anything else by the standard parser.
+fn parse_num<T: std::str::FromStr + TryFrom<u64>>(b: &[u8]) -> Option<T> {
+    if matches!(b.len(), 1..=19) && b.iter().all(u8::is_ascii_digit) {
+        let v = b
+            .iter()
+            .fold(0u64, |v, d| v * 10 + u64::from(d.wrapping_sub(b'0')));
+        return T::try_from(v).ok();
+    }
     std::str::from_utf8(b).ok()?.trim().parse().ok()
 }
 
@@ -340,12 +359,31 @@ fn dotted_quad(a: &[u8]) -> Option<[u8; 4]> {
     Some(octets)
 }
 
+/// The pieces of `bytes` between newlines, as `split(|b| *b == b'\n')`
+/// gives them, found by `memchr` rather than byte by byte.
+fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = Some(bytes);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match memchr::memchr(b'\n', r) {
+            Some(i) => {
+                rest = r.get(i + 1..);
+                r.get(..i)
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
+}
+
 /// Scans an SDP body. Lines that do not parse are skipped.
 #[must_use]
 pub fn parse(body: &[u8]) -> Sdp {
     let mut sdp = Sdp::default();
     let mut session_direction = Direction::SendRecv;
-    for raw in body.split(|b| *b == b'\n') {
+    for raw in lines(body) {
         let line = raw.strip_suffix(b"\r").unwrap_or(raw);
         let (Some(&kind), Some(b'=')) = (line.first(), line.get(1)) else {
             continue;
@@ -514,6 +552,98 @@ a=rtcp-mux\r\n";
         let sdp = parse(b"m=\na=rtpmap:\na=rtpmap:999 X\nc=IN\n=\n\xff\xfe");
         assert_eq!(sdp.media.len(), 1);
         assert!(sdp.media[0].rtpmap.is_empty());
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::indexing_slicing)]
+mod reading_tests {
+    /// Words an SDP may hold, and bytes that may break them.
+    fn words() -> Vec<Vec<u8>> {
+        let mut out: Vec<Vec<u8>> = [
+            "",
+            "0",
+            "8",
+            "97",
+            "255",
+            "256",
+            "65535",
+            "65536",
+            "4294967295",
+            "4294967296",
+            "0000000001",
+            "18446744073709551615",
+            "18446744073709551616",
+            "99999999999999999999",
+            "+5",
+            "-1",
+            " 7",
+            "7 ",
+            "\x0b7",
+            "7\u{a0}",
+            "1e3",
+            "PCMU",
+            " PCMU ",
+            "\u{3000}opus\u{85}",
+            "a\u{fffd}b",
+            "mode=30",
+            "RTP/AVP",
+        ]
+        .iter()
+        .map(|s| s.as_bytes().to_vec())
+        .collect();
+        for bad in [
+            &b"\xff"[..],
+            b"\xe2\x82",
+            b"\xc3",
+            b"a\xf0\x9f\x98",
+            b"\xed\xa0\x80 x",
+        ] {
+            out.push(bad.to_vec());
+            out.push([b"12", bad].concat());
+            out.push([bad, b" 12 "].concat());
+        }
+        out
+    }
+
+    #[test]
+    fn numbers_read_as_the_standard_parser_reads_them() {
+        fn standard<T: std::str::FromStr>(b: &[u8]) -> Option<T> {
+            std::str::from_utf8(b).ok()?.trim().parse().ok()
+        }
+        for w in words() {
+            assert_eq!(super::parse_num::<u8>(&w), standard::<u8>(&w), "{w:?}");
+            assert_eq!(super::parse_num::<u16>(&w), standard::<u16>(&w), "{w:?}");
+            assert_eq!(super::parse_num::<u32>(&w), standard::<u32>(&w), "{w:?}");
+        }
+    }
+
+    #[test]
+    fn text_is_the_lossy_trimmed_text() {
+        for w in words() {
+            assert_eq!(
+                super::text(&w),
+                String::from_utf8_lossy(&w).trim().to_owned(),
+                "{w:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn lines_are_the_pieces_between_newlines() {
+        for body in [
+            &b""[..],
+            b"\n",
+            b"\n\n",
+            b"a",
+            b"a\n",
+            b"\na",
+            b"v=0\r\nm=x\r\n\r\nz",
+        ] {
+            let ours: Vec<&[u8]> = super::lines(body).collect();
+            let split: Vec<&[u8]> = body.split(|b| *b == b'\n').collect();
+            assert_eq!(ours, split, "{body:?}");
+        }
     }
 }
 

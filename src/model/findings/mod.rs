@@ -152,6 +152,8 @@ pub struct Context<'m> {
     /// Bytes read ahead for a run of dialogs (a report), looked at before
     /// the file.
     prefetched: Option<&'m Prefetched>,
+    /// [`Context::silent_peers`], once worked out.
+    silent: std::cell::OnceCell<Vec<super::Addr>>,
 }
 
 /// A message's bytes as the rules read them: read ahead for a run of
@@ -203,6 +205,7 @@ impl<'m> Context<'m> {
             raws: RefCell::new(Vec::new()),
             parses: RefCell::new(Vec::new()),
             prefetched,
+            silent: std::cell::OnceCell::new(),
         };
         cx.sdp_changes = super::sdp_diff::sdp_changes_of(d, |i| cx.parsed(i));
         cx
@@ -254,19 +257,22 @@ impl<'m> Context<'m> {
     }
 
     /// A message's bytes, when they can still be read: where they were
-    /// read ahead, or read from the capture file once per diagnosis
+    /// read ahead, or read from the capture file, once per diagnosis
     /// (several rules read one message).
     fn raw(&self, i: usize) -> Option<Bytes<'m>> {
         let m = self.msgs().get(i)?;
-        if let Some(b) = self.prefetched.and_then(|p| p.get(m)) {
-            return Some(Bytes::Ahead(b));
-        }
+        // The few messages already read first: a search through what was
+        // read ahead for the whole run of dialogs costs more.
         if let Some((_, r)) = self.raws.borrow().iter().find(|(at, _)| *at == i) {
             return Some(r.clone());
         }
-        let r = match self.model.raw(m).ok()? {
-            Cow::Borrowed(b) => Bytes::Held(b),
-            Cow::Owned(v) => Bytes::Read(Rc::from(v)),
+        let r = if let Some(b) = self.prefetched.and_then(|p| p.get(m)) {
+            Bytes::Ahead(b)
+        } else {
+            match self.model.raw(m).ok()? {
+                Cow::Borrowed(b) => Bytes::Held(b),
+                Cow::Owned(v) => Bytes::Read(Rc::from(v)),
+            }
         };
         self.raws.borrow_mut().push((i, r.clone()));
         Some(r)
@@ -317,16 +323,20 @@ impl<'m> Context<'m> {
     }
 
     /// Peers that received requests yet never sent anything in the capture:
-    /// the capture shows one side of the dialog only.
-    fn silent_peers(&self) -> Vec<super::Addr> {
-        let msgs = self.msgs();
-        let mut silent: Vec<super::Addr> = Vec::new();
-        for m in msgs.iter().filter(|m| m.method().is_some()) {
-            if !silent.contains(&m.dst()) && !msgs.iter().any(|x| x.src().ip() == m.dst().ip()) {
-                silent.push(m.dst());
+    /// the capture shows one side of the dialog only. Worked out once per
+    /// diagnosis (three rules ask).
+    fn silent_peers(&self) -> &[super::Addr] {
+        self.silent.get_or_init(|| {
+            let msgs = self.msgs();
+            let mut silent: Vec<super::Addr> = Vec::new();
+            for m in msgs.iter().filter(|m| m.method().is_some()) {
+                if !silent.contains(&m.dst()) && !msgs.iter().any(|x| x.src().ip() == m.dst().ip())
+                {
+                    silent.push(m.dst());
+                }
             }
-        }
-        silent
+            silent
+        })
     }
 
     /// Does the capture see only one side of this dialog?
