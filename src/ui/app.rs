@@ -46,6 +46,10 @@ pub struct AppState {
     pub quit: bool,
     /// An action waiting for its second press (quit live, clear).
     pending_confirm: Option<Action>,
+    /// An action on the call list's cursor asked for while the cursor
+    /// waited for its dialog (see `CallListState::cursor_unsettled`): done
+    /// once the rows are whole.
+    deferred: Option<Action>,
     /// Asks the loop to clear the model.
     pub clear_requested: bool,
     // The screens' states.
@@ -89,6 +93,7 @@ impl AppState {
             page: 20,
             quit: false,
             pending_confirm: None,
+            deferred: None,
             clear_requested: false,
             call_list: CallListState::new(autoscroll),
             ladder: None,
@@ -188,6 +193,13 @@ impl AppState {
         self.call_list
             .refresh(model, &self.filter, clock, follow, typing);
         self.selected.retain(|id| model.dialog(*id).is_some());
+        if let Some(a) = self.deferred.take() {
+            if self.call_list.cursor_unsettled() && self.screen() == Screen::CallList {
+                self.deferred = Some(a);
+            } else if self.screen() == Screen::CallList {
+                self.apply(a, model);
+            }
+        }
         true
     }
 
@@ -240,6 +252,23 @@ impl AppState {
             return;
         }
         let screen = self.screen();
+        self.deferred = None;
+        if screen == Screen::CallList
+            && self.search_input.is_none()
+            && matches!(
+                a,
+                Action::Open | Action::Select | Action::SdpDiff | Action::Findings | Action::Save
+            )
+            && self.call_list.cursor_unsettled()
+        {
+            // The row under the cursor is only the first of a part: the
+            // dialog it was on may still pass. Enter opens the right call
+            // once the search has got that far.
+            self.deferred = Some(a);
+            self.status =
+                Some("still searching for the filter: the key acts once its rows are whole".into());
+            return;
+        }
         if a == Action::Save
             && matches!(
                 screen,

@@ -11,6 +11,7 @@ use crate::sip::SipMessage;
 use crate::ui::app::AppState;
 use crate::ui::filter::{CompiledForm, FormField};
 use crate::ui::input::TextKey;
+use crate::ui::screens::Screen;
 
 const A: &str = "198.18.0.1:5060";
 const B: &str = "192.0.2.10:5060";
@@ -669,11 +670,10 @@ fn a_filter_keeps_the_cursor_on_its_dialog_while_it_passes() {
     a.search_key(TextKey::Char('1'));
     check(&mut a, &model, "call-29991");
     assert_eq!(a.call_list.cursor, 0, "it no longer passes: the top");
-    // Backspace: the dialog under the cursor now is kept, if it passes.
-    let top = a.current().unwrap();
+    // Backspace (the typo undone): back on the dialog the filter left out.
     a.search_key(TextKey::Backspace);
     check(&mut a, &model, "call-2999");
-    assert_eq!(a.current(), Some(top));
+    assert_eq!(a.current(), Some(x), "the place found again");
     // Moved by hand, the cursor stays where it was put.
     a.search_key(TextKey::Enter);
     a.apply(Action::Down, &model);
@@ -682,6 +682,56 @@ fn a_filter_keeps_the_cursor_on_its_dialog_while_it_passes() {
     a.search_key(TextKey::Backspace);
     check(&mut a, &model, "call-299");
     assert_eq!(a.current(), Some(below));
+}
+
+#[test]
+fn enter_while_the_rows_are_a_part_opens_the_cursors_dialog_once_found() {
+    let mut model = generated(30_000, unlimited());
+    model.end_capture();
+    let mut a = app();
+    a.call_list.incremental = true;
+    // A chunk of the index per turn: the rows are a part for a while.
+    a.call_list.search_budget = Some(std::time::Duration::ZERO);
+    a.refresh(&model);
+    a.call_list.cursor = 29_990;
+    let x = a.current().unwrap();
+    a.apply(Action::Search, &model);
+    let past = Some(std::time::Instant::now());
+    while a.call_list.filter_progress().is_some() {
+        a.prepare_filter(&model, past);
+    }
+    for c in "call-2".chars() {
+        a.search_key(TextKey::Char(c));
+    }
+    a.refresh(&model);
+    a.search_key(TextKey::Enter);
+    a.refresh(&model);
+    // A slice searched: some rows shown, the cursor's dialog not among them.
+    while a.current().is_none() {
+        a.prepare_filter(&model, past);
+        a.refresh(&model);
+    }
+    assert!(
+        a.call_list.cursor_unsettled(),
+        "searching, its dialog not found yet"
+    );
+    assert_ne!(a.current(), Some(x));
+    // Enter now would open the first row of the part: it waits instead.
+    a.apply(Action::Open, &model);
+    assert_eq!(a.screen(), Screen::CallList);
+    let mut turns = 0;
+    while a.call_list.rows_progress().is_some() {
+        a.prepare_filter(&model, past);
+        a.refresh(&model);
+        turns += 1;
+        assert!(turns < 200, "searched in a few turns");
+    }
+    assert_eq!(
+        a.screen(),
+        Screen::Ladder,
+        "opened once the rows were whole"
+    );
+    assert_eq!(a.current(), Some(x), "on the dialog the cursor was on");
 }
 
 #[test]

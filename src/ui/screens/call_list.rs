@@ -55,6 +55,10 @@ pub struct CallListState {
     /// there if the dialog still passes (as sngrep does), else the cursor
     /// goes to the top. Kept while the rows are those of a part.
     keep: Option<DialogId>,
+    /// The dialog the cursor was kept for when a filter left it out: the
+    /// next filter change looks for it again (a typo, then Backspace,
+    /// finds the place again). Moving by hand forgets it.
+    anchor: Option<DialogId>,
     /// The rules' masks are all known (or need not be made ahead).
     masks_filled: bool,
     pub cursor: usize,
@@ -86,6 +90,7 @@ impl CallListState {
             partial: false,
             rules_pending: false,
             keep: None,
+            anchor: None,
             masks_filled: false,
             cursor: 0,
             drawn: DrawnRows::default(),
@@ -118,7 +123,7 @@ impl CallListState {
     pub fn refilter(&mut self) {
         self.autoscroll = false;
         if self.keep.is_none() {
-            self.keep = self.current();
+            self.keep = self.anchor.take().or_else(|| self.current());
         }
         self.rows_dirty = true;
     }
@@ -128,6 +133,7 @@ impl CallListState {
         self.rows.clear();
         self.search = None;
         self.keep = None;
+        self.anchor = None;
         self.index = None;
         self.recent.clear();
         self.rule_masks = RuleMasks::default();
@@ -292,8 +298,12 @@ impl CallListState {
             let missing = if self.keep.is_some() { 0 } else { self.cursor };
             self.cursor = at.unwrap_or(missing);
         }
-        if !self.partial && !self.rules_pending && self.search.is_none() {
-            self.keep = None;
+        if !self.partial
+            && !self.rules_pending
+            && self.search.is_none()
+            && let Some(k) = self.keep.take()
+        {
+            self.anchor = (self.current() != Some(k)).then_some(k);
         }
         self.cursor = self.cursor.min(self.rows.len().saturating_sub(1));
     }
@@ -404,6 +414,14 @@ impl CallListState {
             .then(|| (Pending::Findings, self.rule_masks.progress()))
     }
 
+    /// Is the cursor waiting for its dialog: the filter changed, the rows
+    /// are those of a part, and the dialog the cursor was on is not among
+    /// them yet? An action on the cursor's dialog then waits for the rows.
+    #[must_use]
+    pub fn cursor_unsettled(&self) -> bool {
+        self.keep.is_some_and(|k| self.current() != Some(k)) && self.rows_progress().is_some()
+    }
+
     /// Is the loop making the filter's index or the rules' masks (it then
     /// looks at the keys without waiting between slices)?
     #[must_use]
@@ -461,6 +479,7 @@ impl CallListState {
     pub fn click(&mut self, i: usize) {
         self.cursor = i;
         self.keep = None;
+        self.anchor = None;
         self.autoscroll = false;
     }
 
@@ -478,12 +497,14 @@ impl CallListState {
             // Bottom keeps following new dialogs if it did.
             self.cursor = len.saturating_sub(1);
             self.keep = None;
+            self.anchor = None;
             return Step::Done;
         }
         if let Some(to) = movement(a, self.cursor, len, page) {
             // Moving by hand stops following new dialogs.
             self.cursor = to;
             self.keep = None;
+            self.anchor = None;
             self.autoscroll = false;
             return Step::Done;
         }
@@ -493,6 +514,8 @@ impl CallListState {
                     if !selected.remove(&id) {
                         selected.insert(id);
                     }
+                    self.keep = None;
+                    self.anchor = None;
                     self.cursor = step_cursor(self.cursor, 1, len);
                     self.autoscroll = false;
                 }
