@@ -7,6 +7,9 @@ use crate::capture::{CaptureCounters, CaptureEvent, Events};
 use crate::model::Model;
 use crate::sink::{Sink, SinkSummary};
 
+/// Messages whose first reads [`Model::warm`] makes together.
+const WARM_AHEAD: usize = 16;
+
 /// Applies capture events to the model and drives the sinks.
 #[derive(Default)]
 pub struct Feed {
@@ -19,6 +22,8 @@ pub struct Feed {
     limit: Option<u64>,
     /// The latest counters of each capture source, summed for the model.
     counters: Vec<CaptureCounters>,
+    /// The Call-ID hashes of the group of messages being ingested.
+    hashes: Vec<u64>,
 }
 
 /// What applying one event did.
@@ -71,6 +76,7 @@ impl std::fmt::Debug for Feed {
             .field("failure", &self.failure)
             .field("limit", &self.limit)
             .field("counters", &self.counters)
+            .field("hashes", &self.hashes.len())
             .finish()
     }
 }
@@ -112,19 +118,24 @@ impl Feed {
         match event {
             CaptureEvent::Messages(mut batch) => {
                 step.took = batch.len();
-                for m in &mut batch {
-                    if self.limit_reached(model) {
-                        break;
-                    }
-                    if self.sinks.is_empty() {
-                        model.ingest(m);
-                    } else {
-                        // The model takes the message's frames: the sinks
-                        // get a copy, and see the dialog as it is after.
-                        let frames = m.frames.clone();
-                        model.ingest(m);
-                        for s in &mut self.sinks {
-                            s.sip(model, m, &frames);
+                'batch: for group in batch.chunks_mut(WARM_AHEAD) {
+                    std::hint::black_box(model.warm(group, &mut self.hashes));
+                    for (i, m) in group.iter_mut().enumerate() {
+                        if self.limit_reached(model) {
+                            break 'batch;
+                        }
+                        let hash = self.hashes.get(i).copied();
+                        if self.sinks.is_empty() {
+                            model.ingest_hashed(m, hash);
+                        } else {
+                            // The model takes the message's frames: the
+                            // sinks get a copy, and see the dialog as it is
+                            // after.
+                            let frames = m.frames.clone();
+                            model.ingest_hashed(m, hash);
+                            for s in &mut self.sinks {
+                                s.sip(model, m, &frames);
+                            }
                         }
                     }
                 }

@@ -297,6 +297,12 @@ impl Media {
         freed
     }
 
+    /// Reads ahead what [`Media::expect`] of `addr` will read (see
+    /// [`Model::warm`](super::Model::warm)).
+    pub(super) fn touch(&self, addr: SocketAddr) -> u64 {
+        self.announced.touch(addr)
+    }
+
     /// Records where an SDP expects media (see `sdp::media_addresses`), and
     /// ties any stream already seen there to the dialog. Returns the streams
     /// it tied, whose codecs the caller then fills in from the SDP.

@@ -259,6 +259,14 @@ impl SipMessage {
         !self.sdp.is_empty()
     }
 
+    /// The media addresses found when the message was built, if they were
+    /// held (none for an SDP naming more than `MAX_MEDIA_ADDRESSES`): what
+    /// the model reads ahead, never parsing again.
+    #[must_use]
+    pub fn held_media_addresses(&self) -> &[SocketAddr] {
+        self.media.as_deref().unwrap_or_default()
+    }
+
     /// The SDP body, also when it is one part of a multipart body.
     #[must_use]
     pub fn sdp_body(&self) -> Option<&[u8]> {

@@ -82,6 +82,29 @@ impl Announced {
         shared
     }
 
+    /// Reads ahead what announcing `addr` will read (its index slot and
+    /// ring entry, the port's slot), so that the lines are on their way;
+    /// returns a value only so the reads are not optimised away.
+    pub(super) fn touch(&self, addr: SocketAddr) -> u64 {
+        let port = usize::from(addr.port());
+        let addr = Addr::from(addr);
+        let hash = self.hash(&addr);
+        let slot = self
+            .index
+            .get(hash as usize & self.mask())
+            .copied()
+            .unwrap_or(0);
+        let by_port = self.by_port.get(port).map_or(0, |d| d.map_or(1, |d| d.0));
+        let entry = if slot >> 32 == u64::from(hash) {
+            self.ring
+                .get(position(slot))
+                .map_or(0, |e| e.owners.len() as u64)
+        } else {
+            0
+        };
+        slot ^ by_port ^ entry
+    }
+
     /// The dialogs whose SDP named `addr`, the newest last.
     pub(super) fn owners(&self, addr: SocketAddr) -> &[DialogId] {
         self.get(addr).map_or(&[], |e| e.owners.as_slice())
