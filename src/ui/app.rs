@@ -253,14 +253,16 @@ impl AppState {
         }
         let screen = self.screen();
         self.deferred = None;
-        if screen == Screen::CallList
+        let on_cursor = screen == Screen::CallList
             && self.search_input.is_none()
             && matches!(
                 a,
                 Action::Open | Action::Select | Action::SdpDiff | Action::Findings | Action::Save
-            )
-            && self.call_list.cursor_unsettled()
-        {
+            );
+        if on_cursor && !self.call_list.cursor_unsettled() {
+            self.call_list.settle();
+        }
+        if on_cursor && self.call_list.cursor_unsettled() {
             // The row under the cursor is only the first of a part: the
             // dialog it was on may still pass. Enter opens the right call
             // once the search has got that far.
@@ -366,6 +368,7 @@ impl AppState {
                 self.search_input = Some(Input {
                     text: self.filter.text().to_owned(),
                     before: self.filter.text().to_owned(),
+                    error: None,
                 });
             }
             Action::Clear if self.confirm(a, "clear every dialog") => {
@@ -481,6 +484,11 @@ impl AppState {
                 return;
             }
             TextKey::Enter => {
+                if input.error.is_some() {
+                    // Not a regex: the line stays open to be mended (Esc
+                    // puts the filter before back).
+                    return;
+                }
                 let text = input.text.clone();
                 self.search_input = None;
                 self.set_filter(&text);
@@ -497,8 +505,12 @@ impl AppState {
         // As sngrep does: the list follows as you type (a regex not yet
         // complete leaves the last one that was in force).
         let text = input.text.clone();
-        if text.is_empty() || row_filter(&text).is_ok() {
-            self.set_filter(&text);
+        match row_filter(&text) {
+            Err(e) if !text.is_empty() => input.error = Some(regex_error_brief(&e)),
+            _ => {
+                input.error = None;
+                self.set_filter(&text);
+            }
         }
     }
 
@@ -681,4 +693,17 @@ impl AppState {
             }
         }
     }
+}
+
+/// A regex error in a few words: the `regex` crate's message ends with
+/// "error: what" below a drawing of where; the status line has one line.
+fn regex_error_brief(e: &regex::Error) -> String {
+    let text = e.to_string();
+    text.lines()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix("error: "))
+        .map_or_else(
+            || text.split_whitespace().collect::<Vec<_>>().join(" "),
+            str::to_owned,
+        )
 }

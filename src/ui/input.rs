@@ -29,4 +29,7 @@ pub struct Input {
     pub text: String,
     /// The filter before typing began: Esc puts it back.
     pub before: String,
+    /// Why the text typed is not a regex (yet): the last filter that was
+    /// stays in force meanwhile, and Enter keeps the line open.
+    pub error: Option<String>,
 }

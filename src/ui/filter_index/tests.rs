@@ -830,3 +830,38 @@ fn while_the_model_moves_a_key_searches_the_whole_index() {
     typed(&mut a, &model, "call-1[0-3]@|smith");
     assert!(a.call_list.rows_progress().is_none());
 }
+
+#[test]
+fn a_text_that_is_not_a_regex_says_why_and_enter_keeps_it_open() {
+    let model = generated(100, unlimited());
+    let mut a = app();
+    a.refresh(&model);
+    a.apply(Action::Search, &model);
+    for c in "call-1".chars() {
+        a.search_key(TextKey::Char(c));
+    }
+    a.refresh(&model);
+    let rows = a.rows().len();
+    a.search_key(TextKey::Char('('));
+    let why = a.search_input.as_ref().and_then(|i| i.error.clone());
+    assert_eq!(why.as_deref(), Some("unclosed group"));
+    // The filter before stays in force; Enter does not drop the text.
+    assert_eq!(a.filter.text(), "call-1");
+    a.search_key(TextKey::Enter);
+    assert!(a.search_input.is_some(), "still open to be mended");
+    let area = ratatui::layout::Rect::new(0, 0, 160, 10);
+    let mut buf = ratatui::buffer::Buffer::empty(area);
+    crate::ui::views::draw(&mut buf, area, &a, &model);
+    let screen: String = (0..10)
+        .flat_map(|y| (0..160).map(move |x| (x, y)))
+        .map(|(x, y)| buf[(x, y)].symbol().to_owned())
+        .collect();
+    assert!(screen.contains("not a regex: unclosed group"), "{screen}");
+    a.search_key(TextKey::Char(')'));
+    assert!(a.search_input.as_ref().unwrap().error.is_none());
+    a.search_key(TextKey::Enter);
+    assert!(a.search_input.is_none());
+    assert_eq!(a.filter.text(), "call-1()");
+    a.refresh(&model);
+    assert_eq!(a.rows().len(), rows);
+}

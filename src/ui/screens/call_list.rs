@@ -414,6 +414,12 @@ impl CallListState {
             .then(|| (Pending::Findings, self.rule_masks.progress()))
     }
 
+    /// The cursor's dialog was acted on (opened, selected): its place is
+    /// where the user is now, not where a filter moved them from.
+    pub fn settle(&mut self) {
+        self.anchor = None;
+    }
+
     /// Is the cursor waiting for its dialog: the filter changed, the rows
     /// are those of a part, and the dialog the cursor was on is not among
     /// them yet? An action on the cursor's dialog then waits for the rows.

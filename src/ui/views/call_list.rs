@@ -146,6 +146,13 @@ fn draw_filter_line(buf: &mut Buffer, area: Rect, app: &AppState) {
     let mut line = String::new();
     if let Some(input) = &app.search_input {
         let _ = write!(line, "filter: {}_", escape::text(&input.text));
+        if let Some(e) = &input.error {
+            let _ = write!(
+                line,
+                "   not a regex: {} (the filter before stays; Esc puts it back)",
+                escape::text(e)
+            );
+        }
     } else if !app.filter.text().is_empty() {
         let _ = write!(line, "filter: {}   ", escape::text(app.filter.text()));
     }
