@@ -38,11 +38,13 @@ impl FaxEndpoints {
 
     /// Learns from one SDP body. Only bodies that name `m=image` are read,
     /// and, once some fax address is known, those that may name it again.
-    fn learn(&mut self, body: &[u8]) {
+    /// `image`: whether the body has an `m=image` line, if the message
+    /// knows ([`SipMessage::sdp_has_image`]); else the body is searched.
+    fn learn(&mut self, body: &[u8], image: Option<bool>) {
         // One searcher for every body: building it costs more than a search.
         static M_IMAGE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
             std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"m=image"));
-        if self.set.is_empty() && M_IMAGE.find(body).is_none() {
+        if self.set.is_empty() && !image.unwrap_or_else(|| M_IMAGE.find(body).is_some()) {
             return;
         }
         let sdp = crate::sip::sdp::parse(body);
@@ -157,7 +159,7 @@ impl Pipeline {
     fn learn_fax(&mut self, msgs: &[SipMessage]) {
         for m in msgs {
             if let Some(body) = m.sdp_body() {
-                self.fax.learn(body);
+                self.fax.learn(body, m.sdp_has_image());
             }
         }
     }

@@ -47,6 +47,9 @@ pub struct SipMessage {
     /// the capture thread; `None` when there are more than
     /// [`MAX_MEDIA_ADDRESSES`].
     media: Option<Box<[SocketAddr]>>,
+    /// Whether its SDP has an `m=image` line (`None`: not known, when
+    /// `media` is).
+    image: Option<bool>,
 }
 
 /// A message's bytes: a range of a shared, reference-counted buffer. Read
@@ -176,7 +179,7 @@ impl SipMessage {
         raw_in_file: Option<(u16, u64)>,
     ) -> Self {
         let sdp = sdp_span(&raw, &head);
-        let media = media_of(&raw, sdp);
+        let (media, image) = media_of(&raw, sdp);
         Self {
             ts_ns,
             src,
@@ -189,6 +192,7 @@ impl SipMessage {
             origin: None,
             sdp,
             media,
+            image,
         }
     }
 
@@ -234,6 +238,7 @@ impl SipMessage {
                 origin: None,
                 sdp: Span::default(),
                 media: None,
+                image: None,
             });
             let Some(msg) = out.last_mut() else { break };
             let scan::Scanned::Message(len) =
@@ -245,7 +250,7 @@ impl SipMessage {
             msg.raw.truncate(len);
             msg.raw_in_file = raw_in_file.map(|(s, o)| (s, o + at as u64));
             msg.sdp = sdp_span(&msg.raw, &msg.head);
-            msg.media = media_of(&msg.raw, msg.sdp);
+            (msg.media, msg.image) = media_of(&msg.raw, msg.sdp);
             pushed += 1;
             at += len.max(1);
         }
@@ -313,6 +318,14 @@ impl SipMessage {
         String::from_utf8_lossy(self.span(s)).into_owned()
     }
 
+    /// Does its SDP have a line starting `m=image` (a fax offer)? `None`
+    /// when that was not worked out (an SDP with more than
+    /// [`MAX_MEDIA_ADDRESSES`] media): the caller looks for itself.
+    #[must_use]
+    pub fn sdp_has_image(&self) -> Option<bool> {
+        self.image
+    }
+
     /// Does it carry SDP: its body (by Content-Type, or by its first
     /// line), or one part of a multipart body?
     #[must_use]
@@ -342,14 +355,16 @@ impl SipMessage {
 /// Content-Type, or by its first line when there is none), else the SDP
 /// part of a multipart body; empty when there is none.
 /// Where the SDP at `sdp` in `raw` expects media ([`SipMessage::media`]'s
-/// field): none when there is no SDP, `None` past [`MAX_MEDIA_ADDRESSES`].
+/// field: none when there is no SDP, `None` past [`MAX_MEDIA_ADDRESSES`]),
+/// and whether it has an `m=image` line (not known in the latter case).
 #[inline]
-fn media_of(raw: &[u8], sdp: Span) -> Option<Box<[SocketAddr]>> {
+fn media_of(raw: &[u8], sdp: Span) -> (Option<Box<[SocketAddr]>>, Option<bool>) {
     if sdp.is_empty() {
-        Some(Box::default())
-    } else {
-        sdp::media_addresses_upto(sdp.get(raw), MAX_MEDIA_ADDRESSES)
-            .map(|a| Box::from(a.as_slice()))
+        return (Some(Box::default()), Some(false));
+    }
+    match sdp::media_lines_upto(sdp.get(raw), MAX_MEDIA_ADDRESSES) {
+        Some((addrs, image)) => (Some(Box::from(addrs.as_slice())), Some(image)),
+        None => (None, None),
     }
 }
 
@@ -500,6 +515,28 @@ mod tests {
             0
         );
         assert_eq!(out.len(), 2);
+    }
+
+    #[test]
+    fn a_message_stays_within_384_bytes() {
+        // Batches of 512 messages travel to the model: what the flag for
+        // fax offers added had to fit in the padding.
+        assert!(std::mem::size_of::<SipMessage>() <= 384);
+    }
+
+    #[test]
+    fn an_image_line_is_seen_where_the_media_are_read() {
+        let fax = message(
+            "application/sdp",
+            "v=0\r\nc=IN IP4 192.0.2.1\r\nm=audio 4000 RTP/AVP 0\r\nm=image 4002 udptl t38\r\n",
+        );
+        assert_eq!(fax.sdp_has_image(), Some(true));
+        let audio = message(
+            "application/sdp",
+            "v=0\r\nc=IN IP4 192.0.2.1\r\nm=audio 4000 RTP/AVP 0\r\na=x:m=image\r\n",
+        );
+        assert_eq!(audio.sdp_has_image(), Some(false));
+        assert_eq!(message("text/plain", "hi").sdp_has_image(), Some(false));
     }
 
     #[test]
