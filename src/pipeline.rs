@@ -38,11 +38,13 @@ impl FaxEndpoints {
 
     /// Learns from one SDP body. Only bodies that name `m=image` are read,
     /// and, once some fax address is known, those that may name it again.
-    fn learn(&mut self, body: &[u8]) {
+    /// `image`: whether the body has an `m=image` line, if the message
+    /// knows ([`SipMessage::sdp_has_image`]); else the body is searched.
+    fn learn(&mut self, body: &[u8], image: Option<bool>) {
         // One searcher for every body: building it costs more than a search.
         static M_IMAGE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
             std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"m=image"));
-        if self.set.is_empty() && M_IMAGE.find(body).is_none() {
+        if self.set.is_empty() && !image.unwrap_or_else(|| M_IMAGE.find(body).is_some()) {
             return;
         }
         let sdp = crate::sip::sdp::parse(body);
@@ -157,7 +159,7 @@ impl Pipeline {
     fn learn_fax(&mut self, msgs: &[SipMessage]) {
         for m in msgs {
             if let Some(body) = m.sdp_body() {
-                self.fax.learn(body);
+                self.fax.learn(body, m.sdp_has_image());
             }
         }
     }
@@ -329,28 +331,37 @@ impl Pipeline {
                     }
                     _ => None,
                 };
-                let message = |(at, head, len): (usize, scan::Head, usize), frames| {
-                    let raw = match in_chunk {
-                        Some((c, delta)) => Raw::shared(c, delta + at..delta + at + len),
-                        None => Raw::copy(payload.get(at..at + len).unwrap_or_default()),
-                    };
-                    SipMessage::with_raw(
-                        frame.ts_ns,
-                        (src, dst),
-                        Transport::Udp,
-                        raw,
-                        head,
-                        frames,
-                        payload_in_file.map(|o| (frame.source, o + at as u64)),
-                    )
-                };
                 // Each message but the last gets a copy of the frames; the
                 // last (nearly always the only one) takes them, unless they
                 // are on the heap (fragments): a copy is sized to fit, and
                 // the model counts what its messages hold. The messages are
                 // built where they stay, and given their frames after.
-                for m in scan::messages(payload, Framing::Datagram) {
-                    out.push(message(m, Frames::new()));
+                match in_chunk {
+                    // Scanned straight into the messages (no `Head` moved).
+                    Some((c, delta)) => {
+                        SipMessage::push_shared(
+                            out,
+                            c,
+                            delta..delta + payload.len(),
+                            frame.ts_ns,
+                            (src, dst),
+                            Transport::Udp,
+                            payload_in_file.map(|o| (frame.source, o)),
+                        );
+                    }
+                    None => {
+                        for (at, head, len) in scan::messages(payload, Framing::Datagram) {
+                            out.push(SipMessage::with_raw(
+                                frame.ts_ns,
+                                (src, dst),
+                                Transport::Udp,
+                                Raw::copy(payload.get(at..at + len).unwrap_or_default()),
+                                head,
+                                Frames::new(),
+                                payload_in_file.map(|o| (frame.source, o + at as u64)),
+                            ));
+                        }
+                    }
                 }
                 match out
                     .get_mut(before..)

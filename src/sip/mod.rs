@@ -47,6 +47,9 @@ pub struct SipMessage {
     /// the capture thread; `None` when there are more than
     /// [`MAX_MEDIA_ADDRESSES`].
     media: Option<Box<[SocketAddr]>>,
+    /// Whether its SDP has an `m=image` line (`None`: not known, when
+    /// `media` is).
+    image: Option<bool>,
 }
 
 /// A message's bytes: a range of a shared, reference-counted buffer. Read
@@ -74,6 +77,12 @@ impl Raw {
             start: u32::try_from(start).unwrap_or(0),
             end: u32::try_from(end).unwrap_or(0),
         }
+    }
+
+    /// Keeps only its first `len` bytes (all of them if it has fewer).
+    fn truncate(&mut self, len: usize) {
+        let len = u32::try_from(len).unwrap_or(u32::MAX);
+        self.end = self.start.saturating_add(len).min(self.end);
     }
 
     /// The bytes copied into a buffer of their own.
@@ -170,12 +179,7 @@ impl SipMessage {
         raw_in_file: Option<(u16, u64)>,
     ) -> Self {
         let sdp = sdp_span(&raw, &head);
-        let media = if sdp.is_empty() {
-            Some(Box::default())
-        } else {
-            sdp::media_addresses_upto(sdp.get(&raw), MAX_MEDIA_ADDRESSES)
-                .map(|a| Box::from(a.as_slice()))
-        };
+        let (media, image) = media_of(&raw, sdp);
         Self {
             ts_ns,
             src,
@@ -188,7 +192,69 @@ impl SipMessage {
             origin: None,
             sdp,
             media,
+            image,
         }
+    }
+
+    /// The SIP messages of a datagram that lies in `chunk` at `range` (the
+    /// file reader's buffer), pushed on `out` as [`scan::messages`] finds
+    /// them, each scanned straight into the message that holds it: its
+    /// [`Head`] is written once, in place, never moved. `raw_in_file` is
+    /// where the datagram lies in its capture file. Their frames are left
+    /// empty. Returns how many were pushed.
+    #[allow(clippy::too_many_arguments)]
+    pub fn push_shared(
+        out: &mut Vec<SipMessage>,
+        chunk: &Arc<[u8]>,
+        range: std::ops::Range<usize>,
+        ts_ns: i64,
+        (src, dst): (SocketAddr, SocketAddr),
+        transport: Transport,
+        raw_in_file: Option<(u16, u64)>,
+    ) -> usize {
+        let payload = chunk.get(range.clone()).unwrap_or_default();
+        let mut at = 0;
+        let mut pushed = 0;
+        loop {
+            // CRLF keep-alives between messages are skipped; what cannot
+            // start a message is not given one (scan says `NotSip` on
+            // this byte alone).
+            while matches!(payload.get(at), Some(b'\r' | b'\n')) {
+                at += 1;
+            }
+            if !payload.get(at).is_some_and(u8::is_ascii_alphabetic) {
+                break;
+            }
+            let rest = payload.get(at..).unwrap_or_default();
+            out.push(Self {
+                ts_ns,
+                src,
+                dst,
+                transport,
+                raw: Raw::shared(chunk, range.start + at..range.end),
+                head: Head::default(),
+                frames: Frames::new(),
+                raw_in_file: None,
+                origin: None,
+                sdp: Span::default(),
+                media: None,
+                image: None,
+            });
+            let Some(msg) = out.last_mut() else { break };
+            let scan::Scanned::Message(len) =
+                scan::scan_into(rest, scan::Framing::Datagram, &mut msg.head)
+            else {
+                out.pop();
+                break;
+            };
+            msg.raw.truncate(len);
+            msg.raw_in_file = raw_in_file.map(|(s, o)| (s, o + at as u64));
+            msg.sdp = sdp_span(&msg.raw, &msg.head);
+            (msg.media, msg.image) = media_of(&msg.raw, msg.sdp);
+            pushed += 1;
+            at += len.max(1);
+        }
+        pushed
     }
 
     /// Re-reads one message from its bytes (for a view, a report or export:
@@ -252,6 +318,14 @@ impl SipMessage {
         String::from_utf8_lossy(self.span(s)).into_owned()
     }
 
+    /// Does its SDP have a line starting `m=image` (a fax offer)? `None`
+    /// when that was not worked out (an SDP with more than
+    /// [`MAX_MEDIA_ADDRESSES`] media): the caller looks for itself.
+    #[must_use]
+    pub fn sdp_has_image(&self) -> Option<bool> {
+        self.image
+    }
+
     /// Does it carry SDP: its body (by Content-Type, or by its first
     /// line), or one part of a multipart body?
     #[must_use]
@@ -288,6 +362,20 @@ impl SipMessage {
 /// Where the SDP of a message lies: its body when that is SDP (by
 /// Content-Type, or by its first line when there is none), else the SDP
 /// part of a multipart body; empty when there is none.
+/// Where the SDP at `sdp` in `raw` expects media ([`SipMessage::media`]'s
+/// field: none when there is no SDP, `None` past [`MAX_MEDIA_ADDRESSES`]),
+/// and whether it has an `m=image` line (not known in the latter case).
+#[inline]
+fn media_of(raw: &[u8], sdp: Span) -> (Option<Box<[SocketAddr]>>, Option<bool>) {
+    if sdp.is_empty() {
+        return (Some(Box::default()), Some(false));
+    }
+    match sdp::media_lines_upto(sdp.get(raw), MAX_MEDIA_ADDRESSES) {
+        Some((addrs, image)) => (Some(Box::from(addrs.as_slice())), Some(image)),
+        None => (None, None),
+    }
+}
+
 pub(crate) fn sdp_span(raw: &[u8], head: &Head) -> Span {
     let body = head.body.get(raw);
     if body.is_empty() {
@@ -385,6 +473,78 @@ mod tests {
             body.len()
         );
         SipMessage::parse_one(raw.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn messages_scanned_in_place_are_the_pipelined_messages_of_a_datagram() {
+        let one = "OPTIONS sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKa\r\nCall-ID: one\r\nCSeq: 7 OPTIONS\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\nContent-Length: 0\r\n\r\n";
+        let sdp = "v=0\r\nc=IN IP4 192.0.2.9\r\nm=audio 4002 RTP/AVP 0\r\n";
+        let two = format!(
+            "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKb\r\nCall-ID: two\r\nCSeq: 8 INVITE\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@x>;tag=2\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{sdp}",
+            sdp.len()
+        );
+        // Bytes before and after the datagram in the chunk, CRLF between
+        // its messages, and garbage after them.
+        let chunk: Arc<[u8]> = format!("xx{one}\r\n{two}\x01junkyy").into_bytes().into();
+        let range = 2..chunk.len() - 2;
+        let addrs = (
+            "192.0.2.1:5060".parse().unwrap(),
+            "192.0.2.2:5060".parse().unwrap(),
+        );
+        let mut out = Vec::new();
+        let n = SipMessage::push_shared(
+            &mut out,
+            &chunk,
+            range,
+            5,
+            addrs,
+            Transport::Udp,
+            Some((3, 100)),
+        );
+        assert_eq!(n, 2);
+        assert_eq!(&*out[0].raw, one.as_bytes());
+        assert_eq!(&*out[1].raw, two.as_bytes());
+        assert_eq!(out[0].call_id(), b"one");
+        assert_eq!(out[1].call_id(), b"two");
+        assert_eq!(out[0].head.cseq_num, Some(7));
+        assert_eq!(out[1].status(), Some(200));
+        assert_eq!(out[0].raw_in_file, Some((3, 100)));
+        assert_eq!(out[1].raw_in_file, Some((3, 100 + one.len() as u64 + 2)));
+        assert_eq!(out[1].sdp_body(), Some(sdp.as_bytes()));
+        assert_eq!(
+            out[1].media_addresses().to_vec(),
+            ["192.0.2.9:4002".parse().unwrap()]
+        );
+        assert!(out.iter().all(|m| m.ts_ns == 5 && m.frames.is_empty()));
+        // Nothing that is SIP: nothing pushed.
+        let rtp: Arc<[u8]> = Arc::from(&[0x80u8, 0, 1, 2][..]);
+        assert_eq!(
+            SipMessage::push_shared(&mut out, &rtp, 0..4, 0, addrs, Transport::Udp, None),
+            0
+        );
+        assert_eq!(out.len(), 2);
+    }
+
+    #[test]
+    fn a_message_stays_within_384_bytes() {
+        // Batches of 512 messages travel to the model: what the flag for
+        // fax offers added had to fit in the padding.
+        assert!(std::mem::size_of::<SipMessage>() <= 384);
+    }
+
+    #[test]
+    fn an_image_line_is_seen_where_the_media_are_read() {
+        let fax = message(
+            "application/sdp",
+            "v=0\r\nc=IN IP4 192.0.2.1\r\nm=audio 4000 RTP/AVP 0\r\nm=image 4002 udptl t38\r\n",
+        );
+        assert_eq!(fax.sdp_has_image(), Some(true));
+        let audio = message(
+            "application/sdp",
+            "v=0\r\nc=IN IP4 192.0.2.1\r\nm=audio 4000 RTP/AVP 0\r\na=x:m=image\r\n",
+        );
+        assert_eq!(audio.sdp_has_image(), Some(false));
+        assert_eq!(message("text/plain", "hi").sdp_has_image(), Some(false));
     }
 
     #[test]

@@ -110,23 +110,46 @@ fn trim_span(buf: &[u8], mut start: usize, mut end: usize) -> (usize, usize) {
 /// returned with what there is and flagged truncated.
 #[must_use]
 pub fn scan(buf: &[u8], framing: Framing) -> Scan {
+    let mut head = Head::default();
+    match scan_into(buf, framing, &mut head) {
+        Scanned::Message(len) => Scan::Message { head, len },
+        Scanned::Incomplete => Scan::Incomplete,
+        Scanned::NotSip => Scan::NotSip,
+    }
+}
+
+/// How [`scan_into`] ended: [`Scan`] without the head, written in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scanned {
+    /// A message of this many bytes (headers and body); its spans are in
+    /// the head given.
+    Message(usize),
+    Incomplete,
+    NotSip,
+}
+
+/// [`scan`], writing the message's spans into `head`, which must come empty
+/// (`Head::default()`), rather than returning them: the capture path scans straight into
+/// the message it builds, so the [`Head`] (160 bytes) is never moved. When
+/// it returns anything but [`Scanned::Message`], `head` holds nothing
+/// meaningful.
+pub fn scan_into(buf: &[u8], framing: Framing, head: &mut Head) -> Scanned {
     // RTP and most other traffic fail on the first byte, before any search.
     if !buf.first().is_some_and(u8::is_ascii_alphabetic) {
-        return Scan::NotSip;
+        return Scanned::NotSip;
     }
     let first = first_line(buf);
     // On a stream, a start line cut by a segment boundary is not garbage
     // yet: wait for its end (a line longer than any start line is).
     if framing == Framing::Stream && first.len() == buf.len() && buf.len() < MAX_START_LINE {
-        return Scan::Incomplete;
+        return Scanned::Incomplete;
     }
     let Some(start_line) = parse_start_line(first, 0) else {
-        return Scan::NotSip;
+        return Scanned::NotSip;
     };
-    let mut head = Head {
-        start_line: Some(start_line),
-        ..Head::default()
-    };
+    // `head` comes empty: filling it is the only write it gets.
+    debug_assert_eq!(*head, Head::default());
+    head.start_line = Some(start_line);
     let limit = buf.len().min(MAX_MESSAGE);
 
     // Walk header lines. `pos` is the start of the current line.
@@ -134,14 +157,11 @@ pub fn scan(buf: &[u8], framing: Framing) -> Scan {
     if pos > buf.len() {
         // Only a start line, no LF at all.
         return match framing {
-            Framing::Stream => Scan::Incomplete,
+            Framing::Stream => Scanned::Incomplete,
             Framing::Datagram => {
                 head.defects.insert(Defects::TRUNCATED_HEADERS);
-                finish_defects(&mut head);
-                Scan::Message {
-                    head,
-                    len: buf.len(),
-                }
+                finish_defects(head);
+                Scanned::Message(buf.len())
             }
         };
     }
@@ -164,30 +184,30 @@ pub fn scan(buf: &[u8], framing: Framing) -> Scan {
             Some(p) if matches!(first, Some(b' ' | b'\t')) => p.1 = nl,
             _ => {
                 if let Some((s, e)) = pending.replace((line_start, nl)) {
-                    header_line(buf, s, e, &mut head, &mut seen_via);
+                    header_line(buf, s, e, head, &mut seen_via);
                 }
             }
         }
         line_start = nl + 1;
     }
     if let Some((s, e)) = pending.take() {
-        header_line(buf, s, e, &mut head, &mut seen_via);
+        header_line(buf, s, e, head, &mut seen_via);
     }
     let Some(body_start) = body_start else {
         // The header section never ended within the buffer (or the limit).
         if buf.len() > MAX_MESSAGE {
             head.defects.insert(Defects::TOO_LARGE);
         } else if framing == Framing::Stream {
-            return Scan::Incomplete;
+            return Scanned::Incomplete;
         } else {
             head.defects.insert(Defects::TRUNCATED_HEADERS);
         }
         // Take what a partial last line says (a Call-ID may be complete).
         if line_start < limit {
-            header_line(buf, line_start, limit, &mut head, &mut seen_via);
+            header_line(buf, line_start, limit, head, &mut seen_via);
         }
-        finish_defects(&mut head);
-        return Scan::Message { head, len: limit };
+        finish_defects(head);
+        return Scanned::Message(limit);
     };
 
     if !seen_via {
@@ -212,24 +232,21 @@ pub fn scan(buf: &[u8], framing: Framing) -> Scan {
     if total > MAX_MESSAGE {
         head.defects.insert(Defects::TOO_LARGE);
         head.body = Span::new(body_start.min(limit), limit);
-        finish_defects(&mut head);
-        return Scan::Message { head, len: limit };
+        finish_defects(head);
+        return Scanned::Message(limit);
     }
     if body_len > available {
         if framing == Framing::Stream {
-            return Scan::Incomplete;
+            return Scanned::Incomplete;
         }
         head.defects.insert(Defects::TRUNCATED_BODY);
         head.body = Span::new(body_start, buf.len());
-        finish_defects(&mut head);
-        return Scan::Message {
-            head,
-            len: buf.len(),
-        };
+        finish_defects(head);
+        return Scanned::Message(buf.len());
     }
     head.body = Span::new(body_start, total);
-    finish_defects(&mut head);
-    Scan::Message { head, len: total }
+    finish_defects(head);
+    Scanned::Message(total)
 }
 
 /// The next line feed in `buf[from..limit)`.

@@ -220,8 +220,20 @@ pub fn media_addresses_upto(
     body: &[u8],
     limit: usize,
 ) -> Option<smallvec::SmallVec<[std::net::SocketAddr; 4]>> {
+    media_lines_upto(body, limit).map(|(addrs, _)| addrs)
+}
+
+/// [`media_addresses_upto`], and whether an `m=` line's value starts with
+/// `image` (a fax offer: the pipeline then learns its endpoints), found on
+/// the way at no cost.
+#[must_use]
+pub fn media_lines_upto(
+    body: &[u8],
+    limit: usize,
+) -> Option<(smallvec::SmallVec<[std::net::SocketAddr; 4]>, bool)> {
     type Addrs = smallvec::SmallVec<[std::net::SocketAddr; 4]>;
     let mut out = Addrs::new();
+    let mut image = false;
     let mut session: Option<std::net::IpAddr> = None;
     // The current m= line: its port and its own c= address, if any yet.
     let mut current: Option<(u16, Option<std::net::IpAddr>)> = None;
@@ -269,6 +281,7 @@ pub fn media_addresses_upto(
             if out.len() > limit {
                 return None;
             }
+            image |= value.starts_with(b"image");
             current = nth_word(value, 1).and_then(port).map(|p| (p, None));
         } else {
             let a = nth_word(value, 2)
@@ -282,7 +295,7 @@ pub fn media_addresses_upto(
         at = m_at.min(c_at);
     }
     flush(current, session, &mut out);
-    (out.len() <= limit).then_some(out)
+    (out.len() <= limit).then_some((out, image))
 }
 
 /// `split_ws(s).nth(n)`, without the iterator.
