@@ -32,7 +32,8 @@ pub const SIGNAL_GRACE: Duration = Duration::from_secs(1);
 
 /// Feeds the model until the capture finishes. Warnings and a failure are
 /// left in the feed; a sink that stops is said at once on stderr (the
-/// capture goes on; its summary at the end says it again).
+/// capture goes on; its summary at the end says it again). True when the
+/// capture was asked to stop and did not within [`SIGNAL_GRACE`].
 pub fn run(
     model: &mut Model,
     rx: &Events,
@@ -40,7 +41,7 @@ pub fn run(
     interrupted: &Arc<AtomicBool>,
     until: StopWhen,
     feed: &mut Feed,
-) {
+) -> bool {
     let started = Instant::now();
     // When the capture was asked to stop (a signal, `--duration`, `--count`).
     let mut stop_asked: Option<Instant> = None;
@@ -54,7 +55,7 @@ pub fn run(
             // stalled pipe, `-r -` from a writer that stays open): once
             // asked to stop, we stop within a second or so regardless.
             if stop_asked.get_or_insert_with(Instant::now).elapsed() >= SIGNAL_GRACE {
-                break;
+                return true;
             }
         }
         // Sinks are ticked, the grace after a stop is counted, and `--duration`
@@ -72,11 +73,11 @@ pub fn run(
             Ok(ev) => {
                 let step = feed.apply(model, ev, rx);
                 if step.finished {
-                    break;
+                    return false;
                 }
                 step.notice
             }
-            Err(RecvTimeoutError::Disconnected) => break,
+            Err(RecvTimeoutError::Disconnected) => return false,
             Err(RecvTimeoutError::Timeout) => feed.tick().map(Notice::SinkFailed),
         };
         if let Some(Notice::SinkFailed(e)) = notice {

@@ -142,6 +142,9 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     };
     let (handles, rx) =
         capture::spawn_sources(sources, &control, options).context("capture thread")?;
+    // The capture thread had its grace to finish and did not (it sits in a
+    // read): joining it gives it no second one.
+    let mut gave_up = false;
     if use_ui {
         let mut app = AppState::new(config, source_text(cli), live);
         ui::run(&mut model, &rx, &control, &interrupted, &mut app, &mut feed)
@@ -160,6 +163,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                 Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
             }
             if start.elapsed() >= headless::SIGNAL_GRACE {
+                gave_up = true;
                 break;
             }
         }
@@ -167,7 +171,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         let stop = StopWhen {
             duration: cli.duration.filter(|_| live).map(Duration::from_secs),
         };
-        headless::run(&mut model, &rx, &control, &interrupted, stop, &mut feed);
+        gave_up = headless::run(&mut model, &rx, &control, &interrupted, stop, &mut feed);
     }
     if let Some(w) = eviction_warning(cli, &model) {
         feed.warnings.push(w);
@@ -178,7 +182,12 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             "{sctp} SCTP DATA chunks were parts of a message split over several chunks and were not decoded (SIP over SCTP is read one whole message per chunk)"
         ));
     }
-    join_capture(handles, &log_path, &feed.warnings)?;
+    let grace = if gave_up {
+        Duration::ZERO
+    } else {
+        headless::SIGNAL_GRACE
+    };
+    join_capture(handles, grace, &log_path, &feed.warnings)?;
     loop_done.store(true, std::sync::atomic::Ordering::Relaxed);
     // However it stopped (end of input, --duration, a signal), the capture
     // is over: calls still waiting for a final response will not get one.
@@ -491,6 +500,7 @@ fn write_export(cli: &Cli, model: &Model, e: &WriteRequest) -> bool {
 /// warnings the capture sent.
 fn join_capture(
     handles: Vec<std::thread::JoinHandle<()>>,
+    grace: Duration,
     log_path: &std::path::Path,
     warnings: &[String],
 ) -> anyhow::Result<()> {
@@ -498,9 +508,7 @@ fn join_capture(
     // whose writer stalls): give them a moment, then leave them. Every
     // finished thread is joined, whatever the first one says.
     let start = std::time::Instant::now();
-    while !handles.iter().all(std::thread::JoinHandle::is_finished)
-        && start.elapsed() < headless::SIGNAL_GRACE
-    {
+    while !handles.iter().all(std::thread::JoinHandle::is_finished) && start.elapsed() < grace {
         std::thread::sleep(Duration::from_millis(5));
     }
     let mut panicked = false;
