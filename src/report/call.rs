@@ -600,7 +600,7 @@ impl Digits {
 mod tests {
     use super::*;
 
-    fn json<T: Serialize>(v: &T) -> String {
+    fn json<T: Serialize + ?Sized>(v: &T) -> String {
         serde_json::to_string(v).unwrap()
     }
 
@@ -639,24 +639,33 @@ mod tests {
         ];
         for body in bodies {
             let sdp = crate::sip::sdp::parse(body);
-            for depth in [0, 3] {
-                let mut ours = Vec::new();
-                write_sdp(&mut Writer::pretty(&mut ours, depth), &sdp);
-                let mut serde = Vec::new();
-                sdp.serialize(&mut serde_json::Serializer::with_formatter(
+            assert_written_as_serde(&sdp, write_sdp);
+        }
+    }
+
+    /// `write` gives, pretty at two depths and compact, what serde gives.
+    fn assert_written_as_serde<T: Serialize + ?Sized>(
+        value: &T,
+        write: impl Fn(&mut Writer<'_>, &T),
+    ) {
+        for depth in [0, 3] {
+            let mut ours = Vec::new();
+            write(&mut Writer::pretty(&mut ours, depth), value);
+            let mut serde = Vec::new();
+            value
+                .serialize(&mut serde_json::Serializer::with_formatter(
                     &mut serde,
                     super::super::json::Indented::at(depth),
                 ))
                 .unwrap();
-                assert_eq!(
-                    String::from_utf8(ours).unwrap(),
-                    String::from_utf8(serde).unwrap()
-                );
-            }
-            let mut ours = Vec::new();
-            write_sdp(&mut Writer::compact(&mut ours), &sdp);
-            assert_eq!(String::from_utf8(ours).unwrap(), json(&sdp));
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                String::from_utf8(serde).unwrap()
+            );
         }
+        let mut ours = Vec::new();
+        write(&mut Writer::compact(&mut ours), value);
+        assert_eq!(String::from_utf8(ours).unwrap(), json(value));
     }
 
     #[test]
@@ -666,24 +675,7 @@ mod tests {
         for d in model.dialogs() {
             let changes = model.sdp_changes(d);
             seen += changes.len();
-            for depth in [0, 3] {
-                let mut ours = Vec::new();
-                write_sdp_changes(&mut Writer::pretty(&mut ours, depth), &changes);
-                let mut serde = Vec::new();
-                changes
-                    .serialize(&mut serde_json::Serializer::with_formatter(
-                        &mut serde,
-                        super::super::json::Indented::at(depth),
-                    ))
-                    .unwrap();
-                assert_eq!(
-                    String::from_utf8(ours).unwrap(),
-                    String::from_utf8(serde).unwrap()
-                );
-            }
-            let mut ours = Vec::new();
-            write_sdp_changes(&mut Writer::compact(&mut ours), &changes);
-            assert_eq!(String::from_utf8(ours).unwrap(), json(&changes));
+            assert_written_as_serde(changes.as_slice(), write_sdp_changes);
         }
         assert!(seen >= 4, "{seen}");
     }

@@ -57,25 +57,8 @@ fn trim(mut b: &[u8]) -> &[u8] {
     b
 }
 
-/// The pieces of `bytes` between newlines, as `split(|b| *b == b'\n')`
-/// gives them, found by `memchr` rather than byte by byte.
 #[cfg(test)]
-fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let mut rest = Some(bytes);
-    std::iter::from_fn(move || {
-        let r = rest?;
-        match memchr::memchr(b'\n', r) {
-            Some(i) => {
-                rest = r.get(i + 1..);
-                r.get(..i)
-            }
-            None => {
-                rest = None;
-                Some(r)
-            }
-        }
-    })
-}
+use super::sdp::lines;
 
 /// The lines of the header section, as `lines(header_section(raw))` gives
 /// them, found as they are walked: the section's end (the first

@@ -374,7 +374,7 @@ fn dotted_quad(a: &[u8]) -> Option<[u8; 4]> {
 
 /// The pieces of `bytes` between newlines, as `split(|b| *b == b'\n')`
 /// gives them, found by `memchr` rather than byte by byte.
-fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+pub(crate) fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
     let mut rest = Some(bytes);
     std::iter::from_fn(move || {
         let r = rest?;

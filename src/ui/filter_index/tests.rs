@@ -641,16 +641,25 @@ fn rules_run_in_slices(ended: bool) {
     assert!(a.call_list.rows_progress().is_none());
 }
 
-#[test]
-fn a_filter_keeps_the_cursor_on_its_dialog_while_it_passes() {
+/// 30,000 dialogs read to the end, the cursor on one far down (its chunk
+/// is made and searched last); `budget`: each key's search time.
+fn cursor_far_down(
+    budget: Option<std::time::Duration>,
+) -> (Model, AppState, crate::model::DialogId) {
     let mut model = generated(30_000, unlimited());
     model.end_capture();
     let mut a = app();
     a.call_list.incremental = true;
+    a.call_list.search_budget = budget;
     a.refresh(&model);
-    // A dialog far down: its chunk is made last.
     a.call_list.cursor = 29_990;
     let x = a.current().unwrap();
+    (model, a, x)
+}
+
+#[test]
+fn a_filter_keeps_the_cursor_on_its_dialog_while_it_passes() {
+    let (model, mut a, x) = cursor_far_down(None);
     let text = model.dialog(x).unwrap().call_id().to_ascii_lowercase();
     assert_eq!(text, "call-29990@gen");
     a.apply(Action::Search, &model);
@@ -686,15 +695,8 @@ fn a_filter_keeps_the_cursor_on_its_dialog_while_it_passes() {
 
 #[test]
 fn enter_while_the_rows_are_a_part_opens_the_cursors_dialog_once_found() {
-    let mut model = generated(30_000, unlimited());
-    model.end_capture();
-    let mut a = app();
-    a.call_list.incremental = true;
     // A chunk of the index per turn: the rows are a part for a while.
-    a.call_list.search_budget = Some(std::time::Duration::ZERO);
-    a.refresh(&model);
-    a.call_list.cursor = 29_990;
-    let x = a.current().unwrap();
+    let (model, mut a, x) = cursor_far_down(Some(std::time::Duration::ZERO));
     a.apply(Action::Search, &model);
     let past = Some(std::time::Instant::now());
     while a.call_list.filter_progress().is_some() {
