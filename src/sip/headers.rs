@@ -312,18 +312,7 @@ mod tests {
         // Every byte of a message replaced by a line end's, removed, or the
         // message cut there.
         let base: &[u8] = b"INVITE sip:b@x SIP/2.0\r\nVia: a\r\n v : b\r\nContact: <sip:a@10.0.0.1>\r\nm:c\r\n\tX: :\r\n\r\nv=0\r\n\r\n";
-        for i in 0..base.len() {
-            for b in [b'\n', b'\r', b'x'] {
-                let mut v = base.to_vec();
-                v[i] = b;
-                cases.push(v);
-            }
-            let mut v = base.to_vec();
-            v.remove(i);
-            cases.push(v);
-            cases.push(base[..i].to_vec());
-            cases.push(base[i..].to_vec());
-        }
+        cases.extend(crate::sip::mutations(base, b"\n\rx"));
         // How `values` read each line before: the name trimmed, then compared.
         let reference = |raw: &'static [u8], name: &'static str, compact: Option<u8>| {
             lines(header_section(raw))

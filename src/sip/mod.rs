@@ -605,3 +605,24 @@ mod size_tests {
         assert!(msg <= 384 && head <= 160, "SipMessage {msg}, Head {head}");
     }
 }
+
+/// For tests comparing two readings of the same bytes: `base` with each
+/// byte replaced by each of `with`, each byte removed, and cut before and
+/// after each byte.
+#[cfg(test)]
+pub(crate) fn mutations(base: &[u8], with: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for i in 0..base.len() {
+        for &b in with {
+            let mut v = base.to_vec();
+            v[i] = b;
+            out.push(v);
+        }
+        let mut v = base.to_vec();
+        v.remove(i);
+        out.push(v);
+        out.push(base[..i].to_vec());
+        out.push(base[i..].to_vec());
+    }
+    out
+}
