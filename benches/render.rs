@@ -61,6 +61,40 @@ fn time_it(label: &str, n: u32, mut f: impl FnMut()) {
     println!("{label:<52} {:>9.3} ms", per.as_secs_f64() * 1e3);
 }
 
+/// The UI loop's slices (each `FILTER_SLICE` of work, the rows made and
+/// the prompt drawn when they change) until the rows are whole: each
+/// slice's milliseconds into `slices`, the whole into `wholes`.
+fn until_whole(
+    app: &mut AppState,
+    model: &Model,
+    prompt: &mut Buffer,
+    slices: &mut Vec<f64>,
+    wholes: &mut Vec<f64>,
+    label: &str,
+) {
+    let area = prompt.area;
+    let t = Instant::now();
+    let mut n = 0;
+    while app.call_list.rows_progress().is_some() {
+        let s = Instant::now();
+        if app.prepare_filter(model, Some(s + sipscope::ui::FILTER_SLICE)) {
+            app.refresh(model);
+            prompt.reset();
+            views::draw(prompt, area, app, model);
+        }
+        slices.push(s.elapsed().as_secs_f64() * 1e3);
+        n += 1;
+    }
+    if n > 0 {
+        wholes.push(t.elapsed().as_secs_f64() * 1e3);
+        println!(
+            "{label:<52} {:>9.3} ms  ({n} slices, {} rows)",
+            t.elapsed().as_secs_f64() * 1e3,
+            app.rows().len()
+        );
+    }
+}
+
 fn main() {
     let (a, b) = ("198.18.0.1:5060", "192.0.2.10:5060");
     let mut model = Model::new(Limits {
@@ -244,27 +278,14 @@ fn main() {
             if first == "4" {
                 rule.push(ms);
                 charge(4, key_cpu.get());
-                let t = Instant::now();
-                let mut n = 0;
-                while app.call_list.rows_progress().is_some() {
-                    let s = Instant::now();
-                    if app.prepare_filter(&model, Some(s + slice)) {
-                        app.refresh(&model);
-                        prompt.reset();
-                        views::draw(&mut prompt, area, &app, &model);
-                    }
-                    rule_slices.push(s.elapsed().as_secs_f64() * 1e3);
-                    n += 1;
-                }
-                if n > 0 {
-                    rule_wholes.push(t.elapsed().as_secs_f64() * 1e3);
-                    println!(
-                        "{:<52} {:>9.3} ms  ({n} slices, {} rows)",
-                        "'4': until its rows are whole (the rules run)",
-                        t.elapsed().as_secs_f64() * 1e3,
-                        app.rows().len()
-                    );
-                }
+                until_whole(
+                    &mut app,
+                    &model,
+                    &mut prompt,
+                    &mut rule_slices,
+                    &mut rule_wholes,
+                    "'4': until its rows are whole (the rules run)",
+                );
             } else {
                 fresh.push(ms);
                 charge(2, key_cpu.get());
@@ -307,27 +328,14 @@ fn main() {
             app.rows().len()
         );
         // A key's search cut at its budget: the rest in the loop's slices.
-        let t = Instant::now();
-        let mut n = 0;
-        while app.call_list.rows_progress().is_some() {
-            let s = Instant::now();
-            if app.prepare_filter(&model, Some(s + slice)) {
-                app.refresh(&model);
-                prompt.reset();
-                views::draw(&mut prompt, area, &app, &model);
-            }
-            search_slices.push(s.elapsed().as_secs_f64() * 1e3);
-            n += 1;
-        }
-        if n > 0 {
-            search_wholes.push(t.elapsed().as_secs_f64() * 1e3);
-            println!(
-                "{:<52} {:>9.3} ms  ({n} slices, {} rows)",
-                "  its search, until its rows are whole",
-                t.elapsed().as_secs_f64() * 1e3,
-                app.rows().len()
-            );
-        }
+        until_whole(
+            &mut app,
+            &model,
+            &mut prompt,
+            &mut search_slices,
+            &mut search_wholes,
+            "  its search, until its rows are whole",
+        );
         key(&mut app, TextKey::Cancel);
     }
     for ((what, v), (cpu, n)) in [

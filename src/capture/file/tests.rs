@@ -213,6 +213,19 @@ struct Trickle<'a> {
     piece: usize,
 }
 
+/// A reader of `file` as a pipe gives it, 1000 bytes a read.
+fn trickled(file: &[u8]) -> CaptureReader<Trickle<'_>> {
+    CaptureReader::new(
+        Trickle {
+            bytes: file,
+            piece: 1000,
+        },
+        false,
+        0,
+    )
+    .unwrap()
+}
+
 impl Read for Trickle<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = buf.len().min(self.piece).min(self.bytes.len());
@@ -232,15 +245,7 @@ fn a_drained_pipe_is_announced_before_a_read_that_may_wait() {
         .collect();
     let refs: Vec<(&[u8], u32)> = records.iter().map(|r| (r.as_slice(), 1500)).collect();
     let file = pcap_with(&refs);
-    let mut r = CaptureReader::new(
-        Trickle {
-            bytes: &file,
-            piece: 1000,
-        },
-        false,
-        0,
-    )
-    .unwrap();
+    let mut r = trickled(&file);
     r.yield_before_waiting();
     let (mut got, mut yields) = (Vec::new(), 0);
     loop {
@@ -259,15 +264,7 @@ fn a_drained_pipe_is_announced_before_a_read_that_may_wait() {
     // About one per 1000-byte read (the file is ~15 KB).
     assert!((10..=40).contains(&yields), "{yields}");
     // Without asking, a pipe is read straight through.
-    let mut r = CaptureReader::new(
-        Trickle {
-            bytes: &file,
-            piece: 1000,
-        },
-        false,
-        0,
-    )
-    .unwrap();
+    let mut r = trickled(&file);
     let mut n = 0;
     while r.next_frame_shared().unwrap().is_some() {
         n += 1;
