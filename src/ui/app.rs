@@ -193,12 +193,10 @@ impl AppState {
         self.call_list
             .refresh(model, &self.filter, clock, follow, typing);
         self.selected.retain(|id| model.dialog(*id).is_some());
-        if let Some(a) = self.deferred.take() {
-            if self.call_list.cursor_unsettled() && self.screen() == Screen::CallList {
-                self.deferred = Some(a);
-            } else if self.screen() == Screen::CallList {
-                self.apply(a, model);
-            }
+        if !self.call_list.cursor_unsettled()
+            && let Some(a) = self.deferred.take()
+        {
+            self.apply(a, model);
         }
         true
     }
@@ -259,17 +257,19 @@ impl AppState {
                 a,
                 Action::Open | Action::Select | Action::SdpDiff | Action::Findings | Action::Save
             );
-        if on_cursor && !self.call_list.cursor_unsettled() {
+        if on_cursor {
+            if self.call_list.cursor_unsettled() {
+                // The row under the cursor is only the first of a part: the
+                // dialog it was on may still pass. Enter opens the right
+                // call once the search has got that far (any other key
+                // drops the wait).
+                self.deferred = Some(a);
+                self.status = Some(
+                    "still searching for the filter: the key acts once its rows are whole".into(),
+                );
+                return;
+            }
             self.call_list.settle();
-        }
-        if on_cursor && self.call_list.cursor_unsettled() {
-            // The row under the cursor is only the first of a part: the
-            // dialog it was on may still pass. Enter opens the right call
-            // once the search has got that far.
-            self.deferred = Some(a);
-            self.status =
-                Some("still searching for the filter: the key acts once its rows are whole".into());
-            return;
         }
         if a == Action::Save
             && matches!(
