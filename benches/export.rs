@@ -94,10 +94,7 @@ fn main() {
     let middle = model.dialogs().nth(model.len() / 2).unwrap();
     let call_id = middle.call_id().to_owned();
     println!("one call: {call_id} ({} messages)", middle.messages.len());
-    let selection = Selection {
-        call_ids: vec![call_id.clone()],
-        filter: None,
-    };
+    let selection = Selection::new(vec![call_id.clone()], None);
     let (_, found) = time_it(
         "find it by Call-ID (Selection::dialogs, every dialog)",
         RUNS,

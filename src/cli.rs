@@ -127,7 +127,7 @@ pub struct Cli {
 
     /// With -w: export the calls whose call-list row matches this regex
     /// (case-insensitive; as `/` in the UI: methods, From, To, addresses,
-    /// state, Call-ID, status codes).
+    /// state, Call-ID, status codes, the rule ids of its findings).
     #[arg(long = "filter", value_name = "REGEX", requires = "write")]
     pub call_filter: Option<String>,
 

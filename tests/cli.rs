@@ -581,6 +581,47 @@ fn write_exports_the_chosen_calls_in_the_format_the_name_asks() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// The Call-IDs tshark reads in `pcap` among the packets `display_filter`
+/// shows.
+fn tshark_call_ids(pcap: &std::path::Path, display_filter: &str) -> Vec<String> {
+    let out = Command::new("tshark")
+        .arg("-r")
+        .arg(pcap)
+        .args(["-Y", display_filter, "-T", "fields", "-e", "sip.Call-ID"])
+        .output()
+        .expect("tshark (scripts/deps.sh --test installs it)");
+    let mut ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+#[test]
+fn write_filter_matches_the_rule_ids_of_the_calls_findings_as_slash_does() {
+    // `destination-4xx-6xx` is in no call-list row: only the findings of
+    // the calls the far end turned down (486 Busy Here, by tshark) carry it.
+    let dir = temp_dir("write-rule");
+    let input = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/sample.pcap");
+    let busy = tshark_call_ids(std::path::Path::new(input), "sip.Status-Code == 486");
+    assert_eq!(busy.len(), 3, "{busy:?}");
+    let out_pcap = dir.join("rejected.pcap");
+    let out = write_calls(
+        input,
+        out_pcap.to_str().unwrap(),
+        &["--filter", "destination-4xx"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(tshark_call_ids(&out_pcap, "sip"), busy);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn pcap_cannot_hold_two_link_types_and_pcapng_can() {
     let dir = temp_dir("linktypes");

@@ -87,7 +87,7 @@ impl crate::sink::Sink for LiveExport {
         let Some(d) = model.find(&String::from_utf8_lossy(msg.call_id())) else {
             return;
         };
-        if self.selection.matches(d, model.clock()) {
+        if self.selection.matches(model, d, model.clock()) {
             self.record(frames, true);
         }
     }
@@ -99,7 +99,7 @@ impl crate::sink::Sink for LiveExport {
         }
         if model
             .media_dialogs(p)
-            .any(|d| self.selection.matches(d, model.clock()))
+            .any(|d| self.selection.matches(model, d, model.clock()))
         {
             self.record(frames, false);
         }

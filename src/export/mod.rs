@@ -119,22 +119,48 @@ impl Format {
 }
 
 /// Which calls to export: by Call-ID, by a display-filter regex (what `/`
-/// matches in the call list), or all.
+/// matches in the call list, the rule ids of the call's findings too), or
+/// all.
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
     pub call_ids: Vec<String>,
     pub filter: Option<regex::Regex>,
+    /// The filter matches some rule id of the catalogue: only then are a
+    /// dialog's findings looked at (a filter on `alice` runs no rules).
+    names_rules: bool,
 }
 
 impl Selection {
-    /// Does `d` pass (every given condition)?
+    /// The calls named by Call-ID (none: any) that `filter` (none: any)
+    /// matches.
     #[must_use]
-    pub fn matches(&self, d: &Dialog, clock: crate::model::Clock) -> bool {
+    pub fn new(call_ids: Vec<String>, filter: Option<regex::Regex>) -> Self {
+        let names_rules = filter.as_ref().is_some_and(|re| {
+            crate::model::findings::catalogue::CATALOGUE
+                .iter()
+                .any(|r| re.is_match(r.id))
+        });
+        Self {
+            call_ids,
+            filter,
+            names_rules,
+        }
+    }
+
+    /// Does `d` pass (every given condition)? The filter matches the
+    /// call-list row or, as `/` does, the rule id of one of the dialog's
+    /// findings at `clock`.
+    #[must_use]
+    pub fn matches(&self, model: &Model, d: &Dialog, clock: crate::model::Clock) -> bool {
         (self.call_ids.is_empty() || self.call_ids.iter().any(|c| c == d.call_id()))
-            && self
-                .filter
-                .as_ref()
-                .is_none_or(|re| re.is_match(&d.filter_text(clock)))
+            && self.filter.as_ref().is_none_or(|re| {
+                re.is_match(&d.filter_text(clock))
+                    || (self.names_rules
+                        && model
+                            .findings_at(d, clock.now_ns)
+                            .iter()
+                            .any(|f| re.is_match(f.rule)))
+            })
     }
 
     /// The model's dialogs that pass, oldest first.
@@ -148,7 +174,10 @@ impl Selection {
             found.dedup_by_key(|d| d.id);
             return found;
         }
-        model.dialogs().filter(|d| self.matches(d, clock)).collect()
+        model
+            .dialogs()
+            .filter(|d| self.matches(model, d, clock))
+            .collect()
     }
 }
 

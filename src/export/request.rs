@@ -67,10 +67,10 @@ impl WriteRequest {
         Ok(Self {
             path: path.to_path_buf(),
             format,
-            selection: Selection {
-                call_ids: cli.call_ids.iter().map(|c| c.trim().to_owned()).collect(),
+            selection: Selection::new(
+                cli.call_ids.iter().map(|c| c.trim().to_owned()).collect(),
                 filter,
-            },
+            ),
         })
     }
 
