@@ -58,9 +58,9 @@ class Pcap:
                 f.write(struct.pack('<IIII', sec, usec, len(frame), len(frame)) + frame)
 
 
-def sdp(host, port, codecs=(0,), extra=(), proto='RTP/AVP'):
-    lines = ['v=0', 'o=- 1 1 IN IP4 %s' % host, 's=-', 'c=IN IP4 %s' % host, 't=0 0',
-             'm=audio %d %s %s' % (port, proto, ' '.join(map(str, codecs)))] + list(extra) + ['a=sendrecv']
+def sdp(host, port, codecs=(0,), extra=(), proto='RTP/AVP', direction='sendrecv', version=1):
+    lines = ['v=0', 'o=- 1 %d IN IP4 %s' % (version, host), 's=-', 'c=IN IP4 %s' % host, 't=0 0',
+             'm=audio %d %s %s' % (port, proto, ' '.join(map(str, codecs)))] + list(extra) + ['a=' + direction]
     return ('\r\n'.join(lines) + '\r\n').encode()
 
 
@@ -404,6 +404,40 @@ def main():
     rtp(p, (A[0], 40000), (B[0], 50000), t + 3.0, 2.0, 0x1111)
     rtp(p, (B[0], 50000), (A[0], 40000), t + 3.0, 2.0, 0x2222)
     c.bye(t + 5.1)
+    p.close()
+
+    # Hold and resume (A holds B with a re-INVITE, cseq 2; resumes, cseq 3).
+    p = Pcap('hold_refused.pcap')  # the hold re-INVITE is refused: still talking
+    c, t = media_call(p, 'holdno-1', a_to_b=6.0, b_to_a=6.0)
+    c.req(t + 2, 'INVITE', 2, sdp(A[0], 40000, direction='sendonly', version=2), totag=True)
+    c.resp(t + 2.01, 500, 'Server Internal Error', 2, 'INVITE')
+    c.req(t + 2.02, 'ACK', 2, totag=True)
+    c.bye(t + 6.1, cseq=3)
+    p.close()
+
+    p = Pcap('held_side_sends.pcap')  # B accepts the hold and keeps sending
+    c = Call(p, 'holdsend-1')
+    t = c.established()
+    rtp(p, (A[0], 40000), (B[0], 50000), t + 0.02, 8.0, 0x1111)  # music on hold
+    rtp(p, (B[0], 50000), (A[0], 40000), t + 0.03, 8.0, 0x2222)  # should stop
+    c.req(t + 2, 'INVITE', 2, sdp(A[0], 40000, direction='sendonly', version=2), totag=True)
+    c.resp(t + 2.01, 200, 'OK', 2, 'INVITE', sdp(B[0], 50000, direction='recvonly', version=2))
+    c.req(t + 2.02, 'ACK', 2, totag=True)
+    c.bye(t + 8.1, cseq=3)
+    p.close()
+
+    p = Pcap('resume_no_media.pcap')  # resumed, and not a packet either way
+    c = Call(p, 'resume-1')
+    t = c.established()
+    rtp(p, (A[0], 40000), (B[0], 50000), t + 0.02, 2.0, 0x1111)
+    rtp(p, (B[0], 50000), (A[0], 40000), t + 0.03, 2.0, 0x2222)
+    c.req(t + 2.1, 'INVITE', 2, sdp(A[0], 40000, direction='inactive', version=2), totag=True)
+    c.resp(t + 2.11, 200, 'OK', 2, 'INVITE', sdp(B[0], 50000, direction='inactive', version=2))
+    c.req(t + 2.12, 'ACK', 2, totag=True)
+    c.req(t + 6, 'INVITE', 3, sdp(A[0], 40000, version=3), totag=True)
+    c.resp(t + 6.01, 200, 'OK', 3, 'INVITE', sdp(B[0], 50000, version=3))
+    c.req(t + 6.02, 'ACK', 3, totag=True)
+    c.bye(t + 12, cseq=4)
     p.close()
 
     p = Pcap('scanner_fraud.pcap')

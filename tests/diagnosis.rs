@@ -428,6 +428,9 @@ fn rules_do_not_fire_on_the_other_diagnosis_captures() {
             &["routing-loop", "final-failure-cause"],
         ),
         ("late_media.pcap", &["late-media"]),
+        ("hold_refused.pcap", &["hold-resume-failure"]),
+        ("held_side_sends.pcap", &["hold-resume-failure"]),
+        ("resume_no_media.pcap", &["hold-resume-failure"]),
         ("scanner_fraud.pcap", &["scanner-fraud"]),
         ("transfer_failed.pcap", &["transfer-failed"]),
         ("udp_fragmented_sip.pcap", &["udp-fragmented-sip"]),
@@ -600,5 +603,38 @@ fn the_rules_beyond_the_thirty() {
         &[0],
         &[],
         "a=crypto inline:",
+    );
+}
+
+/// A hold that did not take, each way: refused (tshark: the re-INVITE with
+/// `a=sendonly` at 3.01 s gets 500), accepted by a side that sends on (its
+/// stream, 192.0.2.2:50000 -> 192.0.2.1:40000, runs to 9.0 s), and a
+/// resume after which no RTP comes (the last at 3.0 s, the resume's 200 OK
+/// at 7.02 s, the BYE at 13.01 s).
+#[test]
+fn hold_resume_failure_refused_sent_through_and_silent() {
+    expect(
+        "hold_refused.pcap",
+        "hold-resume-failure",
+        Severity::Warning,
+        &[5, 6],
+        &[],
+        "hold INVITE refused: 500 Server Internal Error (the call stays off hold)",
+    );
+    expect(
+        "held_side_sends.pcap",
+        "hold-resume-failure",
+        Severity::Warning,
+        &[5, 6],
+        &[1],
+        "the held side kept sending: 150 packets 192.0.2.2:50000 → 192.0.2.1:40000",
+    );
+    expect(
+        "resume_no_media.pcap",
+        "hold-resume-failure",
+        Severity::Warning,
+        &[8, 9],
+        &[],
+        "no RTP either way within 2.0 s of the resume",
     );
 }

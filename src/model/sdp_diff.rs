@@ -64,6 +64,8 @@ pub enum Concern {
     /// An offer that puts the media on hold (`sendonly`, `inactive`,
     /// `c=0.0.0.0`).
     Hold,
+    /// An offer that takes the media off hold.
+    Resume,
 }
 
 /// One change in words, and what it means when that matters. In JSON it is
@@ -333,7 +335,10 @@ fn reoffer(prev: &Sdp, now: &Sdp) -> Vec<MediaChange> {
                         ),
                     )),
                     (true, false) => {
-                        notes.push(format!("resume ({})", direction_name(n.direction)).into());
+                        notes.push(Note::of(
+                            Concern::Resume,
+                            format!("resume ({})", direction_name(n.direction)),
+                        ));
                     }
                     _ if p.direction != n.direction => {
                         notes.push(

@@ -245,6 +245,12 @@ pub static CATALOGUE: &[RuleInfo] = &[
         "Carry SIP over TLS when using SDES keys, or use DTLS-SRTP.",
     ),
     rule(
+        "hold-resume-failure",
+        Family::Media,
+        "A hold or a resume did not take: its re-offer was refused (the call stays as it was), the held side went on sending after it accepted the hold, or no RTP came either way within 2 s of an accepted resume (the call stays silent: \"stuck on hold\").",
+        "Check that both ends support the hold form used (sendonly, inactive, c=0.0.0.0) and follow the answer's direction; after a resume, look at the new SDP's addresses and at what sits in the media path (NAT bindings that expired during the hold, a media server that released its ports).",
+    ),
+    rule(
         "hold",
         Family::Media,
         "A re-offer put the media on hold (sendonly, inactive or c=0.0.0.0).",

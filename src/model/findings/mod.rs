@@ -21,6 +21,7 @@
 
 pub mod catalogue;
 mod extra;
+mod hold_resume;
 mod in_dialog;
 mod media;
 mod network;
@@ -448,6 +449,7 @@ pub const RULES: &[Rule] = &[
     extra::late_media,
     extra::scanner_fraud,
     extra::cleartext_secrets,
+    hold_resume::hold_resume_failure,
     media::hold,
 ];
 

@@ -197,6 +197,7 @@ fn every_rule_is_in_the_catalogue() {
         "poor-media-quality",
         "media-dropout",
         "transfer-failed",
+        "hold-resume-failure",
     ] {
         let info = catalogue::info(id).unwrap_or_else(|| panic!("{id}"));
         assert!(!info.explanation.is_empty() && !info.fix.is_empty());

@@ -83,7 +83,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         }
         let style = match s.concern {
             Some(Concern::NoCommonCodec | Concern::Hold) => theme::warning(),
-            None => theme::title(),
+            Some(Concern::Resume) | None => theme::title(),
         };
         put(
             buf,
