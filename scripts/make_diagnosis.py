@@ -440,6 +440,46 @@ def main():
     c.bye(t + 12, cseq=4)
     p.close()
 
+    # Through a record-routing proxy P, captured at the caller A: the 200 OK
+    # comes from P with Record-Route; the ACK and the BYE must go to P with a
+    # Route header. `record_route_ignored` sends them straight to B's Contact.
+    for name, follows in (('record_route_ignored.pcap', False), ('record_route_followed.pcap', True)):
+        p = Pcap(name)
+        cid = 'rr-%d' % follows
+        P = ('192.0.2.5', 5060)
+        rr = 'Record-Route: <sip:192.0.2.5;lr>'
+
+        def head(method, cseq, branch, totag):
+            return ['Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK%s' % (A[0], A[1], branch),
+                    'From: <sip:alice@example.com>;tag=a%s' % cid,
+                    'To: <sip:bob@example.com>' + (';tag=b%s' % cid if totag else ''),
+                    'Call-ID: ' + cid, 'CSeq: %d %s' % (cseq, method), 'Max-Forwards: 70']
+
+        def resp(t, code, reason, cseq, method, branch, extra=(), body=b''):
+            h = head(method, cseq, branch, code > 100) + list(extra)
+            if body:
+                h.append('Content-Type: application/sdp')
+            p.udp(t, P, A, msg('SIP/2.0 %d %s' % (code, reason), h, body))
+
+        inv = head('INVITE', 1, 'inv', False) + ['Contact: <sip:alice@%s:5060>' % A[0],
+                                                 'Content-Type: application/sdp']
+        p.udp(0, A, P, msg('INVITE sip:bob@example.com SIP/2.0', inv, sdp(A[0], 40000)))
+        resp(0.01, 100, 'Trying', 1, 'INVITE', 'inv')
+        resp(0.2, 180, 'Ringing', 1, 'INVITE', 'inv', extra=[rr])
+        resp(1.0, 200, 'OK', 1, 'INVITE', 'inv', extra=[rr, 'Contact: <sip:bob@%s:5060>' % B[0]],
+             body=sdp(B[0], 50000))
+        for t, method, cseq, branch in ((1.01, 'ACK', 1, 'ack'), (3.0, 'BYE', 2, 'bye')):
+            if follows:
+                h = head(method, cseq, branch, True) + ['Route: <sip:192.0.2.5;lr>']
+                p.udp(t, A, P, msg('%s sip:bob@%s:5060 SIP/2.0' % (method, B[0]), h))
+            else:
+                p.udp(t, A, B, msg('%s sip:bob@%s:5060 SIP/2.0' % (method, B[0]), head(method, cseq, branch, True)))
+        if follows:
+            resp(3.01, 200, 'OK', 2, 'BYE', 'bye')
+        else:
+            p.udp(3.01, B, A, msg('SIP/2.0 481 Call/Transaction Does Not Exist', head('BYE', 2, 'bye', True)))
+        p.close()
+
     p = Pcap('scanner_fraud.pcap')
     c = Call(p, 'scan-1', caller=('203.0.113.66', 5060))
     c.req(0, 'OPTIONS', 1, extra=['User-Agent: friendly-scanner'])

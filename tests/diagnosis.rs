@@ -431,6 +431,11 @@ fn rules_do_not_fire_on_the_other_diagnosis_captures() {
         ("hold_refused.pcap", &["hold-resume-failure"]),
         ("held_side_sends.pcap", &["hold-resume-failure"]),
         ("resume_no_media.pcap", &["hold-resume-failure"]),
+        (
+            "record_route_ignored.pcap",
+            &["in-dialog-481", "record-route-ignored"],
+        ),
+        ("record_route_followed.pcap", &[]),
         ("scanner_fraud.pcap", &["scanner-fraud"]),
         ("transfer_failed.pcap", &["transfer-failed"]),
         ("udp_fragmented_sip.pcap", &["udp-fragmented-sip"]),
@@ -637,4 +642,21 @@ fn hold_resume_failure_refused_sent_through_and_silent() {
         &[],
         "no RTP either way within 2.0 s of the resume",
     );
+}
+
+/// Captured at the caller, through a proxy at 192.0.2.5 that record-routes
+/// (tshark: the 200 OK from 192.0.2.5 with `Record-Route`; the ACK and the
+/// BYE to 192.0.2.2 without `Route`, the BYE answered 481). The same call
+/// with ACK and BYE sent to the proxy with a Route is clean.
+#[test]
+fn record_route_ignored_names_the_requests_that_went_around_the_proxy() {
+    expect(
+        "record_route_ignored.pcap",
+        "record-route-ignored",
+        Severity::Warning,
+        &[3, 4, 5],
+        &[],
+        "the 2xx came through 192.0.2.5:5060 with Record-Route; ACK, BYE went straight to 192.0.2.2:5060 with no Route",
+    );
+    assert!(findings("diagnosis/record_route_followed.pcap").is_empty());
 }

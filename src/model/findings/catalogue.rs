@@ -245,6 +245,12 @@ pub static CATALOGUE: &[RuleInfo] = &[
         "Carry SIP over TLS when using SDES keys, or use DTLS-SRTP.",
     ),
     rule(
+        "record-route-ignored",
+        Family::Dialog,
+        "A proxy asked to stay in the path of the call (Record-Route in the 2xx), and the caller sent its later requests (ACK, BYE, re-INVITE) straight to the other end without a Route header. The proxy never sees them: it may retransmit the 2xx and drop the call for a lost ACK, and the far end or a firewall may refuse the request (481, no answer).",
+        "Fix the caller's route-set handling (RFC 3261 12.1.2: the 2xx's Record-Route, reversed, becomes the Route of every later request), or stop the proxy from record-routing if it does not need to stay in the path.",
+    ),
+    rule(
         "hold-resume-failure",
         Family::Media,
         "A hold or a resume did not take: its re-offer was refused (the call stays as it was), the held side went on sending after it accepted the hold, or no RTP came either way within 2 s of an accepted resume (the call stays silent: \"stuck on hold\").",

@@ -25,6 +25,7 @@ mod hold_resume;
 mod in_dialog;
 mod media;
 mod network;
+mod record_route;
 mod registration;
 mod signalling;
 #[cfg(test)]
@@ -449,6 +450,7 @@ pub const RULES: &[Rule] = &[
     extra::late_media,
     extra::scanner_fraud,
     extra::cleartext_secrets,
+    record_route::record_route_ignored,
     hold_resume::hold_resume_failure,
     media::hold,
 ];
