@@ -480,6 +480,14 @@ def main():
             p.udp(3.01, B, A, msg('SIP/2.0 481 Call/Transaction Does Not Exist', head('BYE', 2, 'bye', True)))
         p.close()
 
+    p = Pcap('rtp_payload_unexpected.pcap')  # B listed PCMU only; A sends PCMA
+    c = Call(p, 'ptype-1')
+    t = c.established(offer=sdp(A[0], 40000, codecs=(0, 8)), answer=sdp(B[0], 50000, codecs=(0,)))
+    rtp(p, (A[0], 40000), (B[0], 50000), t + 0.02, 2.0, 0x1111, pt=8)
+    rtp(p, (B[0], 50000), (A[0], 40000), t + 0.03, 2.0, 0x2222, pt=0)
+    c.bye(t + 2.1)
+    p.close()
+
     p = Pcap('scanner_fraud.pcap')
     c = Call(p, 'scan-1', caller=('203.0.113.66', 5060))
     c.req(0, 'OPTIONS', 1, extra=['User-Agent: friendly-scanner'])

@@ -436,6 +436,7 @@ fn rules_do_not_fire_on_the_other_diagnosis_captures() {
             &["in-dialog-481", "record-route-ignored"],
         ),
         ("record_route_followed.pcap", &[]),
+        ("rtp_payload_unexpected.pcap", &["rtp-payload-unexpected"]),
         ("scanner_fraud.pcap", &["scanner-fraud"]),
         ("transfer_failed.pcap", &["transfer-failed"]),
         ("udp_fragmented_sip.pcap", &["udp-fragmented-sip"]),
@@ -659,4 +660,19 @@ fn record_route_ignored_names_the_requests_that_went_around_the_proxy() {
         "the 2xx came through 192.0.2.5:5060 with Record-Route; ACK, BYE went straight to 192.0.2.2:5060 with no Route",
     );
     assert!(findings("diagnosis/record_route_followed.pcap").is_empty());
+}
+
+/// The answer (message 3) lists PCMU (0) only; tshark (`-z rtp,streams`)
+/// shows 192.0.2.1:40000 -> 192.0.2.2:50000 with payload PCMA (8) and the
+/// stream back in PCMU.
+#[test]
+fn rtp_payload_unexpected_names_the_codec_the_receiver_did_not_list() {
+    expect(
+        "rtp_payload_unexpected.pcap",
+        "rtp-payload-unexpected",
+        Severity::Warning,
+        &[3],
+        &[0],
+        "192.0.2.1:40000 → 192.0.2.2:50000 carried 8 PCMA, which the receiver's SDP does not list (it lists 0 PCMU)",
+    );
 }

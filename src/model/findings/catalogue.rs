@@ -251,6 +251,12 @@ pub static CATALOGUE: &[RuleInfo] = &[
         "Fix the caller's route-set handling (RFC 3261 12.1.2: the 2xx's Record-Route, reversed, becomes the Route of every later request), or stop the proxy from record-routing if it does not need to stay in the path.",
     ),
     rule(
+        "rtp-payload-unexpected",
+        Family::Media,
+        "A stream carried a payload type (a codec) that its receiver's SDP does not list: the receiver may play noise or nothing. Comfort noise and telephone-event are left to their own rules.",
+        "Check the sender's codec configuration against the negotiated SDP (it must send only what the receiver listed), and transcoding or codec-forcing on the path (an SBC that rewrites SDP but not the media).",
+    ),
+    rule(
         "hold-resume-failure",
         Family::Media,
         "A hold or a resume did not take: its re-offer was refused (the call stays as it was), the held side went on sending after it accepted the hold, or no RTP came either way within 2 s of an accepted resume (the call stays silent: \"stuck on hold\").",

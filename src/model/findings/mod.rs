@@ -25,6 +25,7 @@ mod hold_resume;
 mod in_dialog;
 mod media;
 mod network;
+mod payload;
 mod record_route;
 mod registration;
 mod signalling;
@@ -451,6 +452,7 @@ pub const RULES: &[Rule] = &[
     extra::scanner_fraud,
     extra::cleartext_secrets,
     record_route::record_route_ignored,
+    payload::rtp_payload_unexpected,
     hold_resume::hold_resume_failure,
     media::hold,
 ];

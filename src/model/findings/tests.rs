@@ -199,6 +199,7 @@ fn every_rule_is_in_the_catalogue() {
         "transfer-failed",
         "hold-resume-failure",
         "record-route-ignored",
+        "rtp-payload-unexpected",
     ] {
         let info = catalogue::info(id).unwrap_or_else(|| panic!("{id}"));
         assert!(!info.explanation.is_empty() && !info.fix.is_empty());
