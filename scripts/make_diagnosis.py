@@ -58,8 +58,8 @@ class Pcap:
                 f.write(struct.pack('<IIII', sec, usec, len(frame), len(frame)) + frame)
 
 
-def sdp(host, port, codecs=(0,), extra=(), proto='RTP/AVP', direction='sendrecv', version=1):
-    lines = ['v=0', 'o=- 1 %d IN IP4 %s' % (version, host), 's=-', 'c=IN IP4 %s' % host, 't=0 0',
+def sdp(host, port, codecs=(0,), extra=(), proto='RTP/AVP', direction='sendrecv', version=1, origin=None):
+    lines = ['v=0', 'o=- 1 %d IN IP4 %s' % (version, origin or host), 's=-', 'c=IN IP4 %s' % host, 't=0 0',
              'm=audio %d %s %s' % (port, proto, ' '.join(map(str, codecs)))] + list(extra) + ['a=' + direction]
     return ('\r\n'.join(lines) + '\r\n').encode()
 
@@ -485,6 +485,22 @@ def main():
     t = c.established(offer=sdp(A[0], 40000, codecs=(0, 8)), answer=sdp(B[0], 50000, codecs=(0,)))
     rtp(p, (A[0], 40000), (B[0], 50000), t + 0.02, 2.0, 0x1111, pt=8)
     rtp(p, (B[0], 50000), (A[0], 40000), t + 0.03, 2.0, 0x2222, pt=0)
+    c.bye(t + 2.1)
+    p.close()
+
+    p = Pcap('rtp_source_nat.pcap')  # A announces 10.0.0.1; its RTP arrives from its NAT
+    c = Call(p, 'natrtp-1')
+    t = c.established(offer=sdp('10.0.0.1', 40000))
+    rtp(p, ('203.0.113.7', 30000), (B[0], 50000), t + 0.02, 2.0, 0x1111)
+    rtp(p, (B[0], 50000), ('203.0.113.7', 30000), t + 0.03, 2.0, 0x2222)  # symmetric RTP
+    c.bye(t + 2.1)
+    p.close()
+
+    p = Pcap('sip_alg.pcap')  # an ALG rewrote c= to the public address, not o=
+    c, t = Call(p, 'alg-1'), 0.0
+    t = c.established(offer=sdp('203.0.113.7', 40000, origin='192.168.1.10'))
+    rtp(p, ('203.0.113.7', 40000), (B[0], 50000), t + 0.02, 2.0, 0x1111)
+    rtp(p, (B[0], 50000), ('203.0.113.7', 40000), t + 0.03, 2.0, 0x2222)
     c.bye(t + 2.1)
     p.close()
 

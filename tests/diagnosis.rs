@@ -437,6 +437,8 @@ fn rules_do_not_fire_on_the_other_diagnosis_captures() {
         ),
         ("record_route_followed.pcap", &[]),
         ("rtp_payload_unexpected.pcap", &["rtp-payload-unexpected"]),
+        ("rtp_source_nat.pcap", &["sdp-private-address"]),
+        ("sip_alg.pcap", &[]),
         ("scanner_fraud.pcap", &["scanner-fraud"]),
         ("transfer_failed.pcap", &["transfer-failed"]),
         ("udp_fragmented_sip.pcap", &["udp-fragmented-sip"]),
@@ -674,5 +676,29 @@ fn rtp_payload_unexpected_names_the_codec_the_receiver_did_not_list() {
         &[3],
         &[0],
         "192.0.2.1:40000 → 192.0.2.2:50000 carried 8 PCMA, which the receiver's SDP does not list (it lists 0 PCMU)",
+    );
+}
+
+/// The caller announces 10.0.0.1:40000 (message 0); tshark (`-z
+/// rtp,streams`) shows its RTP arriving at 192.0.2.2:50000 (the answer's
+/// address, message 3) from 203.0.113.7:30000. And an SDP whose `o=` says
+/// 192.168.1.10 while its `c=` says 203.0.113.7.
+#[test]
+fn what_a_nat_or_an_alg_rewrote_is_said_as_info() {
+    expect(
+        "rtp_source_nat.pcap",
+        "rtp-source-not-in-sdp",
+        Severity::Info,
+        &[0, 3],
+        &[0],
+        "RTP to 192.0.2.2:50000 came from 203.0.113.7:30000, an address no SDP of the call names (the sender's SDP said 10.0.0.1)",
+    );
+    expect(
+        "sip_alg.pcap",
+        "sip-alg-suspected",
+        Severity::Info,
+        &[0],
+        &[],
+        "o= names private 192.168.1.10, c= public 203.0.113.7:40000",
     );
 }

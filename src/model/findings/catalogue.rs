@@ -257,6 +257,18 @@ pub static CATALOGUE: &[RuleInfo] = &[
         "Check the sender's codec configuration against the negotiated SDP (it must send only what the receiver listed), and transcoding or codec-forcing on the path (an SBC that rewrites SDP but not the media).",
     ),
     rule(
+        "rtp-source-not-in-sdp",
+        Family::Network,
+        "RTP sent to an address the call's SDP announced came from an address no SDP of the call names: a NAT rewrote the sender's address. It works only if the receiver sends its media back to where the RTP comes from (symmetric RTP), not to the SDP's address.",
+        "Enable symmetric RTP / comedia (or rtp_symmetric, direct_media=no, NAT settings) on the receiver, or make the sender announce its public address (STUN, an SBC, the external media address setting).",
+    ),
+    rule(
+        "sip-alg-suspected",
+        Family::Network,
+        "An SDP names a private address in its origin (o=) and a public one for its media (c=): something on the path rewrote the SDP and left the origin, as a SIP ALG in a router does. ALGs often rewrite badly (ports, Contact, Content-Length) and cause one-way audio and dropped calls. A media relay that rewrites c= only does the same on purpose.",
+        "If no media relay is meant to rewrite this SDP, turn off the SIP ALG (\"SIP helper\", \"SIP fixup\") on the router or firewall at the private side, and capture on both sides of it to compare.",
+    ),
+    rule(
         "hold-resume-failure",
         Family::Media,
         "A hold or a resume did not take: its re-offer was refused (the call stays as it was), the held side went on sending after it accepted the hold, or no RTP came either way within 2 s of an accepted resume (the call stays silent: \"stuck on hold\").",

@@ -28,6 +28,7 @@ mod network;
 mod payload;
 mod record_route;
 mod registration;
+mod rewritten;
 mod signalling;
 #[cfg(test)]
 mod tests;
@@ -453,6 +454,8 @@ pub const RULES: &[Rule] = &[
     extra::cleartext_secrets,
     record_route::record_route_ignored,
     payload::rtp_payload_unexpected,
+    rewritten::rtp_source_not_in_sdp,
+    rewritten::sip_alg_suspected,
     hold_resume::hold_resume_failure,
     media::hold,
 ];

@@ -200,6 +200,8 @@ fn every_rule_is_in_the_catalogue() {
         "hold-resume-failure",
         "record-route-ignored",
         "rtp-payload-unexpected",
+        "rtp-source-not-in-sdp",
+        "sip-alg-suspected",
     ] {
         let info = catalogue::info(id).unwrap_or_else(|| panic!("{id}"));
         assert!(!info.explanation.is_empty() && !info.fix.is_empty());

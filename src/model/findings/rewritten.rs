@@ -1,0 +1,148 @@
+//! What a NAT or a SIP ALG rewrote on the way: RTP from another address
+//! than its SDP announced, and an SDP whose addresses disagree.
+
+use std::net::IpAddr;
+
+use super::{Context, Finding, Severity};
+use crate::model::media::StreamKind;
+use crate::sip::headers;
+use crate::sip::sdp::Sdp;
+
+/// The addresses an SDP names for media (the m-lines with a port).
+fn media_ips(sdp: &Sdp) -> impl Iterator<Item = (IpAddr, u16)> + '_ {
+    sdp.media.iter().filter(|m| m.port != 0).filter_map(|m| {
+        let ip = m
+            .connection
+            .as_deref()
+            .or(sdp.connection.as_deref())?
+            .parse::<IpAddr>()
+            .ok()?;
+        Some((ip, m.port))
+    })
+}
+
+/// Every media address the call's SDPs named, with the message that named
+/// it first.
+fn announced(cx: &Context) -> Vec<(IpAddr, u16, usize)> {
+    let mut out: Vec<(IpAddr, u16, usize)> = Vec::new();
+    for (i, m) in cx.msgs().iter().enumerate() {
+        if !m.has_sdp() || m.retransmission() {
+            continue;
+        }
+        let Some(parsed) = cx.parsed(i) else { continue };
+        let Some(sdp) = parsed.sdp.as_ref() else {
+            continue;
+        };
+        for (ip, port) in media_ips(sdp) {
+            if !out.iter().any(|a| a.0 == ip && a.1 == port) {
+                out.push((ip, port, i));
+            }
+        }
+    }
+    out
+}
+
+/// A stream sent to an address the call's SDP announced came from an
+/// address no SDP of the call names: a NAT rewrote its source (the far end
+/// must send back to where it comes from: symmetric RTP, "comedia").
+pub(super) fn rtp_source_not_in_sdp(cx: &Context) -> Vec<Finding> {
+    if !cx.streams.iter().any(|s| s.kind == StreamKind::Rtp) {
+        return Vec::new();
+    }
+    let announced = announced(cx);
+    let mut out = Vec::new();
+    for (k, s) in cx.streams.iter().enumerate() {
+        if s.kind != StreamKind::Rtp || s.stats.packets == 0 {
+            continue;
+        }
+        let Some(&(_, _, named_at)) = announced
+            .iter()
+            .find(|a| a.0 == s.dst.ip() && a.1 == s.dst.port())
+        else {
+            continue;
+        };
+        if announced.iter().any(|a| a.0 == s.src.ip()) {
+            continue;
+        }
+        let others: Vec<String> = announced
+            .iter()
+            .filter(|a| a.0 != s.dst.ip())
+            .map(|a| a.0.to_string())
+            .fold(Vec::new(), |mut v, ip| {
+                if !v.contains(&ip) {
+                    v.push(ip);
+                }
+                v
+            });
+        out.push(
+            Finding::new(
+                "rtp-source-not-in-sdp",
+                Severity::Info,
+                format!(
+                    "RTP to {} came from {}, an address no SDP of the call names{}",
+                    s.dst,
+                    s.src,
+                    if others.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (the sender's SDP said {})", others.join(", "))
+                    }
+                ),
+            )
+            .messages(
+                announced
+                    .iter()
+                    .filter(|a| a.0 != s.dst.ip())
+                    .map(|a| a.2)
+                    .chain([named_at])
+                    .collect(),
+            )
+            .streams(vec![k]),
+        );
+    }
+    out
+}
+
+/// An SDP whose origin (`o=`) names a private address while its media
+/// address (`c=`) is public: something on the path rewrote `c=` and left
+/// `o=`, as a SIP ALG in a router does (a media relay that rewrites `c=`
+/// only does the same, on purpose).
+pub(super) fn sip_alg_suspected(cx: &Context) -> Vec<Finding> {
+    for (i, m) in cx.msgs().iter().enumerate() {
+        if !m.has_sdp() || m.retransmission() {
+            continue;
+        }
+        let Some(parsed) = cx.parsed(i) else { continue };
+        let Some(sdp) = parsed.sdp.as_ref() else {
+            continue;
+        };
+        let Some(origin) = sdp
+            .origin
+            .as_deref()
+            .and_then(|o| o.split_ascii_whitespace().last())
+            .and_then(|a| a.parse::<IpAddr>().ok())
+        else {
+            continue;
+        };
+        if !headers::is_private(origin) {
+            continue;
+        }
+        let Some((public, port)) = media_ips(sdp)
+            .find(|(ip, _)| !headers::is_private(*ip) && !ip.is_loopback() && !ip.is_unspecified())
+        else {
+            continue;
+        };
+        return vec![
+            Finding::new(
+                "sip-alg-suspected",
+                Severity::Info,
+                format!(
+                    "SDP from {}: o= names private {origin}, c= public {public}:{port}: rewritten on the way (a SIP ALG, or a media relay)",
+                    m.src()
+                ),
+            )
+            .messages(vec![i]),
+        ];
+    }
+    Vec::new()
+}
