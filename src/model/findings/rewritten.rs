@@ -103,6 +103,15 @@ pub(super) fn rtp_source_not_in_sdp(cx: &Context) -> Vec<Finding> {
     out
 }
 
+/// Could this address text be private ([`headers::is_private`])? A cheap
+/// look at its start, so most origins are not parsed (every SDP is asked).
+fn may_be_private(a: &str) -> bool {
+    ["10.", "172.", "192.168.", "169.254."]
+        .iter()
+        .any(|p| a.starts_with(p))
+        || a.starts_with(['f', 'F'])
+}
+
 /// An SDP whose origin (`o=`) names a private address while its media
 /// address (`c=`) is public: something on the path rewrote `c=` and left
 /// `o=`, as a SIP ALG in a router does (a media relay that rewrites `c=`
@@ -119,7 +128,8 @@ pub(super) fn sip_alg_suspected(cx: &Context) -> Vec<Finding> {
         let Some(origin) = sdp
             .origin
             .as_deref()
-            .and_then(|o| o.split_ascii_whitespace().last())
+            .and_then(|o| o.rsplit(' ').next())
+            .filter(|a| may_be_private(a))
             .and_then(|a| a.parse::<IpAddr>().ok())
         else {
             continue;
