@@ -26,6 +26,7 @@ struct Packet {
     payload_type: Option<u8>,
     agent: Option<u32>,
     password: Option<String>,
+    correlation: Option<String>,
     payload: Vec<u8>,
 }
 
@@ -61,6 +62,7 @@ fn read_hep(b: &[u8]) -> Packet {
             12 => p.agent = Some(u32v()),
             14 => p.password = Some(String::from_utf8(v.to_vec()).unwrap()),
             15 => p.payload = v.to_vec(),
+            17 => p.correlation = Some(String::from_utf8(v.to_vec()).unwrap()),
             other => panic!("unexpected chunk type {other}"),
         }
     }
@@ -95,10 +97,14 @@ fn send_and_read(capture: &str, more: &[&str]) -> Vec<Packet> {
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains(&format!("HEP: sent {} SIP messages", packets.len())),
-        "{err}"
-    );
+    let rtcp = packets.iter().filter(|p| p.payload_type == Some(5)).count();
+    let sip = packets.len() - rtcp;
+    let said = if rtcp > 0 {
+        format!("HEP: sent {sip} SIP messages and {rtcp} RTCP reports")
+    } else {
+        format!("HEP: sent {sip} SIP messages to")
+    };
+    assert!(err.contains(&said), "{err}");
     packets
 }
 
@@ -479,4 +485,103 @@ fn hostile_packets_are_counted_and_the_listener_goes_on() {
     let r = report_of(collector);
     assert_eq!(r["stats"]["hep_malformed"], hostile.len());
     assert_eq!(r["calls"][0]["call_id"], "hostile-1");
+}
+
+/// tshark's reading of each RTCP packet of a capture: (time µs, source,
+/// sender SSRC, first report block's SSRC, fraction lost, jitter, extended
+/// highest sequence number).
+fn tshark_rtcp(capture: &str) -> Vec<(i64, String, u32, u32, u64, u64, u64)> {
+    let out = Command::new("tshark")
+        .args([
+            "-r",
+            capture,
+            "-Y",
+            "rtcp",
+            "-T",
+            "fields",
+            "-E",
+            "separator=|",
+        ])
+        .args([
+            "-e",
+            "frame.time_epoch",
+            "-e",
+            "ip.src",
+            "-e",
+            "udp.srcport",
+        ])
+        .args(["-e", "rtcp.senderssrc", "-e", "rtcp.ssrc.identifier"])
+        .args(["-e", "rtcp.ssrc.fraction", "-e", "rtcp.ssrc.jitter"])
+        .args(["-e", "rtcp.ssrc.high_seq"])
+        .output()
+        .expect("tshark (scripts/deps.sh --test installs it)");
+    let hex = |t: &str| u32::from_str_radix(t.trim_start_matches("0x"), 16).unwrap();
+    let first = |t: &str| t.split(',').next().unwrap().to_owned();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split('|').collect();
+            let (s, frac) = f[0].split_once('.').unwrap();
+            let us = s.parse::<i64>().unwrap() * 1_000_000 + frac[..6].parse::<i64>().unwrap();
+            (
+                us,
+                format!("{}:{}", f[1], f[2]),
+                hex(f[3]),
+                hex(&first(f[4])),
+                first(f[5]).parse().unwrap(),
+                first(f[6]).parse().unwrap(),
+                first(f[7]).parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// The RTCP of a call's streams goes out as HOMER reads it: payload type 5,
+/// the report as JSON with heplify's names, the call's Call-ID in chunk 17.
+/// Each is checked against tshark's reading of the same packet.
+#[test]
+fn rtcp_reports_go_as_homer_json_tied_to_their_call() {
+    let capture = data("michalcab-isa__real_sip_call.pcap");
+    let packets = send_and_read(&capture, &[]);
+    let truth = tshark_rtcp(&capture);
+    let call_ids: Vec<String> = common::truth_of(Path::new(&capture))["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["call_id"].as_str().unwrap().to_owned())
+        .collect();
+    let rtcp: Vec<&Packet> = packets
+        .iter()
+        .filter(|p| p.payload_type == Some(5))
+        .collect();
+    assert_eq!(
+        rtcp.len(),
+        truth.len(),
+        "every RTCP packet, as tshark counts"
+    );
+    for p in rtcp {
+        let (us, src, ..) = packet_row(p);
+        let t = truth
+            .iter()
+            .find(|t| t.0 == us && t.1 == src)
+            .unwrap_or_else(|| panic!("no RTCP at {us} from {src} in tshark's reading"));
+        let v: serde_json::Value = serde_json::from_slice(&p.payload).unwrap();
+        assert_eq!(v["type"], 200, "{v}");
+        assert_eq!(v["ssrc"], t.2, "{v}");
+        let b = &v["report_blocks"][0];
+        assert_eq!(b["source_ssrc"], t.3, "{v}");
+        assert_eq!(b["fraction_lost"], t.4, "{v}");
+        assert_eq!(b["ia_jitter"], t.5, "{v}");
+        assert_eq!(b["highest_seq_no"], t.6, "{v}");
+        assert!(
+            v["sender_information"]["packets"].as_u64().unwrap() > 0,
+            "{v}"
+        );
+        let tied = p.correlation.as_deref().unwrap();
+        assert!(
+            call_ids.iter().any(|c| c == tied),
+            "{tied} is no call of the capture"
+        );
+        assert_eq!(p.proto, Some(17));
+    }
 }

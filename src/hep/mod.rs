@@ -10,6 +10,7 @@
 #![warn(clippy::indexing_slicing)]
 
 pub mod listen;
+pub mod rtcp_json;
 pub mod send;
 pub mod url;
 

@@ -1,5 +1,7 @@
 //! `-H URL`: every SIP message as HEP v3 to a collector (HOMER's
-//! heplify-server, sngrep `-L`, another sipscope `-L`).
+//! heplify-server, sngrep `-L`, another sipscope `-L`), and the RTCP of the
+//! calls' streams as HOMER takes it (payload type 5, the report as JSON,
+//! tied to its call by the Call-ID: [`super::rtcp_json`]).
 //!
 //! The sink encodes on the loop that feeds the model and hands the packet
 //! to a thread of its own over a bounded queue, so the capture never waits
@@ -49,6 +51,8 @@ pub struct HepOptions {
 #[derive(Debug, Default)]
 pub struct HepCounters {
     pub sent: AtomicU64,
+    /// Of `sent`, the RTCP reports.
+    pub rtcp_sent: AtomicU64,
     /// Live: the queue was full (the collector or the network is slow).
     pub dropped_queue: AtomicU64,
     /// The collector could not be reached, or the send failed.
@@ -67,10 +71,13 @@ impl HepCounters {
     }
 }
 
+/// A packet for the sending thread, and whether it carries RTCP.
+type Queued = (Vec<u8>, bool);
+
 /// The HEP sink.
 pub struct HepSender {
     options: HepOptions,
-    queue: Option<SyncSender<Vec<u8>>>,
+    queue: Option<SyncSender<Queued>>,
     thread: Option<JoinHandle<()>>,
     counters: Arc<HepCounters>,
 }
@@ -128,8 +135,9 @@ impl HepSender {
         &self.counters
     }
 
-    fn enqueue(&self, packet: Vec<u8>) {
+    fn enqueue(&self, packet: Vec<u8>, rtcp: bool) {
         let Some(q) = &self.queue else { return };
+        let packet = (packet, rtcp);
         if self.options.lossless {
             if q.send(packet).is_err() {
                 self.counters.dropped_unsent.fetch_add(1, Ordering::Relaxed);
@@ -169,10 +177,43 @@ impl Sink for HepSender {
             self.counters.too_long.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        self.enqueue(packet);
+        self.enqueue(packet, false);
     }
 
-    fn media(&mut self, _model: &Model, _body: &MediaBody, _frames: &Frames) {}
+    /// An RTCP report of a call's stream goes as HOMER's JSON form, with
+    /// the call's Call-ID; one no call explains is not sent (HOMER could
+    /// not tie it to anything).
+    fn media(&mut self, model: &Model, body: &MediaBody, _frames: &Frames) {
+        let MediaBody::Rtcp {
+            ts_ns,
+            src,
+            dst,
+            rtcp,
+        } = body
+        else {
+            return;
+        };
+        let Some(dialog) = model.media_dialogs(body).next() else {
+            return;
+        };
+        let meta = HepMeta {
+            ts_ns: *ts_ns,
+            src: *src,
+            dst: *dst,
+            ip_proto: PROTO_UDP,
+            payload_type: payload_type::RTCP,
+            agent_id: self.options.agent_id,
+            password: self.options.password.as_deref(),
+            correlation_id: Some(dialog.call_id().as_bytes()),
+        };
+        let json = super::rtcp_json::report(rtcp);
+        let mut packet = Vec::with_capacity(json.len() + 128);
+        if encode(&meta, &json, &mut packet).is_err() {
+            self.counters.too_long.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        self.enqueue(packet, true);
+    }
 
     fn counts(&self) -> crate::model::OutputCounts {
         crate::model::OutputCounts {
@@ -192,10 +233,19 @@ impl Sink for HepSender {
             let _ = t.join();
         }
         let c = &self.counters;
-        let sent = c.sent.load(Ordering::Relaxed);
+        let rtcp = c.rtcp_sent.load(Ordering::Relaxed);
+        let sip = c.sent.load(Ordering::Relaxed).saturating_sub(rtcp);
         let mut line = format!(
-            "HEP: sent {sent} SIP message{} to {}",
-            if sent == 1 { "" } else { "s" },
+            "HEP: sent {sip} SIP message{}{} to {}",
+            if sip == 1 { "" } else { "s" },
+            if rtcp > 0 {
+                format!(
+                    " and {rtcp} RTCP report{}",
+                    if rtcp == 1 { "" } else { "s" }
+                )
+            } else {
+                String::new()
+            },
             self.options.target.url
         );
         let (queue, unsent, long) = (
@@ -234,8 +284,8 @@ enum Link {
     },
 }
 
-fn send_loop(rx: &Receiver<Vec<u8>>, mut link: Link, to: SocketAddr, counters: &HepCounters) {
-    while let Ok(packet) = rx.recv() {
+fn send_loop(rx: &Receiver<Queued>, mut link: Link, to: SocketAddr, counters: &HepCounters) {
+    while let Ok((packet, rtcp)) = rx.recv() {
         let ok = match &mut link {
             Link::Udp(sock) => sock.send_to(&packet, to).is_ok(),
             Link::Tcp {
@@ -279,6 +329,9 @@ fn send_loop(rx: &Receiver<Vec<u8>>, mut link: Link, to: SocketAddr, counters: &
             &counters.dropped_unsent
         };
         counter.fetch_add(1, Ordering::Relaxed);
+        if ok && rtcp {
+            counters.rtcp_sent.fetch_add(1, Ordering::Relaxed);
+        }
     }
 }
 

@@ -16,10 +16,23 @@ pub struct ReportBlock {
     pub cumulative_lost: i32,
     /// Interarrival jitter, in timestamp units.
     pub jitter: u32,
+    /// The extended highest sequence number received.
+    pub highest_seq: u32,
     /// Middle 32 bits of the last sender report's NTP time, and the delay
     /// since it (1/65536 s): together with the arrival time, the RTT.
     pub lsr: u32,
     pub dlsr: u32,
+}
+
+/// What a sender report says of its own sending (RFC 3550 6.4.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SenderInfo {
+    /// The NTP timestamp, its two words.
+    pub ntp_msw: u32,
+    pub ntp_lsw: u32,
+    pub rtp_timestamp: u32,
+    pub packets: u32,
+    pub octets: u32,
 }
 
 /// A compound RTCP packet, summarised.
@@ -29,6 +42,12 @@ pub struct Rtcp {
     pub types: SmallVec<[u8; 4]>,
     /// The sender's SSRC (of the first SR or RR).
     pub sender_ssrc: u32,
+    /// The first sender report's sender info.
+    pub sender: Option<SenderInfo>,
+    /// The report count of the first SR or RR (its report blocks).
+    pub report_count: u8,
+    /// The SSRC of the first SDES chunk, when there is one.
+    pub sdes_ssrc: Option<u32>,
     pub blocks: SmallVec<[ReportBlock; 2]>,
 }
 
@@ -53,6 +72,9 @@ pub fn parse(b: &[u8]) -> Option<Rtcp> {
     let mut out = Rtcp {
         types: SmallVec::new(),
         sender_ssrc: be32(b, 4)?,
+        sender: None,
+        report_count: 0,
+        sdes_ssrc: None,
         blocks: SmallVec::new(),
     };
     let mut at = 0usize;
@@ -69,7 +91,26 @@ pub fn parse(b: &[u8]) -> Option<Rtcp> {
         if !(192..=223).contains(&pt) || out.types.len() >= 32 {
             return None;
         }
+        let first_report = !out.types.iter().any(|t| matches!(t, 200 | 201));
         out.types.push(pt);
+        if first_report && matches!(pt, 200 | 201) {
+            out.report_count = head & 0x1F;
+        }
+        if pt == 200 && out.sender.is_none() {
+            // A sender report too short for its sender info has none.
+            out.sender = (|| {
+                Some(SenderInfo {
+                    ntp_msw: be32(part, 8)?,
+                    ntp_lsw: be32(part, 12)?,
+                    rtp_timestamp: be32(part, 16)?,
+                    packets: be32(part, 20)?,
+                    octets: be32(part, 24)?,
+                })
+            })();
+        }
+        if pt == 202 && count > 0 && out.sdes_ssrc.is_none() {
+            out.sdes_ssrc = be32(part, 4);
+        }
         // Report blocks start after the sender info (SR) or right away (RR).
         let blocks_at = match pt {
             200 => Some(28),
@@ -93,6 +134,7 @@ pub fn parse(b: &[u8]) -> Option<Rtcp> {
                         ssrc,
                         fraction_lost: u8::try_from(lost >> 24).unwrap_or(0),
                         cumulative_lost,
+                        highest_seq: be32(part, o + 8)?,
                         jitter: be32(part, o + 12)?,
                         lsr: be32(part, o + 16)?,
                         dlsr: be32(part, o + 20)?,
