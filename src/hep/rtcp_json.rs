@@ -47,7 +47,7 @@ struct BlockXr {
 }
 
 #[derive(Serialize)]
-struct Report {
+struct RtcpJson {
     sender_information: SenderInformation,
     ssrc: u32,
     #[serde(rename = "type")]
@@ -70,7 +70,7 @@ pub fn report(r: &Rtcp) -> Vec<u8> {
         .find(|t| matches!(t, 200 | 201))
         .or_else(|| r.types.first().copied())
         .unwrap_or(0);
-    let report = Report {
+    let report = RtcpJson {
         sender_information: r
             .sender
             .map(|s| SenderInformation {
