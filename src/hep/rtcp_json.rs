@@ -104,6 +104,7 @@ pub fn report(r: &Rtcp) -> Vec<u8> {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
