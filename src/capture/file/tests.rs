@@ -271,3 +271,88 @@ fn a_drained_pipe_is_announced_before_a_read_that_may_wait() {
     }
     assert_eq!(n, records.len());
 }
+
+/// Every frame of `f` (time, file offset, bytes), how reading ended and
+/// the captures concatenated; `ahead`: all but the first read's bytes from
+/// a read-ahead thread.
+type AllRead = (Vec<(i64, Option<u64>, Vec<u8>)>, Option<ReadEnd>, u32);
+
+fn read_all(f: &[u8], ahead: bool) -> AllRead {
+    let mut r = CaptureReader::new(f, true, 0).unwrap();
+    if ahead {
+        // The first read's bytes are in the reader; the thread reads on.
+        let rest = f[r.filled..].to_vec();
+        r.read_ahead(std::io::Cursor::new(rest)).unwrap();
+        assert!(r.ahead.is_some() || r.filled == f.len());
+    }
+    let mut frames = Vec::new();
+    while let Some(fr) = r.next_frame().unwrap() {
+        frames.push((fr.ts_ns, fr.file_offset, fr.data.to_vec()));
+    }
+    (frames, r.end.clone(), r.concatenated)
+}
+
+#[test]
+fn reading_ahead_gives_the_same_frames_across_chunk_edges() {
+    // Records of every size, some longer than the headroom and one of
+    // the largest size, over several chunks: many records cross an edge.
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut records: Vec<(Vec<u8>, u32)> = Vec::new();
+    let mut total = 0;
+    while total < 5 * CHUNK {
+        let r = next();
+        let len = match r % 20 {
+            0 => HEADROOM + usize::try_from(r >> 40).unwrap() % (4 * HEADROOM),
+            1 if total < 2 * CHUNK && records.len() % 7 == 1 => MAX_RECORD,
+            _ => usize::try_from(r >> 50).unwrap() % 3000,
+        };
+        let data: Vec<u8> = (0..len)
+            .map(|i| u8::try_from((i * 31 + records.len()) % 251).unwrap())
+            .collect();
+        total += 16 + len;
+        records.push((data, u32::try_from(len).unwrap()));
+    }
+    assert!(records.iter().any(|(d, _)| d.len() == MAX_RECORD));
+    let refs: Vec<(&[u8], u32)> = records.iter().map(|(d, o)| (&d[..], *o)).collect();
+    let f = pcap_with(&refs);
+    let plain = read_all(&f, false);
+    assert_eq!(plain.0.len(), records.len());
+    assert_eq!(read_all(&f, true), plain);
+    // Cut anywhere (within a record, within its header, at an edge):
+    // the same frames, and the same end.
+    for cut in [
+        f.len() - 1,
+        f.len() - 20,
+        CHUNK + 7,
+        2 * CHUNK - HEADROOM,
+        3 * CHUNK + 1,
+    ] {
+        let plain = read_all(&f[..cut], false);
+        assert!(plain.1.is_some(), "cut at {cut}");
+        assert_eq!(read_all(&f[..cut], true), plain, "cut at {cut}");
+    }
+}
+
+#[test]
+fn reading_ahead_reads_concatenated_pcap_and_pcapng() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/");
+    let a = std::fs::read(format!("{dir}gen__busy_486_3calls.pcap")).unwrap();
+    let b = std::fs::read(format!("{dir}ndpi__sip_hello.pcapng")).unwrap();
+    let mut f = Vec::new();
+    while f.len() < 3 * CHUNK {
+        f.extend_from_slice(&a);
+        f.extend_from_slice(&b);
+    }
+    let plain = read_all(&f, false);
+    assert!(plain.2 > 10);
+    assert_eq!(plain.1, None);
+    assert_eq!(read_all(&f, true), plain);
+    // A file read whole by the first read: nothing left for the thread.
+    assert_eq!(read_all(&a, true), read_all(&a, false));
+}
