@@ -356,3 +356,71 @@ fn reading_ahead_reads_concatenated_pcap_and_pcapng() {
     // A file read whole by the first read: nothing left for the thread.
     assert_eq!(read_all(&a, true), read_all(&a, false));
 }
+
+/// Gives its bytes a few at a time, then an error where it is told to.
+struct Failing {
+    data: Vec<u8>,
+    at: usize,
+    fail_at: usize,
+}
+
+impl std::io::Read for Failing {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.at >= self.fail_at {
+            return Err(std::io::Error::other("the disk went away"));
+        }
+        let n = buf.len().min(4093).min(self.fail_at - self.at);
+        buf[..n].copy_from_slice(&self.data[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+#[test]
+fn reading_ahead_takes_short_reads_and_reports_an_error_after_the_frames_before_it() {
+    let big = vec![0x55u8; 40_000];
+    let small = vec![0xaau8; 700];
+    let records: Vec<(&[u8], u32)> = (0..600)
+        .map(|i| {
+            if i % 9 == 0 {
+                (&big[..], 40_000)
+            } else {
+                (&small[..], 700)
+            }
+        })
+        .collect();
+    let f = pcap_with(&records);
+    let fail_at = f.len() - 30_000;
+    // The first read takes the first chunk; the thread reads the rest.
+    let mut r = CaptureReader::new(&f[..CHUNK], true, 0).unwrap();
+    r.read_ahead(Failing {
+        data: f.clone(),
+        at: CHUNK,
+        fail_at,
+    })
+    .unwrap();
+    let mut n = 0;
+    let error = loop {
+        match r.next_frame() {
+            Ok(Some(_)) => n += 1,
+            Ok(None) => break None,
+            Err(e) => break Some(e.to_string()),
+        }
+    };
+    assert_eq!(error.as_deref(), Some("the disk went away"));
+    // Every whole record before the failing byte was read.
+    let whole = {
+        let mut at = 24;
+        let mut k = 0;
+        for (d, _) in &records {
+            if at + 16 + d.len() > fail_at {
+                break;
+            }
+            at += 16 + d.len();
+            k += 1;
+        }
+        k
+    };
+    assert_eq!(n, whole);
+    assert!(whole > 100);
+}
