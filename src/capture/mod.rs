@@ -171,7 +171,14 @@ pub struct OpenFile {
     /// The name to show (escaped: it came from the command line).
     pub name: String,
     reader: CaptureReader<Box<dyn Read + Send>>,
+    /// A regular file, for the reader's read-ahead thread when the file
+    /// is read alone (the reader reads nothing from it itself then).
+    more: Option<Shared>,
 }
+
+/// A file read through one descriptor by the reader and its read-ahead
+/// thread (`Arc<File>` reads).
+type Shared = Arc<File>;
 
 impl OpenFile {
     /// Opens `path` (`-` is standard input) as input number `source`.
@@ -180,8 +187,8 @@ impl OpenFile {
     /// With a message that says what is wrong and what to do.
     pub fn open(path: &str, source: u16) -> anyhow::Result<Self> {
         let name = crate::text::escape::text(path).into_owned();
-        let (inner, seekable): (Box<dyn Read + Send>, bool) = if path == "-" {
-            (Box::new(io::stdin()), false)
+        let (inner, seekable, more): (Box<dyn Read + Send>, bool, Option<Shared>) = if path == "-" {
+            (Box::new(io::stdin()), false, None)
         } else {
             let f = File::open(path).map_err(|e| match e.kind() {
                 io::ErrorKind::NotFound => anyhow::anyhow!("{name}: no such file"),
@@ -206,7 +213,11 @@ impl OpenFile {
                     nix::fcntl::PosixFadviseAdvice::POSIX_FADV_SEQUENTIAL,
                 );
             }
-            (Box::new(f), meta.is_file())
+            // One descriptor for both (a second per file would halve how
+            // many files `-r` takes before the descriptor limit).
+            let f = Arc::new(f);
+            let more = meta.is_file().then(|| Arc::clone(&f));
+            (Box::new(f), meta.is_file(), more)
         };
         let reader = CaptureReader::new(inner, seekable, source)
             .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
@@ -218,6 +229,7 @@ impl OpenFile {
                 name
             },
             reader,
+            more,
         })
     }
 }
@@ -677,6 +689,11 @@ fn read_one(f: &mut OpenFile, out: &mut Processor, control: &Control) {
     let mut n = 0u64;
     if !f.reader.seekable() {
         f.reader.yield_before_waiting();
+    }
+    // A regular file read alone: the reading (the kernel's copy) runs on
+    // a thread of its own. If it cannot start, this one reads.
+    if let Some(more) = f.more.take() {
+        let _ = f.reader.read_ahead(more);
     }
     loop {
         n += 1;

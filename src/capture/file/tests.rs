@@ -271,3 +271,156 @@ fn a_drained_pipe_is_announced_before_a_read_that_may_wait() {
     }
     assert_eq!(n, records.len());
 }
+
+/// Every frame of `f` (time, file offset, bytes), how reading ended and
+/// the captures concatenated; `ahead`: all but the first read's bytes from
+/// a read-ahead thread.
+type AllRead = (Vec<(i64, Option<u64>, Vec<u8>)>, Option<ReadEnd>, u32);
+
+fn read_all(f: &[u8], ahead: bool) -> AllRead {
+    let mut r = CaptureReader::new(f, true, 0).unwrap();
+    if ahead {
+        // The first read's bytes are in the reader; the thread reads on.
+        let rest = f[r.filled..].to_vec();
+        r.read_ahead(std::io::Cursor::new(rest)).unwrap();
+        assert!(r.ahead.is_some() || r.filled == f.len());
+    }
+    let mut frames = Vec::new();
+    while let Some(fr) = r.next_frame().unwrap() {
+        frames.push((fr.ts_ns, fr.file_offset, fr.data.to_vec()));
+    }
+    (frames, r.end.clone(), r.concatenated)
+}
+
+#[test]
+fn reading_ahead_gives_the_same_frames_across_chunk_edges() {
+    // Records of every size, some longer than the headroom and one of
+    // the largest size, over several chunks: many records cross an edge.
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut records: Vec<(Vec<u8>, u32)> = Vec::new();
+    let mut total = 0;
+    while total < 5 * CHUNK {
+        let r = next();
+        let len = match r % 20 {
+            0 => HEADROOM + usize::try_from(r >> 40).unwrap() % (4 * HEADROOM),
+            1 if total < 2 * CHUNK && records.len() % 7 == 1 => MAX_RECORD,
+            _ => usize::try_from(r >> 50).unwrap() % 3000,
+        };
+        let data: Vec<u8> = (0..len)
+            .map(|i| u8::try_from((i * 31 + records.len()) % 251).unwrap())
+            .collect();
+        total += 16 + len;
+        records.push((data, u32::try_from(len).unwrap()));
+    }
+    assert!(records.iter().any(|(d, _)| d.len() == MAX_RECORD));
+    let refs: Vec<(&[u8], u32)> = records.iter().map(|(d, o)| (&d[..], *o)).collect();
+    let f = pcap_with(&refs);
+    let plain = read_all(&f, false);
+    assert_eq!(plain.0.len(), records.len());
+    assert_eq!(read_all(&f, true), plain);
+    // Cut anywhere (within a record, within its header, at an edge):
+    // the same frames, and the same end.
+    for cut in [
+        f.len() - 1,
+        f.len() - 20,
+        CHUNK + 7,
+        2 * CHUNK - HEADROOM,
+        3 * CHUNK + 1,
+    ] {
+        let plain = read_all(&f[..cut], false);
+        assert!(plain.1.is_some(), "cut at {cut}");
+        assert_eq!(read_all(&f[..cut], true), plain, "cut at {cut}");
+    }
+}
+
+#[test]
+fn reading_ahead_reads_concatenated_pcap_and_pcapng() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/");
+    let a = std::fs::read(format!("{dir}gen__busy_486_3calls.pcap")).unwrap();
+    let b = std::fs::read(format!("{dir}ndpi__sip_hello.pcapng")).unwrap();
+    let mut f = Vec::new();
+    while f.len() < 3 * CHUNK {
+        f.extend_from_slice(&a);
+        f.extend_from_slice(&b);
+    }
+    let plain = read_all(&f, false);
+    assert!(plain.2 > 10);
+    assert_eq!(plain.1, None);
+    assert_eq!(read_all(&f, true), plain);
+    // A file read whole by the first read: nothing left for the thread.
+    assert_eq!(read_all(&a, true), read_all(&a, false));
+}
+
+/// Gives its bytes a few at a time, then an error where it is told to.
+struct Failing {
+    data: Vec<u8>,
+    at: usize,
+    fail_at: usize,
+}
+
+impl std::io::Read for Failing {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.at >= self.fail_at {
+            return Err(std::io::Error::other("the disk went away"));
+        }
+        let n = buf.len().min(4093).min(self.fail_at - self.at);
+        buf[..n].copy_from_slice(&self.data[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+#[test]
+fn reading_ahead_takes_short_reads_and_reports_an_error_after_the_frames_before_it() {
+    let big = vec![0x55u8; 40_000];
+    let small = vec![0xaau8; 700];
+    let records: Vec<(&[u8], u32)> = (0..600)
+        .map(|i| {
+            if i % 9 == 0 {
+                (&big[..], 40_000)
+            } else {
+                (&small[..], 700)
+            }
+        })
+        .collect();
+    let f = pcap_with(&records);
+    let fail_at = f.len() - 30_000;
+    // The first read takes the first chunk; the thread reads the rest.
+    let mut r = CaptureReader::new(&f[..CHUNK], true, 0).unwrap();
+    r.read_ahead(Failing {
+        data: f.clone(),
+        at: CHUNK,
+        fail_at,
+    })
+    .unwrap();
+    let mut n = 0;
+    let error = loop {
+        match r.next_frame() {
+            Ok(Some(_)) => n += 1,
+            Ok(None) => break None,
+            Err(e) => break Some(e.to_string()),
+        }
+    };
+    assert_eq!(error.as_deref(), Some("the disk went away"));
+    // Every whole record before the failing byte was read.
+    let whole = {
+        let mut at = 24;
+        let mut k = 0;
+        for (d, _) in &records {
+            if at + 16 + d.len() > fail_at {
+                break;
+            }
+            at += 16 + d.len();
+            k += 1;
+        }
+        k
+    };
+    assert_eq!(n, whole);
+    assert!(whole > 100);
+}
