@@ -297,10 +297,31 @@ impl Media {
         freed
     }
 
-    /// Reads ahead what [`Media::expect`] of `addr` will read (see
+    /// The announced addresses' index tag of `addr`: the first step of
+    /// reading ahead what [`Media::expect`] of it will read (see
     /// [`Model::warm`](super::Model::warm)).
-    pub(super) fn touch(&self, addr: SocketAddr) -> u64 {
-        self.announced.touch(addr)
+    pub(super) fn media_tag(&self, addr: SocketAddr) -> u32 {
+        self.announced.tag_of(addr)
+    }
+
+    /// The second step: the index slot of `tag` and the slot of `port`.
+    pub(super) fn touch_slots(&self, tag: u32, port: u16) -> (u64, u64) {
+        (
+            self.announced.home_slot(tag),
+            self.announced.port_slot(port),
+        )
+    }
+
+    /// The third step: the entry the slot names (`None`: a new address),
+    /// see `owners::Announced::touch_entry`.
+    pub(super) fn touch_entry(&self, tag: u32, slot: u64) -> Option<u64> {
+        self.announced.touch_entry(tag, slot)
+    }
+
+    /// The index slots of the `n` oldest addresses, which `n` new ones
+    /// would forget.
+    pub(super) fn touch_oldest(&self, n: usize) -> u64 {
+        self.announced.touch_oldest(n)
     }
 
     /// Records where an SDP expects media (see `sdp::media_addresses`), and
