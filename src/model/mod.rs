@@ -236,9 +236,17 @@ impl Model {
         const ADDRS: usize = 2 * WARM_GROUP;
         let msgs = msgs.get(..WARM_GROUP).unwrap_or(msgs);
         let mut acc = 0u64;
-        // The heads' bytes, which the capture thread wrote.
+        // The messages (each spans several lines) and their heads' bytes,
+        // which the capture thread wrote.
         for m in msgs {
-            acc ^= touch_head(&m.head, &m.raw);
+            acc ^= m.ts_ns.cast_unsigned()
+                ^ u64::from(m.src.port())
+                ^ u64::from(m.dst.port())
+                ^ m.raw_in_file.map_or(0, |(_, at)| at)
+                ^ m.frames.first().map_or(0, |f| u64::from(f.orig_len))
+                ^ u64::from(m.origin.is_some())
+                ^ u64::from(m.head.content_length.unwrap_or(0))
+                ^ touch_head(&m.head, &m.raw);
         }
         // The hashes: the Call-IDs', the media addresses' tags.
         hashes.clear();
