@@ -875,8 +875,6 @@ fn intern(table: &mut crate::hash::Set<Arc<str>>, bytes: &mut usize, ua: &str) -
     (a, true)
 }
 
-/// An address into a hash, as one or two words (the derived `Hash` of a
-/// `SocketAddr` feeds it field by field).
 /// Reads one byte of each cache line of a message's head (its start line
 /// and headers, at most [`WARM_HEAD_BYTES`]), which the capture thread
 /// wrote on the other core and ingesting reads here and there (the Via
@@ -894,6 +892,8 @@ fn touch_head(head: &crate::sip::scan::Head, raw: &[u8]) -> u64 {
         .fold(0, |acc, b| acc ^ u64::from(*b))
 }
 
+/// An address into a hash, as one or two words (the derived `Hash` of a
+/// `SocketAddr` feeds it field by field).
 fn hash_addr(h: &mut impl Hasher, a: SocketAddr) {
     match a {
         SocketAddr::V4(v4) => {
