@@ -7,9 +7,6 @@ use crate::capture::{CaptureCounters, CaptureEvent, Events};
 use crate::model::Model;
 use crate::sink::{Sink, SinkSummary};
 
-/// Messages whose first reads [`Model::warm`] makes together.
-const WARM_AHEAD: usize = 16;
-
 /// Applies capture events to the model and drives the sinks.
 #[derive(Default)]
 pub struct Feed {
@@ -118,7 +115,7 @@ impl Feed {
         match event {
             CaptureEvent::Messages(mut batch) => {
                 step.took = batch.len();
-                'batch: for group in batch.chunks_mut(WARM_AHEAD) {
+                'batch: for group in batch.chunks_mut(crate::model::WARM_GROUP) {
                     std::hint::black_box(model.warm(group, &mut self.hashes));
                     for (i, m) in group.iter_mut().enumerate() {
                         if self.limit_reached(model) {

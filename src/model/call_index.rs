@@ -68,6 +68,14 @@ impl CallIndex {
             .unwrap_or(0)
     }
 
+    /// The dialog id bits `slot`, read as [`CallIndex::home_slot`] of
+    /// `hash`, holds when it is filed under `hash` (the dialog to read
+    /// ahead; any other slot is left to [`CallIndex::find`]).
+    #[inline]
+    pub fn home_id(hash: u64, slot: u64) -> Option<u32> {
+        (slot & !u64::from(u32::MAX) == tag(hash) | USED).then_some(low(slot))
+    }
+
     /// Files the dialog whose id's low 32 bits are `id` under `hash`.
     pub fn insert(&mut self, hash: u64, id: u32) {
         if 2 * (self.len + 1) > self.slots.len() {

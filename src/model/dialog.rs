@@ -229,6 +229,9 @@ struct Rare {
     seen: Vec<u64>,
 }
 
+/// A dialog's newest messages that `Model::warm` reads ahead.
+const WARM_MESSAGES: usize = 8;
+
 /// Stable identity of a dialog in the model (arrival order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct DialogId(pub u64);
@@ -600,6 +603,36 @@ impl Dialog {
                         .any(|m| m.method() == Some(Method::Ack))
                 }),
         }
+    }
+
+    /// Reads what ingesting a message into this dialog reads of the struct
+    /// (a field on each of its cache lines), for `Model::warm`: the value
+    /// returned only keeps the reads from being optimised away.
+    pub(crate) fn touch(&self) -> u64 {
+        self.id.0
+            ^ u64::from(self.keys_seen)
+            ^ u64::from(self.rare.is_some())
+            ^ u64::from(self.user_agent.is_some())
+            ^ self.dropped_messages
+            ^ self.messages_heap as u64
+            ^ u64::from(self.to_at)
+            ^ self.invite_sent_ns.0.cast_unsigned()
+            ^ self.first_invite_ns.0.cast_unsigned()
+            ^ self.bye_ns.0.cast_unsigned()
+    }
+
+    /// Reads the Call-ID's text (its ends) and the keys and times of the
+    /// newest messages, which [`Dialog::mark_retransmission`] and
+    /// [`Dialog::keep`] compare: the step of `Model::warm` after
+    /// [`Dialog::touch`].
+    pub(crate) fn touch_held(&self) -> u64 {
+        let text = self.call_id().as_bytes();
+        let mut acc = u64::from(text.first().copied().unwrap_or(0))
+            ^ u64::from(text.last().copied().unwrap_or(0));
+        for m in self.messages.iter().rev().take(WARM_MESSAGES) {
+            acc ^= m.key ^ m.ts_ns.cast_unsigned();
+        }
+        acc
     }
 
     /// Records whether `m` retransmits a message already seen, keyed by

@@ -2,6 +2,8 @@
 //! through evictions, and for Call-IDs that are not UTF-8.
 
 use super::{Limits, Model};
+use std::hash::BuildHasher;
+
 use crate::sip::SipMessage;
 
 fn message(call_id: &[u8], first_line: &str, cseq: &str) -> SipMessage {
@@ -109,4 +111,41 @@ fn a_call_that_never_ends_does_not_hold_the_table_open() {
     assert!(model.find("held").is_none(), "the held call was evicted");
     assert!(model.find(&id(9_999)).is_some());
     assert!(model.find(&id(9_899)).is_none());
+}
+
+/// `warm` gives each message of a group its Call-ID's hash (more than a
+/// group are not read ahead), and a model fed through it, evicting as it
+/// goes, holds what one fed message by message holds.
+#[test]
+fn warm_reads_ahead_and_changes_nothing() {
+    let limits = Limits {
+        max_calls: 50,
+        ..Limits::default()
+    };
+    let mut warmed = Model::new(limits);
+    let mut plain = Model::new(limits);
+    let id = |n: usize| format!("call-{n}@example.org");
+    let mut msgs: Vec<SipMessage> = (0..300)
+        .flat_map(|n| [invite(id(n).as_bytes()), ok(id(n / 2).as_bytes())])
+        .collect();
+    let mut hashes = Vec::new();
+    for group in msgs.chunks_mut(super::WARM_GROUP + 3) {
+        let _ = warmed.warm(group, &mut hashes);
+        assert_eq!(hashes.len(), group.len().min(super::WARM_GROUP));
+        for (i, m) in group.iter_mut().enumerate() {
+            let hash = hashes.get(i).copied();
+            if let Some(h) = hash {
+                assert_eq!(h, warmed.seed.hash_one(m.call_id()));
+            }
+            plain.ingest(&mut m.clone());
+            warmed.ingest_hashed(m, hash);
+        }
+    }
+    let summary = |m: &Model| -> Vec<(String, usize)> {
+        m.dialogs()
+            .map(|d| (d.call_id().to_owned(), d.messages.len()))
+            .collect()
+    };
+    assert_eq!(summary(&warmed), summary(&plain));
+    assert_eq!(warmed.len(), 50);
 }

@@ -21,6 +21,7 @@ use smallvec::SmallVec;
 use crate::decode::{FrameRef, Frames};
 use crate::rtp::{RtpPacket, StreamStats};
 
+mod closed;
 mod owners;
 mod rtcp;
 mod stream;
@@ -81,11 +82,9 @@ pub struct Media {
     by_dialog: Map<DialogId, DialogMedia>,
     /// Dialogs that ended (BYE, or a final failure): they take no share of
     /// streams that other dialogs' SDPs explain. A set of its own, not a
-    /// flag of `by_dialog`: nearly every call ends, few have streams. By
-    /// the id's low 32 bits ([`closed_key`]): half the bytes; an evicted
-    /// dialog leaves the set, so two ids in it 2^32 apart would need four
-    /// billion dialogs in memory at once.
-    closed: crate::hash::Set<u32>,
+    /// flag of `by_dialog`: nearly every call ends, few have streams. A bit
+    /// per id (an evicted dialog leaves it).
+    closed: closed::Closed,
     /// Budget for the frames kept per dialog (`None`: keep all).
     keep_per_call: Option<usize>,
     /// Ceiling for all kept frames together, whatever `keep_per_call` says.
@@ -100,11 +99,6 @@ pub struct Media {
 struct DialogMedia {
     streams: SmallVec<[usize; 4]>,
     kept_bytes: usize,
-}
-
-/// The key of [`Media::closed`]: a dialog id's low 32 bits.
-fn closed_key(dialog: DialogId) -> u32 {
-    u32::try_from(dialog.0 & u64::from(u32::MAX)).unwrap_or(u32::MAX)
 }
 
 impl Media {
@@ -138,9 +132,7 @@ impl Media {
             + self.rate_bytes
             + self.rtcp_flows.len() * (std::mem::size_of::<RtcpFlow>() + MAP_ENTRY)
             + self.by_dialog.len() * (std::mem::size_of::<DialogMedia>() + MAP_ENTRY)
-            // A set of 8-byte keys: the key and its control byte, at the
-            // table's load factor and growth slack.
-            + self.closed.len() * 8
+            + self.closed.held_bytes()
     }
 
     /// The per-dialog budget for kept frames (`None`: unlimited).
@@ -177,19 +169,19 @@ impl Media {
 
     /// Whether a dialog is still in progress, as far as media knows.
     fn open(&self, dialog: DialogId) -> bool {
-        !self.closed.contains(&closed_key(dialog))
+        !self.closed.contains(dialog)
     }
 
     /// The dialog ended: from now on it shares no stream it does not own
     /// (see `owners.rs`).
     pub fn close(&mut self, dialog: DialogId) {
-        self.closed.insert(closed_key(dialog));
+        self.closed.insert(dialog);
     }
 
     /// The dialog goes on after a final response that ended nothing (a
     /// challenge answered): it shares streams again.
     pub fn reopen(&mut self, dialog: DialogId) {
-        self.closed.remove(&closed_key(dialog));
+        self.closed.remove(dialog);
     }
 
     /// Whose stream `src -> dst` is, its owner first.
@@ -258,7 +250,7 @@ impl Media {
     /// Lets go of the frames kept for a dialog's streams (it was evicted).
     /// Returns the bytes freed.
     pub fn forget_dialog(&mut self, dialog: DialogId) -> usize {
-        self.closed.remove(&closed_key(dialog));
+        self.closed.remove(dialog);
         let Some(d) = self.by_dialog.remove(&dialog) else {
             return 0;
         };
@@ -297,10 +289,31 @@ impl Media {
         freed
     }
 
-    /// Reads ahead what [`Media::expect`] of `addr` will read (see
+    /// The announced addresses' index tag of `addr`: the first step of
+    /// reading ahead what [`Media::expect`] of it will read (see
     /// [`Model::warm`](super::Model::warm)).
-    pub(super) fn touch(&self, addr: SocketAddr) -> u64 {
-        self.announced.touch(addr)
+    pub(super) fn media_tag(&self, addr: SocketAddr) -> u32 {
+        self.announced.tag_of(addr)
+    }
+
+    /// The second step: the index slot of `tag` and the slot of `port`.
+    pub(super) fn touch_slots(&self, tag: u32, port: u16) -> (u64, u64) {
+        (
+            self.announced.home_slot(tag),
+            self.announced.port_slot(port),
+        )
+    }
+
+    /// The third step: the entry the slot names (`None`: a new address),
+    /// see `owners::Announced::touch_entry`.
+    pub(super) fn touch_entry(&self, tag: u32, slot: u64) -> Option<u64> {
+        self.announced.touch_entry(tag, slot)
+    }
+
+    /// The index slots of the `n` oldest addresses, which `n` new ones
+    /// would forget.
+    pub(super) fn touch_oldest(&self, n: usize) -> u64 {
+        self.announced.touch_oldest(n)
     }
 
     /// Records where an SDP expects media (see `sdp::media_addresses`), and

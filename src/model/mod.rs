@@ -76,6 +76,12 @@ const MAX_USER_AGENTS: usize = 4096;
 /// stays, before that dialog is evicted too (see `Model::evict_one`).
 const MAX_TABLE_HOLES: usize = 4096;
 
+/// Messages [`Model::warm`] reads ahead for at once.
+pub const WARM_GROUP: usize = 16;
+
+/// Bytes of a message's head that [`Model::warm`] reads ahead at most.
+const WARM_HEAD_BYTES: usize = 2048;
+
 /// Vantage points (HEP agents) told apart at most.
 const MAX_ORIGINS: usize = 1024;
 
@@ -213,36 +219,89 @@ impl Model {
         self.ingest_hashed(msg, None);
     }
 
-    /// Reads ahead what ingesting `msgs` will read first: the call index's
-    /// slots, then the dialogs they name and their Call-IDs' text, and the
-    /// announced media addresses' slots. Every message's lookup waits on
-    /// these lines in turn; read here together, their misses overlap. It
-    /// changes nothing (a slot that changes before its message comes is
-    /// only a wasted read). `hashes` gets each message's Call-ID hash, for
+    /// Reads ahead what ingesting `msgs` (at most [`WARM_GROUP`]) will read:
+    /// their heads' bytes, the call index's slots, the dialogs they name
+    /// (every line of the struct, the Call-ID's text, the newest messages),
+    /// and the announced media addresses' slots and entries. Every
+    /// message's ingest waits on these lines in turn; read here together,
+    /// their misses overlap. Each pass is a short loop of loads that do not
+    /// depend on one another (the core keeps only so many instructions in
+    /// flight behind a miss: a pass that also hashes holds few misses at
+    /// once), and each level waits only for the pass before. It changes
+    /// nothing (a slot that changes before its message comes is only a
+    /// wasted read). `hashes` gets each message's Call-ID hash, for
     /// [`Model::ingest_hashed`]; the value returned is only there so that
     /// the reads are not optimised away.
     pub fn warm(&self, msgs: &[SipMessage], hashes: &mut Vec<u64>) -> u64 {
-        hashes.clear();
+        const ADDRS: usize = 2 * WARM_GROUP;
+        let msgs = msgs.get(..WARM_GROUP).unwrap_or(msgs);
         let mut acc = 0u64;
+        // The messages (each spans several lines) and their heads' bytes,
+        // which the capture thread wrote.
         for m in msgs {
-            let h = self.seed.hash_one(m.head.call_id.get(&m.raw));
-            hashes.push(h);
-            acc ^= self.by_call_id.home_slot(h);
+            acc ^= m.ts_ns.cast_unsigned()
+                ^ u64::from(m.src.port())
+                ^ u64::from(m.dst.port())
+                ^ m.raw_in_file.map_or(0, |(_, at)| at)
+                ^ m.frames.first().map_or(0, |f| u64::from(f.orig_len))
+                ^ u64::from(m.origin.is_some())
+                ^ u64::from(m.head.content_length.unwrap_or(0))
+                ^ touch_head(&m.head, &m.raw);
+        }
+        // The hashes: the Call-IDs', the media addresses' tags.
+        hashes.clear();
+        let mut tags = [(0u32, 0u16); ADDRS];
+        let mut n_addrs = 0;
+        for m in msgs {
+            hashes.push(self.seed.hash_one(m.head.call_id.get(&m.raw)));
             for a in m.held_media_addresses() {
-                acc ^= self.media.touch(*a);
+                if let Some(t) = tags.get_mut(n_addrs) {
+                    *t = (self.media.media_tag(*a), a.port());
+                    n_addrs += 1;
+                }
             }
         }
-        for h in hashes.iter() {
-            let _ = self.by_call_id.find(*h, |low| {
-                if let Some(d) = self
-                    .dialogs
-                    .resolve(low)
-                    .and_then(|id| self.dialogs.get(id))
-                {
-                    acc ^= u64::from(d.call_id().as_bytes().first().copied().unwrap_or(0));
-                }
-                false
-            });
+        let tags = tags.get(..n_addrs).unwrap_or_default();
+        // The index slots.
+        let mut slots = [0u64; WARM_GROUP];
+        for (s, h) in slots.iter_mut().zip(hashes.iter()) {
+            *s = self.by_call_id.home_slot(*h);
+        }
+        let mut media_slots = [0u64; ADDRS];
+        for (s, (tag, port)) in media_slots.iter_mut().zip(tags) {
+            let (slot, by_port) = self.media.touch_slots(*tag, *port);
+            *s = slot;
+            acc ^= by_port;
+        }
+        // What the slots name: the table's entries, the ring's entries
+        // (and, for new addresses, the oldest ones they will forget).
+        let mut dialogs: [Option<&Dialog>; WARM_GROUP] = [None; WARM_GROUP];
+        for ((d, s), h) in dialogs.iter_mut().zip(slots).zip(hashes.iter()) {
+            *d = match call_index::CallIndex::home_id(*h, s) {
+                Some(low) => self.dialogs.resolve(low),
+                // Not at its home slot: the index is walked.
+                None => self
+                    .by_call_id
+                    .find(*h, |_| true)
+                    .and_then(|low| self.dialogs.resolve(low)),
+            }
+            .and_then(|id| self.dialogs.get(id));
+        }
+        let mut new_addrs = 0;
+        for (s, (tag, _)) in media_slots.iter().zip(tags) {
+            match self.media.touch_entry(*tag, *s) {
+                Some(v) => acc ^= v,
+                None => new_addrs += 1,
+            }
+        }
+        acc ^= self.media.touch_oldest(new_addrs);
+        // The dialogs, then what they point to: the Call-ID's text and the
+        // newest messages.
+        for d in dialogs.iter().flatten() {
+            acc ^= d.touch();
+        }
+        for d in dialogs.iter().flatten() {
+            acc ^= d.touch_held();
         }
         acc
     }
@@ -814,6 +873,23 @@ fn intern(table: &mut crate::hash::Set<Arc<str>>, bytes: &mut usize, ua: &str) -
     table.insert(Arc::clone(&a));
     *bytes += ua.len() + 16 + ALLOC_OVERHEAD + MAP_ENTRY;
     (a, true)
+}
+
+/// Reads one byte of each cache line of a message's head (its start line
+/// and headers, at most [`WARM_HEAD_BYTES`]), which the capture thread
+/// wrote on the other core and ingesting reads here and there (the Via
+/// branches, the CSeq, From and To, the User-Agent), for [`Model::warm`].
+fn touch_head(head: &crate::sip::scan::Head, raw: &[u8]) -> u64 {
+    let end = if head.body.is_empty() {
+        raw.len()
+    } else {
+        head.body.start as usize
+    };
+    raw.get(..end.min(WARM_HEAD_BYTES))
+        .unwrap_or_default()
+        .iter()
+        .step_by(64)
+        .fold(0, |acc, b| acc ^ u64::from(*b))
 }
 
 /// An address into a hash, as one or two words (the derived `Hash` of a

@@ -82,27 +82,51 @@ impl Announced {
         shared
     }
 
-    /// Reads ahead what announcing `addr` will read (its index slot and
-    /// ring entry, the port's slot), so that the lines are on their way;
-    /// returns a value only so the reads are not optimised away.
-    pub(super) fn touch(&self, addr: SocketAddr) -> u64 {
-        let port = usize::from(addr.port());
-        let addr = Addr::from(addr);
-        let hash = self.hash(&addr);
-        let slot = self
-            .index
-            .get(hash as usize & self.mask())
+    /// The index tag of `addr`: the first step of reading ahead what
+    /// announcing it will read (`Model::warm`, in passes: the tags, then
+    /// [`Announced::home_slot`] and [`Announced::port_slot`], then
+    /// [`Announced::touch_entry`] and [`Announced::touch_oldest`]).
+    pub(super) fn tag_of(&self, addr: SocketAddr) -> u32 {
+        self.hash(&Addr::from(addr))
+    }
+
+    /// The index slot a lookup of `tag` reads first (0 when none).
+    pub(super) fn home_slot(&self, tag: u32) -> u64 {
+        self.index
+            .get(tag as usize & self.mask())
             .copied()
-            .unwrap_or(0);
-        let by_port = self.by_port.get(port).map_or(0, |d| d.map_or(1, |d| d.0));
-        let entry = if slot >> 32 == u64::from(hash) {
+            .unwrap_or(0)
+    }
+
+    /// The port's slot (read only so that its line is on its way).
+    pub(super) fn port_slot(&self, port: u16) -> u64 {
+        self.by_port
+            .get(usize::from(port))
+            .map_or(0, |d| d.map_or(1, |d| d.0))
+    }
+
+    /// The ring entry that `slot`, read for `tag`, names; `None` when the
+    /// slot is another address's or empty (the address is likely new).
+    pub(super) fn touch_entry(&self, tag: u32, slot: u64) -> Option<u64> {
+        if slot >> 32 != u64::from(tag) {
+            return None;
+        }
+        Some(
             self.ring
                 .get(position(slot))
-                .map_or(0, |e| e.owners.len() as u64)
-        } else {
-            0
-        };
-        slot ^ by_port ^ entry
+                .map_or(0, |e| e.owners.len() as u64),
+        )
+    }
+
+    /// The index slots of the `n` oldest addresses, which `n` new ones
+    /// would forget (none until [`MAX_EXPECTED`] are held).
+    pub(super) fn touch_oldest(&self, n: usize) -> u64 {
+        if self.ring.len() < MAX_EXPECTED {
+            return 0;
+        }
+        (0..n)
+            .filter_map(|k| self.ring.get((self.head + k) % MAX_EXPECTED))
+            .fold(0, |acc, e| acc ^ self.home_slot(self.hash(&e.addr)))
     }
 
     /// The dialogs whose SDP named `addr`, the newest last.
