@@ -13,6 +13,8 @@ use std::fmt::{self, Write as _};
 use serde::ser::{self, Serialize};
 use serde_json::ser::{CompactFormatter, Formatter};
 
+pub use super::memo::Memo;
+
 /// What a value that cannot be JSON says (a map key that is not a string).
 pub type Error = serde_json::Error;
 
@@ -22,6 +24,9 @@ pub struct Writer<'a> {
     out: &'a mut Vec<u8>,
     /// `None`: compact. `Some(depth)`: pretty, at that depth now.
     depth: Option<usize>,
+    /// Rendered bytes of values that repeat, kept by the caller from one
+    /// call to the next ([`Writer::with_memo`]).
+    memo: Option<&'a mut Memo>,
 }
 
 impl<'a> Writer<'a> {
@@ -30,12 +35,51 @@ impl<'a> Writer<'a> {
         Self {
             out,
             depth: Some(depth),
+            memo: None,
         }
     }
 
     /// The compact form (`serde_json::to_writer`).
     pub fn compact(out: &'a mut Vec<u8>) -> Self {
-        Self { out, depth: None }
+        Self {
+            out,
+            depth: None,
+            memo: None,
+        }
+    }
+
+    /// With `memo`: values seen before (a media section, an address) are
+    /// copied from their rendered bytes instead of written again.
+    #[must_use]
+    pub fn with_memo(mut self, memo: &'a mut Memo) -> Self {
+        self.memo = Some(memo);
+        self
+    }
+
+    /// The memo, taken out while it is used (put back by
+    /// [`Writer::put_memo`]).
+    pub(crate) fn take_memo(&mut self) -> Option<&'a mut Memo> {
+        self.memo.take()
+    }
+
+    /// Puts back what [`Writer::take_memo`] took.
+    pub(crate) fn put_memo(&mut self, memo: &'a mut Memo) {
+        self.memo = Some(memo);
+    }
+
+    /// Where the indentation stands: `None` compact, else the depth.
+    pub(crate) fn depth(&self) -> Option<usize> {
+        self.depth
+    }
+
+    /// How many bytes the buffer holds (a mark for [`Writer::since`]).
+    pub(crate) fn mark(&self) -> usize {
+        self.out.len()
+    }
+
+    /// The bytes written between two marks.
+    pub(crate) fn since(&self, from: usize, to: usize) -> &[u8] {
+        self.out.get(from..to).unwrap_or_default()
     }
 
     /// Opens an object (`{`), for one written by hand: then [`Writer::field`]
@@ -922,11 +966,13 @@ mod tests {
                     let mut w = Writer {
                         out: &mut ours,
                         depth,
+                        memo: None,
                     };
                     w.field(first, key);
                     let mut w = Writer {
                         out: &mut theirs,
                         depth,
+                        memo: None,
                     };
                     w.key(first, name);
                     assert_eq!(
