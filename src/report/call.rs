@@ -150,7 +150,11 @@ fn messages(
         // A response's reason phrase as sent (absent for a request).
         if let Some(reason) = cx.reason(i) {
             w.field(false, crate::key!("reason"));
-            w.str(&reason);
+            match reason {
+                // The standard phrase of its code: our own words.
+                std::borrow::Cow::Borrowed(standard) => w.word(standard),
+                std::borrow::Cow::Owned(sent) => w.str(&sent),
+            }
         }
         w.field(false, crate::key!("cseq"));
         match m.cseq {
@@ -597,8 +601,23 @@ impl CseqText {
         buf
     }
 
-    /// `"1 INVITE"` as a JSON string.
+    /// `"1 INVITE"` as a JSON string: a standard method's without the
+    /// escape check (digits, a space and our own word).
     fn write(&self, w: &mut Writer<'_>) {
+        if !matches!(self.1, crate::model::Method::Other(_)) {
+            let mut buf = Digits::default();
+            buf.push(b'"');
+            buf.number(self.0);
+            buf.push(b' ');
+            for b in self.1.as_str().bytes() {
+                buf.push(b);
+            }
+            buf.push(b'"');
+            if let Some(t) = buf.text() {
+                w.raw(t.as_bytes());
+                return;
+            }
+        }
         match self.digits().text() {
             Some(t) => w.str(t),
             None => w.display(&format_args!("{} {}", self.0, self.1)),
