@@ -26,7 +26,8 @@ pub struct Parsed {
     /// [`Sdp::summary`] of it, for the ladder's arrows and the message pane
     /// (made when first asked: a report never asks).
     sdp_summary: OnceLock<Option<String>>,
-    /// The body's bytes when it is SDP (as written).
+    /// The body's bytes when it is SDP (as written); not kept by a
+    /// diagnosis's own parse ([`crate::model::findings::Context::parsed`]).
     pub sdp_body: Option<Box<[u8]>>,
     /// The Warning header's text, if any.
     pub warning: Option<String>,
@@ -105,6 +106,12 @@ impl Cache {
 /// [`crate::sip::SipMessage::parse_one`] reads of them, without its copy of the bytes
 /// nor its media addresses (nothing here reads them).
 pub(crate) fn parse(m: &Message, raw: &[u8]) -> Parsed {
+    parse_with(m, raw, true)
+}
+
+/// [`parse`]; without a copy of the SDP's bytes (`sdp_body` is `None`)
+/// unless `keep_body`: a diagnosis never reads them.
+pub(crate) fn parse_with(m: &Message, raw: &[u8], keep_body: bool) -> Parsed {
     let crate::sip::scan::Scan::Message { head, len } =
         crate::sip::scan::scan(raw, crate::sip::scan::Framing::Datagram)
     else {
@@ -130,7 +137,7 @@ pub(crate) fn parse(m: &Message, raw: &[u8]) -> Parsed {
         reason,
         sdp_summary: OnceLock::new(),
         sdp,
-        sdp_body: body.map(Box::from),
+        sdp_body: body.filter(|_| keep_body).map(Box::from),
         warning: (!w.is_empty()).then(|| text(w)),
         strict: OnceLock::new(),
     }

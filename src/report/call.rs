@@ -150,7 +150,11 @@ fn messages(
         // A response's reason phrase as sent (absent for a request).
         if let Some(reason) = cx.reason(i) {
             w.field(false, crate::key!("reason"));
-            w.str(&reason);
+            match reason {
+                // The standard phrase of its code: our own words.
+                std::borrow::Cow::Borrowed(standard) => w.word(standard),
+                std::borrow::Cow::Owned(sent) => w.str(&sent),
+            }
         }
         w.field(false, crate::key!("cseq"));
         match m.cseq {
@@ -272,13 +276,50 @@ fn write_sdp(w: &mut Writer<'_>, sdp: &Sdp) {
     w.end_object(true);
 }
 
-/// One `m=` section of an SDP ([`write_sdp`]).
+/// One `m=` section of an SDP ([`write_sdp`]): from the writer's memo
+/// when a section like it was written before at this depth (only its port
+/// and address differ), else written and kept there.
 fn write_media(w: &mut Writer<'_>, m: &Media) {
+    let Some(memo) = w.take_memo() else {
+        write_media_fresh(w, m);
+        return;
+    };
+    let depth = w.depth();
+    if let Some(parts) = memo.media(depth, m) {
+        w.raw(parts.before_port);
+        w.u64(u64::from(m.port));
+        w.raw(parts.before_connection);
+        if let Some(c) = m.connection.as_deref() {
+            w.str(c);
+        }
+        w.raw(parts.after);
+    } else {
+        let [start, port, after_port, connection, after_connection, end] = write_media_fresh(w, m);
+        memo.keep_media(
+            depth,
+            m,
+            &super::memo::MediaParts {
+                before_port: w.since(start, port),
+                before_connection: w.since(after_port, connection),
+                after: w.since(after_connection, end),
+            },
+        );
+    }
+    w.put_memo(memo);
+}
+
+/// [`write_media`] written out; returns the marks around its two holes:
+/// start, port, after the port, connection, after the connection, end
+/// (the connection's marks are both the end when it has none).
+fn write_media_fresh(w: &mut Writer<'_>, m: &Media) -> [usize; 6] {
+    let start = w.mark();
     w.begin_object();
     w.field(true, crate::key!("media"));
     w.str(&m.media);
     w.field(false, crate::key!("port"));
+    let port = w.mark();
     w.u64(u64::from(m.port));
+    let after_port = w.mark();
     w.field(false, crate::key!("proto"));
     w.str(&m.proto);
     w.field(false, crate::key!("formats"));
@@ -288,9 +329,12 @@ fn write_media(w: &mut Writer<'_>, m: &Media) {
         w.str(f);
     }
     w.end_array(!m.formats.is_empty());
+    let mut connection = None;
     if let Some(c) = m.connection.as_deref() {
         w.field(false, crate::key!("connection"));
+        let at = w.mark();
         w.str(c);
+        connection = Some((at, w.mark()));
     }
     w.field(false, crate::key!("direction"));
     w.raw(match m.direction {
@@ -348,6 +392,9 @@ fn write_media(w: &mut Writer<'_>, m: &Media) {
     w.field(false, crate::key!("fingerprint"));
     w.bool(m.fingerprint);
     w.end_object(true);
+    let end = w.mark();
+    let (connection, after_connection) = connection.unwrap_or((end, end));
+    [start, port, after_port, connection, after_connection, end]
 }
 
 /// RTP streams (the report's `rtp_streams` and `unassociated_rtp_streams`).
@@ -473,8 +520,25 @@ impl Serialize for AddrText {
 
 impl AddrText {
     /// The address as a JSON string; IPv4 (two per message) digit by digit
-    /// on the stack, nothing to escape.
+    /// on the stack, nothing to escape; from the writer's memo when it was
+    /// written lately (a dialog's messages go between a few addresses).
     fn write(&self, w: &mut Writer<'_>) {
+        let Some(memo) = w.take_memo() else {
+            self.write_fresh(w);
+            return;
+        };
+        if let Some(json) = memo.addr(self.0) {
+            w.raw(json);
+        } else {
+            let start = w.mark();
+            self.write_fresh(w);
+            memo.keep_addr(self.0, w.since(start, w.mark()));
+        }
+        w.put_memo(memo);
+    }
+
+    /// [`AddrText::write`] written out.
+    fn write_fresh(&self, w: &mut Writer<'_>) {
         match self.0.socket() {
             SocketAddr::V4(a) => {
                 // `"255.255.255.255:65535"` is 23 bytes.
@@ -537,8 +601,23 @@ impl CseqText {
         buf
     }
 
-    /// `"1 INVITE"` as a JSON string.
+    /// `"1 INVITE"` as a JSON string: a standard method's without the
+    /// escape check (digits, a space and our own word).
     fn write(&self, w: &mut Writer<'_>) {
+        if !matches!(self.1, crate::model::Method::Other(_)) {
+            let mut buf = Digits::default();
+            buf.push(b'"');
+            buf.number(self.0);
+            buf.push(b' ');
+            for b in self.1.as_str().bytes() {
+                buf.push(b);
+            }
+            buf.push(b'"');
+            if let Some(t) = buf.text() {
+                w.raw(t.as_bytes());
+                return;
+            }
+        }
         match self.digits().text() {
             Some(t) => w.str(t),
             None => w.display(&format_args!("{} {}", self.0, self.1)),
@@ -598,6 +677,7 @@ impl Digits {
 
 #[cfg(test)]
 mod tests {
+    use super::super::memo::Memo;
     use super::*;
 
     fn json<T: Serialize + ?Sized>(v: &T) -> String {
@@ -626,6 +706,21 @@ mod tests {
                 "{a}"
             );
         }
+        // Through a memo, each address more than once, more of them than
+        // it keeps.
+        let mut memo = Memo::default();
+        for round in 0..3 {
+            for k in 0..20u16 {
+                let addr = Addr::from(SocketAddr::from(([10, 0, 0, (k % 7) as u8], 5060 + k)));
+                let mut ours = Vec::new();
+                AddrText(addr).write(&mut Writer::pretty(&mut ours, 2).with_memo(&mut memo));
+                assert_eq!(
+                    String::from_utf8(ours).unwrap(),
+                    format!("\"{addr}\""),
+                    "{round} {k}"
+                );
+            }
+        }
     }
 
     #[test]
@@ -637,20 +732,32 @@ mod tests {
             b"o=\xff\x01\r\nm=\r\n",
             b"m=audio 1 RTP/AVP 0\r\na=sendrecv\r\n",
         ];
+        let mut memo = Memo::default();
         for body in bodies {
-            let sdp = crate::sip::sdp::parse(body);
-            assert_written_as_serde(&sdp, write_sdp);
+            // The same sections at other ports and addresses: from the memo.
+            let text = String::from_utf8_lossy(body);
+            for other in [
+                text.to_string(),
+                text.replace("49170", "2").replace("192.0.2.1", "\"x\""),
+                text.replace(" 1 ", " 65535 ").replace("2001:db8::5", "::1"),
+                text.replace("c=IN IP6 2001:db8::5\r\n", ""),
+                // With a connection where there was none.
+                format!("c=IN IP4 9.9.9.9\r\n{text}"),
+            ] {
+                let sdp = crate::sip::sdp::parse(other.as_bytes());
+                assert_written_as_serde(&sdp, write_sdp, &mut memo);
+            }
         }
     }
 
-    /// `write` gives, pretty at two depths and compact, what serde gives.
+    /// `write` gives, pretty at two depths and compact, what serde gives;
+    /// and again with `memo`, twice (what it keeps, then what it gives).
     fn assert_written_as_serde<T: Serialize + ?Sized>(
         value: &T,
         write: impl Fn(&mut Writer<'_>, &T),
+        memo: &mut Memo,
     ) {
         for depth in [0, 3] {
-            let mut ours = Vec::new();
-            write(&mut Writer::pretty(&mut ours, depth), value);
             let mut serde = Vec::new();
             value
                 .serialize(&mut serde_json::Serializer::with_formatter(
@@ -658,14 +765,24 @@ mod tests {
                     super::super::json::Indented::at(depth),
                 ))
                 .unwrap();
-            assert_eq!(
-                String::from_utf8(ours).unwrap(),
-                String::from_utf8(serde).unwrap()
-            );
+            let serde = String::from_utf8(serde).unwrap();
+            let mut ours = Vec::new();
+            write(&mut Writer::pretty(&mut ours, depth), value);
+            assert_eq!(String::from_utf8(ours).unwrap(), serde);
+            for _ in 0..2 {
+                let mut ours = Vec::new();
+                write(&mut Writer::pretty(&mut ours, depth).with_memo(memo), value);
+                assert_eq!(String::from_utf8(ours).unwrap(), serde);
+            }
         }
-        let mut ours = Vec::new();
-        write(&mut Writer::compact(&mut ours), value);
-        assert_eq!(String::from_utf8(ours).unwrap(), json(value));
+        for _ in 0..2 {
+            let mut ours = Vec::new();
+            write(&mut Writer::compact(&mut ours), value);
+            assert_eq!(String::from_utf8(ours).unwrap(), json(value));
+            let mut ours = Vec::new();
+            write(&mut Writer::compact(&mut ours).with_memo(memo), value);
+            assert_eq!(String::from_utf8(ours).unwrap(), json(value));
+        }
     }
 
     #[test]
@@ -675,7 +792,7 @@ mod tests {
         for d in model.dialogs() {
             let changes = model.sdp_changes(d);
             seen += changes.len();
-            assert_written_as_serde(changes.as_slice(), write_sdp_changes);
+            assert_written_as_serde(changes.as_slice(), write_sdp_changes, &mut Memo::default());
         }
         assert!(seen >= 4, "{seen}");
     }

@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde_json::ser::Formatter;
 
 use super::call::{self, Streams};
+use super::memo::Memo;
 use crate::model::findings::Severity;
 use crate::model::{Dialog, Model};
 
@@ -119,9 +120,10 @@ fn calls(calls: Calls<'_>, out: &mut impl Write) -> io::Result<Counts> {
     let mut any = false;
     if workers < 2 || calls.len() < 4 * BATCH {
         let mut buf = Vec::with_capacity(CHUNK + (64 << 10));
+        let mut memo = Memo::default();
         for (i, d) in calls.iter().enumerate() {
             any = true;
-            counts.add(&render(model, d, i == 0, None, &mut buf)?);
+            counts.add(&render(model, d, i == 0, None, &mut memo, &mut buf)?);
             if buf.len() >= CHUNK {
                 out.write_all(&buf)?;
                 buf.clear();
@@ -167,6 +169,14 @@ fn calls(calls: Calls<'_>, out: &mut impl Write) -> io::Result<Counts> {
     Ok(counts)
 }
 
+/// What a worker keeps from one batch to the next: the bytes read ahead
+/// for the batch, and renderings that repeat ([`Memo`]).
+#[derive(Default)]
+struct Kept {
+    prefetched: crate::model::Prefetched,
+    memo: Memo,
+}
+
 /// One rendered batch of calls and their findings.
 type Batch = io::Result<(Vec<u8>, Counts)>;
 
@@ -181,21 +191,12 @@ fn worker<'a>(
     spare: &std::sync::mpsc::Receiver<Vec<u8>>,
 ) {
     let mut buf = Vec::with_capacity(CHUNK);
-    let mut prefetched = crate::model::Prefetched::default();
+    let mut kept = Kept::default();
     let mut batch: Vec<&Dialog> = Vec::with_capacity(BATCH);
     let mut current = None;
     // Renders and sends the batch numbered `c`; false once nobody listens.
-    let mut flush = |batch: &[&Dialog], c: usize| {
-        send(
-            model,
-            batch,
-            c * BATCH,
-            &mut buf,
-            &mut prefetched,
-            tx,
-            spare,
-        )
-    };
+    let mut flush =
+        |batch: &[&Dialog], c: usize| send(model, batch, c * BATCH, &mut buf, &mut kept, tx, spare);
     for (i, d) in dialogs.enumerate() {
         let b = i / BATCH;
         if b % workers != w {
@@ -225,7 +226,7 @@ fn send(
     batch: &[&Dialog],
     first: usize,
     buf: &mut Vec<u8>,
-    prefetched: &mut crate::model::Prefetched,
+    kept: &mut Kept,
     tx: &std::sync::mpsc::SyncSender<Batch>,
     spare: &std::sync::mpsc::Receiver<Vec<u8>>,
 ) -> bool {
@@ -235,12 +236,12 @@ fn send(
             .iter()
             .flat_map(|d| d.messages.iter())
             .filter(|m| crate::model::findings::read_ahead(m)),
-        prefetched,
+        &mut kept.prefetched,
     );
-    let prefetched = &*prefetched;
+    let (prefetched, memo) = (&kept.prefetched, &mut kept.memo);
     let mut counts = Counts::default();
     for (k, d) in batch.iter().enumerate() {
-        match render(model, d, first + k == 0, Some(prefetched), buf) {
+        match render(model, d, first + k == 0, Some(prefetched), memo, buf) {
             Ok(c) => counts.add(&c),
             Err(e) => {
                 let _ = tx.send(Err(e));
@@ -261,6 +262,7 @@ fn render(
     d: &Dialog,
     first: bool,
     prefetched: Option<&crate::model::Prefetched>,
+    memo: &mut Memo,
     buf: &mut Vec<u8>,
 ) -> io::Result<call::Concluded> {
     buf.extend_from_slice(if first { b"\n    " } else { b",\n    " });
@@ -269,7 +271,7 @@ fn render(
         d,
         None,
         prefetched,
-        &mut super::writer::Writer::pretty(buf, 2),
+        &mut super::writer::Writer::pretty(buf, 2).with_memo(memo),
     )
 }
 

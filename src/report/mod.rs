@@ -2,6 +2,7 @@
 
 pub mod call;
 pub mod json;
+pub mod memo;
 pub mod ndjson;
 pub mod text;
 pub mod writer;

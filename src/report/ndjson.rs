@@ -31,6 +31,8 @@ pub struct Ndjson<W: Write> {
     /// fills (a regular file).
     line_flush: bool,
     line: Vec<u8>,
+    /// Renderings kept from one line to the next ([`super::memo`]).
+    memo: super::memo::Memo,
     /// What was written of each dialog: its size then, and its findings.
     written: Map<DialogId, Line>,
     /// When a dialog not yet over may end by the clock alone (32 s after
@@ -62,6 +64,7 @@ impl<W: Write> Ndjson<W> {
             out,
             line_flush,
             line: Vec::with_capacity(16 << 10),
+            memo: super::memo::Memo::default(),
             written: Map::default(),
             due: VecDeque::new(),
             counts: Counts::default(),
@@ -124,7 +127,7 @@ impl<W: Write> Ndjson<W> {
             return;
         }
         self.line.clear();
-        let mut ser = super::writer::Writer::compact(&mut self.line);
+        let mut ser = super::writer::Writer::compact(&mut self.line).with_memo(&mut self.memo);
         let concluded = match call::write(model, d, Some("call"), None, &mut ser) {
             Ok(c) => c,
             Err(e) => {

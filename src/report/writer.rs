@@ -13,6 +13,8 @@ use std::fmt::{self, Write as _};
 use serde::ser::{self, Serialize};
 use serde_json::ser::{CompactFormatter, Formatter};
 
+pub use super::memo::Memo;
+
 /// What a value that cannot be JSON says (a map key that is not a string).
 pub type Error = serde_json::Error;
 
@@ -22,6 +24,9 @@ pub struct Writer<'a> {
     out: &'a mut Vec<u8>,
     /// `None`: compact. `Some(depth)`: pretty, at that depth now.
     depth: Option<usize>,
+    /// Rendered bytes of values that repeat, kept by the caller from one
+    /// call to the next ([`Writer::with_memo`]).
+    memo: Option<&'a mut Memo>,
 }
 
 impl<'a> Writer<'a> {
@@ -30,12 +35,51 @@ impl<'a> Writer<'a> {
         Self {
             out,
             depth: Some(depth),
+            memo: None,
         }
     }
 
     /// The compact form (`serde_json::to_writer`).
     pub fn compact(out: &'a mut Vec<u8>) -> Self {
-        Self { out, depth: None }
+        Self {
+            out,
+            depth: None,
+            memo: None,
+        }
+    }
+
+    /// With `memo`: values seen before (a media section, an address) are
+    /// copied from their rendered bytes instead of written again.
+    #[must_use]
+    pub fn with_memo(mut self, memo: &'a mut Memo) -> Self {
+        self.memo = Some(memo);
+        self
+    }
+
+    /// The memo, taken out while it is used (put back by
+    /// [`Writer::put_memo`]).
+    pub(crate) fn take_memo(&mut self) -> Option<&'a mut Memo> {
+        self.memo.take()
+    }
+
+    /// Puts back what [`Writer::take_memo`] took.
+    pub(crate) fn put_memo(&mut self, memo: &'a mut Memo) {
+        self.memo = Some(memo);
+    }
+
+    /// Where the indentation stands: `None` compact, else the depth.
+    pub(crate) fn depth(&self) -> Option<usize> {
+        self.depth
+    }
+
+    /// How many bytes the buffer holds (a mark for [`Writer::since`]).
+    pub(crate) fn mark(&self) -> usize {
+        self.out.len()
+    }
+
+    /// The bytes written between two marks.
+    pub(crate) fn since(&self, from: usize, to: usize) -> &[u8] {
+        self.out.get(from..to).unwrap_or_default()
     }
 
     /// Opens an object (`{`), for one written by hand: then [`Writer::field`]
@@ -353,42 +397,66 @@ pub fn string(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
-/// Does any byte of `bytes` need an escape? Eight at a time.
+/// Does any byte of `bytes` need an escape?
 fn any_escape(bytes: &[u8]) -> bool {
+    next_escape(bytes, 0).is_some()
+}
+
+/// One bit (the high bit of its byte) for each byte of the word `x` (eight
+/// bytes, little-endian) that needs an escape; above the lowest, a byte
+/// may be marked that does not (a borrow), never below it.
+fn escape_mask(x: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut words = bytes.chunks_exact(8);
-    for w in &mut words {
-        let mut le = [0u8; 8];
-        le.copy_from_slice(w);
-        let x = u64::from_le_bytes(le);
-        // A byte below 0x20, or equal to `"` or `\`, has its high bit set
-        // in one of these (and a byte of 0x80 or more in none of them).
-        let below = x.wrapping_sub(ONES * 0x20);
-        let quote = (x ^ (ONES * u64::from(b'"'))).wrapping_sub(ONES);
-        let slash = (x ^ (ONES * u64::from(b'\\'))).wrapping_sub(ONES);
-        if (below | quote | slash) & !x & HIGH != 0 {
-            return true;
+    // A byte below 0x20, or equal to `"` or `\`, has its high bit set in
+    // one of these (and a byte of 0x80 or more in none of them).
+    let below = x.wrapping_sub(ONES * 0x20);
+    let quote = (x ^ (ONES * u64::from(b'"'))).wrapping_sub(ONES);
+    let slash = (x ^ (ONES * u64::from(b'\\'))).wrapping_sub(ONES);
+    (below | quote | slash) & !x & HIGH
+}
+
+/// Where the first byte of `bytes` from `from` on that needs an escape is:
+/// eight bytes at a time, the last few with the bytes before them already
+/// seen (which need none) as one more word.
+fn next_escape(bytes: &[u8], from: usize) -> Option<usize> {
+    let word = |at: usize| {
+        bytes
+            .get(at..)
+            .and_then(<[u8]>::first_chunk::<8>)
+            .map(|w| escape_mask(u64::from_le_bytes(*w)))
+    };
+    let first = |at: usize, mask: u64| at + (mask.trailing_zeros() / 8) as usize;
+    let mut i = from;
+    while let Some(mask) = word(i) {
+        if mask != 0 {
+            return Some(first(i, mask));
         }
+        i += 8;
     }
-    words.remainder().iter().any(|b| needs_escape(*b))
+    if i >= bytes.len() {
+        return None;
+    }
+    // The bytes overlapped must be ones seen (from `from` on): one before
+    // may need an escape, and a borrow from it mark a byte that does not.
+    if let Some(at) = bytes.len().checked_sub(8).filter(|at| *at >= from) {
+        return word(at).filter(|m| *m != 0).map(|m| first(at, m));
+    }
+    bytes
+        .get(i..)?
+        .iter()
+        .position(|b| needs_escape(*b))
+        .map(|k| i + k)
 }
 
 /// The inside of a JSON string: `s`, escaped.
 fn fragment(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
-    if !any_escape(bytes) {
-        out.extend_from_slice(bytes);
-        return;
-    }
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if !needs_escape(b) {
-            continue;
-        }
+    while let Some(i) = next_escape(bytes, start) {
         out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
         start = i + 1;
-        match b {
+        match bytes.get(i).copied().unwrap_or_default() {
             b'"' => out.extend_from_slice(b"\\\""),
             b'\\' => out.extend_from_slice(b"\\\\"),
             0x08 => out.extend_from_slice(b"\\b"),
@@ -396,7 +464,7 @@ fn fragment(out: &mut Vec<u8>, s: &str) {
             b'\n' => out.extend_from_slice(b"\\n"),
             b'\r' => out.extend_from_slice(b"\\r"),
             b'\t' => out.extend_from_slice(b"\\t"),
-            _ => {
+            b => {
                 const HEX: &[u8; 16] = b"0123456789abcdef";
                 out.extend_from_slice(b"\\u00");
                 out.push(HEX[usize::from(b >> 4)]);
@@ -922,11 +990,13 @@ mod tests {
                     let mut w = Writer {
                         out: &mut ours,
                         depth,
+                        memo: None,
                     };
                     w.field(first, key);
                     let mut w = Writer {
                         out: &mut theirs,
                         depth,
+                        memo: None,
                     };
                     w.key(first, name);
                     assert_eq!(
@@ -964,6 +1034,50 @@ mod tests {
         // Bytes that are neither, around ones that are not either.
         assert!(!any_escape("é→ plain text, 0123456789 ~\u{7f}".as_bytes()));
         assert!(any_escape(b"0123456789abcdef\x1f"));
+    }
+
+    #[test]
+    fn the_first_byte_to_escape_is_found_wherever_the_others_are() {
+        let marks = [
+            b'"', b'\\', 0, 0x1f, b'\n', 0x7f, 0x80, 0xff, b'!', b'#', b'[', b']',
+        ];
+        for len in 0..=19 {
+            for from in 0..=len {
+                for &x in &marks {
+                    for &y in &marks {
+                        for i in 0..len {
+                            for j in i..len {
+                                let mut v = vec![b'a'; len];
+                                v[j] = y;
+                                v[i] = x;
+                                let want = (from..len).find(|&k| needs_escape(v[k]));
+                                assert_eq!(next_escape(&v, from), want, "{v:?} from {from}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_escapes_them() {
+        for s in [
+            "",
+            "plain",
+            "\"Bob 1241\" <sip:1241@192.0.2.10>;tag=ce08a56d",
+            "a\\b\"c\u{1}d\u{1f}e\u{7f}\u{8}\u{c}\n\r\t→é",
+            "\"\"\"\"\"\"\"\"\"",
+            "0123456789abcdef\"",
+            "\"0123456789abcdef",
+        ] {
+            let mut ours = Vec::new();
+            string(&mut ours, s);
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                serde_json::to_string(s).unwrap()
+            );
+        }
     }
 
     #[test]

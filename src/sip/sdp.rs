@@ -374,6 +374,7 @@ fn dotted_quad(a: &[u8]) -> Option<[u8; 4]> {
 
 /// The pieces of `bytes` between newlines, as `split(|b| *b == b'\n')`
 /// gives them, found by `memchr` rather than byte by byte.
+#[cfg(test)]
 pub(crate) fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
     let mut rest = Some(bytes);
     std::iter::from_fn(move || {
@@ -392,53 +393,214 @@ pub(crate) fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
 }
 
 /// Scans an SDP body. Lines that do not parse are skipped.
+///
+/// A media section (its `m=` line and the lines up to the next) seen
+/// lately on this thread with the same bytes but its port is taken from a
+/// small memo ([`Sections`]) instead of read again: call after call a
+/// phone sends the same codecs and attributes. The result is the same
+/// either way (tests compare it with [`parse_fresh`]).
 #[must_use]
 pub fn parse(body: &[u8]) -> Sdp {
+    SECTIONS.with_borrow_mut(|memo| parse_in(body, Some(memo)))
+}
+
+/// [`parse`] without the memo: every line read.
+#[must_use]
+pub fn parse_fresh(body: &[u8]) -> Sdp {
+    parse_in(body, None)
+}
+
+thread_local! {
+    /// Each thread's memo of media sections ([`parse`]).
+    static SECTIONS: std::cell::RefCell<Sections> = const {
+        std::cell::RefCell::new(Sections { kept: Vec::new(), next: 0 })
+    };
+}
+
+/// Media sections kept at once.
+const SECTIONS_KEPT: usize = 16;
+/// The longest section kept (a hostile one may be far longer).
+const SECTION_BYTES: usize = 1024;
+
+/// Media sections read lately, with what they parsed to: the bytes before
+/// the port (`m=audio `) and after it to the section's end, the session's
+/// direction then (a section starts from it), and its [`Media`] (before the
+/// session's connection is filled in). A section that holds an `o=` line
+/// is never kept (that line sets the session's origin).
+#[derive(Debug)]
+struct Sections {
+    kept: Vec<Section>,
+    /// The one the next new section replaces, once full.
+    next: usize,
+}
+
+#[derive(Debug)]
+struct Section {
+    direction: Direction,
+    bytes: Vec<u8>,
+    /// `bytes[..port]` comes before the port's word, the rest after it.
+    port: usize,
+    media: Media,
+}
+
+/// The end of the word at the start of `b` (whitespace as [`split_ws`]
+/// sees it).
+fn word_end(b: &[u8]) -> usize {
+    b.iter()
+        .position(u8::is_ascii_whitespace)
+        .unwrap_or(b.len())
+}
+
+/// Where a section that starts at `body[at..]` (an `m=` line) ends: the
+/// start of the next line that starts with `m=`, else the body's end.
+fn section_end(body: &[u8], at: usize) -> usize {
+    let from = at + memchr::memchr(b'\n', body.get(at..).unwrap_or_default()).unwrap_or(0);
+    body.get(from..)
+        .and_then(|rest| M_LINE.find(rest))
+        .map_or(body.len(), |i| from + i + 1)
+}
+
+impl Sections {
+    /// The media of a kept section that `body[at..]` starts with (under
+    /// `direction`), with its own port, and where that section ends.
+    fn find(&self, body: &[u8], at: usize, direction: Direction) -> Option<(Media, usize)> {
+        let rest = body.get(at..)?;
+        for k in &self.kept {
+            let (before, after) = k.bytes.split_at_checked(k.port)?;
+            if k.direction != direction || !rest.starts_with(before) {
+                continue;
+            }
+            let word = rest.get(before.len()..)?;
+            let word = word.get(..word_end(word))?;
+            let tail = rest.get(before.len() + word.len()..)?;
+            if word.is_empty() || !tail.starts_with(after) {
+                continue;
+            }
+            // The section must end where the kept one did: at the body's
+            // end, or where a line starts with `m=`.
+            let end = at + before.len() + word.len() + after.len();
+            let next_m = body.get(end - 1..).is_some_and(|b| b.starts_with(b"\nm="));
+            if end != body.len() && !next_m {
+                continue;
+            }
+            let mut media = k.media.clone();
+            media.port = port(word).unwrap_or(0);
+            return Some((media, end));
+        }
+        None
+    }
+
+    /// Keeps the section `body[at..end]` (its `m=` line first), which
+    /// parsed to `media` under `direction`.
+    fn keep(&mut self, body: &[u8], at: usize, end: usize, direction: Direction, media: &Media) {
+        let Some(bytes) = body.get(at..end).filter(|b| b.len() <= SECTION_BYTES) else {
+            return;
+        };
+        // The port is the `m=` line's second word.
+        let line = bytes
+            .get(..memchr::memchr(b'\n', bytes).unwrap_or(bytes.len()))
+            .unwrap_or_default();
+        let value = line.get(2..).unwrap_or_default();
+        let Some(media_start) = value.iter().position(|b| !b.is_ascii_whitespace()) else {
+            return;
+        };
+        let after_media = media_start + word_end(value.get(media_start..).unwrap_or_default());
+        let Some(port_start) = value
+            .get(after_media..)
+            .and_then(|v| v.iter().position(|b| !b.is_ascii_whitespace()))
+            .map(|i| 2 + after_media + i)
+        else {
+            return;
+        };
+        let port_end = port_start + word_end(line.get(port_start..).unwrap_or_default());
+        let mut kept = Vec::with_capacity(bytes.len());
+        kept.extend_from_slice(bytes.get(..port_start).unwrap_or_default());
+        kept.extend_from_slice(bytes.get(port_end..).unwrap_or_default());
+        let section = Section {
+            direction,
+            bytes: kept,
+            port: port_start,
+            media: media.clone(),
+        };
+        if self.kept.len() < SECTIONS_KEPT {
+            self.kept.push(section);
+        } else if let Some(slot) = self.kept.get_mut(self.next) {
+            *slot = section;
+            self.next = (self.next + 1) % SECTIONS_KEPT;
+        }
+    }
+}
+
+/// A section being read line by line, to keep once read.
+#[derive(Clone, Copy)]
+struct Open {
+    start: usize,
+    end: usize,
+    direction: Direction,
+    /// It holds an `o=` line: not kept.
+    origin: bool,
+}
+
+/// [`parse`], with the memo or without.
+fn parse_in(body: &[u8], mut memo: Option<&mut Sections>) -> Sdp {
     let mut sdp = Sdp::default();
     let mut session_direction = Direction::SendRecv;
-    for raw in lines(body) {
-        let line = raw.strip_suffix(b"\r").unwrap_or(raw);
-        let (Some(&kind), Some(b'=')) = (line.first(), line.get(1)) else {
-            continue;
-        };
-        let value = line.get(2..).unwrap_or_default();
-        match kind {
-            b'o' => sdp.origin = Some(text(value)),
-            b'c' => {
-                let addr = connection_address(value);
-                match sdp.media.last_mut() {
-                    Some(m) => m.connection = addr,
-                    None => sdp.connection = addr,
-                }
+    let mut open: Option<Open> = None;
+    let mut at = 0;
+    loop {
+        // The section read fresh is over: keep it.
+        if let Some(o) = open.filter(|o| at >= o.end) {
+            if let (Some(memo), Some(m), false) = (memo.as_deref_mut(), sdp.media.last(), o.origin)
+            {
+                memo.keep(body, o.start, o.end, o.direction, m);
             }
-            b'm' => {
-                let mut parts = split_ws(value);
-                let media = parts.next().map(text).unwrap_or_default();
-                let port = parts
-                    .next()
-                    .and_then(|p| parse_num::<u16>(p.split(|b| *b == b'/').next().unwrap_or(p)))
-                    .unwrap_or(0);
-                let proto = parts.next().map(text).unwrap_or_default();
-                let formats = parts.map(text).collect();
-                sdp.media.push(Media {
-                    media,
-                    port,
-                    proto,
-                    formats,
-                    connection: None,
+            open = None;
+        }
+        let rest = body.get(at..).unwrap_or_default();
+        let (raw, next) = match memchr::memchr(b'\n', rest) {
+            Some(i) => (rest.get(..i).unwrap_or_default(), Some(at + i + 1)),
+            None => (rest, None),
+        };
+        let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if let (Some(&kind), Some(b'=')) = (line.first(), line.get(1)) {
+            if kind == b'm'
+                && let Some(memo) = memo.as_deref_mut()
+            {
+                if let Some((media, end)) = memo.find(body, at, session_direction) {
+                    sdp.media.push(media);
+                    if end >= body.len() {
+                        break;
+                    }
+                    at = end;
+                    continue;
+                }
+                open = Some(Open {
+                    start: at,
+                    end: section_end(body, at),
                     direction: session_direction,
-                    rtpmap: Vec::new(),
-                    fmtp: Vec::new(),
-                    ptime: None,
-                    rtcp_port: None,
-                    rtcp_mux: false,
-                    crypto: false,
-                    fingerprint: false,
+                    origin: false,
                 });
             }
-            b'a' => attribute(value, &mut sdp, &mut session_direction),
-            _ => {}
+            if kind == b'o'
+                && let Some(o) = open.as_mut()
+            {
+                o.origin = true;
+            }
+            line_into(
+                kind,
+                line.get(2..).unwrap_or_default(),
+                &mut sdp,
+                &mut session_direction,
+            );
         }
+        let Some(n) = next else { break };
+        at = n;
+    }
+    // The last section, read to the body's end.
+    if let (Some(o), Some(memo), Some(m)) = (open, memo, sdp.media.last())
+        && !o.origin
+    {
+        memo.keep(body, o.start, o.end, o.direction, m);
     }
     let session_conn = sdp.connection.clone();
     for m in &mut sdp.media {
@@ -447,6 +609,44 @@ pub fn parse(body: &[u8]) -> Sdp {
         }
     }
     sdp
+}
+
+/// One line `kind=value` into `sdp`.
+fn line_into(kind: u8, value: &[u8], sdp: &mut Sdp, session_direction: &mut Direction) {
+    match kind {
+        b'o' => sdp.origin = Some(text(value)),
+        b'c' => {
+            let addr = connection_address(value);
+            match sdp.media.last_mut() {
+                Some(m) => m.connection = addr,
+                None => sdp.connection = addr,
+            }
+        }
+        b'm' => {
+            let mut parts = split_ws(value);
+            let media = parts.next().map(text).unwrap_or_default();
+            let port = parts.next().and_then(port).unwrap_or(0);
+            let proto = parts.next().map(text).unwrap_or_default();
+            let formats = parts.map(text).collect();
+            sdp.media.push(Media {
+                media,
+                port,
+                proto,
+                formats,
+                connection: None,
+                direction: *session_direction,
+                rtpmap: Vec::new(),
+                fmtp: Vec::new(),
+                ptime: None,
+                rtcp_port: None,
+                rtcp_mux: false,
+                crypto: false,
+                fingerprint: false,
+            });
+        }
+        b'a' => attribute(value, sdp, session_direction),
+        _ => {}
+    }
 }
 
 fn attribute(value: &[u8], sdp: &mut Sdp, session_direction: &mut Direction) {
@@ -565,6 +765,80 @@ a=rtcp-mux\r\n";
         let sdp = parse(b"m=\na=rtpmap:\na=rtpmap:999 X\nc=IN\n=\n\xff\xfe");
         assert_eq!(sdp.media.len(), 1);
         assert!(sdp.media[0].rtpmap.is_empty());
+    }
+
+    /// The reading before the memo: every line in turn.
+    fn line_by_line(body: &[u8]) -> Sdp {
+        let mut sdp = Sdp::default();
+        let mut session_direction = Direction::SendRecv;
+        for raw in lines(body) {
+            let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+            if let (Some(&kind), Some(b'=')) = (line.first(), line.get(1)) {
+                line_into(kind, &line[2..], &mut sdp, &mut session_direction);
+            }
+        }
+        let session_conn = sdp.connection.clone();
+        for m in &mut sdp.media {
+            if m.connection.is_none() {
+                m.connection.clone_from(&session_conn);
+            }
+        }
+        sdp
+    }
+
+    #[test]
+    fn a_section_from_the_memo_is_what_reading_it_gives() {
+        let base: &[u8] = b"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\nc=IN IP4 192.0.2.1\r\na=recvonly\r\nm=audio 4000 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\na=ptime:20\r\nm=video 0 RTP/AVP 31\nc=IN IP4 192.0.2.9\nm=image 9 udptl t38\na=sendonly";
+        let mut cases: Vec<Vec<u8>> = [
+            &b"m=audio 1 RTP/AVP 0\na=sendonly"[..],
+            b"m=audio 2 RTP/AVP 0\na=sendonlym=video 3 x",
+            b"m=audio 2 RTP/AVP 0\na=sendonly\nm=video 3 x",
+            b"m=audio 2 RTP/AVP 0\na=sendonly\no=x\n",
+            b"m=audio 3 RTP/AVP 0\na=sendonly\no=x\n",
+            b"m=audio  RTP/AVP 0\na=sendonly",
+            b"m=audio\n1 RTP/AVP 0\na=sendonly",
+            b"m=audio 1\r\n",
+            b"m=audio 77\r\n",
+            b"m=audio 77/2 RTP/AVP 0\r\n",
+            b"m=audio 1/2 RTP/AVP 0\r\n",
+            b"m=audio 99999 RTP/AVP 0\r\n",
+            b"m=audio 1\x85 RTP/AVP 0\r\n",
+        ]
+        .iter()
+        .map(|b| b.to_vec())
+        .collect();
+        for port in ["1", "65535", "x", "0001", "65536"] {
+            cases.push(
+                String::from_utf8_lossy(base)
+                    .replace("4000", port)
+                    .into_bytes(),
+            );
+        }
+        cases.extend(crate::sip::mutations(
+            base,
+            &[b'\n', b'\r', b' ', b'1', b'm', b'o', b'c', b'a', b'=', 0xff],
+        ));
+        let mut memo = Sections {
+            kept: Vec::new(),
+            next: 0,
+        };
+        let mut hits = 0;
+        for _ in 0..2 {
+            for body in &cases {
+                let want = line_by_line(body);
+                assert_eq!(parse_in(body, None), want, "{body:?}");
+                hits += usize::from(
+                    body.starts_with(b"m=") && memo.find(body, 0, Direction::SendRecv).is_some(),
+                );
+                assert_eq!(parse_in(body, Some(&mut memo)), want, "{body:?}");
+                assert!(memo.kept.len() <= SECTIONS_KEPT);
+            }
+        }
+        assert!(hits > 10, "{hits}");
+        // The thread's memo too.
+        for body in &cases {
+            assert_eq!(parse(body), line_by_line(body), "{body:?}");
+        }
     }
 }
 

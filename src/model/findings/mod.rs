@@ -215,9 +215,10 @@ impl<'m> Context<'m> {
         cx
     }
 
-    /// Message `i` parsed ([`Model::parsed`]), from the bytes the rules
-    /// read: each message is read and parsed once per diagnosis. `None`
-    /// when its bytes cannot be read.
+    /// Message `i` parsed ([`Model::parsed`], without a copy of its SDP's
+    /// bytes: `sdp_body` is `None`), from the bytes the rules read: each
+    /// message is read and parsed once per diagnosis. `None` when its bytes
+    /// cannot be read.
     pub fn parsed(&self, i: usize) -> Option<Arc<Parsed>> {
         if let Some((_, p)) = self.parses.borrow().iter().find(|(at, _)| *at == i) {
             return p.clone();
@@ -225,7 +226,7 @@ impl<'m> Context<'m> {
         let m = self.msgs().get(i)?;
         let p = self
             .raw(i)
-            .map(|raw| Arc::new(super::parsed::parse(m, &raw)));
+            .map(|raw| Arc::new(super::parsed::parse_with(m, &raw, false)));
         self.parses.borrow_mut().push((i, p.clone()));
         p
     }
