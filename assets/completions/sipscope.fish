@@ -16,7 +16,7 @@ text\t'Each message with a header line, as sngrep saves them'
 flow\t'The ladder as text: one line per message'
 json\t'The JSON report (docs/report.md) of the chosen calls'"
 complete -c sipscope -l call-id -d 'With -w: export this Call-ID (repeat for several)' -r
-complete -c sipscope -l filter -d 'With -w: export the calls whose call-list row matches this regex (case-insensitive; as `/` in the UI: methods, From, To, addresses, state, Call-ID, status codes)' -r
+complete -c sipscope -l filter -d 'With -w: export the calls whose call-list row matches this regex (case-insensitive; as `/` in the UI: methods, From, To, addresses, state, Call-ID, status codes, the rule ids of its findings)' -r
 complete -c sipscope -l rotate-size -d 'Live -w: start a new file after this many MB' -r
 complete -c sipscope -l rotate-seconds -d 'Live -w: start a new file after this many seconds' -r
 complete -c sipscope -l rotate-keep -d 'Live -w with rotation: keep only the newest N files' -r
