@@ -88,6 +88,20 @@ pub struct Sdp {
 }
 
 impl Sdp {
+    /// Each m-line with a port (not refused), with the address it names
+    /// (its own `c=`, else the session's), when that is an IP address.
+    pub fn media_at(&self) -> impl Iterator<Item = (std::net::IpAddr, u16, &Media)> {
+        self.media.iter().filter(|m| m.port != 0).filter_map(|m| {
+            let ip = m
+                .connection
+                .as_deref()
+                .or(self.connection.as_deref())?
+                .parse()
+                .ok()?;
+            Some((ip, m.port, m))
+        })
+    }
+
     /// One line: `audio 10.0.0.1:4000 PCMU,PCMA sendonly` per m-line, `; `
     /// between them. Text from the wire, not escaped.
     #[must_use]

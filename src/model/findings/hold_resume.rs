@@ -132,25 +132,12 @@ pub(super) fn hold_resume_failure(cx: &Context) -> Vec<Finding> {
 /// `c=0.0.0.0`.
 fn offerer_addresses(cx: &Context, c: &SdpChange) -> Vec<(IpAddr, u16)> {
     let addresses = |i: usize| -> Vec<(IpAddr, u16)> {
-        let Some(p) = cx.parsed(i) else {
-            return Vec::new();
-        };
-        let Some(sdp) = p.sdp.as_ref() else {
-            return Vec::new();
-        };
-        sdp.media
-            .iter()
-            .filter(|m| m.port != 0)
-            .filter_map(|m| {
-                let ip = m
-                    .connection
-                    .as_deref()
-                    .or(sdp.connection.as_deref())?
-                    .parse::<IpAddr>()
-                    .ok()?;
-                (!ip.is_unspecified()).then_some((ip, m.port))
-            })
-            .collect()
+        super::media::sdp_of(cx, i).map_or_else(Vec::new, |sdp| {
+            sdp.media_at()
+                .filter(|(ip, ..)| !ip.is_unspecified())
+                .map(|(ip, port, _)| (ip, port))
+                .collect()
+        })
     };
     let now = addresses(c.message);
     if now.is_empty() {

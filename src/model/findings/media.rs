@@ -19,7 +19,7 @@ fn held(cx: &Context) -> bool {
 }
 
 /// The SDP of message `i`, parsed ([`Context::parsed`]).
-fn sdp_of(cx: &Context, i: usize) -> Option<SdpOf> {
+pub(super) fn sdp_of(cx: &Context, i: usize) -> Option<SdpOf> {
     let p = cx.parsed(i)?;
     p.sdp.is_some().then_some(SdpOf(p))
 }
@@ -327,16 +327,7 @@ pub(super) fn no_media(cx: &Context) -> Vec<Finding> {
     let mut addrs = Vec::new();
     for (i, _) in msgs.iter().enumerate().filter(|(_, m)| m.has_sdp()) {
         if let Some(sdp) = sdp_of(cx, i) {
-            for x in sdp.media.iter().filter(|x| x.port != 0) {
-                if let Some(ip) = x
-                    .connection
-                    .as_deref()
-                    .or(sdp.connection.as_deref())
-                    .and_then(|c| c.parse::<std::net::IpAddr>().ok())
-                {
-                    addrs.push((ip, x.port));
-                }
-            }
+            addrs.extend(sdp.media_at().map(|(ip, port, _)| (ip, port)));
         }
     }
     if talk < 3_000_000_000

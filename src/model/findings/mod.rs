@@ -261,6 +261,16 @@ impl<'m> Context<'m> {
         &self.dialog.messages
     }
 
+    /// The SDPs of the dialog's messages, retransmissions left out: each
+    /// message's index and its SDP, parsed ([`Context::parsed`]).
+    fn sdps(&self) -> impl Iterator<Item = (usize, media::SdpOf)> + '_ {
+        self.msgs()
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.has_sdp() && !m.retransmission())
+            .filter_map(|(i, _)| Some((i, media::sdp_of(self, i)?)))
+    }
+
     /// A message's bytes, when they can still be read: where they were
     /// read ahead, or read from the capture file, once per diagnosis
     /// (several rules read one message).

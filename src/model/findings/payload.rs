@@ -6,7 +6,6 @@ use std::net::IpAddr;
 use super::{Context, Finding, Severity};
 use crate::model::media::StreamKind;
 use crate::model::sdp_diff::Concern;
-use crate::sip::sdp::Sdp;
 
 /// Payload types that are not the call's codec: comfort noise (13, and the
 /// old 19) and what an SDP names `CN` or `telephone-event` (DTMF has its
@@ -17,19 +16,6 @@ fn is_voice(pt: u8, names: &[(u8, String)]) -> bool {
     }
     !names.iter().any(|(p, n)| {
         *p == pt && (n.eq_ignore_ascii_case("CN") || n.eq_ignore_ascii_case("telephone-event"))
-    })
-}
-
-/// Each m-line of `sdp` that has a port, with the address it names.
-fn media_at(sdp: &Sdp) -> impl Iterator<Item = (IpAddr, u16, &crate::sip::sdp::Media)> {
-    sdp.media.iter().filter(|m| m.port != 0).filter_map(|m| {
-        let ip = m
-            .connection
-            .as_deref()
-            .or(sdp.connection.as_deref())?
-            .parse::<IpAddr>()
-            .ok()?;
-        Some((ip, m.port, m))
     })
 }
 
@@ -54,15 +40,8 @@ pub(super) fn rtp_payload_unexpected(cx: &Context) -> Vec<Finding> {
     // was given.
     let mut accepts: Vec<(IpAddr, u16, Vec<u8>, usize)> = Vec::new();
     let mut names: Vec<(u8, String)> = Vec::new();
-    for (i, m) in cx.msgs().iter().enumerate() {
-        if !m.has_sdp() || m.retransmission() {
-            continue;
-        }
-        let Some(parsed) = cx.parsed(i) else { continue };
-        let Some(sdp) = parsed.sdp.as_ref() else {
-            continue;
-        };
-        for (ip, port, media) in media_at(sdp) {
+    for (i, sdp) in cx.sdps() {
+        for (ip, port, media) in sdp.media_at() {
             let formats = media.formats.iter().filter_map(|f| f.parse::<u8>().ok());
             match accepts.iter_mut().find(|a| a.0 == ip && a.1 == port) {
                 Some(a) => {

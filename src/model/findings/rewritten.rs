@@ -6,34 +6,13 @@ use std::net::IpAddr;
 use super::{Context, Finding, Severity};
 use crate::model::media::StreamKind;
 use crate::sip::headers;
-use crate::sip::sdp::Sdp;
-
-/// The addresses an SDP names for media (the m-lines with a port).
-fn media_ips(sdp: &Sdp) -> impl Iterator<Item = (IpAddr, u16)> + '_ {
-    sdp.media.iter().filter(|m| m.port != 0).filter_map(|m| {
-        let ip = m
-            .connection
-            .as_deref()
-            .or(sdp.connection.as_deref())?
-            .parse::<IpAddr>()
-            .ok()?;
-        Some((ip, m.port))
-    })
-}
 
 /// Every media address the call's SDPs named, with the message that named
 /// it first.
 fn announced(cx: &Context) -> Vec<(IpAddr, u16, usize)> {
     let mut out: Vec<(IpAddr, u16, usize)> = Vec::new();
-    for (i, m) in cx.msgs().iter().enumerate() {
-        if !m.has_sdp() || m.retransmission() {
-            continue;
-        }
-        let Some(parsed) = cx.parsed(i) else { continue };
-        let Some(sdp) = parsed.sdp.as_ref() else {
-            continue;
-        };
-        for (ip, port) in media_ips(sdp) {
+    for (i, sdp) in cx.sdps() {
+        for (ip, port, _) in sdp.media_at() {
             if !out.iter().any(|a| a.0 == ip && a.1 == port) {
                 out.push((ip, port, i));
             }
@@ -117,14 +96,7 @@ fn may_be_private(a: &str) -> bool {
 /// `o=`, as a SIP ALG in a router does (a media relay that rewrites `c=`
 /// only does the same, on purpose).
 pub(super) fn sip_alg_suspected(cx: &Context) -> Vec<Finding> {
-    for (i, m) in cx.msgs().iter().enumerate() {
-        if !m.has_sdp() || m.retransmission() {
-            continue;
-        }
-        let Some(parsed) = cx.parsed(i) else { continue };
-        let Some(sdp) = parsed.sdp.as_ref() else {
-            continue;
-        };
+    for (i, sdp) in cx.sdps() {
         let Some(origin) = sdp
             .origin
             .as_deref()
@@ -137,9 +109,9 @@ pub(super) fn sip_alg_suspected(cx: &Context) -> Vec<Finding> {
         if !headers::is_private(origin) {
             continue;
         }
-        let Some((public, port)) = media_ips(sdp)
-            .find(|(ip, _)| !headers::is_private(*ip) && !ip.is_loopback() && !ip.is_unspecified())
-        else {
+        let Some((public, port, _)) = sdp.media_at().find(|(ip, ..)| {
+            !headers::is_private(*ip) && !ip.is_loopback() && !ip.is_unspecified()
+        }) else {
             continue;
         };
         return vec![
@@ -148,7 +120,7 @@ pub(super) fn sip_alg_suspected(cx: &Context) -> Vec<Finding> {
                 Severity::Info,
                 format!(
                     "SDP from {}: o= names private {origin}, c= public {public}:{port}: rewritten on the way (a SIP ALG, or a media relay)",
-                    m.src()
+                    cx.msgs().get(i).map_or_else(String::new, |m| m.src().to_string())
                 ),
             )
             .messages(vec![i]),
