@@ -47,6 +47,9 @@ pub struct CallListState {
     search: Option<SearchPass<Sought>>,
     /// The rows came from an index not yet whole.
     partial: bool,
+    /// The rows were all the filter passes when made (in whatever order):
+    /// no part of an index, a search or the rules.
+    rows_complete: bool,
     /// A sort under way (a large list once the capture has ended, by
     /// another column than the index): the rows are in id order meanwhile
     /// and the loop sorts on a slice a turn.
@@ -93,6 +96,7 @@ impl CallListState {
             search_budget: None,
             search: None,
             partial: false,
+            rows_complete: false,
             sorting: None,
             rules_pending: false,
             keep: None,
@@ -186,6 +190,11 @@ impl CallListState {
                 .rows_made
                 .as_ref()
                 .is_some_and(|m| made.narrows(m, filter));
+        // The same rows as before in another order (a sort key, the model
+        // and the filter as they were): the rows sorted again, not made
+        // again (at a million dialogs, a pass over them all).
+        let same_rows =
+            self.rows_complete && self.rows_made.as_ref().is_some_and(|m| made.same_rows(m));
         let mut query = filter.query(self.only_calls);
         self.partial = false;
         self.rules_pending = false;
@@ -214,7 +223,37 @@ impl CallListState {
             filter.form_version(),
             self.only_calls,
         ));
-        if let Some(ids) = query.as_ref().and_then(|_| self.recent.get(filter.text())) {
+        let before = self.rows_made.as_ref().map(|m| m.sort);
+        if same_rows && before == Some((self.sort, self.ascending)) && self.sorting.is_none() {
+            // Nothing moved (autoscroll, the clock standing still): the
+            // rows as they are.
+        } else if same_rows
+            && before == Some((self.sort, !self.ascending))
+            && self.sorting.is_none()
+        {
+            // Only the direction changed.
+            self.rows.reverse();
+        } else if same_rows {
+            let ids = match &self.sorting {
+                // The rows a sort under way holds (whatever their order).
+                Some(job) => job.ids.clone(),
+                None => {
+                    let mut ids = std::mem::take(&mut self.rows);
+                    if self.sort == Column::Index {
+                        ids.sort_unstable();
+                    }
+                    ids
+                }
+            };
+            self.rows = sorted(
+                &mut self.sorting,
+                (self.sort, self.ascending, self.incremental),
+                ids,
+                model,
+                now,
+                sort_by.map(|d| (d, false)),
+            );
+        } else if let Some(ids) = query.as_ref().and_then(|_| self.recent.get(filter.text())) {
             // A filter typed a moment ago (Backspace): its rows are kept.
             self.rows = sorted(
                 &mut self.sorting,
@@ -335,6 +374,7 @@ impl CallListState {
             );
         }
         self.rows_made = Some(made);
+        self.rows_complete = !self.partial && !self.rules_pending && !self.searching();
         self.rows_generation = Some(model.generation());
         self.rows_dirty = false;
         if self.autoscroll && follow {
@@ -737,6 +777,24 @@ struct Made {
 }
 
 impl Made {
+    /// Are the rows made with `self` those made `before`, whatever their
+    /// order (the same model, clock, filter and calls)?
+    fn same_rows(&self, before: &Self) -> bool {
+        (
+            &self.text,
+            self.form,
+            self.generation,
+            self.now,
+            self.only_calls,
+        ) == (
+            &before.text,
+            before.form,
+            before.generation,
+            before.now,
+            before.only_calls,
+        )
+    }
+
     /// Does `filter` (these rows') pass only dialogs that the rows made
     /// `before` passed, on the same model, clock and order?
     fn narrows(&self, before: &Self, filter: &RowFilter) -> bool {
