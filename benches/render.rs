@@ -237,6 +237,15 @@ fn main() {
     for i in 0..n {
         add_call(&mut model, i);
     }
+    // Keys while dialogs keep arriving (the file not read to its end yet):
+    // RENDER_ARRIVING calls between two keys (500: 5,000 messages, about
+    // what a turn of the loop takes in from a file).
+    let per_key: i64 = std::env::var("RENDER_ARRIVING")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(500);
+    let mut next = n + 1_000_000;
+    keys_while_dialogs_arrive(&mut model, &mut next, per_key);
     // One long dialog: 250 INFO transactions (500 messages).
     for i in 0..250i64 {
         let cseq = format!("{} INFO", i + 2);
@@ -256,15 +265,6 @@ fn main() {
         );
         model.ingest(&mut m);
     }
-    // Keys while dialogs keep arriving (the file not read to its end yet):
-    // RENDER_ARRIVING calls between two keys (500: 5,000 messages, about
-    // what a turn of the loop takes in from a file).
-    let per_key: i64 = std::env::var("RENDER_ARRIVING")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(500);
-    let mut next = n + 1_000_000;
-    keys_while_dialogs_arrive(&mut model, &mut next, per_key);
     // A file read to its end (a million dialogs come from a file): the
     // clock stands still, the filter's searches and the rules it names are
     // made a slice at a time after the key's budget.

@@ -275,11 +275,11 @@ impl CallListState {
             if self.incremental && index.first_pass() {
                 // The index is being made: the part made so far.
                 self.partial = true;
-            } else if let Some(budget) = budget.filter(|_| !now.ended) {
-                // The model moves: the index brought in step for a part of
-                // the key's budget (the loop goes on a slice a turn); the
+            } else if budget.is_some() && !now.ended {
+                // The model moves: the index brought in step a batch of
+                // chunks in the key (the loop goes on a slice a turn); the
                 // search keeps what it found in chunks that did not move.
-                index.sync_until(model, now, Some(started + budget / 3));
+                index.sync_until(model, now, Some(started));
             } else {
                 index.sync(model, now);
             }
