@@ -226,14 +226,17 @@ impl CallListState {
         let before = self.rows_made.as_ref().map(|m| m.sort);
         if same_rows && before == Some((self.sort, self.ascending)) && self.sorting.is_none() {
             // Nothing moved (autoscroll, the clock standing still): the
-            // rows as they are.
+            // rows as they are, the search kept.
+            self.search = search;
         } else if same_rows
             && before == Some((self.sort, !self.ascending))
             && self.sorting.is_none()
         {
             // Only the direction changed.
             self.rows.reverse();
+            self.search = search;
         } else if same_rows {
+            self.search = search;
             let ids = match &self.sorting {
                 // The rows a sort under way holds (whatever their order).
                 Some(job) => job.ids.clone(),
