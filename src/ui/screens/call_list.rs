@@ -719,7 +719,14 @@ fn sorted(
                 *sorting = Some(job);
                 return shown;
             }
-            job.rows()
+            let rows = job.rows();
+            // A million keys (strings, for a text column) take tens of
+            // milliseconds to free: not in the turn that shows the order.
+            // (If no thread can be had, they are freed here.)
+            let _ = std::thread::Builder::new()
+                .name("sort-free".into())
+                .spawn(move || drop(job));
+            rows
         }
         None => {
             // One key per dialog (not one per comparison): sorting
