@@ -28,6 +28,133 @@ fn message(text: &str, ts_ns: i64, from: &str, to: &str) -> SipMessage {
     m
 }
 
+/// Call `i` of the bench: INVITE, 180, 200, ACK, 10 ms after call `i - 1`.
+fn add_call(model: &mut Model, i: i64) {
+    let (a, b) = ("198.18.0.1:5060", "192.0.2.10:5060");
+    let id = format!("call-{i}@bench");
+    let ts = 1_700_000_000_000_000_000 + i * 10_000_000;
+    for (k, (start, cseq, dir)) in [
+        ("INVITE sip:bob@192.0.2.10 SIP/2.0", "1 INVITE", true),
+        ("SIP/2.0 180 Ringing", "1 INVITE", false),
+        ("SIP/2.0 200 OK", "1 INVITE", false),
+        ("ACK sip:bob@192.0.2.10 SIP/2.0", "1 ACK", true),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (s, d) = if dir { (a, b) } else { (b, a) };
+        let mut m = message(
+            &sip(start, &id, cseq),
+            ts + i64::try_from(k).unwrap() * 1_000_000,
+            s,
+            d,
+        );
+        model.ingest(&mut m);
+    }
+}
+
+/// Keys typed into the display filter while dialogs keep arriving (a file
+/// still being read; live alike): between two keys the loop takes in
+/// `per_key` new calls (`next` on), makes a slice of the filter's work,
+/// then the key is applied (the rows made, a frame drawn). Prints each
+/// kind's median and worst, and the slices until the rows are whole once
+/// the traffic stops.
+fn keys_while_dialogs_arrive(model: &mut Model, next: &mut i64, per_key: i64) {
+    let area = Rect::new(0, 0, 200, 60);
+    let mut buf = Buffer::empty(area);
+    let mut app = AppState::new(Config::default(), "bench".into(), false);
+    // As the UI loop sets it reading a file.
+    app.call_list.incremental = true;
+    app.call_list.rules_in_slices = true;
+    app.call_list.search_budget = Some(sipscope::ui::KEY_SEARCH);
+    app.refresh(model);
+    app.apply(Action::Search, model);
+    while app.call_list.filter_progress().is_some() {
+        app.prepare_filter(model, Some(Instant::now() + sipscope::ui::FILTER_SLICE));
+    }
+    for text in ["call-12345@", "call-4242[0-9]@|smith"] {
+        app.search_key(TextKey::ClearLine);
+        app.refresh(model);
+        let (mut keys, mut cpu) = (vec![], 0f64);
+        for c in text.chars() {
+            for _ in 0..per_key {
+                add_call(model, *next);
+                *next += 1;
+            }
+            app.prepare_filter(model, Some(Instant::now() + sipscope::ui::FILTER_SLICE));
+            let c0 = cpu_s();
+            let t = Instant::now();
+            app.search_key(TextKey::Char(c));
+            app.refresh(model);
+            buf.reset();
+            views::draw(&mut buf, area, &app, model);
+            keys.push(t.elapsed().as_secs_f64() * 1e3);
+            cpu += cpu_s() - c0;
+        }
+        let n = keys.len();
+        keys.sort_by(f64::total_cmp);
+        println!(
+            "{:<52} {:>9.3} ms median, {:.3} ms worst, {:.1} CPU-ms mean  ({n} keys, {} rows)",
+            format!("'{text}' typed while {per_key} calls come a key"),
+            keys.get(n / 2).copied().unwrap_or_default(),
+            keys.last().copied().unwrap_or_default(),
+            cpu * 1e3 / n.max(1) as f64,
+            app.rows().len()
+        );
+        let (t, mut slices, mut worst) = (Instant::now(), 0, 0f64);
+        while app.call_list.rows_progress().is_some() && slices < 10_000 {
+            let s = Instant::now();
+            if app.prepare_filter(model, Some(s + sipscope::ui::FILTER_SLICE)) {
+                app.refresh(model);
+                buf.reset();
+                views::draw(&mut buf, area, &app, model);
+            }
+            worst = worst.max(s.elapsed().as_secs_f64() * 1e3);
+            slices += 1;
+        }
+        println!(
+            "{:<52} {:>9.3} ms  ({slices} slices, worst {worst:.3} ms, {} rows)",
+            "  then until its rows are whole",
+            t.elapsed().as_secs_f64() * 1e3,
+            app.rows().len()
+        );
+    }
+}
+
+/// A sort key (`>`: the next column) on the call list of every dialog, as
+/// the UI loop applies it: the rows made (for the key's budget at most,
+/// then a slice a turn), a frame drawn; then the slices until the rows are
+/// in the new order.
+fn sort_keys(model: &Model, app: &mut AppState) {
+    let area = Rect::new(0, 0, 200, 60);
+    let mut buf = Buffer::empty(area);
+    app.refresh(model);
+    for _ in 0..4 {
+        let t = Instant::now();
+        app.apply(Action::SortNext, model);
+        app.refresh(model);
+        buf.reset();
+        views::draw(&mut buf, area, app, model);
+        let key = t.elapsed().as_secs_f64() * 1e3;
+        let (t, mut slices, mut worst) = (Instant::now(), 0, 0f64);
+        while app.call_list.rows_progress().is_some() && slices < 100_000 {
+            let s = Instant::now();
+            if app.prepare_filter(model, Some(s + sipscope::ui::FILTER_SLICE)) {
+                app.refresh(model);
+                buf.reset();
+                views::draw(&mut buf, area, app, model);
+            }
+            worst = worst.max(s.elapsed().as_secs_f64() * 1e3);
+            slices += 1;
+        }
+        println!(
+            "{:<52} {key:>9.3} ms  (then {:.3} ms in {slices} slices, worst {worst:.3} ms)",
+            format!("sort key: by {}", app.call_list.sort.title()),
+            t.elapsed().as_secs_f64() * 1e3,
+        );
+    }
+}
+
 fn sip(start: &str, call_id: &str, cseq: &str) -> String {
     format!(
         "{start}\r\nVia: SIP/2.0/UDP 198.18.0.1:5060;branch=z9hG4bK{cseq}{call_id}\r\n\
@@ -108,27 +235,17 @@ fn main() {
         .unwrap_or(1_000_000);
     let t = Instant::now();
     for i in 0..n {
-        let id = format!("call-{i}@bench");
-        let ts = 1_700_000_000_000_000_000 + i * 10_000_000;
-        for (k, (start, cseq, dir)) in [
-            ("INVITE sip:bob@192.0.2.10 SIP/2.0", "1 INVITE", true),
-            ("SIP/2.0 180 Ringing", "1 INVITE", false),
-            ("SIP/2.0 200 OK", "1 INVITE", false),
-            ("ACK sip:bob@192.0.2.10 SIP/2.0", "1 ACK", true),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            let (s, d) = if dir { (a, b) } else { (b, a) };
-            let mut m = message(
-                &sip(start, &id, cseq),
-                ts + i64::try_from(k).unwrap() * 1_000_000,
-                s,
-                d,
-            );
-            model.ingest(&mut m);
-        }
+        add_call(&mut model, i);
     }
+    // Keys while dialogs keep arriving (the file not read to its end yet):
+    // RENDER_ARRIVING calls between two keys (500: 5,000 messages, about
+    // what a turn of the loop takes in from a file).
+    let per_key: i64 = std::env::var("RENDER_ARRIVING")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(500);
+    let mut next = n + 1_000_000;
+    keys_while_dialogs_arrive(&mut model, &mut next, per_key);
     // One long dialog: 250 INFO transactions (500 messages).
     for i in 0..250i64 {
         let cseq = format!("{} INFO", i + 2);
@@ -174,6 +291,14 @@ fn main() {
             views::draw(&mut buf, area, &app, &model);
         },
     );
+
+    // The loop's settings reading a file, for the sort keys.
+    app.call_list.incremental = true;
+    app.call_list.search_budget = Some(sipscope::ui::KEY_SEARCH);
+    sort_keys(&model, &mut app);
+    app.call_list.sort = sipscope::config::Column::Index;
+    app.call_list.invalidate();
+    app.refresh(&model);
 
     // The display filter, typed: each key applied as the UI loop does
     // (the rows recomputed, then a frame). `/` makes the filter's index

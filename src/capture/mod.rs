@@ -9,6 +9,7 @@
 pub mod file;
 pub mod live;
 pub mod privileges;
+pub mod wake;
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -101,6 +102,8 @@ pub struct Events {
     spent: SyncSender<Vec<SipMessage>>,
     /// Sources whose thread has not said `Finished` yet.
     running: std::cell::Cell<usize>,
+    /// Rung by each event sent (see [`wake::Wake`]).
+    wake: Arc<wake::Wake>,
 }
 
 impl Events {
@@ -153,6 +156,12 @@ impl Events {
                 return Some(ev);
             }
         }
+    }
+
+    /// What wakes a loop that sleeps until the capture sends something.
+    #[must_use]
+    pub fn wake(&self) -> &wake::Wake {
+        &self.wake
     }
 
     /// Hands an ingested batch back to the capture thread.
@@ -336,10 +345,13 @@ pub fn spawn_sources(
     };
     let (tx, rx) = std::sync::mpsc::sync_channel(in_flight);
     let (spent_tx, spent_rx) = std::sync::mpsc::sync_channel(in_flight);
+    let wake = Arc::new(wake::Wake::default());
+    let tx = wake::Tx::new(tx, Arc::clone(&wake));
     let events = Events {
         rx,
         spent: spent_tx,
         running: std::cell::Cell::new(sources.len()),
+        wake,
     };
     // Spent batches go back to the first source; the others allocate anew.
     let mut spent = Some(spent_rx);
@@ -384,7 +396,7 @@ pub fn spawn_sources(
 /// Runs the [`Pipeline`] over each frame and sends what it yields in batches,
 /// without ever blocking a live capture.
 pub struct Processor {
-    tx: SyncSender<CaptureEvent>,
+    tx: wake::Tx,
     spent: std::sync::mpsc::Receiver<Vec<SipMessage>>,
     live: bool,
     /// Live: events the full channel did not take yet, in order, each with
@@ -409,11 +421,7 @@ pub struct Processor {
 }
 
 impl Processor {
-    fn new(
-        tx: SyncSender<CaptureEvent>,
-        spent: std::sync::mpsc::Receiver<Vec<SipMessage>>,
-        live: bool,
-    ) -> Self {
+    fn new(tx: wake::Tx, spent: std::sync::mpsc::Receiver<Vec<SipMessage>>, live: bool) -> Self {
         Self {
             tx,
             spent,
@@ -802,6 +810,7 @@ mod tests {
     fn live(n: usize) -> (Processor, std::sync::mpsc::Receiver<CaptureEvent>) {
         let (tx, rx) = std::sync::mpsc::sync_channel(CHANNEL_BATCHES);
         let (_spent_tx, spent_rx) = std::sync::mpsc::sync_channel(1);
+        let tx = wake::Tx::new(tx, Arc::default());
         let mut out = Processor::new(tx, spent_rx, true);
         out.cork();
         for i in 0..n {

@@ -20,6 +20,7 @@
 //! ```text
 //! ```
 
+use std::collections::BTreeMap;
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::thread;
@@ -84,7 +85,13 @@ struct Chunk {
     slots: Vec<u16>,
     /// A text holds a newline of its own: a regex is run text by text.
     newline: bool,
+    /// Which making of the chunk this is (0: never made): a search keeps
+    /// what it found in a chunk while its stamp stands ([`SearchPass`]).
+    stamp: u64,
 }
+
+/// Stamps chunks as they are made (see [`Chunk::stamp`]).
+static STAMPS: AtomicU64 = AtomicU64::new(1);
 
 /// What a filter looks for, as the index searches it.
 #[derive(Debug)]
@@ -210,6 +217,10 @@ pub struct FilterIndex {
     /// A pass under way ([`FilterIndex::sync_until`] stopped at its
     /// deadline); none once the index is in step.
     pass: Option<Pass>,
+    /// The last pass ended with the model moved during it and the chunks
+    /// made before not checked again (the capture goes on): the next look
+    /// begins a pass even if the model stood still since.
+    behind: bool,
 }
 
 /// How far a pass that brings the chunks in step has come.
@@ -247,7 +258,7 @@ impl FilterIndex {
     /// meanwhile show what is made).
     pub fn sync_until(&mut self, model: &Model, clock: Clock, deadline: Option<Instant>) -> bool {
         let at = (model.generation(), clock);
-        if self.synced == Some(at) {
+        if self.synced == Some(at) && !self.behind {
             return true;
         }
         let mut pass = match self.pass {
@@ -290,15 +301,19 @@ impl FilterIndex {
                 return false;
             }
         }
-        if pass.moved {
+        if pass.moved && clock.ended {
             // Chunks made before the model moved: checked again (each is
-            // made again only if one of its dialogs changed).
+            // made again only if one of its dialogs changed). Not while
+            // the capture goes on (live, a file being read): the model
+            // moves again before the next look, which begins a new pass
+            // anyway, and a check of every chunk at once is not bounded.
             let first = self.first;
             sync_chunks(&mut self.chunks, model, clock, first);
         }
         self.pass = None;
         self.synced = Some(at);
-        true
+        self.behind = pass.moved && !clock.ended;
+        !self.behind
     }
 
     /// Is a pass under way, or none made yet (see
@@ -306,6 +321,27 @@ impl FilterIndex {
     #[must_use]
     pub fn partial(&self) -> bool {
         self.pass.is_some() || self.synced.is_none()
+    }
+
+    /// Is the index being made for the first time (no pass has ever been
+    /// whole)? Later passes only bring made texts in step.
+    #[must_use]
+    pub fn first_pass(&self) -> bool {
+        self.synced.is_none()
+    }
+
+    /// How many dialogs the chunks made so far hold: while the index is
+    /// made for the first time, a figure that never goes backwards (the
+    /// share made does, while a file is read and the model grows).
+    #[must_use]
+    pub fn made_count(&self) -> usize {
+        let to = match self.pass {
+            Some(p) => p.to.saturating_sub(self.first),
+            None if self.synced.is_some() => u64::MAX,
+            None => 0,
+        };
+        let to = usize::try_from(to).unwrap_or(usize::MAX);
+        self.chunks.iter().take(to).map(|c| c.entries.len()).sum()
     }
 
     /// How much of a pass under way is done, from 0 to 1 (1: none under way
@@ -388,6 +424,39 @@ impl FilterIndex {
     #[must_use]
     pub fn chunk_count(&self) -> usize {
         self.chunks.len()
+    }
+
+    /// The chunk at `place` (0 is the first): its number (id / 4,096) and
+    /// its stamp (see [`Chunk::stamp`]).
+    fn chunk_at(&self, place: usize) -> Option<(u64, u64)> {
+        let c = self.chunks.get(place)?;
+        Some((self.first + place as u64, c.stamp))
+    }
+
+    /// [`FilterIndex::search`] in the chunks at `places` (in order), the
+    /// dialogs passed in each, the chunks split over the cores.
+    fn search_places(
+        &self,
+        q: &Query,
+        model: &Model,
+        clock: Clock,
+        places: &[usize],
+    ) -> Vec<Vec<DialogId>> {
+        let parts = in_parts(places, PARALLEL_CHUNKS, |_, part| {
+            let own = OwnRegexes::of(q);
+            let q = &own.query(q);
+            part.iter()
+                .map(|&p| {
+                    let mut out = Vec::new();
+                    if let Some(c) = self.chunks.get(p) {
+                        let base = (self.first + p as u64) * CHUNK as u64;
+                        c.search(q, model, clock, base, &mut out);
+                    }
+                    out
+                })
+                .collect::<Vec<_>>()
+        });
+        parts.concat()
     }
 
     /// Of `rows`, those the query matches, in their order (a filter that
@@ -762,6 +831,7 @@ impl Chunk {
             entries,
             slots,
             newline,
+            stamp: STAMPS.fetch_add(1, Relaxed),
         };
     }
 
@@ -901,15 +971,18 @@ impl Chunk {
 
 /// A search of the whole index made a part at a time: a key applied within
 /// its budget shows the rows of the chunks searched so far, and the UI loop
-/// searches the rest a slice a turn. Valid for the filter, model, clock and
-/// order it was begun for (`at`, compared by the call list).
+/// searches the rest a slice a turn. It keeps what it found in each chunk
+/// with the chunk's stamp, so it outlives the model's moves (live, a file
+/// being read): a chunk made again since (a dialog came, gained a message,
+/// changed state) is searched again, the others stay searched, and new
+/// chunks are searched as they come. Valid for the filter it was begun for
+/// (`at`, compared by the call list).
 #[derive(Debug)]
 pub struct SearchPass<K> {
     pub at: K,
-    /// The chunks below this place are searched.
-    next: usize,
-    /// The dialogs passed so far, in id order.
-    pub ids: Vec<DialogId>,
+    /// By chunk number: the stamp of the chunk searched, the dialogs it
+    /// passed, in id order.
+    parts: BTreeMap<u64, (u64, Vec<DialogId>)>,
 }
 
 impl<K> SearchPass<K> {
@@ -917,26 +990,41 @@ impl<K> SearchPass<K> {
     pub fn new(at: K) -> Self {
         Self {
             at,
-            next: 0,
-            ids: Vec::new(),
+            parts: BTreeMap::new(),
         }
     }
 
-    /// A pass for `at` that takes up where `before` stopped, with `ids`
-    /// the dialogs it passes in the part `before` searched (a filter that
-    /// only narrows `before`'s: its rows there are among `before`'s).
+    /// A pass for `at` that keeps what `before` searched, each chunk's
+    /// dialogs put through `narrow` (a filter that only narrows
+    /// `before`'s: its rows there are among `before`'s).
     #[must_use]
-    pub fn narrowed<B>(at: K, before: &SearchPass<B>, ids: Vec<DialogId>) -> Self {
-        Self {
-            at,
-            next: before.next,
-            ids,
-        }
+    pub fn narrowed<B>(
+        at: K,
+        before: &SearchPass<B>,
+        mut narrow: impl FnMut(&[DialogId]) -> Vec<DialogId>,
+    ) -> Self {
+        let parts = before
+            .parts
+            .iter()
+            .map(|(n, (stamp, ids))| (*n, (*stamp, narrow(ids))))
+            .collect();
+        Self { at, parts }
+    }
+
+    /// The places of the chunks not searched as they are now.
+    fn stale(&self, index: &FilterIndex) -> Vec<usize> {
+        (0..index.chunk_count())
+            .filter(|&p| {
+                index
+                    .chunk_at(p)
+                    .is_some_and(|(n, stamp)| self.parts.get(&n).map(|x| x.0) != Some(stamp))
+            })
+            .collect()
     }
 
     /// Searches on, a batch of chunks (a few per core) at a time, until
     /// `deadline` (a batch at least); says whether the whole index is
-    /// searched.
+    /// searched as it is now.
     pub fn run(
         &mut self,
         index: &FilterIndex,
@@ -945,12 +1033,18 @@ impl<K> SearchPass<K> {
         clock: Clock,
         deadline: Instant,
     ) -> bool {
-        let len = index.chunk_count();
-        while self.next < len {
-            let to = (self.next + search_batch()).min(len);
-            self.ids
-                .extend(index.search_chunks(q, model, clock, self.next..to));
-            self.next = to;
+        // Chunks gone (the oldest dialogs rotated out, the model cleared).
+        let first = index.first;
+        let end = first + index.chunk_count() as u64;
+        self.parts.retain(|n, _| (first..end).contains(n));
+        let stale = self.stale(index);
+        for batch in stale.chunks(search_batch()) {
+            let found = index.search_places(q, model, clock, batch);
+            for (&p, ids) in batch.iter().zip(found) {
+                if let Some((n, stamp)) = index.chunk_at(p) {
+                    self.parts.insert(n, (stamp, ids));
+                }
+            }
             if Instant::now() >= deadline {
                 break;
             }
@@ -958,20 +1052,56 @@ impl<K> SearchPass<K> {
         self.done(index)
     }
 
-    /// Is the whole index searched?
+    /// Is the whole index searched, as it is now?
     #[must_use]
     pub fn done(&self, index: &FilterIndex) -> bool {
-        self.next >= index.chunk_count()
+        (0..index.chunk_count()).all(|p| {
+            index
+                .chunk_at(p)
+                .is_none_or(|(n, stamp)| self.parts.get(&n).map(|x| x.0) == Some(stamp))
+        })
     }
 
-    /// How much of the index is searched, from 0 to 1.
+    /// How much of the index is searched as it is now, from 0 to 1.
     #[must_use]
     pub fn progress(&self, index: &FilterIndex) -> f64 {
         let len = index.chunk_count();
         if len == 0 {
             return 1.0;
         }
-        self.next.min(len) as f64 / len as f64
+        (len - self.stale(index).len()) as f64 / len as f64
+    }
+
+    /// The dialogs passed in the chunks searched as they are now, in id
+    /// order: the rows of the part searched.
+    #[must_use]
+    pub fn ids(&self, index: &FilterIndex) -> Vec<DialogId> {
+        let mut out = Vec::with_capacity(self.passed());
+        for p in 0..index.chunk_count() {
+            if let Some((n, stamp)) = index.chunk_at(p)
+                && let Some((s, ids)) = self.parts.get(&n)
+                && *s == stamp
+            {
+                out.extend_from_slice(ids);
+            }
+        }
+        out
+    }
+
+    /// How many dialogs it passed so far (in chunks searched, as they are
+    /// now or were).
+    #[must_use]
+    pub fn passed(&self) -> usize {
+        self.parts.values().map(|(_, ids)| ids.len()).sum()
+    }
+
+    /// What it holds on the heap, in bytes.
+    #[must_use]
+    pub fn heap_bytes(&self) -> usize {
+        self.parts
+            .values()
+            .map(|(_, ids)| ids.capacity() * size_of::<DialogId>() + 48)
+            .sum()
     }
 }
 

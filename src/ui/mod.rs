@@ -12,6 +12,7 @@ pub mod screens;
 pub mod terminal;
 pub mod theme;
 pub mod views;
+pub mod wait;
 pub mod widgets;
 
 use std::sync::Arc;
@@ -33,8 +34,16 @@ use screens::Screen;
 const DRAIN_TIME: Duration = Duration::from_millis(25);
 /// Frames per second at most while traffic flows.
 const MIN_FRAME: Duration = Duration::from_millis(100);
-/// How long one poll for input waits when no traffic is waiting.
+/// How long one poll for input waits when no traffic is waiting, where the
+/// loop cannot sleep until something happens (no [`wait::Waiter`], or a
+/// save under way whose progress is drawn).
 const TICK: Duration = Duration::from_millis(50);
+/// Live, durations and states move with the clock: the list is drawn again
+/// this often on a quiet link.
+const LIVE_TICK: Duration = Duration::from_secs(1);
+/// The longest sleep with nothing to wait for (a file read to its end):
+/// keys, signals and the capture's events wake the loop before.
+const IDLE: Duration = Duration::from_secs(5);
 /// The same while a file is read and its reader is momentarily behind (it
 /// sent something within [`FILE_QUIET`]); past that (a pipe with nothing to
 /// say, `-r -`), [`TICK`] again.
@@ -168,7 +177,10 @@ pub fn run(
     app.call_list.rules_in_slices = !app.live;
     app.call_list.search_budget = Some(KEY_SEARCH);
     let done = Arc::new(AtomicBool::new(false));
-    watchdog(interrupted, &done);
+    watchdog(&done);
+    // Sleeps until a key, a signal, the capture's next event or a timer.
+    let waiter = wait::Waiter::new();
+    let wake_fd = waiter.as_ref().and(events.wake().fd());
     let mut finished = false;
     let mut last_draw: Option<Instant> = None;
     let mut drawn_generation = None;
@@ -180,6 +192,9 @@ pub fn run(
     let mut last_events = Instant::now();
     loop {
         let mut busy = false;
+        // Before the channel is looked at: an event sent after this wakes
+        // the next sleep.
+        events.wake().clear();
         if !finished {
             let d = drain(model, events, app, feed);
             finished = d.finished;
@@ -204,17 +219,46 @@ pub fn run(
         let wait = if app.filter_busy() || (finished && undrawn) {
             Duration::ZERO
         } else if finished {
-            Duration::from_millis(250)
+            IDLE
         } else if busy {
             Duration::ZERO
         } else if !app.live && !app.paused && last_events.elapsed() < FILE_QUIET {
             // A file's reader refills the channel in a few milliseconds:
             // a longer nap here would leave it blocked on a full channel.
             FILE_NAP
+        } else if app.live {
+            // Until the next second's frame (durations move).
+            LIVE_TICK.saturating_sub(last_draw.map_or(LIVE_TICK, |t| t.elapsed()))
         } else {
-            TICK
+            IDLE
         };
-        if event::poll(wait)? {
+        // Not past what is due: a change not drawn yet (frames are spaced
+        // while traffic flows) and rows held back (made at most once per
+        // ten times their cost), as the loop below decides them.
+        let wait = if dirty {
+            Duration::ZERO
+        } else {
+            let since = |t: Option<Instant>, d: Duration| {
+                t.map_or(Duration::ZERO, |t| d.saturating_sub(t.elapsed()))
+            };
+            let mut wait = wait;
+            if drawn_generation != Some(model.generation()) {
+                wait = wait.min(since(last_draw, MIN_FRAME));
+            }
+            if app.call_list.stale(model) {
+                wait = wait.min(since(rows_at, MIN_FRAME.max(rows_cost * ROWS_SHARE)));
+            }
+            wait
+        };
+        // A save under way draws its progress; without a waiter the
+        // channel is looked at on a short tick.
+        let sleeps = wait > TICK && app.saving.is_none() && waiter.is_some();
+        let wait = if sleeps { wait } else { wait.min(TICK) };
+        let input = match &waiter {
+            Some(w) if sleeps => w.wait(wake_fd, wait)? && event::poll(Duration::ZERO)?,
+            _ => event::poll(wait)?,
+        };
+        if input {
             // Take every pending event before drawing.
             loop {
                 let ev = event::read()?;
@@ -250,7 +294,7 @@ pub fn run(
         let rows_due = finished
             || rows_at.is_none_or(|t| t.elapsed() >= MIN_FRAME.max(rows_cost * ROWS_SHARE));
         // Live, the clock moves durations and states even on a quiet link.
-        let tick = app.live && last_draw.is_none_or(|t| t.elapsed() >= Duration::from_secs(1));
+        let tick = app.live && last_draw.is_none_or(|t| t.elapsed() >= LIVE_TICK);
         if tick && rows_due {
             app.refresh_now();
         }
@@ -296,21 +340,28 @@ pub fn run(
 
 /// When the terminal goes away (an SSH session dropped: SIGHUP), crossterm
 /// can spin forever inside `poll` reading the dead tty, so the loop never sees
-/// the signal; SIGTERM would then be ignored too. This thread gives the loop a
-/// second to notice a signal, then restores what it can and exits.
-fn watchdog(interrupted: &Arc<AtomicBool>, done: &Arc<AtomicBool>) {
-    let (flag, done) = (Arc::clone(interrupted), Arc::clone(done));
-    let _ = std::thread::Builder::new().name("ui-watchdog".into()).spawn(move || {
-        while !done.load(Ordering::Relaxed) {
-            std::thread::sleep(Duration::from_millis(200));
-            if flag.load(Ordering::Relaxed) {
+/// the signal; SIGTERM would then be ignored too. Once a stopping signal
+/// arrives (the signals' watchdog runs this at once, see
+/// [`crate::signals::on_signal`]), a thread gives the loop a second to
+/// notice it, then restores what it can and exits. No thread waits before.
+fn watchdog(done: &Arc<AtomicBool>) {
+    let done = Arc::clone(done);
+    crate::signals::on_signal(move || {
+        if done.load(Ordering::Relaxed) {
+            return;
+        }
+        let done = Arc::clone(&done);
+        let _ = std::thread::Builder::new()
+            .name("ui-watchdog".into())
+            .spawn(move || {
                 std::thread::sleep(Duration::from_secs(1));
                 if !done.load(Ordering::Relaxed) {
-                    tracing::warn!("a signal arrived and the UI loop did not stop (the terminal is gone?); exiting");
+                    tracing::warn!(
+                        "a signal arrived and the UI loop did not stop (the terminal is gone?); exiting"
+                    );
                     terminal::restore();
                     std::process::exit(i32::from(crate::signals::exit_status().unwrap_or(1)));
                 }
-            }
-        }
+            });
     });
 }

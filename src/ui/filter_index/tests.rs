@@ -819,18 +819,111 @@ fn a_search_made_a_part_at_a_time_shows_its_part_then_every_row() {
     check(&mut a, &model, "after a clear");
 }
 
+/// A file still being read (or live): the model moves between refreshes.
+/// A key searches for its budget, the rows are the rule's in the part
+/// searched, and the chunks searched stay searched while they do not move
+/// (a search begun again at each refresh would never end).
 #[test]
-fn while_the_model_moves_a_key_searches_the_whole_index() {
-    // A file still being read (or live): a pass cut at its budget would be
-    // begun again at each refresh; the key searches every chunk.
-    let model = generated(12_000, unlimited());
+fn while_the_model_moves_a_search_keeps_its_place() {
+    let mut model = generated(20_000, unlimited());
     let mut a = app();
     a.call_list.incremental = true;
     a.call_list.search_budget = Some(std::time::Duration::ZERO);
     a.apply(Action::Search, &model);
-    a.prepare_filter(&model, None);
-    typed(&mut a, &model, "call-1[0-3]@|smith");
-    assert!(a.call_list.rows_progress().is_none());
+    let past = Some(std::time::Instant::now());
+    a.prepare_filter(&model, past);
+    while a.call_list.filter_progress().is_some() {
+        a.prepare_filter(&model, past);
+    }
+    typed_partial(&mut a, &model, "call-1[0-3]@|smith");
+    for _ in 0..3 {
+        a.prepare_filter(&model, past);
+    }
+    check_partial(&mut a, &model, "searched on");
+    let (what, before) = a.call_list.rows_progress().expect("a part");
+    assert_eq!(what, crate::ui::screens::call_list::Pending::Search);
+    // Calls answered in the first chunk, new dialogs after the last.
+    more_traffic(
+        &mut model,
+        20_000,
+        50,
+        1_700_000_000_000_000_000 + 20_000 * 10_000_000,
+    );
+    check_partial(&mut a, &model, "the model moved");
+    let (_, after) = a.call_list.rows_progress().expect("a part");
+    assert!(
+        after >= 0.5 && before >= 0.5,
+        "the chunks that did not move stay searched: {before} then {after}"
+    );
+    let mut turns = 0;
+    while a.call_list.rows_progress().is_some() {
+        a.prepare_filter(&model, past);
+        check_partial(&mut a, &model, "searched on after the move");
+        turns += 1;
+        assert!(turns < 100, "searched in a few turns");
+    }
+    // Once the capture ends, the index is brought in step and the rows
+    // are the rule's.
+    model.end_capture();
+    a.refresh(&model);
+    while a.call_list.rows_progress().is_some() {
+        a.prepare_filter(&model, past);
+        a.refresh(&model);
+        turns += 1;
+        assert!(turns < 200, "searched in a few turns");
+    }
+    check(&mut a, &model, "capture ended");
+}
+
+/// Once the capture has ended, a large list sorted by a text column is
+/// sorted a slice at a time (the rows in id order meanwhile), then takes
+/// the order a whole sort gives; with a filter too, and reversed.
+#[test]
+fn a_large_sort_is_made_a_slice_at_a_time() {
+    let mut model = generated(5_000, unlimited());
+    model.end_capture();
+    let mut whole = app();
+    let mut a = app();
+    a.call_list.incremental = true;
+    a.call_list.search_budget = Some(std::time::Duration::ZERO);
+    let past = Some(std::time::Instant::now());
+    for (sort, reverse, filter) in [
+        (Column::From, false, ""),
+        (Column::CallId, true, ""),
+        (Column::To, false, "call-1"),
+    ] {
+        for x in [&mut whole, &mut a] {
+            x.set_filter(filter);
+            x.call_list.sort = sort;
+            x.call_list.ascending = !reverse;
+            x.call_list.invalidate();
+            x.refresh(&model);
+        }
+        let mut turns = 0;
+        let mut sorting = 0;
+        while let Some((what, _)) = a.call_list.rows_progress() {
+            if what == crate::ui::screens::call_list::Pending::Sort {
+                // The rows meanwhile: the same, in another order.
+                let mut ids = a.rows().to_vec();
+                ids.sort_unstable();
+                let mut want = whole.rows().to_vec();
+                want.sort_unstable();
+                assert_eq!(ids, want, "{sort:?}: the rows meanwhile");
+                sorting += 1;
+            }
+            if a.prepare_filter(&model, past) {
+                a.refresh(&model);
+            }
+            turns += 1;
+            assert!(turns < 10_000, "sorted in turns");
+        }
+        assert!(
+            sorting > 3,
+            "{sort:?}: a part at a time ({sorting} of {turns}, {} rows)",
+            a.rows().len()
+        );
+        assert_eq!(a.rows(), whole.rows(), "{sort:?} {filter}");
+    }
 }
 
 #[test]

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use super::nav::{DrawnRows, Screen, Step, movement, step_cursor};
+use super::sort::SlicedSort;
 use crate::config::Column;
 use crate::keymap::Action;
 use crate::model::{Clock, Dialog, DialogId, DialogKind, Model};
@@ -43,9 +44,16 @@ pub struct CallListState {
     /// by the UI loop.
     pub search_budget: Option<Duration>,
     /// A search of the index under way (see `search_budget`).
-    search: Option<SearchPass<(Made, bool)>>,
+    search: Option<SearchPass<Sought>>,
     /// The rows came from an index not yet whole.
     partial: bool,
+    /// The rows were all the filter passes when made (in whatever order):
+    /// no part of an index, a search or the rules.
+    rows_complete: bool,
+    /// A sort under way (a large list once the capture has ended, by
+    /// another column than the index): the rows are in id order meanwhile
+    /// and the loop sorts on a slice a turn.
+    sorting: Option<SlicedSort<SortKey, (u64, Clock, Column)>>,
     /// The rows were made with the rules of some dialogs' findings not yet
     /// known (taken as none: see
     /// [`crate::ui::filter_index::Query::rules_later`]); the loop works
@@ -88,6 +96,8 @@ impl CallListState {
             search_budget: None,
             search: None,
             partial: false,
+            rows_complete: false,
+            sorting: None,
             rules_pending: false,
             keep: None,
             anchor: None,
@@ -132,6 +142,7 @@ impl CallListState {
     pub fn clear(&mut self) {
         self.rows.clear();
         self.search = None;
+        self.sorting = None;
         self.keep = None;
         self.anchor = None;
         self.index = None;
@@ -168,14 +179,22 @@ impl CallListState {
     ) {
         let cursor_id = self.keep.or_else(|| self.current());
         let now = clock;
+        let started = Instant::now();
+        let sort_by = self.search_budget.map(|b| started + b);
         let made = self.made(filter, model, now);
         let narrowing = !self.partial
             && !self.rules_pending
-            && self.search.is_none()
+            && !self.searching()
+            && self.sorting.is_none()
             && self
                 .rows_made
                 .as_ref()
                 .is_some_and(|m| made.narrows(m, filter));
+        // The same rows as before in another order (a sort key, the model
+        // and the filter as they were): the rows sorted again, not made
+        // again (at a million dialogs, a pass over them all).
+        let same_rows =
+            self.rows_complete && self.rows_made.as_ref().is_some_and(|m| made.same_rows(m));
         let mut query = filter.query(self.only_calls);
         self.partial = false;
         self.rules_pending = false;
@@ -204,14 +223,66 @@ impl CallListState {
             filter.form_version(),
             self.only_calls,
         ));
-        if let Some(ids) = query.as_ref().and_then(|_| self.recent.get(filter.text())) {
+        let before = self.rows_made.as_ref().map(|m| m.sort);
+        if same_rows && before == Some((self.sort, self.ascending)) && self.sorting.is_none() {
+            // Nothing moved (autoscroll, the clock standing still): the
+            // rows as they are, the search kept.
+            self.search = search;
+        } else if same_rows
+            && before == Some((self.sort, !self.ascending))
+            && self.sorting.is_none()
+        {
+            // Only the direction changed.
+            self.rows.reverse();
+            self.search = search;
+        } else if same_rows {
+            self.search = search;
+            let ids = match &self.sorting {
+                // The rows a sort under way holds (whatever their order).
+                Some(job) => job.ids.clone(),
+                None => {
+                    let mut ids = std::mem::take(&mut self.rows);
+                    if self.sort == Column::Index {
+                        ids.sort_unstable();
+                    }
+                    ids
+                }
+            };
+            self.rows = sorted(
+                &mut self.sorting,
+                (self.sort, self.ascending, self.incremental),
+                ids,
+                model,
+                now,
+                sort_by.map(|d| (d, false)),
+            );
+        } else if let Some(ids) = query.as_ref().and_then(|_| self.recent.get(filter.text())) {
             // A filter typed a moment ago (Backspace): its rows are kept.
-            self.rows = self.sorted(ids, model, now);
+            self.rows = sorted(
+                &mut self.sorting,
+                (self.sort, self.ascending, self.incremental),
+                ids,
+                model,
+                now,
+                sort_by.map(|d| (d, false)),
+            );
         } else if let Some(q) = &query {
             let index = self.index.get_or_insert_with(FilterIndex::default);
-            if self.incremental && index.partial() {
+            let started = Instant::now();
+            // Bounded once the capture has ended, and while it goes on for
+            // filters that name no rule ids (live, the rules move with the
+            // clock at every turn: those are searched whole).
+            let budget = self
+                .search_budget
+                .filter(|_| self.incremental && (now.ended || q.rules == 0));
+            if self.incremental && index.first_pass() {
                 // The index is being made: the part made so far.
                 self.partial = true;
+            } else if budget.is_some() && !now.ended {
+                // The model moves: the index brought in step a batch of
+                // chunks in the key (the loop goes on a slice a turn); the
+                // search keeps what it found in chunks that did not move.
+                index.sync_until(model, now, Some(started));
             } else {
                 index.sync(model, now);
             }
@@ -220,37 +291,32 @@ impl CallListState {
                 // rows it passed before, in their order, are all it can pass.
                 self.rows = index.narrow(&self.rows, q, model, now);
             } else {
-                // Only once the capture has ended: while the model moves
-                // (live, a file being read) a pass would be begun again at
-                // each refresh and never end.
-                let budget = self.search_budget.filter(|_| !self.partial && now.ended);
+                let budget = budget.filter(|_| !self.partial);
                 let mut ids = match budget {
                     Some(budget) => {
                         // Searched for the budget (a pass begun for this
-                        // filter goes on); the rest in the loop's slices.
-                        let at = (made.clone(), q.rules_later);
+                        // filter goes on, keeping the chunks it searched that
+                        // did not move since); the rest in the loop's slices.
+                        let at = Sought::of(filter, self.only_calls, q.rules_later);
                         let mut pass = match search {
                             Some(p) if p.at == at => p,
                             // A key that extends plain text while few rows
                             // have passed so far: those rows narrowed, and
                             // the search on from where it was.
                             Some(p)
-                                if p.at.1 == at.1
-                                    && made.narrows(&p.at.0, filter)
-                                    && p.ids.len() <= index.dialog_count() / 8 =>
+                                if at.narrows(&p.at, filter)
+                                    && p.passed() <= index.dialog_count() / 8 =>
                             {
-                                let ids = index.narrow(&p.ids, q, model, now);
-                                SearchPass::narrowed(at, &p, ids)
+                                SearchPass::narrowed(at, &p, |ids| index.narrow(ids, q, model, now))
                             }
                             _ => SearchPass::new(at),
                         };
-                        if pass.run(index, q, model, now, Instant::now() + budget) {
-                            pass.ids
-                        } else {
-                            let ids = pass.ids.clone();
-                            self.search = Some(pass);
-                            ids
-                        }
+                        pass.run(index, q, model, now, started + budget);
+                        let ids = pass.ids(index);
+                        // Kept while the filter is in force: the next
+                        // refresh searches only what moved.
+                        self.search = Some(pass);
+                        ids
                     }
                     None => index.search(q, model, now),
                 };
@@ -261,10 +327,20 @@ impl CallListState {
                             .is_some_and(|d| filter.form_matches(model, d, now))
                     });
                 }
-                self.rows = self.sorted(ids, model, now);
+                // The rows of a part are not sorted in slices: the order is
+                // made once they are whole.
+                let part = self.partial || self.searching() || q.rules_later;
+                self.rows = sorted(
+                    &mut self.sorting,
+                    (self.sort, self.ascending, self.incremental),
+                    ids,
+                    model,
+                    now,
+                    sort_by.map(|d| (d, part)),
+                );
             }
             self.rules_pending = q.rules_later;
-            if !self.partial && !self.rules_pending && self.search.is_none() {
+            if !self.partial && !self.rules_pending && !self.searching() && self.sorting.is_none() {
                 self.recent.put(filter.text(), &self.rows);
             }
         } else if let Some(index) = self
@@ -276,7 +352,14 @@ impl CallListState {
             // the index (no pass over the dialogs themselves).
             index.sync(model, now);
             let ids = index.all(self.only_calls);
-            self.rows = self.sorted(ids, model, now);
+            self.rows = sorted(
+                &mut self.sorting,
+                (self.sort, self.ascending, self.incremental),
+                ids,
+                model,
+                now,
+                sort_by.map(|d| (d, false)),
+            );
         } else {
             let ids = model
                 .dialogs()
@@ -284,9 +367,17 @@ impl CallListState {
                 .filter(|d| !filter.form_active() || filter.form_matches(model, d, now))
                 .map(|d| d.id)
                 .collect();
-            self.rows = self.sorted(ids, model, now);
+            self.rows = sorted(
+                &mut self.sorting,
+                (self.sort, self.ascending, self.incremental),
+                ids,
+                model,
+                now,
+                sort_by.map(|d| (d, false)),
+            );
         }
         self.rows_made = Some(made);
+        self.rows_complete = !self.partial && !self.rules_pending && !self.searching();
         self.rows_generation = Some(model.generation());
         self.rows_dirty = false;
         if self.autoscroll && follow {
@@ -300,7 +391,8 @@ impl CallListState {
         }
         if !self.partial
             && !self.rules_pending
-            && self.search.is_none()
+            && !self.searching()
+            && self.sorting.is_none()
             && let Some(k) = self.keep.take()
         {
             self.anchor = (self.current() != Some(k)).then_some(k);
@@ -320,17 +412,34 @@ impl CallListState {
         clock: Clock,
         deadline: Option<Instant>,
     ) -> bool {
-        let whole = self
-            .index
-            .get_or_insert_with(FilterIndex::default)
-            .sync_until(model, clock, deadline);
-        if whole && self.partial {
+        if let Some(job) = &mut self.sorting {
+            // The sort a key began: on, for the slice; the rows once it
+            // is made. Nothing else meanwhile (the rows wait for it).
+            if let Some(deadline) = deadline
+                && !self.rows_dirty
+                && let (_, at, key) = job.at
+                && !job.run(
+                    |id| model.dialog(id).map(|d| sort_key(key, d, at, model)),
+                    deadline,
+                )
+            {
+                return false;
+            }
             self.rows_dirty = true;
             return true;
         }
-        if whole
+        let index = self.index.get_or_insert_with(FilterIndex::default);
+        let whole = index.sync_until(model, clock, deadline);
+        if self.partial && !index.first_pass() {
+            self.rows_dirty = true;
+            return true;
+        }
+        // Live, or while a file is read, the index is seldom whole (the
+        // model moves between passes): the search goes on over the chunks
+        // made.
+        if !index.first_pass()
             && let Some(deadline) = deadline
-            && self.search.is_some()
+            && self.searching()
             && !self.rows_dirty
         {
             // The search a key began: on, for the slice; the rows once it
@@ -361,7 +470,6 @@ impl CallListState {
         clock: Clock,
         deadline: Instant,
     ) -> bool {
-        let made = self.made(filter, model, clock);
         let (Some(pass), Some(index), Some(mut q)) = (
             self.search.as_mut(),
             self.index.as_ref(),
@@ -371,14 +479,14 @@ impl CallListState {
             self.rows_dirty = true;
             return true;
         };
-        if pass.at.0 != made {
-            // The filter, the model or the order moved: the rows again.
+        if pass.at != Sought::of(filter, self.only_calls, pass.at.rules_later) {
+            // The filter moved: the rows again.
             self.search = None;
             self.rows_dirty = true;
             return true;
         }
         q.masks = Some(&self.rule_masks);
-        q.rules_later = pass.at.1;
+        q.rules_later = pass.at.rules_later;
         if pass.run(index, &q, model, clock, deadline) {
             self.rows_dirty = true;
             return true;
@@ -407,11 +515,17 @@ impl CallListState {
         if let Some(done) = self.filter_progress() {
             return Some((Pending::Index, done));
         }
-        if let (Some(pass), Some(index)) = (&self.search, &self.index) {
+        if let (Some(pass), Some(index)) = (&self.search, &self.index)
+            && !pass.done(index)
+        {
             return Some((Pending::Search, pass.progress(index)));
         }
-        self.rules_pending
-            .then(|| (Pending::Findings, self.rule_masks.progress()))
+        if self.rules_pending {
+            return Some((Pending::Findings, self.rule_masks.progress()));
+        }
+        self.sorting
+            .as_ref()
+            .map(|job| (Pending::Sort, job.progress()))
     }
 
     /// The cursor's dialog was acted on (opened, selected): its place is
@@ -441,38 +555,33 @@ impl CallListState {
     pub fn filter_progress(&self) -> Option<f64> {
         self.index
             .as_ref()
-            .filter(|i| self.incremental && i.partial())
+            .filter(|i| self.incremental && i.first_pass())
             .map(FilterIndex::progress)
     }
 
-    /// What the display filter's index holds, in bytes (0: none).
+    /// How many dialogs the display filter's index holds so far while it
+    /// is made for the first time (see [`FilterIndex::made_count`]).
+    #[must_use]
+    pub fn filter_made_count(&self) -> usize {
+        self.index.as_ref().map_or(0, FilterIndex::made_count)
+    }
+
+    /// Is a search of the index under way (the rows are those of the part
+    /// searched)?
+    fn searching(&self) -> bool {
+        match (&self.search, &self.index) {
+            (Some(p), Some(i)) => !p.done(i),
+            (Some(_), None) => true,
+            (None, _) => false,
+        }
+    }
+
+    /// What the display filter's index holds, in bytes (0: none), with
+    /// the search kept beside it.
     #[must_use]
     pub fn filter_index_bytes(&self) -> usize {
         self.index.as_ref().map_or(0, FilterIndex::heap_bytes)
-    }
-
-    /// `ids` (in id order) in the list's order.
-    fn sorted(&self, ids: Vec<DialogId>, model: &Model, clock: Clock) -> Vec<DialogId> {
-        if self.sort == Column::Index {
-            // The ids come in their own order.
-            let mut ids = ids;
-            if !self.ascending {
-                ids.reverse();
-            }
-            return ids;
-        }
-        // One key per dialog (not one per comparison): sorting 100k rows
-        // by a text column must not allocate millions of strings.
-        let mut keyed: Vec<(SortKey, DialogId)> = ids
-            .iter()
-            .filter_map(|id| model.dialog(*id))
-            .map(|d| (sort_key(self.sort, d, clock, model), d.id))
-            .collect();
-        keyed.sort_unstable();
-        if !self.ascending {
-            keyed.reverse();
-        }
-        keyed.into_iter().map(|(_, id)| id).collect()
+            + self.search.as_ref().map_or(0, SearchPass::heap_bytes)
     }
 
     /// The row drawn on screen line `y`, if any.
@@ -559,6 +668,85 @@ impl CallListState {
     }
 }
 
+/// `ids` (in id order) in the list's order. Once the capture has ended,
+/// a list of [`SORT_IN_SLICES`] rows or more is sorted until `deadline`
+/// at most (the key's budget): past it, the rows stay in id order and
+/// the loop sorts on a slice a turn ([`CallListState::prepare_filter`]),
+/// then the rows are made again and take the order made. `deadline` says
+/// too whether the rows are a part (a search under way): then they are
+/// not sorted at all while the list is that large.
+#[allow(clippy::type_complexity)]
+fn sorted(
+    sorting: &mut Option<SlicedSort<SortKey, (u64, Clock, Column)>>,
+    (sort, ascending, incremental): (Column, bool, bool),
+    ids: Vec<DialogId>,
+    model: &Model,
+    clock: Clock,
+    deadline: Option<(Instant, bool)>,
+) -> Vec<DialogId> {
+    let job = sorting.take();
+    let mut ids = ids;
+    if sort == Column::Index {
+        // The ids come in their own order.
+        if !ascending {
+            ids.reverse();
+        }
+        return ids;
+    }
+    let key = sort;
+    let at = (model.generation(), clock, key);
+    let sliced = incremental && clock.ended && ids.len() >= SORT_IN_SLICES;
+    let mut keyed = match deadline.filter(|_| sliced) {
+        Some((_, true)) => {
+            // The rows of a part (a search under way): in id order, sorted
+            // once they are whole.
+            ids
+        }
+        Some((deadline, false)) => {
+            let mut job = match job {
+                // The sort under way is for these rows.
+                Some(j) if j.at == at && j.ids == ids => j,
+                _ => SlicedSort::new(at, ids),
+            };
+            if !job.run(
+                |id| model.dialog(id).map(|d| sort_key(key, d, clock, model)),
+                deadline,
+            ) {
+                let mut shown = job.ids.clone();
+                if !ascending {
+                    shown.reverse();
+                }
+                *sorting = Some(job);
+                return shown;
+            }
+            let rows = job.rows();
+            // A million keys (strings, for a text column) take tens of
+            // milliseconds to free: not in the turn that shows the order.
+            // (If no thread can be had, they are freed here.)
+            let _ = std::thread::Builder::new()
+                .name("sort-free".into())
+                .spawn(move || drop(job));
+            rows
+        }
+        None => {
+            // One key per dialog (not one per comparison): sorting
+            // 100k rows by a text column must not allocate millions
+            // of strings.
+            let mut keyed: Vec<(SortKey, DialogId)> = ids
+                .iter()
+                .filter_map(|id| model.dialog(*id))
+                .map(|d| (sort_key(key, d, clock, model), d.id))
+                .collect();
+            keyed.sort_unstable();
+            keyed.into_iter().map(|(_, id)| id).collect()
+        }
+    };
+    if !ascending {
+        keyed.reverse();
+    }
+    keyed
+}
+
 /// What the rows wait for while they are those of a part (see
 /// [`CallListState::rows_progress`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -569,6 +757,8 @@ pub enum Pending {
     Search,
     /// The rules of the dialogs' findings, for a filter naming rule ids.
     Findings,
+    /// The rows, being sorted.
+    Sort,
 }
 
 impl Pending {
@@ -579,6 +769,7 @@ impl Pending {
             Self::Index => "filter index",
             Self::Search => "searched",
             Self::Findings => "findings",
+            Self::Sort => "sorted",
         }
     }
 }
@@ -596,6 +787,24 @@ struct Made {
 }
 
 impl Made {
+    /// Are the rows made with `self` those made `before`, whatever their
+    /// order (the same model, clock, filter and calls)?
+    fn same_rows(&self, before: &Self) -> bool {
+        (
+            &self.text,
+            self.form,
+            self.generation,
+            self.now,
+            self.only_calls,
+        ) == (
+            &before.text,
+            before.form,
+            before.generation,
+            before.now,
+            before.only_calls,
+        )
+    }
+
     /// Does `filter` (these rows') pass only dialogs that the rows made
     /// `before` passed, on the same model, clock and order?
     fn narrows(&self, before: &Self, filter: &RowFilter) -> bool {
@@ -609,9 +818,42 @@ impl Made {
     }
 }
 
+/// What a search of the index is for: the filter, and whether the rules
+/// not yet known count as none. Not the model, the clock nor the order: a
+/// search outlives them (see [`SearchPass`]).
+#[derive(Debug, Clone, PartialEq)]
+struct Sought {
+    text: String,
+    form: u64,
+    only_calls: bool,
+    rules_later: bool,
+}
+
+impl Sought {
+    fn of(filter: &RowFilter, only_calls: bool, rules_later: bool) -> Self {
+        Self {
+            text: filter.text().to_owned(),
+            form: filter.form_version(),
+            only_calls,
+            rules_later,
+        }
+    }
+
+    /// Does `filter` (this one's) pass only dialogs `before` passed?
+    fn narrows(&self, before: &Self, filter: &RowFilter) -> bool {
+        (self.only_calls, self.rules_later) == (before.only_calls, before.rules_later)
+            && filter.narrows(&before.text, before.form)
+    }
+}
+
+/// Lists of this many rows or more are sorted a slice at a time once the
+/// capture has ended (see [`CallListState::sorted`]); fewer take a few
+/// milliseconds at once.
+const SORT_IN_SLICES: usize = if cfg!(test) { 1_000 } else { 50_000 };
+
 /// What a row sorts by.
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum SortKey {
+pub enum SortKey {
     Num(i64),
     Text(String),
     State((u8, u16)),

@@ -12,6 +12,7 @@ pub mod help;
 pub mod ladder;
 pub mod message;
 pub mod nav;
+pub mod sort;
 pub mod streams;
 
 pub use call_list::CallListState;

@@ -95,11 +95,16 @@ fn draw_counts(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
         // run: the rows are those of the part done.
         app.call_list
             .rows_progress()
-            .map_or(String::new(), |(what, done)| format!(
-                " so far, {} {:.0} %",
-                what.label(),
-                done * 100.0
-            )),
+            .map_or(String::new(), |(what, done)| match what {
+                // While a file is read (or live) the index's share made
+                // would go backwards as dialogs come: the count instead.
+                Pending::Index if !model.capture_ended() => format!(
+                    " so far, filter index {} made",
+                    app.call_list.filter_made_count()
+                ),
+                Pending::Sort => format!(", sorting {:.0} %", done * 100.0),
+                _ => format!(" so far, {} {:.0} %", what.label(), done * 100.0),
+            }),
         s.sip_messages,
         if app.live {
             format!("  {:.1}/s", app.rate)
@@ -281,6 +286,7 @@ fn draw_rows(
                 Pending::Index => "searching: the filter's index is being made",
                 Pending::Search => "searching",
                 Pending::Findings => "searching: the findings' rules are being run",
+                Pending::Sort => "sorting",
             }
         } else if !model.is_empty() {
             "no dialog matches the filter"

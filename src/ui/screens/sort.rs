@@ -1,0 +1,224 @@
+//! The call list's order made a slice at a time: a million rows sorted by
+//! a text column take hundreds of milliseconds, more than a key may keep
+//! the UI waiting. [`SlicedSort`] makes the rows' keys, sorts runs of them,
+//! then merges the runs pairwise, stopping at a deadline and going on where
+//! it stopped at the next call (the UI loop calls it a slice a turn).
+//!
+//! ```text
+//! ids      [7, 3, 9, …]                       the rows, in id order
+//! keyed    [(key of 7, 7), (key of 3, 3), …]  made RUN at a time
+//! order    indices into keyed: runs of RUN sorted, then merged
+//!          (width RUN, 2 RUN, …) from `order` into `spare` and back
+//! ```
+//! The result is the one `sort_unstable` gives over `(key, id)`: the ids
+//! are unique, so the order is total.
+
+use std::time::Instant;
+
+use crate::model::DialogId;
+
+/// Keys made, or elements merged, between two looks at the deadline; the
+/// length of the runs sorted before merging.
+const RUN: usize = if cfg!(test) { 64 } else { 8_192 };
+
+/// A sort of rows by a key, made a slice at a time (see the module's doc).
+#[derive(Debug)]
+pub struct SlicedSort<T, K> {
+    /// What the sort is for (the caller's: the model, clock and order).
+    pub at: K,
+    /// The rows to sort, in the order they came.
+    pub ids: Vec<DialogId>,
+    /// Keys made so far (a row whose key could not be made is left out).
+    keyed: Vec<(T, DialogId)>,
+    /// The rows keyed so far (a place in `ids`).
+    next_key: usize,
+    /// Indices into `keyed`, sorted by runs of `width`.
+    order: Vec<u32>,
+    spare: Vec<u32>,
+    /// Runs of this length in `order` are sorted (0: the runs not yet).
+    width: usize,
+    /// The runs of RUN sorted so far (a place in `order`).
+    next_run: usize,
+    /// The merge under way: the pair's start, the places in its two
+    /// halves, where the next element goes.
+    lo: usize,
+    i: usize,
+    j: usize,
+    k: usize,
+    merging: bool,
+}
+
+impl<T: Ord, K> SlicedSort<T, K> {
+    #[must_use]
+    pub fn new(at: K, ids: Vec<DialogId>) -> Self {
+        Self {
+            at,
+            ids,
+            keyed: Vec::new(),
+            next_key: 0,
+            order: Vec::new(),
+            spare: Vec::new(),
+            width: 0,
+            next_run: 0,
+            lo: 0,
+            i: 0,
+            j: 0,
+            k: 0,
+            merging: false,
+        }
+    }
+
+    /// Goes on until `deadline` (a step at least: RUN keys, a run sorted or
+    /// RUN elements merged); `key` makes a row's key. Says whether the
+    /// order is made.
+    pub fn run(&mut self, mut key: impl FnMut(DialogId) -> Option<T>, deadline: Instant) -> bool {
+        while self.next_key < self.ids.len() {
+            let to = (self.next_key + RUN).min(self.ids.len());
+            for id in self.ids.get(self.next_key..to).unwrap_or_default() {
+                if let Some(k) = key(*id) {
+                    self.keyed.push((k, *id));
+                }
+            }
+            self.next_key = to;
+            if Instant::now() >= deadline {
+                return self.done();
+            }
+        }
+        let n = self.keyed.len();
+        if self.order.len() != n {
+            self.order = (0..n)
+                .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
+                .collect();
+            self.spare = vec![0; n];
+        }
+        while self.width == 0 {
+            let to = (self.next_run + RUN).min(n);
+            let keyed = &self.keyed;
+            if let Some(run) = self.order.get_mut(self.next_run..to) {
+                run.sort_unstable_by(|a, b| cmp(keyed, *a, *b));
+            }
+            self.next_run = to;
+            if to >= n {
+                self.width = RUN;
+            }
+            if Instant::now() >= deadline {
+                return self.done();
+            }
+        }
+        self.merge(deadline)
+    }
+
+    /// The merges of runs of `width` into runs of twice that, until the
+    /// deadline; says whether the order is made.
+    fn merge(&mut self, deadline: Instant) -> bool {
+        let n = self.keyed.len();
+        let mut steps = 0;
+        while self.width < n {
+            let mid = (self.lo + self.width).min(n);
+            let hi = (self.lo + 2 * self.width).min(n);
+            if !self.merging {
+                (self.i, self.j, self.k) = (self.lo, mid, self.lo);
+                self.merging = true;
+            }
+            while self.k < hi {
+                let (a, b) = (self.order.get(self.i), self.order.get(self.j));
+                let left = match (a, b) {
+                    (Some(&a), Some(&b)) if self.i < mid && self.j < hi => {
+                        cmp(&self.keyed, a, b).is_le()
+                    }
+                    _ => self.i < mid,
+                };
+                let from = if left { &mut self.i } else { &mut self.j };
+                let v = self.order.get(*from).copied().unwrap_or_default();
+                *from += 1;
+                if let Some(slot) = self.spare.get_mut(self.k) {
+                    *slot = v;
+                }
+                self.k += 1;
+                steps += 1;
+                if steps % RUN == 0 && Instant::now() >= deadline {
+                    return false;
+                }
+            }
+            self.merging = false;
+            self.lo = hi;
+            if self.lo >= n {
+                std::mem::swap(&mut self.order, &mut self.spare);
+                self.width *= 2;
+                self.lo = 0;
+            }
+        }
+        true
+    }
+
+    /// Is the order made?
+    #[must_use]
+    pub fn done(&self) -> bool {
+        self.next_key >= self.ids.len() && self.width >= self.keyed.len() && self.width > 0
+    }
+
+    /// How much of the work is done, from 0 to 1 (the keys a third, the
+    /// runs and merges the rest).
+    #[must_use]
+    pub fn progress(&self) -> f64 {
+        let n = self.ids.len().max(1) as f64;
+        let keys = self.next_key as f64 / n;
+        let m = self.keyed.len().max(2) as f64;
+        let levels = (m / RUN as f64).log2().ceil().max(0.0) + 1.0;
+        let sorted = if self.width == 0 {
+            self.next_run as f64 / m / levels
+        } else {
+            let level = (self.width as f64 / RUN as f64).log2() + 1.0;
+            ((level + self.lo as f64 / m) / levels).min(1.0)
+        };
+        (keys + 2.0 * sorted) / 3.0
+    }
+
+    /// The rows in order (ascending; the caller reverses).
+    #[must_use]
+    pub fn rows(&self) -> Vec<DialogId> {
+        self.order
+            .iter()
+            .filter_map(|i| self.keyed.get(*i as usize).map(|(_, id)| *id))
+            .collect()
+    }
+}
+
+fn cmp<T: Ord>(keyed: &[(T, DialogId)], a: u32, b: u32) -> std::cmp::Ordering {
+    keyed.get(a as usize).cmp(&keyed.get(b as usize))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every length around the runs' and merges' edges, cut at every step:
+    /// the order `sort_unstable` gives.
+    #[test]
+    fn a_sort_in_slices_gives_the_order_of_a_whole_sort() {
+        for n in [0usize, 1, 2, 63, 64, 65, 127, 128, 129, 500, 1_000, 4_097] {
+            let ids: Vec<DialogId> = (0..n as u64).map(DialogId).collect();
+            // Keys with many ties (the id breaks them) and a row left out.
+            let key = |id: DialogId| (id.0 != 7).then(|| (id.0 * 7_919) % 13);
+            let mut want: Vec<(u64, DialogId)> = ids
+                .iter()
+                .filter_map(|id| key(*id).map(|k| (k, *id)))
+                .collect();
+            want.sort_unstable();
+            let want: Vec<DialogId> = want.into_iter().map(|(_, id)| id).collect();
+            let mut s = SlicedSort::new((), ids);
+            let mut steps = 0;
+            while !s.run(key, Instant::now()) {
+                let p = s.progress();
+                assert!((0.0..=1.0).contains(&p), "{n}: progress {p}");
+                steps += 1;
+                assert!(steps < 10_000, "{n}: ends");
+            }
+            assert!(s.done());
+            assert_eq!(s.rows(), want, "{n} rows");
+            if n > 4 * RUN {
+                assert!(steps > 4, "{n}: a part at a time ({steps} steps)");
+            }
+        }
+    }
+}
