@@ -93,7 +93,11 @@ struct Interface {
 /// The read-ahead thread ([`CaptureReader::read_ahead`]): fills chunks
 /// (a given-back one, else a new one) until the input ends, an error, or
 /// the reader is gone. Each chunk is filled whole but the last.
-fn read_chunks(r: &mut impl Read, filled: &SyncSender<Filled>, free: &Receiver<Arc<[u8]>>) {
+fn read_chunks(
+    r: &mut impl Read,
+    filled: &SyncSender<Filled>,
+    free: &Receiver<Arc<[u8]>>,
+) {
     loop {
         let mut chunk = free
             .try_recv()
@@ -536,7 +540,7 @@ impl<R: Read> CaptureReader<R> {
 
     /// From now on the rest of the input is read on a thread of its own,
     /// from `more`, which must go on from where this reader's input stopped
-    /// (the same file, shared: `Arc<File>` reads through one offset): the copy out
+    /// (a duplicate of a file's descriptor shares its offset): the copy out
     /// of the kernel's page cache, a fifth of the capture thread's time
     /// reading a cached file, runs beside the decoding. The thread reads
     /// into chunks of [`CHUNK`] bytes (after a [`HEADROOM`]), one ahead

@@ -180,14 +180,10 @@ pub struct OpenFile {
     /// The name to show (escaped: it came from the command line).
     pub name: String,
     reader: CaptureReader<Box<dyn Read + Send>>,
-    /// A regular file, for the reader's read-ahead thread when the file
-    /// is read alone (the reader reads nothing from it itself then).
-    more: Option<Shared>,
+    /// A regular file's descriptor again (sharing its offset), for the
+    /// reader's read-ahead thread when the file is read alone.
+    more: Option<File>,
 }
-
-/// A file read through one descriptor by the reader and its read-ahead
-/// thread (`Arc<File>` reads).
-type Shared = Arc<File>;
 
 impl OpenFile {
     /// Opens `path` (`-` is standard input) as input number `source`.
@@ -196,7 +192,7 @@ impl OpenFile {
     /// With a message that says what is wrong and what to do.
     pub fn open(path: &str, source: u16) -> anyhow::Result<Self> {
         let name = crate::text::escape::text(path).into_owned();
-        let (inner, seekable, more): (Box<dyn Read + Send>, bool, Option<Shared>) = if path == "-" {
+        let (inner, seekable, more): (Box<dyn Read + Send>, bool, Option<File>) = if path == "-" {
             (Box::new(io::stdin()), false, None)
         } else {
             let f = File::open(path).map_err(|e| match e.kind() {
@@ -222,10 +218,11 @@ impl OpenFile {
                     nix::fcntl::PosixFadviseAdvice::POSIX_FADV_SEQUENTIAL,
                 );
             }
-            // One descriptor for both (a second per file would halve how
-            // many files `-r` takes before the descriptor limit).
-            let f = Arc::new(f);
-            let more = meta.is_file().then(|| Arc::clone(&f));
+            let more = if meta.is_file() {
+                f.try_clone().ok()
+            } else {
+                None
+            };
             (Box::new(f), meta.is_file(), more)
         };
         let reader = CaptureReader::new(inner, seekable, source)
