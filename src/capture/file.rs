@@ -11,7 +11,6 @@
 
 use std::io::{self, Read};
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 
 use crate::decode::Frame;
 
@@ -22,18 +21,6 @@ const CHUNK: usize = 1 << 20;
 const SPARE_CHUNKS: usize = 64;
 /// Larger records are taken as corruption: no link carries such frames.
 const MAX_RECORD: usize = 1 << 20;
-/// Reading ahead ([`CaptureReader::read_ahead`]): the room left at the
-/// front of each chunk for the unread end of the chunk before (a record
-/// cut by the chunk's edge), which is copied there. A longer one (a record
-/// of more than 16 KiB across the edge: seldom) is joined in a buffer of
-/// its own.
-const HEADROOM: usize = 16 * 1024;
-/// Chunks the read-ahead thread may have filled and not handed over yet:
-/// none, it hands over the one it filled when the reader asks (reading a
-/// chunk takes a third of the time decoding it does, so the reader finds
-/// it ready), then fills the next. Each one more would hold a chunk (1 MiB)
-/// more at the peak.
-const AHEAD: usize = 0;
 
 /// Why a capture file could not be read at all.
 #[derive(Debug, thiserror::Error)]
@@ -90,48 +77,6 @@ struct Interface {
     ns_den: u64,
 }
 
-/// The read-ahead thread ([`CaptureReader::read_ahead`]): fills chunks
-/// (a given-back one, else a new one) until the input ends, an error, or
-/// the reader is gone. Each chunk is filled whole but the last.
-fn read_chunks(
-    r: &mut impl Read,
-    filled: &SyncSender<Filled>,
-    free: &Receiver<Arc<[u8]>>,
-) {
-    loop {
-        let mut chunk = free
-            .try_recv()
-            .unwrap_or_else(|_| std::iter::repeat_n(0u8, CHUNK).collect());
-        let Some(buf) = Arc::get_mut(&mut chunk).and_then(|b| b.get_mut(HEADROOM..)) else {
-            return; // not reached: chunks come back unshared
-        };
-        let mut got = 0;
-        let mut error = None;
-        while got < buf.len() {
-            match r.read(buf.get_mut(got..).unwrap_or_default()) {
-                Ok(0) => break,
-                Ok(n) => got += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    error = Some(e);
-                    break;
-                }
-            }
-        }
-        let whole = got == buf.len();
-        if got > 0 && filled.send(Ok((chunk, got))).is_err() {
-            return;
-        }
-        if let Some(e) = error {
-            let _ = filled.send(Err(e));
-            return;
-        }
-        if !whole {
-            return; // the end of the input: dropping `filled` says so
-        }
-    }
-}
-
 /// A frame and the chunk its bytes lie in.
 pub type SharedFrame<'a> = (Frame<'a>, &'a Arc<[u8]>);
 
@@ -167,21 +112,6 @@ pub struct CaptureReader<R> {
     pub concatenated: u32,
     /// pcapng packets naming an interface never described (dropped).
     pub unknown_interface: u64,
-    /// Set by [`Self::read_ahead`]: chunks come from a thread of its own.
-    ahead: Option<Ahead>,
-}
-
-/// A chunk the read-ahead thread filled, and how many bytes it read into
-/// it (after [`HEADROOM`]).
-type Filled = io::Result<(Arc<[u8]>, usize)>;
-
-/// The capture thread's end of the read-ahead thread: chunks filled (the
-/// bytes after [`HEADROOM`], and how many), and chunks given back to fill
-/// again once nothing shares them. The thread ends at the end of the file,
-/// after an error, or when this end is dropped.
-struct Ahead {
-    filled: Receiver<Filled>,
-    free: SyncSender<Arc<[u8]>>,
 }
 
 /// Describes the first bytes of a file that is not a capture, for the error.
@@ -235,7 +165,6 @@ impl<R: Read> CaptureReader<R> {
             end: None,
             concatenated: 0,
             unknown_interface: 0,
-            ahead: None,
         };
         r.fill(24)?;
         let head = r.data().get(..r.filled.min(24)).unwrap_or_default();
@@ -312,9 +241,6 @@ impl<R: Read> CaptureReader<R> {
 
     /// [`Self::fill`] when the unread bytes are too few: a read, or more.
     fn fill_more(&mut self, n: usize) -> io::Result<()> {
-        if self.ahead.is_some() {
-            return self.fill_ahead(n);
-        }
         if self.yield_before_wait && self.drained {
             // Nothing is consumed yet: the caller's retry starts over.
             self.drained = false;
@@ -380,96 +306,6 @@ impl<R: Read> CaptureReader<R> {
         Ok(())
     }
 
-    /// [`Self::fill_more`] reading ahead: the next chunks from the thread.
-    fn fill_ahead(&mut self, n: usize) -> io::Result<()> {
-        while self.filled - self.pos < n && !self.eof {
-            let Some(ahead) = &self.ahead else {
-                break;
-            };
-            match ahead.filled.recv() {
-                Ok(Ok((chunk, got))) => self.take_chunk(chunk, got),
-                Ok(Err(e)) => return Err(e),
-                // The thread ended: the end of the file (or of an error
-                // already returned).
-                Err(_) => self.eof = true,
-            }
-        }
-        Ok(())
-    }
-
-    /// Makes a chunk from the read-ahead thread (`got` bytes after
-    /// [`HEADROOM`]) the current one, the unread bytes of the current one
-    /// copied just before its own.
-    fn take_chunk(&mut self, mut chunk: Arc<[u8]>, got: usize) {
-        let unread = self.pos..self.filled;
-        let n = unread.len();
-        // The file offset of the unread bytes. Offsets wrap (`buf_offset`
-        // may lie before the file's start when the headroom is larger than
-        // what was read before it); `offset()` adds them back.
-        let at = self.buf_offset.wrapping_add(self.pos as u64);
-        let front = HEADROOM.checked_sub(n).and_then(|start| {
-            let (to, from) = (
-                Arc::get_mut(&mut chunk)?.get_mut(start..HEADROOM)?,
-                self.buf.get(unread.clone())?,
-            );
-            to.copy_from_slice(from);
-            Some(start)
-        });
-        let old = match front {
-            Some(start) => {
-                self.pos = start;
-                self.filled = HEADROOM + got;
-                std::mem::replace(&mut self.buf, chunk)
-            }
-            None => {
-                // Both parts into one buffer of their own.
-                let joined: Arc<[u8]> = self
-                    .buf
-                    .get(unread)
-                    .unwrap_or_default()
-                    .iter()
-                    .chain(chunk.get(HEADROOM..HEADROOM + got).unwrap_or_default())
-                    .copied()
-                    .collect();
-                self.give_back(chunk);
-                self.pos = 0;
-                self.filled = joined.len();
-                std::mem::replace(&mut self.buf, joined)
-            }
-        };
-        self.buf_offset = at.wrapping_sub(self.pos as u64);
-        self.give_back(old);
-    }
-
-    /// Keeps a chunk the reader is done with; those nothing shares any
-    /// more go back to the read-ahead thread to be filled again.
-    fn give_back(&mut self, old: Arc<[u8]>) {
-        if old.len() != CHUNK {
-            return; // a joined buffer
-        }
-        self.spare.push(old);
-        let Some(ahead) = &self.ahead else {
-            return;
-        };
-        let mut i = 0;
-        while let Some(c) = self.spare.get_mut(i) {
-            if Arc::get_mut(c).is_none() {
-                i += 1;
-                continue;
-            }
-            match ahead.free.try_send(self.spare.swap_remove(i)) {
-                Ok(()) => {}
-                Err(TrySendError::Full(c) | TrySendError::Disconnected(c)) => {
-                    self.spare.push(c);
-                    break;
-                }
-            }
-        }
-        if self.spare.len() > SPARE_CHUNKS {
-            self.spare.remove(0);
-        }
-    }
-
     /// A chunk of at least `len` bytes that nothing shares: a spare one
     /// whose messages are all gone, else a new one.
     fn free_chunk(&mut self, len: usize) -> Arc<[u8]> {
@@ -496,7 +332,7 @@ impl<R: Read> CaptureReader<R> {
     }
 
     fn offset(&self) -> u64 {
-        self.buf_offset.wrapping_add(self.pos as u64)
+        self.buf_offset + self.pos as u64
     }
 
     /// The next frame, or `None` at the end (check [`Self::end`] for why).
@@ -536,32 +372,6 @@ impl<R: Read> CaptureReader<R> {
     /// (`tcpdump -w - | sipscope -r -`) does not hold messages back.
     pub fn yield_before_waiting(&mut self) {
         self.yield_before_wait = true;
-    }
-
-    /// From now on the rest of the input is read on a thread of its own,
-    /// from `more`, which must go on from where this reader's input stopped
-    /// (a duplicate of a file's descriptor shares its offset): the copy out
-    /// of the kernel's page cache, a fifth of the capture thread's time
-    /// reading a cached file, runs beside the decoding. The thread reads
-    /// into chunks of [`CHUNK`] bytes (after a [`HEADROOM`]), one ahead
-    /// of the reader ([`AHEAD`]), and fills again those given back. For
-    /// a regular file: a pipe's reader must see its short reads (see
-    /// [`Self::yield_before_waiting`]).
-    ///
-    /// # Errors
-    /// When the thread cannot be started (the reader then reads on itself;
-    /// `more` has read nothing).
-    pub fn read_ahead<S: Read + Send + 'static>(&mut self, mut more: S) -> io::Result<()> {
-        if self.eof || self.ahead.is_some() {
-            return Ok(());
-        }
-        let (filled_tx, filled) = std::sync::mpsc::sync_channel(AHEAD);
-        let (free, free_rx) = std::sync::mpsc::sync_channel(SPARE_CHUNKS);
-        std::thread::Builder::new()
-            .name("sipscope-read".into())
-            .spawn(move || read_chunks(&mut more, &filled_tx, &free_rx))?;
-        self.ahead = Some(Ahead { filled, free });
-        Ok(())
     }
 
     /// # Errors
@@ -756,7 +566,7 @@ impl<R: Read> CaptureReader<R> {
                 Found::Packet(at) => {
                     let file_offset = self
                         .seekable
-                        .then_some(self.buf_offset.wrapping_add(at.data.start as u64));
+                        .then_some(self.buf_offset + at.data.start as u64);
                     return Ok(Some(Frame {
                         ts_ns: at.ts_ns,
                         linktype: at.linktype,

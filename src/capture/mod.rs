@@ -180,9 +180,6 @@ pub struct OpenFile {
     /// The name to show (escaped: it came from the command line).
     pub name: String,
     reader: CaptureReader<Box<dyn Read + Send>>,
-    /// A regular file's descriptor again (sharing its offset), for the
-    /// reader's read-ahead thread when the file is read alone.
-    more: Option<File>,
 }
 
 impl OpenFile {
@@ -192,8 +189,8 @@ impl OpenFile {
     /// With a message that says what is wrong and what to do.
     pub fn open(path: &str, source: u16) -> anyhow::Result<Self> {
         let name = crate::text::escape::text(path).into_owned();
-        let (inner, seekable, more): (Box<dyn Read + Send>, bool, Option<File>) = if path == "-" {
-            (Box::new(io::stdin()), false, None)
+        let (inner, seekable): (Box<dyn Read + Send>, bool) = if path == "-" {
+            (Box::new(io::stdin()), false)
         } else {
             let f = File::open(path).map_err(|e| match e.kind() {
                 io::ErrorKind::NotFound => anyhow::anyhow!("{name}: no such file"),
@@ -218,12 +215,7 @@ impl OpenFile {
                     nix::fcntl::PosixFadviseAdvice::POSIX_FADV_SEQUENTIAL,
                 );
             }
-            let more = if meta.is_file() {
-                f.try_clone().ok()
-            } else {
-                None
-            };
-            (Box::new(f), meta.is_file(), more)
+            (Box::new(f), meta.is_file())
         };
         let reader = CaptureReader::new(inner, seekable, source)
             .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
@@ -235,7 +227,6 @@ impl OpenFile {
                 name
             },
             reader,
-            more,
         })
     }
 }
@@ -694,11 +685,6 @@ fn read_one(f: &mut OpenFile, out: &mut Processor, control: &Control) {
     let mut n = 0u64;
     if !f.reader.seekable() {
         f.reader.yield_before_waiting();
-    }
-    // A regular file read alone: the reading (the kernel's copy) runs on
-    // a thread of its own. If it cannot start, this one reads.
-    if let Some(more) = f.more.take() {
-        let _ = f.reader.read_ahead(more);
     }
     loop {
         n += 1;
