@@ -248,24 +248,10 @@ impl CallListState {
                     ids
                 }
             };
-            self.rows = sorted(
-                &mut self.sorting,
-                (self.sort, self.ascending, self.incremental),
-                ids,
-                model,
-                now,
-                sort_by.map(|d| (d, false)),
-            );
+            self.rows = self.sorted(ids, model, now, sort_by.map(|d| (d, false)));
         } else if let Some(ids) = query.as_ref().and_then(|_| self.recent.get(filter.text())) {
             // A filter typed a moment ago (Backspace): its rows are kept.
-            self.rows = sorted(
-                &mut self.sorting,
-                (self.sort, self.ascending, self.incremental),
-                ids,
-                model,
-                now,
-                sort_by.map(|d| (d, false)),
-            );
+            self.rows = self.sorted(ids, model, now, sort_by.map(|d| (d, false)));
         } else if let Some(q) = &query {
             let index = self.index.get_or_insert_with(FilterIndex::default);
             let started = Instant::now();
@@ -330,6 +316,7 @@ impl CallListState {
                 // The rows of a part are not sorted in slices: the order is
                 // made once they are whole.
                 let part = self.partial || self.searching() || q.rules_later;
+                // Fields apart: the query borrows the rule masks.
                 self.rows = sorted(
                     &mut self.sorting,
                     (self.sort, self.ascending, self.incremental),
@@ -352,14 +339,7 @@ impl CallListState {
             // the index (no pass over the dialogs themselves).
             index.sync(model, now);
             let ids = index.all(self.only_calls);
-            self.rows = sorted(
-                &mut self.sorting,
-                (self.sort, self.ascending, self.incremental),
-                ids,
-                model,
-                now,
-                sort_by.map(|d| (d, false)),
-            );
+            self.rows = self.sorted(ids, model, now, sort_by.map(|d| (d, false)));
         } else {
             let ids = model
                 .dialogs()
@@ -367,14 +347,7 @@ impl CallListState {
                 .filter(|d| !filter.form_active() || filter.form_matches(model, d, now))
                 .map(|d| d.id)
                 .collect();
-            self.rows = sorted(
-                &mut self.sorting,
-                (self.sort, self.ascending, self.incremental),
-                ids,
-                model,
-                now,
-                sort_by.map(|d| (d, false)),
-            );
+            self.rows = self.sorted(ids, model, now, sort_by.map(|d| (d, false)));
         }
         self.rows_made = Some(made);
         self.rows_complete = !self.partial && !self.rules_pending && !self.searching();
@@ -665,6 +638,27 @@ impl CallListState {
             _ => return Step::Pass,
         }
         Step::Done
+    }
+}
+
+impl CallListState {
+    /// `ids` in this list's order ([`sorted`] with its sort, direction and
+    /// slicing).
+    fn sorted(
+        &mut self,
+        ids: Vec<DialogId>,
+        model: &Model,
+        now: Clock,
+        deadline: Option<(Instant, bool)>,
+    ) -> Vec<DialogId> {
+        sorted(
+            &mut self.sorting,
+            (self.sort, self.ascending, self.incremental),
+            ids,
+            model,
+            now,
+            deadline,
+        )
     }
 }
 
