@@ -210,12 +210,16 @@ pub fn fired(d: &Dialog, now_ns: i64, session_expires_s: Option<u64>) -> Vec<Fir
             .unwrap_or(i64::MAX / 4)
             .saturating_mul(500_000_000);
         let due = answer.ts_ns + half;
+        // A call that ended before the refresh was due needed none.
+        let ended_before = msgs
+            .iter()
+            .any(|m| m.method() == Some(Method::Bye) && !m.retransmission() && m.ts_ns < due);
         let refresh = msgs.iter().find(|m| {
             matches!(m.method(), Some(Method::Invite | Method::Update))
                 && !m.retransmission()
                 && m.ts_ns > answer.ts_ns
         });
-        if due <= now_ns {
+        if due <= now_ns && !ended_before {
             let text = match refresh {
                 Some(r) if r.ts_ns <= due + 10_000_000_000 => format!(
                     "Session-Expires {se} s: refreshed at +{:.1} s",
@@ -272,5 +276,26 @@ mod tests {
         let f = fired(d, d.first_ts() + 40_000_000_000, None);
         assert_eq!(f[0].text, "Timer B: no answer to INVITE after 32.0 s");
         assert_eq!(f[0].ts_ns, d.first_ts() + 32_000_000_000);
+    }
+
+    /// A session timer's refresh is due by half the interval after the
+    /// 2xx: a call whose BYE came before that needed none (no marker); one
+    /// that went on past it without a refresh gets "none came".
+    #[test]
+    fn a_call_that_ended_before_its_refresh_was_due_needed_none() {
+        let model = crate::replay("tests/data/gen__hold_resume_refer_rtp.pcap").unwrap();
+        let d = model.dialogs().next().unwrap();
+        let at = |p: &dyn Fn(&Message) -> bool| d.messages.iter().find(|m| p(m)).unwrap().ts_ns;
+        let answer =
+            at(&|m| m.status() == Some(200) && m.cseq.map(|c| c.1) == Some(Method::Invite));
+        let bye = at(&|m| m.method() == Some(Method::Bye));
+        let later = bye + 3_600_000_000_000;
+        let talk_s = u64::try_from((bye - answer) / 1_000_000_000).unwrap();
+        let session = |f: &[Fired]| f.iter().any(|f| f.text.starts_with("Session-Expires"));
+        // Due after the BYE: nothing.
+        assert!(!session(&fired(d, later, Some(2 * talk_s + 4))));
+        // Due before it (the re-INVITEs 5 s in refresh it).
+        let f = fired(d, later, Some(1));
+        assert!(session(&f), "{f:?}");
     }
 }
