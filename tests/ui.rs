@@ -545,6 +545,18 @@ fn findings_view_groups_rules_and_opens_the_call() {
     );
 }
 
+/// A dialog with two findings is one dialog in the findings view's count:
+/// gen__busy_486_3calls has three busy calls (tshark: three 486), each with
+/// `final-failure-cause` and `destination-4xx-6xx`.
+#[test]
+fn the_findings_view_counts_each_dialog_once() {
+    let m = model("gen__busy_486_3calls.pcap");
+    let mut a = app(&m);
+    a.apply(Action::Findings, &m);
+    let text = format!("{}", draw(&a, &m, 110, 16).backend());
+    assert!(text.contains("2 rules, 6 findings in 3 dialogs"), "{text}");
+}
+
 /// A proxy's capture: the forwarded INVITE says how long the proxy took,
 /// and the pane what it rewrote; two agents' copies of a packet are one
 /// arrow seen twice.

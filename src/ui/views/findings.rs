@@ -78,6 +78,8 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
             Row::Rule { .. } => None,
         })
         .collect();
+    // Rows go by rule: one dialog comes under each of its rules.
+    dialogs.sort_unstable();
     dialogs.dedup();
     title_bar(
         buf,
