@@ -546,7 +546,7 @@ fn findings_view_groups_rules_and_opens_the_call() {
 }
 
 /// A dialog with two findings is one dialog in the findings view's count:
-/// gen__busy_486_3calls has three busy calls (tshark: three 486), each with
+/// `gen__busy_486_3calls` has three busy calls (tshark: three 486), each with
 /// `final-failure-cause` and `destination-4xx-6xx`.
 #[test]
 fn the_findings_view_counts_each_dialog_once() {
