@@ -629,13 +629,19 @@ fn hold_resume_failure_refused_sent_through_and_silent() {
         &[],
         "hold INVITE refused: 500 Server Internal Error (the call stays off hold)",
     );
+    assert!(
+        findings("diagnosis/hold_refused.pcap")
+            .iter()
+            .all(|f| f.rule != "hold"),
+        "a refused hold is no hold"
+    );
     expect(
         "held_side_sends.pcap",
         "hold-resume-failure",
         Severity::Warning,
         &[5, 6],
         &[1],
-        "the held side kept sending: 150 packets 192.0.2.2:50000 → 192.0.2.1:40000",
+        "the held side kept sending: 150 packets 192.0.2.2:50000 → 192.0.2.1:40000 in the whole seconds from 2.0 s after",
     );
     expect(
         "resume_no_media.pcap",

@@ -52,22 +52,16 @@ pub(super) fn hold_resume_failure(cx: &Context) -> Vec<Finding> {
         .collect();
     let mut out = Vec::new();
     for (k, &(c, intent)) in offers.iter().enumerate() {
-        // The offer in a re-INVITE or UPDATE, and the final answer to it.
+        // The offer in a re-INVITE or UPDATE, and the final answer to it
+        // (unanswered: the transaction rules say so).
         let Some(req) = msgs.get(c.message) else {
             continue;
         };
-        let Some((cseq, method @ (Method::Invite | Method::Update))) = req.cseq else {
+        let Some((fi, fin)) = final_answer(cx, c.message) else {
             continue;
         };
-        if req.method() != Some(method) {
+        let Some((_, method)) = req.cseq else {
             continue;
-        }
-        let Some((fi, fin)) = msgs.iter().enumerate().skip(c.message + 1).find(|(_, m)| {
-            m.cseq == Some((cseq, method))
-                && !m.retransmission()
-                && m.status().is_some_and(|s| s >= 200)
-        }) else {
-            continue; // unanswered: the transaction rules say so
         };
         let code = fin.status().unwrap_or(0);
         // 491 is glare, retried or not: `reinvite-glare-491`.
@@ -127,6 +121,27 @@ pub(super) fn hold_resume_failure(cx: &Context) -> Vec<Finding> {
     out
 }
 
+/// The final answer to message `i` when it is an INVITE or UPDATE (an
+/// offer of a re-INVITE or UPDATE): its index and the response.
+pub(super) fn final_answer<'m>(
+    cx: &Context<'m>,
+    i: usize,
+) -> Option<(usize, &'m crate::model::Message)> {
+    let msgs = cx.msgs();
+    let req = msgs.get(i)?;
+    let (cseq, method @ (Method::Invite | Method::Update)) = req.cseq? else {
+        return None;
+    };
+    if req.method() != Some(method) {
+        return None;
+    }
+    msgs.iter().enumerate().skip(i + 1).find(|(_, m)| {
+        m.cseq == Some((cseq, method))
+            && !m.retransmission()
+            && m.status().is_some_and(|s| s >= 200)
+    })
+}
+
 /// The hold offer's media addresses (where the held side sends to): each
 /// m-line's, or the same side's previous SDP's when the hold says
 /// `c=0.0.0.0`.
@@ -178,7 +193,7 @@ fn held_side_sends(cx: &Context, c: &SdpChange, ok_ns: i64, until: i64) -> Optio
             RULE,
             Severity::Warning,
             format!(
-                "the held side kept sending: {n} packets {} → {} from {} after the hold was accepted",
+                "the held side kept sending: {n} packets {} → {} in the whole seconds from {} after the hold was accepted",
                 s.src,
                 s.dst,
                 secs(SETTLE_NS)

@@ -452,6 +452,11 @@ pub(super) fn media_dropout(cx: &Context) -> Vec<Finding> {
 pub(super) fn hold(cx: &Context) -> Vec<Finding> {
     cx.sdp_changes
         .iter()
+        // A hold refused is no hold (`hold-resume-failure` says it).
+        .filter(|c| {
+            super::hold_resume::final_answer(cx, c.message)
+                .is_none_or(|(_, f)| f.status().is_none_or(|s| s < 300))
+        })
         .flat_map(|c| {
             c.lines
                 .iter()
