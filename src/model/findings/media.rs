@@ -43,17 +43,12 @@ pub(super) fn codec_mismatch(cx: &Context) -> Vec<Finding> {
     for c in &cx.sdp_changes {
         let evidence: Vec<usize> = c.against.into_iter().chain([c.message]).collect();
         if c.kind == SdpKind::Refused {
-            let code = cx
-                .dialog
-                .messages
-                .get(c.message)
-                .and_then(crate::model::Message::status)
-                .unwrap_or(488);
             out.push(
                 Finding::new(
                     "codec-mismatch-488",
                     Severity::Error,
-                    format!("offer refused with {code}: {}", c.summary.join("; ")),
+                    // Each line says it was refused, and with what code.
+                    c.summary.join("; "),
                 )
                 .messages(evidence.clone()),
             );
