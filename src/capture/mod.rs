@@ -165,7 +165,10 @@ impl Events {
     }
 
     /// Hands an ingested batch back to the capture thread.
-    pub fn give_back(&self, batch: Vec<SipMessage>) {
+    pub fn give_back(&self, mut batch: Vec<SipMessage>) {
+        // The messages are freed here: the capture thread sets the pace
+        // reading a file, this one has room.
+        batch.clear();
         // If the capture thread is not taking them, dropping here is fine.
         let _ = self.spent.try_send(batch);
     }
@@ -561,7 +564,7 @@ impl Processor {
             let next = self.spent.try_recv().map_or_else(
                 |_| Vec::with_capacity(BATCH),
                 |mut v| {
-                    v.clear(); // the messages are freed here, where they were allocated
+                    v.clear(); // emptied by `give_back` already
                     v
                 },
             );
