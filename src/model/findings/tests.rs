@@ -224,3 +224,13 @@ fn a_timer_fires_on_the_clock_without_a_new_packet() {
     assert_eq!(of(model.now_ns()), Some(Severity::Warning));
     assert_eq!(of(model.now_ns() + 40_000_000_000), Some(Severity::Error));
 }
+
+/// Under a second a summary says ms: "0.0 s after the INVITE" hid a 56 ms
+/// answer.
+#[test]
+fn summaries_say_ms_under_a_second() {
+    assert_eq!(secs(56_000_000), "56 ms");
+    assert_eq!(secs(304_600_000), "305 ms");
+    assert_eq!(secs(999_600_000), "1.0 s");
+    assert_eq!(secs(31_500_000_000), "31.5 s");
+}
