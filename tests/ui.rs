@@ -414,6 +414,34 @@ fn the_display_filter_follows_typing_and_esc_puts_the_old_one_back() {
     assert!(a.quit);
 }
 
+/// A sort moves the rows under the cursor while a filter is typed; Enter
+/// then keeps the cursor on the call it is on, not the top row (the call
+/// it stood on before the filter does not pass).
+#[test]
+fn enter_on_a_filter_keeps_the_call_a_sort_put_under_the_cursor() {
+    use sipscope::ui::input::TextKey;
+    let m = model("../../assets/sample.pcap");
+    let mut a = app(&m);
+    a.apply(Action::Search, &m);
+    for c in "486".chars() {
+        a.search_key(TextKey::Char(c));
+    }
+    a.refresh(&m);
+    assert_eq!(a.rows().len(), 3, "the three 486s");
+    // Reverse: the call under the cursor goes to the bottom row.
+    a.apply(Action::SortReverse, &m);
+    a.refresh(&m);
+    let on = a.call_list.current().unwrap();
+    assert_ne!(a.rows().first().copied(), Some(on), "not the top row");
+    a.search_key(TextKey::Enter);
+    a.refresh(&m);
+    assert_eq!(
+        a.call_list.current(),
+        Some(on),
+        "Enter kept the cursor's call"
+    );
+}
+
 #[test]
 fn the_path_field_edits_at_its_cursor() {
     use sipscope::ui::input::TextKey as K;

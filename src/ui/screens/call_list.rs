@@ -178,6 +178,10 @@ impl CallListState {
         typing: bool,
     ) {
         let cursor_id = self.keep.or_else(|| self.current());
+        // Where the cursor is now: it stays there when the dialog it is
+        // to go back to does not pass (Enter on a filter typed while its
+        // rows were still coming, after a sort moved the cursor).
+        let under_cursor = self.current();
         let now = clock;
         let started = Instant::now();
         let sort_by = self.search_budget.map(|b| started + b);
@@ -356,7 +360,11 @@ impl CallListState {
         if self.autoscroll && follow {
             self.cursor = self.rows.len().saturating_sub(1);
         } else if let Some(id) = cursor_id {
-            let at = self.rows.iter().position(|r| *r == id);
+            let at = self.rows.iter().position(|r| *r == id).or_else(|| {
+                under_cursor
+                    .filter(|u| *u != id)
+                    .and_then(|u| self.rows.iter().position(|r| *r == u))
+            });
             // After a filter change, a dialog that no longer passes leaves
             // the cursor at the top; after new traffic, where it was.
             let missing = if self.keep.is_some() { 0 } else { self.cursor };
