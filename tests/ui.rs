@@ -387,17 +387,24 @@ fn save_dialog_writes_the_call_in_view_and_asks_before_replacing() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// The sample capture's list with `486` typed into `/` (the line still
+/// open): the three busy calls (tshark: three 486).
+fn typing_486(m: &Model) -> AppState {
+    let mut a = app(m);
+    a.apply(Action::Search, m);
+    for c in "486".chars() {
+        a.search_key(sipscope::ui::input::TextKey::Char(c));
+    }
+    a.refresh(m);
+    assert_eq!(a.rows().len(), 3, "filtered while typing: the three 486s");
+    a
+}
+
 #[test]
 fn the_display_filter_follows_typing_and_esc_puts_the_old_one_back() {
     use sipscope::ui::input::TextKey;
     let m = model("../../assets/sample.pcap");
-    let mut a = app(&m);
-    a.apply(Action::Search, &m);
-    for c in "486".chars() {
-        a.search_key(TextKey::Char(c));
-    }
-    a.refresh(&m);
-    assert_eq!(a.rows().len(), 3, "filtered while typing: the three 486s");
+    let mut a = typing_486(&m);
     // An unfinished regex keeps the last good one.
     a.search_key(TextKey::Char('('));
     a.refresh(&m);
@@ -421,13 +428,7 @@ fn the_display_filter_follows_typing_and_esc_puts_the_old_one_back() {
 fn enter_on_a_filter_keeps_the_call_a_sort_put_under_the_cursor() {
     use sipscope::ui::input::TextKey;
     let m = model("../../assets/sample.pcap");
-    let mut a = app(&m);
-    a.apply(Action::Search, &m);
-    for c in "486".chars() {
-        a.search_key(TextKey::Char(c));
-    }
-    a.refresh(&m);
-    assert_eq!(a.rows().len(), 3, "the three 486s");
+    let mut a = typing_486(&m);
     // Reverse: the call under the cursor goes to the bottom row.
     a.apply(Action::SortReverse, &m);
     a.refresh(&m);

@@ -272,24 +272,6 @@ mod tests {
         \r\nSIP/2.0 486 Busy Here\r\n";
 
     #[test]
-    fn lines_are_the_pieces_split_gives() {
-        for bytes in [
-            &b""[..],
-            b"\n",
-            b"\n\n",
-            b"a",
-            b"a\n",
-            b"a\r\nb\r\n\r\nc",
-            b"\nx\n\ny",
-            MSG,
-        ] {
-            let ours: Vec<&[u8]> = lines(bytes).collect();
-            let split: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
-            assert_eq!(ours, split, "{bytes:?}");
-        }
-    }
-
-    #[test]
     #[allow(clippy::indexing_slicing)]
     fn section_lines_are_the_lines_of_the_header_section() {
         let mut cases: Vec<Vec<u8>> = [

@@ -939,7 +939,10 @@ mod reading_tests {
             b"a",
             b"a\n",
             b"\na",
+            b"a\r\nb\r\n\r\nc",
+            b"\nx\n\ny",
             b"v=0\r\nm=x\r\n\r\nz",
+            b"INVITE sip:b@h SIP/2.0\r\nv: SIP/2.0/UDP h;branch=z9hG4bK1\r\n\r\nbody\n",
         ] {
             let ours: Vec<&[u8]> = super::lines(body).collect();
             let split: Vec<&[u8]> = body.split(|b| *b == b'\n').collect();
