@@ -204,4 +204,28 @@ mod tests {
             let _ = parse(&p[..n]);
         }
     }
+
+    /// Cut anywhere or with its length word lying, a sender report never
+    /// panics; one too short for its sender info has none (and is still
+    /// read, as before the sender info was kept).
+    #[test]
+    fn a_short_or_cut_sender_report_is_read_without_its_sender_info() {
+        let mut sr = vec![0x80, 200, 0, 6];
+        for w in [0x1111_1111_u32, 1, 2, 3, 4, 5] {
+            sr.extend_from_slice(&w.to_be_bytes());
+        }
+        assert_eq!(parse(&sr).unwrap().sender.unwrap().octets, 5);
+        for cut in 0..sr.len() {
+            let _ = parse(&sr[..cut]);
+        }
+        for words in 0..=u8::MAX {
+            let mut lying = sr.clone();
+            lying[3] = words;
+            let _ = parse(&lying);
+        }
+        let short = [0x80, 200, 0, 1, 0x11, 0x11, 0x11, 0x11];
+        let r = parse(&short).unwrap();
+        assert_eq!(r.sender, None);
+        assert_eq!(r.sender_ssrc, 0x1111_1111);
+    }
 }

@@ -406,7 +406,7 @@ pub fn read_ahead(m: &Message) -> bool {
 /// Seconds, for summaries: `31.5 s`; under a second, `56 ms`.
 fn secs(ns: i64) -> String {
     // Under a second, in ms: "0.0 s" would hide a 56 ms answer.
-    if ns.abs() < 999_500_000 {
+    if ns.unsigned_abs() < 999_500_000 {
         format!("{} ms", (ns as f64 / 1e6).round())
     } else {
         format!("{:.1} s", ns as f64 / 1e9)
