@@ -749,6 +749,62 @@ fn ladder_marks_where_timer_b_fired() {
     insta::assert_snapshot!(t.backend());
 }
 
+/// A timer's marker sits at its place in time among the arrows, not under
+/// the last one: the session timer's refresh fell due between the ACK and
+/// the BYE, and 64×T1 ran out as the callee sent its BYE (marker first, the
+/// BYE it explains under it). A click on a marker's line selects nothing.
+#[test]
+fn ladder_puts_timer_markers_in_time_order() {
+    let lines_of = |t: &Terminal<TestBackend>| -> Vec<String> {
+        let b = t.backend().buffer();
+        (0..b.area.height)
+            .map(|y| {
+                (0..b.area.width)
+                    .map(|x| b[(x, y)].symbol().to_owned())
+                    .collect::<String>()
+            })
+            .collect()
+    };
+    let at = |lines: &[String], what: &str| {
+        lines
+            .iter()
+            .position(|l| l.contains(what))
+            .unwrap_or_else(|| panic!("{what} not drawn: {lines:#?}"))
+    };
+
+    let m = model("diagnosis/session_timer_expiry.pcap");
+    let mut a = app(&m);
+    a.apply(Action::Top, &m);
+    a.apply(Action::Open, &m);
+    a.apply(Action::Raw, &m);
+    let lines = lines_of(&draw(&a, &m, 110, 16));
+    let marker = at(
+        &lines,
+        "⏱ Session-Expires 90 s: refresh due by +45.0 s, none came",
+    );
+    assert!(at(&lines, "02:13:21.010") < marker, "{lines:#?}");
+    assert!(marker < at(&lines, "02:14:51.510"), "{lines:#?}");
+    // The marker's line is no arrow; the line under it is the BYE.
+    let y = u16::try_from(marker).unwrap();
+    let len = a.ladder_messages(&m).len();
+    let ladder = a.ladder.as_ref().unwrap();
+    assert_eq!(ladder.row_at(y, len), None);
+    assert_eq!(ladder.row_at(y + 1, len), Some(5));
+    assert_eq!(ladder.row_at(y - 1, len), Some(4));
+
+    let m = model("diagnosis/ack_missing.pcap");
+    let mut a = app(&m);
+    a.apply(Action::Top, &m);
+    a.apply(Action::Open, &m);
+    a.apply(Action::Raw, &m);
+    a.apply(Action::Bottom, &m);
+    let lines = lines_of(&draw(&a, &m, 110, 12));
+    let marker = at(&lines, "⏱ no ACK for 200: gave up after 64×T1 = 32.0 s");
+    assert!(at(&lines, "02:13:52.500") < marker, "{lines:#?}");
+    assert_eq!(at(&lines, "02:13:53.000◆"), marker + 1, "{lines:#?}");
+    assert_eq!(at(&lines, "02:13:53.010"), marker + 2, "{lines:#?}");
+}
+
 /// Issue 13, item 5: dialogs picked up in the middle say so (state and the
 /// CSeq's method), a cancelled call keeps the code of its final response.
 #[test]

@@ -3,7 +3,7 @@
 //! diff, message diff and streams screens look at the ladder's selection.
 //! The view is `ui/views/ladder.rs`.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use super::nav::{DrawnRows, Screen, Step, movement, scroll};
 use crate::keymap::Action;
@@ -39,6 +39,9 @@ pub struct LadderState {
     pub cursor: usize,
     /// The arrows as last drawn (the view keeps the cursor in sight).
     pub drawn: DrawnRows,
+    /// The arrow on each line as last drawn, from the first (`None`: the
+    /// line of a timer that fired), for the mouse.
+    lines: RefCell<Vec<Option<usize>>>,
     /// Kept within the message by the view.
     pub pane_scroll: Cell<u16>,
     pub show_raw: bool,
@@ -60,6 +63,7 @@ impl LadderState {
             extended: prev.is_some_and(|p| p.extended),
             cursor: 0,
             drawn: DrawnRows::default(),
+            lines: RefCell::default(),
             pane_scroll: Cell::new(0),
             show_raw: prev.is_none_or(|p| p.show_raw),
             time_mode: prev.map_or(TimeMode::Absolute, |p| p.time_mode),
@@ -73,10 +77,25 @@ impl LadderState {
         }
     }
 
-    /// The arrow drawn on screen line `y`, if any, of `len` arrows.
+    /// The arrow drawn on screen line `y`, if any, of `len` arrows (none
+    /// on a timer's line).
     #[must_use]
     pub fn row_at(&self, y: u16, len: usize) -> Option<usize> {
-        self.drawn.row_at(y, len)
+        let line = self.drawn.row_at(y, usize::MAX)? - self.drawn.first();
+        let lines = self.lines.borrow();
+        if lines.is_empty() {
+            // Not drawn through the view (tests): one arrow per line.
+            return self.drawn.row_at(y, len);
+        }
+        lines.get(line).copied().flatten().filter(|i| *i < len)
+    }
+
+    /// Called by the view: the arrow on each line it drew (`None`: a
+    /// timer's line).
+    pub fn set_lines(&self, lines: impl Iterator<Item = Option<usize>>) {
+        let mut kept = self.lines.borrow_mut();
+        kept.clear();
+        kept.extend(lines);
     }
 
     /// Selects arrow `i` (a click, a movement).

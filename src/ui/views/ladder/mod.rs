@@ -12,6 +12,7 @@
 //! Only the rows in view are drawn; the selected arrow stays in view.
 
 mod header;
+mod lines;
 mod rows;
 
 use std::collections::HashMap;
@@ -30,7 +31,8 @@ use crate::ui::screens::LadderState;
 use crate::ui::widgets::{footer, title_bar};
 
 use header::{column_positions, draw_columns, draw_findings, flow_findings, title};
-use rows::{draw_arrows, draw_lanes, draw_timers, hop_delay};
+use lines::{Line, Placement};
+use rows::{draw_arrows, draw_lanes, draw_timers, fired, hop_delay};
 
 /// Rows above the arrows: title and endpoint names.
 const TOP: u16 = 2;
@@ -68,16 +70,16 @@ fn legs(flow: &Flow) -> Vec<DialogId> {
     ids
 }
 
-/// The first arrow drawn: the last one drawn, moved just enough to keep
-/// the cursor in view (recorded with the rows' place, for the next draw and
-/// the mouse).
-fn scroll_offset(l: &LadderState, ladder: Rect, visible: usize) -> usize {
-    let mut offset = l.drawn.first();
-    if l.cursor < offset {
-        offset = l.cursor;
-    } else if visible > 0 && l.cursor >= offset + visible {
-        offset = l.cursor + 1 - visible;
-    }
+/// The lines in view: from the arrow drawn first last time, moved just
+/// enough to keep the cursor's arrow (with the timers around it) in view;
+/// recorded with the rows' place, for the next draw and the mouse.
+fn lines_in_view(
+    l: &LadderState,
+    ladder: Rect,
+    placement: &Placement,
+    visible: usize,
+) -> Vec<Line> {
+    let offset = placement.scroll(l.drawn.first(), l.cursor, visible);
     l.drawn.record(
         Rect {
             y: ladder.y + TOP,
@@ -86,7 +88,12 @@ fn scroll_offset(l: &LadderState, ladder: Rect, visible: usize) -> usize {
         },
         offset,
     );
-    offset
+    let lines = placement.lines(offset, visible);
+    l.set_lines(lines.iter().map(|line| match line {
+        Line::Arrow(i) => Some(*i),
+        Line::Timer(_) => None,
+    }));
+    lines
 }
 
 /// The HEP agents that saw the flow's messages.
@@ -222,16 +229,18 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &AppState, model: &Model) {
     let agents = flow_agents(model, &flow);
     draw_columns(buf, ladder, app, &flow.columns, &xs, lanes_w, &agents);
 
-    // Arrows in view.
+    // Arrows in view, and the timers that fired between them.
     let visible = usize::from(ladder.height.saturating_sub(TOP));
-    let rows = (scroll_offset(l, ladder, visible), visible);
+    let fired = fired(app, model, &flow);
+    let times: Vec<i64> = flow.arrows.iter().map(|a| a.message.ts_ns).collect();
+    let shown = lines_in_view(l, ladder, &Placement::new(&times, &fired), visible);
     draw_arrows(
-        buf, area, ladder, l, model, &flow, &legs, &xs, rows, &evidence,
+        buf, area, ladder, l, model, &flow, &legs, &xs, &evidence, &shown,
     );
-    draw_timers(buf, ladder, app, model, &flow, rows);
+    draw_timers(buf, ladder, l.time_mode, &flow, &fired, &shown);
     if lanes_w > 0 {
         let lx = ladder.right().saturating_sub(lanes_w) + 1;
-        draw_lanes(buf, ladder, lx, &lanes, &flow.arrows, rows);
+        draw_lanes(buf, ladder, lx, &lanes, &flow.arrows, (&fired, &shown));
     }
     if let Some(pane) = pane
         && let Some(a) = flow.arrows.get(l.cursor)

@@ -1,5 +1,6 @@
 //! The ladder's rows: time, column lines and arrows, the timers that
-//! fired under the last arrow, and the media lanes beside them.
+//! fired between them (placed by [`super::lines`]), and the media lanes
+//! beside them.
 
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -8,9 +9,11 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 
+use super::lines::Line;
 use super::{TIME_WIDTH, TOP};
 use crate::model::flow::{Arrow, Flow};
 use crate::model::media::RtpStream;
+use crate::model::timers::Fired;
 use crate::model::{Dialog, DialogId, Kind, Message, Model};
 use crate::text::clock;
 use crate::text::escape;
@@ -19,33 +22,50 @@ use crate::ui::screens::{ColourMode, LadderState, TimeMode};
 use crate::ui::theme;
 use crate::ui::widgets::put;
 
-/// Timers that fired (RFC 3261 B, F, H and 64×T1; RFC 4028's refresh), as
-/// marker rows under the last arrow, each at its own time.
-pub(super) fn draw_timers(
-    buf: &mut Buffer,
-    ladder: Rect,
-    app: &AppState,
-    model: &Model,
-    flow: &Flow,
-    (offset, visible): (usize, usize),
-) {
-    let shown = flow.arrows.len().saturating_sub(offset);
-    if shown >= visible {
-        return; // the last arrow is not in view, or no room under it
-    }
-    let Some(l) = &app.ladder else { return };
+/// The timers that fired in the flow's dialogs, in time order.
+pub(super) fn fired(app: &AppState, model: &Model, flow: &Flow) -> Vec<Fired> {
     let now = app.now(model);
-    let mut fired: Vec<crate::model::timers::Fired> = flow
+    let mut fired: Vec<Fired> = flow
         .dialogs
         .iter()
         .flat_map(|d| crate::model::timers::fired(d, now, model.session_expires(d)))
         .collect();
     fired.sort_by_key(|f| f.ts_ns);
+    fired
+}
+
+/// The screen line of each of `lines` (under the column names).
+fn line_ys(ladder: Rect, lines: &[Line]) -> impl Iterator<Item = (u16, Line)> + '_ {
+    lines
+        .iter()
+        .enumerate()
+        .map(move |(k, line)| (ladder.y + TOP + u16::try_from(k).unwrap_or(0), *line))
+}
+
+/// The timers' marker lines, each at its own time (see [`super::lines`]).
+pub(super) fn draw_timers(
+    buf: &mut Buffer,
+    ladder: Rect,
+    mode: TimeMode,
+    flow: &Flow,
+    fired: &[Fired],
+    lines: &[Line],
+) {
     let t0 = flow.arrows.first().map_or(0, |a| a.message.ts_ns);
-    let last = flow.arrows.last().map_or(t0, |a| a.message.ts_ns);
-    for (k, f) in fired.iter().take(visible - shown).enumerate() {
-        let y = ladder.y + TOP + u16::try_from(shown + k).unwrap_or(0);
-        let time = time_at(l.time_mode, f.ts_ns, last, t0);
+    // The arrow before each marker, for the time since it.
+    let mut prev = t0;
+    for (y, line) in line_ys(ladder, lines) {
+        let f = match line {
+            Line::Arrow(i) => {
+                prev = flow.arrows.get(i).map_or(prev, |a| a.message.ts_ns);
+                continue;
+            }
+            Line::Timer(k) => match fired.get(k) {
+                Some(f) => f,
+                None => continue,
+            },
+        };
+        let time = time_at(mode, f.ts_ns, prev, t0);
         put(
             buf,
             ladder,
@@ -98,9 +118,13 @@ pub(super) fn draw_lanes(
     x0: u16,
     lanes: &[(&RtpStream, bool)],
     msgs: &[Arrow],
-    rows: (usize, usize),
+    (fired, shown): (&[Fired], &[Line]),
 ) {
-    let (offset, visible) = rows;
+    // Each line's time: its arrow's, or its timer's.
+    let at = |line: Line| match line {
+        Line::Arrow(i) => msgs.get(i).map(|a| a.message.ts_ns),
+        Line::Timer(k) => fired.get(k).map(|f| f.ts_ns),
+    };
     for (k, (s, one_way)) in lanes.iter().enumerate() {
         let one_way = *one_way;
         let x = x0 + u16::try_from(k * 2).unwrap_or(0);
@@ -112,10 +136,15 @@ pub(super) fn draw_lanes(
         };
         put(buf, area, x, area.y + 1, &name, 2, style);
         let (first, last) = (s.stats.first_ns, s.stats.last_ns);
-        for (i, a) in msgs.iter().enumerate().skip(offset).take(visible) {
-            let y = area.y + TOP + u16::try_from(i - offset).unwrap_or(0);
-            let from = a.message.ts_ns;
-            let to = msgs.get(i + 1).map_or(last, |n| n.message.ts_ns).max(from);
+        for (j, (y, line)) in line_ys(area, shown).enumerate() {
+            let Some(from) = at(line) else { continue };
+            // Until the next line's time; the last line's, until the next
+            // arrow (below the screen) or the stream's end.
+            let next = shown.get(j + 1).copied().and_then(at).or(match line {
+                Line::Arrow(i) => msgs.get(i + 1).map(|n| n.message.ts_ns),
+                Line::Timer(_) => None,
+            });
+            let to = next.unwrap_or(last).max(from);
             if to < first || from > last {
                 continue;
             }
@@ -229,8 +258,8 @@ pub(super) fn draw_arrows(
     flow: &Flow,
     legs: &[DialogId],
     xs: &[u16],
-    (offset, visible): (usize, usize),
     evidence: &HashMap<*const Message, crate::model::findings::Severity>,
+    lines: &[Line],
 ) {
     let msgs = &flow.arrows;
     let ids: HashMap<u64, usize> = legs.iter().enumerate().map(|(i, id)| (id.0, i)).collect();
@@ -241,10 +270,11 @@ pub(super) fn draw_arrows(
             .or_insert(n);
     }
     let t0 = msgs.first().map_or(0, |a| a.message.ts_ns);
-    for (i, a) in msgs.iter().enumerate().skip(offset).take(visible) {
+    for (y, line) in line_ys(ladder, lines) {
+        let Line::Arrow(index) = line else { continue };
+        let Some(a) = msgs.get(index) else { continue };
         let (d, m) = (a.dialog, a.message);
-        let y = ladder.y + TOP + u16::try_from(i - offset).unwrap_or(0);
-        let time = time_text(l.time_mode, msgs, i, t0);
+        let time = time_text(l.time_mode, msgs, index, t0);
         put(
             buf,
             ladder,
@@ -315,7 +345,7 @@ pub(super) fn draw_arrows(
             m.retransmission(),
             style,
         );
-        if i == l.cursor {
+        if index == l.cursor {
             buf.set_style(
                 Rect::new(ladder.x, y, ladder.width, 1).intersection(area),
                 theme::cursor(),
