@@ -396,6 +396,7 @@ impl CallListState {
         if let Some(job) = &mut self.sorting {
             // The sort a key began: on, for the slice; the rows once it
             // is made. Nothing else meanwhile (the rows wait for it).
+            let shown = percent(job.progress());
             if let Some(deadline) = deadline
                 && !self.rows_dirty
                 && let (_, at, key) = job.at
@@ -404,7 +405,9 @@ impl CallListState {
                     deadline,
                 )
             {
-                return false;
+                // Drawn again when the "sorting P %" it shows moves (a
+                // Findings sort runs the rules of every dialog: seconds).
+                return percent(job.progress()) != shown;
             }
             self.rows_dirty = true;
             return true;
@@ -677,6 +680,12 @@ impl CallListState {
 /// then the rows are made again and take the order made. `deadline` says
 /// too whether the rows are a part (a search under way): then they are
 /// not sorted at all while the list is that large.
+/// A share from 0 to 1 as the whole percent the status line shows
+/// (`views::call_list`).
+fn percent(share: f64) -> String {
+    format!("{:.0}", share * 100.0)
+}
+
 #[allow(clippy::type_complexity)]
 fn sorted(
     sorting: &mut Option<SlicedSort<SortKey, (u64, Clock, Column)>>,

@@ -17,9 +17,12 @@ use std::time::Instant;
 
 use crate::model::DialogId;
 
-/// Keys made, or elements merged, between two looks at the deadline; the
-/// length of the runs sorted before merging.
+/// Elements merged between two looks at the deadline; the length of the
+/// runs sorted before merging.
 const RUN: usize = if cfg!(test) { 64 } else { 8_192 };
+/// Keys made between two looks at the deadline: a key can be dear (the
+/// Findings column runs the rules of a dialog, tens of microseconds).
+const KEY_STEP: usize = if cfg!(test) { 8 } else { 256 };
 
 /// A sort of rows by a key, made a slice at a time (see the module's doc).
 #[derive(Debug)]
@@ -68,12 +71,12 @@ impl<T: Ord, K> SlicedSort<T, K> {
         }
     }
 
-    /// Goes on until `deadline` (a step at least: RUN keys, a run sorted or
-    /// RUN elements merged); `key` makes a row's key. Says whether the
+    /// Goes on until `deadline` (a step at least: `KEY_STEP` keys, a run
+    /// sorted or RUN elements merged); `key` makes a row's key. Says whether the
     /// order is made.
     pub fn run(&mut self, mut key: impl FnMut(DialogId) -> Option<T>, deadline: Instant) -> bool {
         while self.next_key < self.ids.len() {
-            let to = (self.next_key + RUN).min(self.ids.len());
+            let to = (self.next_key + KEY_STEP).min(self.ids.len());
             for id in self.ids.get(self.next_key..to).unwrap_or_default() {
                 if let Some(k) = key(*id) {
                     self.keyed.push((k, *id));
@@ -220,5 +223,25 @@ mod tests {
                 assert!(steps > 4, "{n}: a part at a time ({steps} steps)");
             }
         }
+    }
+
+    /// Dear keys (the rules of a dialog) are made a few at a time: a slice
+    /// past its deadline stops after `KEY_STEP` of them, not `RUN`, and the
+    /// progress it shows moves with each.
+    #[test]
+    fn a_dear_key_is_made_a_few_at_a_time() {
+        let ids: Vec<DialogId> = (0..1_000).map(DialogId).collect();
+        let made = std::cell::Cell::new(0);
+        let key = |id: DialogId| {
+            made.set(made.get() + 1);
+            Some(id.0 % 10)
+        };
+        let mut s = SlicedSort::new((), ids);
+        let before = s.progress();
+        assert!(!s.run(key, Instant::now()));
+        assert_eq!(made.get(), KEY_STEP);
+        assert!(s.progress() > before);
+        assert!(!s.run(key, Instant::now()));
+        assert_eq!(made.get(), 2 * KEY_STEP);
     }
 }
