@@ -1194,13 +1194,13 @@ fn sync_chunks(chunks: &mut [Chunk], model: &Model, clock: Clock, first: u64) {
 }
 
 /// How many threads a pass may use.
-fn threads() -> usize {
+pub(crate) fn threads() -> usize {
     thread::available_parallelism().map_or(1, NonZeroUsize::get)
 }
 
 /// `f` over consecutive parts of `items` (each with its offset), one part
 /// per core once there are at least `min` items; the results in order.
-fn in_parts<T: Sync, R: Send>(
+pub(crate) fn in_parts<T: Sync, R: Send>(
     items: &[T],
     min: usize,
     f: impl Fn(usize, &[T]) -> R + Sync,

@@ -11,7 +11,7 @@ use crate::keymap::Action;
 use crate::model::{Clock, Dialog, DialogId, DialogKind, Model};
 use crate::text::uri_of;
 use crate::ui::filter::RowFilter;
-use crate::ui::filter_index::{FilterIndex, RecentRows, RuleMasks, SearchPass};
+use crate::ui::filter_index::{FilterIndex, RecentRows, RuleMasks, SearchPass, in_parts};
 
 #[derive(Debug)]
 pub struct CallListState {
@@ -402,6 +402,7 @@ impl CallListState {
                 && let (_, at, key) = job.at
                 && !job.run(
                     |id| model.dialog(id).map(|d| sort_key(key, d, at, model)),
+                    key == Column::Findings,
                     deadline,
                 )
             {
@@ -721,6 +722,7 @@ fn sorted(
             };
             if !job.run(
                 |id| model.dialog(id).map(|d| sort_key(key, d, clock, model)),
+                key == Column::Findings,
                 deadline,
             ) {
                 let mut shown = job.ids.clone();
@@ -743,11 +745,22 @@ fn sorted(
             // One key per dialog (not one per comparison): sorting
             // 100k rows by a text column must not allocate millions
             // of strings.
-            let mut keyed: Vec<(SortKey, DialogId)> = ids
-                .iter()
-                .filter_map(|id| model.dialog(*id))
-                .map(|d| (sort_key(key, d, clock, model), d.id))
-                .collect();
+            // The Findings column's keys (the rules of each dialog) on
+            // every core.
+            let min = if key == Column::Findings {
+                256
+            } else {
+                usize::MAX
+            };
+            let mut keyed: Vec<(SortKey, DialogId)> = in_parts(&ids, min, |_, part| {
+                part.iter()
+                    .filter_map(|id| model.dialog(*id))
+                    .map(|d| (sort_key(key, d, clock, model), d.id))
+                    .collect::<Vec<_>>()
+            })
+            .into_iter()
+            .flatten()
+            .collect();
             keyed.sort_unstable();
             keyed.into_iter().map(|(_, id)| id).collect()
         }

@@ -16,6 +16,7 @@
 use std::time::Instant;
 
 use crate::model::DialogId;
+use crate::ui::filter_index::{in_parts, threads};
 
 /// Elements merged between two looks at the deadline; the length of the
 /// runs sorted before merging.
@@ -74,13 +75,32 @@ impl<T: Ord, K> SlicedSort<T, K> {
     /// Goes on until `deadline` (a step at least: `KEY_STEP` keys, a run
     /// sorted or RUN elements merged); `key` makes a row's key. Says whether the
     /// order is made.
-    pub fn run(&mut self, mut key: impl FnMut(DialogId) -> Option<T>, deadline: Instant) -> bool {
+    /// With `dear` keys (a dialog's rules), a step's keys are made on every
+    /// core, `KEY_STEP` each, in order.
+    pub fn run(
+        &mut self,
+        key: impl Fn(DialogId) -> Option<T> + Sync,
+        dear: bool,
+        deadline: Instant,
+    ) -> bool
+    where
+        T: Send,
+    {
+        let (step, min) = if dear {
+            (KEY_STEP * threads(), 2)
+        } else {
+            (KEY_STEP, usize::MAX)
+        };
         while self.next_key < self.ids.len() {
-            let to = (self.next_key + KEY_STEP).min(self.ids.len());
-            for id in self.ids.get(self.next_key..to).unwrap_or_default() {
-                if let Some(k) = key(*id) {
-                    self.keyed.push((k, *id));
-                }
+            let to = (self.next_key + step).min(self.ids.len());
+            let ids = self.ids.get(self.next_key..to).unwrap_or_default();
+            let parts = in_parts(ids, min, |_, part| {
+                part.iter()
+                    .filter_map(|id| key(*id).map(|k| (k, *id)))
+                    .collect::<Vec<_>>()
+            });
+            for part in parts {
+                self.keyed.extend(part);
             }
             self.next_key = to;
             if Instant::now() >= deadline {
@@ -211,7 +231,7 @@ mod tests {
             let want: Vec<DialogId> = want.into_iter().map(|(_, id)| id).collect();
             let mut s = SlicedSort::new((), ids);
             let mut steps = 0;
-            while !s.run(key, Instant::now()) {
+            while !s.run(key, n % 2 == 1, Instant::now()) {
                 let p = s.progress();
                 assert!((0.0..=1.0).contains(&p), "{n}: progress {p}");
                 steps += 1;
@@ -230,18 +250,22 @@ mod tests {
     /// progress it shows moves with each.
     #[test]
     fn a_dear_key_is_made_a_few_at_a_time() {
+        use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
         let ids: Vec<DialogId> = (0..1_000).map(DialogId).collect();
-        let made = std::cell::Cell::new(0);
+        let made = AtomicUsize::new(0);
         let key = |id: DialogId| {
-            made.set(made.get() + 1);
+            made.fetch_add(1, Relaxed);
             Some(id.0 % 10)
         };
         let mut s = SlicedSort::new((), ids);
         let before = s.progress();
-        assert!(!s.run(key, Instant::now()));
-        assert_eq!(made.get(), KEY_STEP);
+        assert!(!s.run(key, false, Instant::now()));
+        assert_eq!(made.load(Relaxed), KEY_STEP);
         assert!(s.progress() > before);
-        assert!(!s.run(key, Instant::now()));
-        assert_eq!(made.get(), 2 * KEY_STEP);
+        assert!(!s.run(key, false, Instant::now()));
+        assert_eq!(made.load(Relaxed), 2 * KEY_STEP);
+        // Dear keys: KEY_STEP on each core.
+        assert!(!s.run(key, true, Instant::now()));
+        assert_eq!(made.load(Relaxed), (2 + threads()) * KEY_STEP);
     }
 }
