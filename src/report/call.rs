@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use serde::Serialize;
 use serde::ser::Serializer;
 
-use super::writer::Writer;
+use super::writer::{Word, Writer};
 use crate::model::findings::{Context, Severity};
 use crate::model::media::{RtcpView, RtpStream};
 use crate::model::sdp_diff::SdpChange;
@@ -50,7 +50,11 @@ pub fn write(
     w.field(false, crate::key!("kind"));
     w.word(d.kind.as_str());
     w.field(false, crate::key!("state"));
-    w.str(&d.state_at(clock).name());
+    let state = d.state_at(clock);
+    match state_word(state) {
+        Some(word) => w.quoted(word),
+        None => w.str(&state.name()),
+    }
     w.field(false, crate::key!("from"));
     w.str(d.from());
     w.field(false, crate::key!("to"));
@@ -60,10 +64,13 @@ pub fn write(
         Some(ua) => w.str(ua),
         None => w.null(),
     }
+    // Times written again later (the first and last message's, an SDP
+    // change's) are copied from where they were written first.
+    let mut times = Times::default();
     w.field(false, crate::key!("first_ts"));
-    w.f64(secs(d.first_ts()));
+    times.first = Some(time(w, secs(d.first_ts()), &[]));
     w.field(false, crate::key!("last_ts"));
-    w.f64(secs(d.last_ts()));
+    times.last = Some(time(w, secs(d.last_ts()), &[]));
     for (key, v) in [
         (crate::key!("pdd_ms"), d.pdd_ns()),
         (crate::key!("answer_ms"), d.answer_ns()),
@@ -78,24 +85,37 @@ pub fn write(
     w.field(false, crate::key!("total_ms"));
     w.f64(ms(d.duration_at(clock)));
     w.field(false, crate::key!("related"));
-    w.value(&model.related(d)).map_err(io::Error::from)?;
+    strings(w, &mut model.related(d).iter().map(String::as_str));
     w.field(false, crate::key!("dropped_messages"));
     w.u64(d.dropped_messages);
     w.field(false, crate::key!("messages"));
-    messages(w, model, &diagnosis.context, &d.messages).map_err(io::Error::from)?;
+    messages(w, model, &diagnosis.context, &d.messages, &mut times).map_err(io::Error::from)?;
     w.field(false, crate::key!("rtp_streams"));
-    w.value(&Streams(&diagnosis.context.streams))
-        .map_err(io::Error::from)?;
+    // Most calls have none: `[]` without serde.
+    if diagnosis.context.streams.is_empty() {
+        w.raw(b"[]");
+    } else {
+        w.value(&Streams(&diagnosis.context.streams))
+            .map_err(io::Error::from)?;
+    }
     w.field(false, crate::key!("fax_streams"));
     let fax: Vec<_> = model
         .fax_of(d)
         .map(crate::model::media::FaxReport::of)
         .collect();
-    w.value(&fax).map_err(io::Error::from)?;
+    if fax.is_empty() {
+        w.raw(b"[]");
+    } else {
+        w.value(&fax).map_err(io::Error::from)?;
+    }
     w.field(false, crate::key!("sdp_changes"));
-    write_sdp_changes(w, &diagnosis.context.sdp_changes);
+    write_sdp_changes_with(w, &diagnosis.context.sdp_changes, &times);
     w.field(false, crate::key!("findings"));
-    w.value(&diagnosis.findings).map_err(io::Error::from)?;
+    if diagnosis.findings.is_empty() {
+        w.raw(b"[]");
+    } else {
+        w.value(&diagnosis.findings).map_err(io::Error::from)?;
+    }
     if model.has_agents() {
         let seen_at: Vec<String> = model
             .origins_of(d)
@@ -122,24 +142,31 @@ fn messages(
     model: &Model,
     cx: &Context<'_>,
     list: &[Message],
+    times: &mut Times,
 ) -> Result<(), super::writer::Error> {
     w.begin_array();
     for (i, m) in list.iter().enumerate() {
         w.element(i == 0);
         w.begin_object();
         w.field(true, crate::key!("ts"));
-        w.f64(secs(m.ts_ns));
+        let ts = time(w, secs(m.ts_ns), &[times.first, times.last]);
+        if cx.sdp_changes.iter().any(|c| c.message == i) {
+            times.keep(i, ts);
+        }
         w.field(false, crate::key!("src"));
         AddrText(m.src()).write(w);
         w.field(false, crate::key!("dst"));
         AddrText(m.dst()).write(w);
         w.field(false, crate::key!("transport"));
-        w.word(m.transport.as_str());
+        w.quoted(transport_word(m.transport));
         w.field(false, crate::key!("method"));
         match m.method() {
             // An unknown method's name is from the wire.
             Some(x @ crate::model::Method::Other(_)) => w.str(x.as_str()),
-            Some(x) => w.word(x.as_str()),
+            Some(x) => match method_word(x) {
+                Some(word) => w.quoted(word),
+                None => w.str(x.as_str()),
+            },
             None => w.null(),
         }
         w.field(false, crate::key!("status"));
@@ -194,16 +221,14 @@ fn messages(
 
 /// The call's `sdp_changes`, field by field as their derived serialisation
 /// writes them (docs/report.md).
+#[cfg(test)]
 fn write_sdp_changes(w: &mut Writer<'_>, changes: &[SdpChange]) {
-    let strings = |w: &mut Writer<'_>, list: &mut dyn ExactSizeIterator<Item = &str>| {
-        let any = list.len() > 0;
-        w.begin_array();
-        for (i, s) in list.enumerate() {
-            w.element(i == 0);
-            w.str(s);
-        }
-        w.end_array(any);
-    };
+    write_sdp_changes_with(w, changes, &Times::default());
+}
+
+/// [`write_sdp_changes`], each change's time copied from its message's
+/// when that was written with the same value (`times`).
+fn write_sdp_changes_with(w: &mut Writer<'_>, changes: &[SdpChange], times: &Times) {
     w.begin_array();
     for (i, c) in changes.iter().enumerate() {
         w.element(i == 0);
@@ -211,44 +236,75 @@ fn write_sdp_changes(w: &mut Writer<'_>, changes: &[SdpChange]) {
         w.field(true, crate::key!("message"));
         w.u64(c.message as u64);
         w.field(false, crate::key!("ts"));
-        w.f64(c.ts);
+        time(w, c.ts, &[times.of_message(c.message)]);
         w.field(false, crate::key!("kind"));
         w.word(c.kind.as_str());
         if let Some(a) = c.against {
             w.field(false, crate::key!("against"));
             w.u64(a as u64);
         }
-        w.field(false, crate::key!("media"));
-        w.begin_array();
-        for (k, m) in c.media.iter().enumerate() {
-            w.element(k == 0);
-            w.begin_object();
-            w.field(true, crate::key!("media"));
-            w.str(&m.media);
-            for (key, list) in [
-                (crate::key!("offered"), &m.offered),
-                (crate::key!("accepted"), &m.accepted),
-                (crate::key!("dropped"), &m.dropped),
-            ] {
-                if !list.is_empty() {
-                    w.field(false, key);
-                    strings(w, &mut list.iter().map(String::as_str));
+        // The rest (media and summary) as it was written for a change like
+        // it, when the writer's memo kept that.
+        match w.take_memo() {
+            Some(memo) => {
+                let depth = w.depth();
+                if let Some(bytes) = memo.change_tail(depth, &c.media, &c.summary) {
+                    w.raw(bytes);
+                } else {
+                    let start = w.mark();
+                    write_change_tail(w, c);
+                    memo.keep_change_tail(depth, &c.media, &c.summary, w.since(start, w.mark()));
                 }
+                w.put_memo(memo);
             }
-            if let Some(codec) = m.codec.as_deref() {
-                w.field(false, crate::key!("codec"));
-                w.str(codec);
-            }
-            w.field(false, crate::key!("notes"));
-            strings(w, &mut m.notes.iter().map(|n| n.text.as_str()));
-            w.end_object(true);
+            None => write_change_tail(w, c),
         }
-        w.end_array(!c.media.is_empty());
-        w.field(false, crate::key!("summary"));
-        strings(w, &mut c.summary.iter().map(String::as_str));
         w.end_object(true);
     }
     w.end_array(!changes.is_empty());
+}
+
+/// A list of strings, as an array.
+fn strings(w: &mut Writer<'_>, list: &mut dyn ExactSizeIterator<Item = &str>) {
+    let any = list.len() > 0;
+    w.begin_array();
+    for (i, s) in list.enumerate() {
+        w.element(i == 0);
+        w.str(s);
+    }
+    w.end_array(any);
+}
+
+/// An SDP change's `media` and `summary` fields ([`write_sdp_changes`]).
+fn write_change_tail(w: &mut Writer<'_>, c: &SdpChange) {
+    w.field(false, crate::key!("media"));
+    w.begin_array();
+    for (k, m) in c.media.iter().enumerate() {
+        w.element(k == 0);
+        w.begin_object();
+        w.field(true, crate::key!("media"));
+        w.str(&m.media);
+        for (key, list) in [
+            (crate::key!("offered"), &m.offered),
+            (crate::key!("accepted"), &m.accepted),
+            (crate::key!("dropped"), &m.dropped),
+        ] {
+            if !list.is_empty() {
+                w.field(false, key);
+                strings(w, &mut list.iter().map(String::as_str));
+            }
+        }
+        if let Some(codec) = m.codec.as_deref() {
+            w.field(false, crate::key!("codec"));
+            w.str(codec);
+        }
+        w.field(false, crate::key!("notes"));
+        strings(w, &mut m.notes.iter().map(|n| n.text.as_str()));
+        w.end_object(true);
+    }
+    w.end_array(!c.media.is_empty());
+    w.field(false, crate::key!("summary"));
+    strings(w, &mut c.summary.iter().map(String::as_str));
 }
 
 /// A message's SDP, field by field as its derived serialisation writes it
@@ -397,6 +453,65 @@ fn write_media_fresh(w: &mut Writer<'_>, m: &Media) -> [usize; 6] {
     [start, port, after_port, connection, after_connection, end]
 }
 
+/// A time as written into the buffer: its value's bits and where its text
+/// is.
+#[derive(Debug, Clone, Copy)]
+struct Written {
+    bits: u64,
+    start: usize,
+    end: usize,
+}
+
+/// Times of one call already written: the call's first and last, and
+/// those of the messages its SDP changes point at (a few; more are
+/// written again).
+#[derive(Debug, Default)]
+struct Times {
+    first: Option<Written>,
+    last: Option<Written>,
+    messages: [(usize, Option<Written>); 8],
+    kept: usize,
+}
+
+impl Times {
+    /// Keeps message `i`'s time, if there is room.
+    fn keep(&mut self, i: usize, at: Written) {
+        if let Some(slot) = self.messages.get_mut(self.kept) {
+            *slot = (i, Some(at));
+            self.kept += 1;
+        }
+    }
+
+    /// Message `i`'s time, if kept.
+    fn of_message(&self, i: usize) -> Option<Written> {
+        self.messages
+            .iter()
+            .take(self.kept)
+            .find(|(m, _)| *m == i)
+            .and_then(|(_, at)| *at)
+    }
+}
+
+/// Writes the time `v` (a number): copied from one of `known` written with
+/// the same value (the same bits: the same text), else formatted.
+fn time(w: &mut Writer<'_>, v: f64, known: &[Option<Written>]) -> Written {
+    let bits = v.to_bits();
+    let start = w.mark();
+    let copied = known
+        .iter()
+        .flatten()
+        .find(|k| k.bits == bits)
+        .is_some_and(|k| w.repeat(k.start, k.end));
+    if !copied {
+        w.f64(v);
+    }
+    Written {
+        bits,
+        start,
+        end: w.mark(),
+    }
+}
+
 /// RTP streams (the report's `rtp_streams` and `unassociated_rtp_streams`).
 pub struct Streams<'a>(pub &'a [&'a RtpStream]);
 
@@ -479,6 +594,64 @@ fn ms(ns: i64) -> f64 {
     ns as f64 / 1e6
 }
 
+/// A state's name as a JSON string (`DialogState::name`, quoted), for the
+/// states without a code in it.
+fn state_word(s: crate::model::DialogState) -> Option<&'static Word> {
+    use crate::model::DialogState as S;
+    Some(match s {
+        S::Setup => crate::word!("setup"),
+        S::Ringing => crate::word!("ringing"),
+        S::EarlyMedia => crate::word!("early media"),
+        S::InCall => crate::word!("in call"),
+        S::Completed => crate::word!("completed"),
+        S::Cancelled(None) => crate::word!("cancelled"),
+        S::Busy => crate::word!("busy"),
+        S::Failed => crate::word!("failed"),
+        S::MidDialog => crate::word!("mid-dialog"),
+        S::ResponseOnly => crate::word!("response only"),
+        S::Unknown => crate::word!("unknown"),
+        S::Registered => crate::word!("registered"),
+        S::Unregistered => crate::word!("unregistered"),
+        S::Challenged => crate::word!("challenged"),
+        S::AuthFailed => crate::word!("auth failed"),
+        S::Pending => crate::word!("pending"),
+        S::Cancelled(Some(_)) | S::Rejected(_) | S::Diverted(_) => return None,
+    })
+}
+
+/// A transport's name as a JSON string (`Transport::as_str`, quoted).
+fn transport_word(t: crate::decode::Transport) -> &'static Word {
+    use crate::decode::Transport;
+    match t {
+        Transport::Udp => crate::word!("udp"),
+        Transport::Tcp => crate::word!("tcp"),
+        Transport::Ws => crate::word!("ws"),
+        Transport::Sctp => crate::word!("sctp"),
+    }
+}
+
+/// A standard method's name as a JSON string (`Method::as_str`, quoted).
+fn method_word(m: crate::model::Method) -> Option<&'static Word> {
+    use crate::model::Method;
+    Some(match m {
+        Method::Invite => crate::word!("INVITE"),
+        Method::Ack => crate::word!("ACK"),
+        Method::Bye => crate::word!("BYE"),
+        Method::Cancel => crate::word!("CANCEL"),
+        Method::Register => crate::word!("REGISTER"),
+        Method::Options => crate::word!("OPTIONS"),
+        Method::Subscribe => crate::word!("SUBSCRIBE"),
+        Method::Notify => crate::word!("NOTIFY"),
+        Method::Message => crate::word!("MESSAGE"),
+        Method::Publish => crate::word!("PUBLISH"),
+        Method::Info => crate::word!("INFO"),
+        Method::Refer => crate::word!("REFER"),
+        Method::Prack => crate::word!("PRACK"),
+        Method::Update => crate::word!("UPDATE"),
+        Method::Other(_) => return None,
+    })
+}
+
 /// The CSeq header as written: `"1 INVITE"`.
 struct CseqText(u32, crate::model::Method);
 
@@ -527,8 +700,8 @@ impl AddrText {
             self.write_fresh(w);
             return;
         };
-        if let Some(json) = memo.addr(self.0) {
-            w.raw(json);
+        if let Some((json, len)) = memo.addr(self.0) {
+            w.raw_cut(json, len);
         } else {
             let start = w.mark();
             self.write_fresh(w);
@@ -613,8 +786,8 @@ impl CseqText {
                 buf.push(b);
             }
             buf.push(b'"');
-            if let Some(t) = buf.text() {
-                w.raw(t.as_bytes());
+            if buf.len <= buf.buf.len() {
+                w.raw_cut(&buf.buf, buf.len);
                 return;
             }
         }
@@ -789,12 +962,91 @@ mod tests {
     fn sdp_changes_are_written_as_their_serde_form() {
         let model = crate::replay("tests/data/gen__hold_resume_refer_rtp.pcap").unwrap();
         let mut seen = 0;
+        // One memo for all: a change like one written before is its bytes.
+        let mut memo = Memo::default();
         for d in model.dialogs() {
             let changes = model.sdp_changes(d);
             seen += changes.len();
-            assert_written_as_serde(changes.as_slice(), write_sdp_changes, &mut Memo::default());
+            assert_written_as_serde(changes.as_slice(), write_sdp_changes, &mut memo);
         }
         assert!(seen >= 4, "{seen}");
+    }
+
+    #[test]
+    fn transports_and_methods_are_quoted_as_their_names() {
+        use crate::decode::Transport;
+        use crate::model::Method;
+        for t in [
+            Transport::Udp,
+            Transport::Tcp,
+            Transport::Ws,
+            Transport::Sctp,
+        ] {
+            let mut ours = Vec::new();
+            Writer::compact(&mut ours).quoted(transport_word(t));
+            assert_eq!(String::from_utf8(ours).unwrap(), json(t.as_str()));
+        }
+        let mut standard = 0;
+        for m in [
+            Method::Invite,
+            Method::Ack,
+            Method::Bye,
+            Method::Cancel,
+            Method::Register,
+            Method::Options,
+            Method::Subscribe,
+            Method::Notify,
+            Method::Message,
+            Method::Publish,
+            Method::Info,
+            Method::Refer,
+            Method::Prack,
+            Method::Update,
+            Method::Other(0),
+        ] {
+            if let Some(word) = method_word(m) {
+                let mut ours = Vec::new();
+                Writer::compact(&mut ours).quoted(word);
+                assert_eq!(String::from_utf8(ours).unwrap(), json(m.as_str()));
+                standard += 1;
+            }
+        }
+        assert_eq!(standard, 14);
+    }
+
+    #[test]
+    fn states_are_quoted_as_their_names() {
+        use crate::model::DialogState as S;
+        let mut words = 0;
+        for s in [
+            S::Setup,
+            S::Ringing,
+            S::EarlyMedia,
+            S::InCall,
+            S::Completed,
+            S::Cancelled(None),
+            S::Cancelled(Some(408)),
+            S::Busy,
+            S::Rejected(403),
+            S::Failed,
+            S::Diverted(302),
+            S::MidDialog,
+            S::ResponseOnly,
+            S::Unknown,
+            S::Registered,
+            S::Unregistered,
+            S::Challenged,
+            S::AuthFailed,
+            S::Pending,
+        ] {
+            if let Some(word) = state_word(s) {
+                let mut ours = Vec::new();
+                Writer::compact(&mut ours).quoted(word);
+                assert_eq!(String::from_utf8(ours).unwrap(), json(&s.name()));
+                words += 1;
+            }
+        }
+        assert_eq!(words, 16);
     }
 
     #[test]
@@ -806,6 +1058,9 @@ mod tests {
             (u32::MAX, Method::Register),
         ] {
             assert_eq!(json(&CseqText(n, m)), format!("\"{n} {m}\""));
+            let mut ours = Vec::new();
+            CseqText(n, m).write(&mut Writer::compact(&mut ours));
+            assert_eq!(String::from_utf8(ours).unwrap(), format!("\"{n} {m}\""));
         }
     }
 }

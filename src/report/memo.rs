@@ -9,14 +9,18 @@
 //! compare the two ways). It is small and bounded.
 
 use crate::model::Addr;
+use crate::model::sdp_diff::MediaChange;
 use crate::sip::sdp::Media;
 
 /// Media sections kept at once.
 const MEDIA: usize = 16;
 /// The longest rendering kept (a hostile section may be far longer).
 const MEDIA_BYTES: usize = 4096;
-/// Addresses kept at once.
-const ADDRS: usize = 8;
+/// SDP changes' media and summaries kept at once.
+const CHANGES: usize = 8;
+/// Addresses kept at once: one place for each, by its hash (a report's
+/// messages go between a few hundred addresses; a dialog's between a few).
+const ADDRS: usize = 256;
 
 /// What a worker keeps between the calls it writes (see the module).
 #[derive(Debug, Default)]
@@ -24,8 +28,57 @@ pub struct Memo {
     media: Vec<MediaEntry>,
     /// The entry the next new section replaces, once full.
     next_media: usize,
-    addrs: Vec<(Addr, [u8; 24], usize)>,
-    next_addr: usize,
+    /// `ADDRS` places once one is kept: an address, its JSON string and
+    /// that string's length (0: the place is empty).
+    addrs: Vec<(Addr, [u8; 24], u8)>,
+    changes: Vec<ChangeEntry>,
+    next_change: usize,
+}
+
+/// The end of one SDP change as written at one depth: its `media` and
+/// `summary` fields (the same call after call: `audio`, `PCMU` and `PCMA`
+/// offered, `PCMU` accepted), their bytes from the separator before
+/// `media` to the end of `summary`.
+#[derive(Debug)]
+struct ChangeEntry {
+    depth: Option<usize>,
+    media: Vec<MediaChange>,
+    summary: Vec<String>,
+    bytes: Vec<u8>,
+}
+
+/// The place of `a` among the memo's addresses.
+fn addr_slot(a: Addr) -> usize {
+    use std::hash::{Hash, Hasher};
+    /// Folds the address's two words (its `Hash`) into a few bits.
+    struct Fold(u64);
+    impl Hasher for Fold {
+        fn finish(&self) -> u64 {
+            self.0
+        }
+        fn write(&mut self, bytes: &[u8]) {
+            for b in bytes {
+                self.write_u64(u64::from(*b));
+            }
+        }
+        fn write_u32(&mut self, n: u32) {
+            self.write_u64(u64::from(n));
+        }
+        fn write_u64(&mut self, n: u64) {
+            self.0 = (self.0 ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+        fn write_u128(&mut self, n: u128) {
+            // The high half and the low half (an IPv4 address is in the low).
+            #[allow(clippy::cast_possible_truncation)]
+            self.write_u64((n >> 64) as u64 ^ n as u64);
+        }
+    }
+    let mut h = Fold(0);
+    a.hash(&mut h);
+    // The top bits, the best mixed; ADDRS is a power of two.
+    #[allow(clippy::cast_possible_truncation)]
+    let slot = (h.finish() >> 56) as usize;
+    slot % ADDRS
 }
 
 /// One media section as written at one depth: its bytes with two holes,
@@ -122,25 +175,65 @@ impl Memo {
         }
     }
 
-    /// The JSON string of `a`, if kept.
-    pub(crate) fn addr(&self, a: Addr) -> Option<&[u8]> {
-        let (_, text, len) = self.addrs.iter().find(|(x, _, _)| *x == a)?;
-        text.get(..*len)
+    /// The JSON string of `a`, if kept: its 24 bytes and its length.
+    pub(crate) fn addr(&self, a: Addr) -> Option<(&[u8; 24], usize)> {
+        let (x, text, len) = self.addrs.get(addr_slot(a))?;
+        (*len > 0 && *x == a).then_some((text, usize::from(*len)))
     }
 
-    /// Keeps the JSON string of `a` (at most 24 bytes: an IPv4 address).
+    /// Keeps the JSON string of `a` (at most 24 bytes: an IPv4 address), in
+    /// the place of the one there.
     pub(crate) fn keep_addr(&mut self, a: Addr, json: &[u8]) {
         let mut text = [0u8; 24];
-        let Some(slot) = text.get_mut(..json.len()) else {
+        let (Some(slot), Ok(len)) = (text.get_mut(..json.len()), u8::try_from(json.len())) else {
             return;
         };
         slot.copy_from_slice(json);
-        let entry = (a, text, json.len());
-        if self.addrs.len() < ADDRS {
-            self.addrs.push(entry);
-        } else if let Some(slot) = self.addrs.get_mut(self.next_addr) {
+        if self.addrs.is_empty() {
+            self.addrs.resize(ADDRS, (a, [0; 24], 0));
+        }
+        if let Some(place) = self.addrs.get_mut(addr_slot(a)) {
+            *place = (a, text, len);
+        }
+    }
+
+    /// The rendering of an SDP change's `media` and `summary` fields at
+    /// `depth`, if kept.
+    pub(crate) fn change_tail(
+        &self,
+        depth: Option<usize>,
+        media: &[MediaChange],
+        summary: &[String],
+    ) -> Option<&[u8]> {
+        self.changes
+            .iter()
+            .find(|e| e.depth == depth && e.media == media && e.summary == summary)
+            .map(|e| e.bytes.as_slice())
+    }
+
+    /// Keeps `bytes`, the rendering of an SDP change's `media` and
+    /// `summary` fields at `depth`, as [`Memo::change_tail`] gives it back.
+    pub(crate) fn keep_change_tail(
+        &mut self,
+        depth: Option<usize>,
+        media: &[MediaChange],
+        summary: &[String],
+        bytes: &[u8],
+    ) {
+        if bytes.len() > MEDIA_BYTES {
+            return;
+        }
+        let entry = ChangeEntry {
+            depth,
+            media: media.to_vec(),
+            summary: summary.to_vec(),
+            bytes: bytes.to_vec(),
+        };
+        if self.changes.len() < CHANGES {
+            self.changes.push(entry);
+        } else if let Some(slot) = self.changes.get_mut(self.next_change) {
             *slot = entry;
-            self.next_addr = (self.next_addr + 1) % ADDRS;
+            self.next_change = (self.next_change + 1) % CHANGES;
         }
     }
 }

@@ -77,6 +77,17 @@ impl<'a> Writer<'a> {
         self.out.len()
     }
 
+    /// Writes again the bytes written between two marks; false (nothing
+    /// written) when they are not in the buffer.
+    pub(crate) fn repeat(&mut self, from: usize, to: usize) -> bool {
+        if from <= to && to <= self.out.len() {
+            self.out.extend_from_within(from..to);
+            true
+        } else {
+            false
+        }
+    }
+
     /// The bytes written between two marks.
     pub(crate) fn since(&self, from: usize, to: usize) -> &[u8] {
         self.out.get(from..to).unwrap_or_default()
@@ -84,27 +95,37 @@ impl<'a> Writer<'a> {
 
     /// Opens an object (`{`), for one written by hand: then [`Writer::field`]
     /// before each value, and [`Writer::end_object`].
+    #[allow(clippy::inline_always)] // a few stores; a call cost as much
+    #[inline(always)]
     pub fn begin_object(&mut self) {
         self.open(b'{');
     }
 
     /// Closes an object; `any` when a field was written in it.
+    #[allow(clippy::inline_always)] // a few stores; a call cost as much
+    #[inline(always)]
     pub fn end_object(&mut self, any: bool) {
         self.close(b'}', any);
     }
 
     /// Opens an array (`[`): then [`Writer::element`] before each value,
     /// and [`Writer::end_array`].
+    #[allow(clippy::inline_always)] // a few stores; a call cost as much
+    #[inline(always)]
     pub fn begin_array(&mut self) {
         self.open(b'[');
     }
 
     /// Closes an array; `any` when an element was written in it.
+    #[allow(clippy::inline_always)] // a few stores; a call cost as much
+    #[inline(always)]
     pub fn end_array(&mut self, any: bool) {
         self.close(b']', any);
     }
 
     /// Before an array's element: the separator and the indentation.
+    #[allow(clippy::inline_always)] // a few stores; a call cost as much
+    #[inline(always)]
     pub fn element(&mut self, first: bool) {
         self.next(first);
     }
@@ -112,38 +133,42 @@ impl<'a> Writer<'a> {
     /// Before a field's value: the separator, the indentation and the key
     /// (made at compile time: [`key!`](crate::key)). Compact, or pretty up
     /// to 15 levels deep, in fixed-size copies (a few stores, no `memcpy`
-    /// call); deeper as serde's keys are.
+    /// call); deeper as serde's keys are. Inlined: at a call site the key
+    /// and `first` are constants, and what is left is the stores.
+    #[allow(clippy::inline_always)] // measured: a call cost as much as the stores
+    #[inline(always)]
     pub fn field(&mut self, first: bool, key: &Key) {
         match self.depth {
-            Some(d) if d <= 15 => {
-                let start = self.out.len();
+            Some(d) if d < KEY_DEPTHS => {
+                // The separator, the indentation and the key, made at
+                // compile time for this depth: one fixed-size copy.
                 let from = usize::from(first);
-                let (Some(line), Some(name)) = (
-                    LINE.get(from..).and_then(<[u8]>::first_chunk::<32>),
-                    key.text.get(..KEY_MAX),
-                ) else {
+                let Some(chunk) = key
+                    .lines
+                    .get(d)
+                    .and_then(|line| line.get(from..))
+                    .and_then(<[u8]>::first_chunk::<64>)
+                else {
                     self.key(first, key.name());
                     return;
                 };
-                self.out.reserve(32 + KEY_MAX);
-                self.out.extend_from_slice(line);
-                let at = start + 2 + 2 * d - from;
+                self.out.reserve(64);
+                let at = self.out.len() + 2 + 2 * d - from + key.len;
+                self.out.extend_from_slice(chunk);
                 self.out.truncate(at);
-                self.out.extend_from_slice(name);
-                self.out.truncate(at + key.len);
             }
             None => {
-                let Some(name) = key.text.get(..KEY_MAX) else {
+                // `,"name":` (without the comma for a first field), without
+                // the space pretty printing puts after the colon.
+                let from = usize::from(first);
+                let Some(chunk) = key.compact.get(from..).and_then(<[u8]>::first_chunk::<32>)
+                else {
                     self.key(first, key.name());
                     return;
                 };
-                self.out.reserve(1 + KEY_MAX);
-                if !first {
-                    self.out.push(b',');
-                }
-                // `"name":`, without the space pretty printing puts after it.
-                let at = self.out.len() + key.len - 1;
-                self.out.extend_from_slice(name);
+                self.out.reserve(32);
+                let at = self.out.len() + 1 - from + key.len - 1;
+                self.out.extend_from_slice(chunk);
                 self.out.truncate(at);
             }
             Some(_) => self.key(first, key.name()),
@@ -166,6 +191,8 @@ impl<'a> Writer<'a> {
     /// A string value that is one of the schema's own words (a transport,
     /// a kind, a standard method): written without the escape check (checked
     /// in debug builds, which every test runs).
+    #[allow(clippy::inline_always)] // a few stores; a call cost as much
+    #[inline(always)]
     pub fn word(&mut self, v: &'static str) {
         debug_assert!(
             !any_escape(v.as_bytes()),
@@ -175,6 +202,14 @@ impl<'a> Writer<'a> {
         self.out.push(b'"');
         self.out.extend_from_slice(v.as_bytes());
         self.out.push(b'"');
+    }
+
+    /// A string value that is one of the schema's own words, quoted at
+    /// compile time ([`word!`](crate::word)): one fixed-size copy.
+    #[allow(clippy::inline_always)] // a few stores; a call cost as much
+    #[inline(always)]
+    pub fn quoted(&mut self, w: &Word) {
+        self.raw_cut(&w.text, w.len);
     }
 
     /// A string value made by a `Display`, escaped.
@@ -200,11 +235,14 @@ impl<'a> Writer<'a> {
 
     /// `true` or `false`.
     pub fn bool(&mut self, v: bool) {
-        self.out
-            .extend_from_slice(if v { b"true" } else { b"false" });
+        // One fixed-size copy cut to length (no `memcpy` call).
+        let (text, len) = if v { (b"true ", 4) } else { (b"false", 5) };
+        self.raw_cut(text, len);
     }
 
     /// `null`.
+    #[allow(clippy::inline_always)] // a few stores; a call cost as much
+    #[inline(always)]
     pub fn null(&mut self) {
         self.out.extend_from_slice(b"null");
     }
@@ -214,7 +252,17 @@ impl<'a> Writer<'a> {
         self.out.extend_from_slice(json);
     }
 
+    /// The first `len` bytes of `bytes` (already JSON), in one fixed-size
+    /// copy cut to length (a few stores, no `memcpy` call).
+    pub(crate) fn raw_cut<const N: usize>(&mut self, bytes: &[u8; N], len: usize) {
+        let at = self.out.len() + len.min(N);
+        self.out.extend_from_slice(bytes);
+        self.out.truncate(at);
+    }
+
     /// Opens an array or object.
+    #[allow(clippy::inline_always)] // a store and an add; a call cost more
+    #[inline(always)]
     fn open(&mut self, bracket: u8) {
         self.out.push(bracket);
         if let Some(d) = self.depth.as_mut() {
@@ -223,12 +271,20 @@ impl<'a> Writer<'a> {
     }
 
     /// Closes what [`Writer::open`] opened; `any` when it holds a value.
+    #[allow(clippy::inline_always)] // a few stores; a call cost as much
+    #[inline(always)]
     fn close(&mut self, bracket: u8, any: bool) {
         if let Some(d) = self.depth.as_mut() {
             *d = d.saturating_sub(1);
             if any {
                 let d = *d;
-                if !self.line(1, 1 + 2 * d) {
+                if d <= 15 {
+                    // Newline and indentation in one fixed-size copy.
+                    self.out.reserve(33);
+                    let at = self.out.len() + 1 + 2 * d;
+                    self.out.extend_from_slice(&LINE_FIRST);
+                    self.out.truncate(at);
+                } else {
                     self.out.push(b'\n');
                     self.indent(d);
                 }
@@ -238,6 +294,8 @@ impl<'a> Writer<'a> {
     }
 
     /// Before an element (or a key): the separator and the indentation.
+    #[allow(clippy::inline_always)] // a few stores; a call cost as much
+    #[inline(always)]
     fn next(&mut self, first: bool) {
         match self.depth {
             None => {
@@ -245,36 +303,19 @@ impl<'a> Writer<'a> {
                     self.out.push(b',');
                 }
             }
-            Some(d) => {
-                // `,` newline and the indentation, in one copy.
-                let from = usize::from(first);
-                if self.line(from, 2 + 2 * d - from) {
-                    return;
-                }
-                match LINE.get(from..2 + 2 * d) {
-                    Some(line) => self.out.extend_from_slice(line),
-                    None => {
-                        self.out
-                            .extend_from_slice(if first { b"\n" } else { b",\n" });
-                        self.indent(d);
-                    }
-                }
-            }
-        }
-    }
-
-    /// The `n` bytes of [`LINE`] from `from`, when `n` is at most 32: in
-    /// one fixed-size copy (a few stores, no `memcpy` call) cut to length.
-    /// False (nothing written) when longer.
-    fn line(&mut self, from: usize, n: usize) -> bool {
-        match LINE.get(from..).and_then(<[u8]>::first_chunk::<32>) {
-            Some(chunk) if n <= 32 => {
-                let at = self.out.len() + n;
-                self.out.extend_from_slice(chunk);
+            Some(d) if d <= 15 => {
+                // `,` newline and the indentation, in one fixed-size copy.
+                let line = if first { &LINE_FIRST } else { &LINE_NEXT };
+                self.out.reserve(32);
+                let at = self.out.len() + 2 + 2 * d - usize::from(first);
+                self.out.extend_from_slice(line);
                 self.out.truncate(at);
-                true
             }
-            _ => false,
+            Some(d) => {
+                self.out
+                    .extend_from_slice(if first { b"\n" } else { b",\n" });
+                self.indent(d);
+            }
         }
     }
 
@@ -323,13 +364,24 @@ impl<'a> Writer<'a> {
 
 /// The longest key text [`Key`] holds: `"` name `": `.
 const KEY_MAX: usize = 32;
+/// The depths up to which a [`Key`] holds its whole line (separator,
+/// indentation, key: at most 2 + 30 + 32 = 64 bytes).
+const KEY_DEPTHS: usize = 16;
 
 /// A struct field's key as [`Writer::field`] writes it, `"name": `, made at
 /// compile time by [`key!`](crate::key): the schema's own words, checked
-/// there to need no escape.
+/// there to need no escape. With it, for each depth up to 15, the line
+/// before it (`,`, newline, indentation) and the key in one piece, and the
+/// compact form (`,"name":`): a field is one fixed-size copy.
 pub struct Key {
     text: [u8; KEY_MAX],
     len: usize,
+    /// Per depth: `,\n`, two spaces a level, `"name": `; 65 bytes so that
+    /// 64 can be copied from the comma or from the newline.
+    lines: [[u8; 65]; KEY_DEPTHS],
+    /// `,"name":`, 33 bytes so that 32 can be copied from either of its
+    /// first two.
+    compact: [u8; 33],
 }
 
 impl Key {
@@ -358,9 +410,31 @@ impl Key {
         text[b.len() + 1] = b'"';
         text[b.len() + 2] = b':';
         text[b.len() + 3] = b' ';
+        let len = b.len() + 4;
+        let mut lines = [[b' '; 65]; KEY_DEPTHS];
+        let mut d = 0;
+        while d < KEY_DEPTHS {
+            lines[d][0] = b',';
+            lines[d][1] = b'\n';
+            let mut k = 0;
+            while k < len {
+                lines[d][2 + 2 * d + k] = text[k];
+                k += 1;
+            }
+            d += 1;
+        }
+        let mut compact = [0u8; 33];
+        compact[0] = b',';
+        let mut k = 0;
+        while k + 1 < len {
+            compact[1 + k] = text[k];
+            k += 1;
+        }
         Self {
             text,
-            len: b.len() + 4,
+            len,
+            lines,
+            compact,
         }
     }
 
@@ -373,6 +447,56 @@ impl Key {
     }
 }
 
+/// The longest quoted word [`Word`] holds.
+const WORD_MAX: usize = 24;
+
+/// One of the schema's own words as a JSON string, `"word"`, made at
+/// compile time by [`word!`](crate::word) (checked there to need no
+/// escape), written in one fixed-size copy ([`Writer::quoted`]).
+pub struct Word {
+    text: [u8; WORD_MAX],
+    len: usize,
+}
+
+impl Word {
+    /// The word `w`, quoted; one too long, or one that would need an
+    /// escape, fails to compile.
+    ///
+    /// # Panics
+    /// At compile time (in [`word!`](crate::word)'s `const` block): a word
+    /// longer than 22 bytes, or one with a byte that needs an escape.
+    #[must_use]
+    #[allow(clippy::indexing_slicing)] // in a const fn: a bad index fails the build
+    pub const fn new(w: &str) -> Self {
+        let b = w.as_bytes();
+        assert!(b.len() + 2 <= WORD_MAX, "a word too long");
+        let mut text = [0u8; WORD_MAX];
+        text[0] = b'"';
+        let mut i = 0;
+        while i < b.len() {
+            assert!(
+                !(b[i] < 0x20 || b[i] == b'"' || b[i] == b'\\'),
+                "a word that needs an escape"
+            );
+            text[i + 1] = b[i];
+            i += 1;
+        }
+        text[b.len() + 1] = b'"';
+        Self {
+            text,
+            len: b.len() + 2,
+        }
+    }
+}
+
+/// A [`Word`] made at compile time: `w.quoted(word!("udp"))`.
+#[macro_export]
+macro_rules! word {
+    ($w:literal) => {
+        &const { $crate::report::writer::Word::new($w) }
+    };
+}
+
 /// A [`Key`] made at compile time: `w.field(false, key!("src"))`.
 #[macro_export]
 macro_rules! key {
@@ -383,6 +507,22 @@ macro_rules! key {
 
 /// A comma, a newline and the spaces of 31 levels of indentation.
 const LINE: &[u8; 64] = b",\n                                                              ";
+
+/// The first 32 bytes of [`LINE`] from its newline: before a first field.
+const LINE_FIRST: [u8; 32] = line_from(1);
+/// The first 32 bytes of [`LINE`]: before a field after another.
+const LINE_NEXT: [u8; 32] = line_from(0);
+
+#[allow(clippy::indexing_slicing)] // in a const fn: a bad index fails the build
+const fn line_from(from: usize) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    let mut i = 0;
+    while i < 32 {
+        out[i] = LINE[from + i];
+        i += 1;
+    }
+    out
+}
 
 /// Does `b` need an escape in a JSON string?
 fn needs_escape(b: u8) -> bool {
