@@ -225,10 +225,7 @@ pub struct Plain {
 /// other message (read it the long way).
 #[must_use]
 pub fn plain(raw: &[u8]) -> Option<Plain> {
-    // One search state for every line end (one memchr call a line costs
-    // its set-up each time).
-    let mut feeds = memchr::memchr_iter(b'\n', raw);
-    let first = feeds.next()?;
+    let first = memchr::memchr(b'\n', raw)?;
     if first == 0 || raw.get(first - 1) != Some(&b'\r') || u32::try_from(raw.len()).is_err() {
         return None;
     }
@@ -241,7 +238,7 @@ pub fn plain(raw: &[u8]) -> Option<Plain> {
     };
     let mut s = first + 1;
     loop {
-        let e = feeds.next()?;
+        let e = s + memchr::memchr(b'\n', raw.get(s..)?)?;
         let line = raw.get(s..e)?;
         if line == b"\r" {
             p.body_start = e + 1;
