@@ -112,14 +112,69 @@ pub(crate) fn parse(m: &Message, raw: &[u8]) -> Parsed {
 /// [`parse`]; without a copy of the SDP's bytes (`sdp_body` is `None`)
 /// unless `keep_body`: a diagnosis never reads them.
 pub(crate) fn parse_with(m: &Message, raw: &[u8], keep_body: bool) -> Parsed {
+    parse_known(m, raw, keep_body, crate::sip::headers::plain(raw).as_ref())
+}
+
+/// [`parse_with`], given what [`crate::sip::headers::plain`] read of `raw`
+/// (`None`: not plain). A plain message is not scanned again: its body,
+/// Content-Type and Warning are what the scanner would read (a reason
+/// phrase of its own needs the scan: it is in the start line).
+pub(crate) fn parse_known(
+    m: &Message,
+    raw: &[u8],
+    keep_body: bool,
+    plain: Option<&crate::sip::headers::Plain>,
+) -> Parsed {
+    use crate::sip::scan::{Head, MAX_MESSAGE, Span};
+    let span = |r: &std::ops::Range<usize>| Span {
+        start: u32::try_from(r.start).unwrap_or(u32::MAX),
+        end: u32::try_from(r.end).unwrap_or(u32::MAX),
+    };
+    if let Some(p) = plain
+        && !m.own_reason()
+        && raw.len() <= MAX_MESSAGE
+        && crate::sip::scan::looks_like_sip(raw)
+    {
+        // The scanner's framing of a datagram: Content-Length, else the
+        // rest; a body cut short runs to the end.
+        let available = raw.len().saturating_sub(p.body_start);
+        let body_len = p.content_length.map_or(available, |n| n as usize);
+        let total = p.body_start + body_len;
+        if total <= MAX_MESSAGE {
+            let len = if body_len > available {
+                raw.len()
+            } else {
+                total
+            };
+            let head = Head {
+                body: span(&(p.body_start..len)),
+                content_type: span(&p.content_type),
+                warning: span(&p.warning),
+                ..Head::default()
+            };
+            return finish(m, raw, &head, len, keep_body);
+        }
+    }
     let crate::sip::scan::Scan::Message { head, len } =
         crate::sip::scan::scan(raw, crate::sip::scan::Framing::Datagram)
     else {
         return Parsed::default();
     };
+    finish(m, raw, &head, len, keep_body)
+}
+
+/// A [`Parsed`] from what the scanner read of `raw` (`len` bytes of it are
+/// the message).
+fn finish(
+    m: &Message,
+    raw: &[u8],
+    head: &crate::sip::scan::Head,
+    len: usize,
+    keep_body: bool,
+) -> Parsed {
     let raw = raw.get(..len).unwrap_or(raw);
     let text = |s: crate::sip::scan::Span| String::from_utf8_lossy(s.get(raw)).into_owned();
-    let sdp_span = crate::sip::sdp_span(raw, &head);
+    let sdp_span = crate::sip::sdp_span(raw, head);
     let body = (!sdp_span.is_empty()).then(|| sdp_span.get(raw));
     let sdp = if m.has_sdp() {
         body.map(crate::sip::sdp::parse)
@@ -451,6 +506,63 @@ mod tests {
             }
             assert!(sdps >= 6, "{file}: {sdps}");
         }
+    }
+
+    /// Parse without the plain reading: the scanner's.
+    fn scanned(m: &crate::model::Message, raw: &[u8]) -> super::Parsed {
+        super::parse_known(m, raw, true, None)
+    }
+
+    fn same(a: &super::Parsed, b: &super::Parsed, raw: &[u8]) {
+        let what = String::from_utf8_lossy(raw);
+        assert_eq!(a.sdp, b.sdp, "{what}");
+        assert_eq!(a.sdp_body, b.sdp_body, "{what}");
+        assert_eq!(a.warning, b.warning, "{what}");
+        assert_eq!(a.reason, b.reason, "{what}");
+    }
+
+    #[test]
+    fn a_plain_message_parses_as_the_scanner_reads_it() {
+        let mut plain = 0;
+        let mut files: Vec<_> = std::fs::read_dir("tests/data")
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "pcap"))
+            .collect();
+        files.extend(
+            std::fs::read_dir("tests/data/hostile")
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|e| e == "pcap")),
+        );
+        for file in files {
+            let Ok(model) = crate::replay(&file) else {
+                continue;
+            };
+            for m in model.dialogs().flat_map(|d| d.messages.iter()) {
+                let Ok(raw) = model.raw(m) else { continue };
+                plain += usize::from(crate::sip::headers::plain(&raw).is_some());
+                same(&super::parse(m, &raw), &scanned(m, &raw), &raw);
+            }
+        }
+        assert!(plain > 1000, "{plain}");
+        // SDP messages with every byte replaced, removed or cut there.
+        let model = crate::replay("tests/data/gen__hold_resume_refer_rtp.pcap").unwrap();
+        let mut sdps = 0;
+        for m in model
+            .dialogs()
+            .flat_map(|d| d.messages.iter())
+            .filter(|m| m.has_sdp())
+            .take(3)
+        {
+            let raw = model.raw(m).unwrap();
+            for raw in crate::sip::mutations(&raw, b"\n\r :0") {
+                let ours = super::parse(m, &raw);
+                sdps += usize::from(ours.sdp.is_some());
+                same(&ours, &scanned(m, &raw), &raw);
+            }
+        }
+        assert!(sdps > 1000, "{sdps}");
     }
 
     #[test]

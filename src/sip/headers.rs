@@ -106,23 +106,190 @@ pub fn values<'a>(
     compact: Option<u8>,
 ) -> impl Iterator<Item = &'a [u8]> + 'a {
     let initial = name.as_bytes().first().map(u8::to_ascii_lowercase);
-    section_lines(raw).skip(1).filter_map(move |line| {
-        // A line that starts with a letter neither form of the name starts
-        // with is not the header (its name is what stands before the colon).
-        if let (Some(initial), Some(b)) =
-            (initial, line.first().filter(|b| !b.is_ascii_whitespace()))
+    section_lines(raw)
+        .skip(1)
+        .filter_map(move |line| named(line, name, initial, compact))
+}
+
+/// The value of a header line when the header is `name` (or its compact
+/// form); `initial` is the name's first letter, lowercased.
+#[inline]
+fn named<'a>(
+    line: &'a [u8],
+    name: &str,
+    initial: Option<u8>,
+    compact: Option<u8>,
+) -> Option<&'a [u8]> {
+    // A line that starts with a letter neither form of the name starts
+    // with is not the header (its name is what stands before the colon).
+    if let (Some(initial), Some(b)) = (initial, line.first().filter(|b| !b.is_ascii_whitespace())) {
+        let b = b.to_ascii_lowercase();
+        if b != initial && compact.is_none_or(|c| c.to_ascii_lowercase() != b) {
+            return None;
+        }
+    }
+    let colon = memchr::memchr(b':', line)?;
+    let n = trim(line.get(..colon)?);
+    let named = n.eq_ignore_ascii_case(name.as_bytes())
+        || compact.is_some_and(|c| n.len() == 1 && n.eq_ignore_ascii_case(&[c]));
+    named.then(|| trim(line.get(colon + 1..).unwrap_or_default()))
+}
+
+/// A message's header lines as [`values`] walks them (start line left
+/// out), found once: several lookups in one message cost one walk. Each
+/// line is a range of the bytes it was made from; [`Lines::values`] over
+/// those bytes gives what [`values`] gives.
+#[derive(Debug, Clone, Default)]
+pub struct Lines {
+    lines: smallvec::SmallVec<[(u32, u32); 20]>,
+    /// Where the body starts ([`body`]), when known.
+    body: Option<u32>,
+}
+
+impl Lines {
+    /// The lines of `raw`, as [`values`] walks them.
+    #[must_use]
+    pub fn of(raw: &[u8]) -> Self {
+        if let Some(p) = plain(raw) {
+            return p.lines;
+        }
+        let at = |s: &[u8]| s.as_ptr().addr().wrapping_sub(raw.as_ptr().addr());
+        let mut lines = smallvec::SmallVec::new();
+        for line in section_lines(raw).skip(1) {
+            let start = at(line);
+            let (Ok(s), Ok(e)) = (u32::try_from(start), u32::try_from(start + line.len())) else {
+                // Past 4 GiB (never for a message): no lines, as none can
+                // be told apart.
+                return Self::default();
+            };
+            lines.push((s, e));
+        }
+        Self { lines, body: None }
+    }
+
+    /// [`values`] of `raw`, the bytes these lines were found in.
+    pub fn values<'a>(
+        &'a self,
+        raw: &'a [u8],
+        name: &'a str,
+        compact: Option<u8>,
+    ) -> impl Iterator<Item = &'a [u8]> + 'a {
+        let initial = name.as_bytes().first().map(u8::to_ascii_lowercase);
+        self.lines.iter().filter_map(move |&(s, e)| {
+            named(raw.get(s as usize..e as usize)?, name, initial, compact)
+        })
+    }
+
+    /// [`first`] of `raw`.
+    #[must_use]
+    pub fn first<'a>(
+        &'a self,
+        raw: &'a [u8],
+        name: &'a str,
+        compact: Option<u8>,
+    ) -> Option<&'a [u8]> {
+        self.values(raw, name, compact).next()
+    }
+
+    /// [`body`] of `raw`.
+    #[must_use]
+    pub fn body<'a>(&self, raw: &'a [u8]) -> &'a [u8] {
+        match self.body {
+            Some(b) => raw.get(b as usize..).unwrap_or_default(),
+            None => body(raw),
+        }
+    }
+}
+
+/// What [`crate::sip::scan::scan`] reads of a plain message (see [`plain`])
+/// for its body, Content-Type and Warning, and its header lines as
+/// [`values`] walks them: one walk for both. Ranges of the message's bytes.
+#[derive(Debug, Clone)]
+pub struct Plain {
+    pub lines: Lines,
+    /// Where the body starts: after the blank line.
+    pub body_start: usize,
+    /// The first Content-Length the scanner reads (digits only, at most 9).
+    pub content_length: Option<u32>,
+    /// The first non-empty Content-Type (`c`) value.
+    pub content_type: std::ops::Range<usize>,
+    /// The first non-empty Warning value.
+    pub warning: std::ops::Range<usize>,
+}
+
+/// A message's header section read in one walk, when it is plain: every
+/// line after the start line ends with CRLF, none is folded (none starts
+/// with whitespace), and a blank CRLF line ends them (the start line ends
+/// with CRLF too). Then the scanner and [`values`] see the same lines and
+/// the same end: what [`Plain`] says is what they read. `None` for any
+/// other message (read it the long way).
+#[must_use]
+pub fn plain(raw: &[u8]) -> Option<Plain> {
+    let first = memchr::memchr(b'\n', raw)?;
+    if first == 0 || raw.get(first - 1) != Some(&b'\r') || u32::try_from(raw.len()).is_err() {
+        return None;
+    }
+    let mut p = Plain {
+        lines: Lines::default(),
+        body_start: 0,
+        content_length: None,
+        content_type: 0..0,
+        warning: 0..0,
+    };
+    let mut s = first + 1;
+    loop {
+        let e = s + memchr::memchr(b'\n', raw.get(s..)?)?;
+        let line = raw.get(s..e)?;
+        if line == b"\r" {
+            p.body_start = e + 1;
+            // The last line as `section_lines` gives it: without its CR.
+            if let Some(last) = p.lines.lines.last_mut() {
+                last.1 -= 1;
+            }
+            p.lines.body = u32::try_from(p.body_start).ok();
+            return Some(p);
+        }
+        let (&lead, &end) = (line.first()?, line.last()?);
+        if line.len() < 2 || end != b'\r' || lead.is_ascii_whitespace() {
+            return None;
+        }
+        p.lines
+            .lines
+            .push((u32::try_from(s).ok()?, u32::try_from(e).ok()?));
+        // Only the three headers the scanner's reading here depends on.
+        if matches!(lead | 0x20, b'c' | b'l' | b'w')
+            && let Some(colon) = memchr::memchr(b':', line)
         {
-            let b = b.to_ascii_lowercase();
-            if b != initial && compact.is_none_or(|c| c.to_ascii_lowercase() != b) {
-                return None;
+            let name = trim(line.get(..colon)?);
+            let value = trim(line.get(colon + 1..)?);
+            let at = value.as_ptr().addr().wrapping_sub(raw.as_ptr().addr());
+            let span = at..at + value.len();
+            let is = |long: &[u8], short: Option<u8>| {
+                name.eq_ignore_ascii_case(long)
+                    || short.is_some_and(|c| name.len() == 1 && name.eq_ignore_ascii_case(&[c]))
+            };
+            if is(b"content-type", Some(b'c')) {
+                if p.content_type.is_empty() {
+                    p.content_type = span;
+                }
+            } else if is(b"content-length", Some(b'l')) {
+                if p.content_length.is_none()
+                    && !value.is_empty()
+                    && value.len() <= 9
+                    && value.iter().all(u8::is_ascii_digit)
+                {
+                    p.content_length = Some(
+                        value
+                            .iter()
+                            .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0')),
+                    );
+                }
+            } else if is(b"warning", None) && p.warning.is_empty() {
+                p.warning = span;
             }
         }
-        let colon = memchr::memchr(b':', line)?;
-        let n = trim(line.get(..colon)?);
-        let named = n.eq_ignore_ascii_case(name.as_bytes())
-            || compact.is_some_and(|c| n.len() == 1 && n.eq_ignore_ascii_case(&[c]));
-        named.then(|| trim(line.get(colon + 1..).unwrap_or_default()))
-    })
+        s = e + 1;
+    }
 }
 
 /// The first value of a header, if present.
@@ -185,14 +352,7 @@ pub fn number(value: &[u8]) -> Option<u64> {
 /// gives `10.0.0.1`; an IPv6 reference loses its brackets).
 #[must_use]
 pub fn uri_host(value: &[u8]) -> Option<&[u8]> {
-    static SIP: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
-        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"sip:"));
-    static SIPS: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
-        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"sips:"));
-    let start = SIP
-        .find(value)
-        .map(|i| i + 4)
-        .or_else(|| SIPS.find(value).map(|i| i + 5))?;
+    let start = uri_start(value)?;
     let rest = value.get(start..)?;
     let end = rest
         .iter()
@@ -204,6 +364,20 @@ pub fn uri_host(value: &[u8]) -> Option<&[u8]> {
         None => hostport,
     };
     host_of(hostport)
+}
+
+/// Where a SIP URI's host part may start: after the first `sip:`, else
+/// after the first `sips:`. Each ends at a colon (values are short: a look
+/// at each colon costs less than a substring search).
+fn uri_start(value: &[u8]) -> Option<usize> {
+    let after = |scheme: &[u8]| {
+        let colons = value.iter().enumerate().filter(|(_, b)| **b == b':');
+        colons
+            .map(|(i, _)| i)
+            .find(|&i| i >= scheme.len() && value.get(i - scheme.len()..i) == Some(scheme))
+            .map(|i| i + 1)
+    };
+    after(b"sip").or_else(|| after(b"sips"))
 }
 
 /// `host` of `host:port`, `[v6]:port` or `host`.
@@ -235,7 +409,7 @@ pub fn via_host(value: &[u8]) -> Option<&[u8]> {
 /// The address a host names, when it is a literal one.
 #[must_use]
 pub fn ip(host: &[u8]) -> Option<IpAddr> {
-    std::str::from_utf8(host).ok()?.parse().ok()
+    super::sdp::ip_addr(host)
 }
 
 /// Is this a private address: RFC 1918, `169.254/16`, `fc00::/7`,
@@ -324,6 +498,82 @@ mod tests {
                 let ours: Vec<&[u8]> = values(raw, name, compact).collect();
                 assert_eq!(ours, reference(raw, name, compact), "{name} {raw:?}");
             }
+        }
+    }
+
+    #[test]
+    fn lines_found_once_read_as_values_does() {
+        let base: &[u8] = b"INVITE sip:b@x SIP/2.0\r\nVia: a\r\nv : b\r\nContact: <sip:a@10.0.0.1>\r\nm:c\r\nContent-Type: application/sdp\r\nl: 4\r\nWarning: 399 x\r\n\r\nv=0\r\n\r\n";
+        let mut cases = crate::sip::mutations(base, b"\n\r :\t");
+        cases.extend(crate::sip::mutations(MSG, b"\n\r"));
+        let mut plain_ones = 0;
+        for raw in &cases {
+            let p = plain(raw);
+            plain_ones += usize::from(p.is_some());
+            let lines = Lines::of(raw);
+            for (name, compact) in [
+                ("Contact", Some(b'm')),
+                ("Via", Some(b'v')),
+                ("content-type", Some(b'c')),
+                ("Warning", None),
+                ("x", None),
+                ("", None),
+                ("", Some(b'X')),
+            ] {
+                let once: Vec<&[u8]> = lines.values(raw, name, compact).collect();
+                let walked: Vec<&[u8]> = values(raw, name, compact).collect();
+                assert_eq!(once, walked, "{name} {:?}", String::from_utf8_lossy(raw));
+            }
+            assert_eq!(
+                lines.body(raw),
+                body(raw),
+                "{:?}",
+                String::from_utf8_lossy(raw)
+            );
+            // What the scanner reads of a plain message is what `plain` says.
+            if let Some(p) = p
+                && let crate::sip::scan::Scan::Message { head, .. } =
+                    crate::sip::scan::scan(raw, crate::sip::scan::Framing::Datagram)
+            {
+                let span = |r: &std::ops::Range<usize>| raw.get(r.clone()).unwrap();
+                assert_eq!(span(&p.content_type), head.content_type.get(raw));
+                assert_eq!(span(&p.warning), head.warning.get(raw));
+                assert_eq!(p.content_length, head.content_length);
+                assert_eq!(
+                    Some(p.body_start),
+                    body(raw).as_ptr().addr().checked_sub(raw.as_ptr().addr())
+                );
+                assert_eq!(
+                    p.body_start,
+                    head.body.start as usize,
+                    "{:?}",
+                    String::from_utf8_lossy(raw)
+                );
+            }
+        }
+        assert!(plain_ones > 100, "{plain_ones}");
+    }
+
+    #[test]
+    fn uri_host_finds_the_scheme_as_a_substring_search_does() {
+        // The reading it replaced: the first `sip:`, else the first `sips:`.
+        let reference = |value: &[u8]| {
+            memchr::memmem::find(value, b"sip:")
+                .map(|i| i + 4)
+                .or_else(|| memchr::memmem::find(value, b"sips:").map(|i| i + 5))
+        };
+        let mut cases = crate::sip::mutations(
+            b"\"A\" <sips:a@10.0.0.1:5060;ob>, <sip:b@[fd00::1]>",
+            b":sp",
+        );
+        cases.extend(crate::sip::mutations(b"sip:sips:x", b":s"));
+        for v in cases {
+            assert_eq!(
+                uri_start(&v),
+                reference(&v),
+                "{:?}",
+                String::from_utf8_lossy(&v)
+            );
         }
     }
 

@@ -353,7 +353,7 @@ fn port(word: &[u8]) -> Option<u16> {
 /// An IP address as `str::parse` reads it. The usual dotted quad (no
 /// leading zeros) is read here, byte by byte; anything else goes to the
 /// standard parser.
-fn ip_addr(a: &[u8]) -> Option<std::net::IpAddr> {
+pub(crate) fn ip_addr(a: &[u8]) -> Option<std::net::IpAddr> {
     if let Some(octets) = dotted_quad(a) {
         return Some(std::net::IpAddr::from(octets));
     }

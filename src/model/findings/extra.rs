@@ -49,8 +49,8 @@ pub(super) fn routing_loop(cx: &Context) -> Vec<Finding> {
     }
     let last = copies.last().copied().unwrap_or(i);
     let hops_left = cx
-        .raw(last)
-        .and_then(|raw| headers::first(&raw, "Max-Forwards", None).and_then(headers::number));
+        .headers(last)
+        .and_then(|raw| raw.first("Max-Forwards", None).and_then(headers::number));
     match hops_left {
         Some(n) if n <= 5 => vec![
             Finding::new(
@@ -90,16 +90,37 @@ static FINDERS: std::sync::LazyLock<Vec<(&str, memchr::memmem::Finder<'static>)>
             .collect()
     });
 
+/// The scanner a User-Agent names, if any. Dialogs come from a few
+/// User-Agents, over and over: the last few answers are kept per thread.
+fn scanner_named(ua: &str) -> Option<&'static str> {
+    thread_local! {
+        static SEEN: std::cell::RefCell<Vec<(Box<str>, Option<&'static str>)>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
+    /// User-Agents whose answer is kept.
+    const KEPT: usize = 8;
+    SEEN.with_borrow_mut(|seen| {
+        if let Some(at) = seen.iter().position(|(u, _)| **u == *ua) {
+            return seen.get(at).and_then(|(_, name)| *name);
+        }
+        let lower = ua.to_ascii_lowercase();
+        let name = FINDERS
+            .iter()
+            .find(|(_, f)| f.find(lower.as_bytes()).is_some())
+            .map(|(s, _)| *s);
+        if seen.len() >= KEPT {
+            seen.remove(0);
+        }
+        seen.push((Box::from(ua), name));
+        name
+    })
+}
+
 pub(super) fn scanner_fraud(cx: &Context) -> Vec<Finding> {
     let Some(ua) = cx.dialog.user_agent.as_deref() else {
         return Vec::new();
     };
-    let lower = ua.to_ascii_lowercase();
-    let Some(name) = FINDERS
-        .iter()
-        .find(|(_, f)| f.find(lower.as_bytes()).is_some())
-        .map(|(s, _)| *s)
-    else {
+    let Some(name) = scanner_named(ua) else {
         return Vec::new();
     };
     let first = cx.msgs().first();
@@ -129,8 +150,8 @@ pub(super) fn cleartext_secrets(cx: &Context) -> Vec<Finding> {
         if !m.has_sdp() || m.retransmission() {
             continue;
         }
-        let Some(raw) = cx.raw(i) else { continue };
-        let body = headers::body(&raw);
+        let Some(raw) = cx.headers(i) else { continue };
+        let body = raw.body();
         if CRYPTO.find(body).is_some() && INLINE.find(body).is_some() {
             return vec![
                 Finding::new(

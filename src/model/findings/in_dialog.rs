@@ -136,9 +136,10 @@ pub(super) fn session_timer_expiry(cx: &Context) -> Vec<Finding> {
         return out;
     };
     let Some(se) = cx
-        .raw(a)
+        .headers(a)
         .and_then(|raw| {
-            headers::first(&raw, "Session-Expires", Some(b'x')).and_then(headers::number)
+            raw.first("Session-Expires", Some(b'x'))
+                .and_then(headers::number)
         })
         .filter(|s| *s > 0)
     else {
@@ -244,8 +245,8 @@ pub(super) fn transfer_failed(cx: &Context) -> Vec<Finding> {
     for (i, m) in msgs.iter().enumerate().skip(r) {
         if m.method() == Some(Method::Notify) && !m.retransmission() {
             let frag = cx
-                .raw(i)
-                .and_then(|raw| headers::sipfrag_status(headers::body(&raw)));
+                .headers(i)
+                .and_then(|raw| headers::sipfrag_status(raw.body()));
             if let Some(code) = frag {
                 last_frag = Some((i, code));
                 if code >= 200 {

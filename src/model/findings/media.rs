@@ -201,8 +201,8 @@ pub(super) fn dtmf_mismatch(cx: &Context) -> Vec<Finding> {
                     .messages(vec![i, r]),
                 ];
             }
-            let relay = cx.raw(i).is_some_and(|raw| {
-                crate::sip::headers::first(&raw, "Content-Type", Some(b'c'))
+            let relay = cx.headers(i).is_some_and(|raw| {
+                raw.first("Content-Type", Some(b'c'))
                     .is_some_and(|ct| ct.to_ascii_lowercase().windows(4).any(|w| w == b"dtmf"))
             });
             if relay && negotiated {

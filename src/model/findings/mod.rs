@@ -47,6 +47,7 @@ use super::media::RtpStream;
 use super::sdp_diff::SdpChange;
 use super::{Dialog, DialogId, Message, Method, Model, Parsed, Prefetched};
 use crate::hash::Map;
+use crate::sip::headers::Lines;
 
 /// How much a finding matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -148,8 +149,9 @@ pub struct Context<'m> {
     pub sdp_changes: Vec<SdpChange>,
     /// Capture time now: the end of a file, the newest packet live.
     pub now_ns: i64,
-    /// Messages' bytes the rules read, by index.
-    raws: RefCell<Vec<(usize, Bytes<'m>)>>,
+    /// Messages' bytes the rules read, by index, with their header lines
+    /// once found.
+    raws: RefCell<Vec<Seen<'m>>>,
     /// Messages parsed (from those bytes), by index; `None` when the bytes
     /// could not be read.
     parses: RefCell<Vec<(usize, Option<Arc<Parsed>>)>>,
@@ -178,6 +180,48 @@ impl std::ops::Deref for Bytes<'_> {
             Self::Ahead(b) | Self::Held(b) => b,
             Self::Read(r) => r,
         }
+    }
+}
+
+/// A message the rules read: its index, its bytes, and its header lines
+/// once a rule or its parse asked for them.
+struct Seen<'m> {
+    at: usize,
+    bytes: Bytes<'m>,
+    lines: Option<Rc<Lines>>,
+}
+
+/// A message's bytes with its header lines found ([`Context::headers`]):
+/// lookups as [`crate::sip::headers`] makes them, without walking the
+/// lines again for each.
+pub(super) struct Headers<'m> {
+    bytes: Bytes<'m>,
+    lines: Rc<Lines>,
+}
+
+impl Headers<'_> {
+    /// [`crate::sip::headers::values`].
+    pub(super) fn values<'a>(
+        &'a self,
+        name: &'a str,
+        compact: Option<u8>,
+    ) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.lines.values(&self.bytes, name, compact)
+    }
+
+    /// [`crate::sip::headers::first`].
+    pub(super) fn first<'a>(&'a self, name: &'a str, compact: Option<u8>) -> Option<&'a [u8]> {
+        self.lines.first(&self.bytes, name, compact)
+    }
+
+    /// [`crate::sip::headers::has`].
+    pub(super) fn has(&self, name: &str, compact: Option<u8>) -> bool {
+        self.first(name, compact).is_some()
+    }
+
+    /// [`crate::sip::headers::body`].
+    pub(super) fn body(&self) -> &[u8] {
+        self.lines.body(&self.bytes)
     }
 }
 
@@ -224,9 +268,18 @@ impl<'m> Context<'m> {
             return p.clone();
         }
         let m = self.msgs().get(i)?;
-        let p = self
-            .raw(i)
-            .map(|raw| Arc::new(super::parsed::parse_with(m, &raw, false)));
+        let p = self.raw(i).map(|raw| {
+            // One walk of the header lines for the parse and the rules.
+            let plain = crate::sip::headers::plain(&raw);
+            let p = super::parsed::parse_known(m, &raw, false, plain.as_ref());
+            if let Some(plain) = plain
+                && let Some(seen) = self.raws.borrow_mut().iter_mut().find(|s| s.at == i)
+                && seen.lines.is_none()
+            {
+                seen.lines = Some(Rc::new(plain.lines));
+            }
+            Arc::new(p)
+        });
         self.parses.borrow_mut().push((i, p.clone()));
         p
     }
@@ -278,8 +331,8 @@ impl<'m> Context<'m> {
         let m = self.msgs().get(i)?;
         // The few messages already read first: a search through what was
         // read ahead for the whole run of dialogs costs more.
-        if let Some((_, r)) = self.raws.borrow().iter().find(|(at, _)| *at == i) {
-            return Some(r.clone());
+        if let Some(s) = self.raws.borrow().iter().find(|s| s.at == i) {
+            return Some(s.bytes.clone());
         }
         let r = if let Some(b) = self.prefetched.and_then(|p| p.get(m)) {
             Bytes::Ahead(b)
@@ -289,14 +342,31 @@ impl<'m> Context<'m> {
                 Cow::Owned(v) => Bytes::Read(Rc::from(v)),
             }
         };
-        self.raws.borrow_mut().push((i, r.clone()));
+        self.raws.borrow_mut().push(Seen {
+            at: i,
+            bytes: r.clone(),
+            lines: None,
+        });
         Some(r)
+    }
+
+    /// Message `i`'s bytes with its header lines, found once per diagnosis
+    /// (several rules read one message's headers).
+    fn headers(&self, i: usize) -> Option<Headers<'m>> {
+        let bytes = self.raw(i)?;
+        let mut raws = self.raws.borrow_mut();
+        let seen = raws.iter_mut().find(|s| s.at == i)?;
+        let lines = seen
+            .lines
+            .get_or_insert_with(|| Rc::new(Lines::of(&bytes)))
+            .clone();
+        Some(Headers { bytes, lines })
     }
 
     /// The first value of a header of message `i`, as text.
     fn header(&self, i: usize, name: &str, compact: Option<u8>) -> Option<String> {
-        let raw = self.raw(i)?;
-        crate::sip::headers::first(&raw, name, compact)
+        let h = self.headers(i)?;
+        h.first(name, compact)
             .map(|v| String::from_utf8_lossy(v).into_owned())
     }
 
@@ -343,10 +413,17 @@ impl<'m> Context<'m> {
     fn silent_peers(&self) -> &[super::Addr] {
         self.silent.get_or_init(|| {
             let msgs = self.msgs();
+            // Who sent anything, each address once (a dialog has few).
+            let mut senders: smallvec::SmallVec<[std::net::IpAddr; 4]> = smallvec::SmallVec::new();
+            for m in msgs {
+                let ip = m.src().ip();
+                if !senders.contains(&ip) {
+                    senders.push(ip);
+                }
+            }
             let mut silent: Vec<super::Addr> = Vec::new();
             for m in msgs.iter().filter(|m| m.method().is_some()) {
-                if !silent.contains(&m.dst()) && !msgs.iter().any(|x| x.src().ip() == m.dst().ip())
-                {
+                if !silent.contains(&m.dst()) && !senders.contains(&m.dst().ip()) {
                     silent.push(m.dst());
                 }
             }

@@ -119,8 +119,8 @@ pub(super) fn response_misrouted_nat(cx: &Context) -> Vec<Finding> {
         if !elsewhere && again.is_none() {
             continue;
         }
-        let Some(raw) = cx.raw(i) else { continue };
-        let Some(via) = headers::first(&raw, "Via", Some(b'v')) else {
+        let Some(raw) = cx.headers(i) else { continue };
+        let Some(via) = raw.first("Via", Some(b'v')) else {
             continue;
         };
         let sent_by = headers::via_host(via).and_then(headers::ip);
@@ -161,8 +161,8 @@ pub(super) fn nat_contact_private(cx: &Context) -> Vec<Finding> {
         if !carries_contact || m.retransmission() || headers_private(m.src().ip()) {
             continue;
         }
-        let Some(raw) = cx.raw(i) else { continue };
-        let Some(contact) = headers::first(&raw, "Contact", Some(b'm')).and_then(uri_ip) else {
+        let Some(raw) = cx.headers(i) else { continue };
+        let Some(contact) = raw.first("Contact", Some(b'm')).and_then(uri_ip) else {
             continue;
         };
         if headers::is_private(contact) {

@@ -3,7 +3,6 @@
 
 use super::{Context, Finding, Severity};
 use crate::model::Method;
-use crate::sip::headers;
 
 /// The caller (the initial INVITE's sender, where the capture sees it)
 /// got a 2xx through a proxy that record-routes, then sent its ACK, BYE or
@@ -47,17 +46,14 @@ pub(super) fn record_route_ignored(cx: &Context) -> Vec<Finding> {
         return Vec::new();
     }
     let record_routes = cx
-        .raw(ok_i)
-        .is_some_and(|raw| headers::has(&raw, "Record-Route", None));
+        .headers(ok_i)
+        .is_some_and(|raw| raw.has("Record-Route", None));
     if !record_routes {
         return Vec::new();
     }
     let unrouted: Vec<usize> = around
         .into_iter()
-        .filter(|&i| {
-            cx.raw(i)
-                .is_some_and(|raw| !headers::has(&raw, "Route", None))
-        })
+        .filter(|&i| cx.headers(i).is_some_and(|raw| !raw.has("Route", None)))
         .collect();
     let Some(first) = unrouted.first().and_then(|&i| msgs.get(i)) else {
         return Vec::new();

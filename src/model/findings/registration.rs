@@ -77,10 +77,11 @@ pub(super) fn registration_lapse(cx: &Context) -> Vec<Finding> {
         if !is_2xx_to(m, Method::Register) || m.retransmission() {
             continue;
         }
-        let Some(raw) = cx.raw(i) else { continue };
-        let granted = headers::values(&raw, "Contact", Some(b'm'))
+        let Some(raw) = cx.headers(i) else { continue };
+        let granted = raw
+            .values("Contact", Some(b'm'))
             .find_map(|c| headers::param(c, "expires").and_then(headers::number))
-            .or_else(|| headers::first(&raw, "Expires", None).and_then(headers::number));
+            .or_else(|| raw.first("Expires", None).and_then(headers::number));
         let Some(granted) = granted.filter(|e| *e > 0) else {
             continue;
         };

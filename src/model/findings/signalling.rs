@@ -97,9 +97,8 @@ pub(super) fn forbidden_403(cx: &Context) -> Vec<Finding> {
     };
     let req = cx.sends(cseq, method).first().copied();
     let with_credentials = req.is_some_and(|r| {
-        cx.raw(r).is_some_and(|raw| {
-            headers::has(&raw, "Authorization", None)
-                || headers::has(&raw, "Proxy-Authorization", None)
+        cx.headers(r).is_some_and(|raw| {
+            raw.has("Authorization", None) || raw.has("Proxy-Authorization", None)
         })
     });
     let mut summary = format!("403 Forbidden to {method} from {}", m.src());
@@ -196,9 +195,8 @@ pub(super) fn auth_loop(cx: &Context) -> Vec<Finding> {
         .iter()
         .copied()
         .filter(|r| {
-            cx.raw(*r).is_some_and(|raw| {
-                headers::has(&raw, "Authorization", None)
-                    || headers::has(&raw, "Proxy-Authorization", None)
+            cx.headers(*r).is_some_and(|raw| {
+                raw.has("Authorization", None) || raw.has("Proxy-Authorization", None)
             })
         })
         .collect();
@@ -208,9 +206,10 @@ pub(super) fn auth_loop(cx: &Context) -> Vec<Finding> {
     let nonces: Vec<(Vec<u8>, bool)> = challenges
         .iter()
         .filter_map(|c| {
-            let raw = cx.raw(*c)?;
-            let v = headers::first(&raw, "WWW-Authenticate", None)
-                .or_else(|| headers::first(&raw, "Proxy-Authenticate", None))?;
+            let raw = cx.headers(*c)?;
+            let v = raw
+                .first("WWW-Authenticate", None)
+                .or_else(|| raw.first("Proxy-Authenticate", None))?;
             let stale = headers::param(v, "stale").is_some_and(|s| s.eq_ignore_ascii_case(b"true"));
             Some((headers::param(v, "nonce")?.to_vec(), stale))
         })

@@ -6,7 +6,6 @@ use std::fmt::Write as _;
 use super::signalling::{is_2xx_to, is_final_to, transactions};
 use super::{Context, Finding, Severity, TIMER_64T1_NS, secs};
 use crate::model::{Message, Method};
-use crate::sip::headers;
 
 pub(super) fn invite_timeout(cx: &Context) -> Vec<Finding> {
     let one_sided = cx.one_sided();
@@ -200,10 +199,10 @@ pub(super) fn prack_missing(cx: &Context) -> Vec<Finding> {
     let Some(&first_re) = retransmitted.first() else {
         return Vec::new();
     };
-    let reliable = cx.raw(first_re).is_some_and(|raw| {
-        headers::values(&raw, "Require", None)
+    let reliable = cx.headers(first_re).is_some_and(|raw| {
+        raw.values("Require", None)
             .any(|v| memchr::memmem::find(&v.to_ascii_lowercase(), b"100rel").is_some())
-            && headers::has(&raw, "RSeq", None)
+            && raw.has("RSeq", None)
     });
     if !reliable {
         return Vec::new();
