@@ -36,8 +36,36 @@ const MAX_OTHER_METHODS: usize = 255;
 const OVERFLOW: &str = "(other method)";
 
 impl Method {
+    /// The method a token names. The common ones (at most 8 bytes, and
+    /// SUBSCRIBE) are told by their length and their bytes as one word,
+    /// without comparing byte strings one by one.
     #[must_use]
     pub fn from_bytes(b: &[u8]) -> Self {
+        if let Some(w) = word(b) {
+            let known = match (b.len(), w) {
+                (6, INVITE) => Some(Self::Invite),
+                (3, ACK) => Some(Self::Ack),
+                (3, BYE) => Some(Self::Bye),
+                (6, CANCEL) => Some(Self::Cancel),
+                (8, REGISTER) => Some(Self::Register),
+                (7, OPTIONS) => Some(Self::Options),
+                (6, NOTIFY) => Some(Self::Notify),
+                (7, MESSAGE) => Some(Self::Message),
+                (7, PUBLISH) => Some(Self::Publish),
+                (4, INFO) => Some(Self::Info),
+                (5, REFER) => Some(Self::Refer),
+                (5, PRACK) => Some(Self::Prack),
+                (6, UPDATE) => Some(Self::Update),
+                _ => None,
+            };
+            if let Some(m) = known {
+                return m;
+            }
+        }
+        Self::from_bytes_slow(b)
+    }
+
+    fn from_bytes_slow(b: &[u8]) -> Self {
         match b {
             b"INVITE" => Self::Invite,
             b"ACK" => Self::Ack,
@@ -82,6 +110,48 @@ impl Method {
         }
     }
 }
+
+/// A token of 3 to 8 bytes as one word (`None` otherwise): its first and
+/// its last four bytes (overlapping when it is shorter than 8), or its
+/// three bytes; with the length, equal words are equal bytes.
+#[allow(clippy::cast_lossless)] // `u64::from` is not `const`
+const fn word(b: &[u8]) -> Option<u64> {
+    let n = b.len();
+    if n == 3 {
+        return Some(b[0] as u64 | (b[1] as u64) << 8 | (b[2] as u64) << 16);
+    }
+    if n < 4 || n > 8 {
+        return None;
+    }
+    let lo = b[0] as u64 | (b[1] as u64) << 8 | (b[2] as u64) << 16 | (b[3] as u64) << 24;
+    let hi = b[n - 4] as u64
+        | (b[n - 3] as u64) << 8
+        | (b[n - 2] as u64) << 16
+        | (b[n - 1] as u64) << 24;
+    Some(lo | hi << 32)
+}
+
+/// [`word`] of a method's name, for a `match`.
+const fn name_word(b: &[u8]) -> u64 {
+    match word(b) {
+        Some(w) => w,
+        None => u64::MAX,
+    }
+}
+
+const INVITE: u64 = name_word(b"INVITE");
+const ACK: u64 = name_word(b"ACK");
+const BYE: u64 = name_word(b"BYE");
+const CANCEL: u64 = name_word(b"CANCEL");
+const REGISTER: u64 = name_word(b"REGISTER");
+const OPTIONS: u64 = name_word(b"OPTIONS");
+const NOTIFY: u64 = name_word(b"NOTIFY");
+const MESSAGE: u64 = name_word(b"MESSAGE");
+const PUBLISH: u64 = name_word(b"PUBLISH");
+const INFO: u64 = name_word(b"INFO");
+const REFER: u64 = name_word(b"REFER");
+const PRACK: u64 = name_word(b"PRACK");
+const UPDATE: u64 = name_word(b"UPDATE");
 
 fn intern(name: &[u8]) -> u8 {
     let Ok(mut table) = OTHER_METHODS.lock() else {
@@ -836,5 +906,51 @@ mod tests {
             loc: FrameLoc::Mem(frame.clone()),
         }];
         ingested_in_frame(&mut m, raw);
+    }
+
+    /// Telling methods by their bytes as one word names the same method as
+    /// comparing the bytes: every known name, and near misses of them
+    /// (another case, one byte more or less, a NUL after, a longer token).
+    #[test]
+    fn a_method_is_told_by_its_exact_bytes() {
+        use super::Method;
+        let names = [
+            "INVITE",
+            "ACK",
+            "BYE",
+            "CANCEL",
+            "REGISTER",
+            "OPTIONS",
+            "SUBSCRIBE",
+            "NOTIFY",
+            "MESSAGE",
+            "PUBLISH",
+            "INFO",
+            "REFER",
+            "PRACK",
+            "UPDATE",
+        ];
+        for n in names {
+            let m = Method::from_bytes(n.as_bytes());
+            assert_eq!(m, Method::from_bytes_slow(n.as_bytes()));
+            assert_eq!(m.as_str(), n);
+            assert!(!matches!(m, Method::Other(_)), "{n}");
+            let mut near: Vec<Vec<u8>> = vec![
+                n.to_ascii_lowercase().into_bytes(),
+                format!("{n}\0").into_bytes(),
+                format!("{n}X").into_bytes(),
+                n.as_bytes()[..n.len() - 1].to_vec(),
+                format!("\0{n}").into_bytes(),
+            ];
+            near.push(n.as_bytes().iter().map(|b| b ^ 0x80).collect());
+            for b in near {
+                // Unknown tokens are interned (bytes that are not UTF-8
+                // each anew): the name is what must agree.
+                let m = Method::from_bytes(&b);
+                assert_eq!(m.as_str(), Method::from_bytes_slow(&b).as_str(), "{b:?}");
+                assert!(matches!(m, Method::Other(_)), "{b:?}");
+            }
+        }
+        assert_eq!(Method::from_bytes(b""), Method::from_bytes_slow(b""));
     }
 }
