@@ -382,7 +382,11 @@ pub(crate) fn sdp_span(raw: &[u8], head: &Head) -> Span {
         return Span::default();
     }
     let ct = head.content_type.get(raw);
-    let starts = |p: &[u8]| ct.get(..p.len()).is_some_and(|c| c.eq_ignore_ascii_case(p));
+    // As written (nearly always) before any case-blind comparison.
+    let starts = |p: &[u8]| {
+        ct.get(..p.len())
+            .is_some_and(|c| c == p || c.eq_ignore_ascii_case(p))
+    };
     if starts(b"application/sdp") || (ct.is_empty() && sdp::looks_like_sdp(body)) {
         return head.body;
     }

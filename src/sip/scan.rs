@@ -166,32 +166,33 @@ pub fn scan_into(buf: &[u8], framing: Framing, head: &mut Head) -> Scanned {
         };
     }
     // memchr finds each line's end (one call a line: memchr_iter's state
-    // cost more); a header is read once the next line shows it is not
-    // folded onto (a line starting with SP or HT).
+    // cost more); a header is read at its line's end unless the next line
+    // starts with SP or HT (is folded onto it): the byte after the line
+    // feed says so.
     let mut seen_via = false;
-    let mut pending: Option<(usize, usize)> = None;
     let mut line_start = pos;
+    // The header being read: from its first line's start to the end of its
+    // last line seen (equal: none).
+    let (mut header_start, mut header_end) = (pos, pos);
     let mut body_start = None;
     while let Some(nl) = line_end(buf, line_start, limit) {
-        // The line's first byte says all the loop needs: whether the line
-        // is empty (or a lone CR: the end of the headers) or folded.
-        let first = buf.get(line_start).copied();
-        if nl == line_start || (nl == line_start + 1 && first == Some(b'\r')) {
+        // The line's first byte says whether it is empty (or a lone CR:
+        // the end of the headers).
+        if nl == line_start || (nl == line_start + 1 && buf.get(line_start) == Some(&b'\r')) {
             body_start = Some(nl + 1);
             break;
         }
-        match pending.as_mut() {
-            Some(p) if matches!(first, Some(b' ' | b'\t')) => p.1 = nl,
-            _ => {
-                if let Some((s, e)) = pending.replace((line_start, nl)) {
-                    header_line(buf, s, e, head, &mut seen_via);
-                }
-            }
-        }
         line_start = nl + 1;
+        if line_start < limit && matches!(buf.get(line_start), Some(b' ' | b'\t')) {
+            header_end = nl;
+            continue;
+        }
+        header_line(buf, header_start, nl, head, &mut seen_via);
+        (header_start, header_end) = (line_start, line_start);
     }
-    if let Some((s, e)) = pending.take() {
-        header_line(buf, s, e, head, &mut seen_via);
+    // A header whose folded next line never ended.
+    if header_end > header_start {
+        header_line(buf, header_start, header_end, head, &mut seen_via);
     }
     let Some(body_start) = body_start else {
         // The header section never ended within the buffer (or the limit).

@@ -296,11 +296,9 @@ pub fn media_lines_upto(
                 return None;
             }
             image |= value.starts_with(b"image");
-            current = nth_word(value, 1).and_then(port).map(|p| (p, None));
+            current = port_word(value).and_then(port).map(|p| (p, None));
         } else {
-            let a = nth_word(value, 2)
-                .and_then(|a| a.split(|b| *b == b'/').next())
-                .and_then(ip_addr);
+            let a = c_address(value).and_then(ip_addr);
             match current.as_mut() {
                 Some((_, own)) => *own = a,
                 None => session = a,
@@ -310,6 +308,37 @@ pub fn media_lines_upto(
     }
     flush(current, session, &mut out);
     (out.len() <= limit).then_some((out, image))
+}
+
+/// The port word of an `m=` value (`audio 49170 RTP/AVP 0`): its second
+/// word, as [`nth_word`] gives it; the usual spelling (one space after the
+/// media) read without counting words.
+fn port_word(value: &[u8]) -> Option<&[u8]> {
+    let media = word_end(value);
+    if media > 0
+        && let Some(rest) = value.get(media + 1..)
+        && value.get(media) == Some(&b' ')
+        && rest.first().is_some_and(|b| !b.is_ascii_whitespace())
+    {
+        return rest.get(..word_end(rest));
+    }
+    nth_word(value, 1)
+}
+
+/// The address of a `c=` value (`IN IP4 192.0.2.1/127`): its third word up
+/// to a `/`, as [`nth_word`] and a split give it; `IN IP4 ` as written
+/// read without counting words.
+fn c_address(value: &[u8]) -> Option<&[u8]> {
+    if let Some(rest) = value.strip_prefix(b"IN IP4 ")
+        && rest.first().is_some_and(|b| !b.is_ascii_whitespace())
+    {
+        let end = rest
+            .iter()
+            .position(|b| b.is_ascii_whitespace() || *b == b'/')
+            .unwrap_or(rest.len());
+        return rest.get(..end);
+    }
+    nth_word(value, 2).and_then(|a| a.split(|b| *b == b'/').next())
 }
 
 /// `split_ws(s).nth(n)`, without the iterator.
@@ -1039,6 +1068,14 @@ mod address_tests {
             "\nm=audio 9 x\r\n\r\nc=IN IP4 1.2.3.4\r\n",
             "c=IN IP4 1.2.3.4\nm=audio 9\u{85} x\nm=audio 10",
             "c=IN IP4 1.2.3.4\nm=a 1\nm=b 2\nm=c 3\nc=IN IP4 5.6.7.8\nm=d 4",
+            // The spellings read without counting words, and their neighbours.
+            "c=IN IP4 1.2.3.4/127/2 x\nm=audio 5/2 RTP/AVP 0",
+            "c=IN IP4  1.2.3.4\nm=audio  5 x",
+            "c=IN IP4 \t1.2.3.4\nm=audio \t5 x",
+            "c=IN IP4 /1.2.3.4\nm=audio /5 x",
+            "c=IN IP4 1.2.3.4\tx\nm= audio 5 x",
+            "c=IN IP4 \nm=audio \nc=IN IP4 1.2.3.4\nm=audio 6",
+            "c=IN IP4 1.2.3.4\nm=audio 7\r\nm=audio 8 \r\n",
         ]
         .iter()
         .map(|s| s.as_bytes().to_vec())

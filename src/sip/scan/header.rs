@@ -339,7 +339,16 @@ fn cseq(buf: &[u8], vs: usize, ve: usize, head: &mut Head) {
         head.defects.insert(Defects::BAD_CSEQ);
         return;
     };
-    let (ms, me) = trim_span(buf, vs + digits, ve);
+    // One space between number and method, nothing after (the value is
+    // trimmed), as nearly every stack writes it; else the trimming loops.
+    let (ms, me) = match v.get(digits..) {
+        Some([b' ', first, .., last] | [b' ', first @ last])
+            if !first.is_ascii_whitespace() && !last.is_ascii_whitespace() =>
+        {
+            (vs + digits + 1, ve)
+        }
+        _ => trim_span(buf, vs + digits, ve),
+    };
     let method = buf.get(ms..me).unwrap_or_default();
     if method.is_empty() || !method.iter().all(|b| is_token_char(*b)) {
         head.defects.insert(Defects::BAD_CSEQ);

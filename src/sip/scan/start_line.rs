@@ -116,7 +116,8 @@ pub(super) fn parse_start_line(line: &[u8], base: usize) -> Option<StartLine> {
         return None;
     }
     let tail = line.get(line.len().checked_sub(7)?..)?;
-    if !tail.eq_ignore_ascii_case(b"SIP/2.0") {
+    // As written (nearly always) before any case-blind comparison.
+    if tail != b"SIP/2.0" && !tail.eq_ignore_ascii_case(b"SIP/2.0") {
         return None;
     }
     let uri_end = line.len() - 7;

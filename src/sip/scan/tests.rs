@@ -68,6 +68,27 @@ l: 0\n\n";
 }
 
 #[test]
+fn a_header_is_read_whole_when_the_folded_line_after_it_is_cut() {
+    // The Call-ID's folded line never ends (the datagram is cut there): the
+    // header is read up to the line end it had, and the cut line alone.
+    let msg = b"INVITE sip:a@h SIP/2.0\r\n\tlead: x\r\nVia: SIP/2.0/UDP h;branch=z9\r\n\t;x=1\r\nCall-ID: abc\r\n def";
+    let (h, len) = one(msg);
+    assert_eq!(len, msg.len());
+    assert_eq!(h.via_branch.get(msg), b"z9");
+    assert_eq!(h.call_id.get(msg), b"abc");
+    assert!(h.defects.contains(Defects::TRUNCATED_HEADERS));
+    assert!(h.defects.contains(Defects::BAD_HEADER_LINE));
+    // Folded onto the last header before the blank line, and a line
+    // starting with a tab right after the start line (a header of its own).
+    let msg = b"INVITE sip:a@h SIP/2.0\r\n\tCall-ID: first\r\nCall-ID: second\r\n more\r\n\r\n";
+    let (h, _) = one(msg);
+    assert_eq!(h.call_id.get(msg), b"first");
+    let msg = b"INVITE sip:a@h SIP/2.0\r\nCall-ID: abc\r\n more\r\n\r\n";
+    let (h, _) = one(msg);
+    assert_eq!(h.call_id.get(msg), b"abc\r\n more");
+}
+
+#[test]
 fn unknown_methods_and_non_utf8_bytes_are_kept() {
     let msg = b"FOOBAR sip:x@y SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=b\r\nFrom: <sip:\xff@h>;tag=1\r\nTo: <sip:y@h>\r\nCall-ID: \xfe\xff\r\nCSeq: 1 FOOBAR\r\n\r\n";
     let (h, _) = one(msg);
