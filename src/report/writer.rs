@@ -384,6 +384,27 @@ pub struct Key {
     compact: [u8; 33],
 }
 
+/// `b` between double quotes at the start of `N` bytes (the rest zero),
+/// for [`Key::new`] and [`Word::new`]; a byte that would need an escape,
+/// or a `b` too long, fails the build.
+#[allow(clippy::indexing_slicing)] // in a const fn: a bad index fails the build
+const fn quoted<const N: usize>(b: &[u8]) -> [u8; N] {
+    assert!(b.len() + 2 <= N, "too long to quote");
+    let mut text = [0u8; N];
+    text[0] = b'"';
+    let mut i = 0;
+    while i < b.len() {
+        assert!(
+            !(b[i] < 0x20 || b[i] == b'"' || b[i] == b'\\'),
+            "a key or word that needs an escape"
+        );
+        text[i + 1] = b[i];
+        i += 1;
+    }
+    text[b.len() + 1] = b'"';
+    text
+}
+
 impl Key {
     /// The key `name`; a name too long, or one that would need an escape,
     /// fails to compile.
@@ -396,18 +417,7 @@ impl Key {
     pub const fn new(name: &str) -> Self {
         let b = name.as_bytes();
         assert!(b.len() + 4 <= KEY_MAX, "a key too long");
-        let mut text = [0u8; KEY_MAX];
-        text[0] = b'"';
-        let mut i = 0;
-        while i < b.len() {
-            assert!(
-                !(b[i] < 0x20 || b[i] == b'"' || b[i] == b'\\'),
-                "a key that needs an escape"
-            );
-            text[i + 1] = b[i];
-            i += 1;
-        }
-        text[b.len() + 1] = b'"';
+        let mut text: [u8; KEY_MAX] = quoted(b);
         text[b.len() + 2] = b':';
         text[b.len() + 3] = b' ';
         let len = b.len() + 4;
@@ -470,18 +480,7 @@ impl Word {
     pub const fn new(w: &str) -> Self {
         let b = w.as_bytes();
         assert!(b.len() + 2 <= WORD_MAX, "a word too long");
-        let mut text = [0u8; WORD_MAX];
-        text[0] = b'"';
-        let mut i = 0;
-        while i < b.len() {
-            assert!(
-                !(b[i] < 0x20 || b[i] == b'"' || b[i] == b'\\'),
-                "a word that needs an escape"
-            );
-            text[i + 1] = b[i];
-            i += 1;
-        }
-        text[b.len() + 1] = b'"';
+        let text = quoted(b);
         Self {
             text,
             len: b.len() + 2,
