@@ -39,6 +39,15 @@ pub fn body(raw: &[u8]) -> &[u8] {
         .unwrap_or_default()
 }
 
+/// `a.eq_ignore_ascii_case(b)`, stopping at the first byte that differs
+/// (the standard comparison costs more on the short names compared here:
+/// they mostly differ early, or in length).
+#[inline]
+#[must_use]
+pub(crate) fn eq_ignore_case(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y))
+}
+
 fn trim(mut b: &[u8]) -> &[u8] {
     while let [first, rest @ ..] = b {
         if first.is_ascii_whitespace() {
@@ -130,8 +139,8 @@ fn named<'a>(
     }
     let colon = memchr::memchr(b':', line)?;
     let n = trim(line.get(..colon)?);
-    let named = n.eq_ignore_ascii_case(name.as_bytes())
-        || compact.is_some_and(|c| n.len() == 1 && n.eq_ignore_ascii_case(&[c]));
+    let named = eq_ignore_case(n, name.as_bytes())
+        || compact.is_some_and(|c| n.len() == 1 && eq_ignore_case(n, &[c]));
     named.then(|| trim(line.get(colon + 1..).unwrap_or_default()))
 }
 
@@ -265,8 +274,8 @@ pub fn plain(raw: &[u8]) -> Option<Plain> {
             let at = value.as_ptr().addr().wrapping_sub(raw.as_ptr().addr());
             let span = at..at + value.len();
             let is = |long: &[u8], short: Option<u8>| {
-                name.eq_ignore_ascii_case(long)
-                    || short.is_some_and(|c| name.len() == 1 && name.eq_ignore_ascii_case(&[c]))
+                eq_ignore_case(name, long)
+                    || short.is_some_and(|c| name.len() == 1 && eq_ignore_case(name, &[c]))
             };
             if is(b"content-type", Some(b'c')) {
                 if p.content_type.is_empty() {

@@ -160,6 +160,9 @@ pub struct Context<'m> {
     prefetched: Option<&'m Prefetched>,
     /// [`Context::silent_peers`], once worked out.
     silent: std::cell::OnceCell<Vec<super::Addr>>,
+    /// The dialog's transactions (`signalling::transactions`), once found:
+    /// several rules walk them.
+    transactions: std::cell::OnceCell<Vec<(usize, &'m Message, u32, Method)>>,
 }
 
 /// A message's bytes as the rules read them: read ahead for a run of
@@ -254,6 +257,7 @@ impl<'m> Context<'m> {
             parses: RefCell::new(Vec::new()),
             prefetched,
             silent: std::cell::OnceCell::new(),
+            transactions: std::cell::OnceCell::new(),
         };
         cx.sdp_changes = super::sdp_diff::sdp_changes_of(d, |i| cx.parsed(i));
         cx
@@ -363,6 +367,30 @@ impl<'m> Context<'m> {
         Some(Headers { bytes, lines })
     }
 
+    /// What `f` makes of the first value of a header of message `i`
+    /// ([`crate::sip::headers::first`]): from its header lines when a rule
+    /// or its parse found them, else by a walk that stops at the header (a
+    /// message that one rule reads one header of is not walked whole).
+    fn with_first<R>(
+        &self,
+        i: usize,
+        name: &str,
+        compact: Option<u8>,
+        f: impl FnOnce(&[u8]) -> Option<R>,
+    ) -> Option<R> {
+        let bytes = self.raw(i)?;
+        let lines = self
+            .raws
+            .borrow()
+            .iter()
+            .find(|s| s.at == i)
+            .and_then(|s| s.lines.clone());
+        match lines {
+            Some(lines) => f(lines.first(&bytes, name, compact)?),
+            None => f(crate::sip::headers::first(&bytes, name, compact)?),
+        }
+    }
+
     /// The first value of a header of message `i`, as text.
     fn header(&self, i: usize, name: &str, compact: Option<u8>) -> Option<String> {
         let h = self.headers(i)?;
@@ -413,18 +441,26 @@ impl<'m> Context<'m> {
     fn silent_peers(&self) -> &[super::Addr] {
         self.silent.get_or_init(|| {
             let msgs = self.msgs();
-            // Who sent anything, each address once (a dialog has few).
-            let mut senders: smallvec::SmallVec<[std::net::IpAddr; 4]> = smallvec::SmallVec::new();
+            // Who sent anything, each address once (a dialog has few), and
+            // their IP addresses.
+            let mut from: smallvec::SmallVec<[super::Addr; 4]> = smallvec::SmallVec::new();
             for m in msgs {
-                let ip = m.src().ip();
-                if !senders.contains(&ip) {
-                    senders.push(ip);
+                let a = m.src();
+                if !from.contains(&a) {
+                    from.push(a);
                 }
             }
+            let senders: smallvec::SmallVec<[std::net::IpAddr; 4]> =
+                from.iter().map(super::Addr::ip).collect();
             let mut silent: Vec<super::Addr> = Vec::new();
             for m in msgs.iter().filter(|m| m.method().is_some()) {
-                if !silent.contains(&m.dst()) && !senders.contains(&m.dst().ip()) {
-                    silent.push(m.dst());
+                let to = m.dst();
+                // An address that sent something has a sender's IP address.
+                if from.contains(&to) || silent.contains(&to) {
+                    continue;
+                }
+                if !senders.contains(&to.ip()) {
+                    silent.push(to);
                 }
             }
             silent
@@ -469,14 +505,19 @@ impl<'m> Context<'m> {
 /// Is `m` a message a diagnosis (and a report) usually reads the bytes of:
 /// one with SDP, a reason phrase of its own, a Contact the rules look at
 /// (INVITE, REGISTER and their 2xx), or a failure's headers? (What to read
-/// ahead, [`Model::prefetch`]; any other is read when asked.)
+/// ahead, [`Model::prefetch`]; any other is read when asked.) Not a
+/// challenge (401, 407: read only when a challenge loop or a refused call
+/// ends with it; most are answered by a request with credentials) nor a
+/// 487 (read only when no CANCEL asked for it).
 #[must_use]
 pub fn read_ahead(m: &Message) -> bool {
     m.has_sdp()
         || m.own_reason()
         || matches!(m.method(), Some(Method::Invite | Method::Register))
         || m.status().is_some_and(|c| {
-            c >= 300 || (c >= 200 && matches!(m.cseq, Some((_, Method::Invite | Method::Register))))
+            (c >= 300 && !matches!(c, 401 | 407 | 487))
+                || ((200..300).contains(&c)
+                    && matches!(m.cseq, Some((_, Method::Invite | Method::Register))))
         })
 }
 

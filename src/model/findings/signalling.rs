@@ -246,18 +246,20 @@ pub(super) fn auth_loop(cx: &Context) -> Vec<Finding> {
 }
 
 /// The transactions of a dialog: each request's first send, by CSeq.
-pub(super) fn transactions<'m>(cx: &Context<'m>) -> Vec<(usize, &'m Message, u32, Method)> {
-    let mut seen: Vec<(u32, Method)> = Vec::new();
-    let mut out = Vec::new();
-    for (i, m) in cx.msgs().iter().enumerate() {
-        if let (Some(meth), Some((n, cm))) = (m.method(), m.cseq)
-            && meth == cm
-            && meth != Method::Ack
-            && !seen.contains(&(n, meth))
-        {
-            seen.push((n, meth));
-            out.push((i, m, n, meth));
+pub(super) fn transactions<'a, 'm>(cx: &'a Context<'m>) -> &'a [(usize, &'m Message, u32, Method)] {
+    cx.transactions.get_or_init(|| {
+        let mut seen: Vec<(u32, Method)> = Vec::new();
+        let mut out = Vec::new();
+        for (i, m) in cx.msgs().iter().enumerate() {
+            if let (Some(meth), Some((n, cm))) = (m.method(), m.cseq)
+                && meth == cm
+                && meth != Method::Ack
+                && !seen.contains(&(n, meth))
+            {
+                seen.push((n, meth));
+                out.push((i, m, n, meth));
+            }
         }
-    }
-    out
+        out
+    })
 }
