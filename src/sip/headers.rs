@@ -184,7 +184,18 @@ impl Lines {
         compact: Option<u8>,
     ) -> impl Iterator<Item = &'a [u8]> + 'a {
         let initial = name.as_bytes().first().map(u8::to_ascii_lowercase);
+        let compact_lower = compact.map(|c| c.to_ascii_lowercase());
         self.lines.iter().filter_map(move |&(s, e)| {
+            // Most lines are not the header: told by their first letter
+            // here, without a call ([`named`] tells it the same way).
+            if let (Some(initial), Some(&b)) = (initial, raw.get(s as usize))
+                && !b.is_ascii_whitespace()
+            {
+                let b = b.to_ascii_lowercase();
+                if b != initial && compact_lower != Some(b) {
+                    return None;
+                }
+            }
             named(raw.get(s as usize..e as usize)?, name, initial, compact)
         })
     }
