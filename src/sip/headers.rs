@@ -337,9 +337,11 @@ pub fn param<'a>(value: &'a [u8], name: &str) -> Option<&'a [u8]> {
             || value
                 .get(i - 1)
                 .is_some_and(|b| matches!(b, b';' | b',' | b' ' | b'\t'));
-        let matches = value
-            .get(i..i + n)
-            .is_some_and(|w| w.eq_ignore_ascii_case(name.as_bytes()));
+        // Compared only where a parameter may start.
+        let matches = at_boundary
+            && value
+                .get(i..i + n)
+                .is_some_and(|w| eq_ignore_case(w, name.as_bytes()));
         let after = value.get(i + n).copied();
         if at_boundary && matches && matches!(after, None | Some(b'=' | b';' | b',' | b' ')) {
             if after != Some(b'=') {

@@ -163,6 +163,8 @@ pub struct Context<'m> {
     /// The dialog's transactions (`signalling::transactions`), once found:
     /// several rules walk them.
     transactions: std::cell::OnceCell<Vec<(usize, &'m Message, u32, Method)>>,
+    /// Why the call failed (`signalling::call_failure`), once found.
+    failure: std::cell::OnceCell<Option<(usize, usize, &'m Message)>>,
 }
 
 /// A message's bytes as the rules read them: read ahead for a run of
@@ -258,6 +260,7 @@ impl<'m> Context<'m> {
             prefetched,
             silent: std::cell::OnceCell::new(),
             transactions: std::cell::OnceCell::new(),
+            failure: std::cell::OnceCell::new(),
         };
         cx.sdp_changes = super::sdp_diff::sdp_changes_of(d, |i| cx.parsed(i));
         cx
@@ -722,7 +725,15 @@ impl Model {
         prefetched: Option<&'m Prefetched>,
     ) -> Diagnosis<'m> {
         let cx = Context::with_prefetched(self, d, now_ns, prefetched);
-        let mut findings: Vec<Finding> = RULES.iter().flat_map(|rule| rule(&cx)).collect();
+        // Most rules find nothing (an empty vector, never allocated): only
+        // what they found is moved.
+        let mut findings: Vec<Finding> = Vec::new();
+        for rule in RULES {
+            let mut found = rule(&cx);
+            if !found.is_empty() {
+                findings.append(&mut found);
+            }
+        }
         network::apply_coverage(&cx, &mut findings);
         Diagnosis {
             findings,

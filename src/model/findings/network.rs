@@ -201,7 +201,7 @@ pub(super) fn sdp_private_address(cx: &Context) -> Vec<Finding> {
                 .connection
                 .as_deref()
                 .or(sdp.connection.as_deref())
-                .and_then(|c| c.parse::<IpAddr>().ok())
+                .and_then(|c| headers::ip(c.as_bytes()))
             else {
                 continue;
             };

@@ -23,6 +23,11 @@ pub(super) fn is_2xx_to(m: &Message, method: Method) -> bool {
 /// failed with it: not answered, not a challenge that a new INVITE took up,
 /// not the 487 of the caller's own CANCEL.
 fn call_failure<'m>(cx: &Context<'m>) -> Option<(usize, usize, &'m Message)> {
+    *cx.failure.get_or_init(|| find_call_failure(cx))
+}
+
+/// [`call_failure`], worked out (three rules ask).
+fn find_call_failure<'m>(cx: &Context<'m>) -> Option<(usize, usize, &'m Message)> {
     // A dialog picked up in the middle: its INVITEs are re-INVITEs, and a
     // refused one leaves the call as it was.
     if cx.dialog.kind != DialogKind::Call || cx.dialog.state() == DialogState::MidDialog {
