@@ -144,6 +144,44 @@ fn named<'a>(
     named.then(|| trim(line.get(colon + 1..).unwrap_or_default()))
 }
 
+/// [`named`] of a line that does not start with whitespace, compared in
+/// place: the header's name is what stands before the line's first colon,
+/// trimmed, and `name` is a token (no whitespace, no colon), so it is that
+/// name when the line starts with it and only whitespace stands between it
+/// and a colon (no search for the colon, which costs more than the
+/// comparison on the lines that start with the name's letter).
+#[inline]
+fn named_in_place<'a>(line: &'a [u8], name: &str, compact: Option<u8>) -> Option<&'a [u8]> {
+    let name = name.as_bytes();
+    let starts = line.len() >= name.len()
+        && line
+            .iter()
+            .zip(name)
+            .all(|(x, y)| x.eq_ignore_ascii_case(y));
+    if starts && let Some(rest) = colon_after(line.get(name.len()..)?) {
+        return Some(trim(rest));
+    }
+    if let (Some(c), Some(first)) = (compact, line.first())
+        && first.eq_ignore_ascii_case(&c)
+        && let Some(rest) = colon_after(line.get(1..)?)
+    {
+        return Some(trim(rest));
+    }
+    None
+}
+
+/// What follows the colon when `b` is whitespace, then a colon.
+#[inline]
+fn colon_after(mut b: &[u8]) -> Option<&[u8]> {
+    loop {
+        match b {
+            [b':', rest @ ..] => return Some(rest),
+            [w, rest @ ..] if w.is_ascii_whitespace() => b = rest,
+            _ => return None,
+        }
+    }
+}
+
 /// A message's header lines as [`values`] walks them (start line left
 /// out), found once: several lookups in one message cost one walk. Each
 /// line is a range of the bytes it was made from; [`Lines::values`] over
@@ -196,7 +234,11 @@ impl Lines {
                     return None;
                 }
             }
-            named(raw.get(s as usize..e as usize)?, name, initial, compact)
+            let line = raw.get(s as usize..e as usize)?;
+            match line.first() {
+                Some(b) if !b.is_ascii_whitespace() => named_in_place(line, name, compact),
+                _ => named(line, name, initial, compact),
+            }
         })
     }
 
