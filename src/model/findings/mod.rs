@@ -444,26 +444,18 @@ impl<'m> Context<'m> {
     fn silent_peers(&self) -> &[super::Addr] {
         self.silent.get_or_init(|| {
             let msgs = self.msgs();
-            // Who sent anything, each address once (a dialog has few), and
-            // their IP addresses.
-            let mut from: smallvec::SmallVec<[super::Addr; 4]> = smallvec::SmallVec::new();
+            // Who sent anything, each address once (a dialog has few).
+            let mut senders: smallvec::SmallVec<[std::net::IpAddr; 4]> = smallvec::SmallVec::new();
             for m in msgs {
-                let a = m.src();
-                if !from.contains(&a) {
-                    from.push(a);
+                let ip = m.src().ip();
+                if !senders.contains(&ip) {
+                    senders.push(ip);
                 }
             }
-            let senders: smallvec::SmallVec<[std::net::IpAddr; 4]> =
-                from.iter().map(super::Addr::ip).collect();
             let mut silent: Vec<super::Addr> = Vec::new();
             for m in msgs.iter().filter(|m| m.method().is_some()) {
-                let to = m.dst();
-                // An address that sent something has a sender's IP address.
-                if from.contains(&to) || silent.contains(&to) {
-                    continue;
-                }
-                if !senders.contains(&to.ip()) {
-                    silent.push(to);
+                if !silent.contains(&m.dst()) && !senders.contains(&m.dst().ip()) {
+                    silent.push(m.dst());
                 }
             }
             silent
