@@ -11,7 +11,7 @@
 #![warn(clippy::indexing_slicing)]
 
 /// Bytes compared at a time.
-const BLOCK: usize = 32;
+pub const BLOCK: usize = 32;
 /// Blocks without a line feed before the search is left to `memchr`.
 const BLOCKS_BEFORE_MEMCHR: u32 = 4;
 
@@ -91,44 +91,87 @@ impl<'a> LineEnds<'a> {
 #[allow(clippy::inline_always)]
 #[inline(always)]
 fn block_mask(buf: &[u8], at: usize) -> u32 {
-    match buf.get(at..at + BLOCK) {
-        Some(b) => lf_bits(b),
-        None => {
-            let mut padded = [0u8; BLOCK];
-            let rest = buf.get(at..).unwrap_or_default();
-            for (d, s) in padded.iter_mut().zip(rest) {
-                *d = *s;
+    Block::at(buf, at).eq(b'\n')
+}
+
+/// 32 bytes of a buffer, loaded once to be compared with several bytes:
+/// bit `i` of a comparison's mask stands for the block's byte `i`.
+#[cfg(target_arch = "x86_64")]
+pub struct Block([safe_arch::m128i; 2]);
+
+#[cfg(target_arch = "x86_64")]
+impl Block {
+    /// `buf[at..at + 32]`, zeros standing for bytes past its end.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    pub fn at(buf: &[u8], at: usize) -> Self {
+        use safe_arch::load_unaligned_m128i;
+        let load = |b: &[u8]| {
+            let (lo, hi) = b.split_at(16);
+            match (<&[u8; 16]>::try_from(lo), <&[u8; 16]>::try_from(hi)) {
+                (Ok(lo), Ok(hi)) => [load_unaligned_m128i(lo), load_unaligned_m128i(hi)],
+                _ => [safe_arch::m128i::default(); 2],
             }
-            lf_bits(&padded)
+        };
+        match buf.get(at..at + BLOCK) {
+            Some(b) => Self(load(b)),
+            None => Self(load(&padded(buf, at))),
         }
+    }
+
+    /// Which of its bytes are `b`.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    pub fn eq(&self, b: u8) -> u32 {
+        use safe_arch::{cmp_eq_mask_i8_m128i, move_mask_i8_m128i, set_splat_i8_m128i};
+        let needle = set_splat_i8_m128i(b.cast_signed());
+        let [lo, hi] = self.0;
+        let lo = move_mask_i8_m128i(cmp_eq_mask_i8_m128i(lo, needle)).cast_unsigned();
+        let hi = move_mask_i8_m128i(cmp_eq_mask_i8_m128i(hi, needle)).cast_unsigned();
+        lo | hi << 16
     }
 }
 
-/// Bit `i` set when `b[i]` is a line feed (`b` has 32 bytes).
-#[cfg(target_arch = "x86_64")]
-#[inline]
-fn lf_bits(b: &[u8]) -> u32 {
-    use safe_arch::{
-        cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i, set_splat_i8_m128i,
-    };
-    let lf = set_splat_i8_m128i(b'\n'.cast_signed());
-    let half = |h: Option<&[u8]>| -> u32 {
-        let Some(h) = h.and_then(|h| <&[u8; 16]>::try_from(h).ok()) else {
-            return 0;
-        };
-        move_mask_i8_m128i(cmp_eq_mask_i8_m128i(load_unaligned_m128i(h), lf)).cast_unsigned()
-    };
-    half(b.get(..16)) | (half(b.get(16..32)) << 16)
+/// 32 bytes of a buffer (the portable form: a loop builds each mask).
+#[cfg(not(target_arch = "x86_64"))]
+pub struct Block([u8; BLOCK]);
+
+#[cfg(not(target_arch = "x86_64"))]
+impl Block {
+    /// `buf[at..at + 32]`, zeros standing for bytes past its end.
+    #[inline]
+    pub fn at(buf: &[u8], at: usize) -> Self {
+        Self(padded(buf, at))
+    }
+
+    /// Which of its bytes are `b`.
+    #[inline]
+    pub fn eq(&self, b: u8) -> u32 {
+        self.0
+            .iter()
+            .enumerate()
+            .fold(0, |m, (i, c)| m | (u32::from(*c == b) << i))
+    }
 }
 
-/// Bit `i` set when `b[i]` is a line feed (`b` has 32 bytes).
-#[cfg(not(target_arch = "x86_64"))]
+/// `buf[at..]`'s first 32 bytes, zeros after its end.
+fn padded(buf: &[u8], at: usize) -> [u8; BLOCK] {
+    let mut padded = [0u8; BLOCK];
+    let rest = buf.get(at..).unwrap_or_default();
+    for (d, s) in padded.iter_mut().zip(rest) {
+        *d = *s;
+    }
+    padded
+}
+
+/// The bits of a block's mask that stand for bytes before `end` (the
+/// block starts at `at`).
 #[inline]
-fn lf_bits(b: &[u8]) -> u32 {
-    b.iter()
-        .take(BLOCK)
-        .enumerate()
-        .fold(0, |m, (i, c)| m | (u32::from(*c == b'\n') << i))
+pub fn before(at: usize, end: usize) -> u32 {
+    match end.saturating_sub(at) {
+        n if n >= BLOCK => u32::MAX,
+        n => (1u32 << n) - 1,
+    }
 }
 
 #[cfg(test)]
@@ -219,6 +262,31 @@ mod tests {
                 "from {from}"
             );
         }
+    }
+
+    #[test]
+    fn block_masks_mark_exactly_the_bytes_that_match() {
+        const BYTES: [u8; 8] = [0, 37, 74, 111, 148, 185, 222, 255];
+        let mut s = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..5_000 {
+            let len = usize::try_from(next(&mut s) % 80).unwrap();
+            let buf: Vec<u8> = (0..len)
+                .map(|_| BYTES[usize::from(next(&mut s).to_le_bytes()[2] % 8)])
+                .collect();
+            let at = usize::try_from(next(&mut s) % 50).unwrap();
+            let block = Block::at(&buf, at);
+            for needle in BYTES {
+                let want = (0..BLOCK).fold(0u32, |m, i| {
+                    let byte = buf.get(at + i).copied().unwrap_or(0);
+                    m | (u32::from(byte == needle) << i)
+                });
+                assert_eq!(block.eq(needle), want, "{buf:?} at {at} needle {needle}");
+            }
+        }
+        assert_eq!(before(10, 9), 0);
+        assert_eq!(before(10, 13), 0b111);
+        assert_eq!(before(10, 42), u32::MAX);
+        assert_eq!(before(10, 100), u32::MAX);
     }
 
     #[test]
