@@ -33,7 +33,22 @@ pub struct Memo {
     addrs: Vec<(Addr, [u8; 24], u8)>,
     changes: Vec<ChangeEntry>,
     next_change: usize,
+    /// `RUNS` places once one is kept: a key ([`Memo::run`]) and the bytes
+    /// written for it (their length 0: the place is empty).
+    runs: Vec<(u64, [u8; RUN_BYTES], u16)>,
+    /// Texts that live as long as the program, by their place and length,
+    /// and their JSON strings; the last `TEXTS`.
+    texts: Vec<(usize, usize, Vec<u8>)>,
+    next_text: usize,
 }
+
+/// Static texts kept at once (a capture's findings come from a few rules).
+const TEXTS: usize = 16;
+
+/// Runs of a message's fields kept at once, one place for each by its key.
+const RUNS: usize = 256;
+/// The longest run kept.
+pub(crate) const RUN_BYTES: usize = 256;
 
 /// The end of one SDP change as written at one depth: its `media` and
 /// `summary` fields (the same call after call: `audio`, `PCMU` and `PCMA`
@@ -79,6 +94,14 @@ fn addr_slot(a: Addr) -> usize {
     #[allow(clippy::cast_possible_truncation)]
     let slot = (h.finish() >> 56) as usize;
     slot % ADDRS
+}
+
+/// The place of a run's key among the memo's runs.
+fn run_slot(key: u64) -> usize {
+    // The top bits of a multiplicative hash; RUNS is a power of two.
+    #[allow(clippy::cast_possible_truncation)]
+    let slot = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 56) as usize;
+    slot % RUNS
 }
 
 /// One media section as written at one depth: its bytes with two holes,
@@ -194,6 +217,55 @@ impl Memo {
         }
         if let Some(place) = self.addrs.get_mut(addr_slot(a)) {
             *place = (a, text, len);
+        }
+    }
+
+    /// The bytes kept for `key` (a run of a message's fields that are the
+    /// same for every message with that key: [`Memo::keep_run`]), and their
+    /// length.
+    pub(crate) fn run(&self, key: u64) -> Option<(&[u8; RUN_BYTES], usize)> {
+        let (k, bytes, len) = self.runs.get(run_slot(key))?;
+        (*len > 0 && *k == key).then_some((bytes, usize::from(*len)))
+    }
+
+    /// Keeps `bytes` (at most [`RUN_BYTES`]) for `key`, in the place of
+    /// the run there.
+    pub(crate) fn keep_run(&mut self, key: u64, bytes: &[u8]) {
+        let mut text = [0u8; RUN_BYTES];
+        let (Some(slot), Ok(len)) = (text.get_mut(..bytes.len()), u16::try_from(bytes.len()))
+        else {
+            return;
+        };
+        slot.copy_from_slice(bytes);
+        if self.runs.is_empty() {
+            self.runs.resize(RUNS, (0, [0; RUN_BYTES], 0));
+        }
+        if let Some(place) = self.runs.get_mut(run_slot(key)) {
+            *place = (key, text, len);
+        }
+    }
+
+    /// The JSON string of `v`, if kept: a `'static` text never changes,
+    /// so its place and length name it.
+    pub(crate) fn text(&self, v: &'static str) -> Option<&[u8]> {
+        let at = v.as_ptr() as usize;
+        self.texts
+            .iter()
+            .find(|(p, len, _)| *p == at && *len == v.len())
+            .map(|(_, _, json)| json.as_slice())
+    }
+
+    /// Keeps `json`, the JSON string of `v`.
+    pub(crate) fn keep_text(&mut self, v: &'static str, json: &[u8]) {
+        if json.len() > MEDIA_BYTES {
+            return;
+        }
+        let entry = (v.as_ptr() as usize, v.len(), json.to_vec());
+        if self.texts.len() < TEXTS {
+            self.texts.push(entry);
+        } else if let Some(slot) = self.texts.get_mut(self.next_text) {
+            *slot = entry;
+            self.next_text = (self.next_text + 1) % TEXTS;
         }
     }
 

@@ -188,6 +188,24 @@ impl<'a> Writer<'a> {
         string(self.out, v);
     }
 
+    /// A string value that lives as long as the program (a text of the
+    /// findings' catalogue), escaped; from the memo when it was written
+    /// before (the same text: the same place and length).
+    pub fn static_str(&mut self, v: &'static str) {
+        let Some(memo) = self.memo.take() else {
+            self.str(v);
+            return;
+        };
+        if let Some(json) = memo.text(v) {
+            self.out.extend_from_slice(json);
+        } else {
+            let start = self.mark();
+            self.str(v);
+            memo.keep_text(v, self.since(start, self.mark()));
+        }
+        self.memo = Some(memo);
+    }
+
     /// A string value that is one of the schema's own words (a transport,
     /// a kind, a standard method): written without the escape check (checked
     /// in debug builds, which every test runs).
