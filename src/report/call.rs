@@ -150,9 +150,7 @@ fn messages(
             times.keep(i, ts);
         }
         w.field(false, crate::key!("src"));
-        AddrText(m.src()).write(w);
-        w.field(false, crate::key!("dst"));
-        AddrText(m.dst()).write(w);
+        addresses(w, m.src(), m.dst());
         // From `transport` to `malformed`: the same bytes for every message
         // with the same transport, standard method (or status code with its
         // standard phrase), CSeq and flags, at this depth.
@@ -244,6 +242,34 @@ fn write_findings(w: &mut Writer<'_>, findings: &[Finding]) {
         w.end_object(true);
     }
     w.end_array(true);
+}
+
+/// A message's `src` value, `dst` key and value: from the writer's memo
+/// when the pair was written before at this depth (a dialog's messages go
+/// back and forth between two or three addresses).
+fn addresses(w: &mut Writer<'_>, src: Addr, dst: Addr) {
+    let depth = w.depth().map_or(0, |d| d + 1);
+    let Some(memo) = w.take_memo() else {
+        AddrText(src).write(w);
+        w.field(false, crate::key!("dst"));
+        AddrText(dst).write(w);
+        return;
+    };
+    if let Some((bytes, len)) = memo.pair(src, dst, depth) {
+        w.raw_cut(bytes, len);
+        w.put_memo(memo);
+    } else {
+        w.put_memo(memo);
+        let start = w.mark();
+        AddrText(src).write(w);
+        w.field(false, crate::key!("dst"));
+        AddrText(dst).write(w);
+        let end = w.mark();
+        if let Some(memo) = w.take_memo() {
+            memo.keep_pair(src, dst, depth, w.since(start, end));
+            w.put_memo(memo);
+        }
+    }
 }
 
 /// A message's fields from `transport` to `malformed`: transport,
