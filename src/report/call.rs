@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde::ser::Serializer;
 
 use super::writer::{Word, Writer};
-use crate::model::findings::{Context, Severity};
+use crate::model::findings::{Context, Finding, Severity};
 use crate::model::media::{RtcpView, RtpStream};
 use crate::model::sdp_diff::SdpChange;
 use crate::model::{Addr, Dialog, Message, Model};
@@ -111,11 +111,7 @@ pub fn write(
     w.field(false, crate::key!("sdp_changes"));
     write_sdp_changes_with(w, &diagnosis.context.sdp_changes, &times);
     w.field(false, crate::key!("findings"));
-    if diagnosis.findings.is_empty() {
-        w.raw(b"[]");
-    } else {
-        w.value(&diagnosis.findings).map_err(io::Error::from)?;
-    }
+    write_findings(w, &diagnosis.findings);
     if model.has_agents() {
         let seen_at: Vec<String> = model
             .origins_of(d)
@@ -154,44 +150,28 @@ fn messages(
             times.keep(i, ts);
         }
         w.field(false, crate::key!("src"));
-        AddrText(m.src()).write(w);
-        w.field(false, crate::key!("dst"));
-        AddrText(m.dst()).write(w);
-        w.field(false, crate::key!("transport"));
-        w.quoted(transport_word(m.transport));
-        w.field(false, crate::key!("method"));
-        match m.method() {
-            // An unknown method's name is from the wire.
-            Some(x @ crate::model::Method::Other(_)) => w.str(x.as_str()),
-            Some(x) => match method_word(x) {
-                Some(word) => w.quoted(word),
-                None => w.str(x.as_str()),
-            },
-            None => w.null(),
-        }
-        w.field(false, crate::key!("status"));
-        match m.status() {
-            Some(c) => w.u64(u64::from(c)),
-            None => w.null(),
-        }
-        // A response's reason phrase as sent (absent for a request).
-        if let Some(reason) = cx.reason(i) {
-            w.field(false, crate::key!("reason"));
-            match reason {
-                // The standard phrase of its code: our own words.
-                std::borrow::Cow::Borrowed(standard) => w.word(standard),
-                std::borrow::Cow::Owned(sent) => w.str(&sent),
+        addresses(w, m.src(), m.dst());
+        // From `transport` to `malformed`: the same bytes for every message
+        // with the same transport, standard method (or status code with its
+        // standard phrase), CSeq and flags, at this depth.
+        match (run_key(w.depth(), m), w.take_memo()) {
+            (Some(key), Some(memo)) => {
+                if let Some((bytes, len)) = memo.run(key) {
+                    w.raw_cut(bytes, len);
+                } else {
+                    let start = w.mark();
+                    middle(w, cx, i, m);
+                    memo.keep_run(key, w.since(start, w.mark()));
+                }
+                w.put_memo(memo);
+            }
+            (_, memo) => {
+                if let Some(memo) = memo {
+                    w.put_memo(memo);
+                }
+                middle(w, cx, i, m);
             }
         }
-        w.field(false, crate::key!("cseq"));
-        match m.cseq {
-            Some((n, meth)) => CseqText(n, meth).write(w),
-            None => w.null(),
-        }
-        w.field(false, crate::key!("retransmission"));
-        w.bool(m.retransmission());
-        w.field(false, crate::key!("malformed"));
-        w.bool(m.malformed());
         if !m.defects.is_empty() {
             let names = m.defects.names();
             if !names.is_empty() {
@@ -217,6 +197,177 @@ fn messages(
     }
     w.end_array(!list.is_empty());
     Ok(())
+}
+
+/// The call's `findings`, field by field as their derived serialisation
+/// writes them (docs/report.md); a rule's explanation and fix (text of the
+/// catalogue, the same for every finding of the rule) from the writer's
+/// memo.
+fn write_findings(w: &mut Writer<'_>, findings: &[Finding]) {
+    // Most calls have none: `[]` in one go.
+    if findings.is_empty() {
+        w.raw(b"[]");
+        return;
+    }
+    w.begin_array();
+    for (i, f) in findings.iter().enumerate() {
+        w.element(i == 0);
+        w.begin_object();
+        w.field(true, crate::key!("rule"));
+        w.str(f.rule);
+        w.field(false, crate::key!("severity"));
+        w.quoted(match f.severity {
+            Severity::Info => crate::word!("info"),
+            Severity::Warning => crate::word!("warning"),
+            Severity::Error => crate::word!("error"),
+        });
+        w.field(false, crate::key!("summary"));
+        w.str(&f.summary);
+        w.field(false, crate::key!("explanation"));
+        w.static_str(f.explanation);
+        w.field(false, crate::key!("fix"));
+        w.static_str(f.fix);
+        for (key, list) in [
+            (crate::key!("messages"), &f.messages),
+            (crate::key!("streams"), &f.streams),
+        ] {
+            w.field(false, key);
+            w.begin_array();
+            for (k, n) in list.iter().enumerate() {
+                w.element(k == 0);
+                w.u64(*n as u64);
+            }
+            w.end_array(!list.is_empty());
+        }
+        w.end_object(true);
+    }
+    w.end_array(true);
+}
+
+/// A message's `src` value, `dst` key and value: from the writer's memo
+/// when the pair was written before at this depth (a dialog's messages go
+/// back and forth between two or three addresses).
+fn addresses(w: &mut Writer<'_>, src: Addr, dst: Addr) {
+    let depth = w.depth().map_or(0, |d| d + 1);
+    let Some(memo) = w.take_memo() else {
+        AddrText(src).write(w);
+        w.field(false, crate::key!("dst"));
+        AddrText(dst).write(w);
+        return;
+    };
+    if let Some((bytes, len)) = memo.pair(src, dst, depth) {
+        w.raw_cut(bytes, len);
+        w.put_memo(memo);
+    } else {
+        w.put_memo(memo);
+        let start = w.mark();
+        AddrText(src).write(w);
+        w.field(false, crate::key!("dst"));
+        AddrText(dst).write(w);
+        let end = w.mark();
+        if let Some(memo) = w.take_memo() {
+            memo.keep_pair(src, dst, depth, w.since(start, end));
+            w.put_memo(memo);
+        }
+    }
+}
+
+/// A message's fields from `transport` to `malformed`: transport,
+/// method, status, the reason phrase of a response, CSeq, and the two
+/// flags.
+fn middle(w: &mut Writer<'_>, cx: &Context<'_>, i: usize, m: &Message) {
+    w.field(false, crate::key!("transport"));
+    w.quoted(transport_word(m.transport));
+    w.field(false, crate::key!("method"));
+    match m.method() {
+        // An unknown method's name is from the wire.
+        Some(x @ crate::model::Method::Other(_)) => w.str(x.as_str()),
+        Some(x) => match method_word(x) {
+            Some(word) => w.quoted(word),
+            None => w.str(x.as_str()),
+        },
+        None => w.null(),
+    }
+    w.field(false, crate::key!("status"));
+    match m.status() {
+        Some(c) => w.u64(u64::from(c)),
+        None => w.null(),
+    }
+    // A response's reason phrase as sent (absent for a request).
+    if let Some(reason) = cx.reason(i) {
+        w.field(false, crate::key!("reason"));
+        match reason {
+            // The standard phrase of its code: our own words.
+            std::borrow::Cow::Borrowed(standard) => w.word(standard),
+            std::borrow::Cow::Owned(sent) => w.str(&sent),
+        }
+    }
+    w.field(false, crate::key!("cseq"));
+    match m.cseq {
+        Some((n, meth)) => CseqText(n, meth).write(w),
+        None => w.null(),
+    }
+    w.field(false, crate::key!("retransmission"));
+    w.bool(m.retransmission());
+    w.field(false, crate::key!("malformed"));
+    w.bool(m.malformed());
+}
+
+/// What [`middle`] writes of `m` at `depth` depends on alone, as one
+/// number: the depth (up to 14), the transport, the standard method or
+/// the status code (of a response with its code's standard phrase), the
+/// CSeq's number and standard method, and the two flags. `None` when it
+/// writes text from the wire (an unknown method, a phrase of its own).
+fn run_key(depth: Option<usize>, m: &Message) -> Option<u64> {
+    use crate::decode::Transport;
+    use crate::model::message::Kind;
+    // 0 compact, else the depth + 1: four bits.
+    let depth = match depth {
+        None => 0,
+        Some(d) if d < 15 => d as u64 + 1,
+        Some(_) => return None,
+    };
+    let transport = match m.transport {
+        Transport::Udp => 0,
+        Transport::Tcp => 1,
+        Transport::Ws => 2,
+        Transport::Sctp => 3,
+    };
+    // Seventeen bits: a request's method, or a response's code.
+    let kind = match m.kind {
+        Kind::Request(x) => 1 << 16 | method_number(x)?,
+        Kind::Response(_) if m.own_reason() => return None,
+        Kind::Response(code) => u64::from(code),
+    };
+    // Thirty-seven bits: present, the method (four), the number.
+    let cseq = match m.cseq {
+        Some((n, x)) => 1 << 36 | method_number(x)? << 32 | u64::from(n),
+        None => 0,
+    };
+    let flags = u64::from(m.retransmission()) << 1 | u64::from(m.malformed());
+    Some(depth << 60 | transport << 58 | kind << 41 | cseq << 2 | flags)
+}
+
+/// A standard method as a number of its own ([`run_key`]).
+fn method_number(m: crate::model::Method) -> Option<u64> {
+    use crate::model::Method;
+    Some(match m {
+        Method::Invite => 0,
+        Method::Ack => 1,
+        Method::Bye => 2,
+        Method::Cancel => 3,
+        Method::Register => 4,
+        Method::Options => 5,
+        Method::Subscribe => 6,
+        Method::Notify => 7,
+        Method::Message => 8,
+        Method::Publish => 9,
+        Method::Info => 10,
+        Method::Refer => 11,
+        Method::Prack => 12,
+        Method::Update => 13,
+        Method::Other(_) => return None,
+    })
 }
 
 /// The call's `sdp_changes`, field by field as their derived serialisation
@@ -972,6 +1123,69 @@ mod tests {
         assert!(seen >= 4, "{seen}");
     }
 
+    /// Every call of a few captures (hostile ones, TCP, IPv6, reasons of
+    /// their own, unknown methods, findings of many rules) written with
+    /// one memo, twice over, as it is without a memo; and their findings
+    /// as serde writes them.
+    #[test]
+    fn calls_are_written_the_same_with_the_memo_as_without() {
+        let mut memo = Memo::default();
+        let mut findings = 0;
+        let mut rules = std::collections::BTreeSet::new();
+        for path in [
+            "tests/data/gen__hold_resume_refer_rtp.pcap",
+            "tests/data/gen__busy_486_3calls.pcap",
+            "tests/data/gen__cancel_487_3calls.pcap",
+            "tests/data/gen__register_digest_3.pcap",
+            "tests/data/gen__basic_tcp_5calls.pcap",
+            "tests/data/heplify__sip_ipv6_udp.pcap",
+            "tests/data/eim-lab9__sip.pcap",
+            "tests/data/synthetic_escapes.pcap",
+            "tests/data/synthetic_sip_sctp.pcap",
+            "tests/data/synthetic_no_common_codec.pcap",
+            "tests/data/pcapplusplus__sip_reqs.pcap",
+            "tests/data/hostile/concatenated.pcap",
+            "tests/data/hostile/no_call_id.pcap",
+            "tests/data/gen__load_udp_2000calls_200cps.pcap",
+        ] {
+            let model = crate::replay(path).unwrap();
+            for _ in 0..2 {
+                for d in model.dialogs() {
+                    for depth in [Some(2), Some(0), None] {
+                        let writer = |out| match depth {
+                            Some(k) => Writer::pretty(out, k),
+                            None => Writer::compact(out),
+                        };
+                        let mut plain = Vec::new();
+                        write(&model, d, None, None, &mut writer(&mut plain)).unwrap();
+                        let mut kept = Vec::new();
+                        write(
+                            &model,
+                            d,
+                            None,
+                            None,
+                            &mut writer(&mut kept).with_memo(&mut memo),
+                        )
+                        .unwrap();
+                        assert_eq!(
+                            String::from_utf8(kept).unwrap(),
+                            String::from_utf8(plain).unwrap(),
+                            "{path} {} {depth:?}",
+                            d.call_id()
+                        );
+                    }
+                }
+            }
+            for d in model.dialogs() {
+                let diagnosis = model.diagnose(d);
+                findings += diagnosis.findings.len();
+                rules.extend(diagnosis.findings.iter().map(|f| f.rule));
+                assert_written_as_serde(diagnosis.findings.as_slice(), write_findings, &mut memo);
+            }
+        }
+        assert!(findings >= 20 && rules.len() >= 5, "{findings} {rules:?}");
+    }
+
     #[test]
     fn transports_and_methods_are_quoted_as_their_names() {
         use crate::decode::Transport;
@@ -1052,11 +1266,32 @@ mod tests {
     #[test]
     fn cseq_is_written_as_in_the_header() {
         use crate::model::Method;
-        for (n, m) in [
-            (0, Method::Invite),
-            (1, Method::Bye),
-            (u32::MAX, Method::Register),
-        ] {
+        let methods = [
+            Method::Invite,
+            Method::Ack,
+            Method::Bye,
+            Method::Cancel,
+            Method::Register,
+            Method::Options,
+            Method::Subscribe,
+            Method::Notify,
+            Method::Message,
+            Method::Publish,
+            Method::Info,
+            Method::Refer,
+            Method::Prack,
+            Method::Update,
+            Method::Other(0),
+        ];
+        let numbers = (0..=33)
+            .map(|k| {
+                10u32
+                    .saturating_pow(k / 3)
+                    .saturating_add(k % 3)
+                    .wrapping_sub(1)
+            })
+            .chain([1, 34, 101, 999_999_999, 1_000_000_000, u32::MAX]);
+        for (n, m) in numbers.flat_map(|n| methods.map(|m| (n, m))) {
             assert_eq!(json(&CseqText(n, m)), format!("\"{n} {m}\""));
             let mut ours = Vec::new();
             CseqText(n, m).write(&mut Writer::compact(&mut ours));
