@@ -9,6 +9,7 @@ use serde::{Serialize, Serializer};
 
 use super::message::Addr;
 use super::{Dialog, Model};
+use crate::sip::headers::eq_ignore_case;
 use crate::sip::sdp::{Direction, Media, Sdp};
 
 /// One SDP in a dialog: which message, when, who sent it, what it says.
@@ -206,8 +207,22 @@ fn codec_names(m: &Media) -> impl Iterator<Item = &str> {
         .filter_map(|pt| m.codec(pt))
 }
 
-fn has_event(m: &Media) -> bool {
-    codec_names(m).any(|n| n.eq_ignore_ascii_case("telephone-event"))
+/// [`codecs`] of an m-line, and whether it offers telephone-event, from
+/// one walk of its formats.
+fn codecs_and_event(m: &Media) -> (Vec<String>, bool) {
+    let mut event = false;
+    let mut out = Vec::new();
+    for n in codec_names(m) {
+        if eq_ignore_case(n.as_bytes(), b"telephone-event") {
+            event = true;
+        } else if !eq_ignore_case(n.as_bytes(), b"CN") {
+            out.push(n.to_owned());
+        }
+    }
+    if m.is_t38() {
+        return (vec!["T.38".to_owned()], event);
+    }
+    (out, event)
 }
 
 fn address(m: &Media) -> String {
@@ -247,16 +262,24 @@ fn answer(offer: &Sdp, ans: &Sdp) -> Vec<MediaChange> {
         .iter()
         .zip(&ans.media)
         .map(|(o, a)| {
-            let offered = codecs(o);
-            let answered = codecs(a);
+            let (offered, offer_event) = codecs_and_event(o);
+            let (answered, answer_event) = codecs_and_event(a);
             let accepted: Vec<String> = answered
                 .iter()
-                .filter(|c| offered.iter().any(|x| x.eq_ignore_ascii_case(c)))
+                .filter(|c| {
+                    offered
+                        .iter()
+                        .any(|x| eq_ignore_case(x.as_bytes(), c.as_bytes()))
+                })
                 .cloned()
                 .collect();
             let dropped: Vec<String> = offered
                 .iter()
-                .filter(|c| !answered.iter().any(|x| x.eq_ignore_ascii_case(c)))
+                .filter(|c| {
+                    !answered
+                        .iter()
+                        .any(|x| eq_ignore_case(x.as_bytes(), c.as_bytes()))
+                })
                 .cloned()
                 .collect();
             let mut notes = Vec::new();
@@ -286,7 +309,7 @@ fn answer(offer: &Sdp, ans: &Sdp) -> Vec<MediaChange> {
                     .into(),
                 );
             }
-            if has_event(o) && !has_event(a) {
+            if offer_event && !answer_event {
                 notes.push(
                     "telephone-event dropped: no RFC 4733 DTMF"
                         .to_owned()
@@ -318,7 +341,7 @@ fn reoffer(prev: &Sdp, now: &Sdp) -> Vec<MediaChange> {
         .enumerate()
         .map(|(i, n)| {
             let mut notes = Vec::new();
-            let offered = codecs(n);
+            let (offered, now_event) = codecs_and_event(n);
             // A first offer is compared with itself: nothing changed.
             let same = |p: &&Media| std::ptr::eq(*p, n);
             if let Some(p) = prev.media.get(i).filter(|p| !same(p)) {
@@ -355,7 +378,7 @@ fn reoffer(prev: &Sdp, now: &Sdp) -> Vec<MediaChange> {
                 if !same_address(p, n) && n.connection.as_deref() != Some("0.0.0.0") {
                     notes.push(format!("address {} → {}", address(p), address(n)).into());
                 }
-                let before = codecs(p);
+                let (before, before_event) = codecs_and_event(p);
                 let kind = |m: &Media| -> String {
                     if m.is_t38() {
                         "fax (T.38)".to_owned()
@@ -387,11 +410,11 @@ fn reoffer(prev: &Sdp, now: &Sdp) -> Vec<MediaChange> {
                         .into(),
                     );
                 }
-                if has_event(p) != has_event(n) {
+                if before_event != now_event {
                     notes.push(
                         format!(
                             "telephone-event {}",
-                            if has_event(n) { "added" } else { "removed" }
+                            if now_event { "added" } else { "removed" }
                         )
                         .into(),
                     );
@@ -495,15 +518,25 @@ pub fn changes(sdps: &[SdpAt]) -> Vec<SdpChange> {
         let lines = note_lines(&media)
             .chain(media.iter().filter_map(|m| {
                 m.codec.as_ref().map(|c| {
-                    Note::plain(format!(
-                        "{}: codec {c}{}",
-                        m.media,
-                        if m.dropped.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" (dropped {})", m.dropped.join(", "))
-                        }
-                    ))
+                    // `audio: codec PCMU (dropped PCMA, G729)`, in one string.
+                    let mut text = String::with_capacity(
+                        m.media.len()
+                            + c.len()
+                            + 9
+                            + m.dropped.iter().map(|d| d.len() + 2).sum::<usize>()
+                            + 11,
+                    );
+                    text.push_str(&m.media);
+                    text.push_str(": codec ");
+                    text.push_str(c);
+                    for (k, d) in m.dropped.iter().enumerate() {
+                        text.push_str(if k == 0 { " (dropped " } else { ", " });
+                        text.push_str(d);
+                    }
+                    if !m.dropped.is_empty() {
+                        text.push(')');
+                    }
+                    Note::plain(text)
                 })
             }))
             .collect();

@@ -39,6 +39,15 @@ pub fn body(raw: &[u8]) -> &[u8] {
         .unwrap_or_default()
 }
 
+/// `a.eq_ignore_ascii_case(b)`, stopping at the first byte that differs
+/// (the standard comparison costs more on the short names compared here:
+/// they mostly differ early, or in length).
+#[inline]
+#[must_use]
+pub(crate) fn eq_ignore_case(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y))
+}
+
 fn trim(mut b: &[u8]) -> &[u8] {
     while let [first, rest @ ..] = b {
         if first.is_ascii_whitespace() {
@@ -130,9 +139,47 @@ fn named<'a>(
     }
     let colon = memchr::memchr(b':', line)?;
     let n = trim(line.get(..colon)?);
-    let named = n.eq_ignore_ascii_case(name.as_bytes())
-        || compact.is_some_and(|c| n.len() == 1 && n.eq_ignore_ascii_case(&[c]));
+    let named = eq_ignore_case(n, name.as_bytes())
+        || compact.is_some_and(|c| n.len() == 1 && eq_ignore_case(n, &[c]));
     named.then(|| trim(line.get(colon + 1..).unwrap_or_default()))
+}
+
+/// [`named`] of a line that does not start with whitespace, compared in
+/// place: the header's name is what stands before the line's first colon,
+/// trimmed, and `name` is a token (no whitespace, no colon), so it is that
+/// name when the line starts with it and only whitespace stands between it
+/// and a colon (no search for the colon, which costs more than the
+/// comparison on the lines that start with the name's letter).
+#[inline]
+fn named_in_place<'a>(line: &'a [u8], name: &str, compact: Option<u8>) -> Option<&'a [u8]> {
+    let name = name.as_bytes();
+    let starts = line.len() >= name.len()
+        && line
+            .iter()
+            .zip(name)
+            .all(|(x, y)| x.eq_ignore_ascii_case(y));
+    if starts && let Some(rest) = colon_after(line.get(name.len()..)?) {
+        return Some(trim(rest));
+    }
+    if let (Some(c), Some(first)) = (compact, line.first())
+        && first.eq_ignore_ascii_case(&c)
+        && let Some(rest) = colon_after(line.get(1..)?)
+    {
+        return Some(trim(rest));
+    }
+    None
+}
+
+/// What follows the colon when `b` is whitespace, then a colon.
+#[inline]
+fn colon_after(mut b: &[u8]) -> Option<&[u8]> {
+    loop {
+        match b {
+            [b':', rest @ ..] => return Some(rest),
+            [w, rest @ ..] if w.is_ascii_whitespace() => b = rest,
+            _ => return None,
+        }
+    }
 }
 
 /// A message's header lines as [`values`] walks them (start line left
@@ -175,8 +222,23 @@ impl Lines {
         compact: Option<u8>,
     ) -> impl Iterator<Item = &'a [u8]> + 'a {
         let initial = name.as_bytes().first().map(u8::to_ascii_lowercase);
+        let compact_lower = compact.map(|c| c.to_ascii_lowercase());
         self.lines.iter().filter_map(move |&(s, e)| {
-            named(raw.get(s as usize..e as usize)?, name, initial, compact)
+            // Most lines are not the header: told by their first letter
+            // here, without a call ([`named`] tells it the same way).
+            if let (Some(initial), Some(&b)) = (initial, raw.get(s as usize))
+                && !b.is_ascii_whitespace()
+            {
+                let b = b.to_ascii_lowercase();
+                if b != initial && compact_lower != Some(b) {
+                    return None;
+                }
+            }
+            let line = raw.get(s as usize..e as usize)?;
+            match line.first() {
+                Some(b) if !b.is_ascii_whitespace() => named_in_place(line, name, compact),
+                _ => named(line, name, initial, compact),
+            }
         })
     }
 
@@ -265,8 +327,8 @@ pub fn plain(raw: &[u8]) -> Option<Plain> {
             let at = value.as_ptr().addr().wrapping_sub(raw.as_ptr().addr());
             let span = at..at + value.len();
             let is = |long: &[u8], short: Option<u8>| {
-                name.eq_ignore_ascii_case(long)
-                    || short.is_some_and(|c| name.len() == 1 && name.eq_ignore_ascii_case(&[c]))
+                eq_ignore_case(name, long)
+                    || short.is_some_and(|c| name.len() == 1 && eq_ignore_case(name, &[c]))
             };
             if is(b"content-type", Some(b'c')) {
                 if p.content_type.is_empty() {
@@ -317,9 +379,11 @@ pub fn param<'a>(value: &'a [u8], name: &str) -> Option<&'a [u8]> {
             || value
                 .get(i - 1)
                 .is_some_and(|b| matches!(b, b';' | b',' | b' ' | b'\t'));
-        let matches = value
-            .get(i..i + n)
-            .is_some_and(|w| w.eq_ignore_ascii_case(name.as_bytes()));
+        // Compared only where a parameter may start.
+        let matches = at_boundary
+            && value
+                .get(i..i + n)
+                .is_some_and(|w| eq_ignore_case(w, name.as_bytes()));
         let after = value.get(i + n).copied();
         if at_boundary && matches && matches!(after, None | Some(b'=' | b';' | b',' | b' ')) {
             if after != Some(b'=') {

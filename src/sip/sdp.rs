@@ -92,12 +92,12 @@ impl Sdp {
     /// (its own `c=`, else the session's), when that is an IP address.
     pub fn media_at(&self) -> impl Iterator<Item = (std::net::IpAddr, u16, &Media)> {
         self.media.iter().filter(|m| m.port != 0).filter_map(|m| {
-            let ip = m
-                .connection
-                .as_deref()
-                .or(self.connection.as_deref())?
-                .parse()
-                .ok()?;
+            let ip = ip_addr(
+                m.connection
+                    .as_deref()
+                    .or(self.connection.as_deref())?
+                    .as_bytes(),
+            )?;
             Some((ip, m.port, m))
         })
     }

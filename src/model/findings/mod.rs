@@ -160,6 +160,11 @@ pub struct Context<'m> {
     prefetched: Option<&'m Prefetched>,
     /// [`Context::silent_peers`], once worked out.
     silent: std::cell::OnceCell<Vec<super::Addr>>,
+    /// The dialog's transactions (`signalling::transactions`), once found:
+    /// several rules walk them.
+    transactions: std::cell::OnceCell<Vec<(usize, &'m Message, u32, Method)>>,
+    /// Why the call failed (`signalling::call_failure`), once found.
+    failure: std::cell::OnceCell<Option<(usize, usize, &'m Message)>>,
 }
 
 /// A message's bytes as the rules read them: read ahead for a run of
@@ -254,6 +259,8 @@ impl<'m> Context<'m> {
             parses: RefCell::new(Vec::new()),
             prefetched,
             silent: std::cell::OnceCell::new(),
+            transactions: std::cell::OnceCell::new(),
+            failure: std::cell::OnceCell::new(),
         };
         cx.sdp_changes = super::sdp_diff::sdp_changes_of(d, |i| cx.parsed(i));
         cx
@@ -363,6 +370,30 @@ impl<'m> Context<'m> {
         Some(Headers { bytes, lines })
     }
 
+    /// What `f` makes of the first value of a header of message `i`
+    /// ([`crate::sip::headers::first`]): from its header lines when a rule
+    /// or its parse found them, else by a walk that stops at the header (a
+    /// message that one rule reads one header of is not walked whole).
+    fn with_first<R>(
+        &self,
+        i: usize,
+        name: &str,
+        compact: Option<u8>,
+        f: impl FnOnce(&[u8]) -> Option<R>,
+    ) -> Option<R> {
+        let bytes = self.raw(i)?;
+        let lines = self
+            .raws
+            .borrow()
+            .iter()
+            .find(|s| s.at == i)
+            .and_then(|s| s.lines.clone());
+        match lines {
+            Some(lines) => f(lines.first(&bytes, name, compact)?),
+            None => f(crate::sip::headers::first(&bytes, name, compact)?),
+        }
+    }
+
     /// The first value of a header of message `i`, as text.
     fn header(&self, i: usize, name: &str, compact: Option<u8>) -> Option<String> {
         let h = self.headers(i)?;
@@ -469,14 +500,19 @@ impl<'m> Context<'m> {
 /// Is `m` a message a diagnosis (and a report) usually reads the bytes of:
 /// one with SDP, a reason phrase of its own, a Contact the rules look at
 /// (INVITE, REGISTER and their 2xx), or a failure's headers? (What to read
-/// ahead, [`Model::prefetch`]; any other is read when asked.)
+/// ahead, [`Model::prefetch`]; any other is read when asked.) Not a
+/// challenge (401, 407: read only when a challenge loop or a refused call
+/// ends with it; most are answered by a request with credentials) nor a
+/// 487 (read only when no CANCEL asked for it).
 #[must_use]
 pub fn read_ahead(m: &Message) -> bool {
     m.has_sdp()
         || m.own_reason()
         || matches!(m.method(), Some(Method::Invite | Method::Register))
         || m.status().is_some_and(|c| {
-            c >= 300 || (c >= 200 && matches!(m.cseq, Some((_, Method::Invite | Method::Register))))
+            (c >= 300 && !matches!(c, 401 | 407 | 487))
+                || ((200..300).contains(&c)
+                    && matches!(m.cseq, Some((_, Method::Invite | Method::Register))))
         })
 }
 
@@ -681,7 +717,15 @@ impl Model {
         prefetched: Option<&'m Prefetched>,
     ) -> Diagnosis<'m> {
         let cx = Context::with_prefetched(self, d, now_ns, prefetched);
-        let mut findings: Vec<Finding> = RULES.iter().flat_map(|rule| rule(&cx)).collect();
+        // Most rules find nothing (an empty vector, never allocated): only
+        // what they found is moved.
+        let mut findings: Vec<Finding> = Vec::new();
+        for rule in RULES {
+            let mut found = rule(&cx);
+            if !found.is_empty() {
+                findings.append(&mut found);
+            }
+        }
         network::apply_coverage(&cx, &mut findings);
         Diagnosis {
             findings,

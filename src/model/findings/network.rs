@@ -161,8 +161,7 @@ pub(super) fn nat_contact_private(cx: &Context) -> Vec<Finding> {
         if !carries_contact || m.retransmission() || headers_private(m.src().ip()) {
             continue;
         }
-        let Some(raw) = cx.headers(i) else { continue };
-        let Some(contact) = raw.first("Contact", Some(b'm')).and_then(uri_ip) else {
+        let Some(contact) = cx.with_first(i, "Contact", Some(b'm'), uri_ip) else {
             continue;
         };
         if headers::is_private(contact) {
@@ -202,7 +201,7 @@ pub(super) fn sdp_private_address(cx: &Context) -> Vec<Finding> {
                 .connection
                 .as_deref()
                 .or(sdp.connection.as_deref())
-                .and_then(|c| c.parse::<IpAddr>().ok())
+                .and_then(|c| headers::ip(c.as_bytes()))
             else {
                 continue;
             };

@@ -13,7 +13,7 @@ pub(super) fn register_failure(cx: &Context) -> Vec<Finding> {
     }
     let msgs = cx.msgs();
     let mut out = Vec::new();
-    for (i, m, cseq, method) in transactions(cx) {
+    for &(i, m, cseq, method) in transactions(cx) {
         if method != Method::Register {
             continue;
         }

@@ -102,7 +102,7 @@ pub(super) fn sip_alg_suspected(cx: &Context) -> Vec<Finding> {
             .as_deref()
             .and_then(|o| o.rsplit(' ').next())
             .filter(|a| may_be_private(a))
-            .and_then(|a| a.parse::<IpAddr>().ok())
+            .and_then(|a| headers::ip(a.as_bytes()))
         else {
             continue;
         };

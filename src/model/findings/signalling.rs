@@ -23,6 +23,11 @@ pub(super) fn is_2xx_to(m: &Message, method: Method) -> bool {
 /// failed with it: not answered, not a challenge that a new INVITE took up,
 /// not the 487 of the caller's own CANCEL.
 fn call_failure<'m>(cx: &Context<'m>) -> Option<(usize, usize, &'m Message)> {
+    *cx.failure.get_or_init(|| find_call_failure(cx))
+}
+
+/// [`call_failure`], worked out (three rules ask).
+fn find_call_failure<'m>(cx: &Context<'m>) -> Option<(usize, usize, &'m Message)> {
     // A dialog picked up in the middle: its INVITEs are re-INVITEs, and a
     // refused one leaves the call as it was.
     if cx.dialog.kind != DialogKind::Call || cx.dialog.state() == DialogState::MidDialog {
@@ -246,18 +251,20 @@ pub(super) fn auth_loop(cx: &Context) -> Vec<Finding> {
 }
 
 /// The transactions of a dialog: each request's first send, by CSeq.
-pub(super) fn transactions<'m>(cx: &Context<'m>) -> Vec<(usize, &'m Message, u32, Method)> {
-    let mut seen: Vec<(u32, Method)> = Vec::new();
-    let mut out = Vec::new();
-    for (i, m) in cx.msgs().iter().enumerate() {
-        if let (Some(meth), Some((n, cm))) = (m.method(), m.cseq)
-            && meth == cm
-            && meth != Method::Ack
-            && !seen.contains(&(n, meth))
-        {
-            seen.push((n, meth));
-            out.push((i, m, n, meth));
+pub(super) fn transactions<'a, 'm>(cx: &'a Context<'m>) -> &'a [(usize, &'m Message, u32, Method)] {
+    cx.transactions.get_or_init(|| {
+        let mut seen: Vec<(u32, Method)> = Vec::new();
+        let mut out = Vec::new();
+        for (i, m) in cx.msgs().iter().enumerate() {
+            if let (Some(meth), Some((n, cm))) = (m.method(), m.cseq)
+                && meth == cm
+                && meth != Method::Ack
+                && !seen.contains(&(n, meth))
+            {
+                seen.push((n, meth));
+                out.push((i, m, n, meth));
+            }
         }
-    }
-    out
+        out
+    })
 }

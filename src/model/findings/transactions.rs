@@ -10,11 +10,10 @@ use crate::model::{Message, Method};
 pub(super) fn invite_timeout(cx: &Context) -> Vec<Finding> {
     let one_sided = cx.one_sided();
     let mut out = Vec::new();
-    for (i, m, cseq, method) in transactions(cx) {
+    for &(i, m, cseq, method) in transactions(cx) {
         if method == Method::Register {
             continue; // register-failure
         }
-        let sends = cx.sends(cseq, method);
         let responses: Vec<(usize, &Message)> = cx.responses(cseq, method).collect();
         let timer = if method == Method::Invite { "B" } else { "F" };
         if let Some((r, resp)) = responses.iter().find(|(_, r)| r.status() == Some(408)) {
@@ -34,6 +33,8 @@ pub(super) fn invite_timeout(cx: &Context) -> Vec<Finding> {
         }
         let fired = cx.saw_past(m.ts_ns, TIMER_64T1_NS);
         if responses.is_empty() {
+            // Every send, only when none was answered (most were).
+            let sends = cx.sends(cseq, method);
             let last = sends
                 .last()
                 .and_then(|s| cx.msgs().get(*s))
@@ -117,7 +118,7 @@ fn final_sends(cx: &Context, cseq: u32) -> Vec<(u16, Vec<usize>)> {
 pub(super) fn ack_missing(cx: &Context) -> Vec<Finding> {
     let msgs = cx.msgs();
     let mut out = Vec::new();
-    for (_, _, cseq, method) in transactions(cx) {
+    for &(_, _, cseq, method) in transactions(cx) {
         if method != Method::Invite {
             continue;
         }
