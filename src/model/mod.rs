@@ -880,16 +880,22 @@ fn intern(table: &mut crate::hash::Set<Arc<str>>, bytes: &mut usize, ua: &str) -
 /// wrote on the other core and ingesting reads here and there (the Via
 /// branches, the CSeq, From and To, the User-Agent), for [`Model::warm`].
 fn touch_head(head: &crate::sip::scan::Head, raw: &[u8]) -> u64 {
-    let end = if head.body.is_empty() {
-        raw.len()
-    } else {
-        head.body.start as usize
-    };
-    raw.get(..end.min(WARM_HEAD_BYTES))
+    let head = head_of(head, raw);
+    head.get(..head.len().min(WARM_HEAD_BYTES))
         .unwrap_or_default()
         .iter()
         .step_by(64)
         .fold(0, |acc, b| acc ^ u64::from(*b))
+}
+
+/// A message's start line and headers: its bytes before the body (all of
+/// them when it has none).
+fn head_of<'a>(head: &crate::sip::scan::Head, raw: &'a [u8]) -> &'a [u8] {
+    if head.body.is_empty() {
+        raw
+    } else {
+        raw.get(..head.body.start as usize).unwrap_or(raw)
+    }
 }
 
 /// An address into a hash, as one or two words (the derived `Hash` of a
@@ -934,7 +940,9 @@ fn transaction_key(seed: &Seeded, msg: &SipMessage, raw: &[u8], branch: u64) -> 
     // all of the above: each new one has a new RSeq (a second 183 with new
     // SDP is no retransmission of the first).
     if msg.status().is_some_and(|c| (101..200).contains(&c))
-        && may_name_rseq(raw)
+        // The header lies before the body: the body's lines (an SDP),
+        // which the model reads nowhere else, are not read for it.
+        && may_name_rseq(head_of(&msg.head, raw))
         && let Some(rseq) = crate::sip::headers::first(raw, "RSeq", None)
     {
         h.write(rseq);
