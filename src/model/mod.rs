@@ -252,9 +252,11 @@ impl Model {
         hashes.clear();
         let mut tags = [(0u32, 0u16); ADDRS];
         let mut n_addrs = 0;
+        // Announcements held back (no media yet) read nothing to read ahead.
+        let media = !self.media.deferring();
         for m in msgs {
             hashes.push(self.seed.hash_one(m.head.call_id.get(&m.raw)));
-            for a in m.held_media_addresses() {
+            for a in m.held_media_addresses().iter().filter(|_| media) {
                 if let Some(t) = tags.get_mut(n_addrs) {
                     *t = (self.media.media_tag(*a), a.port());
                     n_addrs += 1;
