@@ -352,7 +352,7 @@ impl Media {
     pub fn expect(&mut self, dialog: DialogId, addrs: &[SocketAddr]) -> Vec<usize> {
         if !self.packets_came {
             // No media yet: no stream to tie, nothing reads the table.
-            if self.deferred.len() + addrs.len() > deferred::MAX_DEFERRED {
+            if self.deferred.len() + 3 * addrs.len() > deferred::MAX_DEFERRED {
                 self.apply_deferred();
             }
             for addr in addrs {

@@ -17,7 +17,8 @@ use std::net::{IpAddr, SocketAddr};
 
 use super::super::dialog::DialogId;
 
-/// Announcements held back at most before they are applied.
+/// What the announcements held back may take before they are applied, in
+/// 16-byte units (an IPv4 one takes one, an IPv6 one three): 8 MiB.
 pub(super) const MAX_DEFERRED: usize = 1 << 19;
 
 /// The bit of an entry's second word that marks an IPv4 address in place
@@ -34,8 +35,9 @@ pub(super) struct Deferred {
 }
 
 impl Deferred {
+    /// What they take, in 16-byte units (see [`MAX_DEFERRED`]).
     pub(super) fn len(&self) -> usize {
-        self.entries.len()
+        self.entries.len() + 2 * self.v6.len()
     }
 
     pub(super) fn push(&mut self, dialog: DialogId, addr: SocketAddr) {
@@ -88,7 +90,8 @@ mod tests {
         for (i, a) in addrs.iter().enumerate() {
             d.push(DialogId(u64::MAX - i as u64), *a);
         }
-        assert_eq!(d.len(), addrs.len());
+        // Two IPv6 addresses take two units more each.
+        assert_eq!(d.len(), addrs.len() + 4);
         let back: Vec<(DialogId, SocketAddr)> = d.take().collect();
         let want: Vec<(DialogId, SocketAddr)> = addrs
             .iter()
