@@ -4,6 +4,7 @@
 
 pub mod headers;
 pub mod hop;
+mod lines;
 pub mod scan;
 pub mod sdp;
 pub mod strict;

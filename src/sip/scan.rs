@@ -12,6 +12,7 @@ mod head;
 mod header;
 mod start_line;
 
+use super::lines::LineEnds;
 use super::swar;
 pub use head::{Defects, Head, Span, StartLine};
 use header::header_line;
@@ -138,7 +139,11 @@ pub fn scan_into(buf: &[u8], framing: Framing, head: &mut Head) -> Scanned {
     if !buf.first().is_some_and(u8::is_ascii_alphabetic) {
         return Scanned::NotSip;
     }
-    let first = first_line(buf);
+    // The line feeds, found a block at a time for the whole header section.
+    let mut lines = LineEnds::new(buf);
+    let first = buf
+        .get(..lines.find(0, buf.len()).unwrap_or(buf.len()))
+        .unwrap_or_default();
     // On a stream, a start line cut by a segment boundary is not garbage
     // yet: wait for its end (a line longer than any start line is).
     if framing == Framing::Stream && first.len() == buf.len() && buf.len() < MAX_START_LINE {
@@ -165,8 +170,7 @@ pub fn scan_into(buf: &[u8], framing: Framing, head: &mut Head) -> Scanned {
             }
         };
     }
-    // memchr finds each line's end (one call a line: memchr_iter's state
-    // cost more); a header is read at its line's end unless the next line
+    // `lines` gives each line's end from its block's mask; a header is read at its line's end unless the next line
     // starts with SP or HT (is folded onto it): the byte after the line
     // feed says so.
     let mut seen_via = false;
@@ -175,7 +179,7 @@ pub fn scan_into(buf: &[u8], framing: Framing, head: &mut Head) -> Scanned {
     // last line seen (equal: none).
     let (mut header_start, mut header_end) = (pos, pos);
     let mut body_start = None;
-    while let Some(nl) = line_end(buf, line_start, limit) {
+    while let Some(nl) = lines.find(line_start, limit) {
         // The line's first byte says whether it is empty (or a lone CR:
         // the end of the headers).
         if nl == line_start || (nl == line_start + 1 && buf.get(line_start) == Some(&b'\r')) {
@@ -248,11 +252,6 @@ pub fn scan_into(buf: &[u8], framing: Framing, head: &mut Head) -> Scanned {
     head.body = Span::new(body_start, total);
     finish_defects(head);
     Scanned::Message(total)
-}
-
-/// The next line feed in `buf[from..limit)`.
-fn line_end(buf: &[u8], from: usize, limit: usize) -> Option<usize> {
-    memchr(b'\n', buf.get(from..limit)?).map(|i| from + i)
 }
 
 fn finish_defects(head: &mut Head) {

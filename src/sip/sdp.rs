@@ -220,12 +220,10 @@ pub fn media_addresses(body: &[u8]) -> smallvec::SmallVec<[std::net::SocketAddr;
     media_addresses_upto(body, usize::MAX).unwrap_or_default()
 }
 
-/// The searchers for `m=` and `c=` lines, made once (making one costs more
-/// than a search).
+/// The searcher for `m=` lines, made once (making one costs more than a
+/// search).
 static M_LINE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
     std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\nm="));
-static C_LINE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
-    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\nc="));
 
 /// [`media_addresses`], or `None` as soon as there are more than `limit`
 /// (the scan stops there: a hostile SDP costs no more).
@@ -262,35 +260,22 @@ pub fn media_lines_upto(
             out.push(std::net::SocketAddr::new(ip, port));
         }
     };
-    // This runs on every SDP the capture sees: only the `m=` and `c=`
-    // lines are visited, found by two searches, not line by line.
-    // The next line after `from` that starts with `m=` (or `c=`): its start.
-    let next = |f: &memchr::memmem::Finder<'_>, from: usize| {
-        body.get(from..)
-            .and_then(|rest| f.find(rest))
-            .map_or(usize::MAX, |i| from + i + 1)
-    };
-    let (mut m_at, mut c_at) = (next(&M_LINE, 0), next(&C_LINE, 0));
-    // The first line has no line end before it.
-    let mut at = if body.starts_with(b"m=") || body.starts_with(b"c=") {
-        0
-    } else {
-        m_at.min(c_at)
-    };
-    while at != usize::MAX {
-        if at == m_at {
-            m_at = next(&M_LINE, at);
-        }
-        if at == c_at {
-            c_at = next(&C_LINE, at);
-        }
-        let rest = body.get(at..).unwrap_or_default();
-        let raw = rest
-            .get(..memchr::memchr(b'\n', rest).unwrap_or(rest.len()))
-            .unwrap_or_default();
-        let line = raw.strip_suffix(b"\r").unwrap_or(raw);
-        let value = line.get(2..).unwrap_or_default();
-        if line.first() == Some(&b'm') {
+    // This runs on every SDP the capture sees: the lines' ends come from
+    // a mask a block at a time (`LineEnds`), and only the `m=` and `c=`
+    // lines are read further.
+    let mut lines = super::lines::LineEnds::new(body);
+    let mut at = 0;
+    while at < body.len() {
+        let end = lines.find(at, body.len()).unwrap_or(body.len());
+        let raw = body.get(at..end).unwrap_or_default();
+        at = end + 1;
+        let (is_m, value) = match raw {
+            [b'm', b'=', value @ ..] => (true, value),
+            [b'c', b'=', value @ ..] => (false, value),
+            _ => continue,
+        };
+        let value = value.strip_suffix(b"\r").unwrap_or(value);
+        if is_m {
             flush(current.take(), session, &mut out);
             if out.len() > limit {
                 return None;
@@ -304,7 +289,6 @@ pub fn media_lines_upto(
                 None => session = a,
             }
         }
-        at = m_at.min(c_at);
     }
     flush(current, session, &mut out);
     (out.len() <= limit).then_some((out, image))
