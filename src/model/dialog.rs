@@ -621,18 +621,20 @@ impl Dialog {
             ^ self.bye_ns.0.cast_unsigned()
     }
 
-    /// Reads the Call-ID's text (its ends) and the keys and times of the
-    /// newest messages, which [`Dialog::mark_retransmission`] and
-    /// [`Dialog::keep`] compare: the step of `Model::warm` after
-    /// [`Dialog::touch`].
-    pub(crate) fn touch_held(&self) -> u64 {
+    /// Asks for the Call-ID's text (its ends) and the newest messages, which
+    /// a lookup and [`Dialog::mark_retransmission`] and [`Dialog::keep`]
+    /// compare: the step of `Model::warm` after [`Dialog::touch`]. Nothing
+    /// is read from them here, so prefetches (which never hold the core up)
+    /// do instead of loads.
+    pub(crate) fn prefetch_held(&self) {
         let text = self.call_id().as_bytes();
-        let mut acc = u64::from(text.first().copied().unwrap_or(0))
-            ^ u64::from(text.last().copied().unwrap_or(0));
-        for m in self.messages.iter().rev().take(WARM_MESSAGES) {
-            acc ^= m.key ^ m.ts_ns.cast_unsigned();
+        if let (Some(first), Some(last)) = (text.first(), text.last()) {
+            super::prefetch(first);
+            super::prefetch(last);
         }
-        acc
+        for m in self.messages.iter().rev().take(WARM_MESSAGES) {
+            super::prefetch(m);
+        }
     }
 
     /// Records whether `m` retransmits a message already seen, keyed by
