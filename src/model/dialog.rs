@@ -363,7 +363,8 @@ impl Dialog {
     }
 
     /// Everything this dialog holds, by estimate (docs/ARCHITECTURE.md,
-    /// "Memory"): its struct and table slot, its strings (the Call-ID also
+    /// "Memory"): its struct (in the table's chunks: no allocation of its
+    /// own) and its share of the call index, its strings (the Call-ID also
     /// only when it is a key of the model's spilled Call-IDs: the hashed
     /// table holds a hash), the User-Agent unless shared, the messages'
     /// vector by capacity and what each message holds, the transaction keys.
@@ -379,7 +380,6 @@ impl Dialog {
             }
         };
         std::mem::size_of::<Self>()
-            + OVERHEAD
             + super::call_index::DIALOG_SHARE
             + if self.call_id_spilled {
                 self.call_id().len() + OVERHEAD
@@ -621,18 +621,20 @@ impl Dialog {
             ^ self.bye_ns.0.cast_unsigned()
     }
 
-    /// Reads the Call-ID's text (its ends) and the keys and times of the
-    /// newest messages, which [`Dialog::mark_retransmission`] and
-    /// [`Dialog::keep`] compare: the step of `Model::warm` after
-    /// [`Dialog::touch`].
-    pub(crate) fn touch_held(&self) -> u64 {
+    /// Asks for the Call-ID's text (its ends) and the newest messages, which
+    /// a lookup and [`Dialog::mark_retransmission`] and [`Dialog::keep`]
+    /// compare: the step of `Model::warm` after [`Dialog::touch`]. Nothing
+    /// is read from them here, so prefetches (which never hold the core up)
+    /// do instead of loads.
+    pub(crate) fn prefetch_held(&self) {
         let text = self.call_id().as_bytes();
-        let mut acc = u64::from(text.first().copied().unwrap_or(0))
-            ^ u64::from(text.last().copied().unwrap_or(0));
-        for m in self.messages.iter().rev().take(WARM_MESSAGES) {
-            acc ^= m.key ^ m.ts_ns.cast_unsigned();
+        if let (Some(first), Some(last)) = (text.first(), text.last()) {
+            super::prefetch(first);
+            super::prefetch(last);
         }
-        acc
+        for m in self.messages.iter().rev().take(WARM_MESSAGES) {
+            super::prefetch(m);
+        }
     }
 
     /// Records whether `m` retransmits a message already seen, keyed by
@@ -829,6 +831,34 @@ impl Dialog {
             408 => DialogState::Failed,
             _ => DialogState::Rejected(code),
         };
+    }
+}
+
+#[cfg(test)]
+impl Dialog {
+    /// An OPTIONS dialog `id` with nothing in it but its first message.
+    pub(crate) fn for_tests(id: DialogId) -> Self {
+        let carried = super::message::Carried {
+            src: "10.0.0.1:5060".parse().unwrap(),
+            dst: "10.0.0.2:5060".parse().unwrap(),
+            raw: b"OPTIONS sip:a SIP/2.0\r\n\r\n",
+            raw_in_file: None,
+            frames: smallvec::SmallVec::new(),
+            origin: 0,
+        };
+        let first = Message {
+            ts_ns: 0,
+            store: super::message::Store::of(carried, 0, false),
+            transport: crate::decode::Transport::Udp,
+            kind: Kind::Request(Method::Options),
+            cseq: None,
+            defects: crate::sip::scan::Defects::default(),
+            flags: 0,
+            branch: 0,
+            branch2: 0,
+            key: 0,
+        };
+        Self::new(id, format!("call-{}", id.0), (7, 7), &first, false)
     }
 }
 

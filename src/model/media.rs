@@ -22,6 +22,7 @@ use crate::decode::{FrameRef, Frames};
 use crate::rtp::{RtpPacket, StreamStats};
 
 mod closed;
+mod deferred;
 mod owners;
 mod rtcp;
 mod stream;
@@ -61,6 +62,11 @@ pub struct Media {
     pub fax_packets: u64,
     /// Media addresses SDP announced, and whose they are.
     announced: Announced,
+    /// Announcements held back until the first media packet
+    /// (`deferred.rs`); `packets_came` once it came (or in tests that want
+    /// every announcement applied at once).
+    deferred: deferred::Deferred,
+    packets_came: bool,
     /// Streams not tied yet, by their source and destination addresses.
     pending: Map<SocketAddr, Vec<usize>>,
     pub packets: u64,
@@ -316,10 +322,44 @@ impl Media {
         self.announced.touch_oldest(n)
     }
 
+    /// Whether announcements are held back (no media packet came yet):
+    /// there is nothing to read ahead for them.
+    pub(super) fn deferring(&self) -> bool {
+        !self.packets_came
+    }
+
+    /// Applies the announcements held back, in the order they came. With
+    /// no media seen there is no stream for them to tie or share.
+    fn apply_deferred(&mut self) {
+        for (dialog, addr) in self.deferred.take() {
+            self.announced.announce(dialog, addr);
+        }
+    }
+
+    /// A media packet came: from now on the table is read, so what was
+    /// held back is applied first, and nothing more is held back.
+    #[inline]
+    fn media_comes(&mut self) {
+        if !self.packets_came {
+            self.apply_deferred();
+            self.packets_came = true;
+        }
+    }
+
     /// Records where an SDP expects media (see `sdp::media_addresses`), and
     /// ties any stream already seen there to the dialog. Returns the streams
     /// it tied, whose codecs the caller then fills in from the SDP.
     pub fn expect(&mut self, dialog: DialogId, addrs: &[SocketAddr]) -> Vec<usize> {
+        if !self.packets_came {
+            // No media yet: no stream to tie, nothing reads the table.
+            if self.deferred.len() + 3 * addrs.len() > deferred::MAX_DEFERRED {
+                self.apply_deferred();
+            }
+            for addr in addrs {
+                self.deferred.push(dialog, *addr);
+            }
+            return Vec::new();
+        }
         let mut tied = Vec::new();
         // Only addresses other dialogs named too can make streams shared.
         let mut shared = false;
@@ -425,6 +465,7 @@ impl Media {
     /// Adds one packet to its stream. Returns a new stream's index when it
     /// was tied to a dialog at once (its codecs are then to be filled in).
     pub fn ingest(&mut self, pkt: &RtpPacket, frames: Frames) -> Option<usize> {
+        self.media_comes();
         let key = (Addr::from(pkt.src), Addr::from(pkt.dst), pkt.header.ssrc);
         if self.by_key.contains_key(&key) || !self.lookup(pkt.src, pkt.dst).is_empty() {
             return self.take(pkt, frames);
@@ -584,6 +625,7 @@ impl Media {
     /// pipeline hands only packets to or from an address an SDP announced
     /// for fax. A packet that was no UDPTL is counted as malformed.
     pub fn ingest_fax(&mut self, pkt: &crate::rtp::udptl::UdptlPacket, frames: Frames) {
+        self.media_comes();
         self.fax_packets += 1;
         let key = (Addr::from(pkt.src), Addr::from(pkt.dst));
         let idx = if let Some(found) = self.by_fax.get(&key) {

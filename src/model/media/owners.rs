@@ -139,6 +139,21 @@ impl Announced {
         self.get(addr).is_some_and(|e| e.owners.contains(&dialog))
     }
 
+    /// What it holds, whatever its seed: the ring in order (each address
+    /// and its owners), the oldest's place, the port array.
+    #[cfg(test)]
+    #[allow(clippy::type_complexity)]
+    pub(super) fn contents(&self) -> (Vec<(Addr, Vec<DialogId>)>, usize, Vec<Option<DialogId>>) {
+        (
+            self.ring
+                .iter()
+                .map(|e| (e.addr, e.owners.to_vec()))
+                .collect(),
+            self.head,
+            self.by_port.clone(),
+        )
+    }
+
     /// Addresses held (at most [`MAX_EXPECTED`]).
     #[cfg(test)]
     pub(super) fn len(&self) -> usize {

@@ -50,6 +50,7 @@ impl Media {
         rtcp: &crate::rtp::rtcp::Rtcp,
         frames: Frames,
     ) {
+        self.media_comes();
         self.rtcp_packets += 1;
         let key = (Addr::from(src), Addr::from(dst));
         if self.rtcp_flows.len() < MAX_STREAMS || self.rtcp_flows.contains_key(&key) {

@@ -298,3 +298,65 @@ fn fax_packets_make_a_fax_stream_apart_from_rtp() {
     assert_eq!(m.streams().len(), 2);
     assert!(!m.streams()[1].is_fax());
 }
+
+/// Announcements held back until the first media packet (`deferred.rs`)
+/// leave the table as applying each at once does: through more addresses
+/// than the table keeps (the oldest forgotten), more than are held back at
+/// once, shared and re-announced addresses, IPv6, dialogs closed meanwhile;
+/// every stream then goes to the same dialogs.
+#[test]
+fn held_back_announcements_tie_streams_as_applied_ones() {
+    let mut eager = Media {
+        packets_came: true,
+        ..Media::default()
+    };
+    let mut held = Media::default();
+    let addr = |n: u32| -> SocketAddr {
+        if n.is_multiple_of(97) {
+            SocketAddr::new(std::net::Ipv6Addr::from(u128::from(n) + 1).into(), 4000)
+        } else {
+            SocketAddr::new(
+                std::net::Ipv4Addr::from((10 << 24) | (n % 150_000)).into(),
+                4000 + (n % 7) as u16,
+            )
+        }
+    };
+    let n = u32::try_from(deferred::MAX_DEFERRED).unwrap() + 70_000;
+    for i in 0..n {
+        let d = DialogId(u64::from(i / 2));
+        // Offers and answers; every fifth names an address seen before.
+        let a = [addr(i), addr(i / 5)];
+        for m in [&mut eager, &mut held] {
+            let _ = m.expect(d, &a);
+            if i % 1000 == 999 {
+                m.close(d);
+            }
+        }
+    }
+    assert!(eager.deferred.len() == 0 && held.deferred.len() > 0);
+    held.media_comes();
+    let (ring, oldest, ports) = held.announced.contents();
+    assert_eq!(ring.len(), 100_000);
+    assert!(
+        (ring, oldest, ports) == eager.announced.contents(),
+        "the tables differ"
+    );
+    for i in (0..n).step_by(997).chain(n - 50..n) {
+        let mut p = pkt(1, 0, 0, 0);
+        (p.src, p.dst) = (addr(i), addr(i / 5));
+        p.header.ssrc = i;
+        let (a, b) = (
+            eager.ingest(&p, Frames::new()),
+            held.ingest(&p, Frames::new()),
+        );
+        assert_eq!(a, b);
+        assert_eq!(
+            eager.dialogs_of_stream(p.src, p.dst, i),
+            held.dialogs_of_stream(p.src, p.dst, i),
+            "stream {i}"
+        );
+    }
+    assert_eq!(held.deferred.len(), 0);
+    assert_eq!(eager.streams().len(), held.streams().len());
+    assert!(eager.streams().iter().any(|s| s.dialog.is_some()));
+}
