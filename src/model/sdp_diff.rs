@@ -225,6 +225,24 @@ fn codecs_and_event(m: &Media) -> (Vec<String>, bool) {
     (out, event)
 }
 
+/// [`codecs_and_event`], the names borrowed (for a comparison that keeps
+/// none of them).
+fn codecs_and_event_borrowed(m: &Media) -> (Vec<&str>, bool) {
+    let mut event = false;
+    let mut out = Vec::new();
+    for n in codec_names(m) {
+        if eq_ignore_case(n.as_bytes(), b"telephone-event") {
+            event = true;
+        } else if !eq_ignore_case(n.as_bytes(), b"CN") {
+            out.push(n);
+        }
+    }
+    if m.is_t38() {
+        return (vec!["T.38"], event);
+    }
+    (out, event)
+}
+
 fn address(m: &Media) -> String {
     let c = m.connection.as_deref().unwrap_or("?");
     if c.contains(':') {
@@ -264,15 +282,12 @@ fn answer(offer: &Sdp, ans: &Sdp) -> Vec<MediaChange> {
         .map(|(o, a)| {
             let (offered, offer_event) = codecs_and_event(o);
             let (answered, answer_event) = codecs_and_event(a);
-            let accepted: Vec<String> = answered
-                .iter()
-                .filter(|c| {
-                    offered
-                        .iter()
-                        .any(|x| eq_ignore_case(x.as_bytes(), c.as_bytes()))
-                })
-                .cloned()
-                .collect();
+            let in_offer = |c: &String| {
+                offered
+                    .iter()
+                    .any(|x| eq_ignore_case(x.as_bytes(), c.as_bytes()))
+            };
+            let any_accepted = answered.iter().any(in_offer);
             let dropped: Vec<String> = offered
                 .iter()
                 .filter(|c| {
@@ -285,7 +300,7 @@ fn answer(offer: &Sdp, ans: &Sdp) -> Vec<MediaChange> {
             let mut notes = Vec::new();
             if a.port == 0 {
                 notes.push(Note::plain(format!("{} rejected (port 0)", o.media)));
-            } else if accepted.is_empty() && !offered.is_empty() {
+            } else if !any_accepted && !offered.is_empty() {
                 notes.push(Note::of(
                     Concern::NoCommonCodec,
                     format!(
@@ -322,6 +337,9 @@ fn answer(offer: &Sdp, ans: &Sdp) -> Vec<MediaChange> {
             if (o.crypto || o.fingerprint) && !(a.crypto || a.fingerprint) && a.port != 0 {
                 notes.push("encryption offered, answered without".to_owned().into());
             }
+            // The answer's codecs the offer has, moved (the rest dropped).
+            let mut accepted = answered;
+            accepted.retain(in_offer);
             MediaChange {
                 media: o.media.clone(),
                 codec: accepted.first().cloned(),
@@ -378,7 +396,7 @@ fn reoffer(prev: &Sdp, now: &Sdp) -> Vec<MediaChange> {
                 if !same_address(p, n) && n.connection.as_deref() != Some("0.0.0.0") {
                     notes.push(format!("address {} → {}", address(p), address(n)).into());
                 }
-                let (before, before_event) = codecs_and_event(p);
+                let (before, before_event) = codecs_and_event_borrowed(p);
                 let kind = |m: &Media| -> String {
                     if m.is_t38() {
                         "fax (T.38)".to_owned()
@@ -395,7 +413,11 @@ fn reoffer(prev: &Sdp, now: &Sdp) -> Vec<MediaChange> {
                     // A switch to fax (or back): what changed is the kind of
                     // media, not its codecs.
                     notes.push(format!("{} → {}", kind(p), kind(n)).into());
-                } else if before != offered {
+                } else if !before
+                    .iter()
+                    .copied()
+                    .eq(offered.iter().map(String::as_str))
+                {
                     notes.push(
                         format!("codecs {} → {}", before.join(", "), offered.join(", ")).into(),
                     );

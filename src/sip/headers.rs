@@ -319,7 +319,7 @@ pub fn plain(raw: &[u8]) -> Option<Plain> {
             .lines
             .push((u32::try_from(s).ok()?, u32::try_from(e).ok()?));
         // Only the three headers the scanner's reading here depends on.
-        if matches!(lead | 0x20, b'c' | b'l' | b'w')
+        if maybe_read(line)
             && let Some(colon) = memchr::memchr(b':', line)
         {
             let name = trim(line.get(..colon)?);
@@ -351,6 +351,26 @@ pub fn plain(raw: &[u8]) -> Option<Plain> {
             }
         }
         s = e + 1;
+    }
+}
+
+/// May `line` (not empty, not starting with whitespace, at least two bytes)
+/// be a Content-Type, Content-Length or Warning header ([`plain`])? Told by
+/// a letter or two, before any search for its colon: `Content-` has an `o`
+/// second and an `e` fifth (`Call-ID`, `CSeq` and `Contact` do not), a
+/// compact name (`c`, `l`) is followed by whitespace or the colon, and
+/// `Warning` has an `a` second.
+#[inline]
+fn maybe_read(line: &[u8]) -> bool {
+    let (Some(&lead), Some(&second)) = (line.first(), line.get(1)) else {
+        return false;
+    };
+    let compact = second == b':' || second.is_ascii_whitespace();
+    match lead | 0x20 {
+        b'c' => compact || (second | 0x20 == b'o' && line.get(4).is_some_and(|b| b | 0x20 == b'e')),
+        b'l' => compact,
+        b'w' => second | 0x20 == b'a',
+        _ => false,
     }
 }
 

@@ -492,22 +492,35 @@ impl Sections {
     /// `direction`), with its own port, and where that section ends.
     fn find(&self, body: &[u8], at: usize, direction: Direction) -> Option<(Media, usize)> {
         let rest = body.get(at..)?;
+        // The port's word, the same for every kept section whose bytes
+        // before it match (found once).
+        let mut port_word: Option<(usize, &[u8])> = None;
         for k in &self.kept {
             let (before, after) = k.bytes.split_at_checked(k.port)?;
             if k.direction != direction || !rest.starts_with(before) {
                 continue;
             }
-            let word = rest.get(before.len()..)?;
-            let word = word.get(..word_end(word))?;
-            let tail = rest.get(before.len() + word.len()..)?;
-            if word.is_empty() || !tail.starts_with(after) {
+            let word = match port_word {
+                Some((n, w)) if n == before.len() => w,
+                _ => {
+                    let w = rest.get(before.len()..)?;
+                    let w = w.get(..word_end(w))?;
+                    port_word = Some((before.len(), w));
+                    w
+                }
+            };
+            // The section must end where the kept one did: at the body's
+            // end, or where a line starts with `m=` (looked at before the
+            // bytes are compared: most kept sections end elsewhere).
+            let end = at + before.len() + word.len() + after.len();
+            let next_m = body
+                .get(end.wrapping_sub(1)..)
+                .is_some_and(|b| b.starts_with(b"\nm="));
+            if word.is_empty() || (end != body.len() && !next_m) {
                 continue;
             }
-            // The section must end where the kept one did: at the body's
-            // end, or where a line starts with `m=`.
-            let end = at + before.len() + word.len() + after.len();
-            let next_m = body.get(end - 1..).is_some_and(|b| b.starts_with(b"\nm="));
-            if end != body.len() && !next_m {
+            let tail = rest.get(before.len() + word.len()..)?;
+            if !tail.starts_with(after) {
                 continue;
             }
             let mut media = k.media.clone();
@@ -629,10 +642,14 @@ fn parse_in(body: &[u8], mut memo: Option<&mut Sections>) -> Sdp {
     {
         memo.keep(body, o.start, o.end, o.direction, m);
     }
-    let session_conn = sdp.connection.clone();
-    for m in &mut sdp.media {
+    // The session's address where a section has none (borrowed, not
+    // copied first).
+    let Sdp {
+        connection, media, ..
+    } = &mut sdp;
+    for m in media {
         if m.connection.is_none() {
-            m.connection.clone_from(&session_conn);
+            m.connection.clone_from(connection);
         }
     }
     sdp
