@@ -651,22 +651,12 @@ fn six_decimals(v: f64, whole: &mut Whole, out: &mut [u8; 24]) -> Option<usize> 
     // by one at a tie, fails the check.
     let micros = (v * 1e6 + 0.5) as i64;
     if micros as f64 / 1e6 != v {
-        return None;
+        // A time of capture to the ns: often seven decimals.
+        return seven_decimals(v, whole, out);
     }
     let int = micros / 1_000_000;
     let frac = (micros - int * 1_000_000) as u32;
-    let len = if int == whole.value {
-        out.first_chunk_mut::<16>()?.copy_from_slice(&whole.text);
-        whole.len
-    } else {
-        let len = decimal(int as u64, out);
-        if int >= 1_000_000 {
-            whole.text.copy_from_slice(out.first_chunk::<16>()?);
-            whole.len = len;
-            whole.value = int;
-        }
-        len
-    };
+    let len = whole_part(int as u64, whole, out);
     // Six decimals written; the zeros at the end left off (one kept).
     let mut decimals = 6;
     if frac == 0 {
@@ -684,6 +674,121 @@ fn six_decimals(v: f64, whole: &mut Whole, out: &mut [u8; 24]) -> Option<usize> 
     out.get_mut(len..len + 7)?
         .copy_from_slice(&[b'.', d1, d2, d3, d4, d5, d6]);
     Some(len + 1 + decimals)
+}
+
+/// The whole part `int` of a number [`six_decimals`] writes, at the start
+/// of `out`; its length. A time of capture's (10^6 or more) is kept in
+/// `whole`: the next has the same, or the same but its last two digits,
+/// more often than not.
+#[allow(clippy::inline_always)] // two callers; the call cost more than the hit
+#[inline(always)]
+fn whole_part(int: u64, whole: &mut Whole, out: &mut [u8; 24]) -> usize {
+    // `whole.value` is below 2^33 or negative: the casts keep it.
+    #[allow(clippy::cast_sign_loss, clippy::cast_possible_wrap)]
+    let kept = whole.value as u64;
+    if int == kept {
+        if let Some(head) = out.first_chunk_mut::<16>() {
+            head.copy_from_slice(&whole.text);
+        }
+        return whole.len;
+    }
+    if int < 1_000_000 {
+        return decimal(int, out);
+    }
+    if int / 100 == kept / 100 {
+        // The same digits but the last two (at least seven digits).
+        #[allow(clippy::cast_possible_truncation)] // below 100
+        let pair = two_digits((int % 100) as u32);
+        if let Some(slot) = whole.text.get_mut(whole.len - 2..whole.len) {
+            slot.copy_from_slice(&pair);
+        }
+        #[allow(clippy::cast_possible_wrap)] // below 2^33
+        {
+            whole.value = int as i64;
+        }
+        if let Some(head) = out.first_chunk_mut::<16>() {
+            head.copy_from_slice(&whole.text);
+        }
+        return whole.len;
+    }
+    let len = decimal(int, out);
+    if let Some(head) = out.first_chunk::<16>() {
+        whole.text.copy_from_slice(head);
+    }
+    whole.len = len;
+    #[allow(clippy::cast_possible_wrap)] // below 2^33
+    {
+        whole.value = int as i64;
+    }
+    len
+}
+
+/// From 2^30 on, floats are more than 10^-7 apart.
+const SEVEN_DECIMALS_FROM: f64 = 1_073_741_824.0;
+
+/// `v` from 2^30 to 2^33 whose shortest digits have seven decimals (a time
+/// of capture to the ns, `ns as f64 / 1e9`): as `serde_json` writes it;
+/// its length in `out`, or `None` (the caller formats it the usual way).
+///
+/// Worked out exactly, in integers: `v = m * 2^-s` (s from 20 to 22), and
+/// `p * v` is `m * p / 2^s`. The number with `p`'s decimals nearest `v`,
+/// `k / p`, reads back as `v` when it is less than half a float's step away
+/// (`|k * 2^s - m * p| < p / 2`). No number with six decimals or fewer
+/// reads back as `v` (only the nearest could: the step is below 10^-6),
+/// and the nearest with seven does (the step is above 10^-7, so it is less
+/// than half a step away): the shortest digits have seven decimals, and of
+/// those that read back the shortest-digits formatting writes the nearest.
+/// Ties, the bounds of the interval and powers of two (whose interval is
+/// not symmetric) are left to the caller.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // checked bounds
+fn seven_decimals(v: f64, whole: &mut Whole, out: &mut [u8; 24]) -> Option<usize> {
+    if !(SEVEN_DECIMALS_FROM..SIX_DECIMALS_BELOW).contains(&v) {
+        return None;
+    }
+    let bits = v.to_bits();
+    let m = (bits & ((1 << 52) - 1)) | (1 << 52);
+    if m == 1 << 52 {
+        return None;
+    }
+    // The biased exponent is 1053 to 1055 here: s from 22 down to 20.
+    let s = 1075 - ((bits >> 52) & 0x7ff) as u32;
+    if nearest(m, s, 1_000_000)?.1 {
+        return None;
+    }
+    let (k, reads_back) = nearest(m, s, 10_000_000)?;
+    if !reads_back || k.is_multiple_of(10) {
+        return None;
+    }
+    let int = k / 10_000_000;
+    let frac = (k % 10_000_000) as u32;
+    let len = whole_part(int, whole, out);
+    let [d1, d2] = two_digits(frac / 100_000);
+    let [d3, d4] = two_digits(frac / 1000 % 100);
+    let [d5, d6] = two_digits(frac / 10 % 100);
+    let d7 = b'0' + (frac % 10) as u8;
+    out.get_mut(len..len + 8)?
+        .copy_from_slice(&[b'.', d1, d2, d3, d4, d5, d6, d7]);
+    Some(len + 8)
+}
+
+/// The integer `k` nearest `mantissa * scale / 2^shift` (`shift` from 1
+/// to 64), and whether `k / scale` reads back as `mantissa * 2^-shift`
+/// (is less than half a step of `2^-shift` from it); `None` at a tie or on
+/// the bound.
+#[allow(clippy::cast_possible_truncation)] // m * p / 2^s < 2^64 here
+fn nearest(mantissa: u64, shift: u32, scale: u64) -> Option<(u64, bool)> {
+    let exact = u128::from(mantissa) * u128::from(scale);
+    let half = 1u128 << (shift - 1);
+    if exact & ((half << 1) - 1) == half {
+        return None;
+    }
+    let k = (exact + half) >> shift;
+    let twice = 2 * (k << shift).abs_diff(exact);
+    let scale = u128::from(scale);
+    if twice == scale {
+        return None;
+    }
+    Some((k as u64, twice < scale))
 }
 
 /// Does `b` need an escape in a JSON string?
@@ -1330,6 +1435,7 @@ mod tests {
         let mut all = Vec::new();
         let mut one = Writer::compact(&mut all);
         let mut fast = 0usize;
+        let mut seven = 0usize;
         let mut check = |v: f64| {
             let mut want = Vec::new();
             CompactFormatter.write_f64(&mut want, v).unwrap();
@@ -1345,6 +1451,7 @@ mod tests {
                 v.to_bits()
             );
             fast += usize::from(six_decimals(v, &mut Whole::default(), &mut [0; 24]).is_some());
+            seven += usize::from(seven_decimals(v, &mut Whole::default(), &mut [0; 24]).is_some());
         };
         let rounds = 300_000;
         let mut now = 1_705_312_800_000_000_000i64;
@@ -1366,6 +1473,11 @@ mod tests {
                 1f64.to_bits() + r % (SIX_DECIMALS_BELOW.to_bits() - 1f64.to_bits()),
             ));
             check((r % 1_000_000_000) as f64 / 1000.0);
+            // Any bits from 2^30 to 2^33 (seven decimals or more).
+            check(f64::from_bits(
+                SEVEN_DECIMALS_FROM.to_bits()
+                    + (r >> 3) % (SIX_DECIMALS_BELOW.to_bits() - SEVEN_DECIMALS_FROM.to_bits()),
+            ));
         }
         // Edges: around 1, 10^6, 2^32, 2^33, powers of ten, whole numbers.
         for base in [
@@ -1373,6 +1485,8 @@ mod tests {
             10.0,
             1e6,
             1e9,
+            2f64.powi(30),
+            2f64.powi(31),
             2f64.powi(32),
             SIX_DECIMALS_BELOW,
             999_999.999_999_5,
@@ -1396,6 +1510,7 @@ mod tests {
             check(v);
         }
         assert!(fast > rounds * 3, "{fast}");
+        assert!(seven > rounds / 2, "{seven}");
         for v in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
             let mut out = Vec::new();
             Writer::compact(&mut out).f64(v);
