@@ -210,19 +210,8 @@ fn codec_names(m: &Media) -> impl Iterator<Item = &str> {
 /// [`codecs`] of an m-line, and whether it offers telephone-event, from
 /// one walk of its formats.
 fn codecs_and_event(m: &Media) -> (Vec<String>, bool) {
-    let mut event = false;
-    let mut out = Vec::new();
-    for n in codec_names(m) {
-        if eq_ignore_case(n.as_bytes(), b"telephone-event") {
-            event = true;
-        } else if !eq_ignore_case(n.as_bytes(), b"CN") {
-            out.push(n.to_owned());
-        }
-    }
-    if m.is_t38() {
-        return (vec!["T.38".to_owned()], event);
-    }
-    (out, event)
+    let (names, event) = codecs_and_event_borrowed(m);
+    (names.into_iter().map(str::to_owned).collect(), event)
 }
 
 /// [`codecs_and_event`], the names borrowed (for a comparison that keeps

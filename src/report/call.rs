@@ -1008,6 +1008,28 @@ mod tests {
         serde_json::to_string(v).unwrap()
     }
 
+    /// Every method the model names, and one it does not.
+    const EVERY_METHOD: [crate::model::Method; 15] = {
+        use crate::model::Method;
+        [
+            Method::Invite,
+            Method::Ack,
+            Method::Bye,
+            Method::Cancel,
+            Method::Register,
+            Method::Options,
+            Method::Subscribe,
+            Method::Notify,
+            Method::Message,
+            Method::Publish,
+            Method::Info,
+            Method::Refer,
+            Method::Prack,
+            Method::Update,
+            Method::Other(0),
+        ]
+    };
+
     #[test]
     fn addresses_are_written_as_their_display_says() {
         for a in [
@@ -1189,7 +1211,6 @@ mod tests {
     #[test]
     fn transports_and_methods_are_quoted_as_their_names() {
         use crate::decode::Transport;
-        use crate::model::Method;
         for t in [
             Transport::Udp,
             Transport::Tcp,
@@ -1201,23 +1222,7 @@ mod tests {
             assert_eq!(String::from_utf8(ours).unwrap(), json(t.as_str()));
         }
         let mut standard = 0;
-        for m in [
-            Method::Invite,
-            Method::Ack,
-            Method::Bye,
-            Method::Cancel,
-            Method::Register,
-            Method::Options,
-            Method::Subscribe,
-            Method::Notify,
-            Method::Message,
-            Method::Publish,
-            Method::Info,
-            Method::Refer,
-            Method::Prack,
-            Method::Update,
-            Method::Other(0),
-        ] {
+        for m in EVERY_METHOD {
             if let Some(word) = method_word(m) {
                 let mut ours = Vec::new();
                 Writer::compact(&mut ours).quoted(word);
@@ -1265,24 +1270,7 @@ mod tests {
 
     #[test]
     fn cseq_is_written_as_in_the_header() {
-        use crate::model::Method;
-        let methods = [
-            Method::Invite,
-            Method::Ack,
-            Method::Bye,
-            Method::Cancel,
-            Method::Register,
-            Method::Options,
-            Method::Subscribe,
-            Method::Notify,
-            Method::Message,
-            Method::Publish,
-            Method::Info,
-            Method::Refer,
-            Method::Prack,
-            Method::Update,
-            Method::Other(0),
-        ];
+        let methods = EVERY_METHOD;
         let numbers = (0..=33)
             .map(|k| {
                 10u32
